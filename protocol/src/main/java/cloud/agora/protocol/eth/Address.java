@@ -1,0 +1,55 @@
+package cloud.agora.protocol.eth;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.web3j.crypto.Keys;
+
+/**
+ * An Ethereum account address: the identity of every actor on the platform.
+ *
+ * <p>Held in lower case so that equal addresses are equal values; shown in EIP-55
+ * mixed-case checksum form. Parsing accepts all-lower, all-upper or a valid checksum, and
+ * rejects a mixed-case address whose checksum is wrong (a mistyped address).
+ */
+public record Address(String value) {
+
+    private static final Pattern HEX_ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
+
+    public Address {
+        if (value == null || !HEX_ADDRESS.matcher(value).matches()) {
+            throw new InvalidAddressException(value);
+        }
+        value = value.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses a 0x-prefixed address.
+     *
+     * @throws InvalidAddressException when it is not 20 hex bytes or its EIP-55 checksum is wrong
+     */
+    @JsonCreator
+    public static Address parse(String text) {
+        if (text == null || !HEX_ADDRESS.matcher(text).matches()) {
+            throw new InvalidAddressException(text);
+        }
+        String digits = text.substring(2);
+        boolean mixedCase = !digits.equals(digits.toLowerCase(Locale.ROOT)) && !digits.equals(digits.toUpperCase(Locale.ROOT));
+        if (mixedCase && !Keys.toChecksumAddress(text).equals(text)) {
+            throw new InvalidAddressException(text);
+        }
+        return new Address(text);
+    }
+
+    /** The EIP-55 checksummed form, as wallets show it. */
+    @JsonValue
+    public String checksummed() {
+        return Keys.toChecksumAddress(value);
+    }
+
+    @Override
+    public String toString() {
+        return checksummed();
+    }
+}

@@ -1,0 +1,18 @@
+package cloud.agora.protocol.event;
+
+/** The platform's Kafka topics: {@code <module>.<aggregate>.v<N>}, one record type each. */
+public final class Topics {
+
+    /** {@code EventEnvelope<LeaseView>}: LeaseCreated, LeaseClosed. Key: lease id. */
+    public static final String MARKETPLACE_LEASES = "marketplace.leases.v1";
+    /** {@code EventEnvelope<OfferView>}: OfferPublished. Key: provider address. */
+    public static final String MARKETPLACE_OFFERS = "marketplace.offers.v1";
+    public static final String USAGE_RECEIPTS = "usage.receipts.v1";
+    public static final String BILLING_SETTLEMENTS = "billing.settlements.v1";
+    public static final String GOVERNANCE_DECISIONS = "governance.decisions.v1";
+    public static final String FUNCTIONS_INVOCATIONS = "functions.invocations.v1";
+    public static final String FUNCTIONS_DEAD_LETTERS = "functions.dead-letters.v1";
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,76 @@
+package cloud.agora.support.auth;
+
+import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInChallenges;
+import cloud.agora.protocol.auth.SiweMessage;
+import cloud.agora.protocol.eth.Address;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.jboss.logging.Logger;
+
+/**
+ * Signs callers in with Ethereum (EIP-4361 challenge, personal-sign answer) and checks the
+ * access tokens it issues. Stateless: any replica sharing the secret can do either step.
+ */
+@ApplicationScoped
+public class SignInService {
+
+    private static final Logger LOG = Logger.getLogger(SignInService.class);
+
+    private final SignInChallenges challenges;
+    private final AccessTokens tokens;
+    private final Clock clock;
+
+    public SignInService(AuthConfig config, Clock clock) {
+        byte[] secret = secret(config);
+        this.challenges = new SignInChallenges(secret, config.domain(), config.uri(), config.chainId(),
+                config.challengeLifetime());
+        this.tokens = new AccessTokens(secret, config.tokenLifetime());
+        this.clock = clock;
+    }
+
+    /** A sign-in message for {@code address} to sign with {@code personal_sign}. */
+    public SiweMessage challenge(Address address) {
+        return challenges.challenge(address, clock.instant());
+    }
+
+    /** Checks a signed challenge and issues a token for its signer. */
+    public AccessTokens.IssuedToken signIn(String message, String signature) {
+        Address signer = challenges.verify(message, signature, clock.instant());
+        return tokens.issue(signer, clock.instant());
+    }
+
+    /** The address a token was issued to; throws {@code InvalidTokenException} otherwise. */
+    public Address authenticate(String token) {
+        return tokens.verify(token, clock.instant());
+    }
+
+    private static byte[] secret(AuthConfig config) {
+        if (config.secret().isPresent()) {
+            return require(config.secret().get().getBytes(StandardCharsets.UTF_8));
+        }
+        if (config.secretFile().isPresent()) {
+            try {
+                return require(Files.readString(config.secretFile().get()).strip().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read agora.auth.secret-file", e);
+            }
+        }
+        LOG.warn("no agora.auth.secret configured: using a random one; tokens are accepted by this process only");
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return random;
+    }
+
+    private static byte[] require(byte[] secret) {
+        if (secret.length < 32) {
+            throw new IllegalStateException("agora.auth.secret must be at least 32 bytes");
+        }
+        return secret;
+    }
+}

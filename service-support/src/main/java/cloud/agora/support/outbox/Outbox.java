@@ -1,0 +1,30 @@
+package cloud.agora.support.outbox;
+
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.UUID;
+
+/**
+ * Records events in the same database transaction as the change they describe, so that an
+ * event exists exactly when its change committed (no dual writes). {@link OutboxRelay}
+ * publishes them; call {@link OutboxRelay#nudge()} after committing for low latency.
+ */
+@ApplicationScoped
+public class Outbox {
+
+    /** Adds {@code event} to the outbox inside the caller's transaction on {@code connection}. */
+    public void append(Connection connection, String topic, EventEnvelope<?> event) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO outbox (event_id, topic, record_key, payload) VALUES (?, ?, ?, ?)")) {
+            insert.setObject(1, UUID.fromString(event.id()));
+            insert.setString(2, topic);
+            insert.setString(3, event.subject());
+            insert.setString(4, JsonCodec.write(event));
+            insert.executeUpdate();
+        }
+    }
+}

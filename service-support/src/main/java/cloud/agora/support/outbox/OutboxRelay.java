@@ -1,0 +1,167 @@
+package cloud.agora.support.outbox;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes outbox rows to Kafka in commit order and deletes them once the broker has
+ * acknowledged them. At-least-once: a crash between acknowledgement and delete republishes
+ * the same event ids, which consumers deduplicate. While Kafka is down rows simply wait.
+ * One thread drains, so per-key order is the order of the transactions that wrote them.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final AgroalDataSource dataSource;
+    private final OutboxConfig config;
+    private final Optional<String> bootstrapServers;
+    private final ExecutorService drainer = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile KafkaProducer<String, String> producer;
+
+    public OutboxRelay(AgroalDataSource dataSource, OutboxConfig config,
+            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
+        this.dataSource = dataSource;
+        this.config = config;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Asks the relay to drain soon (after a commit that appended events). Never blocks. */
+    public void nudge() {
+        if (config.enabled() && queued.compareAndSet(false, true)) {
+            drainer.execute(() -> {
+                queued.set(false);
+                drain();
+            });
+        }
+    }
+
+    @Scheduled(every = "${agora.outbox.interval:500ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        nudge();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        drainer.shutdown();
+        try {
+            drainer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (producer != null) {
+            producer.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /** Publishes everything waiting, batch by batch; stops at the first failure and retries on the next tick. */
+    void drain() {
+        KafkaProducer<String, String> kafka = producer();
+        if (kafka == null) {
+            return;
+        }
+        try {
+            while (publishBatch(kafka) == config.batchSize()) {
+                // a full batch: there may be more
+            }
+        } catch (Exception e) {
+            LOG.warnf("outbox: publishing failed, will retry: %s", e.getMessage());
+        }
+    }
+
+    private int publishBatch(KafkaProducer<String, String> kafka) throws Exception {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                List<Long> published = new ArrayList<>();
+                List<Future<RecordMetadata>> acks = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT seq, topic, record_key, payload FROM outbox ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                    select.setInt(1, config.batchSize());
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            published.add(rows.getLong(1));
+                            acks.add(kafka.send(new ProducerRecord<>(rows.getString(2), rows.getString(3), rows.getString(4))));
+                        }
+                    }
+                }
+                if (published.isEmpty()) {
+                    connection.rollback();
+                    return 0;
+                }
+                kafka.flush();
+                for (Future<RecordMetadata> ack : acks) {
+                    ack.get(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+                try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE seq = ANY (?)")) {
+                    delete.setArray(1, connection.createArrayOf("bigint", published.toArray()));
+                    delete.executeUpdate();
+                }
+                connection.commit();
+                return published.size();
+            } catch (Exception e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private KafkaProducer<String, String> producer() {
+        if (producer == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    if (bootstrapServers.isEmpty()) {
+                        LOG.warn("outbox: kafka.bootstrap.servers is not set; events wait in the outbox table");
+                        return null;
+                    }
+                    Properties props = new Properties();
+                    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+                    props.put(ProducerConfig.ACKS_CONFIG, "all");
+                    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+                    props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+                    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.sendTimeout().toMillis());
+                    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.sendTimeout().toMillis(), 10_000));
+                    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.sendTimeout().toMillis());
+                    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    producer = new KafkaProducer<>(props);
+                }
+            }
+        }
+        return producer;
+    }
+
+    /** Rows still waiting (for health and tests). */
+    public long pending() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM outbox");
+             ResultSet rows = count.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}

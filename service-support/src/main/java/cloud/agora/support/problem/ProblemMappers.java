@@ -1,0 +1,121 @@
+package cloud.agora.support.problem;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place where exceptions become RFC 9457 problem responses, for every service.
+ * Clients never see a stack trace; unexpected errors are logged with an id the client gets.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response domain(ProblemException e, UriInfo uri) {
+        return Problem.of(e.status(), e.slug(), e.title(), e.getMessage(), path(uri), e.ids()).toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonParseException e, UriInfo uri) {
+        return invalidBody("the body is not valid JSON: " + e.getOriginalMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response invalidFormat(InvalidFormatException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unknownProperty(UnrecognizedPropertyException e, UriInfo uri) {
+        return invalidBody("unknown field '" + e.getPropertyName() + "'", uri);
+    }
+
+    @ServerExceptionMapper
+    public Response invalidValue(ValueInstantiationException e, UriInfo uri) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return invalidBody(at(e) + cause.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response otherJson(JsonMappingException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response jackson(JacksonException e, UriInfo uri) {
+        return invalidBody("the body could not be read: " + e.getOriginalMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response constraint(ConstraintViolationException e, UriInfo uri) {
+        String detail = e.getConstraintViolations().stream()
+                .map(v -> v.getPropertyPath() + " " + v.getMessage())
+                .sorted()
+                .collect(Collectors.joining("; "));
+        return Problem.of(400, "invalid-request", "The request is invalid", detail, path(uri), Map.of()).toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        String slug = switch (status) {
+            case 401 -> "unauthenticated";
+            case 403 -> "forbidden";
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 406 -> "not-acceptable";
+            case 415 -> "unsupported-media-type";
+            default -> status >= 500 ? "internal-error" : "invalid-request";
+        };
+        String reason = e.getResponse().getStatusInfo().getReasonPhrase();
+        String detail = status == 404 ? "nothing at " + path(uri) : e.getMessage();
+        return Problem.of(status, slug, reason, detail, path(uri), Map.of()).toResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, UriInfo uri) {
+        String incident = java.util.UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected error %s on %s", incident, path(uri));
+        return Problem.of(500, "internal-error", "Internal error",
+                "an unexpected error occurred; quote incident " + incident, path(uri), Map.of("incident", incident))
+                .toResponse();
+    }
+
+    private static Response invalidBody(String detail, UriInfo uri) {
+        return Problem.of(400, "invalid-body", "The request body is invalid", detail, path(uri), Map.of()).toResponse();
+    }
+
+    private static String describe(JsonMappingException e) {
+        return at(e) + e.getOriginalMessage().replaceAll("\\(class [^)]*\\)", "").replaceAll("`[a-z.]+\\.([A-Za-z]+)`", "$1");
+    }
+
+    private static String at(JsonMappingException e) {
+        String field = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        return field.isEmpty() ? "" : "field '" + field + "': ";
+    }
+
+    private static String path(UriInfo uri) {
+        return uri == null ? null : uri.getRequestUri().getRawPath();
+    }
+}
