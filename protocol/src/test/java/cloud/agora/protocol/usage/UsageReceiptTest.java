@@ -42,7 +42,7 @@ class UsageReceiptTest {
         byte[] bytes = receipt().canonicalBytes();
         assertThat(bytes).hasSize(UsageReceipt.ENCODED_LENGTH).hasSize(160);
         assertThat(new String(bytes, 0, 22)).isEqualTo("agora.usage-receipt.v1");
-        assertThat(Numeric.toHexString(bytes, 64, 20, true)).isEqualTo(PROVIDER.value());
+        assertThat(Numeric.toHexString(bytes, 56, 20, true)).isEqualTo(PROVIDER.value());
         assertThat(receipt().hash()).isEqualTo(Hash.sha3(bytes));
     }
 
