@@ -66,6 +66,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response invalidAddress(cloud.agora.protocol.eth.InvalidAddressException e, UriInfo uri) {
+        return Problem.of(400, "invalid-address", "Not an Ethereum address", e.getMessage(), path(uri), Map.of()).toResponse();
+    }
+
+    @ServerExceptionMapper
     public Response constraint(ConstraintViolationException e, UriInfo uri) {
         String detail = e.getConstraintViolations().stream()
                 .map(v -> v.getPropertyPath() + " " + v.getMessage())

@@ -1,0 +1,12 @@
+package cloud.agora.marketplace.domain;
+
+import cloud.agora.support.problem.ProblemException;
+import java.util.Map;
+
+/** The caller may not see or change this object: it belongs to someone else. */
+public class AccessDeniedException extends ProblemException {
+
+    public AccessDeniedException(String what, Object id, cloud.agora.protocol.eth.Address caller) {
+        super(403, "forbidden", "Not yours", what + " " + id + " does not belong to " + caller, Map.of("id", String.valueOf(id), "caller", caller.checksummed()));
+    }
+}

@@ -1,0 +1,93 @@
+package cloud.agora.marketplace.domain;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.Constraints;
+import cloud.agora.protocol.market.UnmatchedReason;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.resources.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A developer's bid: {@code replicas} placements of {@code resources}, each on a distinct
+ * provider, at asks no higher than {@code maxPrices}.
+ *
+ * @param seq time priority (earlier bids are served first when capacity appears)
+ */
+public record Bid(
+        UUID id,
+        long seq,
+        Address owner,
+        BidKind kind,
+        Resources resources,
+        int replicas,
+        int matchedReplicas,
+        Prices maxPrices,
+        Constraints constraints,
+        BidStatus status,
+        Instant createdAt,
+        Instant expiresAt,
+        Instant closedAt) {
+
+    /** Limits a new bid must respect. */
+    public record Limits(int maxReplicas, Duration maxLifetime, Duration defaultLifetime) {
+    }
+
+    /**
+     * A new open bid from a developer's spec.
+     *
+     * @throws InvalidBidException when the spec breaks a rule (nothing is created)
+     */
+    public static Bid open(BidSpec spec, Address owner, long seq, Instant now, Limits limits) {
+        if (spec == null) {
+            throw new InvalidBidException("the body must be a bid");
+        }
+        BidKind kind = spec.kind() == null ? BidKind.COMPUTE : spec.kind();
+        Resources resources = spec.resources();
+        if (resources == null) {
+            throw new InvalidBidException("resources are required: {cpuMillis, memoryMiB, storageGiB}");
+        }
+        if (kind == BidKind.COMPUTE && (resources.cpuMillis() == 0 || resources.memoryMiB() == 0)) {
+            throw new InvalidBidException("a compute bid needs more than zero CPU and memory per replica");
+        }
+        if (kind == BidKind.STORAGE && resources.storageGiB() == 0) {
+            throw new InvalidBidException("a storage bid needs more than zero storage per replica");
+        }
+        int replicas = spec.replicas() == null ? 1 : spec.replicas();
+        if (replicas < 1 || replicas > limits.maxReplicas()) {
+            throw new InvalidBidException("replicas must be from 1 to " + limits.maxReplicas() + ", got " + replicas);
+        }
+        Prices max = spec.maxPrices();
+        if (max == null || max.perVcpuSecond() == null) {
+            throw new InvalidBidException("maxPrices are required: {perVcpuSecond, perGiBSecond, perInvocation, perGiBMonth}");
+        }
+        Constraints constraints = spec.constraints() == null ? Constraints.NONE : spec.constraints();
+        if (constraints.region() != null && !Names.isRegion(constraints.region())) {
+            throw new InvalidBidException("region must be 1-32 lower-case letters, digits or '-': " + constraints.region());
+        }
+        Names.checkAttributes(constraints.attributes(), InvalidBidException::new);
+        Duration lifetime = spec.ttlSeconds() == null ? limits.defaultLifetime() : Duration.ofSeconds(spec.ttlSeconds());
+        if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(limits.maxLifetime()) > 0) {
+            throw new InvalidBidException("ttlSeconds must be from 1 to " + limits.maxLifetime().toSeconds());
+        }
+        return new Bid(UUID.randomUUID(), seq, owner, kind, resources, replicas, 0, max, constraints, BidStatus.OPEN, now,
+                now.plus(lifetime), null);
+    }
+
+    public Bid withProgress(int matched, BidStatus newStatus, Instant closedAt) {
+        return new Bid(id, seq, owner, kind, resources, replicas, matched, maxPrices, constraints, newStatus, createdAt,
+                expiresAt, closedAt);
+    }
+
+    /** The bid as its owner sees it. */
+    public BidView view(List<UUID> leaseIds, List<UnmatchedReason> reasons) {
+        return new BidView(id, owner, kind, resources, replicas, matchedReplicas, maxPrices, constraints, status, createdAt,
+                expiresAt, leaseIds, reasons);
+    }
+}

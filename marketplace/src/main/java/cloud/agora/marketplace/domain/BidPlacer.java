@@ -1,0 +1,78 @@
+package cloud.agora.marketplace.domain;
+
+import cloud.agora.marketplace.config.MarketConfig;
+import cloud.agora.marketplace.persistence.MarketStore;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.UnmatchedReason;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Developers place, read and cancel bids; only a bid's owner sees or cancels it. Placing
+ * matches at once where it can (emitting {@code LeaseCreated}) and rests the rest.
+ */
+@ApplicationScoped
+public class BidPlacer {
+
+    private final MarketDesk desk;
+    private final MarketStore store;
+    private final MarketConfig config;
+
+    public BidPlacer(MarketDesk desk, MarketStore store, MarketConfig config) {
+        this.desk = desk;
+        this.store = store;
+        this.config = config;
+    }
+
+    /** Places a bid for the caller. */
+    public BidView place(Address caller, BidSpec spec) {
+        Bid.Limits limits = new Bid.Limits(config.maxReplicas(), config.maxBidLifetime(), config.defaultBidLifetime());
+        Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
+        Bid bid = outcome.newBids().get(0);
+        List<UUID> leaseIds = outcome.createdLeases().stream().map(Lease::id).toList();
+        List<UnmatchedReason> reasons = bid.status() == BidStatus.OPEN
+                ? desk.query((book, now) -> book.unmatchedReasons(bid.id(), now)) : List.of();
+        return bid.view(leaseIds, reasons);
+    }
+
+    /** The caller's bid, with its leases and, while open, why it is not (fully) matched. */
+    public BidView get(Address caller, UUID id) throws SQLException {
+        Bid bid = owned(caller, id);
+        List<UnmatchedReason> reasons = bid.status() == BidStatus.OPEN
+                ? desk.query((book, now) -> book.unmatchedReasons(id, now)) : List.of();
+        return bid.view(store.leaseIdsOfBid(id), reasons);
+    }
+
+    /** Withdraws the caller's open bid; leases it produced stay active (close them to free them). */
+    public BidView cancel(Address caller, UUID id) throws SQLException {
+        owned(caller, id);
+        desk.execute((book, now) -> {
+            if (!book.isOpen(id)) {
+                throw new BidNotOpenException(id, currentStatus(id));
+            }
+            return book.cancel(id, caller, now);
+        });
+        return get(caller, id);
+    }
+
+    private Bid owned(Address caller, UUID id) throws SQLException {
+        Bid bid = store.bid(id).orElseThrow(() -> new BidNotFoundException(id));
+        if (!bid.owner().equals(caller)) {
+            throw new AccessDeniedException("bid", id, caller);
+        }
+        return bid;
+    }
+
+    private BidStatus currentStatus(UUID id) {
+        try {
+            return store.bid(id).map(Bid::status).orElseThrow(() -> new BidNotFoundException(id));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package cloud.agora.marketplace.domain;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.resources.Resources;
+import java.time.Instant;
+import java.util.UUID;
+
+/** One replica of a bid placed on one provider, at that provider's asking prices. */
+public record Lease(
+        UUID id,
+        UUID bidId,
+        Address owner,
+        Address provider,
+        BidKind kind,
+        Resources resources,
+        Prices prices,
+        LeaseState state,
+        Instant createdAt,
+        Instant closedAt,
+        Address closedBy,
+        String closeReason) {
+
+    /** This lease closed by {@code by} (its owner or its provider). */
+    public Lease close(Address by, String reason, Instant now) {
+        return new Lease(id, bidId, owner, provider, kind, resources, prices, LeaseState.CLOSED, createdAt, now, by, reason);
+    }
+
+    public boolean isParty(Address address) {
+        return owner.equals(address) || provider.equals(address);
+    }
+
+    /** The lease as clients and events show it. */
+    public cloud.agora.protocol.market.LeaseView view(String providerEndpoint) {
+        return new cloud.agora.protocol.market.LeaseView(id, bidId, owner, provider, providerEndpoint, kind, resources,
+                prices, state, createdAt, closedAt, closedBy, closeReason);
+    }
+}

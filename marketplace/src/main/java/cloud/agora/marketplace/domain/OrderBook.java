@@ -1,0 +1,534 @@
+package cloud.agora.marketplace.domain;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.UnmatchedReason;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Resources;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The order book and its matching engine: providers' offers, resting bids and active leases,
+ * all in memory. Pure logic, no I/O and no locks: exactly one owner ({@code MarketDesk})
+ * calls it, one command at a time, and records each command's {@link Outcome}.
+ *
+ * <p>Matching rules:
+ * <ul>
+ *   <li>A provider can serve a replica when it has an offer, is available (heard from within
+ *       the heartbeat timeout), is in the bid's region (if any), has every required attribute,
+ *       asks no more than the bid's maximum for every unit price, has the replica's resources
+ *       free, and holds no other replica of the same bid.</li>
+ *   <li>A new bid takes the cheapest such providers for its resources first, then the better
+ *       reputation, then the earlier offer; one replica per provider.</li>
+ *   <li>When capacity appears at a provider (new or changed offer, a lease closed, the
+ *       provider back from silence, more free capacity reported), resting bids it can serve
+ *       get it in time priority (earlier bid first).</li>
+ *   <li>A lease is at the provider's asking prices; its resources are reserved at once.</li>
+ * </ul>
+ *
+ * <p>Invariant: a resting bid cannot be served by any available provider except through a
+ * capacity change at that provider, so rescans only ever look at the provider that changed.
+ * Resting bids are indexed by region and by maximum CPU price, so a rescan touches only bids
+ * that could afford the provider's CPU ask.
+ */
+public final class OrderBook {
+
+    private static final String ANY_REGION = "";
+    private static final Comparator<OpenBid> BY_TIME = Comparator.comparingLong(b -> b.bid.seq());
+    /** Highest CPU price first, then time: a rescan reads the prefix that can afford the ask. */
+    private static final Comparator<OpenBid> BY_CPU_PRICE = Comparator
+            .comparing((OpenBid b) -> b.bid.maxPrices().perVcpuSecond(), Comparator.reverseOrder())
+            .thenComparing(BY_TIME);
+    private static final Comparator<OpenBid> BY_EXPIRY = Comparator
+            .comparing((OpenBid b) -> b.bid.expiresAt()).thenComparing(BY_TIME);
+
+    private Duration heartbeatTimeout;
+    private final Map<Address, ProviderSlot> providers = new HashMap<>();
+    private final Map<String, List<ProviderSlot>> providersByRegion = new HashMap<>();
+    private final Map<UUID, OpenBid> openBids = new HashMap<>();
+    private final Map<String, NavigableSet<OpenBid>> restingByRegion = new HashMap<>();
+    private final NavigableSet<OpenBid> byExpiry = new TreeSet<>(BY_EXPIRY);
+    private final Map<UUID, Lease> activeLeases = new HashMap<>();
+    private long lastSeq;
+
+    public OrderBook(Duration heartbeatTimeout) {
+        this.heartbeatTimeout = heartbeatTimeout;
+    }
+
+    // ---------------------------------------------------------------- loading (restart recovery)
+
+    /** Restores a provider as recorded. Load providers, then active leases, then open bids. */
+    public void restoreProvider(Provider provider) {
+        ProviderSlot slot = new ProviderSlot(provider);
+        providers.put(provider.address(), slot);
+        providersByRegion.computeIfAbsent(provider.region(), r -> new ArrayList<>()).add(slot);
+        if (provider.offer() != null) {
+            lastSeq = Math.max(lastSeq, provider.offer().seq());
+        }
+    }
+
+    /** Restores an active lease: its resources stay reserved. */
+    public void restoreLease(Lease lease) {
+        activeLeases.put(lease.id(), lease);
+        ProviderSlot slot = providers.get(lease.provider());
+        slot.reserved = slot.reserved.plus(lease.resources());
+    }
+
+    /** Restores an open bid with the providers already holding its replicas. */
+    public void restoreOpenBid(Bid bid, Collection<Address> matchedProviders) {
+        OpenBid open = new OpenBid(bid);
+        open.matchedProviders.addAll(matchedProviders);
+        rest(open);
+        lastSeq = Math.max(lastSeq, bid.seq());
+    }
+
+    /**
+     * Matches whatever can match after a restore (nothing, if the book was consistent when
+     * recorded; something if, e.g., a crash came between a capacity change and its rescan).
+     */
+    public Outcome matchAfterRestore(Instant now) {
+        Changes changes = new Changes();
+        for (ProviderSlot slot : new ArrayList<>(providers.values())) {
+            offerCapacity(slot, now, changes);
+        }
+        return changes.outcome();
+    }
+
+    /** The next time-priority number (bids and offers share one sequence). */
+    public long nextSeq() {
+        return ++lastSeq;
+    }
+
+    /** Changes how long a silent provider stays available (a governed parameter). */
+    public void heartbeatTimeout(Duration timeout) {
+        this.heartbeatTimeout = timeout;
+    }
+
+    public Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
+    // ---------------------------------------------------------------- provider commands
+
+    /** Registers a provider or updates its endpoint, region and attributes. */
+    public Outcome register(Address address, String endpoint, String region, Map<String, String> attributes, Instant now) {
+        Changes changes = new Changes();
+        ProviderSlot slot = providers.get(address);
+        if (slot == null) {
+            slot = new ProviderSlot(new Provider(address, endpoint, region, attributes, now, null, null, null, 0));
+            providers.put(address, slot);
+            providersByRegion.computeIfAbsent(region, r -> new ArrayList<>()).add(slot);
+        } else {
+            Provider p = slot.provider;
+            if (!p.region().equals(region)) {
+                providersByRegion.get(p.region()).remove(slot);
+                providersByRegion.computeIfAbsent(region, r -> new ArrayList<>()).add(slot);
+            }
+            slot.provider = new Provider(address, endpoint, region, attributes, p.registeredAt(), p.offer(),
+                    p.lastHeartbeatAt(), p.reportedFree(), p.reputation());
+        }
+        changes.provider(slot);
+        offerCapacity(slot, now, changes);
+        return changes.outcome();
+    }
+
+    /** Publishes (or replaces) a provider's offer; it counts as a sign of life. */
+    public Outcome publishOffer(Address address, Resources capacity, cloud.agora.protocol.resources.Prices prices,
+            Instant now) {
+        ProviderSlot slot = provider(address);
+        Changes changes = new Changes();
+        Provider p = slot.provider;
+        slot.provider = new Provider(address, p.endpoint(), p.region(), p.attributes(), p.registeredAt(),
+                new Offer(capacity, prices, now, nextSeq()), now, p.reportedFree(), p.reputation());
+        changes.provider(slot);
+        changes.publishedOffers.put(address, slot);
+        offerCapacity(slot, now, changes);
+        return changes.outcome();
+    }
+
+    /** Records a heartbeat with the free capacity the agent reports (null: not reported). */
+    public Outcome heartbeat(Address address, Resources reportedFree, Instant now) {
+        ProviderSlot slot = provider(address);
+        Changes changes = new Changes();
+        Resources freeBefore = slot.free(now, heartbeatTimeout);
+        Provider p = slot.provider;
+        slot.provider = new Provider(address, p.endpoint(), p.region(), p.attributes(), p.registeredAt(), p.offer(), now,
+                reportedFree == null ? p.reportedFree() : reportedFree, p.reputation());
+        changes.provider(slot);
+        if (!slot.free(now, heartbeatTimeout).fitsIn(freeBefore)) {
+            offerCapacity(slot, now, changes);
+        }
+        return changes.outcome();
+    }
+
+    // ---------------------------------------------------------------- bid commands
+
+    /** Places a new bid (status OPEN, no replicas matched) and matches what it can at once. */
+    public Outcome place(Bid bid, Instant now) {
+        Changes changes = new Changes();
+        OpenBid open = new OpenBid(bid);
+        changes.newBids.put(bid.id(), bid);
+        List<ProviderSlot> candidates = new ArrayList<>();
+        for (ProviderSlot slot : candidateProviders(bid)) {
+            if (slot.canServe(open, now, heartbeatTimeout)) {
+                candidates.add(slot);
+            }
+        }
+        if (candidates.size() > 1) {
+            Map<ProviderSlot, BigInteger> rates = new HashMap<>();
+            for (ProviderSlot slot : candidates) {
+                rates.put(slot, slot.provider.offer().prices().scaledRate(bid.resources()));
+            }
+            candidates.sort(Comparator.comparing((ProviderSlot s) -> rates.get(s))
+                    .thenComparing(s -> -s.provider.reputation())
+                    .thenComparingLong(s -> s.provider.offer().seq()));
+        }
+        for (ProviderSlot slot : candidates) {
+            if (open.remaining() == 0) {
+                break;
+            }
+            lease(open, slot, now, changes);
+        }
+        if (open.remaining() > 0) {
+            rest(open);
+        }
+        changes.newBids.put(bid.id(), open.bid);
+        return changes.outcome();
+    }
+
+    /** Withdraws an open bid; leases it already produced stay active. */
+    public Outcome cancel(UUID bidId, Address caller, Instant now) {
+        OpenBid open = openBids.get(bidId);
+        if (open == null) {
+            throw new IllegalStateException("bid " + bidId + " is not open");
+        }
+        if (!open.bid.owner().equals(caller)) {
+            throw new AccessDeniedException("bid", bidId, caller);
+        }
+        Changes changes = new Changes();
+        unrest(open);
+        open.bid = open.bid.withProgress(open.bid.matchedReplicas(), BidStatus.CANCELLED, now);
+        changes.changedBids.put(bidId, open.bid);
+        return changes.outcome();
+    }
+
+    /** Expires every open bid whose time to live has run out by {@code now}. */
+    public Outcome expire(Instant now) {
+        Changes changes = new Changes();
+        while (!byExpiry.isEmpty() && !byExpiry.first().bid.expiresAt().isAfter(now)) {
+            OpenBid open = byExpiry.first();
+            unrest(open);
+            open.bid = open.bid.withProgress(open.bid.matchedReplicas(), BidStatus.EXPIRED, now);
+            changes.changedBids.put(open.bid.id(), open.bid);
+        }
+        return changes.outcome();
+    }
+
+    /** Whether the bid still rests in the book. */
+    public boolean isOpen(UUID bidId) {
+        return openBids.containsKey(bidId);
+    }
+
+    // ---------------------------------------------------------------- lease commands
+
+    /**
+     * Closes an active lease on behalf of one of its parties, frees its capacity and gives it
+     * to resting bids. The provider's reputation moves: +1 if the consumer closed, -1 if the
+     * provider walked away.
+     */
+    public Outcome close(UUID leaseId, Address by, String reason, Instant now) {
+        Lease lease = activeLeases.get(leaseId);
+        if (lease == null) {
+            throw new IllegalStateException("lease " + leaseId + " is not active");
+        }
+        if (!lease.isParty(by)) {
+            throw new AccessDeniedException("lease", leaseId, by);
+        }
+        Changes changes = new Changes();
+        activeLeases.remove(leaseId);
+        Lease closed = lease.close(by, reason, now);
+        changes.closedLeases.add(closed);
+        ProviderSlot slot = providers.get(lease.provider());
+        slot.reserved = slot.reserved.minusFloored(lease.resources());
+        Provider p = slot.provider;
+        int reputation = p.reputation() + (by.equals(lease.owner()) ? 1 : -1);
+        slot.provider = new Provider(p.address(), p.endpoint(), p.region(), p.attributes(), p.registeredAt(), p.offer(),
+                p.lastHeartbeatAt(), p.reportedFree(), reputation);
+        changes.provider(slot);
+        offerCapacity(slot, now, changes);
+        return changes.outcome();
+    }
+
+    public Optional<Lease> activeLease(UUID leaseId) {
+        return Optional.ofNullable(activeLeases.get(leaseId));
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** Why an open bid has unmatched replicas, most specific first; empty if it is not open. */
+    public List<UnmatchedReason> unmatchedReasons(UUID bidId, Instant now) {
+        OpenBid open = openBids.get(bidId);
+        if (open == null) {
+            return List.of();
+        }
+        Bid bid = open.bid;
+        List<ProviderSlot> available = providers.values().stream()
+                .filter(s -> s.provider.offer() != null && s.isAvailable(now, heartbeatTimeout)).toList();
+        if (available.isEmpty()) {
+            return List.of(UnmatchedReason.NO_PROVIDER_AVAILABLE);
+        }
+        List<ProviderSlot> inRegion = available.stream()
+                .filter(s -> bid.constraints().region() == null || bid.constraints().region().equals(s.provider.region()))
+                .toList();
+        if (inRegion.isEmpty()) {
+            return List.of(UnmatchedReason.NO_PROVIDER_IN_REGION);
+        }
+        List<ProviderSlot> withAttributes = inRegion.stream().filter(s -> s.hasAttributes(bid)).toList();
+        if (withAttributes.isEmpty()) {
+            return List.of(UnmatchedReason.NO_PROVIDER_WITH_ATTRIBUTES);
+        }
+        List<ProviderSlot> affordable = withAttributes.stream()
+                .filter(s -> s.provider.offer().prices().allAtMost(bid.maxPrices())).toList();
+        if (affordable.isEmpty()) {
+            return List.of(UnmatchedReason.MAX_PRICE_BELOW_EVERY_ASK);
+        }
+        List<ProviderSlot> unused = affordable.stream()
+                .filter(s -> !open.matchedProviders.contains(s.provider.address())).toList();
+        if (unused.isEmpty()) {
+            return List.of(UnmatchedReason.NOT_ENOUGH_DISTINCT_PROVIDERS);
+        }
+        return List.of(UnmatchedReason.INSUFFICIENT_CAPACITY);
+    }
+
+    /** Every provider with an offer, as the market sees it now. */
+    public List<ProviderState> offers(Instant now) {
+        List<ProviderState> offers = new ArrayList<>();
+        for (ProviderSlot slot : providers.values()) {
+            if (slot.provider.offer() != null) {
+                offers.add(new ProviderState(slot.provider, slot.free(now, heartbeatTimeout),
+                        slot.isAvailable(now, heartbeatTimeout)));
+            }
+        }
+        offers.sort(Comparator.comparing(s -> s.provider().address().value()));
+        return offers;
+    }
+
+    public Optional<ProviderState> provider(Address address, Instant now) {
+        ProviderSlot slot = providers.get(address);
+        return slot == null ? Optional.empty()
+                : Optional.of(new ProviderState(slot.provider, slot.free(now, heartbeatTimeout),
+                        slot.isAvailable(now, heartbeatTimeout)));
+    }
+
+    /** A registered provider as recorded (no time-dependent state). */
+    public Optional<Provider> registered(Address address) {
+        ProviderSlot slot = providers.get(address);
+        return slot == null ? Optional.empty() : Optional.of(slot.provider);
+    }
+
+    /** Active leases held by a provider. */
+    public List<Lease> activeLeasesOf(Address provider) {
+        return activeLeases.values().stream().filter(l -> l.provider().equals(provider))
+                .sorted(Comparator.comparing(Lease::createdAt)).toList();
+    }
+
+    public int restingBidCount() {
+        return openBids.size();
+    }
+
+    public int activeLeaseCount() {
+        return activeLeases.size();
+    }
+
+    /** A provider with what it has free now and whether it may get new leases. */
+    public record ProviderState(Provider provider, Resources free, boolean available) {
+    }
+
+    // ---------------------------------------------------------------- matching internals
+
+    private ProviderSlot provider(Address address) {
+        ProviderSlot slot = providers.get(address);
+        if (slot == null) {
+            throw new ProviderNotFoundException(address);
+        }
+        return slot;
+    }
+
+    private Collection<ProviderSlot> candidateProviders(Bid bid) {
+        String region = bid.constraints().region();
+        return region == null ? providers.values() : providersByRegion.getOrDefault(region, List.of());
+    }
+
+    /** Gives capacity that appeared at {@code slot} to resting bids, earliest first. */
+    private void offerCapacity(ProviderSlot slot, Instant now, Changes changes) {
+        if (slot.provider.offer() == null || !slot.isAvailable(now, heartbeatTimeout)
+                || slot.free(now, heartbeatTimeout).isNone()) {
+            return;
+        }
+        Wei cpuAsk = slot.provider.offer().prices().perVcpuSecond();
+        List<OpenBid> candidates = new ArrayList<>();
+        collectAffordable(restingByRegion.get(slot.provider.region()), cpuAsk, candidates);
+        collectAffordable(restingByRegion.get(ANY_REGION), cpuAsk, candidates);
+        candidates.sort(BY_TIME);
+        for (OpenBid open : candidates) {
+            if (slot.canServe(open, now, heartbeatTimeout)) {
+                lease(open, slot, now, changes);
+                if (open.remaining() == 0) {
+                    unrest(open);
+                }
+                if (slot.free(now, heartbeatTimeout).isNone()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void collectAffordable(NavigableSet<OpenBid> resting, Wei cpuAsk, List<OpenBid> into) {
+        if (resting == null) {
+            return;
+        }
+        for (OpenBid open : resting) {
+            if (open.bid.maxPrices().perVcpuSecond().compareTo(cpuAsk) < 0) {
+                return;
+            }
+            into.add(open);
+        }
+    }
+
+    private void lease(OpenBid open, ProviderSlot slot, Instant now, Changes changes) {
+        Bid bid = open.bid;
+        Lease lease = new Lease(UUID.randomUUID(), bid.id(), bid.owner(), slot.provider.address(), bid.kind(),
+                bid.resources(), slot.provider.offer().prices(), LeaseState.ACTIVE, now, null, null, null);
+        activeLeases.put(lease.id(), lease);
+        changes.createdLeases.add(lease);
+        slot.reserved = slot.reserved.plus(bid.resources());
+        Provider p = slot.provider;
+        if (p.reportedFree() != null) {
+            // until the agent reports again, what it said was free is now partly taken
+            slot.provider = new Provider(p.address(), p.endpoint(), p.region(), p.attributes(), p.registeredAt(),
+                    p.offer(), p.lastHeartbeatAt(), p.reportedFree().minusFloored(bid.resources()), p.reputation());
+        }
+        changes.provider(slot);
+        open.matchedProviders.add(slot.provider.address());
+        int matched = bid.matchedReplicas() + 1;
+        open.bid = bid.withProgress(matched, matched == bid.replicas() ? BidStatus.MATCHED : BidStatus.OPEN,
+                matched == bid.replicas() ? now : null);
+        changes.changedBids.put(bid.id(), open.bid);
+    }
+
+    private void rest(OpenBid open) {
+        openBids.put(open.bid.id(), open);
+        String region = open.bid.constraints().region() == null ? ANY_REGION : open.bid.constraints().region();
+        restingByRegion.computeIfAbsent(region, r -> new TreeSet<>(BY_CPU_PRICE)).add(open);
+        byExpiry.add(open);
+    }
+
+    private void unrest(OpenBid open) {
+        openBids.remove(open.bid.id());
+        String region = open.bid.constraints().region() == null ? ANY_REGION : open.bid.constraints().region();
+        NavigableSet<OpenBid> resting = restingByRegion.get(region);
+        if (resting != null) {
+            resting.remove(open);
+        }
+        byExpiry.remove(open);
+    }
+
+    /** A bid resting in the book. Its sort keys (price, time, expiry) never change while it rests. */
+    private static final class OpenBid {
+        Bid bid;
+        final Set<Address> matchedProviders = new HashSet<>();
+
+        OpenBid(Bid bid) {
+            this.bid = bid;
+        }
+
+        int remaining() {
+            return bid.replicas() - bid.matchedReplicas();
+        }
+    }
+
+    /** A provider and the resources its active leases reserve. */
+    private static final class ProviderSlot {
+        Provider provider;
+        Resources reserved = Resources.NONE;
+
+        ProviderSlot(Provider provider) {
+            this.provider = provider;
+        }
+
+        boolean isAvailable(Instant now, Duration timeout) {
+            Instant last = provider.lastHeartbeatAt();
+            return last != null && now.isBefore(last.plus(timeout));
+        }
+
+        Resources free(Instant now, Duration timeout) {
+            if (provider.offer() == null || !isAvailable(now, timeout)) {
+                return Resources.NONE;
+            }
+            Resources free = provider.offer().capacity().minusFloored(reserved);
+            return provider.reportedFree() == null ? free : free.min(provider.reportedFree());
+        }
+
+        boolean hasAttributes(Bid bid) {
+            for (Map.Entry<String, String> required : bid.constraints().attributes().entrySet()) {
+                if (!required.getValue().equals(provider.attributes().get(required.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        boolean canServe(OpenBid open, Instant now, Duration timeout) {
+            Bid bid = open.bid;
+            return provider.offer() != null
+                    && (bid.constraints().region() == null || bid.constraints().region().equals(provider.region()))
+                    && provider.offer().prices().allAtMost(bid.maxPrices())
+                    && !open.matchedProviders.contains(provider.address())
+                    && hasAttributes(bid)
+                    && bid.resources().fitsIn(free(now, timeout));
+        }
+    }
+
+    /** Collects what one command changed; providers are snapshotted when the outcome is built. */
+    private static final class Changes {
+        final Map<Address, ProviderSlot> providers = new LinkedHashMap<>();
+        final Map<UUID, Bid> newBids = new LinkedHashMap<>();
+        final Map<UUID, Bid> changedBids = new LinkedHashMap<>();
+        final List<Lease> createdLeases = new ArrayList<>();
+        final List<Lease> closedLeases = new ArrayList<>();
+        final Map<Address, ProviderSlot> publishedOffers = new LinkedHashMap<>();
+
+        void provider(ProviderSlot slot) {
+            providers.put(slot.provider.address(), slot);
+        }
+
+        Outcome outcome() {
+            for (UUID id : newBids.keySet()) {
+                changedBids.remove(id);
+            }
+            return new Outcome(
+                    providers.values().stream().map(s -> s.provider).toList(),
+                    List.copyOf(newBids.values()),
+                    List.copyOf(changedBids.values()),
+                    List.copyOf(createdLeases),
+                    List.copyOf(closedLeases),
+                    publishedOffers.values().stream().map(s -> s.provider).toList());
+        }
+    }
+}
