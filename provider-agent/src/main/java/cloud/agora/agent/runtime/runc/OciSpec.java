@@ -1,0 +1,93 @@
+package cloud.agora.agent.runtime.runc;
+
+import cloud.agora.agent.runtime.Limits;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
+ * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC and UTS
+ * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
+ * user nobody; no capabilities; {@code no_new_privs}; no devices beyond the OCI defaults;
+ * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
+ */
+final class OciSpec {
+
+    static final long CPU_PERIOD_MICROS = 100_000;
+    private static final int NOBODY = 65534;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private OciSpec() {
+    }
+
+    /**
+     * The spec as JSON.
+     *
+     * @param rootfs     the runtime's root filesystem (shared, mounted read-only)
+     * @param bundleDir  the function bundle
+     * @param extraBinds host paths mounted read-only at the same place (the JVM runtime's JDK)
+     */
+    static String render(Path rootfs, Path bundleDir, List<Path> extraBinds, List<String> args, Map<String, String> env,
+            Limits limits, String cgroupPath, int tmpSizeMiB) {
+        ObjectNode spec = JSON.createObjectNode();
+        spec.put("ociVersion", "1.0.2");
+
+        ObjectNode process = spec.putObject("process");
+        process.put("terminal", false);
+        process.putObject("user").put("uid", NOBODY).put("gid", NOBODY);
+        ArrayNode argv = process.putArray("args");
+        args.forEach(argv::add);
+        ArrayNode envs = process.putArray("env");
+        env.forEach((k, v) -> envs.add(k + "=" + v));
+        process.put("cwd", "/tmp");
+        ObjectNode caps = process.putObject("capabilities");
+        for (String set : List.of("bounding", "effective", "inheritable", "permitted", "ambient")) {
+            caps.putArray(set);
+        }
+        process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
+        process.put("noNewPrivileges", true);
+
+        spec.putObject("root").put("path", rootfs.toString()).put("readonly", true);
+        spec.put("hostname", "function");
+
+        ArrayNode mounts = spec.putArray("mounts");
+        mounts.addObject().put("destination", "/proc").put("type", "proc").put("source", "proc");
+        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=1024k");
+        mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=" + tmpSizeMiB + "m");
+        mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
+        for (Path host : extraBinds) {
+            mount(mounts, host.toString(), "bind", host.toString(), "rbind", "ro", "nosuid", "nodev");
+        }
+
+        ObjectNode linux = spec.putObject("linux");
+        linux.put("cgroupsPath", cgroupPath);
+        ObjectNode resources = linux.putObject("resources");
+        long memoryBytes = limits.memoryMiB() * 1024L * 1024L;
+        resources.putObject("memory").put("limit", memoryBytes).put("swap", memoryBytes);
+        resources.putObject("cpu").put("quota", limits.cpuMillis() * CPU_PERIOD_MICROS / 1000).put("period", CPU_PERIOD_MICROS);
+        resources.putObject("pids").put("limit", limits.pids());
+        resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
+        ArrayNode namespaces = linux.putArray("namespaces");
+        for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+            namespaces.addObject().put("type", ns);
+        }
+        ArrayNode masked = linux.putArray("maskedPaths");
+        List.of("/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                "/proc/sched_debug", "/proc/scsi", "/sys/firmware").forEach(masked::add);
+        ArrayNode readonly = linux.putArray("readonlyPaths");
+        List.of("/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger").forEach(readonly::add);
+        return spec.toPrettyString();
+    }
+
+    private static void mount(ArrayNode mounts, String destination, String type, String source, String... options) {
+        ObjectNode m = mounts.addObject().put("destination", destination).put("type", type).put("source", source);
+        ArrayNode opts = m.putArray("options");
+        for (String o : options) {
+            opts.add(o);
+        }
+    }
+}

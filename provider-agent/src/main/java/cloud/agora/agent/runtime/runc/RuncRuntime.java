@@ -1,0 +1,315 @@
+package cloud.agora.agent.runtime.runc;
+
+import cloud.agora.agent.runtime.FunctionSpec;
+import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.agent.runtime.InvocationRequest;
+import cloud.agora.agent.runtime.InvocationResult;
+import cloud.agora.agent.runtime.RuntimeFailureException;
+import cloud.agora.agent.runtime.Usage;
+import cloud.agora.agent.runtime.Workload;
+import cloud.agora.agent.runtime.WorkloadRuntime;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * The {@code runc} driver: every call runs in an OCI container started with Debian's runc,
+ * either a fresh one (cold: create, start, exit, meter, delete) or an idle one kept from an
+ * earlier call of the same function (warm, see {@link WarmPool}).
+ *
+ * <p>Containers are named {@code <prefix>-<lease id>-<nonce>} under this agent's own runc
+ * state root, each in its own cgroup {@code /<parent>/<container id>}, so that the agent can
+ * find, adopt or remove exactly its own containers after a restart. Nothing is left behind
+ * after a call: the container, its bundle directory and its cgroups are removed.
+ */
+public final class RuncRuntime implements WorkloadRuntime {
+
+    private static final Logger LOG = Logger.getLogger(RuncRuntime.class);
+    static final int STDERR_TAIL = 8 * 1024;
+
+    private final RuncSettings settings;
+    private final Runc runc;
+    private final RootFilesystems rootFilesystems;
+    private final WarmPool warmPool;
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "runc-io");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Clock clock;
+
+    public RuncRuntime(RuncSettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.runc = new Runc(settings.runcBinary(), settings.stateRoot());
+        this.rootFilesystems = new RootFilesystems(settings.runtimesDir());
+        this.warmPool = new WarmPool(this, settings.warmMaxIdle(), settings.warmIdleTimeout(), clock);
+        try {
+            Files.createDirectories(settings.stateRoot());
+            Files.createDirectories(settings.workDir());
+            Files.createDirectories(settings.runtimesDir());
+        } catch (IOException e) {
+            throw new RuntimeFailureException("cannot create the runc driver's directories", e);
+        }
+    }
+
+    /** Whether runc and the cgroup v1 accounting the meter reads work on this host. */
+    public static boolean usable(String runcBinary) {
+        return Cgroups.v1Available() && new Runc(runcBinary, Path.of("/run/runc")).version() != null;
+    }
+
+    /** The runtimes (root filesystems) this host can offer. */
+    public List<String> runtimes() {
+        return rootFilesystems.available();
+    }
+
+    @Override
+    public String driver() {
+        return "runc";
+    }
+
+    @Override
+    public void prepare(Workload workload) {
+        // containers are cheap to create (bundle ~1 ms, start ~50 ms): nothing to pre-build per lease but the rootfs
+        rootFilesystems.rootfs(RootFilesystems.SHELL);
+    }
+
+    @Override
+    public InvocationResult invoke(Workload workload, FunctionSpec function, InvocationRequest request) {
+        if (settings.warmMaxIdle() > 0) {
+            return warmPool.invoke(workload, function, request);
+        }
+        return invokeCold(workload, function, request);
+    }
+
+    /** Runs one call in a fresh container that is removed afterwards. */
+    public InvocationResult invokeCold(Workload workload, FunctionSpec function, InvocationRequest request) {
+        String id = newContainerId(workload.leaseId());
+        String cgroup = cgroupPath(id);
+        Path bundle = writeBundle(id, function, workload, baseEnvironment(function, request), function.command());
+        Instant started = clock.instant();
+        long startNanos = System.nanoTime();
+        Process process;
+        try {
+            process = new ProcessBuilder(runc.runCommand(bundle, id)).start();
+        } catch (IOException e) {
+            removeContainer(id);
+            throw new RuntimeFailureException("cannot start runc: " + e.getMessage(), e);
+        }
+        CompletableFuture<byte[]> stdout = StreamDrain.start(process.getInputStream(), settings.maxOutputBytes(), workers);
+        CompletableFuture<byte[]> stderr = StreamDrain.start(process.getErrorStream(), 64 * 1024, workers);
+        feed(process.getOutputStream(), request.body());
+        try {
+            boolean timedOut = false;
+            if (!process.waitFor(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                runc.kill(id);
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+            long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            int exit = process.exitValue();
+            byte[] out = stdout.get(10, TimeUnit.SECONDS);
+            String err = tail(stderr.get(10, TimeUnit.SECONDS));
+            if (!Cgroups.exists(cgroup) || !runc.exists(id)) {
+                throw new RuntimeFailureException("the container did not start: " + err.strip());
+            }
+            long cpu = Cgroups.cpuNanos(cgroup);
+            long peak = Cgroups.peakMemoryBytes(cgroup);
+            long oomKills = Cgroups.oomKills(cgroup);
+            InvocationOutcome outcome = timedOut ? InvocationOutcome.TIMEOUT
+                    : oomKills > 0 ? InvocationOutcome.OUT_OF_MEMORY
+                    : exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
+            Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.length, started,
+                    started.plusMillis(wallMillis));
+            return new InvocationResult(outcome, exit, out, err, usage, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeFailureException("interrupted while running " + id, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new RuntimeFailureException("cannot read the output of " + id, e);
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+            removeContainer(id);
+        }
+    }
+
+    @Override
+    public void remove(UUID leaseId) {
+        warmPool.removeLease(leaseId);
+        for (String id : runc.list()) {
+            if (leaseOf(id) != null && leaseOf(id).equals(leaseId)) {
+                removeContainer(id);
+            }
+        }
+    }
+
+    @Override
+    public Set<UUID> leasesPresent() {
+        Set<UUID> leases = new HashSet<>();
+        for (String id : runc.list()) {
+            UUID lease = leaseOf(id);
+            if (lease != null) {
+                leases.add(lease);
+            }
+        }
+        return leases;
+    }
+
+    /** The ids of this agent's containers that exist now (for tests and the workloads view). */
+    public List<String> containers() {
+        return runc.list().stream().filter(id -> leaseOf(id) != null).toList();
+    }
+
+    /** Removes warm containers idle for longer than the configured time; returns how many. */
+    public int evictIdle() {
+        return warmPool.evictIdle();
+    }
+
+    /** How many warm containers are idle now. */
+    public int idleWarmContainers() {
+        return warmPool.idleCount();
+    }
+
+    @Override
+    public void close() {
+        warmPool.close();
+        for (String id : runc.list()) {
+            if (leaseOf(id) != null) {
+                removeContainer(id);
+            }
+        }
+        try {
+            Files.deleteIfExists(Cgroups.ROOT.resolve("memory").resolve(settings.cgroupParent()));
+        } catch (IOException e) {
+            // another agent's containers still use the parent
+        }
+        Cgroups.removeQuietly("/" + settings.cgroupParent());
+        workers.shutdownNow();
+    }
+
+    // ---- shared with WarmPool ----
+
+    String newContainerId(UUID leaseId) {
+        return settings.containerPrefix() + "-" + leaseId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    }
+
+    String cgroupPath(String containerId) {
+        return "/" + settings.cgroupParent() + "/" + containerId;
+    }
+
+    Runc runc() {
+        return runc;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    RuncSettings settings() {
+        return settings;
+    }
+
+    Path writeBundle(String id, FunctionSpec function, Workload workload, Map<String, String> env, List<String> args) {
+        Path bundle = settings.workDir().resolve(id);
+        try {
+            Files.createDirectories(bundle);
+            Path rootfs = rootFilesystems.rootfs(function.runtime());
+            String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), rootFilesystems.binds(function.runtime()),
+                    args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB());
+            Files.writeString(bundle.resolve("config.json"), spec);
+            return bundle;
+        } catch (IOException e) {
+            throw new RuntimeFailureException("cannot write the bundle of " + id, e);
+        }
+    }
+
+    Map<String, String> baseEnvironment(FunctionSpec function, InvocationRequest request) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", String.join(":", rootFilesystems.path(function.runtime())));
+        env.put("HOME", "/tmp");
+        if (RootFilesystems.JVM.equals(function.runtime())) {
+            env.put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        }
+        if (request != null) {
+            env.putAll(request.environment());
+            env.put("AGORA_INVOCATION_ID", request.invocationId().toString());
+        }
+        return env;
+    }
+
+    /** Removes a container, its bundle and its cgroups; logs instead of failing (cleanup must go on). */
+    void removeContainer(String id) {
+        try {
+            runc.delete(id);
+        } catch (RuntimeFailureException e) {
+            LOG.warnf("cannot delete container %s: %s", id, e.getMessage());
+        }
+        Cgroups.removeQuietly(cgroupPath(id));
+        deleteTree(settings.workDir().resolve(id));
+    }
+
+    UUID leaseOf(String containerId) {
+        String prefix = settings.containerPrefix() + "-";
+        if (!containerId.startsWith(prefix) || containerId.length() < prefix.length() + 36) {
+            return null;
+        }
+        try {
+            return UUID.fromString(containerId.substring(prefix.length(), prefix.length() + 36));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    void feed(OutputStream stdin, byte[] body) {
+        workers.execute(() -> {
+            try (stdin) {
+                stdin.write(body);
+            } catch (IOException e) {
+                // the function did not read all its input: that is its business
+            }
+        });
+    }
+
+    static String tail(byte[] bytes) {
+        int from = Math.max(0, bytes.length - STDERR_TAIL);
+        return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(paths.toList());
+            all.sort(Comparator.reverseOrder());
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s: %s", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package cloud.agora.agent.runtime.runc;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/** Reads a process stream to EOF on a worker, keeping at most {@code max} bytes (the rest is drained). */
+final class StreamDrain {
+
+    private StreamDrain() {
+    }
+
+    static CompletableFuture<byte[]> start(InputStream in, int max, ExecutorService workers) {
+        return CompletableFuture.supplyAsync(() -> {
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            byte[] buffer = new byte[16 * 1024];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    int room = max - kept.size();
+                    if (room > 0) {
+                        kept.write(buffer, 0, Math.min(room, n));
+                    }
+                }
+            } catch (IOException e) {
+                // the process went away: what was read is what there is
+            }
+            return kept.toByteArray();
+        }, workers);
+    }
+}

@@ -1,0 +1,259 @@
+package cloud.agora.agent.runtime.runc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.agent.runtime.FunctionSpec;
+import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.agent.runtime.InvocationRequest;
+import cloud.agora.agent.runtime.InvocationResult;
+import cloud.agora.agent.runtime.Limits;
+import cloud.agora.agent.runtime.Workload;
+import cloud.agora.protocol.eth.Address;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runc driver against the real runc and kernel of this machine (cold containers). */
+class RuncRuntimeTest {
+
+    static final Address CONSUMER = Address.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+
+    @TempDir
+    Path data;
+    Path bundle;
+    RuncRuntime runtime;
+    String cgroupParent;
+
+    @BeforeEach
+    void start() throws IOException {
+        cgroupParent = "agora-test-" + UUID.randomUUID().toString().substring(0, 8);
+        runtime = new RuncRuntime(RuncSettings.under(data, cgroupParent).withWarmPool(0, Duration.ofMinutes(1)), Clock.systemUTC());
+        bundle = Files.createDirectories(data.resolve("bundle"));
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws IOException {
+        assertThat(runtime.containers()).as("containers after the test").isEmpty();
+        assertThat(leftoverCgroups()).as("container cgroups after the test").isEmpty();
+        try (Stream<Path> bundles = Files.list(data.resolve("containers"))) {
+            assertThat(bundles.toList()).as("bundle directories after the test").isEmpty();
+        }
+        runtime.close();
+        assertThat(Files.exists(Path.of("/sys/fs/cgroup/memory", cgroupParent))).isFalse();
+    }
+
+    List<Path> leftoverCgroups() throws IOException {
+        List<Path> left = new ArrayList<>();
+        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path controller : controllers.toList()) {
+                Path parent = controller.resolve(cgroupParent);
+                if (Files.isDirectory(parent)) {
+                    try (Stream<Path> children = Files.list(parent)) {
+                        children.filter(Files::isDirectory).forEach(left::add);
+                    }
+                }
+            }
+        }
+        return left;
+    }
+
+    Workload workload(int memoryMiB, int cpuMillis, int pids, Duration timeout) {
+        return new Workload(UUID.randomUUID(), CONSUMER, new Limits(memoryMiB, cpuMillis, pids, timeout));
+    }
+
+    Workload small() {
+        return workload(64, 1000, 32, Duration.ofSeconds(10));
+    }
+
+    FunctionSpec script(String body) throws IOException {
+        Files.writeString(bundle.resolve("handler.sh"), body);
+        return FunctionSpec.shell(bundle, "handler.sh");
+    }
+
+    static String out(InvocationResult result) {
+        return new String(result.stdout(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shellFunctionEchoesItsInputWithItsMetadata() throws IOException {
+        FunctionSpec fn = script("printf 'hello %s from %s ' \"$(cat)\" \"$AGORA_PATH\"\n");
+        InvocationRequest request = new InvocationRequest(UUID.randomUUID(), "world".getBytes(StandardCharsets.UTF_8),
+                Map.of("AGORA_PATH", "/greet"));
+
+        InvocationResult result = runtime.invoke(small(), fn, request);
+
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.OK);
+        assertThat(out(result)).isEqualTo("hello world from /greet ");
+        assertThat(result.usage().bytesIn()).isEqualTo(5);
+        assertThat(result.usage().bytesOut()).isEqualTo(result.stdout().length);
+        assertThat(result.usage().cpuNanos()).isPositive();
+        assertThat(result.usage().peakMemoryBytes()).isPositive().isLessThan(64L * 1024 * 1024);
+    }
+
+    @Test
+    void nonZeroExitIsAFunctionError() throws IOException {
+        InvocationResult result = runtime.invoke(small(), script("echo oops >&2; exit 3\n"), InvocationRequest.of(""));
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.FUNCTION_ERROR);
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.stderr()).contains("oops");
+    }
+
+    @Test
+    void functionOverItsMemoryLimitIsKilledAsOutOfMemory() throws IOException {
+        // a shell variable of ~48 MB in a 16 MiB container
+        FunctionSpec fn = script("x=$(head -c 48000000 /dev/zero | tr '\\0' a)\necho survived ${#x}\n");
+        InvocationResult result = runtime.invoke(workload(16, 1000, 32, Duration.ofSeconds(20)), fn, InvocationRequest.of(""));
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.OUT_OF_MEMORY);
+        assertThat(out(result)).doesNotContain("survived 48000000");
+        assertThat(result.usage().peakMemoryBytes()).isGreaterThan(15L * 1024 * 1024).isLessThanOrEqualTo(16L * 1024 * 1024);
+    }
+
+    @Test
+    void cpuBurnIsThrottledByItsQuotaAndMeteredWithinFivePercent() throws IOException {
+        // burn in a child for 3 s of wall time under a quarter-core quota; the child reports its own CPU ticks
+        FunctionSpec fn = script("""
+                ( while :; do :; done ) &
+                p=$!
+                sleep 3
+                cat /proc/$p/stat
+                kill -9 $p
+                """);
+        InvocationResult result = runtime.invoke(workload(64, 250, 32, Duration.ofSeconds(20)), fn, InvocationRequest.of(""));
+
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.OK);
+        String[] stat = out(result).substring(out(result).lastIndexOf(')') + 2).trim().split(" ");
+        long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]); // utime + stime, USER_HZ = 100
+        double burnSeconds = ticks / 100.0;
+        double meteredSeconds = result.usage().cpuNanos() / 1e9;
+        double wallSeconds = result.usage().wallMillis() / 1000.0;
+        System.out.printf("cpu burn: child %.3f s, metered %.3f s, wall %.3f s, cpu/wall %.3f%n", burnSeconds, meteredSeconds,
+                wallSeconds, meteredSeconds / wallSeconds);
+        assertThat(meteredSeconds / wallSeconds).as("throttled to the quarter-core quota").isBetween(0.18, 0.30);
+        assertThat(Math.abs(meteredSeconds - burnSeconds) / burnSeconds).as("metered vs burned").isLessThanOrEqualTo(0.05);
+    }
+
+    @Test
+    void forkBombIsStoppedByThePidsLimitWhileAnotherTenantKeepsWorking() throws Exception {
+        FunctionSpec bomb = script("b() { b | b & }; b; sleep 30\n");
+        Path otherBundle = Files.createDirectories(data.resolve("other"));
+        Files.writeString(otherBundle.resolve("handler.sh"), "echo alive\n");
+        FunctionSpec echo = FunctionSpec.shell(otherBundle, "handler.sh");
+
+        CompletableFuture<InvocationResult> bombed = CompletableFuture.supplyAsync(
+                () -> runtime.invoke(workload(64, 500, 16, Duration.ofSeconds(4)), bomb, InvocationRequest.of("")));
+        Thread.sleep(1000);
+        Workload other = small();
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            long t0 = System.nanoTime();
+            InvocationResult r = runtime.invoke(other, echo, InvocationRequest.of(""));
+            latencies.add((System.nanoTime() - t0) / 1_000_000);
+            assertThat(r.outcome()).isEqualTo(InvocationOutcome.OK);
+            assertThat(out(r)).isEqualTo("alive\n");
+        }
+        InvocationResult bombResult = bombed.get();
+        System.out.println("other tenant's latencies during the fork bomb (ms): " + latencies);
+        assertThat(Collections.max(latencies)).as("the other tenant's slowest call, ms").isLessThan(1000);
+        assertThat(bombResult.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        assertThat(bombResult.stderr()).containsIgnoringCase("fork");
+    }
+
+    @Test
+    void cannotWriteItsRootOrItsBundleButCanWriteTmp() throws IOException {
+        FunctionSpec fn = script("""
+                echo x > /x 2>/dev/null && echo root-written || echo root-denied
+                echo y > /function/y 2>/dev/null && echo function-written || echo function-denied
+                echo z > /tmp/z && echo tmp-written
+                id -u
+                """);
+        InvocationResult result = runtime.invoke(small(), fn, InvocationRequest.of(""));
+        assertThat(out(result).lines()).containsExactly("root-denied", "function-denied", "tmp-written", "65534");
+        assertThat(bundle.resolve("y")).doesNotExist();
+    }
+
+    @Test
+    void cannotSeeHostProcesses() throws IOException {
+        FunctionSpec fn = script("ls /proc | grep -c '^[0-9]'\ncat /proc/1/cmdline | tr '\\0' ' '\necho\nps -o comm\n");
+        InvocationResult result = runtime.invoke(small(), fn, InvocationRequest.of(""));
+        List<String> lines = out(result).lines().toList();
+        assertThat(Integer.parseInt(lines.get(0))).as("processes visible").isLessThanOrEqualTo(5);
+        assertThat(lines.get(1)).startsWith("/bin/sh /function/handler.sh");
+        assertThat(out(result)).doesNotContain("java").doesNotContain("runc");
+    }
+
+    @Test
+    void hasNoNetwork() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("0.0.0.0"))) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    accepted.incrementAndGet();
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.start();
+            String hostIp = hostAddress();
+            FunctionSpec fn = script("""
+                    tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
+                    nc -w 2 127.0.0.1 %1$d </dev/null && echo loopback-connected || echo loopback-failed
+                    nc -w 2 %2$s %1$d </dev/null && echo host-connected || echo host-failed
+                    """.formatted(server.getLocalPort(), hostIp));
+            InvocationResult result = runtime.invoke(small(), fn, InvocationRequest.of(""));
+            assertThat(out(result).lines()).containsExactly("lo", "loopback-failed", "host-failed");
+            assertThat(accepted).hasValue(0);
+        }
+    }
+
+    @Test
+    void timeoutKillsTheFunction() throws IOException {
+        long t0 = System.nanoTime();
+        InvocationResult result = runtime.invoke(workload(64, 1000, 32, Duration.ofMillis(800)), script("echo started\nsleep 30\n"),
+                InvocationRequest.of(""));
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        assertThat(out(result)).isEqualTo("started\n");
+        assertThat(elapsedMs).isBetween(800L, 3000L);
+    }
+
+    @Test
+    void removesALeasesContainersAndReportsNoLeaseAfterwards() throws IOException {
+        Workload w = small();
+        runtime.invoke(w, script("echo hi\n"), InvocationRequest.of(""));
+        runtime.remove(w.leaseId());
+        assertThat(runtime.leasesPresent()).doesNotContain(w.leaseId());
+    }
+
+    static String hostAddress() throws IOException {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (nic.isUp() && !nic.isLoopback()) {
+                for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        }
+        return "10.255.255.1";
+    }
+}
