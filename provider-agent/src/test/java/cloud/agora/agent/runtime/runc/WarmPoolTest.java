@@ -1,0 +1,132 @@
+package cloud.agora.agent.runtime.runc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.agent.runtime.FunctionSpec;
+import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.agent.runtime.InvocationRequest;
+import cloud.agora.agent.runtime.InvocationResult;
+import cloud.agora.agent.runtime.Limits;
+import cloud.agora.agent.runtime.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Warm containers with the real runc: reuse, per-call metering, eviction, and never reusing a broken one. */
+class WarmPoolTest {
+
+    @TempDir
+    Path data;
+    Path bundle;
+    RuncRuntime runtime;
+    MutableClock clock = new MutableClock();
+
+    @BeforeEach
+    void start() throws IOException {
+        runtime = new RuncRuntime(RuncSettings.under(data, "agora-test-" + UUID.randomUUID().toString().substring(0, 8))
+                .withWarmPool(2, Duration.ofSeconds(60)), clock);
+        bundle = Files.createDirectories(data.resolve("bundle"));
+    }
+
+    @AfterEach
+    void stop() {
+        runtime.close();
+        assertThat(runtime.containers()).isEmpty();
+    }
+
+    Workload workload(Duration timeout, int memoryMiB) {
+        return new Workload(UUID.randomUUID(), RuncRuntimeTest.CONSUMER, new Limits(memoryMiB, 1000, 32, timeout));
+    }
+
+    FunctionSpec script(String body) throws IOException {
+        Files.writeString(bundle.resolve("handler.sh"), body);
+        return FunctionSpec.shell(bundle, "handler.sh");
+    }
+
+    @Test
+    void repeatCallsReuseOneContainerWithoutLeakingEnvironment() throws IOException {
+        FunctionSpec fn = script("echo \"$(cat) ${GREETING:-unset} $$\"\n");
+        Workload w = workload(Duration.ofSeconds(10), 64);
+
+        InvocationResult first = runtime.invoke(w, fn, new InvocationRequest(UUID.randomUUID(),
+                "one".getBytes(StandardCharsets.UTF_8), Map.of("GREETING", "hi")));
+        InvocationResult second = runtime.invoke(w, fn, InvocationRequest.of("two"));
+
+        assertThat(first.warm()).isFalse();
+        assertThat(second.warm()).isTrue();
+        assertThat(new String(first.stdout(), StandardCharsets.UTF_8)).startsWith("one hi ");
+        assertThat(new String(second.stdout(), StandardCharsets.UTF_8)).startsWith("two unset ");
+        assertThat(second.usage().cpuNanos()).isPositive().isLessThan(200_000_000L);
+        assertThat(second.usage().peakMemoryBytes()).isPositive();
+        assertThat(runtime.containers()).hasSize(1);
+        assertThat(runtime.idleWarmContainers()).isEqualTo(1);
+    }
+
+    @Test
+    void carriesBinaryBodiesExactly() throws IOException {
+        FunctionSpec fn = script("cat\n");
+        Workload w = workload(Duration.ofSeconds(10), 64);
+        byte[] body = new byte[300_000];
+        new java.util.Random(1).nextBytes(body);
+        runtime.invoke(w, fn, InvocationRequest.of("warm-up"));
+        InvocationResult result = runtime.invoke(w, fn, new InvocationRequest(UUID.randomUUID(), body, Map.of()));
+        assertThat(result.warm()).isTrue();
+        assertThat(result.stdout()).isEqualTo(body);
+    }
+
+    @Test
+    void evictsContainersIdleForLongerThanTheIdleTime() throws IOException {
+        FunctionSpec fn = script("echo ok\n");
+        runtime.invoke(workload(Duration.ofSeconds(10), 64), fn, InvocationRequest.of(""));
+        assertThat(runtime.evictIdle()).isZero();
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(runtime.evictIdle()).isEqualTo(1);
+        assertThat(runtime.containers()).isEmpty();
+    }
+
+    @Test
+    void timedOutOrOutOfMemoryContainersAreNeverReused() throws IOException {
+        Workload w = workload(Duration.ofMillis(700), 16);
+        InvocationResult slow = runtime.invoke(w, script("sleep 30\n"), InvocationRequest.of(""));
+        assertThat(slow.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        InvocationResult hungry = runtime.invoke(w, script("x=$(head -c 48000000 /dev/zero | tr '\\0' a)\necho ${#x}\n"),
+                InvocationRequest.of(""));
+        assertThat(hungry.outcome()).isEqualTo(InvocationOutcome.OUT_OF_MEMORY);
+        assertThat(runtime.idleWarmContainers()).isZero();
+        assertThat(runtime.containers()).isEmpty();
+    }
+
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}
