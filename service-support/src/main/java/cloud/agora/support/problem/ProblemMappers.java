@@ -3,8 +3,6 @@ package cloud.agora.support.problem;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import jakarta.validation.ConstraintViolationException;
@@ -30,39 +28,36 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response unreadableJson(JsonParseException e, UriInfo uri) {
-        return invalidBody("the body is not valid JSON: " + e.getOriginalMessage(), uri);
+    public Response json(JacksonException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
     }
 
+    // Quarkus has its own mapper for MismatchedInputException (a different body shape); these
+    // more specific ones keep every refused body an RFC 9457 problem.
+
     @ServerExceptionMapper
-    public Response mismatchedJson(MismatchedInputException e, UriInfo uri) {
+    public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
         return invalidBody(describe(e), uri);
     }
 
     @ServerExceptionMapper
-    public Response invalidFormat(InvalidFormatException e, UriInfo uri) {
+    public Response invalidFormat(com.fasterxml.jackson.databind.exc.InvalidFormatException e, UriInfo uri) {
         return invalidBody(describe(e), uri);
     }
 
     @ServerExceptionMapper
-    public Response unknownProperty(UnrecognizedPropertyException e, UriInfo uri) {
-        return invalidBody("unknown field '" + e.getPropertyName() + "'", uri);
+    public Response unknownField(UnrecognizedPropertyException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
     }
 
     @ServerExceptionMapper
     public Response invalidValue(ValueInstantiationException e, UriInfo uri) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return invalidBody(at(e) + cause.getMessage(), uri);
-    }
-
-    @ServerExceptionMapper
-    public Response otherJson(JsonMappingException e, UriInfo uri) {
         return invalidBody(describe(e), uri);
     }
 
     @ServerExceptionMapper
-    public Response jackson(JacksonException e, UriInfo uri) {
-        return invalidBody("the body could not be read: " + e.getOriginalMessage(), uri);
+    public Response unparsable(JsonParseException e, UriInfo uri) {
+        return invalidBody(describe(e), uri);
     }
 
     @ServerExceptionMapper
@@ -81,6 +76,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JacksonException json) {
+            // the JSON reader wraps what Jackson refused in a plain 400
+            return invalidBody(describe(json), uri);
+        }
         int status = e.getResponse().getStatus();
         String slug = switch (status) {
             case 401 -> "unauthenticated";
@@ -109,8 +108,20 @@ public class ProblemMappers {
         return Problem.of(400, "invalid-body", "The request body is invalid", detail, path(uri), Map.of()).toResponse();
     }
 
-    private static String describe(JsonMappingException e) {
-        return at(e) + e.getOriginalMessage().replaceAll("\\(class [^)]*\\)", "").replaceAll("`[a-z.]+\\.([A-Za-z]+)`", "$1");
+    /** What was wrong with the body, in the client's terms (field path, no Java class names). */
+    private static String describe(JacksonException e) {
+        if (e instanceof JsonParseException parse) {
+            return "the body is not valid JSON: " + parse.getOriginalMessage();
+        }
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return at(unknown) + "unknown field '" + unknown.getPropertyName() + "'";
+        }
+        if (e instanceof ValueInstantiationException invalid && invalid.getCause() != null) {
+            return at(invalid) + invalid.getCause().getMessage();
+        }
+        String message = e.getOriginalMessage().replaceAll("\\(class [^)]*\\)", "")
+                .replaceAll("`[a-z.]+\\.([A-Za-z$]+)`", "$1");
+        return e instanceof JsonMappingException mapping ? at(mapping) + message : message;
     }
 
     private static String at(JsonMappingException e) {

@@ -1,0 +1,195 @@
+package cloud.agora.marketplace.api;
+
+import static cloud.agora.marketplace.api.Market.prices;
+import static cloud.agora.marketplace.api.Market.resources;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every class of bad input gets an RFC 9457 problem with a stable type and leaves the market as it was. */
+@QuarkusTest
+class MarketBadInputTest {
+
+    static final Map<String, Object> ASK = prices("1000", "200", "5", "300");
+    static final Map<String, Object> MAX = prices("5000", "5000", "50", "5000");
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    Market provider;
+    Market developer;
+    String region;
+
+    @BeforeEach
+    void market() {
+        region = "bad-" + UUID.randomUUID().toString().substring(0, 8);
+        provider = Market.participant().provide(region, resources(4000, 8192, 0), ASK);
+        developer = Market.participant();
+    }
+
+    Map<String, Object> validBid() {
+        Map<String, Object> bid = new HashMap<>(Market.bid(resources(500, 512, 0), 1, MAX));
+        bid.put("constraints", Map.of("region", region));
+        return bid;
+    }
+
+    Map<String, Object> bidWith(String field, Object value) {
+        Map<String, Object> bid = validBid();
+        bid.put(field, value);
+        return bid;
+    }
+
+    void refusedBid(Object body, String type, String detail) throws SQLException {
+        List<Long> before = counts();
+        developer.post("/api/v1/bids", body).statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:" + type))
+                .body("status", equalTo(400))
+                .body("title", org.hamcrest.Matchers.notNullValue())
+                .body("detail", containsString(detail))
+                .body("instance", equalTo("/api/v1/bids"));
+        assertThat(counts()).as("bids, leases, outbox rows").isEqualTo(before);
+    }
+
+    @Test
+    void wrongTypesAndUnknownFieldsAreInvalidBodies() throws SQLException {
+        refusedBid(bidWith("resources", Map.of("cpuMillis", "lots", "memoryMiB", 512, "storageGiB", 0)), "invalid-body", "cpuMillis");
+        refusedBid(bidWith("replicas", "two"), "invalid-body", "replicas");
+        refusedBid(bidWith("replicas", 1.5), "invalid-body", "replicas");
+        refusedBid(bidWith("colour", "blue"), "invalid-body", "colour");
+        refusedBid(bidWith("kind", "QUANTUM"), "invalid-body", "kind");
+        refusedBid("{\"resources\": ", "invalid-body", "JSON");
+    }
+
+    @Test
+    void negativeOrZeroResourcesAreRefused() throws SQLException {
+        refusedBid(bidWith("resources", resources(-500, 512, 0)), "invalid-body", "negative");
+        refusedBid(bidWith("resources", resources(0, 512, 0)), "invalid-bid", "more than zero CPU and memory");
+        refusedBid(bidWith("resources", resources(500, 0, 0)), "invalid-bid", "more than zero CPU and memory");
+        refusedBid(bidWith("resources", Map.of("cpuMillis", new BigInteger("99999999999999999999"), "memoryMiB", 1, "storageGiB", 0)),
+                "invalid-body", "cpuMillis");
+    }
+
+    @Test
+    void pricesThatOverflowOrAreNotWholeWeiAreRefused() throws SQLException {
+        String tooBig = BigInteger.TWO.pow(256).toString();
+        refusedBid(bidWith("maxPrices", prices(tooBig, "1", "1", "1")), "invalid-body", "perVcpuSecond");
+        refusedBid(bidWith("maxPrices", prices(new BigInteger(tooBig), "1", "1", "1")), "invalid-body", "perVcpuSecond");
+        refusedBid(bidWith("maxPrices", prices("-1", "1", "1", "1")), "invalid-body", "perVcpuSecond");
+        refusedBid(bidWith("maxPrices", prices(1.5, "1", "1", "1")), "invalid-body", "perVcpuSecond");
+        refusedBid(bidWith("maxPrices", Map.of("perVcpuSecond", "1")), "invalid-body", "maxPrices");
+        List<Long> before = counts();
+        provider.put("/api/v1/providers/" + provider.address() + "/offer",
+                Map.of("capacity", resources(1000, 1024, 0), "prices", prices(tooBig, "1", "1", "1"))).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-body"));
+        assertThat(counts()).isEqualTo(before);
+        given().get("/api/v1/providers/" + provider.address()).then().body("prices.perVcpuSecond", equalTo("1000"));
+    }
+
+    @Test
+    void replicasOutsideOneToTheMaximumAreRefused() throws SQLException {
+        refusedBid(bidWith("replicas", 0), "invalid-bid", "replicas must be from 1 to 16");
+        refusedBid(bidWith("replicas", 17), "invalid-bid", "replicas must be from 1 to 16");
+        refusedBid(bidWith("replicas", -3), "invalid-bid", "replicas must be from 1 to 16");
+    }
+
+    @Test
+    void lifetimesAndConstraintsOutsideTheRulesAreRefused() throws SQLException {
+        refusedBid(bidWith("ttlSeconds", 0), "invalid-bid", "ttlSeconds");
+        refusedBid(bidWith("ttlSeconds", 30L * 86400), "invalid-bid", "ttlSeconds");
+        refusedBid(bidWith("constraints", Map.of("region", "Not A Region")), "invalid-bid", "region");
+        refusedBid(bidWith("constraints", Map.of("attributes", Map.of("bad key!", "x"))), "invalid-bid", "attribute");
+    }
+
+    @Test
+    void unknownIdsAreNotFoundProblems() throws SQLException {
+        List<Long> before = counts();
+        UUID unknown = UUID.randomUUID();
+        developer.get("/api/v1/bids/" + unknown).statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:bid-not-found")).body("bidId", equalTo(unknown.toString()));
+        developer.delete("/api/v1/bids/" + unknown).statusCode(404).body("type", equalTo("urn:agora:problem:bid-not-found"));
+        developer.get("/api/v1/leases/" + unknown).statusCode(404).body("type", equalTo("urn:agora:problem:lease-not-found"));
+        developer.post("/api/v1/leases/" + unknown + "/close", Map.of()).statusCode(404)
+                .body("type", equalTo("urn:agora:problem:lease-not-found"));
+        developer.get("/api/v1/bids/not-a-uuid").statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:not-found"));
+        developer.put("/api/v1/providers/" + developer.address() + "/offer",
+                Map.of("capacity", resources(1000, 1024, 0), "prices", ASK)).statusCode(404)
+                .body("type", equalTo("urn:agora:problem:provider-not-found"));
+        developer.get("/api/v1/leases?owner=0xNOTANADDRESS").statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-address"));
+        given().get("/api/v1/nothing-here").then().statusCode(404).contentType("application/problem+json");
+        assertThat(counts()).isEqualTo(before);
+    }
+
+    @Test
+    void badProviderRegistrationsAndOffersAreRefused() throws SQLException {
+        List<Long> before = counts();
+        Market newcomer = Market.participant();
+        newcomer.post("/api/v1/providers", Map.of("address", newcomer.address(), "endpoint", "ftp://x", "region", "eu"))
+                .statusCode(400).body("type", equalTo("urn:agora:problem:invalid-provider")).body("detail", containsString("endpoint"));
+        newcomer.post("/api/v1/providers", Map.of("address", newcomer.address(), "endpoint", "http://x", "region", ""))
+                .statusCode(400).body("type", equalTo("urn:agora:problem:invalid-provider"));
+        newcomer.post("/api/v1/providers", Map.of("address", "0x1234", "endpoint", "http://x", "region", "eu"))
+                .statusCode(400).body("type", equalTo("urn:agora:problem:invalid-body")).body("detail", containsString("address"));
+        given().get("/api/v1/providers/" + newcomer.address()).then().statusCode(404);
+        provider.put("/api/v1/providers/" + provider.address() + "/offer",
+                Map.of("capacity", resources(0, 0, 0), "prices", ASK)).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-offer"));
+        provider.put("/api/v1/providers/" + provider.address() + "/offer", Map.of("prices", ASK)).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-offer"));
+        given().get("/api/v1/providers/" + provider.address()).then().body("capacity.cpuMillis", equalTo(4000));
+        assertThat(counts()).isEqualTo(before);
+    }
+
+    @Test
+    void aChangeWhoseRecordingFailsIsRolledBackEntirelyAndPublishesNothing() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("""
+                    CREATE OR REPLACE FUNCTION refuse_777() RETURNS trigger AS $$
+                    BEGIN RAISE EXCEPTION 'simulated failure while recording a lease'; END $$ LANGUAGE plpgsql""");
+            s.execute("CREATE TRIGGER refuse_777 BEFORE INSERT ON leases FOR EACH ROW WHEN (NEW.cpu_millis = 777) "
+                    + "EXECUTE FUNCTION refuse_777()");
+        }
+        try {
+            List<Long> before = counts();
+            developer.post("/api/v1/bids", bidWith("resources", resources(777, 512, 0))).statusCode(500)
+                    .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:internal-error"));
+            assertThat(counts()).as("no bid, no lease, no event").isEqualTo(before);
+            // the book was rebuilt from the database: the capacity was not leaked and the next bid matches
+            given().get("/api/v1/providers/" + provider.address()).then().body("free.cpuMillis", equalTo(4000));
+            developer.post("/api/v1/bids", bidWith("resources", resources(4000, 512, 0))).statusCode(201)
+                    .body("status", equalTo("MATCHED"));
+        } finally {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER refuse_777 ON leases");
+            }
+        }
+    }
+
+    /** Rows in bids, leases and the outbox, plus events ever appended (the outbox sequence). */
+    private List<Long> counts() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM bids), (SELECT count(*) FROM leases), "
+                     + "(SELECT count(*) FROM providers), (SELECT last_value FROM outbox_seq_seq)")) {
+            r.next();
+            return List.of(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4));
+        }
+    }
+}
