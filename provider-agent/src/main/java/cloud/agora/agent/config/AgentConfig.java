@@ -1,0 +1,153 @@
+package cloud.agora.agent.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** The provider agent's configuration ({@code agent.*}; environment {@code AGENT_*} overrides). */
+@ConfigMapping(prefix = "agent")
+public interface AgentConfig {
+
+    /** File holding the provider's private key (64 hex digits). Its address is the provider's identity. */
+    Path keyFile();
+
+    /** Where the journal, container bundles, runtimes and function bundles live. */
+    @WithDefault("/var/lib/agora-agent")
+    Path dataDir();
+
+    /** The agent's public HTTPS base URL, given to the marketplace and the gateway. */
+    @WithDefault("http://localhost:8090")
+    String endpoint();
+
+    /** Where this machine is (bids may require a region). */
+    @WithDefault("local")
+    String region();
+
+    /** Free-form attributes published with the offer (bids may require them). */
+    Map<String, String> attributes();
+
+    /** The workload driver: {@code runc} (the default) or {@code kubernetes}. */
+    @WithDefault("runc")
+    String driver();
+
+    /** Asking unit prices in wei. */
+    PricesConfig prices();
+
+    /** What of the machine may be sold. */
+    CapacityConfig capacity();
+
+    /** The marketplace this agent sells on. */
+    MarketplaceConfig marketplace();
+
+    /** Callers of {@code POST /api/v1/invocations}. */
+    GatewayConfig gateway();
+
+    /** Container settings of the runc driver. */
+    RuncConfig runc();
+
+    /** Receipt journal and shipping to billing. */
+    JournalConfig journal();
+
+    /** Asking prices (wei per unit, decimal strings). */
+    interface PricesConfig {
+        @WithDefault("1000000")
+        String perVcpuSecond();
+
+        @WithDefault("100000")
+        String perGibSecond();
+
+        @WithDefault("1000000000")
+        String perInvocation();
+
+        @WithDefault("0")
+        String perGibMonth();
+    }
+
+    /** Capacity limits: the offer is the probed machine minus the host reserve, capped by the maxima. */
+    interface CapacityConfig {
+        /** CPU kept for the host and the agent itself (thousandths of a core). */
+        @WithDefault("500")
+        int reserveCpuMillis();
+
+        /** Memory kept for the host and the agent. */
+        @WithDefault("1024")
+        int reserveMemoryMiB();
+
+        /** The most CPU sold, whatever the machine has. */
+        Optional<Integer> maxCpuMillis();
+
+        /** The most memory sold. */
+        Optional<Integer> maxMemoryMiB();
+
+        /** The most disk sold (GiB). */
+        @WithDefault("0")
+        int maxStorageGiB();
+
+        /** Processes per container (the pids limit). */
+        @WithDefault("64")
+        int pidsPerContainer();
+
+        /** Wall-clock limit per call when the caller gives none. */
+        @WithDefault("30s")
+        Duration defaultTimeout();
+
+        /** The longest wall-clock limit a caller may ask for. */
+        @WithDefault("300s")
+        Duration maxTimeout();
+    }
+
+    /** The marketplace. Without a URL the agent runs stand-alone (no offer, no leases but those already known). */
+    interface MarketplaceConfig {
+        Optional<String> url();
+
+        @WithDefault("10s")
+        Duration heartbeatInterval();
+
+        /** Full resync of leases (events are hints; this is the truth). */
+        @WithDefault("30s")
+        Duration resyncInterval();
+    }
+
+    /** How the platform gateway authenticates. */
+    interface GatewayConfig {
+        /**
+         * Shared secret the gateway sends as {@code Authorization: Bearer <token>}. Interim: to be
+         * replaced by the gateway's signed token. Never committed: set {@code AGENT_GATEWAY_TOKEN}.
+         */
+        Optional<String> token();
+    }
+
+    /** runc driver settings. */
+    interface RuncConfig {
+        @WithDefault("runc")
+        String binary();
+
+        /** Parent cgroup of every container. */
+        @WithDefault("agora")
+        String cgroupParent();
+
+        /** Idle warm containers kept per function (0 = a fresh container per call). */
+        @WithDefault("2")
+        int warmMaxIdle();
+
+        /** Idle warm containers older than this are removed. */
+        @WithDefault("5m")
+        Duration warmIdleTimeout();
+    }
+
+    /** The journal and its shipper. */
+    interface JournalConfig {
+        /** Ship receipts to Kafka ({@code usage.receipts.v1}) when true; needs {@code kafka.bootstrap.servers}. */
+        @WithDefault("true")
+        boolean shipToKafka();
+
+        @WithDefault("1s")
+        Duration shipInterval();
+
+        @WithDefault("500")
+        int batchSize();
+    }
+}

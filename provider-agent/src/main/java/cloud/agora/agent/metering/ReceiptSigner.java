@@ -1,0 +1,40 @@
+package cloud.agora.agent.metering;
+
+import cloud.agora.agent.runtime.Usage;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.usage.UsageReceipt;
+import java.util.UUID;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+
+/**
+ * Turns the kernel's figures for one call into a usage receipt signed by the provider's key
+ * (see {@link UsageReceipt} for the encoding, the signature and the memory rule).
+ */
+public final class ReceiptSigner {
+
+    private final ECKeyPair key;
+    private final Address provider;
+
+    public ReceiptSigner(ECKeyPair key) {
+        this.key = key;
+        this.provider = new Address("0x" + Keys.getAddress(key));
+    }
+
+    /** The provider this agent signs for. */
+    public Address provider() {
+        return provider;
+    }
+
+    /** The signed receipt of one call. */
+    public UsageReceipt sign(UUID invocationId, UUID leaseId, Address consumer, Usage usage) {
+        return UsageReceipt.unsigned(invocationId, leaseId, provider, consumer, usage.cpuNanos(), usage.peakMemoryBytes(),
+                usage.wallMillis(), usage.bytesIn(), usage.bytesOut(), usage.startedAt(), usage.endedAt())
+                .signedByProvider(key);
+    }
+
+    /** The key, for signing in to the marketplace. */
+    public ECKeyPair key() {
+        return key;
+    }
+}
