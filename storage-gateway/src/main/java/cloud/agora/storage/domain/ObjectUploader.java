@@ -1,0 +1,102 @@
+package cloud.agora.storage.domain;
+
+import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.ipld.DagLayout;
+import cloud.agora.storage.domain.ipld.FileImporter;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.OptionalLong;
+
+/**
+ * Stores uploaded files as UnixFS DAGs in the backend, streaming: memory does not grow with the
+ * file. An upload is all or nothing: over the size limit, shorter than its declared length, or
+ * broken off, it fails and the backend keeps none of its blocks.
+ */
+@ApplicationScoped
+public class ObjectUploader {
+
+    private final ContentBackend backend;
+    private final StorageConfig config;
+
+    public ObjectUploader(ContentBackend backend, StorageConfig config) {
+        this.backend = backend;
+        this.config = config;
+    }
+
+    /**
+     * Stores {@code body} as a file.
+     *
+     * @param cidVersion     0 (what {@code ipfs add} gives) or 1 (raw leaves, {@code --cid-version=1});
+     *                       empty for the configured default
+     * @param declaredLength the request's Content-Length, when it had one
+     * @throws ObjectTooLargeException   over {@code agora.storage.upload.max-size}
+     * @throws TruncatedUploadException  when the body ends early or breaks off
+     */
+    public StoredObject upload(InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
+        long version = cidVersion.orElse(config.upload().defaultCidVersion());
+        if (version != 0 && version != 1) {
+            throw new InvalidUploadException("cid-version must be 0 or 1, not " + version);
+        }
+        long max = config.upload().maxSize();
+        if (declaredLength.isPresent() && declaredLength.getAsLong() > max) {
+            throw new ObjectTooLargeException(max);
+        }
+        try {
+            FileImporter.Imported imported = backend.add(new CheckedBody(body, max, declaredLength),
+                    DagLayout.forCidVersion((int) version));
+            return new StoredObject(imported.root(), imported.size());
+        } catch (IOException e) {
+            throw new UncheckedIOException("storing an upload in the " + backend.name() + " backend", e);
+        }
+    }
+
+    /** Counts the body, enforces the limit and turns a short or broken body into a problem. */
+    private static final class CheckedBody extends FilterInputStream {
+
+        private final long max;
+        private final OptionalLong declared;
+        private long received;
+
+        CheckedBody(InputStream in, long max, OptionalLong declared) {
+            super(in);
+            this.max = max;
+            this.declared = declared;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                throw new TruncatedUploadException(received, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            if (n < 0) {
+                if (declared.isPresent() && received != declared.getAsLong()) {
+                    throw new TruncatedUploadException(received, declared.getAsLong());
+                }
+                return n;
+            }
+            received += n;
+            if (received > max) {
+                throw new ObjectTooLargeException(max);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            throw new UnsupportedOperationException("uploads are read, not skipped");
+        }
+    }
+}
