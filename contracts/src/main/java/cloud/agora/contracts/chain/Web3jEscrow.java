@@ -1,0 +1,184 @@
+package cloud.agora.contracts.chain;
+
+import cloud.agora.contracts.wrappers.AgoraEscrow;
+import cloud.agora.protocol.eip712.Bytes32;
+import cloud.agora.protocol.eip712.Eip712Domain;
+import cloud.agora.protocol.eip712.SignedVoucher;
+import cloud.agora.protocol.eip712.Voucher;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.money.Wei;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.protocol.core.RemoteFunctionCall;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.utils.Numeric;
+
+/** {@link Escrow} through the generated {@link AgoraEscrow} wrapper (used only to encode and decode). */
+final class Web3jEscrow implements Escrow {
+
+    private final Web3jChain chain;
+    private final Address address;
+    private final AgoraEscrow contract;
+
+    Web3jEscrow(Web3jChain chain, Address address, AgoraEscrow contract) {
+        this.chain = chain;
+        this.address = address;
+        this.contract = contract;
+    }
+
+    @Override
+    public Address address() {
+        return address;
+    }
+
+    @Override
+    public Eip712Domain domain() {
+        return Eip712Domain.escrow(chain.chainId(), address);
+    }
+
+    @Override
+    public TxReceipt deposit(Signer consumer, Wei amount) {
+        return send(consumer, contract.deposit(amount.value()), amount.value());
+    }
+
+    @Override
+    public TxReceipt authorize(Signer consumer, Address delegate, Wei cap) {
+        return send(consumer, contract.authorize(delegate.value(), cap.value()));
+    }
+
+    @Override
+    public TxReceipt revoke(Signer consumer) {
+        return send(consumer, contract.revoke());
+    }
+
+    @Override
+    public Redemption redeem(Signer submitter, SignedVoucher signed) {
+        Voucher voucher = signed.voucher();
+        TransactionReceipt receipt = chain.write(submitter, address, contract.redeem(
+                new AgoraEscrow.Voucher(voucher.consumer().value(), voucher.provider().value(),
+                        voucher.cumulativeAmount().value(), voucher.receiptsRoot().toBytes()),
+                Numeric.hexStringToByteArray(signed.signature())), BigInteger.ZERO);
+        AgoraEscrow.VoucherRedeemedEventResponse event = AgoraEscrow.getVoucherRedeemedEvents(receipt).stream()
+                .filter(e -> address.equals(new Address(e.log.getAddress())))
+                .findFirst()
+                .orElseThrow(() -> new ChainException("redeem " + receipt.getTransactionHash() + " emitted no VoucherRedeemed"));
+        return new Redemption(chain.toReceipt(receipt), new Wei(event.payment), new Wei(event.fee),
+                new Wei(event.redeemed), Bytes32.of(event.receiptsRoot));
+    }
+
+    @Override
+    public TxReceipt requestWithdrawal(Signer consumer, Wei amount) {
+        return send(consumer, contract.requestWithdrawal(amount.value()));
+    }
+
+    @Override
+    public TxReceipt cancelWithdrawal(Signer consumer) {
+        return send(consumer, contract.cancelWithdrawal());
+    }
+
+    @Override
+    public TxReceipt withdraw(Signer consumer) {
+        return send(consumer, contract.withdraw());
+    }
+
+    @Override
+    public TxReceipt sweepFees(Signer submitter) {
+        return send(submitter, contract.sweepFees());
+    }
+
+    @Override
+    public TxReceipt setFee(Signer executor, int feeBps) {
+        return send(executor, contract.setFee(BigInteger.valueOf(feeBps)));
+    }
+
+    @Override
+    public TxReceipt setWithdrawalDelay(Signer executor, Duration delay) {
+        return send(executor, contract.setWithdrawalDelay(BigInteger.valueOf(delay.toSeconds())));
+    }
+
+    @Override
+    public TxReceipt setTreasury(Signer executor, Address treasury) {
+        return send(executor, contract.setTreasury(treasury.value()));
+    }
+
+    @Override
+    public TxReceipt setExecutor(Signer executor, Address next) {
+        return send(executor, contract.setExecutor(next.value()));
+    }
+
+    @Override
+    public Wei balanceOf(Address consumer) {
+        return new Wei(uint(contract.balanceOf(consumer.value())));
+    }
+
+    @Override
+    public Wei redeemed(Address consumer, Address provider) {
+        return new Wei(uint(contract.redeemed(consumer.value(), provider.value())));
+    }
+
+    @Override
+    public Delegation delegation(Address consumer) {
+        List<Type> values = chain.read(address, contract.delegation(consumer.value()));
+        Address delegate = new Address((String) values.get(0).getValue());
+        return new Delegation(
+                delegate.value().equals("0x" + "0".repeat(40)) ? Optional.empty() : Optional.of(delegate),
+                new Wei((BigInteger) values.get(1).getValue()),
+                new Wei((BigInteger) values.get(2).getValue()));
+    }
+
+    @Override
+    public PendingWithdrawal pendingWithdrawal(Address consumer) {
+        List<Type> values = chain.read(address, contract.pendingWithdrawal(consumer.value()));
+        return new PendingWithdrawal(new Wei((BigInteger) values.get(0).getValue()),
+                Instant.ofEpochSecond(((BigInteger) values.get(1).getValue()).longValueExact()));
+    }
+
+    @Override
+    public int feeBps() {
+        return uint(contract.feeBps()).intValueExact();
+    }
+
+    @Override
+    public Duration withdrawalDelay() {
+        return Duration.ofSeconds(uint(contract.withdrawalDelay()).longValueExact());
+    }
+
+    @Override
+    public Wei accruedFees() {
+        return new Wei(uint(contract.accruedFees()));
+    }
+
+    @Override
+    public Address treasury() {
+        return new Address((String) chain.read(address, contract.treasury()).get(0).getValue());
+    }
+
+    @Override
+    public Address executor() {
+        return new Address((String) chain.read(address, contract.executor()).get(0).getValue());
+    }
+
+    @Override
+    public Bytes32 hashVoucher(Voucher voucher) {
+        byte[] digest = (byte[]) chain.read(address, contract.hashVoucher(new AgoraEscrow.Voucher(
+                voucher.consumer().value(), voucher.provider().value(),
+                voucher.cumulativeAmount().value(), voucher.receiptsRoot().toBytes()))).get(0).getValue();
+        return Bytes32.of(digest);
+    }
+
+    private BigInteger uint(RemoteFunctionCall<?> function) {
+        return (BigInteger) chain.read(address, function).get(0).getValue();
+    }
+
+    private TxReceipt send(Signer from, RemoteFunctionCall<?> function) {
+        return send(from, function, BigInteger.ZERO);
+    }
+
+    private TxReceipt send(Signer from, RemoteFunctionCall<?> function, BigInteger value) {
+        return chain.toReceipt(chain.write(from, address, function, value));
+    }
+}
