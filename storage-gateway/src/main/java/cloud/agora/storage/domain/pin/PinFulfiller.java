@@ -1,0 +1,136 @@
+package cloud.agora.storage.domain.pin;
+
+import cloud.agora.storage.domain.ContentBackend;
+import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.storage.persistence.PinRepository;
+import cloud.agora.support.problem.ProblemException;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Works queued pin requests off: claims them (queued → pinning) in a short transaction, asks the
+ * backend to pin outside any transaction (Kubo may fetch from the network for minutes), then
+ * records pinned or failed (with {@code info.status_details}) in another. One thread; requests
+ * stuck in pinning after a crash are claimed again after {@link #STALE}.
+ */
+@ApplicationScoped
+public class PinFulfiller {
+
+    private static final Logger LOG = Logger.getLogger(PinFulfiller.class);
+    static final Duration STALE = Duration.ofMinutes(10);
+
+    private final AgroalDataSource db;
+    private final PinRepository pins;
+    private final ContentBackend backend;
+    private final Clock clock;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "pin-fulfiller"));
+    private final AtomicBoolean queued = new AtomicBoolean();
+
+    public PinFulfiller(AgroalDataSource db, PinRepository pins, ContentBackend backend, Clock clock) {
+        this.db = db;
+        this.pins = pins;
+        this.backend = backend;
+        this.clock = clock;
+    }
+
+    /** Asks for a round soon (after a request was queued). Never blocks. */
+    public void nudge() {
+        if (queued.compareAndSet(false, true)) {
+            worker.execute(() -> {
+                queued.set(false);
+                work();
+            });
+        }
+    }
+
+    @Scheduled(every = "${agora.storage.pins.worker-interval:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        nudge();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        worker.shutdownNow();
+    }
+
+    private void work() {
+        try {
+            List<PinRepository.Claim> claims;
+            do {
+                Instant now = clock.instant();
+                claims = inTransaction(c -> pins.claim(c, 8, now, now.minus(STALE)));
+                for (PinRepository.Claim claim : claims) {
+                    fulfil(claim);
+                }
+            } while (!claims.isEmpty());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "pin round failed; retrying at the next one");
+        }
+    }
+
+    private void fulfil(PinRepository.Claim claim) {
+        PinState outcome;
+        Map<String, String> info;
+        try {
+            backend.pin(claim.cid());
+            outcome = PinState.PINNED;
+            info = Map.of();
+        } catch (ProblemException e) {
+            outcome = PinState.FAILED;
+            info = Map.of("status_details", e.getMessage());
+        } catch (Exception e) {
+            LOG.warnf(e, "pinning %s failed", claim.cid());
+            outcome = PinState.FAILED;
+            info = Map.of("status_details", "the storage backend failed: " + e.getMessage());
+        }
+        PinState state = outcome;
+        Map<String, String> details = info;
+        boolean recorded = inTransaction(c -> pins.settle(c, claim.requestId(), state, details, clock.instant()));
+        if (!recorded || state == PinState.FAILED) {
+            release(claim.cid());
+        }
+        if (claim.replacedCid() != null) {
+            release(claim.replacedCid());
+        }
+    }
+
+    /** Unpins {@code cid} in the backend unless a pin request still needs it. */
+    public void release(Cid cid) {
+        try {
+            if (!inTransaction(c -> pins.referenced(c, cid))) {
+                backend.unpin(cid);
+            }
+        } catch (Exception e) {
+            LOG.warnf(e, "could not release %s in the %s backend", cid, backend.name());
+        }
+    }
+
+    private <T> T inTransaction(PinRegistrar.Work<T> work) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("pins database: " + e.getMessage(), e);
+        }
+    }
+}
