@@ -1,0 +1,123 @@
+package cloud.agora.contracts.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import cloud.agora.contracts.GasReport;
+import cloud.agora.contracts.devnet.Devnet;
+import cloud.agora.contracts.devnet.DevnetExtension;
+import cloud.agora.protocol.eip712.Bytes32;
+import cloud.agora.protocol.eip712.SignedVoucher;
+import cloud.agora.protocol.eip712.Voucher;
+import cloud.agora.protocol.money.Wei;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Only the governance executor sets the fee, the delay, the treasury and the executor. Each test starts from a snapshot. */
+@ExtendWith(DevnetExtension.class)
+class EscrowGovernanceTest {
+
+    private final Devnet devnet;
+    private String snapshot;
+
+    EscrowGovernanceTest(Devnet devnet) {
+        this.devnet = devnet;
+    }
+
+    @BeforeEach
+    void snapshot() {
+        snapshot = devnet.snapshot();
+    }
+
+    @AfterEach
+    void revert() {
+        devnet.revert(snapshot);
+    }
+
+    @Test
+    void onlyTheExecutorSetsTheParameters() {
+        Escrow escrow = devnet.escrow();
+        Signer stranger = devnet.newAccount();
+        Signer newTreasury = devnet.newAccount();
+
+        assertUnauthorized(() -> escrow.setFee(stranger, 0), stranger);
+        assertUnauthorized(() -> escrow.setWithdrawalDelay(stranger, Duration.ZERO), stranger);
+        assertUnauthorized(() -> escrow.setTreasury(stranger, stranger.address()), stranger);
+        assertUnauthorized(() -> escrow.setExecutor(stranger, stranger.address()), stranger);
+        assertThat(escrow.feeBps()).isEqualTo(Devnet.FEE_BPS);
+        assertThat(escrow.withdrawalDelay()).isEqualTo(Devnet.WITHDRAWAL_DELAY);
+        assertThat(escrow.treasury()).isEqualTo(devnet.treasury().address());
+        assertThat(escrow.executor()).isEqualTo(devnet.executor().address());
+
+        escrow.setFee(devnet.executor(), 250);
+        escrow.setWithdrawalDelay(devnet.executor(), Duration.ofDays(2));
+        escrow.setTreasury(devnet.executor(), newTreasury.address());
+        assertThat(escrow.feeBps()).isEqualTo(250);
+        assertThat(escrow.withdrawalDelay()).isEqualTo(Duration.ofDays(2));
+        assertThat(escrow.treasury()).isEqualTo(newTreasury.address());
+
+        escrow.setExecutor(devnet.executor(), stranger.address());
+        assertUnauthorized(() -> escrow.setFee(devnet.executor(), 0), devnet.executor());
+        escrow.setFee(stranger, 0);
+        assertThat(escrow.feeBps()).isZero();
+    }
+
+    @Test
+    void boundsTheFeeAndTheDelay() {
+        Escrow escrow = devnet.escrow();
+        Signer executor = devnet.executor();
+        assertThatThrownBy(() -> escrow.setFee(executor, 1_001)).isInstanceOfSatisfying(ContractRevertedException.class, e -> {
+            assertThat(e.error()).isEqualTo("AgoraEscrowFeeTooHigh");
+            assertThat(e.args()).containsExactly(BigInteger.valueOf(1_001), BigInteger.valueOf(1_000));
+        });
+        assertThatThrownBy(() -> escrow.setWithdrawalDelay(executor, Duration.ofDays(31)))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooLong"));
+    }
+
+    @Test
+    void sweepsAccruedFeesToTheTreasury() {
+        Escrow escrow = devnet.escrow();
+        Signer consumer = devnet.newAccount();
+        Signer provider = devnet.newAccount();
+        escrow.deposit(consumer, Wei.of(10_000_000L));
+        escrow.redeem(provider, SignedVoucher.sign(escrow.domain(),
+                new Voucher(consumer.address(), provider.address(), Wei.of(5_000_000L), Bytes32.ZERO), consumer.key()));
+        assertThat(escrow.accruedFees()).isEqualTo(Wei.of(50_000L));
+
+        Wei treasuryBefore = devnet.chain().etherBalance(devnet.treasury().address());
+        TxReceipt sweep = escrow.sweepFees(provider);
+        assertThat(devnet.chain().etherBalance(devnet.treasury().address())).isEqualTo(treasuryBefore.plus(Wei.of(50_000L)));
+        assertThat(escrow.accruedFees()).isEqualTo(Wei.ZERO);
+        assertThatThrownBy(() -> escrow.sweepFees(provider)).isInstanceOfSatisfying(ContractRevertedException.class,
+                e -> assertThat(e.error()).isEqualTo("AgoraEscrowZeroAmount"));
+        GasReport.record("sweepFees", sweep.gasUsed());
+    }
+
+    @Test
+    void deploysWithItsParametersAndMeasuresTheGas() {
+        Signer deployer = devnet.newAccount();
+        Escrow escrow = devnet.chain().deployEscrow(deployer,
+                new EscrowParameters(deployer.address(), deployer.address(), 1_000, Duration.ofDays(30)));
+        GasReport.record("deploy AgoraEscrow", devnet.chain().lastDeployment().gasUsed());
+        assertThat(escrow.feeBps()).isEqualTo(1_000);
+        assertThat(escrow.withdrawalDelay()).isEqualTo(Duration.ofDays(30));
+        devnet.chain().deployToken(deployer, Map.of(deployer.address(), BigInteger.TEN.pow(27)));
+        GasReport.record("deploy AgoraToken (1 holder)", devnet.chain().lastDeployment().gasUsed());
+        assertThatThrownBy(() -> devnet.chain().deployEscrow(deployer,
+                new EscrowParameters(deployer.address(), deployer.address(), 1_001, Duration.ZERO)))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowFeeTooHigh"));
+    }
+
+    private static void assertUnauthorized(ThrowingCallable call, Signer caller) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(ContractRevertedException.class, e -> {
+            assertThat(e.error()).isEqualTo("AgoraEscrowUnauthorizedExecutor");
+            assertThat(e.args()).containsExactly(caller.address());
+        });
+    }
+}

@@ -1,0 +1,45 @@
+package cloud.agora.contracts.devnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.money.Wei;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DevnetTest {
+
+    @Test
+    void aDevnetWithAStateFileKeepsItsContractsAndDepositsAcrossRestarts(@TempDir Path dir) {
+        Anvil.Options options = Anvil.Options.defaults().withStateFile(dir.resolve("chain.json"));
+        Signer consumer = DevKeys.get(2);
+        Address escrowAddress;
+        try (Devnet devnet = Devnet.start(options)) {
+            escrowAddress = devnet.escrow().address();
+            devnet.escrow().deposit(consumer, Wei.of(12_345));
+        }
+        try (Devnet restarted = Devnet.start(options)) {
+            assertThat(restarted.escrow().address()).isEqualTo(escrowAddress);
+            assertThat(restarted.escrow().balanceOf(consumer.address())).isEqualTo(Wei.of(12_345));
+        }
+    }
+
+    @Test
+    void theQuarkusResourceHandsOutTheChainConfiguration() {
+        DevnetResource resource = new DevnetResource();
+        try {
+            Map<String, String> config = resource.start();
+            assertThat(config).containsKeys("agora.chain.rpc-url", "agora.chain.chain-id", "agora.chain.escrow-address",
+                    "agora.chain.token-address", "agora.chain.treasury-address", "agora.chain.executor-key",
+                    "agora.devnet.accounts.2.key", "agora.devnet.accounts.9.address");
+            assertThat(config.get("agora.chain.chain-id")).isEqualTo("31337");
+            assertThat(config.get("agora.chain.executor-key")).isEqualTo(DevKeys.get(0).privateKeyHex());
+            assertThat(config.get("agora.chain.rpc-url")).startsWith("http://127.0.0.1:");
+        } finally {
+            resource.stop();
+        }
+    }
+}
