@@ -23,10 +23,15 @@ public final class ReceiptShipper {
         this.batchSize = batchSize;
     }
 
+    /** Whether a sink is configured (else receipts wait in the journal). */
+    public boolean enabled() {
+        return sink != null;
+    }
+
     /** Ships until nothing is pending or a delivery fails; returns how many receipts were shipped. */
     public synchronized int shipPending() {
         int shipped = 0;
-        while (true) {
+        while (sink != null) {
             List<UsageReceipt> batch = journal.pending(batchSize);
             if (batch.isEmpty()) {
                 return shipped;
@@ -40,5 +45,6 @@ public final class ReceiptShipper {
             journal.markShipped(batch.stream().map(UsageReceipt::invocationId).toList());
             shipped += batch.size();
         }
+        return shipped;
     }
 }

@@ -70,6 +70,21 @@ public final class RuncRuntime implements WorkloadRuntime {
         } catch (IOException e) {
             throw new RuntimeFailureException("cannot create the runc driver's directories", e);
         }
+        removeOrphans();
+    }
+
+    /**
+     * Removes containers left under this agent's state root by an earlier run: their stdio
+     * died with that process, so nobody can use or meter them. The leases they served are
+     * adopted again by reconciliation, which re-prepares the active ones.
+     */
+    private void removeOrphans() {
+        for (String id : runc.list()) {
+            if (leaseOf(id) != null) {
+                LOG.infof("removing container %s left by an earlier run", id);
+                removeContainer(id);
+            }
+        }
     }
 
     /** Whether runc and the cgroup v1 accounting the meter reads work on this host. */
@@ -200,11 +215,6 @@ public final class RuncRuntime implements WorkloadRuntime {
             if (leaseOf(id) != null) {
                 removeContainer(id);
             }
-        }
-        try {
-            Files.deleteIfExists(Cgroups.ROOT.resolve("memory").resolve(settings.cgroupParent()));
-        } catch (IOException e) {
-            // another agent's containers still use the parent
         }
         Cgroups.removeQuietly("/" + settings.cgroupParent());
         workers.shutdownNow();

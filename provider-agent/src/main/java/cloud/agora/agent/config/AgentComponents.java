@@ -1,0 +1,151 @@
+package cloud.agora.agent.config;
+
+import cloud.agora.agent.inventory.InventoryProbe;
+import cloud.agora.agent.inventory.OfferPublisher;
+import cloud.agora.agent.invocation.InvocationRunner;
+import cloud.agora.agent.journal.KafkaUsageSink;
+import cloud.agora.agent.journal.ReceiptJournal;
+import cloud.agora.agent.journal.ReceiptShipper;
+import cloud.agora.agent.lease.LeaseBook;
+import cloud.agora.agent.lease.LeaseReconciler;
+import cloud.agora.agent.lease.Marketplace;
+import cloud.agora.agent.lease.NoMarketplace;
+import cloud.agora.agent.lease.RestMarketplace;
+import cloud.agora.agent.metering.ReceiptSigner;
+import cloud.agora.agent.runtime.RuntimeFailureException;
+import cloud.agora.agent.runtime.WorkloadRuntime;
+import cloud.agora.agent.runtime.runc.RuncRuntime;
+import cloud.agora.agent.runtime.runc.RuncSettings;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.resources.Resources;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Builds the agent's components from {@link AgentConfig}; each is a singleton with one owner of its state. */
+@ApplicationScoped
+public class AgentComponents {
+
+    @Produces
+    @Singleton
+    ReceiptSigner signer(AgentConfig config) {
+        try {
+            return new ReceiptSigner(KeyFiles.read(config.keyFile()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the provider key file " + config.keyFile(), e);
+        }
+    }
+
+    @Produces
+    @Singleton
+    WorkloadRuntime runtime(AgentConfig config) {
+        if (!"runc".equals(config.driver())) {
+            throw new IllegalStateException("driver '" + config.driver() + "' is not available in this build (runc only; "
+                    + "see provider-agent/README.md)");
+        }
+        if (!RuncRuntime.usable(config.runc().binary())) {
+            throw new RuntimeFailureException("runc or cgroup v1 accounting is not usable here: run scripts/setup.d/50-runc.sh");
+        }
+        RuncSettings defaults = RuncSettings.under(config.dataDir(), config.runc().cgroupParent());
+        RuncSettings settings = new RuncSettings(config.runc().binary(), defaults.stateRoot(), defaults.workDir(),
+                defaults.runtimesDir(), defaults.cgroupParent(), defaults.containerPrefix(), defaults.maxOutputBytes(),
+                config.runc().warmMaxIdle(), config.runc().warmIdleTimeout(), defaults.tmpSizeMiB());
+        return new RuncRuntime(settings, Clock.systemUTC());
+    }
+
+    void closeRuntime(@Disposes WorkloadRuntime runtime) {
+        runtime.close();
+    }
+
+    @Produces
+    @Singleton
+    ReceiptJournal journal(AgentConfig config) {
+        try {
+            return ReceiptJournal.open(config.dataDir().resolve("journal"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the receipt journal", e);
+        }
+    }
+
+    void closeJournal(@Disposes ReceiptJournal journal) throws IOException {
+        journal.close();
+    }
+
+    @Produces
+    @Singleton
+    LeaseBook leaseBook() {
+        return new LeaseBook();
+    }
+
+    @Produces
+    @Singleton
+    Marketplace marketplace(AgentConfig config, ReceiptSigner signer) {
+        return config.marketplace().url().<Marketplace>map(url -> new RestMarketplace(url, signer.provider(), signer.key()))
+                .orElseGet(NoMarketplace::new);
+    }
+
+    @Produces
+    @Singleton
+    LeaseReconciler reconciler(AgentConfig config, Marketplace marketplace, WorkloadRuntime runtime, LeaseBook book) {
+        return new LeaseReconciler(marketplace, runtime, book, config.capacity().pidsPerContainer(),
+                config.capacity().defaultTimeout());
+    }
+
+    @Produces
+    @Singleton
+    InvocationRunner invocationRunner(AgentConfig config, LeaseBook book, LeaseReconciler reconciler, WorkloadRuntime runtime,
+            ReceiptSigner signer, ReceiptJournal journal) {
+        return new InvocationRunner(book, reconciler, runtime, signer, journal, config.dataDir().resolve("bundles"),
+                config.capacity().maxTimeout());
+    }
+
+    @Produces
+    @Singleton
+    InventoryProbe inventoryProbe(AgentConfig config, WorkloadRuntime runtime, LeaseBook book) {
+        AgentConfig.CapacityConfig c = config.capacity();
+        List<String> runtimes = runtime instanceof RuncRuntime runc ? runc.runtimes() : List.of();
+        return new InventoryProbe(config.dataDir(), new Resources(c.reserveCpuMillis(), c.reserveMemoryMiB(), 0),
+                c.maxCpuMillis().map(Integer::longValue).orElse(null), c.maxMemoryMiB().map(Integer::longValue).orElse(null),
+                c.maxStorageGiB(), () -> List.of(runtime.driver()), () -> runtimes, book);
+    }
+
+    @Produces
+    @Singleton
+    OfferPublisher offerPublisher(AgentConfig config, Marketplace marketplace, InventoryProbe probe, ReceiptSigner signer) {
+        AgentConfig.PricesConfig p = config.prices();
+        Prices prices = new Prices(Wei.parse(p.perVcpuSecond()), Wei.parse(p.perGibSecond()), Wei.parse(p.perInvocation()),
+                Wei.parse(p.perGibMonth()));
+        return new OfferPublisher(marketplace, probe, signer.provider(), config.endpoint(), config.region(), config.attributes(),
+                prices);
+    }
+
+    /** Ships to Kafka when it is on and a broker is configured; otherwise receipts wait in the journal. */
+    @Produces
+    @Singleton
+    ReceiptShipper shipper(AgentConfig config, ReceiptJournal journal,
+            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
+        if (!config.journal().shipToKafka() || bootstrap.isEmpty()) {
+            return new ReceiptShipper(journal, null, config.journal().batchSize());
+        }
+        return new ReceiptShipper(journal, new KafkaUsageSink(bootstrap.get(), Duration.ofSeconds(30)),
+                config.journal().batchSize());
+    }
+
+    @Produces
+    @DefaultBean
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}
