@@ -1,0 +1,99 @@
+package cloud.agora.agent.runtime.runc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.agent.runtime.FunctionSpec;
+import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.agent.runtime.InvocationRequest;
+import cloud.agora.agent.runtime.Limits;
+import cloud.agora.agent.runtime.Workload;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cold start and warm overhead of the runc driver against running the same script directly.
+ * Not part of the default test run (the name does not end in Test); run it with
+ * {@code mvn -o -q -pl provider-agent verify -Dtest=RuncBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbench.n=200}
+ * and read {@code provider-agent/target/benchmark.txt}.
+ */
+class RuncBenchmark {
+
+    @TempDir
+    Path data;
+
+    @Test
+    void coldStartAndWarmOverhead() throws Exception {
+        int n = Integer.getInteger("bench.n", 200);
+        Path bundle = Files.createDirectories(data.resolve("bundle"));
+        Files.writeString(bundle.resolve("handler.sh"), "echo \"hello $(cat)\"\n");
+        FunctionSpec fn = FunctionSpec.shell(bundle, "handler.sh");
+        Workload w = new Workload(UUID.randomUUID(), RuncRuntimeTest.CONSUMER, new Limits(64, 1000, 32, Duration.ofSeconds(10)));
+        String parent = "agora-bench-" + UUID.randomUUID().toString().substring(0, 8);
+
+        List<Long> direct = measure(n, () -> {
+            try {
+                Process p = new ProcessBuilder("/bin/busybox", "sh", bundle.resolve("handler.sh").toString()).start();
+                p.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+                p.getInputStream().readAllBytes();
+                p.waitFor();
+                return p.exitValue() == 0;
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List<Long> cold;
+        try (RuncRuntime runtime = new RuncRuntime(RuncSettings.under(data.resolve("cold"), parent).withWarmPool(0, Duration.ofMinutes(1)),
+                Clock.systemUTC())) {
+            cold = measure(n, () -> runtime.invoke(w, fn, InvocationRequest.of("x")).outcome() == InvocationOutcome.OK);
+        }
+        List<Long> warm;
+        try (RuncRuntime runtime = new RuncRuntime(RuncSettings.under(data.resolve("warm"), parent).withWarmPool(2, Duration.ofMinutes(1)),
+                Clock.systemUTC())) {
+            warm = measure(n, () -> runtime.invoke(w, fn, InvocationRequest.of("x")).outcome() == InvocationOutcome.OK);
+        }
+        String report = String.format("runc benchmark, n=%d per series, %d cores, JDK %s%n", n,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"))
+                + line("direct (sh handler.sh)", direct)
+                + line("cold (create+start+exit+meter+delete)", cold)
+                + line("warm (pooled container)", warm)
+                + String.format("warm platform overhead p50 %.2f ms, p95 %.2f ms (warm minus direct)%n",
+                        (pct(warm, 50) - pct(direct, 50)) / 1e6, (pct(warm, 95) - pct(direct, 95)) / 1e6);
+        System.out.print(report);
+        Files.writeString(Path.of("target/benchmark.txt"), report);
+        assertThat(cold).hasSize(n);
+    }
+
+    static List<Long> measure(int n, Supplier<Boolean> call) {
+        for (int i = 0; i < Math.max(5, n / 10); i++) {
+            assertThat(call.get()).isTrue(); // warm-up (JIT, page cache, first warm container)
+        }
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            assertThat(call.get()).isTrue();
+            nanos.add(System.nanoTime() - t0);
+        }
+        Collections.sort(nanos);
+        return nanos;
+    }
+
+    static long pct(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    static String line(String name, List<Long> sorted) {
+        return String.format("%-40s p50 %7.2f ms  p95 %7.2f ms%n", name, pct(sorted, 50) / 1e6, pct(sorted, 95) / 1e6);
+    }
+}
