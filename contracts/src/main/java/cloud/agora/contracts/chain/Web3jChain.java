@@ -51,7 +51,7 @@ final class Web3jChain implements Chain {
     private final ChainSettings settings;
     private final Web3j web3j;
     private final ScheduledExecutorService scheduler;
-    private final RevertDecoder reverts = new RevertDecoder().addAbiResource("ReentrantProvider.abi");
+    private final RevertDecoder reverts = new RevertDecoder();
     private final Map<Address, Object> senderLocks = new ConcurrentHashMap<>();
     private volatile TxReceipt lastDeployment;
 
