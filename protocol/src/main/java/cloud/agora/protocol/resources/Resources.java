@@ -1,5 +1,7 @@
 package cloud.agora.protocol.resources;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * A resource vector: CPU in millicores, memory in MiB, storage in GiB.
  *
@@ -44,6 +46,7 @@ public record Resources(long cpuMillis, long memoryMiB, long storageGiB) {
         return cpuMillis <= capacity.cpuMillis && memoryMiB <= capacity.memoryMiB && storageGiB <= capacity.storageGiB;
     }
 
+    @JsonIgnore
     public boolean isNone() {
         return cpuMillis == 0 && memoryMiB == 0 && storageGiB == 0;
     }

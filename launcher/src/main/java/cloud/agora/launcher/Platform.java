@@ -1,0 +1,377 @@
+package cloud.agora.launcher;
+
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.eth.PersonalSignature;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+
+/**
+ * One machine's platform: the parts in start order, stopped in reverse order.
+ *
+ * <p>Layout of the state folder: {@code postgres/} (data), {@code kafka/} (log dirs and
+ * config), {@code logs/<part>.log}, {@code keys/<role>.key} (dev keys), {@code auth-secret}
+ * (shared by the services so one token works everywhere), {@code launcher.pid}, and
+ * {@code pids/<part>.pid} (to clean up after a launcher that was killed without stopping).
+ */
+final class Platform {
+
+    /** Where the local platform's parts listen. */
+    static final int POSTGRES_PORT = 15432;
+    static final int KAFKA_PORT = 19092;
+    static final int KAFKA_CONTROLLER_PORT = 19093;
+
+    /** The services, in start order; a service runs when its module has been built. */
+    static final List<ServiceSpec> SERVICES = List.of(
+            new ServiceSpec("marketplace", "marketplace", 8081, true));
+
+    private final Path root;
+    private final Path state;
+    private final Optional<String> externalPostgres;
+    private final String postgresUser;
+    private final String postgresPassword;
+    private final Optional<String> externalKafka;
+    private final Duration readyTimeout;
+    private final List<Process> processes = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private EmbeddedPostgres postgres;
+    private volatile boolean stopping;
+
+    Platform(Path root, Path state, Optional<String> externalPostgres, String postgresUser, String postgresPassword,
+            Optional<String> externalKafka, Duration readyTimeout) {
+        this.root = root;
+        this.state = state;
+        this.externalPostgres = externalPostgres;
+        this.postgresUser = postgresUser;
+        this.postgresPassword = postgresPassword;
+        this.externalKafka = externalKafka;
+        this.readyTimeout = readyTimeout;
+    }
+
+    void start() throws Exception {
+        Files.createDirectories(state.resolve("logs"));
+        Files.createDirectories(state.resolve("pids"));
+        killLeftovers();
+        Files.writeString(state.resolve("launcher.pid"), Long.toString(ProcessHandle.current().pid()));
+        String secret = secret();
+        Map<String, Path> keys = devKeys();
+
+        String postgresBase = startPostgres();
+        String kafka = startKafka();
+        Map<String, String> urls = new LinkedHashMap<>();
+        for (ServiceSpec service : SERVICES) {
+            Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
+            if (!Files.exists(jar)) {
+                log("skipping %s: %s is not built", service.name(), jar);
+                continue;
+            }
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(service.port()));
+            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+            env.put("AGORA_AUTH_SECRET", secret);
+            if (service.database()) {
+                createDatabase(postgresBase, service.name());
+                env.put("QUARKUS_DATASOURCE_JDBC_URL", postgresBase + "/" + service.name());
+                env.put("QUARKUS_DATASOURCE_USERNAME", postgresUser);
+                env.put("QUARKUS_DATASOURCE_PASSWORD", postgresPassword);
+            }
+            startProcess(service.name(), List.of(java(), "-Xmx512m", "-jar", jar.toString()), env);
+            String url = "http://localhost:" + service.port();
+            awaitHealthy(service.name(), url);
+            urls.put(service.name(), url);
+        }
+
+        StringBuilder ready = new StringBuilder("\nAgora is running.\n");
+        urls.forEach((name, url) -> ready.append(String.format("  %-16s %s  (OpenAPI %s/q/openapi)%n", name, url, url)));
+        ready.append(String.format("  %-16s %s%n", "postgresql", postgresBase));
+        ready.append(String.format("  %-16s %s%n", "kafka", kafka));
+        ready.append("Dev keys (sign in with: ./agora cli login --key <file> --url <service>):\n");
+        for (Map.Entry<String, Path> key : keys.entrySet()) {
+            ECKeyPair pair = KeyFiles.read(key.getValue());
+            ready.append(String.format("  %-16s %s  %s%n", key.getKey(), PersonalSignature.addressOf(pair).checksummed(),
+                    key.getValue()));
+        }
+        ready.append("Logs: ").append(state.resolve("logs")).append("\nStop with Ctrl-C or ./agora stop.\n");
+        System.out.println(ready);
+    }
+
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops the services, then Kafka, then PostgreSQL. Safe to call twice. */
+    synchronized void stop() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log("stopping");
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process process = processes.get(i);
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                log("postgres did not stop cleanly: %s", e.getMessage());
+            }
+        }
+        try {
+            Files.deleteIfExists(state.resolve("launcher.pid"));
+            try (var pids = Files.list(state.resolve("pids"))) {
+                for (Path pid : pids.toList()) {
+                    Files.deleteIfExists(pid);
+                }
+            }
+        } catch (IOException ignored) {
+            // nothing to clean
+        }
+        log("stopped");
+        stopped.countDown();
+    }
+
+    private String startPostgres() throws IOException, SQLException {
+        if (externalPostgres.isPresent()) {
+            log("using PostgreSQL at %s", externalPostgres.get());
+            return externalPostgres.get().replaceAll("/+$", "");
+        }
+        Path data = state.resolve("postgres");
+        Files.createDirectories(data);
+        log("starting PostgreSQL on port %d (data in %s)", POSTGRES_PORT, data);
+        postgres = EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(POSTGRES_PORT)
+                // zonky's defaults are for tests (fsync off, asynchronous commit); accepted data must
+                // survive a crash here, so every commit is flushed before it is acknowledged
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on")
+                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(state.resolve("logs/postgres.log").toFile()))
+                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(state.resolve("logs/postgres.log").toFile()))
+                .start();
+        return "jdbc:postgresql://localhost:" + POSTGRES_PORT;
+    }
+
+    private void createDatabase(String base, String name) throws SQLException {
+        try (Connection c = DriverManager.getConnection(base + "/postgres", postgresUser, postgresPassword);
+             PreparedStatement exists = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            exists.setString(1, name);
+            try (ResultSet r = exists.executeQuery()) {
+                if (!r.next()) {
+                    try (Statement create = c.createStatement()) {
+                        create.execute("CREATE DATABASE " + name);
+                    }
+                }
+            }
+        }
+    }
+
+    private String startKafka() throws Exception {
+        if (externalKafka.isPresent()) {
+            log("using Kafka at %s", externalKafka.get());
+            return externalKafka.get();
+        }
+        Path dir = state.resolve("kafka");
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.voters", "1@localhost:" + KAFKA_CONTROLLER_PORT);
+        props.put("listeners", "PLAINTEXT://localhost:" + KAFKA_PORT + ",CONTROLLER://localhost:" + KAFKA_CONTROLLER_PORT);
+        props.put("advertised.listeners", "PLAINTEXT://localhost:" + KAFKA_PORT);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", data.toString());
+        props.put("num.partitions", "1");
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "true");
+        Path config = dir.resolve("server.properties");
+        try (var out = Files.newBufferedWriter(config)) {
+            props.store(out, "Agora local broker (written by the launcher)");
+        }
+        String classpath = Files.readString(root.resolve("kafka-broker/target/kafka.classpath")).strip();
+        if (!Files.exists(data.resolve("meta.properties"))) {
+            log("formatting Kafka storage in %s", data);
+            Process format = new ProcessBuilder(java(), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
+                    clusterId(), "-c", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("logs/kafka.log").toFile()))
+                    .start();
+            if (format.waitFor() != 0) {
+                throw new IllegalStateException("formatting Kafka storage failed; see " + state.resolve("logs/kafka.log"));
+            }
+        }
+        log("starting Kafka on port %d", KAFKA_PORT);
+        startProcess("kafka", List.of(java(), "-Xmx512m", "-cp", classpath, "kafka.Kafka", config.toString()), Map.of());
+        awaitPort("kafka", KAFKA_PORT);
+        return "localhost:" + KAFKA_PORT;
+    }
+
+    private void startProcess(String name, List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("logs/" + name + ".log").toFile()));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        processes.add(process);
+        Files.writeString(state.resolve("pids/" + name + ".pid"), Long.toString(process.pid()));
+        log("started %s (pid %d, log %s)", name, process.pid(), state.resolve("logs/" + name + ".log"));
+    }
+
+    private void awaitHealthy(String name, String url) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(readyTimeout);
+        Process process = processes.get(processes.size() - 1);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited; see " + state.resolve("logs/" + name + ".log"));
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    log("%s is healthy at %s", name, url);
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(name + " was not healthy within " + readyTimeout.toSeconds() + " s");
+    }
+
+    private void awaitPort(String name, int port) throws Exception {
+        Instant deadline = Instant.now().plus(readyTimeout);
+        while (Instant.now().isBefore(deadline)) {
+            try (Socket ignored = new Socket("localhost", port)) {
+                log("%s is listening on %d", name, port);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException(name + " did not listen on " + port + " within " + readyTimeout.toSeconds() + " s");
+    }
+
+    /** Processes a killed launcher left behind would hold the ports: stop them first. */
+    private void killLeftovers() throws IOException, InterruptedException {
+        Path launcherPid = state.resolve("launcher.pid");
+        if (Files.exists(launcherPid)) {
+            Optional<ProcessHandle> other = ProcessHandle.of(Long.parseLong(Files.readString(launcherPid).strip()));
+            if (other.isPresent() && other.get().info().commandLine().orElse("").contains("launcher")) {
+                throw new IllegalStateException("the platform is already running (pid " + other.get().pid()
+                        + "); stop it with ./agora stop");
+            }
+        }
+        try (var pids = Files.list(state.resolve("pids"))) {
+            for (Path pidFile : pids.toList()) {
+                terminate(Long.parseLong(Files.readString(pidFile).strip()), "java");
+                Files.deleteIfExists(pidFile);
+            }
+        }
+        Path postmaster = state.resolve("postgres/postmaster.pid");
+        if (Files.exists(postmaster)) {
+            terminate(Long.parseLong(Files.readAllLines(postmaster).get(0).strip()), "postgres");
+        }
+    }
+
+    private void terminate(long pid, String expectedCommand) throws InterruptedException {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isPresent() && handle.get().info().command().orElse("").contains(expectedCommand)) {
+            log("stopping leftover %s process %d", expectedCommand, pid);
+            handle.get().destroy();
+            try {
+                handle.get().onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                handle.get().destroyForcibly();
+            }
+        }
+    }
+
+    private String secret() throws IOException {
+        Path file = state.resolve("auth-secret");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            Files.writeString(file, HexFormat.of().formatHex(random));
+        }
+        return Files.readString(file).strip();
+    }
+
+    private Map<String, Path> devKeys() throws Exception {
+        Path dir = state.resolve("keys");
+        Files.createDirectories(dir);
+        Map<String, Path> keys = new LinkedHashMap<>();
+        for (String role : List.of("developer", "provider", "holder")) {
+            Path file = dir.resolve(role + ".key");
+            if (!Files.exists(file)) {
+                Files.writeString(file, KeyFiles.toHex(Keys.createEcKeyPair()) + "\n");
+            }
+            keys.put(role, file);
+        }
+        return keys;
+    }
+
+    /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as Kafka's Uuid prints them). */
+    private static String clusterId() {
+        byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf("[agora] " + format + "%n", args);
+    }
+
+    /** A service of the platform: its module, port, and whether it has a database of its own. */
+    record ServiceSpec(String name, String module, int port, boolean database) {
+    }
+}
