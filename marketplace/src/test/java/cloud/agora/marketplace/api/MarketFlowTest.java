@@ -52,10 +52,13 @@ class MarketFlowTest {
 
     @Test
     void aBidBecomesALeaseAtTheProvidersAskAndClosingItFreesTheCapacity() {
-        Market provider = Market.participant().provide("flow-eu", resources(2000, 4096, 0), ASK);
+        String region = unique("flow-eu");
+        Market provider = Market.participant().provide(region, resources(2000, 4096, 0), ASK);
         Market developer = Market.participant();
+        Map<String, Object> spec = new java.util.HashMap<>(bid(resources(500, 1024, 0), 1, MAX));
+        spec.put("constraints", Map.of("region", region));
 
-        String bidId = developer.post("/api/v1/bids", bid(resources(500, 1024, 0), 1, MAX)).statusCode(201)
+        String bidId = developer.post("/api/v1/bids", spec).statusCode(201)
                 .body("status", equalTo("MATCHED"))
                 .body("matchedReplicas", equalTo(1))
                 .body("unmatchedReasons", empty())
@@ -92,10 +95,11 @@ class MarketFlowTest {
 
     @Test
     void anUnmatchedBidSaysWhyAndCanBeCancelledOnce() {
-        Market.participant().provide("flow-us", resources(1000, 1024, 0), ASK);
+        String region = unique("flow-us");
+        Market.participant().provide(region, resources(1000, 1024, 0), ASK);
         Market developer = Market.participant();
         Map<String, Object> cheap = new java.util.HashMap<>(bid(resources(500, 512, 0), 1, prices("999", "5000", "50", "5000")));
-        cheap.put("constraints", Map.of("region", "flow-us"));
+        cheap.put("constraints", Map.of("region", region));
         String bidId = developer.post("/api/v1/bids", cheap).statusCode(201)
                 .body("status", equalTo("OPEN"))
                 .body("unmatchedReasons", contains("MAX_PRICE_BELOW_EVERY_ASK"))
@@ -112,25 +116,28 @@ class MarketFlowTest {
 
     @Test
     void aRestingBidMatchesWhenAnOfferArrives() {
+        String region = unique("flow-late");
+        Market.participant().provide(unique("flow-elsewhere"), resources(1000, 1024, 0), ASK);
         Market developer = Market.participant();
         Map<String, Object> spec = new java.util.HashMap<>(bid(resources(250, 256, 0), 2, MAX));
-        spec.put("constraints", Map.of("region", "flow-late"));
+        spec.put("constraints", Map.of("region", region));
         String bidId = developer.post("/api/v1/bids", spec).statusCode(201)
-                .body("unmatchedReasons", contains("NO_PROVIDER_AVAILABLE")).extract().path("id");
-        Market.participant().provide("flow-late", resources(1000, 1024, 0), ASK);
+                .body("unmatchedReasons", contains("NO_PROVIDER_IN_REGION")).extract().path("id");
+        Market.participant().provide(region, resources(1000, 1024, 0), ASK);
         developer.get("/api/v1/bids/" + bidId).statusCode(200).body("matchedReplicas", equalTo(1))
                 .body("unmatchedReasons", contains("NOT_ENOUGH_DISTINCT_PROVIDERS"));
-        Market.participant().provide("flow-late", resources(1000, 1024, 0), ASK);
+        Market.participant().provide(region, resources(1000, 1024, 0), ASK);
         developer.get("/api/v1/bids/" + bidId).statusCode(200).body("status", equalTo("MATCHED"))
                 .body("leaseIds", hasSize(2));
     }
 
     @Test
     void theAgentFollowsItsLeasesOverServerSentEvents() throws Exception {
-        Market provider = Market.participant().provide("flow-sse", resources(1000, 1024, 0), ASK);
+        String region = unique("flow-sse");
+        Market provider = Market.participant().provide(region, resources(1000, 1024, 0), ASK);
         Market developer = Market.participant();
         Map<String, Object> spec = new java.util.HashMap<>(bid(resources(250, 256, 0), 1, MAX));
-        spec.put("constraints", Map.of("region", "flow-sse"));
+        spec.put("constraints", Map.of("region", region));
         String before = developer.post("/api/v1/bids", spec).statusCode(201).extract().path("id");
 
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -164,10 +171,11 @@ class MarketFlowTest {
 
     @Test
     void aReloadedBookHoldsEveryAcceptedOfferBidAndLease() {
-        Market provider = Market.participant().provide("flow-restart", resources(1000, 1024, 0), ASK);
+        String region = unique("flow-restart");
+        Market provider = Market.participant().provide(region, resources(1000, 1024, 0), ASK);
         Market developer = Market.participant();
         Map<String, Object> whole = new java.util.HashMap<>(bid(resources(1000, 1024, 0), 1, MAX));
-        whole.put("constraints", Map.of("region", "flow-restart"));
+        whole.put("constraints", Map.of("region", region));
         String first = developer.post("/api/v1/bids", whole).statusCode(201).body("status", equalTo("MATCHED")).extract().path("id");
         String waiting = developer.post("/api/v1/bids", whole).statusCode(201).body("status", equalTo("OPEN")).extract().path("id");
         String lease = developer.get("/api/v1/bids/" + first).extract().path("leaseIds[0]");
@@ -180,6 +188,11 @@ class MarketFlowTest {
                 .body("unmatchedReasons", contains("INSUFFICIENT_CAPACITY"));
         developer.post("/api/v1/leases/" + lease + "/close", Map.of()).statusCode(200);
         developer.get("/api/v1/bids/" + waiting).statusCode(200).body("status", equalTo("MATCHED"));
+    }
+
+    /** A region no other test uses, so each test sees only its own providers. */
+    private static String unique(String prefix) {
+        return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static Map<String, String> nextEvent(BlockingQueue<String> lines) throws InterruptedException {
