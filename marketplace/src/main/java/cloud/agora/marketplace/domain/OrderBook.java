@@ -190,20 +190,26 @@ public final class OrderBook {
                 candidates.add(slot);
             }
         }
-        if (candidates.size() > 1) {
-            Map<ProviderSlot, BigInteger> rates = new HashMap<>();
+        Comparator<ProviderSlot> cheapestFirst = Comparator.comparing((ProviderSlot s) -> s.rate(bid.resources()))
+                .thenComparing(s -> -s.provider.reputation())
+                .thenComparingLong(s -> s.provider.offer().seq());
+        if (open.remaining() == 1 && candidates.size() > 1) {
+            // the common case, one replica: the cheapest candidate, without sorting them all
+            ProviderSlot best = candidates.get(0);
             for (ProviderSlot slot : candidates) {
-                rates.put(slot, slot.provider.offer().prices().scaledRate(bid.resources()));
+                if (cheapestFirst.compare(slot, best) < 0) {
+                    best = slot;
+                }
             }
-            candidates.sort(Comparator.comparing((ProviderSlot s) -> rates.get(s))
-                    .thenComparing(s -> -s.provider.reputation())
-                    .thenComparingLong(s -> s.provider.offer().seq()));
-        }
-        for (ProviderSlot slot : candidates) {
-            if (open.remaining() == 0) {
-                break;
+            lease(open, best, now, changes);
+        } else {
+            candidates.sort(cheapestFirst);
+            for (ProviderSlot slot : candidates) {
+                if (open.remaining() == 0) {
+                    break;
+                }
+                lease(open, slot, now, changes);
             }
-            lease(open, slot, now, changes);
         }
         if (open.remaining() > 0) {
             rest(open);
@@ -468,8 +474,23 @@ public final class OrderBook {
         Provider provider;
         Resources reserved = Resources.NONE;
 
+        /** The last resource shape ranked here and its rate: function sizes repeat, offers change rarely. */
+        private Resources ratedShape;
+        private Offer ratedOffer;
+        private BigInteger rate;
+
         ProviderSlot(Provider provider) {
             this.provider = provider;
+        }
+
+        BigInteger rate(Resources shape) {
+            Offer offer = provider.offer();
+            if (!shape.equals(ratedShape) || offer != ratedOffer) {
+                rate = offer.prices().scaledRate(shape);
+                ratedShape = shape;
+                ratedOffer = offer;
+            }
+            return rate;
         }
 
         boolean isAvailable(Instant now, Duration timeout) {
