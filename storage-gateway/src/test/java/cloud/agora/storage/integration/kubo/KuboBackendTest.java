@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
-@QuarkusTestResource(KuboFixtureServer.class)
+@QuarkusTestResource(value = KuboFixtureServer.class, restrictToAnnotatedClass = true)
 class KuboBackendTest {
 
     private static final Cid HELLO = Cid.parse("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
