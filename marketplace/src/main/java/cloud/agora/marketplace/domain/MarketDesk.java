@@ -19,22 +19,26 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
  * The one owner of the {@link OrderBook}. Every command runs on its single thread: the book
  * decides, then the {@link Outcome} is recorded in one transaction together with its outbox
- * events; only after the commit are agents told (lease feed) and the relay nudged. If
- * recording fails, the book is rebuilt from the database so memory never runs ahead of what
- * was committed. On start the book is rebuilt from the database, so a restart loses nothing.
+ * events; only after the commit are callers answered, agents told (lease feed) and the relay
+ * nudged. Commands that queue up while a commit is in flight are applied in order and
+ * committed together (group commit: one flush for many commands); if a commit fails, every
+ * command of that batch fails and the book is rebuilt from the database, so memory never runs
+ * ahead of what was committed. On start the book is rebuilt from the database, so a restart
+ * loses nothing.
  *
  * <p>Events: {@code LeaseCreated} and {@code LeaseClosed} on {@code marketplace.leases.v1},
  * {@code OfferPublished} on {@code marketplace.offers.v1}.
@@ -50,7 +54,12 @@ public class MarketDesk {
     private final LeaseFeed feed;
     private final Clock clock;
     private final MarketConfig config;
-    private final ExecutorService owner = Executors.newSingleThreadExecutor(r -> new Thread(r, "market-desk"));
+    /** The most commands committed in one transaction. */
+    private static final int MAX_BATCH = 256;
+
+    private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    private final Thread owner = new Thread(this::serve, "market-desk");
+    private volatile boolean running = true;
     private OrderBook book;
 
     public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketConfig config) {
@@ -60,10 +69,17 @@ public class MarketDesk {
         this.feed = feed;
         this.clock = clock;
         this.config = config;
+        owner.setDaemon(true);
+        owner.start();
     }
 
     void start(@Observes StartupEvent event) {
         reload();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        owner.interrupt();
     }
 
     /**
@@ -71,18 +87,7 @@ public class MarketDesk {
      * the loaded state allows: exactly what a restart does.
      */
     public void reload() {
-        call(() -> {
-            rebuild();
-            Outcome catchUp = book.matchAfterRestore(now());
-            if (!catchUp.isEmpty()) {
-                record(catchUp);
-            }
-            return null;
-        });
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        owner.shutdown();
+        submit(new Task((book, now) -> null, Kind.RELOAD));
     }
 
     /**
@@ -92,18 +97,13 @@ public class MarketDesk {
      * @return the committed outcome
      */
     public Outcome execute(BiFunction<OrderBook, Instant, Outcome> decide) {
-        return call(() -> {
-            Outcome outcome = decide.apply(book, now());
-            if (!outcome.isEmpty()) {
-                record(outcome);
-            }
-            return outcome;
-        });
+        return (Outcome) submit(new Task(decide::apply, Kind.COMMAND));
     }
 
     /** Reads the book on its owner's thread (consistent with every committed command). */
+    @SuppressWarnings("unchecked")
     public <R> R query(BiFunction<OrderBook, Instant, R> read) {
-        return call(() -> read.apply(book, now()));
+        return (R) submit(new Task(read::apply, Kind.QUERY));
     }
 
     /** The current time as the market records it (microseconds, as PostgreSQL keeps it). */
@@ -111,51 +111,124 @@ public class MarketDesk {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    private void record(Outcome outcome) throws SQLException {
+    /** The owner thread: takes whatever is queued, applies it in order, commits once, then answers. */
+    private void serve() {
+        List<Task> batch = new ArrayList<>();
+        while (running) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            List<Task> applied = new ArrayList<>();
+            List<Outcome> outcomes = new ArrayList<>();
+            for (Task task : batch) {
+                if (task.kind == Kind.RELOAD) {
+                    commit(applied, outcomes);
+                    try {
+                        rebuild();
+                        Outcome catchUp = book.matchAfterRestore(now());
+                        task.result = catchUp;
+                        applied.add(task);
+                        outcomes.add(catchUp);
+                        commit(applied, outcomes);
+                    } catch (SQLException | RuntimeException e) {
+                        task.answer.completeExceptionally(e);
+                    }
+                    continue;
+                }
+                try {
+                    task.result = task.work.apply(book, now());
+                    applied.add(task);
+                    if (task.kind == Kind.COMMAND) {
+                        outcomes.add((Outcome) task.result);
+                    }
+                } catch (RuntimeException refused) {
+                    task.answer.completeExceptionally(refused);
+                }
+            }
+            commit(applied, outcomes);
+            batch.clear();
+        }
+    }
+
+    /** Records the outcomes of {@code applied} in one transaction, then answers them all. */
+    private void commit(List<Task> applied, List<Outcome> outcomes) {
+        if (applied.isEmpty()) {
+            return;
+        }
+        try {
+            if (outcomes.stream().anyMatch(o -> !o.isEmpty())) {
+                record(outcomes);
+            }
+            for (Task task : applied) {
+                task.answer.complete(task.result);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.errorf(e, "recording %d market changes failed; rebuilding the book from the database", outcomes.size());
+            try {
+                rebuild();
+            } catch (SQLException | RuntimeException reload) {
+                LOG.errorf(reload, "rebuilding the book failed");
+            }
+            for (Task task : applied) {
+                task.answer.completeExceptionally(e);
+            }
+        }
+        applied.clear();
+        outcomes.clear();
+    }
+
+    private void record(List<Outcome> outcomes) throws SQLException {
         Instant now = now();
         try (Connection c = store.begin()) {
             try {
-                for (Provider provider : outcome.providers()) {
-                    store.upsertProvider(c, provider);
-                }
-                for (Bid bid : outcome.newBids()) {
-                    store.insertBid(c, bid);
-                }
-                for (Bid bid : outcome.changedBids()) {
-                    store.updateBid(c, bid);
-                }
-                for (Lease lease : outcome.createdLeases()) {
-                    store.insertLease(c, lease);
-                    outbox.append(c, Topics.MARKETPLACE_LEASES, EventEnvelope.of(MarketEvents.LEASE_CREATED,
-                            MarketEvents.SOURCE, now, lease.id().toString(), lease.view(endpoint(lease.provider()))));
-                }
-                for (Lease lease : outcome.closedLeases()) {
-                    store.closeLease(c, lease);
-                    outbox.append(c, Topics.MARKETPLACE_LEASES, EventEnvelope.of(MarketEvents.LEASE_CLOSED,
-                            MarketEvents.SOURCE, now, lease.id().toString(), lease.view(endpoint(lease.provider()))));
-                }
-                for (Provider provider : outcome.publishedOffers()) {
-                    OfferView offer = book.provider(provider.address(), now).map(OfferViews::of).orElseThrow();
-                    outbox.append(c, Topics.MARKETPLACE_OFFERS, EventEnvelope.of(MarketEvents.OFFER_PUBLISHED,
-                            MarketEvents.SOURCE, now, provider.address().value(), offer));
+                for (Outcome outcome : outcomes) {
+                    record(c, outcome, now);
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
-        } catch (SQLException | RuntimeException e) {
-            LOG.errorf(e, "recording a market change failed; rebuilding the book from the database");
-            rebuild();
-            throw e;
         }
-        for (Lease lease : outcome.createdLeases()) {
-            feed.publish(MarketEvents.LEASE_CREATED, lease.view(endpoint(lease.provider())));
-        }
-        for (Lease lease : outcome.closedLeases()) {
-            feed.publish(MarketEvents.LEASE_CLOSED, lease.view(endpoint(lease.provider())));
+        for (Outcome outcome : outcomes) {
+            for (Lease lease : outcome.createdLeases()) {
+                feed.publish(MarketEvents.LEASE_CREATED, lease.view(endpoint(lease.provider())));
+            }
+            for (Lease lease : outcome.closedLeases()) {
+                feed.publish(MarketEvents.LEASE_CLOSED, lease.view(endpoint(lease.provider())));
+            }
         }
         relay.nudge();
+    }
+
+    private void record(Connection c, Outcome outcome, Instant now) throws SQLException {
+        for (Provider provider : outcome.providers()) {
+            store.upsertProvider(c, provider);
+        }
+        for (Bid bid : outcome.newBids()) {
+            store.insertBid(c, bid);
+        }
+        for (Bid bid : outcome.changedBids()) {
+            store.updateBid(c, bid);
+        }
+        for (Lease lease : outcome.createdLeases()) {
+            store.insertLease(c, lease);
+            outbox.append(c, Topics.MARKETPLACE_LEASES, EventEnvelope.of(MarketEvents.LEASE_CREATED,
+                    MarketEvents.SOURCE, now, lease.id().toString(), lease.view(endpoint(lease.provider()))));
+        }
+        for (Lease lease : outcome.closedLeases()) {
+            store.closeLease(c, lease);
+            outbox.append(c, Topics.MARKETPLACE_LEASES, EventEnvelope.of(MarketEvents.LEASE_CLOSED,
+                    MarketEvents.SOURCE, now, lease.id().toString(), lease.view(endpoint(lease.provider()))));
+        }
+        for (Provider provider : outcome.publishedOffers()) {
+            OfferView offer = book.provider(provider.address(), now).map(OfferViews::of).orElseThrow();
+            outbox.append(c, Topics.MARKETPLACE_OFFERS, EventEnvelope.of(MarketEvents.OFFER_PUBLISHED,
+                    MarketEvents.SOURCE, now, provider.address().value(), offer));
+        }
     }
 
     private String endpoint(Address provider) {
@@ -177,10 +250,10 @@ public class MarketDesk {
         LOG.infof("order book loaded: %d resting bids, %d active leases", book.restingBidCount(), book.activeLeaseCount());
     }
 
-    private <R> R call(Callable<R> task) {
-        Future<R> future = owner.submit(task);
+    private Object submit(Task task) {
+        queue.add(task);
         try {
-            return future.get();
+            return task.answer.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the market desk", e);
@@ -189,6 +262,26 @@ public class MarketDesk {
                 throw runtime;
             }
             throw new IllegalStateException("the market desk failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private enum Kind {
+        COMMAND,
+        QUERY,
+        /** Reload the book from the database: commits what is pending first. */
+        RELOAD
+    }
+
+    /** Work for the owner thread and where its answer goes. */
+    private static final class Task {
+        final BiFunction<OrderBook, Instant, Object> work;
+        final Kind kind;
+        final CompletableFuture<Object> answer = new CompletableFuture<>();
+        Object result;
+
+        Task(BiFunction<OrderBook, Instant, Object> work, Kind kind) {
+            this.work = work;
+            this.kind = kind;
         }
     }
 }
