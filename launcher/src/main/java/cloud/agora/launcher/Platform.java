@@ -1,5 +1,6 @@
 package cloud.agora.launcher;
 
+import cloud.agora.kafka.KraftSettings;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -210,24 +211,7 @@ final class Platform {
         Path dir = state.resolve("kafka");
         Path data = dir.resolve("data");
         Files.createDirectories(data);
-        Properties props = new Properties();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", "1");
-        props.put("controller.quorum.voters", "1@localhost:" + KAFKA_CONTROLLER_PORT);
-        props.put("listeners", "PLAINTEXT://localhost:" + KAFKA_PORT + ",CONTROLLER://localhost:" + KAFKA_CONTROLLER_PORT);
-        props.put("advertised.listeners", "PLAINTEXT://localhost:" + KAFKA_PORT);
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("log.dirs", data.toString());
-        props.put("num.partitions", "1");
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "true");
+        Properties props = KraftSettings.singleNode(KAFKA_PORT, KAFKA_CONTROLLER_PORT, data);
         Path config = dir.resolve("server.properties");
         try (var out = Files.newBufferedWriter(config)) {
             props.store(out, "Agora local broker (written by the launcher)");
