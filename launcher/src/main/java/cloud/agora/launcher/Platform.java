@@ -50,7 +50,9 @@ final class Platform {
 
     /** The services, in start order; a service runs when its module has been built. */
     static final List<ServiceSpec> SERVICES = List.of(
-            new ServiceSpec("marketplace", "marketplace", 8081, true));
+            new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
+            new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
+                    state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())));
 
     private final Path root;
     private final Path state;
@@ -96,9 +98,11 @@ final class Platform {
             env.put("QUARKUS_HTTP_PORT", Integer.toString(service.port()));
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             env.put("AGORA_AUTH_SECRET", secret);
+            env.putAll(service.env().apply(state));
             if (service.database()) {
-                createDatabase(postgresBase, service.name());
-                env.put("QUARKUS_DATASOURCE_JDBC_URL", postgresBase + "/" + service.name());
+                String database = service.name().replace('-', '_');
+                createDatabase(postgresBase, database);
+                env.put("QUARKUS_DATASOURCE_JDBC_URL", postgresBase + "/" + database);
                 env.put("QUARKUS_DATASOURCE_USERNAME", postgresUser);
                 env.put("QUARKUS_DATASOURCE_PASSWORD", postgresPassword);
             }
@@ -355,7 +359,8 @@ final class Platform {
         System.out.printf("[agora] " + format + "%n", args);
     }
 
-    /** A service of the platform: its module, port, and whether it has a database of its own. */
-    record ServiceSpec(String name, String module, int port, boolean database) {
+    /** A service of the platform: its module, port, whether it has a database of its own, and its own settings. */
+    record ServiceSpec(String name, String module, int port, boolean database,
+            java.util.function.Function<Path, Map<String, String>> env) {
     }
 }
