@@ -12,8 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,22 +28,19 @@ class PlatformRestartIT {
 
     static final String MARKET = "http://localhost:8081";
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static final Path REPO = Path.of(System.getProperty("agora.repo", "..")).toAbsolutePath().normalize();
-
     @TempDir
     Path state;
 
-    Process launcher;
-    int starts;
+    LocalPlatform platform;
 
     @AfterEach
     void stop() throws Exception {
-        stopLauncher();
+        platform.close();
     }
 
     @Test
     void acceptedOffersBidsAndLeasesSurviveACrashAndARestart() throws Exception {
-        startLauncher();
+        platform = new LocalPlatform(state).start();
         ECKeyPair providerKey = Keys.createEcKeyPair();
         String provider = PersonalSignature.addressOf(providerKey).checksummed();
         String providerToken = signIn(providerKey);
@@ -68,8 +63,8 @@ class PlatformRestartIT {
         // the marketplace dies without a chance to flush anything, then the whole platform restarts
         long marketplacePid = Long.parseLong(Files.readString(state.resolve("pids/marketplace.pid")).strip());
         ProcessHandle.of(marketplacePid).orElseThrow().destroyForcibly();
-        stopLauncher();
-        startLauncher();
+        platform.stop();
+        platform.start();
 
         String developerAgain = signIn(developerKey);
         assertThat(call("GET", "/api/v1/leases/" + lease, developerAgain, null, 200).get("state").asText()).isEqualTo("ACTIVE");
@@ -83,31 +78,6 @@ class PlatformRestartIT {
         call("POST", "/api/v1/leases/" + lease + "/close", developerAgain, Map.of("reason", "done"), 200);
         assertThat(call("GET", "/api/v1/bids/" + restingId, developerAgain, null, 200).get("status").asText())
                 .isEqualTo("MATCHED");
-    }
-
-    private void startLauncher() throws Exception {
-        Path out = state.resolve("launcher-" + (++starts) + ".out");
-        launcher = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                REPO.resolve("launcher/target/launcher.jar").toString(), "up", "--root", REPO.toString(), "--state",
-                state.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-        while (!(Files.exists(out) && Files.readString(out).contains("Agora is running"))) {
-            assertThat(launcher.isAlive()).as("launcher alive; output:\n%s", Files.exists(out) ? Files.readString(out) : "")
-                    .isTrue();
-            assertThat(Instant.now()).as("platform up within 3 minutes").isBefore(deadline);
-            Thread.sleep(500);
-        }
-    }
-
-    private void stopLauncher() throws Exception {
-        if (launcher != null && launcher.isAlive()) {
-            launcher.destroy();
-            if (!launcher.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
-                launcher.destroyForcibly();
-            }
-        }
-        launcher = null;
     }
 
     private static String signIn(ECKeyPair key) throws IOException, InterruptedException {

@@ -115,6 +115,20 @@ class MarketFlowTest {
     }
 
     @Test
+    void aBidThatOutlivesItsTimeToLiveExpiresAndNeverMatches() {
+        String region = unique("flow-ttl");
+        Market developer = Market.participant();
+        Map<String, Object> spec = new java.util.HashMap<>(bid(resources(250, 256, 0), 1, MAX));
+        spec.put("constraints", Map.of("region", region));
+        spec.put("ttlSeconds", 1);
+        String bidId = developer.post("/api/v1/bids", spec).statusCode(201).body("status", equalTo("OPEN")).extract().path("id");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                developer.get("/api/v1/bids/" + bidId).statusCode(200).body("status", equalTo("EXPIRED")));
+        Market.participant().provide(region, resources(1000, 1024, 0), ASK);
+        developer.get("/api/v1/bids/" + bidId).statusCode(200).body("status", equalTo("EXPIRED")).body("leaseIds", empty());
+    }
+
+    @Test
     void aRestingBidMatchesWhenAnOfferArrives() {
         String region = unique("flow-late");
         Market.participant().provide(unique("flow-elsewhere"), resources(1000, 1024, 0), ASK);
