@@ -1,0 +1,103 @@
+package cloud.agora.functions.api;
+
+import cloud.agora.functions.domain.FunctionCatalog;
+import cloud.agora.functions.domain.FunctionRegistrar;
+import cloud.agora.functions.domain.FunctionSpec;
+import cloud.agora.functions.domain.FunctionSummary;
+import cloud.agora.functions.domain.FunctionVersion;
+import cloud.agora.functions.domain.InvalidBundleException;
+import cloud.agora.functions.domain.InvalidFunctionSpecException;
+import cloud.agora.support.auth.Caller;
+import cloud.agora.support.auth.SignedIn;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+/** Functions and their immutable versions, owner-only. */
+@Path("/api/v1/functions")
+@SignedIn
+@Produces(MediaType.APPLICATION_JSON)
+public class FunctionResource {
+
+    private final FunctionRegistrar registrar;
+    private final FunctionCatalog catalog;
+    private final Caller caller;
+    private final ObjectMapper json;
+
+    public FunctionResource(FunctionRegistrar registrar, FunctionCatalog catalog, Caller caller, ObjectMapper json) {
+        this.registrar = registrar;
+        this.catalog = catalog;
+        this.caller = caller;
+        this.json = json;
+    }
+
+    /**
+     * Publishes a version: multipart with a {@code spec} part (JSON {@link FunctionSpec}) and a
+     * {@code bundle} part (tar.gz). The first version creates the function.
+     */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Response publish(@RestForm("spec") String spec, @RestForm("bundle") FileUpload bundle,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws JsonProcessingException {
+        if (spec == null || spec.isBlank()) {
+            throw new InvalidFunctionSpecException("the multipart part 'spec' (JSON) is required");
+        }
+        FunctionSpec requested = json.readValue(spec, FunctionSpec.class);
+        byte[] bytes;
+        try {
+            bytes = bundle == null ? null : Files.readAllBytes(bundle.uploadedFile());
+        } catch (IOException e) {
+            throw new InvalidBundleException("the bundle upload could not be read");
+        }
+        String token = authorization.substring("Bearer ".length()).strip();
+        FunctionVersion version = registrar.publish(caller.address(), token, requested, bytes);
+        return Response.created(URI.create("/api/v1/functions/" + version.name() + "/versions/" + version.version()))
+                .entity(version).build();
+    }
+
+    @GET
+    public List<FunctionSummary> list() {
+        return catalog.list(caller.address());
+    }
+
+    @GET
+    @Path("{name}")
+    public FunctionSummary get(@PathParam("name") String name) {
+        return catalog.get(caller.address(), name);
+    }
+
+    @GET
+    @Path("{name}/versions")
+    public List<FunctionVersion> versions(@PathParam("name") String name) {
+        return catalog.versions(caller.address(), name);
+    }
+
+    @GET
+    @Path("{name}/versions/{version}")
+    public FunctionVersion version(@PathParam("name") String name, @PathParam("version") int version) {
+        return catalog.version(caller.address(), name, version);
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Response delete(@PathParam("name") String name) {
+        catalog.delete(caller.address(), name);
+        return Response.noContent().build();
+    }
+}
