@@ -1,0 +1,63 @@
+package cloud.agora.billing.api;
+
+import cloud.agora.billing.domain.RatingOutcome;
+import cloud.agora.billing.domain.Rejection;
+import cloud.agora.billing.domain.UsageIntake;
+import cloud.agora.billing.domain.UsageReconciler;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.support.auth.Caller;
+import cloud.agora.support.auth.SignedIn;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.LocalDate;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+
+/** Usage from remote agents: receipt batches and per-lease, per-day reconciliation. */
+@Path("/api/v1/usage")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+@SignedIn
+public class UsageResource {
+
+    private final UsageIntake intake;
+    private final UsageReconciler reconciler;
+    private final Caller caller;
+
+    public UsageResource(UsageIntake intake, UsageReconciler reconciler, Caller caller) {
+        this.intake = intake;
+        this.reconciler = reconciler;
+        this.caller = caller;
+    }
+
+    /** A batch of the caller's signed receipts. */
+    public record Batch(List<UsageReceipt> receipts) {
+    }
+
+    /** What became of a batch: how many were rated now, and each refused receipt with its reason. */
+    public record BatchResult(int rated, List<Rejection> quarantined) {
+    }
+
+    @POST
+    @Path("/batches")
+    public BatchResult batch(Batch batch) {
+        RatingOutcome outcome = intake.accept(caller.address(), batch == null ? null : batch.receipts());
+        return new BatchResult(outcome.rated().size(), outcome.rejected());
+    }
+
+    /** The agent's view of one lease and UTC day. */
+    public record Reconciliation(UUID leaseId, LocalDate day, String merkleRoot, List<UUID> invocationIds) {
+    }
+
+    @POST
+    @Path("/reconciliations")
+    public UsageReconciler.Comparison reconcile(Reconciliation request) {
+        return reconciler.compare(caller.address(), request == null ? null : request.leaseId(),
+                request == null ? null : request.day(), request == null ? null : request.merkleRoot(),
+                request == null || request.invocationIds() == null ? null : new HashSet<>(request.invocationIds()));
+    }
+}

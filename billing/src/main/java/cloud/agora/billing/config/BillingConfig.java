@@ -1,0 +1,105 @@
+package cloud.agora.billing.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Billing's rules and wiring. Values marked "governed" are platform parameters that governance changes
+ * (through {@code governance.decisions.v1} once that service exists; through configuration until then).
+ */
+@ConfigMapping(prefix = "agora.billing")
+public interface BillingConfig {
+
+    /** Ingestion of usage receipts. */
+    Ingestion ingestion();
+
+    /** Cumulative vouchers signed with billing's delegate key. */
+    Vouchers vouchers();
+
+    /** Following the escrow on chain. */
+    Settlement settlement();
+
+    /** Credit control. */
+    Credit credit();
+
+    interface Ingestion {
+        /** Consume {@code usage.receipts.v1} and {@code marketplace.leases.v1} (off: HTTP batches only). */
+        @WithDefault("true")
+        boolean kafka();
+
+        /** The consumer group of billing's replicas. */
+        @WithDefault("billing")
+        String consumerGroup();
+
+        /** The most records rated in one database transaction (one offset commit each). */
+        @WithDefault("2000")
+        int batchSize();
+
+        /** The most receipts one {@code POST /api/v1/usage/batches} may carry. */
+        @WithDefault("5000")
+        int maxHttpBatch();
+
+        /**
+         * Gateway keys whose counter-signature is accepted. A receipt counter-signed by any other key is
+         * quarantined; an empty list accepts no counter-signed receipt... except that receipts without a
+         * counter-signature are always checked on the provider's signature alone.
+         */
+        Optional<List<String>> gatewayAddresses();
+    }
+
+    interface Vouchers {
+        /** Sign vouchers at all (needs a delegate key and a chain). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The delegate key file (hex private key); the environment's AGORA_BILLING_DELEGATE_KEY wins. */
+        Optional<Path> delegateKeyFile();
+
+        /** The delegate key as hex (only from the environment or a test profile; never commit one). */
+        Optional<String> delegateKey();
+
+        /** A new voucher is signed when a pair's unvouchered charges reach this many wei (governed). */
+        @WithDefault("1000000000000000")
+        String threshold();
+
+        /** ... or when the pair's last voucher is older than this and charges are waiting (governed). */
+        @WithDefault("1h")
+        Duration period();
+
+        /** How often pairs are examined. */
+        @WithDefault("2s")
+        Duration interval();
+    }
+
+    interface Settlement {
+        /** Follow the escrow's events. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Blocks that must follow an event's block before it counts (1 = mined). */
+        @WithDefault("2")
+        int confirmations();
+
+        /** How often to look for new blocks. */
+        @WithDefault("1s")
+        Duration interval();
+
+        /** The most blocks asked for in one log query. */
+        @WithDefault("2000")
+        int maxBlockRange();
+
+        /** The block to start following from on an empty database. */
+        @WithDefault("0")
+        long startBlock();
+    }
+
+    interface Credit {
+        /** Balance minus unpaid below this pauses a developer's deployments (governed), in wei. */
+        @WithDefault("0")
+        String floor();
+    }
+}

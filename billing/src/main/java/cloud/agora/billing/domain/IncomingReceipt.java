@@ -1,0 +1,48 @@
+package cloud.agora.billing.domain;
+
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.UsageReceipt;
+import java.util.Objects;
+
+/**
+ * A receipt as it arrived, before any check.
+ *
+ * @param receipt   the parsed receipt, or null when the payload is not one
+ * @param payload   what arrived (kept in the quarantine when it is refused)
+ * @param source    where it came from: {@code kafka}, {@code http:<caller>} or {@code parked}
+ * @param malformed why the payload is not a receipt, when {@code receipt} is null
+ */
+public record IncomingReceipt(UsageReceipt receipt, String payload, String source, String malformed) {
+
+    public IncomingReceipt {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(source, "source");
+        if ((receipt == null) == (malformed == null)) {
+            throw new IllegalArgumentException("either a receipt or the reason it is malformed");
+        }
+    }
+
+    /** A parsed receipt. */
+    public static IncomingReceipt of(UsageReceipt receipt, String payload, String source) {
+        return new IncomingReceipt(receipt, payload, source, null);
+    }
+
+    /** A parsed receipt; its payload is the receipt's own JSON (what a parked receipt is stored as). */
+    public static IncomingReceipt of(UsageReceipt receipt, String source) {
+        return new IncomingReceipt(receipt, JsonCodec.write(receipt), source, null);
+    }
+
+    /** Reads a receipt's JSON (as {@link #of(UsageReceipt, String)} stores it). */
+    public static IncomingReceipt parse(String receiptJson, String source) {
+        try {
+            return of(JsonCodec.read(receiptJson, UsageReceipt.class), source);
+        } catch (RuntimeException e) {
+            return malformed(receiptJson, source, e.getMessage());
+        }
+    }
+
+    /** A payload that is not a receipt. */
+    public static IncomingReceipt malformed(String payload, String source, String why) {
+        return new IncomingReceipt(null, payload, source, why);
+    }
+}

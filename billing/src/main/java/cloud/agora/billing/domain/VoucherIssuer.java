@@ -1,0 +1,130 @@
+package cloud.agora.billing.domain;
+
+import cloud.agora.billing.config.BillingConfig;
+import cloud.agora.billing.persistence.ReceiptRepository;
+import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.billing.persistence.VoucherRepository;
+import cloud.agora.billing.persistence.VoucherRepository.PairState;
+import cloud.agora.billing.persistence.VoucherRepository.StoredVoucher;
+import cloud.agora.protocol.eip712.Bytes32;
+import cloud.agora.protocol.eip712.SignedVoucher;
+import cloud.agora.protocol.eip712.Voucher;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * Signs cumulative vouchers with billing's delegate key for developers who authorized it on chain, when a pair's
+ * unvouchered charges reach the threshold or have waited a whole period (both governed).
+ *
+ * <p>A voucher commits to <em>every</em> receipt of the pair so far: its {@code cumulativeAmount} is exactly the sum
+ * of their charges and its {@code receiptsRoot} the Merkle root over their hashes, so the newest redeem event on
+ * chain proves every line of the bill, whichever vouchers the provider skipped. Issuing is one transaction (assign
+ * the receipts, build the tree, sign, store): a crash at any point leaves either no voucher or the whole voucher,
+ * and signing is deterministic (RFC 6979), so doing it again gives the same signature.
+ */
+@ApplicationScoped
+public class VoucherIssuer {
+
+    private static final Logger LOG = Logger.getLogger(VoucherIssuer.class);
+
+    private final Transactions transactions;
+    private final VoucherRepository vouchers;
+    private final ReceiptRepository receipts;
+    private final EscrowLedger ledger;
+    private final DelegateKey delegateKey;
+    private final BillingConfig config;
+    private final Clock clock;
+    private final ReceiptProver prover;
+
+    public VoucherIssuer(Transactions transactions, VoucherRepository vouchers, ReceiptRepository receipts, EscrowLedger ledger,
+            DelegateKey delegateKey, BillingConfig config, Clock clock, ReceiptProver prover) {
+        this.transactions = transactions;
+        this.vouchers = vouchers;
+        this.receipts = receipts;
+        this.ledger = ledger;
+        this.delegateKey = delegateKey;
+        this.config = config;
+        this.clock = clock;
+        this.prover = prover;
+    }
+
+    @Scheduled(every = "${agora.billing.vouchers.interval:2s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!config.vouchers().enabled() || delegateKey.key().isEmpty() || !ledger.configured()) {
+            return;
+        }
+        try {
+            issueDue();
+        } catch (RuntimeException e) {
+            LOG.warnf("vouchers: will retry: %s", e.getMessage());
+        }
+    }
+
+    /** Signs a voucher for every pair that is due and whose developer authorized billing; returns them. */
+    public List<StoredVoucher> issueDue() {
+        BigInteger threshold = new BigInteger(config.vouchers().threshold());
+        Instant cutoff = clock.instant().minus(config.vouchers().period());
+        List<PairState> due = transactions.read(c -> vouchers.due(c, threshold, cutoff));
+        List<StoredVoucher> issued = new ArrayList<>();
+        for (PairState pair : due) {
+            issue(pair.consumer(), pair.provider()).ifPresent(issued::add);
+        }
+        return issued;
+    }
+
+    /**
+     * Signs the pair's next voucher, covering all its receipts so far, when billing is the developer's delegate and
+     * its remaining cap covers what the voucher would pay.
+     */
+    public Optional<StoredVoucher> issue(Address consumer, Address provider) {
+        ECKeyPair key = delegateKey.key().orElseThrow(() -> new IllegalStateException("no delegate key"));
+        Address billing = delegateKey.address().orElseThrow();
+        EscrowLedger.Allowance allowance = ledger.allowance(consumer);
+        if (allowance.delegate().filter(billing::equals).isEmpty()) {
+            LOG.debugf("vouchers: %s has not authorized billing (%s); they sign their own", consumer, billing);
+            return Optional.empty();
+        }
+        return transactions.inTransaction(c -> {
+            Optional<PairState> locked = vouchers.lock(c, consumer, provider);
+            if (locked.isEmpty() || locked.get().rated().compareTo(locked.get().vouchered()) <= 0) {
+                return Optional.<StoredVoucher>empty();
+            }
+            PairState pair = locked.get();
+            // redeeming pays cumulative - redeemed; the delegate's cap must cover it or the redeem reverts
+            BigInteger wouldPay = pair.rated().subtract(pair.redeemed());
+            if (wouldPay.compareTo(allowance.remaining().value()) > 0) {
+                LOG.warnf("vouchers: %s's cap for billing leaves %s wei, the next voucher to %s would pay %s: not signed",
+                        consumer, allowance.remaining(), provider, wouldPay);
+                return Optional.<StoredVoucher>empty();
+            }
+            int seq = pair.voucherSeq() + 1;
+            BigInteger[] assigned = vouchers.assign(c, consumer, provider, seq);
+            BigInteger cumulative = pair.vouchered().add(assigned[1]);
+            if (!cumulative.equals(pair.rated())) {
+                throw new IllegalStateException("pair " + consumer + "/" + provider + ": receipts sum to " + cumulative
+                        + " but the pair rated " + pair.rated());
+            }
+            ReceiptMerkleTree tree = ReceiptMerkleTree.of(receipts.leavesUpTo(c, consumer.value(), provider.value(), seq));
+            Voucher voucher = new Voucher(consumer, provider, new Wei(cumulative), Bytes32.of(tree.root()));
+            SignedVoucher signed = SignedVoucher.sign(ledger.domain(), voucher, key);
+            Instant now = clock.instant();
+            vouchers.save(c, seq, signed, billing, tree.size(), now);
+            prover.remember(consumer, provider, seq, tree);
+            LOG.infof("vouchers: %s -> %s #%d: %s wei over %d receipts, root %s", consumer, provider, seq, cumulative,
+                    tree.size(), tree.rootHex());
+            return Optional.of(new StoredVoucher(seq, signed, tree.size(), now, false));
+        });
+    }
+}

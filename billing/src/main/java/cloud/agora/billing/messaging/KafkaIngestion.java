@@ -1,0 +1,103 @@
+package cloud.agora.billing.messaging;
+
+import cloud.agora.billing.config.BillingConfig;
+import cloud.agora.billing.domain.IncomingReceipt;
+import cloud.agora.billing.domain.LeaseRecorder;
+import cloud.agora.billing.domain.UsageRater;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.usage.UsageReceipt;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Consumes {@code usage.receipts.v1} (rated by {@link UsageRater}) and {@code marketplace.leases.v1} (recorded by
+ * {@link LeaseRecorder}), each with a plain {@code KafkaConsumer} loop and manual offset commits after the database
+ * transaction (see {@link TopicLoop}). Chosen over {@code @Incoming} so that a whole poll (up to
+ * {@code agora.billing.ingestion.batch-size} records) is rated in one transaction with set-based SQL: that is what
+ * reaches thousands of receipts per second.
+ */
+@ApplicationScoped
+public class KafkaIngestion {
+
+    private static final Logger LOG = Logger.getLogger(KafkaIngestion.class);
+    private static final TypeReference<EventEnvelope<UsageReceipt>> RECEIPT_EVENT = new TypeReference<>() {
+    };
+    private static final TypeReference<EventEnvelope<LeaseView>> LEASE_EVENT = new TypeReference<>() {
+    };
+
+    private final BillingConfig config;
+    private final Optional<String> bootstrapServers;
+    private final UsageRater rater;
+    private final LeaseRecorder leases;
+    private final List<TopicLoop> loops = new ArrayList<>();
+
+    public KafkaIngestion(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
+            UsageRater rater, LeaseRecorder leases) {
+        this.config = config;
+        this.bootstrapServers = bootstrapServers;
+        this.rater = rater;
+        this.leases = leases;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!config.ingestion().kafka() || bootstrapServers.isEmpty()) {
+            LOG.info("Kafka ingestion is off: receipts arrive through POST /api/v1/usage/batches only");
+            return;
+        }
+        String group = config.ingestion().consumerGroup();
+        loops.add(new TopicLoop(bootstrapServers.get(), group, Topics.MARKETPLACE_LEASES, 500, this::onLeases));
+        loops.add(new TopicLoop(bootstrapServers.get(), group, Topics.USAGE_RECEIPTS, config.ingestion().batchSize(), this::onReceipts));
+        loops.forEach(TopicLoop::start);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        loops.forEach(TopicLoop::stop);
+    }
+
+    void onReceipts(List<ConsumerRecord<String, String>> records) {
+        List<IncomingReceipt> batch = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, String> record : records) {
+            batch.add(parseReceipt(record.value()));
+        }
+        rater.rate(batch);
+    }
+
+    void onLeases(List<ConsumerRecord<String, String>> records) {
+        List<EventEnvelope<LeaseView>> events = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : records) {
+            try {
+                events.add(JsonCodec.read(record.value(), LEASE_EVENT));
+            } catch (RuntimeException e) {
+                LOG.warnf("%s: skipping an unreadable lease event at offset %d: %s", record.topic(), record.offset(), e.getMessage());
+            }
+        }
+        leases.record(events);
+    }
+
+    static IncomingReceipt parseReceipt(String value) {
+        if (value == null) {
+            return IncomingReceipt.malformed("", "kafka", "an empty record");
+        }
+        try {
+            EventEnvelope<UsageReceipt> event = JsonCodec.read(value, RECEIPT_EVENT);
+            if (event.data() == null) {
+                return IncomingReceipt.malformed(value, "kafka", "the event carries no receipt");
+            }
+            return IncomingReceipt.of(event.data(), "kafka");
+        } catch (RuntimeException e) {
+            return IncomingReceipt.malformed(value, "kafka", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package cloud.agora.billing.persistence;
+
+import cloud.agora.billing.domain.LeaseTerms;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.LeaseView;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** Billing's copy of the marketplace's leases, and the ids of the events already applied. */
+@ApplicationScoped
+public class LeaseRepository {
+
+    /** Records that event {@code eventId} is being applied; false when it was applied before. */
+    public boolean firstTime(Connection c, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO processed_events (event_id) VALUES (?) ON CONFLICT DO NOTHING")) {
+            s.setString(1, eventId);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** Stores the lease as the event shows it (a later closing is kept). */
+    public void save(Connection c, LeaseView lease) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO leases (lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second,
+                                    per_invocation, state, created_at, closed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (lease_id) DO UPDATE SET
+                    state = CASE WHEN leases.closed_at IS NULL THEN EXCLUDED.state ELSE leases.state END,
+                    closed_at = COALESCE(leases.closed_at, EXCLUDED.closed_at)""")) {
+            s.setObject(1, lease.id());
+            s.setString(2, lease.owner().value());
+            s.setString(3, lease.provider().value());
+            s.setBigDecimal(4, new BigDecimal(lease.prices().perVcpuSecond().value()));
+            s.setBigDecimal(5, new BigDecimal(lease.prices().perGiBSecond().value()));
+            s.setBigDecimal(6, new BigDecimal(lease.prices().perInvocation().value()));
+            s.setString(7, lease.state().name());
+            s.setTimestamp(8, Timestamp.from(lease.createdAt()));
+            s.setTimestamp(9, lease.closedAt() == null ? null : Timestamp.from(lease.closedAt()));
+            s.executeUpdate();
+        }
+    }
+
+    /** The terms of those of {@code ids} that billing knows. */
+    public Map<UUID, LeaseTerms> find(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, LeaseTerms> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second, per_invocation, closed_at
+                FROM leases WHERE lease_id = ANY (?)""")) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Timestamp closed = r.getTimestamp(7);
+                    LeaseTerms terms = new LeaseTerms(r.getObject(1, UUID.class), new Address(r.getString(2)),
+                            new Address(r.getString(3)), integer(r.getBigDecimal(4)), integer(r.getBigDecimal(5)),
+                            integer(r.getBigDecimal(6)), closed == null ? null : closed.toInstant());
+                    found.put(terms.leaseId(), terms);
+                }
+            }
+        }
+        return found;
+    }
+
+    static BigInteger integer(BigDecimal value) {
+        return value == null ? BigInteger.ZERO : value.toBigIntegerExact();
+    }
+}

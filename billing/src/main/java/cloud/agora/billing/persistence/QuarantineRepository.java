@@ -1,0 +1,81 @@
+package cloud.agora.billing.persistence;
+
+import cloud.agora.billing.domain.Rejection;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Receipts that were not rated, with the reason. One row per (payload, reason): the same payload refused again
+ * (a redelivery, a replay) counts in {@code times_seen} instead of growing the table.
+ */
+@ApplicationScoped
+public class QuarantineRepository {
+
+    /** One refused payload. */
+    public record Entry(Rejection rejection, String source, UUID leaseId, String provider, String payload) {
+    }
+
+    /** A parked receipt waiting for its lease. */
+    public record Parked(long id, String payload, String source) {
+    }
+
+    /** Records the entries (batched). */
+    public void add(Connection c, List<Entry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO quarantine (payload_hash, reason, detail, source, invocation_id, lease_id, provider_address, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (payload_hash, reason) DO UPDATE SET
+                    times_seen = quarantine.times_seen + 1, last_seen = now(), detail = EXCLUDED.detail""")) {
+            for (Entry e : entries) {
+                s.setString(1, sha256(e.payload()));
+                s.setString(2, e.rejection().reason());
+                s.setString(3, e.rejection().detail() == null ? "" : e.rejection().detail());
+                s.setString(4, e.source());
+                s.setObject(5, e.rejection().invocationId());
+                s.setObject(6, e.leaseId());
+                s.setString(7, e.provider());
+                s.setString(8, e.payload());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    /** Takes the receipts parked for {@code leaseId} (marks them resolved inside the caller's transaction). */
+    public List<Parked> takeParked(Connection c, UUID leaseId) throws SQLException {
+        List<Parked> parked = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE quarantine SET resolved_at = now()
+                WHERE lease_id = ? AND reason = 'unknown-lease' AND resolved_at IS NULL
+                RETURNING id, payload, source""")) {
+            s.setObject(1, leaseId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    parked.add(new Parked(r.getLong(1), r.getString(2), r.getString(3)));
+                }
+            }
+        }
+        return parked;
+    }
+
+    static String sha256(String payload) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package cloud.agora.billing.persistence;
+
+import cloud.agora.billing.domain.RatedReceipt;
+import cloud.agora.protocol.usage.UsageReceipt;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Rated receipts and the running totals. The primary key on {@code invocation_id} is what makes rating
+ * exactly-once: a receipt inserted twice is inserted once, and only inserted receipts count in the totals.
+ */
+@ApplicationScoped
+public class ReceiptRepository {
+
+    /**
+     * Inserts the receipts not already present, in one statement, and returns the ids actually inserted.
+     */
+    public Set<UUID> insertNew(Connection c, List<RatedReceipt> receipts) throws SQLException {
+        Set<UUID> inserted = new HashSet<>();
+        if (receipts.isEmpty()) {
+            return inserted;
+        }
+        int n = receipts.size();
+        UUID[] ids = new UUID[n];
+        UUID[] leases = new UUID[n];
+        String[] providers = new String[n];
+        String[] consumers = new String[n];
+        Long[][] figures = new Long[8][n];
+        String[] providerSignatures = new String[n];
+        String[] gatewaySignatures = new String[n];
+        String[] hashes = new String[n];
+        BigDecimal[] charges = new BigDecimal[n];
+        for (int i = 0; i < n; i++) {
+            RatedReceipt rated = receipts.get(i);
+            UsageReceipt r = rated.receipt();
+            ids[i] = r.invocationId();
+            leases[i] = r.leaseId();
+            providers[i] = r.provider().value();
+            consumers[i] = r.consumer().value();
+            figures[0][i] = r.cpuNanos();
+            figures[1][i] = r.peakMemoryBytes();
+            figures[2][i] = r.memoryMibMillis();
+            figures[3][i] = r.wallMillis();
+            figures[4][i] = r.bytesIn();
+            figures[5][i] = r.bytesOut();
+            figures[6][i] = r.startedAt().toEpochMilli();
+            figures[7][i] = r.endedAt().toEpochMilli();
+            providerSignatures[i] = r.providerSignature();
+            gatewaySignatures[i] = r.gatewaySignature();
+            hashes[i] = rated.hash();
+            charges[i] = new BigDecimal(rated.charge());
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO receipts (invocation_id, lease_id, provider_address, consumer_address, cpu_nanos,
+                    peak_memory_bytes, memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at,
+                    provider_signature, gateway_signature, receipt_hash, charge)
+                SELECT i, l, p, c, cpu, pm, mm, w, bi, bo,
+                       timestamptz 'epoch' + s * interval '1 millisecond',
+                       timestamptz 'epoch' + e * interval '1 millisecond', ps, gs, h, ch
+                FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                            ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::numeric[])
+                     AS t(i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch)
+                ON CONFLICT (invocation_id) DO NOTHING
+                RETURNING invocation_id""")) {
+            int k = 1;
+            s.setArray(k++, c.createArrayOf("uuid", ids));
+            s.setArray(k++, c.createArrayOf("uuid", leases));
+            s.setArray(k++, c.createArrayOf("text", providers));
+            s.setArray(k++, c.createArrayOf("text", consumers));
+            for (Long[] figure : figures) {
+                s.setArray(k++, c.createArrayOf("int8", figure));
+            }
+            s.setArray(k++, c.createArrayOf("text", providerSignatures));
+            s.setArray(k++, c.createArrayOf("text", gatewaySignatures));
+            s.setArray(k++, c.createArrayOf("text", hashes));
+            s.setArray(k, c.createArrayOf("numeric", charges));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    inserted.add(r.getObject(1, UUID.class));
+                }
+            }
+        }
+        return inserted;
+    }
+
+    /** The stored receipt hash of those of {@code ids} already rated. */
+    public Map<UUID, String> storedHashes(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, String> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT invocation_id, receipt_hash FROM receipts WHERE invocation_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.put(r.getObject(1, UUID.class), r.getString(2));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Adds newly rated receipts to the running totals per (consumer, provider, lease) and per pair. */
+    public void addToTotals(Connection c, List<RatedReceipt> rated) throws SQLException {
+        if (rated.isEmpty()) {
+            return;
+        }
+        // sorted keys: concurrent batches lock total rows in the same order (no deadlocks)
+        Map<String, long[]> counts = new TreeMap<>();
+        Map<String, BigInteger> leaseCharges = new TreeMap<>();
+        Map<String, BigInteger> pairCharges = new TreeMap<>();
+        for (RatedReceipt r : rated) {
+            String pair = r.receipt().consumer().value() + "|" + r.receipt().provider().value();
+            String key = pair + "|" + r.receipt().leaseId();
+            counts.computeIfAbsent(key, k -> new long[1])[0]++;
+            leaseCharges.merge(key, r.charge(), BigInteger::add);
+            pairCharges.merge(pair, r.charge(), BigInteger::add);
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO usage_totals (consumer_address, provider_address, lease_id, receipts, charged)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::uuid[], ?::int8[], ?::numeric[])
+                ON CONFLICT (consumer_address, provider_address, lease_id) DO UPDATE SET
+                    receipts = usage_totals.receipts + EXCLUDED.receipts,
+                    charged = usage_totals.charged + EXCLUDED.charged""")) {
+            List<String[]> keys = leaseCharges.keySet().stream().map(k -> k.split("\\|")).toList();
+            s.setArray(1, c.createArrayOf("text", keys.stream().map(k -> k[0]).toArray()));
+            s.setArray(2, c.createArrayOf("text", keys.stream().map(k -> k[1]).toArray()));
+            s.setArray(3, c.createArrayOf("uuid", keys.stream().map(k -> UUID.fromString(k[2])).toArray()));
+            s.setArray(4, c.createArrayOf("int8", counts.values().stream().map(v -> v[0]).toArray()));
+            s.setArray(5, c.createArrayOf("numeric", leaseCharges.values().stream().map(BigDecimal::new).toArray()));
+            s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO pairs (consumer_address, provider_address, rated)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::numeric[])
+                ON CONFLICT (consumer_address, provider_address) DO UPDATE SET rated = pairs.rated + EXCLUDED.rated""")) {
+            List<String[]> keys = pairCharges.keySet().stream().map(k -> k.split("\\|")).toList();
+            s.setArray(1, c.createArrayOf("text", keys.stream().map(k -> k[0]).toArray()));
+            s.setArray(2, c.createArrayOf("text", keys.stream().map(k -> k[1]).toArray()));
+            s.setArray(3, c.createArrayOf("numeric", pairCharges.values().stream().map(BigDecimal::new).toArray()));
+            s.executeUpdate();
+        }
+    }
+
+    /** A stored receipt with what billing did with it. */
+    public record StoredReceipt(UsageReceipt receipt, String hash, BigInteger charge, Integer voucherSeq) {
+    }
+
+    /** The receipt of {@code invocationId}, if rated. */
+    public java.util.Optional<StoredReceipt> find(Connection c, UUID invocationId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT invocation_id, lease_id, provider_address, consumer_address, cpu_nanos, peak_memory_bytes,
+                       memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at, provider_signature,
+                       gateway_signature, receipt_hash, charge, voucher_seq
+                FROM receipts WHERE invocation_id = ?""")) {
+            s.setObject(1, invocationId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return java.util.Optional.empty();
+                }
+                UsageReceipt receipt = new UsageReceipt(r.getObject(1, UUID.class), r.getObject(2, UUID.class),
+                        new cloud.agora.protocol.eth.Address(r.getString(3)), new cloud.agora.protocol.eth.Address(r.getString(4)),
+                        r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), r.getLong(10),
+                        r.getTimestamp(11).toInstant(), r.getTimestamp(12).toInstant(), r.getString(13), r.getString(14));
+                int seq = r.getInt(17);
+                return java.util.Optional.of(new StoredReceipt(receipt, r.getString(15),
+                        r.getBigDecimal(16).toBigIntegerExact(), r.wasNull() ? null : seq));
+            }
+        }
+    }
+
+    /** The hashes of the pair's receipts covered by voucher {@code seq} (those with voucher_seq <= seq). */
+    public List<byte[]> leavesUpTo(Connection c, String consumer, String provider, int seq) throws SQLException {
+        List<byte[]> leaves = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT receipt_hash FROM receipts
+                WHERE consumer_address = ? AND provider_address = ? AND voucher_seq <= ?""")) {
+            s.setString(1, consumer);
+            s.setString(2, provider);
+            s.setInt(3, seq);
+            s.setFetchSize(10_000);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    leaves.add(org.web3j.utils.Numeric.hexStringToByteArray(r.getString(1)));
+                }
+            }
+        }
+        return leaves;
+    }
+
+    /** The hashes of a lease's receipts that ended in [from, to), with their invocation ids. */
+    public Map<UUID, String> leaseReceipts(Connection c, UUID leaseId, java.time.Instant from, java.time.Instant to)
+            throws SQLException {
+        Map<UUID, String> found = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT invocation_id, receipt_hash FROM receipts
+                WHERE lease_id = ? AND ended_at >= ? AND ended_at < ?""")) {
+            s.setObject(1, leaseId);
+            s.setTimestamp(2, java.sql.Timestamp.from(from));
+            s.setTimestamp(3, java.sql.Timestamp.from(to));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.put(r.getObject(1, UUID.class), r.getString(2));
+                }
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,217 @@
+package cloud.agora.billing.api;
+
+import static cloud.agora.billing.Fixtures.lease;
+import static cloud.agora.billing.Fixtures.receipt;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import cloud.agora.billing.BillingDevnetResource;
+import cloud.agora.billing.Fixtures;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.PostgresResource;
+import cloud.agora.testsupport.Wallet;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Receipts from Kafka and HTTP are rated once each; forged, foreign and replayed ones are quarantined and charge nothing. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(BillingDevnetResource.class)
+class IngestionTest {
+
+    static KafkaProducer<String, String> producer;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @BeforeAll
+    static void kafka() {
+        producer = Fixtures.producer();
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    Db db() {
+        return new Db(dataSource);
+    }
+
+    BigInteger expected(LeaseView lease, List<UsageReceipt> receipts) {
+        return receipts.stream().map(r -> new cloud.agora.billing.domain.LeaseTerms(lease.id(), lease.owner(), lease.provider(),
+                lease.prices().perVcpuSecond().value(), lease.prices().perGiBSecond().value(),
+                lease.prices().perInvocation().value(), null).charge(r)).reduce(BigInteger.ZERO, BigInteger::add);
+    }
+
+    @Test
+    void ratesEachReceiptOnceWhateverTheDuplicatesAndAddsItToTheRunningTotals() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        Fixtures.publishLease(producer, lease);
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            receipts.add(receipt(lease, provider.key(), 1_000_000L * (i + 1)));
+        }
+        Fixtures.publishReceipts(producer, receipts);
+        Fixtures.publishReceipts(producer, receipts.subList(0, 100)); // redelivered
+        BigInteger expected = expected(lease, receipts);
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isEqualTo(300));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT COALESCE(sum(times_seen), 0) FROM quarantine WHERE lease_id = ? AND reason = 'replayed'", lease.id()))
+                .isEqualTo(100));
+        assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected);
+        assertThat(db.count("SELECT receipts FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(300);
+        assertThat(db.number("SELECT rated FROM pairs WHERE consumer_address = ?", developer.address().value())).isEqualTo(expected);
+
+        String token = developer.signIn();
+        given().auth().oauth2(token).get("/api/v1/statements").then().statusCode(200)
+                .body("receipts", equalTo(300)).body("total", equalTo(expected.toString()))
+                .body("lines", hasSize(1)).body("lines[0].leaseId", equalTo(lease.id().toString()));
+        given().auth().oauth2(token).get("/api/v1/accounts/" + developer.address()).then().statusCode(200)
+                .body("rated", equalTo(expected.toString())).body("unpaid", equalTo(expected.toString()))
+                .body("redeemed", equalTo("0")).body("balance", equalTo("0"));
+    }
+
+    @Test
+    void forgedMalformedAndForeignReceiptsAreQuarantinedWithTheirReasonAndChargeNothing() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet stranger = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        LeaseView strangersLease = lease(developer.address(), stranger.address());
+        Fixtures.publishLease(producer, lease);
+        Fixtures.publishLease(producer, strangersLease);
+        UsageReceipt good = receipt(lease, provider.key(), 5_000_000);
+        UsageReceipt unsigned = UsageReceipt.unsigned(UUID.randomUUID(), lease.id(), provider.address(), developer.address(),
+                1, 1, 1, 1, 1, good.startedAt(), good.endedAt());
+        UsageReceipt signedByStranger = new UsageReceipt(unsigned.invocationId(), lease.id(), provider.address(),
+                developer.address(), 1, 1, 1, 1, 1, 1, good.startedAt(), good.endedAt(),
+                UsageReceipt.unsigned(unsigned.invocationId(), lease.id(), stranger.address(), developer.address(), 1, 1, 1, 1, 1,
+                        good.startedAt(), good.endedAt()).signedByProvider(stranger.key()).providerSignature(), null);
+        UsageReceipt tampered = new UsageReceipt(good.invocationId(), good.leaseId(), good.provider(), good.consumer(),
+                good.cpuNanos() * 1000, good.peakMemoryBytes(), good.memoryMibMillis(), good.wallMillis(), good.bytesIn(),
+                good.bytesOut(), good.startedAt(), good.endedAt(), good.providerSignature(), null);
+        UsageReceipt onStrangersLease = receipt(strangersLease, stranger.key(), 10).signedByProvider(stranger.key());
+        UsageReceipt wrongLeaseProvider = UsageReceipt.unsigned(UUID.randomUUID(), strangersLease.id(), provider.address(),
+                developer.address(), 1, 1, 1, 1, 1, good.startedAt(), good.endedAt()).signedByProvider(provider.key());
+        UsageReceipt badGateway = receipt(lease, provider.key(), 7).counterSignedByGateway(stranger.key());
+        UsageReceipt conflicting = UsageReceipt.unsigned(good.invocationId(), lease.id(), provider.address(), developer.address(),
+                1, 1, 1, 1, 1, good.startedAt(), good.endedAt()).signedByProvider(provider.key());
+        Fixtures.publishReceipts(producer, List.of(good, signedByStranger, tampered, wrongLeaseProvider, badGateway));
+        Db db0 = db();
+        await().atMost(Duration.ofSeconds(30)).until(() -> db0.count("SELECT count(*) FROM receipts WHERE invocation_id = ?",
+                good.invocationId()) == 1);
+        Fixtures.publishReceipts(producer, List.of(conflicting));
+        producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, "x", "{not json")).get();
+        producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, "x", JsonCodec.write(Map.of("id", "1", "type", "UsageRecorded",
+                "source", "x", "time", "2026-01-01T00:00:00Z", "subject", "x", "data", Map.of("invocationId", "nope"))))).get();
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.strings(
+                "SELECT reason FROM quarantine WHERE provider_address = ? AND resolved_at IS NULL ORDER BY reason",
+                provider.address().value())).containsExactly("bad-gateway-signature", "bad-provider-signature",
+                "bad-provider-signature", "conflicting-duplicate", "lease-provider-mismatch"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM quarantine WHERE reason = 'malformed' AND source = 'kafka'")).isGreaterThanOrEqualTo(2));
+        assertThat(db.strings("SELECT CAST(invocation_id AS text) FROM receipts WHERE lease_id = ?", lease.id()))
+                .containsExactly(good.invocationId().toString());
+        assertThat(db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", strangersLease.id())).isZero();
+        assertThat(db.strings("SELECT detail FROM quarantine WHERE invocation_id = ? AND reason = 'lease-provider-mismatch'",
+                wrongLeaseProvider.invocationId())).singleElement().asString().contains("belongs to " + stranger.address());
+        assertThat(onStrangersLease).isNotNull();
+    }
+
+    @Test
+    void aReceiptBeforeItsLeaseIsParkedAndRatedWhenTheLeaseArrives() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        UsageReceipt early = receipt(lease, provider.key(), 42_000_000);
+        Fixtures.publishReceipts(producer, List.of(early));
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.strings(
+                "SELECT reason FROM quarantine WHERE invocation_id = ? AND resolved_at IS NULL", early.invocationId()))
+                .containsExactly("unknown-lease"));
+        Fixtures.publishLease(producer, lease);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM receipts WHERE invocation_id = ?", early.invocationId())).isEqualTo(1));
+        assertThat(db.count("SELECT count(*) FROM quarantine WHERE invocation_id = ? AND resolved_at IS NOT NULL",
+                early.invocationId())).isEqualTo(1);
+        assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected(lease, List.of(early)));
+    }
+
+    @Test
+    void anAgentPostsItsBatchOverHttpsAndReplaysChargeNothing() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        Fixtures.publishLease(producer, lease);
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
+        List<UsageReceipt> receipts = List.of(receipt(lease, provider.key(), 1), receipt(lease, provider.key(), 2));
+        String token = provider.signIn();
+        String body = JsonCodec.write(Map.of("receipts", receipts));
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(body).post("/api/v1/usage/batches").then()
+                .statusCode(200).body("rated", equalTo(2)).body("quarantined", hasSize(0));
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(body).post("/api/v1/usage/batches").then()
+                .statusCode(200).body("rated", equalTo(0)).body("quarantined", hasSize(2))
+                .body("quarantined[0].reason", equalTo("replayed"));
+        assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected(lease, receipts));
+    }
+
+    @Test
+    void refusedBatchesAreProblemsAndChangeNothing() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet other = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        UsageReceipt r = receipt(lease, provider.key(), 1);
+        String token = other.signIn();
+        Db db = db();
+        List<Object> before = db.state();
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(JsonCodec.write(Map.of("receipts", List.of(r))))
+                .post("/api/v1/usage/batches").then().statusCode(403).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:access-denied"));
+        given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"receipts\": [{\"invocationId\": 5}]}")
+                .post("/api/v1/usage/batches").then().statusCode(400).body("type", equalTo("urn:agora:problem:invalid-body"));
+        given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"receipts\": []}")
+                .post("/api/v1/usage/batches").then().statusCode(400).body("type", equalTo("urn:agora:problem:invalid-usage-batch"));
+        given().contentType(ContentType.JSON).body("{\"receipts\": []}").post("/api/v1/usage/batches").then().statusCode(401);
+        given().auth().oauth2(token).get("/api/v1/accounts/" + developer.address()).then().statusCode(403)
+                .body("type", equalTo("urn:agora:problem:access-denied"));
+        given().auth().oauth2(token).get("/api/v1/statements?from=yesterday").then().statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-query")).body("detail", containsString("from"));
+        given().auth().oauth2(token).get("/api/v1/receipts/" + r.invocationId() + "/proof").then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:receipt-not-found"));
+        given().auth().oauth2(token).get("/api/v1/vouchers?provider=" + provider.address()).then().statusCode(403);
+        given().auth().oauth2(token).get("/api/v1/vouchers?provider=0x123").then().statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-address"));
+        assertThat(db.state()).isEqualTo(before);
+    }
+}

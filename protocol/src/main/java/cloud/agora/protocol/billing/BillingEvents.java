@@ -1,0 +1,24 @@
+package cloud.agora.protocol.billing;
+
+/**
+ * What billing publishes: the envelope types and source of {@code billing.settlements.v1}
+ * ({@code EventEnvelope<SettlementView>}, key = consumer address) and of {@code billing.credit.v1}
+ * ({@code EventEnvelope<CreditView>}, key = consumer address).
+ */
+public final class BillingEvents {
+
+    public static final String SOURCE = "billing";
+    /** A voucher's redeem reached the confirmation depth. */
+    public static final String SETTLEMENT_CONFIRMED = "SettlementConfirmed";
+    /** A confirmed redeem disappeared in a reorganisation deeper than the confirmation depth. */
+    public static final String SETTLEMENT_REVERTED = "SettlementReverted";
+    /** A developer's escrow balance minus unpaid charges fell below the floor: pause their deployments. */
+    public static final String CREDIT_EXHAUSTED = "CreditExhausted";
+    /** Funds arrived (or charges were paid): the developer's deployments may run again. */
+    public static final String CREDIT_RESTORED = "CreditRestored";
+    /** The topic of credit decisions (functions pauses and resumes routing on it). */
+    public static final String CREDIT_TOPIC = "billing.credit.v1";
+
+    private BillingEvents() {
+    }
+}
