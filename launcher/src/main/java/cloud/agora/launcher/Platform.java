@@ -52,7 +52,15 @@ final class Platform {
     static final List<ServiceSpec> SERVICES = List.of(
             new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
             new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
-                    state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())));
+                    state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())),
+            // one provider on this machine, selling it through the local marketplace with the runc driver
+            new ServiceSpec("provider-agent", "provider-agent", 8090, false, state -> Map.of(
+                    "AGENT_KEY_FILE", state.resolve("keys/provider.key").toString(),
+                    "AGENT_DATA_DIR", state.resolve("provider-agent").toString(),
+                    "AGENT_MARKETPLACE_URL", "http://localhost:8081",
+                    "AGENT_ENDPOINT", "http://localhost:8090",
+                    "AGENT_REGION", "local",
+                    "AGENT_GATEWAY_TOKEN", secretFile(state, "gateway-token"))));
 
     private final Path root;
     private final Path state;
@@ -320,14 +328,23 @@ final class Platform {
         }
     }
 
-    private String secret() throws IOException {
-        Path file = state.resolve("auth-secret");
-        if (!Files.exists(file)) {
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            Files.writeString(file, HexFormat.of().formatHex(random));
+    private String secret() {
+        return secretFile(state, "auth-secret");
+    }
+
+    /** A random 32-byte hex secret kept in {@code state/<name>}, made on first use. */
+    static String secretFile(Path state, String name) {
+        try {
+            Path file = state.resolve(name);
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                Files.writeString(file, HexFormat.of().formatHex(random));
+            }
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot keep the secret " + name, e);
         }
-        return Files.readString(file).strip();
     }
 
     private Map<String, Path> devKeys() throws Exception {

@@ -1,0 +1,110 @@
+package cloud.agora.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.event.JsonCodec;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * The platform's own provider agent against the real marketplace: it joins with its offer, a
+ * developer's bid becomes a lease the agent prepares a workload for, and closing the lease
+ * makes the agent remove it.
+ */
+class ProviderJoinsIT {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path state;
+
+    @Test
+    void theAgentJoinsAndFollowsItsLeases() throws Exception {
+        try (LocalPlatform platform = new LocalPlatform(state).start()) {
+            String provider = PersonalSignature.addressOf(KeyFiles.read(state.resolve("keys/provider.key"))).checksummed();
+            String gatewayToken = Files.readString(state.resolve("gateway-token")).strip();
+
+            JsonNode offer = await("the agent's offer in the market", () -> get("http://localhost:8081/api/v1/providers/" + provider, null),
+                    o -> o.path("available").asBoolean(false));
+            assertThat(offer.get("region").asText()).isEqualTo("local");
+            assertThat(offer.get("capacity").get("cpuMillis").asLong()).isPositive();
+
+            ECKeyPair developerKey = KeyFiles.read(state.resolve("keys/developer.key"));
+            String token = signIn(developerKey);
+            JsonNode bid = send("POST", "http://localhost:8081/api/v1/bids", token, Map.of(
+                    "resources", Map.of("cpuMillis", 250, "memoryMiB", 128, "storageGiB", 0),
+                    "maxPrices", Map.of("perVcpuSecond", "2000000", "perGiBSecond", "200000",
+                            "perInvocation", "2000000000", "perGiBMonth", "1"),
+                    "constraints", Map.of("region", "local")));
+            assertThat(bid.get("status").asText()).isEqualTo("MATCHED");
+            String lease = bid.get("leaseIds").get(0).asText();
+
+            JsonNode workloads = await("the lease as a workload on the agent",
+                    () -> get("http://localhost:8090/api/v1/workloads", gatewayToken),
+                    w -> w.get("workloads").findValuesAsText("leaseId").contains(lease));
+            assertThat(workloads.get("marketplaceReachable").asBoolean()).isTrue();
+
+            send("POST", "http://localhost:8081/api/v1/leases/" + lease + "/close", token, Map.of("reason", "done"));
+            await("the workload removed", () -> get("http://localhost:8090/api/v1/workloads", gatewayToken),
+                    w -> !w.get("workloads").findValuesAsText("leaseId").contains(lease));
+        }
+    }
+
+    interface Read {
+        JsonNode read() throws Exception;
+    }
+
+    private static JsonNode await(String what, Read read, Predicate<JsonNode> done) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = read.read();
+            if (last != null && done.test(last)) {
+                return last;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(what + " did not happen within 30 s; last seen: " + last);
+    }
+
+    private static String signIn(ECKeyPair key) throws Exception {
+        String message = send("POST", "http://localhost:8081/api/v1/auth/challenge", null,
+                Map.of("address", PersonalSignature.addressOf(key).checksummed())).get("message").asText();
+        return send("POST", "http://localhost:8081/api/v1/auth/token", null,
+                Map.of("message", message, "signature", PersonalSignature.sign(message, key))).get("token").asText();
+    }
+
+    private static JsonNode get(String url, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200 ? JsonCodec.mapper().readTree(response.body()) : null;
+    }
+
+    private static JsonNode send(String method, String url, String token, Object body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(JsonCodec.write(body)));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s %s: %s", method, url, response.body()).isBetween(200, 299);
+        return JsonCodec.mapper().readTree(response.body());
+    }
+}
