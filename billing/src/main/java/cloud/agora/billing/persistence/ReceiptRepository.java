@@ -177,9 +177,10 @@ public class ReceiptRepository {
                         new cloud.agora.protocol.eth.Address(r.getString(3)), new cloud.agora.protocol.eth.Address(r.getString(4)),
                         r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), r.getLong(10),
                         r.getTimestamp(11).toInstant(), r.getTimestamp(12).toInstant(), r.getString(13), r.getString(14));
+                String hash = r.getString(15);
+                BigInteger charge = r.getBigDecimal(16).toBigIntegerExact();
                 int seq = r.getInt(17);
-                return java.util.Optional.of(new StoredReceipt(receipt, r.getString(15),
-                        r.getBigDecimal(16).toBigIntegerExact(), r.wasNull() ? null : seq));
+                return java.util.Optional.of(new StoredReceipt(receipt, hash, charge, r.wasNull() ? null : seq));
             }
         }
     }

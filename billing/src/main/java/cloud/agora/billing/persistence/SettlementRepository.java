@@ -29,7 +29,14 @@ public class SettlementRepository {
         }
     }
 
+    /** Moves the cursor; a negative block forgets it (following starts again from the configured start block). */
     public void moveCursor(Connection c, Cursor cursor) throws SQLException {
+        if (cursor.blockNumber() < 0) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM chain_cursor")) {
+                s.executeUpdate();
+            }
+            return;
+        }
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO chain_cursor (id, block_number, block_hash) VALUES (1, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash""")) {
