@@ -39,8 +39,11 @@ public class FunctionResource {
     private final FunctionCatalog catalog;
     private final Caller caller;
     private final ObjectMapper json;
+    private final cloud.agora.functions.domain.FunctionDeployer deployer;
 
-    public FunctionResource(FunctionRegistrar registrar, FunctionCatalog catalog, Caller caller, ObjectMapper json) {
+    public FunctionResource(FunctionRegistrar registrar, FunctionCatalog catalog, Caller caller, ObjectMapper json,
+            cloud.agora.functions.domain.FunctionDeployer deployer) {
+        this.deployer = deployer;
         this.registrar = registrar;
         this.catalog = catalog;
         this.caller = caller;
@@ -65,7 +68,7 @@ public class FunctionResource {
         } catch (IOException e) {
             throw new InvalidBundleException("the bundle upload could not be read");
         }
-        String token = authorization.substring("Bearer ".length()).strip();
+        String token = Tokens.bearer(authorization);
         FunctionVersion version = registrar.publish(caller.address(), token, requested, bytes);
         return Response.created(URI.create("/api/v1/functions/" + version.name() + "/versions/" + version.version()))
                 .entity(version).build();
@@ -96,8 +99,8 @@ public class FunctionResource {
 
     @DELETE
     @Path("{name}")
-    public Response delete(@PathParam("name") String name) {
-        catalog.delete(caller.address(), name);
+    public Response delete(@PathParam("name") String name, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        deployer.retire(caller.address(), Tokens.bearer(authorization), name);
         return Response.noContent().build();
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(StorageGatewayStub.class)
+@QuarkusTestResource(MarketplaceStub.class)
 class FunctionAuthorizationTest {
 
     @Inject

@@ -17,7 +17,7 @@ final class Rows {
     static List<Long> counts(AgroalDataSource dataSource) {
         List<Long> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (String table : List.of("functions", "function_versions", "function_env")) {
+            for (String table : List.of("functions", "function_versions", "function_env", "deployments")) {
                 try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
                     r.next();
                     out.add(r.getLong(1));
@@ -27,6 +27,7 @@ final class Rows {
             throw new IllegalStateException(e);
         }
         out.add((long) StorageGatewayStub.OBJECTS.size());
+        out.add((long) MarketplaceStub.BIDS.size());
         return out;
     }
 }

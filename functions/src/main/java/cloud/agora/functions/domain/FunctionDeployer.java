@@ -1,0 +1,122 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.functions.persistence.DeploymentStore;
+import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.Constraints;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.resources.Resources;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Deploys function versions by bidding in the marketplace (as the developer) and follows
+ * the bids: a deployment is PENDING with the marketplace's reasons, ACTIVE on its providers,
+ * or FAILED. Deploying a new version leaves the earlier deployments as they are, so the old
+ * version keeps its replicas until the developer withdraws it; rollback is deploying an
+ * earlier version. Marketplace calls are made outside any database transaction.
+ */
+@ApplicationScoped
+public class FunctionDeployer {
+
+    private final FunctionCatalog catalog;
+    private final DeploymentStore deployments;
+    private final Marketplace marketplace;
+    private final Clock clock = Clock.systemUTC();
+
+    public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace) {
+        this.catalog = catalog;
+        this.deployments = deployments;
+        this.marketplace = marketplace;
+    }
+
+    /** Places the bid for one version of the caller's function and records the deployment. */
+    public Deployment deploy(Address owner, String bearerToken, String name, DeploymentOrder order) {
+        FunctionRow function = catalog.owned(owner, name);
+        order.check();
+        List<FunctionVersion> versions = catalog.versions(owner, name);
+        FunctionVersion version = order.version() == null ? versions.get(versions.size() - 1)
+                : versions.stream().filter(v -> v.version() == order.version()).findFirst()
+                        .orElseThrow(() -> new VersionNotFoundException(name, order.version()));
+        int replicas = order.replicas() == null ? 1 : order.replicas();
+        BidSpec bid = new BidSpec(BidKind.COMPUTE, new Resources(version.cpuMillis(), version.memoryMiB(), 0), replicas,
+                order.maxPrices(), order.constraints() == null ? Constraints.NONE : order.constraints(), order.ttlSeconds());
+        BidView placed = marketplace.placeBid(bearerToken, bid);
+        Deployment pending = new Deployment(UUID.randomUUID(), name, version.version(), placed.id(), replicas,
+                Deployment.Status.PENDING, List.of(), List.of(), clock.instant(), clock.instant());
+        Deployment deployment = pending.following(placed, replicas(bearerToken, placed), clock.instant());
+        deployments.insert(function.id(), deployment);
+        return deployment;
+    }
+
+    /** The caller's deployments of {@code name}, newest first, each brought up to date with its bid. */
+    public List<Deployment> list(Address owner, String bearerToken, String name) {
+        FunctionRow function = catalog.owned(owner, name);
+        List<Deployment> out = new ArrayList<>();
+        for (Deployment d : deployments.list(function.id(), name)) {
+            out.add(refreshed(bearerToken, d));
+        }
+        return out;
+    }
+
+    /** One deployment of the caller's function, up to date. */
+    public Deployment get(Address owner, String bearerToken, String name, UUID id) {
+        FunctionRow function = catalog.owned(owner, name);
+        return deployments.list(function.id(), name).stream().filter(d -> d.id().equals(id)).findFirst()
+                .map(d -> refreshed(bearerToken, d)).orElseThrow(() -> new DeploymentNotFoundException(name, id));
+    }
+
+    /**
+     * Deletes the caller's function after withdrawing every deployment still following its
+     * bid: open bids are cancelled and active leases closed, so no provider keeps capacity
+     * for a function that no longer exists.
+     */
+    public void retire(Address owner, String bearerToken, String name) {
+        FunctionRow function = catalog.owned(owner, name);
+        for (Deployment d : deployments.list(function.id(), name)) {
+            if (!d.status().followsBid()) {
+                continue;
+            }
+            BidView bid = marketplace.bid(bearerToken, d.bidId());
+            if (bid.status() == cloud.agora.protocol.market.BidStatus.OPEN) {
+                marketplace.cancelBid(bearerToken, bid.id());
+            }
+            for (Deployment.Replica replica : replicas(bearerToken, bid)) {
+                marketplace.closeLease(bearerToken, replica.leaseId(), "function " + name + " deleted");
+            }
+            deployments.update(new Deployment(d.id(), d.function(), d.version(), d.bidId(), d.replicas(),
+                    Deployment.Status.WITHDRAWN, List.of(), List.of(), d.createdAt(), clock.instant()));
+        }
+        catalog.delete(owner, name);
+    }
+
+    private Deployment refreshed(String bearerToken, Deployment d) {
+        if (!d.status().followsBid()) {
+            return d;
+        }
+        BidView bid = marketplace.bid(bearerToken, d.bidId());
+        Deployment now = d.following(bid, replicas(bearerToken, bid), clock.instant());
+        if (!now.status().equals(d.status()) || !now.placed().equals(d.placed()) || !now.reasons().equals(d.reasons())) {
+            deployments.update(now);
+        }
+        return now;
+    }
+
+    private List<Deployment.Replica> replicas(String bearerToken, BidView bid) {
+        List<Deployment.Replica> out = new ArrayList<>();
+        for (UUID leaseId : bid.leaseIds() == null ? List.<UUID>of() : bid.leaseIds()) {
+            LeaseView lease = marketplace.lease(bearerToken, leaseId);
+            if (lease.state() == LeaseState.ACTIVE) {
+                out.add(new Deployment.Replica(lease.id(), lease.provider().checksummed(), lease.providerEndpoint()));
+            }
+        }
+        return out;
+    }
+}

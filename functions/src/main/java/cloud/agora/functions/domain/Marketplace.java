@@ -1,0 +1,33 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.LeaseView;
+import java.util.UUID;
+
+/**
+ * The marketplace as deployments need it. Every call acts as the developer (their own
+ * access token): the marketplace owns the bids and leases and checks who may see them.
+ */
+public interface Marketplace {
+
+    /**
+     * Places a bid; the answer already holds the leases it matched.
+     *
+     * @throws BidRefusedException when the marketplace refuses the bid (4xx)
+     * @throws MarketplaceUnavailableException when it cannot be reached or fails
+     */
+    BidView placeBid(String bearerToken, BidSpec bid);
+
+    /** The bid as the marketplace sees it now. */
+    BidView bid(String bearerToken, UUID bidId);
+
+    /** One lease (its provider and the provider's agent endpoint). */
+    LeaseView lease(String bearerToken, UUID leaseId);
+
+    /** Cancels the bid if it is still open (its leases stay). */
+    void cancelBid(String bearerToken, UUID bidId);
+
+    /** Closes an active lease, freeing the provider's capacity. */
+    void closeLease(String bearerToken, UUID leaseId, String reason);
+}

@@ -1,0 +1,93 @@
+package cloud.agora.functions.persistence;
+
+import cloud.agora.functions.domain.Deployment;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/** Deployments in PostgreSQL (plain JDBC). */
+@ApplicationScoped
+public class DeploymentStore {
+
+    private static final TypeReference<List<Deployment.Replica>> REPLICAS = new TypeReference<>() {
+    };
+
+    private final AgroalDataSource dataSource;
+    private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+
+    public DeploymentStore(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Records a new deployment of {@code functionId}. */
+    public void insert(UUID functionId, Deployment d) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("INSERT INTO deployments (id, function_id, version, bid_id, replicas,"
+                        + " status, reasons, replica_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            s.setObject(1, d.id());
+            s.setObject(2, functionId);
+            s.setInt(3, d.version());
+            s.setObject(4, d.bidId());
+            s.setInt(5, d.replicas());
+            s.setString(6, d.status().name());
+            s.setString(7, String.join(",", d.reasons()));
+            s.setString(8, json.writeValueAsString(d.placed()));
+            s.setTimestamp(9, Timestamp.from(d.createdAt()));
+            s.setTimestamp(10, Timestamp.from(d.updatedAt()));
+            s.executeUpdate();
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Saves what the marketplace now says about the deployment. */
+    public void update(Deployment d) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("UPDATE deployments SET status = ?, reasons = ?, replica_json = ?,"
+                        + " updated_at = ? WHERE id = ?")) {
+            s.setString(1, d.status().name());
+            s.setString(2, String.join(",", d.reasons()));
+            s.setString(3, json.writeValueAsString(d.placed()));
+            s.setTimestamp(4, Timestamp.from(d.updatedAt()));
+            s.setObject(5, d.id());
+            s.executeUpdate();
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The function's deployments, newest first. */
+    public List<Deployment> list(UUID functionId, String functionName) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT * FROM deployments WHERE function_id = ? ORDER BY created_at DESC, id")) {
+            s.setObject(1, functionId);
+            List<Deployment> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    String reasons = r.getString("reasons");
+                    out.add(new Deployment(r.getObject("id", UUID.class), functionName, r.getInt("version"),
+                            r.getObject("bid_id", UUID.class), r.getInt("replicas"),
+                            Deployment.Status.valueOf(r.getString("status")),
+                            reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split(",")),
+                            json.readValue(r.getString("replica_json"), REPLICAS),
+                            r.getTimestamp("created_at").toInstant(), r.getTimestamp("updated_at").toInstant()));
+                }
+            }
+            return out;
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

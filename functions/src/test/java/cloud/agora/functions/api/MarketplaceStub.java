@@ -1,0 +1,169 @@
+package cloud.agora.functions.api;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.market.UnmatchedReason;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A stand-in for the marketplace's bid and lease endpoints, on a JDK HTTP server in the test
+ * JVM (the real marketplace is another Quarkus application and cannot start in this one). It
+ * speaks the real wire types ({@link BidSpec}, {@link BidView}, {@link LeaseView} from
+ * {@code protocol}), keeps bids per bearer token (another token gets 403 as the real owner
+ * check would), and is scripted by the bid's region instead of an order book:
+ * {@code nowhere} rests OPEN with {@code NO_PROVIDER_IN_REGION} until a test calls
+ * {@link #fill}; {@code refused} gets a 400 {@code invalid-bid} problem; any other region
+ * matches every replica at once on distinct providers.
+ */
+public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
+
+    record Held(String token, BidSpec spec, BidView view) {
+    }
+
+    /** Bids by id. */
+    public static final Map<UUID, Held> BIDS = new ConcurrentHashMap<>();
+    /** Leases by id. */
+    public static final Map<UUID, LeaseView> LEASES = new ConcurrentHashMap<>();
+
+    private HttpServer server;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/api/v1/", exchange -> {
+            try (exchange) {
+                handle(exchange);
+            } catch (RuntimeException e) {
+                send(exchange, 500, "{\"detail\":\"stub: " + e + "\"}");
+            }
+        });
+        server.start();
+        return Map.of("quarkus.rest-client.marketplace.url", "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    /** Matches every missing replica of a resting bid, as capacity appearing would. */
+    public static void fill(UUID bidId) {
+        Held held = BIDS.get(bidId);
+        BIDS.put(bidId, new Held(held.token, held.spec, matched(held.view, held.spec)));
+    }
+
+    private static void handle(HttpExchange ex) throws IOException {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ")) {
+            send(ex, 401, problem("unauthenticated", "sign in"));
+            return;
+        }
+        String token = auth.substring(7);
+        String[] path = ex.getRequestURI().getPath().split("/"); // "", api, v1, bids|leases, id?, close?
+        String method = ex.getRequestMethod();
+        if (path[3].equals("bids") && path.length == 4 && method.equals("POST")) {
+            BidSpec spec = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), BidSpec.class);
+            String region = spec.constraints() == null ? null : spec.constraints().region();
+            if ("refused".equals(region)) {
+                send(ex, 400, problem("invalid-bid", "maxPrices must name every unit price"));
+                return;
+            }
+            BidView open = new BidView(UUID.randomUUID(), Address.parse("0x" + "1".repeat(40)), spec.kind(), spec.resources(),
+                    spec.replicas(), 0, spec.maxPrices(), spec.constraints(), BidStatus.OPEN, Instant.now(),
+                    Instant.now().plusSeconds(600), List.of(), List.of(UnmatchedReason.NO_PROVIDER_IN_REGION));
+            BidView view = "nowhere".equals(region) ? open : matched(open, spec);
+            BIDS.put(view.id(), new Held(token, spec, view));
+            send(ex, 201, JsonCodec.write(view));
+            return;
+        }
+        if (path[3].equals("bids") && path.length == 5) {
+            Held held = BIDS.get(UUID.fromString(path[4]));
+            if (held == null || !held.token.equals(token)) {
+                send(ex, held == null ? 404 : 403, problem(held == null ? "bid-not-found" : "forbidden", "not yours"));
+                return;
+            }
+            if (method.equals("DELETE")) {
+                if (held.view.status() != BidStatus.OPEN) {
+                    send(ex, 409, problem("bid-not-open", "not open"));
+                    return;
+                }
+                BidView v = held.view;
+                BidView cancelled = new BidView(v.id(), v.owner(), v.kind(), v.resources(), v.replicas(), v.matchedReplicas(),
+                        v.maxPrices(), v.constraints(), BidStatus.CANCELLED, v.createdAt(), v.expiresAt(), v.leaseIds(), List.of());
+                BIDS.put(v.id(), new Held(token, held.spec, cancelled));
+                send(ex, 200, JsonCodec.write(cancelled));
+                return;
+            }
+            send(ex, 200, JsonCodec.write(held.view));
+            return;
+        }
+        if (path[3].equals("leases") && path.length >= 5) {
+            LeaseView lease = LEASES.get(UUID.fromString(path[4]));
+            Held held = lease == null ? null : BIDS.get(lease.bidId());
+            if (lease == null || !held.token.equals(token)) {
+                send(ex, lease == null ? 404 : 403, problem(lease == null ? "lease-not-found" : "forbidden", "not yours"));
+                return;
+            }
+            if (path.length == 6 && path[5].equals("close") && method.equals("POST")) {
+                LeaseView closed = new LeaseView(lease.id(), lease.bidId(), lease.owner(), lease.provider(),
+                        lease.providerEndpoint(), lease.kind(), lease.resources(), lease.prices(), LeaseState.CLOSED,
+                        lease.createdAt(), Instant.now(), lease.owner(), "closed by owner");
+                LEASES.put(lease.id(), closed);
+                send(ex, 200, JsonCodec.write(closed));
+                return;
+            }
+            send(ex, 200, JsonCodec.write(lease));
+            return;
+        }
+        send(ex, 404, problem("not-found", ex.getRequestURI().getPath()));
+    }
+
+    private static BidView matched(BidView v, BidSpec spec) {
+        List<UUID> leaseIds = new ArrayList<>(v.leaseIds());
+        for (int i = v.matchedReplicas(); i < v.replicas(); i++) {
+            UUID id = UUID.randomUUID();
+            String hex = UUID.randomUUID().toString().replace("-", "");
+            LeaseView lease = new LeaseView(id, v.id(), v.owner(), Address.parse("0x" + hex + "00000000"),
+                    "http://agent-" + i + ".test:8090", BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,
+                    Instant.now(), null, null, null);
+            LEASES.put(id, lease);
+            leaseIds.add(id);
+        }
+        return new BidView(v.id(), v.owner(), v.kind(), v.resources(), v.replicas(), v.replicas(), v.maxPrices(),
+                v.constraints(), BidStatus.MATCHED, v.createdAt(), v.expiresAt(), List.copyOf(leaseIds), List.of());
+    }
+
+    private static String problem(String slug, String detail) {
+        return "{\"type\":\"urn:agora:problem:" + slug + "\",\"title\":\"" + slug + "\",\"detail\":\"" + detail + "\"}";
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+}
