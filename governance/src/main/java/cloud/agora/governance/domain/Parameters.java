@@ -1,0 +1,70 @@
+package cloud.agora.governance.domain;
+
+import static cloud.agora.governance.domain.ParameterKind.DURATION;
+import static cloud.agora.governance.domain.ParameterKind.INTEGER;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one declaration of every governed parameter. A parameter not listed here cannot be proposed; bounds are
+ * inclusive. On-chain bounds match the escrow's own limits (fee at most 1,000 bps, delay at most 30 days).
+ */
+public final class Parameters {
+
+    public static final String ESCROW_FEE = "escrow.fee-bps";
+    public static final String ESCROW_WITHDRAWAL_DELAY = "escrow.withdrawal-delay";
+    public static final String QUORUM = "governance.quorum-bps";
+    public static final String VOTING_DELAY = "governance.voting-delay";
+    public static final String VOTING_PERIOD = "governance.voting-period";
+    public static final String TIMELOCK = "governance.timelock";
+    public static final String PROPOSAL_THRESHOLD = "governance.proposal-threshold";
+
+    /** Every governed parameter, in display order. */
+    public static final List<ParameterDefinition> ALL = List.of(
+            new ParameterDefinition(ESCROW_FEE, INTEGER, "0", "1000", "100", "bps", ParameterTarget.ESCROW,
+                    "the platform fee taken from each voucher redemption"),
+            new ParameterDefinition(ESCROW_WITHDRAWAL_DELAY, DURATION, "PT0S", "PT720H", "PT1H", "duration", ParameterTarget.ESCROW,
+                    "how long a developer's withdrawal waits so that providers can redeem first"),
+            new ParameterDefinition("marketplace.heartbeat-timeout", DURATION, "PT5S", "PT1H", "PT30S", "duration",
+                    ParameterTarget.MARKETPLACE, "a provider silent for longer gets no new leases"),
+            new ParameterDefinition("marketplace.max-bid-lifetime", DURATION, "PT1M", "PT720H", "PT168H", "duration",
+                    ParameterTarget.MARKETPLACE, "the longest a bid may rest in the book"),
+            new ParameterDefinition("functions.max-timeout", DURATION, "PT1S", "PT15M", "PT5M", "duration",
+                    ParameterTarget.FUNCTIONS, "the longest timeout a function may declare"),
+            new ParameterDefinition("functions.max-body-size", INTEGER, "1024", "104857600", "6291456", "bytes",
+                    ParameterTarget.FUNCTIONS, "the largest request or response body of an invocation"),
+            new ParameterDefinition("billing.voucher-threshold", INTEGER, "0", "1000000000000000000000", "1000000000000000", "wei",
+                    ParameterTarget.BILLING, "unpaid charges above which billing issues a voucher"),
+            new ParameterDefinition("billing.credit-floor", INTEGER, "0", "1000000000000000000000", "0", "wei",
+                    ParameterTarget.BILLING, "escrow balance less unpaid charges below which deployments pause"),
+            new ParameterDefinition(QUORUM, INTEGER, "100", "5000", "400", "bps", ParameterTarget.GOVERNANCE,
+                    "for + abstain weight needed, as a fraction of the total supply at the snapshot"),
+            new ParameterDefinition(VOTING_DELAY, INTEGER, "1", "50400", "7200", "blocks", ParameterTarget.GOVERNANCE,
+                    "blocks between a proposal's creation and its snapshot"),
+            new ParameterDefinition(VOTING_PERIOD, INTEGER, "5", "201600", "50400", "blocks", ParameterTarget.GOVERNANCE,
+                    "blocks votes are taken for after the snapshot"),
+            new ParameterDefinition(TIMELOCK, DURATION, "PT0S", "PT720H", "PT48H", "duration", ParameterTarget.GOVERNANCE,
+                    "how long a passed proposal waits before it is executed"),
+            new ParameterDefinition(PROPOSAL_THRESHOLD, INTEGER, "0", "100000000000000000000000000", "1000000000000000000000",
+                    "token-units", ParameterTarget.GOVERNANCE,
+                    "voting power (AGORA in 18-decimal units) a proposer needs at the latest block"));
+
+    private static final Map<String, ParameterDefinition> BY_NAME = index();
+
+    private Parameters() {
+    }
+
+    /** The declared parameter called {@code name}. */
+    public static Optional<ParameterDefinition> named(String name) {
+        return Optional.ofNullable(name == null ? null : BY_NAME.get(name));
+    }
+
+    private static Map<String, ParameterDefinition> index() {
+        Map<String, ParameterDefinition> byName = new LinkedHashMap<>();
+        ALL.forEach(p -> byName.put(p.name(), p));
+        return byName;
+    }
+}

@@ -1,0 +1,126 @@
+package cloud.agora.governance.domain;
+
+import cloud.agora.governance.config.GovernanceConfig;
+import cloud.agora.governance.persistence.GovernanceStore;
+import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.protocol.eip712.TypedData;
+import cloud.agora.protocol.eip712.Vote;
+import cloud.agora.protocol.eip712.VoteSupport;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.InvalidAddressException;
+import cloud.agora.protocol.eth.InvalidSignatureException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Takes EIP-712 signed votes. The voter is the address the signature recovers in the proposal's domain ("Agora
+ * Governance", "1", chain id, token); its weight is its voting power at the snapshot block, so tokens received
+ * after the snapshot weigh nothing. Votes are taken while snapshot &lt; head block ≤ end. One vote per voter: a
+ * later vote inside the window replaces the earlier one (the stored signature is always the counted one).
+ */
+@ApplicationScoped
+public class VoteCaster {
+
+    private final Transactions tx;
+    private final GovernanceStore store;
+    private final GovernanceChain chain;
+    private final long lateQuorumExtension;
+    private final Map<Long, BigInteger> supplyAtSnapshot = new ConcurrentHashMap<>();
+
+    public VoteCaster(Transactions tx, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
+        this.tx = tx;
+        this.store = store;
+        this.chain = chain;
+        this.lateQuorumExtension = config.lateQuorumExtension();
+    }
+
+    /** The outcome of a vote: what was stored, and whether it replaced an earlier vote of the same voter. */
+    public record Outcome(CastVote vote, boolean replaced, long endBlock) {
+    }
+
+    /** Checks and counts {@code ballot} for proposal {@code id}; nothing is stored when it is refused. */
+    public Outcome cast(long id, VoteBallot ballot) {
+        if (ballot == null || ballot.support() == null || ballot.signature() == null) {
+            throw new InvalidVoteException("support (0 against, 1 for, 2 abstain) and signature are required");
+        }
+        VoteSupport support;
+        try {
+            support = VoteSupport.ofCode(ballot.support());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidVoteException(e.getMessage());
+        }
+        String reason = ballot.reason() == null ? "" : ballot.reason();
+        Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));
+        long head = chain.headBlock();
+        if (!proposal.votingOpenAt(head)) {
+            throw closed(proposal, head);
+        }
+        Vote vote = new Vote(BigInteger.valueOf(id), support, reason);
+        Address voter;
+        try {
+            voter = TypedData.recoverSigner(chain.voteDomain(), vote, ballot.signature());
+        } catch (InvalidSignatureException e) {
+            throw new InvalidVoteException("signature: " + e.getMessage(), Map.of("proposalId", id));
+        }
+        if (ballot.voter() != null) {
+            Address claimed;
+            try {
+                claimed = Address.parse(ballot.voter());
+            } catch (InvalidAddressException e) {
+                throw new InvalidVoteException("voter: " + e.getMessage(), Map.of("proposalId", id));
+            }
+            if (!claimed.equals(voter)) {
+                throw new InvalidVoteException("the signature recovers " + voter.checksummed() + ", not " + claimed.checksummed()
+                        + ": it was made over another domain (name, version, chain id, token) or another proposal id, support"
+                        + " or reason", Map.of("proposalId", id, "voter", claimed.checksummed(), "recovered", voter.checksummed()));
+            }
+        }
+        BigInteger weight = chain.pastVotes(voter, proposal.snapshotBlock());
+        if (weight.signum() == 0) {
+            throw new NoVotingPowerException(voter.checksummed() + " had no votes at snapshot block " + proposal.snapshotBlock()
+                    + " (a signature over another domain, chain or message recovers an unrelated address)",
+                    Map.of("proposalId", id, "voter", voter.checksummed(), "snapshotBlock", proposal.snapshotBlock()));
+        }
+        BigInteger quorum = lateQuorumExtension > 0
+                ? Tally.quorumOf(supplyAtSnapshot.computeIfAbsent(id, k -> chain.pastTotalSupply(proposal.snapshotBlock())),
+                        proposal.quorumBps())
+                : null;
+        CastVote cast = new CastVote(id, voter.checksummed(), support, reason, ballot.signature(), weight, Instant.now(Clock.systemUTC()));
+        return tx.inTransaction(c -> {
+            Proposal locked = store.proposal(c, id, true).orElseThrow();
+            if (locked.recorded() != null) {
+                throw closed(locked, head);
+            }
+            long end = locked.endBlock();
+            boolean before = quorum != null && store.tally(c, id).reaches(quorum);
+            boolean replaced = store.upsertVote(c, cast);
+            if (quorum != null && !before && store.tally(c, id).reaches(quorum) && end - head < lateQuorumExtension) {
+                end = head + lateQuorumExtension;
+                store.extendEnd(c, id, end);
+            }
+            return new Outcome(cast, replaced, end);
+        });
+    }
+
+    /** The counted votes of proposal {@code id}, with their signatures. */
+    public List<CastVote> votes(long id) {
+        return tx.read(c -> {
+            store.proposal(c, id, false).orElseThrow(() -> ProposalMaker.notFound(id));
+            return store.votes(c, id);
+        });
+    }
+
+    private static VotingClosedException closed(Proposal proposal, long head) {
+        String when = head <= proposal.snapshotBlock()
+                ? "opens after snapshot block " + proposal.snapshotBlock()
+                : "ended at block " + proposal.endBlock();
+        return new VotingClosedException("voting on proposal " + proposal.id() + " " + when + "; the head block is " + head,
+                Map.of("proposalId", proposal.id(), "snapshotBlock", proposal.snapshotBlock(), "endBlock", proposal.endBlock(),
+                        "headBlock", head));
+    }
+}

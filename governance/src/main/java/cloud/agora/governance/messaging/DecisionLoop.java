@@ -1,0 +1,59 @@
+package cloud.agora.governance.messaging;
+
+import cloud.agora.governance.domain.GovernanceChain;
+import cloud.agora.governance.domain.ProposalExecutor;
+import cloud.agora.governance.domain.VoteTallier;
+import cloud.agora.governance.persistence.GovernanceStore;
+import cloud.agora.governance.persistence.Transactions;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Drives proposals after their vote, on one thread: tallies the ended ones, queues the passed ones, executes
+ * them after the timelock. Everything it does is recorded in PostgreSQL and re-derived on the next tick, so a
+ * restart picks up where the last run stopped; a failure (chain or database down) is retried on the next tick.
+ */
+@ApplicationScoped
+public class DecisionLoop {
+
+    private static final Logger LOG = Logger.getLogger(DecisionLoop.class);
+
+    private final Transactions tx;
+    private final GovernanceStore store;
+    private final GovernanceChain chain;
+    private final VoteTallier tallier;
+    private final ProposalExecutor executor;
+
+    public DecisionLoop(Transactions tx, GovernanceStore store, GovernanceChain chain, VoteTallier tallier,
+            ProposalExecutor executor) {
+        this.tx = tx;
+        this.store = store;
+        this.chain = chain;
+        this.tallier = tallier;
+        this.executor = executor;
+    }
+
+    @Scheduled(every = "${agora.governance.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        long head;
+        List<Long> due;
+        try {
+            head = chain.headBlock();
+            due = tx.read(c -> store.due(c, head));
+        } catch (RuntimeException e) {
+            LOG.warnf("governance: cannot read the head block or due proposals, will retry: %s", e.getMessage());
+            return;
+        }
+        for (long id : due) {
+            try {
+                tallier.settle(id, head);
+                executor.advance(id);
+                executor.advance(id);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "governance: proposal %d could not advance, will retry", id);
+            }
+        }
+    }
+}
