@@ -35,6 +35,12 @@ public interface BillingConfig {
         @WithDefault("billing")
         String consumerGroup();
 
+        /**
+         * Kafka static membership ({@code group.instance.id}): a replica restarted after a crash takes its partitions
+         * back at once instead of after the session timeout. Unique per replica; unset for dynamic membership.
+         */
+        Optional<String> instanceId();
+
         /** The most records rated in one database transaction (one offset commit each). */
         @WithDefault("2000")
         int batchSize();
@@ -44,9 +50,9 @@ public interface BillingConfig {
         int maxHttpBatch();
 
         /**
-         * Gateway keys whose counter-signature is accepted. A receipt counter-signed by any other key is
-         * quarantined; an empty list accepts no counter-signed receipt... except that receipts without a
-         * counter-signature are always checked on the provider's signature alone.
+         * Gateway keys whose counter-signature is accepted; a receipt counter-signed by another key is quarantined.
+         * Unset: any counter-signature that recovers a key is accepted (one-machine setups). Receipts without a
+         * counter-signature are checked on the provider's signature alone.
          */
         Optional<List<String>> gatewayAddresses();
     }

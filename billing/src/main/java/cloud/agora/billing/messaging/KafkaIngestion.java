@@ -57,8 +57,8 @@ public class KafkaIngestion {
             return;
         }
         String group = config.ingestion().consumerGroup();
-        loops.add(new TopicLoop(bootstrapServers.get(), group, Topics.MARKETPLACE_LEASES, 500, this::onLeases));
-        loops.add(new TopicLoop(bootstrapServers.get(), group, Topics.USAGE_RECEIPTS, config.ingestion().batchSize(), this::onReceipts));
+        loops.add(new TopicLoop(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, this::onLeases));
+        loops.add(new TopicLoop(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.USAGE_RECEIPTS, config.ingestion().batchSize(), this::onReceipts));
         loops.forEach(TopicLoop::start);
     }
 

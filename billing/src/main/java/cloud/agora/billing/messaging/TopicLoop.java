@@ -31,9 +31,10 @@ final class TopicLoop implements Runnable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    TopicLoop(String bootstrapServers, String group, String topic, int batchSize,
+    TopicLoop(String bootstrapServers, String group, java.util.Optional<String> instanceId, String topic, int batchSize,
             Consumer<List<ConsumerRecord<String, String>>> handler) {
         Properties props = new Properties();
+        instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
