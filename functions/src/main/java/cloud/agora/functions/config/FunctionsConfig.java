@@ -24,4 +24,18 @@ public interface FunctionsConfig {
     /** Most entries (files, directories, links) in one bundle. */
     @WithDefault("10000")
     int maxBundleEntries();
+
+    /** Largest request body the invocation gateway forwards to a function. */
+    @WithDefault("6291456")
+    int maxInvocationBytes();
+
+    /**
+     * The shared bearer secret the provider agents accept from this gateway
+     * ({@code AGENT_GATEWAY_TOKEN} on the agents); from the environment, never committed.
+     */
+    java.util.Optional<String> gatewayToken();
+
+    /** How long to wait for an agent's TCP connection before trying another replica. */
+    @WithDefault("1s")
+    java.time.Duration agentConnectTimeout();
 }

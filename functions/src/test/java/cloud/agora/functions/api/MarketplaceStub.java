@@ -42,6 +42,9 @@ public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
     /** Leases by id. */
     public static final Map<UUID, LeaseView> LEASES = new ConcurrentHashMap<>();
 
+    /** When set, the agent endpoints given to a bid's leases in order (else unresolvable test hosts). */
+    public static volatile List<String> endpoints = List.of();
+
     private HttpServer server;
 
     @Override
@@ -147,7 +150,7 @@ public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
             UUID id = UUID.randomUUID();
             String hex = UUID.randomUUID().toString().replace("-", "");
             LeaseView lease = new LeaseView(id, v.id(), v.owner(), Address.parse("0x" + hex + "00000000"),
-                    "http://agent-" + i + ".test:8090", BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,
+                    i < endpoints.size() ? endpoints.get(i) : "http://agent-" + i + ".test:8090", BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,
                     Instant.now(), null, null, null);
             LEASES.put(id, lease);
             leaseIds.add(id);

@@ -1,0 +1,124 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.persistence.DeploymentStore;
+import cloud.agora.functions.persistence.FunctionStore;
+import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The synchronous invocation gateway's rules. A call goes to a replica of the function's
+ * newest ACTIVE deployment (so a new version that is still pending leaves the old one
+ * serving), least outstanding requests first. A replica whose agent cannot be reached is
+ * skipped and the next one tried — safe because the call never started there; once an agent
+ * was reached, the call is never repeated elsewhere. At most {@code maxConcurrency} calls of
+ * one function are in flight in this gateway; more are refused with 429.
+ */
+@ApplicationScoped
+public class InvocationRouter {
+
+    /** A finished call: the ids the response carries and the function's output. */
+    public record Invocation(UUID invocationId, String provider, UUID leaseId, int version, String status, int exitCode,
+            byte[] body) {
+    }
+
+    private final FunctionStore functions;
+    private final DeploymentStore deployments;
+    private final Agents agents;
+    private final int maxBody;
+    private final ConcurrentHashMap<UUID, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Limit> limits = new ConcurrentHashMap<>();
+
+    private record Limit(int permits, Semaphore semaphore) {
+    }
+
+    public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionsConfig config) {
+        this.functions = functions;
+        this.deployments = deployments;
+        this.agents = agents;
+        this.maxBody = config.maxInvocationBytes();
+    }
+
+    /** Runs one call of function {@code name}; anyone may call a deployed function. */
+    public Invocation invoke(String name, String method, String path, String query, Map<String, String> headers, byte[] body) {
+        if (body.length > maxBody) {
+            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
+                    "the body has " + body.length + " bytes, at most " + maxBody + " are accepted",
+                    Map.of("function", name, "maxBytes", maxBody));
+        }
+        FunctionRow function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
+        Deployment active = deployments.list(function.id(), name).stream()
+                .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
+                .orElseThrow(() -> new FunctionNotDeployedException(name));
+        FunctionVersion version = functions.versions(function).stream().filter(v -> v.version() == active.version())
+                .findFirst().orElseThrow();
+        Semaphore limit = limits.compute(name, (k, l) -> l != null && l.permits() == version.maxConcurrency() ? l
+                : new Limit(version.maxConcurrency(), new Semaphore(version.maxConcurrency()))).semaphore();
+        if (!limit.tryAcquire()) {
+            throw new InvocationFailedException(429, "concurrency-limit-reached", "Too many calls in flight",
+                    "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
+                    Map.of("function", name, "maxConcurrency", version.maxConcurrency()));
+        }
+        try {
+            return run(name, version, active, method, path, query, headers, body);
+        } finally {
+            limit.release();
+        }
+    }
+
+    private Invocation run(String name, FunctionVersion version, Deployment active, String method, String path, String query,
+            Map<String, String> headers, byte[] body) {
+        UUID invocationId = UUID.randomUUID();
+        List<Deployment.Replica> replicas = new ArrayList<>(active.placed());
+        replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
+        List<String> unreachable = new ArrayList<>();
+        for (Deployment.Replica replica : replicas) {
+            AtomicInteger inFlight = load(replica.leaseId());
+            inFlight.incrementAndGet();
+            try {
+                Agents.AgentCall call = new Agents.AgentCall(invocationId, replica.leaseId(), version.runtime(),
+                        version.bundleCid(), List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query,
+                        headers, body, version.timeoutMillis());
+                Agents.AgentReply reply = agents.invoke(replica.endpoint(), call,
+                        Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
+                return outcome(name, invocationId, replica, version, reply);
+            } catch (Agents.UnreachableException e) {
+                unreachable.add(replica.provider());
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+        throw new InvocationFailedException(503, "no-replica-reachable", "No replica could be reached",
+                "every replica's agent was unreachable: " + String.join(", ", unreachable),
+                Map.of("function", name, "invocationId", invocationId));
+    }
+
+    private static Invocation outcome(String name, UUID invocationId, Deployment.Replica replica, FunctionVersion version,
+            Agents.AgentReply reply) {
+        Map<String, Object> ids = Map.of("function", name, "invocationId", invocationId, "provider", replica.provider(),
+                "exitCode", reply.exitCode());
+        return switch (reply.status()) {
+            case "OK" -> new Invocation(invocationId, replica.provider(), replica.leaseId(), version.version(), reply.status(),
+                    reply.exitCode(), reply.body());
+            case "TIMEOUT" -> throw new InvocationFailedException(504, "function-timed-out", "The function timed out",
+                    "the function ran longer than " + version.timeoutMillis() + " ms", ids);
+            case "OUT_OF_MEMORY" -> throw new InvocationFailedException(502, "function-out-of-memory",
+                    "The function ran out of memory", "the function exceeded " + version.memoryMiB() + " MiB", ids);
+            default -> throw new InvocationFailedException(502, "function-failed", "The function failed",
+                    "the function exited with code " + reply.exitCode(), ids);
+        };
+    }
+
+    private AtomicInteger load(UUID leaseId) {
+        return outstanding.computeIfAbsent(leaseId, k -> new AtomicInteger());
+    }
+}

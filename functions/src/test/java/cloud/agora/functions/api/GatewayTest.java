@@ -1,0 +1,136 @@
+package cloud.agora.functions.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+
+import cloud.agora.functions.Bundles;
+import cloud.agora.testsupport.PostgresResource;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The synchronous gateway routes calls to a reachable replica's agent (stand-in agents on local ports). */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(StorageGatewayStub.class)
+@QuarkusTestResource(MarketplaceStub.class)
+class GatewayTest {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    Developer dev;
+    String name;
+    String cid;
+    AgentStub live;
+    AgentStub other;
+
+    @BeforeEach
+    void publish() throws Exception {
+        dev = Developer.signedIn();
+        name = "gw-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> spec = Developer.spec(name);
+        spec.put("maxConcurrency", 1);
+        cid = dev.publish(spec, Bundles.echo()).statusCode(201).extract().path("bundleCid");
+        live = new AgentStub();
+        other = new AgentStub();
+    }
+
+    @AfterEach
+    void stopAgents() {
+        MarketplaceStub.endpoints = List.of();
+        live.close();
+        other.close();
+    }
+
+    void deploy(String... endpoints) {
+        MarketplaceStub.endpoints = List.of(endpoints);
+        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", endpoints.length,
+                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
+                .body("status", equalTo("ACTIVE"));
+        MarketplaceStub.endpoints = List.of();
+    }
+
+    String providerAt(String endpoint) {
+        List<Map<String, String>> placed = dev.get("/api/v1/functions/" + name + "/deployments").extract().path("[0].placed");
+        return placed.stream().filter(p -> p.get("endpoint").equals(endpoint)).findFirst().orElseThrow().get("provider");
+    }
+
+    @Test
+    void aCallSkipsAnUnreachableAgentAndCarriesItsIds() throws Exception {
+        deploy(AgentStub.dead(), live.endpoint());
+        Response response = given().auth().oauth2("a-secret-the-function-must-not-see").header("X-Trace", "t1")
+                .body("world").when().post("/fn/" + name + "/greet?lang=en");
+        response.then().statusCode(200).header("Agora-Invocation-Id", matchesPattern("[0-9a-f-]{36}"))
+                .header("Agora-Provider", equalTo(providerAt(live.endpoint()))).header("Agora-Function-Version", "1");
+        assertThat(response.asString()).isEqualTo("hello world");
+        assertThat(live.calls).hasSize(1);
+        JsonNode call = live.calls.get(0);
+        assertThat(call.path("invocationId").asText()).isEqualTo(response.header("Agora-Invocation-Id"));
+        assertThat(call.path("bundle").asText()).isEqualTo(cid);
+        assertThat(call.path("command").toString()).isEqualTo("[\"/bin/sh\",\"/function/handler.sh\"]");
+        assertThat(call.path("method").asText()).isEqualTo("POST");
+        assertThat(call.path("path").asText()).isEqualTo("/greet");
+        assertThat(call.path("query").asText()).isEqualTo("lang=en");
+        assertThat(call.path("headers").path("X-Trace").asText()).isEqualTo("t1");
+        assertThat(call.toString()).doesNotContain("a-secret-the-function-must-not-see");
+    }
+
+    @Test
+    void aFunctionErrorIsFinalAndNeverRetriedElsewhere() {
+        deploy(live.endpoint(), other.endpoint());
+        given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:function-failed"))
+                .body("exitCode", equalTo(3));
+        assertThat(live.calls.size() + other.calls.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aCallBeyondTheConcurrencyLimitIsRefusedAndReachesNoAgent() throws Exception {
+        deploy(live.endpoint(), other.endpoint());
+        CompletableFuture<Integer> slow = CompletableFuture.supplyAsync(
+                () -> given().body("slow").when().post("/fn/" + name + "/x").statusCode());
+        while (live.calls.size() + other.calls.size() == 0) {
+            Thread.sleep(10);
+        }
+        // maxConcurrency 1: a second call while the first runs is refused, and reaches no agent
+        given().body("again").when().post("/fn/" + name + "/x").then().statusCode(429)
+                .body("type", equalTo("urn:agora:problem:concurrency-limit-reached"));
+        assertThat(slow.get()).isEqualTo(200);
+        assertThat(live.calls.size() + other.calls.size()).isEqualTo(1);
+    }
+
+    @Test
+    void everyReplicaUnreachableIs503() throws Exception {
+        deploy(AgentStub.dead(), AgentStub.dead());
+        given().body("x").when().post("/fn/" + name + "/x").then().statusCode(503)
+                .body("type", equalTo("urn:agora:problem:no-replica-reachable"));
+    }
+
+    @Test
+    void undeployedUnknownAndOversizedCallsAreProblemsWithNoSideEffects() {
+        List<Long> before = Rows.counts(dataSource);
+        given().body("x").when().post("/fn/" + name + "/x").then().statusCode(409)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:function-not-deployed"))
+                .body("function", equalTo(name));
+        given().when().get("/fn/no-such-function/x").then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:function-not-found"));
+        given().body(new byte[70_000]).when().post("/fn/" + name + "/x").then().statusCode(413)
+                .body("type", equalTo("urn:agora:problem:invocation-too-large"));
+        assertThat(Rows.counts(dataSource)).isEqualTo(before);
+        assertThat(live.calls).isEmpty();
+    }
+}
