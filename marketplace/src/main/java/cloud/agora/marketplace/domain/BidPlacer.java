@@ -22,16 +22,19 @@ public class BidPlacer {
     private final MarketDesk desk;
     private final MarketStore store;
     private final MarketConfig config;
+    private final MarketRules rules;
 
-    public BidPlacer(MarketDesk desk, MarketStore store, MarketConfig config) {
+    public BidPlacer(MarketDesk desk, MarketStore store, MarketConfig config, MarketRules rules) {
         this.desk = desk;
         this.store = store;
         this.config = config;
+        this.rules = rules;
     }
 
     /** Places a bid for the caller. */
     public BidView place(Address caller, BidSpec spec) {
-        Bid.Limits limits = new Bid.Limits(config.maxReplicas(), config.maxBidLifetime(), config.defaultBidLifetime());
+        Bid.Limits limits = new Bid.Limits(config.maxReplicas(), rules.maxBidLifetime(),
+                config.defaultBidLifetime().compareTo(rules.maxBidLifetime()) < 0 ? config.defaultBidLifetime() : rules.maxBidLifetime());
         Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
         Bid bid = outcome.newBids().get(0);
         List<UUID> leaseIds = outcome.createdLeases().stream().map(Lease::id).toList();

@@ -1,6 +1,5 @@
 package cloud.agora.marketplace.domain;
 
-import cloud.agora.marketplace.config.MarketConfig;
 import cloud.agora.marketplace.messaging.LeaseFeed;
 import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.protocol.eth.Address;
@@ -53,7 +52,7 @@ public class MarketDesk {
     private final OutboxRelay relay;
     private final LeaseFeed feed;
     private final Clock clock;
-    private final MarketConfig config;
+    private final MarketRules rules;
     /** The most commands committed in one transaction. */
     private static final int MAX_BATCH = 256;
 
@@ -62,13 +61,13 @@ public class MarketDesk {
     private volatile boolean running = true;
     private OrderBook book;
 
-    public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketConfig config) {
+    public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketRules rules) {
         this.store = store;
         this.outbox = outbox;
         this.relay = relay;
         this.feed = feed;
         this.clock = clock;
-        this.config = config;
+        this.rules = rules;
         owner.setDaemon(true);
         owner.start();
     }
@@ -98,6 +97,17 @@ public class MarketDesk {
      */
     public Outcome execute(BiFunction<OrderBook, Instant, Outcome> decide) {
         return (Outcome) submit(new Task(decide::apply, Kind.COMMAND));
+    }
+
+    /**
+     * Changes how long a silent provider stays available (a governed rule), then gives any
+     * capacity that became available to resting bids.
+     */
+    public Outcome heartbeatTimeout(java.time.Duration timeout) {
+        return execute((book, now) -> {
+            book.heartbeatTimeout(timeout);
+            return book.matchAfterRestore(now);
+        });
     }
 
     /** Reads the book on its owner's thread (consistent with every committed command). */
@@ -236,7 +246,7 @@ public class MarketDesk {
     }
 
     private void rebuild() throws SQLException {
-        OrderBook fresh = new OrderBook(book == null ? config.heartbeatTimeout() : book.heartbeatTimeout());
+        OrderBook fresh = new OrderBook(rules.heartbeatTimeout());
         for (Provider provider : store.providers()) {
             fresh.restoreProvider(provider);
         }

@@ -1,0 +1,86 @@
+package cloud.agora.marketplace.api;
+
+import static cloud.agora.marketplace.api.Market.bid;
+import static cloud.agora.marketplace.api.Market.prices;
+import static cloud.agora.marketplace.api.Market.resources;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import cloud.agora.marketplace.domain.MarketDesk;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.testsupport.KafkaBroker;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** Governance's decisions change the running market's rules, durably, the latest decision winning. */
+@QuarkusTest
+class GovernedRulesTest {
+
+    @Inject
+    MarketDesk desk;
+
+    @Test
+    void aDecisionChangesTheRulesInTheRunningMarketAndSurvivesARestart() throws Exception {
+        Instant now = Instant.now();
+        try {
+            publish("marketplace.heartbeat-timeout", "PT45S", now);
+            publish("marketplace.max-bid-lifetime", "PT2H", now);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/market/parameters")
+                    .then().body("'marketplace.heartbeat-timeout'", equalTo("PT45S"))
+                    .body("'marketplace.max-bid-lifetime'", equalTo("PT2H")));
+
+            Market developer = Market.participant();
+            Map<String, Object> longBid = new HashMap<>(bid(resources(250, 256, 0), 1, prices("1", "1", "1", "1")));
+            longBid.put("ttlSeconds", 3 * 3600);
+            developer.post("/api/v1/bids", longBid).statusCode(400).body("type", equalTo("urn:agora:problem:invalid-bid"))
+                    .body("detail", containsString("ttlSeconds must be from 1 to 7200"));
+
+            // an older decision arriving late does not undo a newer one
+            publish("marketplace.heartbeat-timeout", "PT10S", now.minusSeconds(60));
+            publish("marketplace.max-bid-lifetime", "PT3H", now.plusSeconds(1));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/market/parameters")
+                    .then().body("'marketplace.max-bid-lifetime'", equalTo("PT3H")));
+            given().get("/api/v1/market/parameters").then().body("'marketplace.heartbeat-timeout'", equalTo("PT45S"));
+
+            desk.reload();
+            given().get("/api/v1/market/parameters").then().body("'marketplace.heartbeat-timeout'", equalTo("PT45S"))
+                    .body("'marketplace.max-bid-lifetime'", equalTo("PT3H"));
+        } finally {
+            // other test classes share this application: give back the configured defaults
+            publish("marketplace.heartbeat-timeout", "PT30S", now.plusSeconds(10));
+            publish("marketplace.max-bid-lifetime", "PT168H", now.plusSeconds(10));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/market/parameters")
+                    .then().body("'marketplace.heartbeat-timeout'", equalTo("PT30S"))
+                    .body("'marketplace.max-bid-lifetime'", equalTo("PT168H")));
+        }
+    }
+
+    private static void publish(String name, String value, Instant effectiveAt) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        EventEnvelope<ParameterChanged> decision = EventEnvelope.of(ParameterChanged.TYPE, ParameterChanged.SOURCE, effectiveAt,
+                name, new ParameterChanged(name, value, ParameterChanged.UNIT_DURATION, 7, effectiveAt));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.send(new ProducerRecord<>(Topics.GOVERNANCE_DECISIONS, name, JsonCodec.write(decision))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
