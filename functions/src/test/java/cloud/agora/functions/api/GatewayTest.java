@@ -114,6 +114,27 @@ class GatewayTest {
     }
 
     @Test
+    void aConcurrentCallGoesToTheReplicaWithFewerOutstandingRequests() throws Exception {
+        Map<String, Object> spec = Developer.spec(name);
+        spec.put("maxConcurrency", 2);
+        dev.publish(spec, Bundles.echo()).statusCode(201).body("version", equalTo(2));
+        deploy(live.endpoint(), other.endpoint());
+        CompletableFuture<Integer> slow = CompletableFuture.supplyAsync(
+                () -> given().body("slow").when().post("/fn/" + name + "/x").statusCode());
+        while (live.calls.size() + other.calls.size() == 0) {
+            Thread.sleep(10);
+        }
+        AgentStub busy = live.calls.isEmpty() ? other : live;
+        AgentStub idle = busy == live ? other : live;
+        Response second = given().body("quick").when().post("/fn/" + name + "/x");
+        second.then().statusCode(200).header("Agora-Provider", providerAt(idle.endpoint()))
+                .header("Agora-Function-Version", "2");
+        assertThat(slow.get()).isEqualTo(200);
+        assertThat(busy.calls).hasSize(1);
+        assertThat(idle.calls).hasSize(1);
+    }
+
+    @Test
     void everyReplicaUnreachableIs503() throws Exception {
         deploy(AgentStub.dead(), AgentStub.dead());
         given().body("x").when().post("/fn/" + name + "/x").then().statusCode(503)
