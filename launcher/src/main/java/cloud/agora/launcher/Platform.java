@@ -1,5 +1,8 @@
 package cloud.agora.launcher;
 
+import cloud.agora.contracts.devnet.Anvil;
+import cloud.agora.contracts.devnet.DevKeys;
+import cloud.agora.contracts.devnet.Devnet;
 import cloud.agora.kafka.KraftSettings;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
@@ -31,7 +34,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
 
 /**
  * One machine's platform: the parts in start order, stopped in reverse order.
@@ -47,10 +49,23 @@ final class Platform {
     static final int POSTGRES_PORT = 15432;
     static final int KAFKA_PORT = 19092;
     static final int KAFKA_CONTROLLER_PORT = 19093;
+    static final int CHAIN_PORT = 8545;
+
+    /** Which funded dev account plays which role (index into Anvil's well-known accounts). */
+    static final Map<String, Integer> DEV_ROLES = new LinkedHashMap<>();
+
+    static {
+        DEV_ROLES.put("developer", 2);
+        DEV_ROLES.put("provider", 3);
+        DEV_ROLES.put("holder", 4);
+        DEV_ROLES.put("billing-delegate", 5);
+    }
 
     /** The services, in start order; a service runs when its module has been built. */
     static final List<ServiceSpec> SERVICES = List.of(
             new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
+            new ServiceSpec("billing", "billing", 8082, true, state -> Map.of(
+                    "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString())),
             new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
                     state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())),
             // one provider on this machine, selling it through the local marketplace with the runc driver
@@ -72,6 +87,7 @@ final class Platform {
     private final List<Process> processes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedPostgres postgres;
+    private Devnet devnet;
     private volatile boolean stopping;
 
     Platform(Path root, Path state, Optional<String> externalPostgres, String postgresUser, String postgresPassword,
@@ -95,6 +111,7 @@ final class Platform {
 
         String postgresBase = startPostgres();
         String kafka = startKafka();
+        Map<String, String> chain = startChain();
         Map<String, String> urls = new LinkedHashMap<>();
         for (ServiceSpec service : SERVICES) {
             Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
@@ -106,6 +123,7 @@ final class Platform {
             env.put("QUARKUS_HTTP_PORT", Integer.toString(service.port()));
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             env.put("AGORA_AUTH_SECRET", secret);
+            env.putAll(chain);
             env.putAll(service.env().apply(state));
             if (service.database()) {
                 String database = service.name().replace('-', '_');
@@ -124,6 +142,8 @@ final class Platform {
         urls.forEach((name, url) -> ready.append(String.format("  %-16s %s  (OpenAPI %s/q/openapi)%n", name, url, url)));
         ready.append(String.format("  %-16s %s%n", "postgresql", postgresBase));
         ready.append(String.format("  %-16s %s%n", "kafka", kafka));
+        ready.append(String.format("  %-16s %s (chain %s; token %s, escrow %s)%n", "ethereum", devnet.rpcUrl(),
+                devnet.chainId(), devnet.token().address(), devnet.escrow().address()));
         ready.append("Dev keys (sign in with: ./agora cli login --key <file> --url <service>):\n");
         for (Map.Entry<String, Path> key : keys.entrySet()) {
             ECKeyPair pair = KeyFiles.read(key.getValue());
@@ -156,6 +176,9 @@ final class Platform {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
+        }
+        if (devnet != null) {
+            devnet.close();
         }
         if (postgres != null) {
             try {
@@ -199,6 +222,20 @@ final class Platform {
                 .setErrorRedirector(ProcessBuilder.Redirect.appendTo(state.resolve("logs/postgres.log").toFile()))
                 .start();
         return "jdbc:postgresql://localhost:" + POSTGRES_PORT;
+    }
+
+    /** Anvil with the contracts deployed (once: its state file keeps them), and what services need to use it. */
+    private Map<String, String> startChain() throws IOException {
+        Path dir = state.resolve("anvil");
+        Files.createDirectories(dir);
+        log("starting Anvil on port %d (state in %s)", CHAIN_PORT, dir);
+        devnet = Devnet.start(Anvil.Options.defaults().withPort(CHAIN_PORT).withStateFile(dir.resolve("state.json")));
+        Files.writeString(state.resolve("pids/anvil.pid"), Long.toString(devnet.anvil().pid()));
+        log("contracts: token %s, escrow %s", devnet.token().address(), devnet.escrow().address());
+        return Map.of(
+                "AGORA_CHAIN_RPC_URL", devnet.rpcUrl(),
+                "AGORA_CHAIN_CHAIN_ID", Long.toString(devnet.chainId()),
+                "AGORA_CHAIN_ESCROW_ADDRESS", devnet.escrow().address().checksummed());
     }
 
     private void createDatabase(String base, String name) throws SQLException {
@@ -305,7 +342,8 @@ final class Platform {
         }
         try (var pids = Files.list(state.resolve("pids"))) {
             for (Path pidFile : pids.toList()) {
-                terminate(Long.parseLong(Files.readString(pidFile).strip()), "java");
+                terminate(Long.parseLong(Files.readString(pidFile).strip()),
+                        pidFile.getFileName().toString().startsWith("anvil") ? "anvil" : "java");
                 Files.deleteIfExists(pidFile);
             }
         }
@@ -347,16 +385,17 @@ final class Platform {
         }
     }
 
+    /** Key files of the dev roles: Anvil's funded accounts (ETH, and AGORA tokens from the devnet's allocation). */
     private Map<String, Path> devKeys() throws Exception {
         Path dir = state.resolve("keys");
         Files.createDirectories(dir);
         Map<String, Path> keys = new LinkedHashMap<>();
-        for (String role : List.of("developer", "provider", "holder")) {
-            Path file = dir.resolve(role + ".key");
+        for (Map.Entry<String, Integer> role : DEV_ROLES.entrySet()) {
+            Path file = dir.resolve(role.getKey() + ".key");
             if (!Files.exists(file)) {
-                Files.writeString(file, KeyFiles.toHex(Keys.createEcKeyPair()) + "\n");
+                Files.writeString(file, DevKeys.get(role.getValue()).privateKeyHex() + "\n");
             }
-            keys.put(role, file);
+            keys.put(role.getKey(), file);
         }
         return keys;
     }
