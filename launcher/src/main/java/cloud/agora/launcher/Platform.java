@@ -68,6 +68,9 @@ final class Platform {
                     "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString())),
             new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
                     state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())),
+            new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
+                    "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
+                    "AGORA_FUNCTIONS_GATEWAY_TOKEN", secretFile(state, "gateway-token"))),
             // one provider on this machine, selling it through the local marketplace with the runc driver
             new ServiceSpec("provider-agent", "provider-agent", 8090, false, state -> Map.of(
                     "AGENT_KEY_FILE", state.resolve("keys/provider.key").toString(),
@@ -368,6 +371,21 @@ final class Platform {
 
     private String secret() {
         return secretFile(state, "auth-secret");
+    }
+
+    /** A random 32-byte key, base64, kept in {@code state/<name>}, made on first use. */
+    static String base64Key(Path state, String name) {
+        try {
+            Path file = state.resolve(name);
+            if (!Files.exists(file)) {
+                byte[] random = new byte[32];
+                new SecureRandom().nextBytes(random);
+                Files.writeString(file, java.util.Base64.getEncoder().encodeToString(random));
+            }
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot keep the key " + name, e);
+        }
     }
 
     /** A random 32-byte hex secret kept in {@code state/<name>}, made on first use. */
