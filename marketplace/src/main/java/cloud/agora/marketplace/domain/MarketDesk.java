@@ -110,7 +110,7 @@ public class MarketDesk {
         });
     }
 
-    /** Reads the book on its owner's thread (consistent with every committed command). */
+    /** Reads the book on its owner's thread, after every earlier command is committed (never uncommitted state). */
     @SuppressWarnings("unchecked")
     public <R> R query(BiFunction<OrderBook, Instant, R> read) {
         return (R) submit(new Task(read::apply, Kind.QUERY));
@@ -147,6 +147,10 @@ public class MarketDesk {
                         task.answer.completeExceptionally(e);
                     }
                     continue;
+                }
+                if (task.kind == Kind.QUERY) {
+                    // reads see committed state only: commit what this batch changed so far first
+                    commit(applied, outcomes);
                 }
                 try {
                     task.result = task.work.apply(book, now());
@@ -277,6 +281,7 @@ public class MarketDesk {
 
     private enum Kind {
         COMMAND,
+        /** Reads the book; runs after everything queued before it is committed. */
         QUERY,
         /** Reload the book from the database: commits what is pending first. */
         RELOAD
