@@ -99,7 +99,14 @@ public class ProposalResource {
     @GET
     @Path("/{id}")
     public ProposalView get(@PathParam("id") long id) {
-        return view(maker.get(id), chain.headBlock());
+        long head = chain.headBlock();
+        Proposal proposal = maker.get(id);
+        if (proposal.recorded() == null && head > proposal.endBlock()) {
+            // ended but not tallied by the decision loop yet: tally now (idempotent) rather than show "active"
+            tallier.settle(id, head);
+            proposal = maker.get(id);
+        }
+        return view(proposal, head);
     }
 
     @POST

@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Queues succeeded proposals for the timelock and executes them when it has passed. On-chain changes are sent from
@@ -78,6 +80,12 @@ public class ProposalExecutor {
         return ProposalState.EXECUTED;
     }
 
+    /** One event id per (proposal, change): a replayed execution republishes the same id, which consumers drop. */
+    static String eventId(long proposalId, int position) {
+        return UUID.nameUUIDFromBytes(("governance:proposal:" + proposalId + ":change:" + position)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
     private void apply(long id, int position, ProposalChange change) {
         ParameterDefinition parameter = Parameters.named(change.parameter()).orElseThrow();
         Optional<String> txHash = Optional.empty();
@@ -95,8 +103,8 @@ public class ProposalExecutor {
             Instant now = Instant.now(Clock.systemUTC());
             store.setValue(c, parameter.name(), change.value(), id, now);
             ParameterChanged changed = new ParameterChanged(parameter.name(), change.value(), parameter.unit(), id, now);
-            outbox.append(c, Topics.GOVERNANCE_DECISIONS,
-                    EventEnvelope.of(ParameterChanged.TYPE, ParameterChanged.SOURCE, now, parameter.name(), changed));
+            outbox.append(c, Topics.GOVERNANCE_DECISIONS, new EventEnvelope<>(eventId(id, position), ParameterChanged.TYPE,
+                    ParameterChanged.SOURCE, now, parameter.name(), changed));
             store.markChangeExecuted(c, id, position, hash, now);
             return null;
         });

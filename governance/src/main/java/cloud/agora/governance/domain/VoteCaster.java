@@ -86,7 +86,8 @@ public class VoteCaster {
                     + " (a signature over another domain, chain or message recovers an unrelated address)",
                     Map.of("proposalId", id, "voter", voter.checksummed(), "snapshotBlock", proposal.snapshotBlock()));
         }
-        BigInteger quorum = lateQuorumExtension > 0
+        // only a vote in the last blocks can trigger the late-quorum extension: elsewhere skip the quorum sums
+        BigInteger quorum = lateQuorumExtension > 0 && proposal.endBlock() - head < lateQuorumExtension
                 ? Tally.quorumOf(supplyAtSnapshot.computeIfAbsent(id, k -> chain.pastTotalSupply(proposal.snapshotBlock())),
                         proposal.quorumBps())
                 : null;

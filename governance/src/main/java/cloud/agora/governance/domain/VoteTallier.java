@@ -12,7 +12,11 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Tallies a proposal once its end block has passed: quorum (for + abstain ≥ quorum-bps of the total supply at the
@@ -21,6 +25,8 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class VoteTallier {
+
+    private static final int RECOUNT_THREADS = 8;
 
     private final Transactions tx;
     private final GovernanceStore store;
@@ -68,35 +74,57 @@ public class VoteTallier {
         }
         List<CastVote> votes = tx.read(c -> store.votes(c, id));
         Eip712Domain domain = chain.voteDomain();
-        BigInteger[] sums = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
-        long voters = 0;
-        List<String> discrepancies = new java.util.ArrayList<>();
-        for (CastVote v : votes) {
-            Vote signed = new Vote(BigInteger.valueOf(id), v.support(), v.reason());
-            Address signer;
-            try {
-                signer = TypedData.recoverSigner(domain, signed, v.signature());
-            } catch (InvalidSignatureException e) {
-                discrepancies.add(v.voter() + ": " + e.getMessage());
-                continue;
+        // signature recovery is CPU work and each weight a round trip to the node: check the votes in parallel
+        ExecutorService pool = Executors.newFixedThreadPool(RECOUNT_THREADS);
+        List<Future<Checked>> checks = new ArrayList<>();
+        try {
+            for (CastVote v : votes) {
+                checks.add(pool.submit(() -> check(domain, proposal, v)));
             }
-            if (!signer.equals(Address.parse(v.voter()))) {
-                discrepancies.add(v.voter() + ": the signature recovers " + signer.checksummed());
-                continue;
+            BigInteger[] sums = {BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO};
+            long voters = 0;
+            List<String> discrepancies = new ArrayList<>();
+            for (Future<Checked> future : checks) {
+                Checked checked = future.get();
+                if (checked.discrepancy() != null) {
+                    discrepancies.add(checked.discrepancy());
+                }
+                if (checked.weight() != null) {
+                    sums[checked.vote().support().code()] = sums[checked.vote().support().code()].add(checked.weight());
+                    voters++;
+                }
             }
-            BigInteger weight = chain.pastVotes(signer, proposal.snapshotBlock());
-            if (!weight.equals(v.weight())) {
-                discrepancies.add(v.voter() + ": weight " + weight + " at the snapshot, stored " + v.weight());
-            }
-            sums[v.support().code()] = sums[v.support().code()].add(weight);
-            voters++;
+            Tally tally = new Tally(sums[1], sums[0], sums[2], voters);
+            BigInteger quorum = Tally.quorumOf(chain.pastTotalSupply(proposal.snapshotBlock()), proposal.quorumBps());
+            return new Recount(tally, quorum, discrepancies);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("recount interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
-        Tally tally = new Tally(sums[1], sums[0], sums[2], voters);
-        BigInteger quorum = Tally.quorumOf(chain.pastTotalSupply(proposal.snapshotBlock()), proposal.quorumBps());
-        return new Recount(tally, quorum, discrepancies);
     }
 
-    static Map<String, Object> ids(long id) {
-        return Map.of("proposalId", id);
+    private record Checked(CastVote vote, BigInteger weight, String discrepancy) {
     }
+
+    /** One stored vote checked again: its weight if the signature holds (null otherwise), and what disagrees. */
+    private Checked check(Eip712Domain domain, Proposal proposal, CastVote v) {
+        Vote signed = new Vote(BigInteger.valueOf(proposal.id()), v.support(), v.reason());
+        Address signer;
+        try {
+            signer = TypedData.recoverSigner(domain, signed, v.signature());
+        } catch (InvalidSignatureException e) {
+            return new Checked(v, null, v.voter() + ": " + e.getMessage());
+        }
+        if (!signer.equals(Address.parse(v.voter()))) {
+            return new Checked(v, null, v.voter() + ": the signature recovers " + signer.checksummed());
+        }
+        BigInteger weight = chain.pastVotes(signer, proposal.snapshotBlock());
+        return new Checked(v, weight, weight.equals(v.weight()) ? null
+                : v.voter() + ": weight " + weight + " at the snapshot, stored " + v.weight());
+    }
+
 }

@@ -9,6 +9,9 @@ import cloud.agora.contracts.chain.Signer;
 import cloud.agora.contracts.devnet.Devnet;
 import cloud.agora.contracts.devnet.DevnetResource;
 import cloud.agora.contracts.devnet.InjectDevnet;
+import cloud.agora.governance.domain.ProposalExecutor;
+import java.sql.Connection;
+import java.sql.Statement;
 import cloud.agora.protocol.eip712.Eip712Domain;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.protocol.event.EventEnvelope;
@@ -58,6 +61,9 @@ class GovernanceFlowTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    ProposalExecutor executor;
 
     Eip712Domain domain() {
         return devnet.token().governanceDomain();
@@ -136,6 +142,22 @@ class GovernanceFlowTest {
                 .findFirst().orElseThrow().data();
         assertThat(heartbeat.durationValue()).isEqualTo(Duration.ofSeconds(45));
         assertThat(heartbeat.unit()).isEqualTo(ParameterChanged.UNIT_DURATION);
+
+        // a crash after the fee transaction but before its record: the replay sends no second transaction
+        long head = devnet.chain().blockNumber();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE proposal SET state = 'QUEUED', executed_at = NULL WHERE id = " + id);
+            s.executeUpdate("UPDATE proposal_change SET executed_at = NULL WHERE proposal_id = " + id + " AND position = 0");
+        }
+        executor.advance(id);
+        assertThat(awaitState(id, "executed")).isEqualTo("executed");
+        assertThat(devnet.chain().blockNumber()).as("no transaction sent").isEqualTo(head);
+        assertThat(devnet.escrow().feeBps()).isEqualTo(250);
+        List<EventEnvelope<ParameterChanged>> replayed = changed(TopicReader.readUntil(Topics.GOVERNANCE_DECISIONS,
+                rs -> changed(rs, id).size() >= 3, Duration.ofSeconds(10)), id);
+        assertThat(replayed).hasSize(3);
+        assertThat(replayed.stream().map(EventEnvelope::id).distinct().toList()).as("a replay republishes the same event id")
+                .containsExactlyInAnyOrderElementsOf(decisions.stream().map(EventEnvelope::id).toList());
 
         // anyone can recount from the stored signatures and the chain
         RestAssured.get("/api/v1/proposals/" + id + "/recount").then().statusCode(200)
