@@ -59,11 +59,16 @@ final class Platform {
         DEV_ROLES.put("provider", 3);
         DEV_ROLES.put("holder", 4);
         DEV_ROLES.put("billing-delegate", 5);
+        // the devnet's governance executor (it deployed the escrow and may set its fee and delay)
+        DEV_ROLES.put("executor", 0);
     }
 
     /** The services, in start order; a service runs when its module has been built. */
     static final List<ServiceSpec> SERVICES = List.of(
             new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
+            new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
+                    "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
+                    "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString())),
             new ServiceSpec("billing", "billing", 8082, true, state -> Map.of(
                     "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString())),
             new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
@@ -127,7 +132,7 @@ final class Platform {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             env.put("AGORA_AUTH_SECRET", secret);
             env.putAll(chain);
-            env.putAll(service.env().apply(state));
+            env.putAll(service.env().of(state));
             if (service.database()) {
                 String database = service.name().replace('-', '_');
                 createDatabase(postgresBase, database);
@@ -234,6 +239,8 @@ final class Platform {
         log("starting Anvil on port %d (state in %s)", CHAIN_PORT, dir);
         devnet = Devnet.start(Anvil.Options.defaults().withPort(CHAIN_PORT).withStateFile(dir.resolve("state.json")));
         Files.writeString(state.resolve("pids/anvil.pid"), Long.toString(devnet.anvil().pid()));
+        Files.writeString(dir.resolve("token-address"), devnet.token().address().checksummed());
+        Files.writeString(dir.resolve("escrow-address"), devnet.escrow().address().checksummed());
         log("contracts: token %s, escrow %s", devnet.token().address(), devnet.escrow().address());
         return Map.of(
                 "AGORA_CHAIN_RPC_URL", devnet.rpcUrl(),
@@ -434,7 +441,11 @@ final class Platform {
     }
 
     /** A service of the platform: its module, port, whether it has a database of its own, and its own settings. */
-    record ServiceSpec(String name, String module, int port, boolean database,
-            java.util.function.Function<Path, Map<String, String>> env) {
+    record ServiceSpec(String name, String module, int port, boolean database, Settings env) {
+    }
+
+    /** A service's own settings, from the state folder (where the parts before it left their facts). */
+    interface Settings {
+        Map<String, String> of(Path state) throws IOException;
     }
 }
