@@ -1,7 +1,7 @@
 package cloud.agora.billing.domain;
 
 import cloud.agora.billing.config.BillingConfig;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.PairState;
 import cloud.agora.protocol.billing.BillingEvents;

@@ -2,7 +2,7 @@ package cloud.agora.billing.domain;
 
 import cloud.agora.billing.persistence.LeaseRepository;
 import cloud.agora.billing.persistence.QuarantineRepository;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.market.LeaseView;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -4,7 +4,7 @@ import cloud.agora.billing.persistence.ReceiptRepository;
 import cloud.agora.billing.persistence.ReceiptRepository.StoredReceipt;
 import cloud.agora.billing.persistence.SettlementRepository;
 import cloud.agora.billing.persistence.SettlementRepository.SettlementRef;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.StoredVoucher;
 import cloud.agora.protocol.eth.Address;

@@ -6,7 +6,7 @@ import cloud.agora.billing.domain.EscrowLedger.EscrowEvent;
 import cloud.agora.billing.domain.EscrowLedger.Redeemed;
 import cloud.agora.billing.persistence.SettlementRepository;
 import cloud.agora.billing.persistence.SettlementRepository.Cursor;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.SettlementView;

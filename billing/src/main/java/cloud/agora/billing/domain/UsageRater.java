@@ -6,7 +6,7 @@ import cloud.agora.billing.persistence.LeaseRepository;
 import cloud.agora.billing.persistence.QuarantineRepository;
 import cloud.agora.billing.persistence.QuarantineRepository.Entry;
 import cloud.agora.billing.persistence.ReceiptRepository;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.UsageReceipt;
 import io.micrometer.core.instrument.MeterRegistry;

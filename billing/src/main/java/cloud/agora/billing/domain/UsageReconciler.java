@@ -2,7 +2,7 @@ package cloud.agora.billing.domain;
 
 import cloud.agora.billing.persistence.LeaseRepository;
 import cloud.agora.billing.persistence.ReceiptRepository;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.ReceiptMerkleTree;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,7 +2,7 @@ package cloud.agora.billing.domain;
 
 import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.billing.persistence.ReceiptRepository;
-import cloud.agora.billing.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.PairState;
 import cloud.agora.billing.persistence.VoucherRepository.StoredVoucher;

@@ -4,7 +4,7 @@ import cloud.agora.governance.domain.ParameterBook;
 import cloud.agora.governance.domain.ParameterDefinition;
 import cloud.agora.governance.domain.Parameters;
 import cloud.agora.governance.persistence.GovernanceStore.StoredValue;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

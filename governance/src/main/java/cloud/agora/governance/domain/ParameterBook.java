@@ -3,7 +3,7 @@ package cloud.agora.governance.domain;
 import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.governance.persistence.GovernanceStore.StoredValue;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -2,7 +2,7 @@ package cloud.agora.governance.domain;
 
 import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;

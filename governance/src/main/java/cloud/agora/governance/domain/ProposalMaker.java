@@ -2,7 +2,7 @@ package cloud.agora.governance.domain;
 
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.governance.persistence.GovernanceStore.StoredValue;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eth.Address;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;

@@ -2,7 +2,7 @@ package cloud.agora.governance.domain;
 
 import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eip712.TypedData;
 import cloud.agora.protocol.eip712.Vote;
 import cloud.agora.protocol.eip712.VoteSupport;

@@ -4,7 +4,7 @@ import cloud.agora.governance.domain.GovernanceChain;
 import cloud.agora.governance.domain.ProposalExecutor;
 import cloud.agora.governance.domain.VoteTallier;
 import cloud.agora.governance.persistence.GovernanceStore;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;

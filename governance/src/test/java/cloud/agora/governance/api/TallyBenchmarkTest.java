@@ -9,7 +9,7 @@ import cloud.agora.contracts.devnet.DevnetResource;
 import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.governance.domain.VoteTallier;
 import cloud.agora.governance.persistence.GovernanceStore;
-import cloud.agora.governance.persistence.Transactions;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;

@@ -1,11 +1,11 @@
-package cloud.agora.billing.persistence;
+package cloud.agora.support.jdbc;
 
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** Runs JDBC work in one database transaction (the platform's persistence convention: plain JDBC, no ORM). */
+/** Runs JDBC work in one database transaction (the platform's persistence convention: plain JDBC, no ORM); shared by every service. */
 @ApplicationScoped
 public class Transactions {
 

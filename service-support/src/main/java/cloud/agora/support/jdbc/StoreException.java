@@ -1,4 +1,4 @@
-package cloud.agora.billing.persistence;
+package cloud.agora.support.jdbc;
 
 import java.sql.SQLException;
 
