@@ -68,7 +68,8 @@ final class Platform {
             new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
             new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
                     "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
-                    "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString())),
+                    "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
+                    "QUARKUS_CONFIG_LOCATIONS", governanceDevTimings(state).toUri().toString())),
             new ServiceSpec("billing", "billing", 8082, true, state -> Map.of(
                     "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString())),
             new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
@@ -378,6 +379,25 @@ final class Platform {
 
     private String secret() {
         return secretFile(state, "auth-secret");
+    }
+
+    /**
+     * Governance timings for one machine: a proposal can be voted on from the next block for 20
+     * blocks (extended by 5 when quorum is first reached in its last 5) and executes 10 s after it
+     * passed, so a token holder can try governance in minutes
+     * (mainnet-like defaults would take days). They are the parameters' initial values; once
+     * governance changes them, its own record wins.
+     */
+    static Path governanceDevTimings(Path state) throws IOException {
+        Path file = state.resolve("governance-dev.properties");
+        Files.writeString(file, String.join("\n",
+                "# written by the launcher: governance timings for a local platform",
+                "agora.governance.initial-values.\"governance.voting-delay\"=1",
+                "agora.governance.initial-values.\"governance.voting-period\"=20",
+                "agora.governance.initial-values.\"governance.timelock\"=PT10S",
+                "# quorum first reached in the last 5 blocks extends the vote by 5 (the default, 7200, exceeds this period)",
+                "agora.governance.late-quorum-extension=5", ""));
+        return file;
     }
 
     /** A random 32-byte key, base64, kept in {@code state/<name>}, made on first use. */
