@@ -4,13 +4,11 @@ import cloud.agora.storage.domain.ContentBackend;
 import cloud.agora.storage.domain.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.support.problem.ProblemException;
-import io.agroal.api.AgroalDataSource;
+import cloud.agora.support.jdbc.Transactions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,15 +31,15 @@ public class PinFulfiller {
     private static final Logger LOG = Logger.getLogger(PinFulfiller.class);
     static final Duration STALE = Duration.ofMinutes(10);
 
-    private final AgroalDataSource db;
+    private final Transactions tx;
     private final PinRepository pins;
     private final ContentBackend backend;
     private final Clock clock;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "pin-fulfiller"));
     private final AtomicBoolean queued = new AtomicBoolean();
 
-    public PinFulfiller(AgroalDataSource db, PinRepository pins, ContentBackend backend, Clock clock) {
-        this.db = db;
+    public PinFulfiller(Transactions tx, PinRepository pins, ContentBackend backend, Clock clock) {
+        this.tx = tx;
         this.pins = pins;
         this.backend = backend;
         this.clock = clock;
@@ -71,7 +69,7 @@ public class PinFulfiller {
             List<PinRepository.Claim> claims;
             do {
                 Instant now = clock.instant();
-                claims = inTransaction(c -> pins.claim(c, 8, now, now.minus(STALE)));
+                claims = tx.inTransaction(c -> pins.claim(c, 8, now, now.minus(STALE)));
                 for (PinRepository.Claim claim : claims) {
                     fulfil(claim);
                 }
@@ -98,7 +96,7 @@ public class PinFulfiller {
         }
         PinState state = outcome;
         Map<String, String> details = info;
-        boolean recorded = inTransaction(c -> pins.settle(c, claim.requestId(), state, details, clock.instant()));
+        boolean recorded = tx.inTransaction(c -> pins.settle(c, claim.requestId(), state, details, clock.instant()));
         if (!recorded || state == PinState.FAILED) {
             release(claim.cid());
         }
@@ -110,7 +108,7 @@ public class PinFulfiller {
     /** Unpins {@code cid} in the backend unless a pin request still needs it. */
     public void release(Cid cid) {
         try {
-            if (!inTransaction(c -> pins.referenced(c, cid))) {
+            if (!tx.inTransaction(c -> pins.referenced(c, cid))) {
                 backend.unpin(cid);
             }
         } catch (Exception e) {
@@ -118,19 +116,4 @@ public class PinFulfiller {
         }
     }
 
-    private <T> T inTransaction(PinRegistrar.Work<T> work) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("pins database: " + e.getMessage(), e);
-        }
-    }
 }

@@ -3,7 +3,7 @@ package cloud.agora.storage.domain.pin;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.domain.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
-import io.agroal.api.AgroalDataSource;
+import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,14 +22,14 @@ import java.util.UUID;
 @ApplicationScoped
 public class PinRegistrar {
 
-    private final AgroalDataSource db;
+    private final Transactions tx;
     private final PinRepository pins;
     private final PinFulfiller fulfiller;
     private final Clock clock;
     private Instant lastCreated = Instant.EPOCH;
 
-    public PinRegistrar(AgroalDataSource db, PinRepository pins, PinFulfiller fulfiller, Clock clock) {
-        this.db = db;
+    public PinRegistrar(Transactions tx, PinRepository pins, PinFulfiller fulfiller, Clock clock) {
+        this.tx = tx;
         this.pins = pins;
         this.fulfiller = fulfiller;
         this.clock = clock;
@@ -37,20 +37,20 @@ public class PinRegistrar {
 
     /** Queues a new pin request of {@code owner}. */
     public PinRequest add(Address owner, PinRequest.PinSpec spec) {
-        PinRequest pin = inTransaction(c -> insert(c, owner, spec, null));
+        PinRequest pin = tx.inTransaction(c -> insert(c, owner, spec, null));
         fulfiller.nudge();
         return pin;
     }
 
     /** The caller's request. */
     public PinRequest get(Address owner, String requestId) {
-        return inTransaction(c -> pins.find(c, owner, id(requestId), false)
+        return tx.inTransaction(c -> pins.find(c, owner, id(requestId), false)
                 .orElseThrow(() -> new PinNotFoundException(requestId)));
     }
 
     /** The caller's requests matching {@code query}, newest first. */
     public PinPage list(Address owner, PinQuery query) {
-        PinRepository.Page page = inTransaction(c -> pins.list(c, owner, query));
+        PinRepository.Page page = tx.inTransaction(c -> pins.list(c, owner, query));
         return new PinPage(page.count(), page.results());
     }
 
@@ -59,7 +59,7 @@ public class PinRegistrar {
      * stays pinned in the backend until the new request settles.
      */
     public PinRequest replace(Address owner, String requestId, PinRequest.PinSpec spec) {
-        PinRequest pin = inTransaction(c -> {
+        PinRequest pin = tx.inTransaction(c -> {
             PinRequest old = pins.find(c, owner, id(requestId), true).orElseThrow(() -> new PinNotFoundException(requestId));
             PinRequest fresh = insert(c, owner, spec, old.spec().cid());
             pins.delete(c, old.requestId());
@@ -71,7 +71,7 @@ public class PinRegistrar {
 
     /** Removes a request; its CID is unpinned in the backend when no other request needs it. */
     public void remove(Address owner, String requestId) {
-        Cid cid = inTransaction(c -> {
+        Cid cid = tx.inTransaction(c -> {
             PinRequest old = pins.find(c, owner, id(requestId), true).orElseThrow(() -> new PinNotFoundException(requestId));
             pins.delete(c, old.requestId());
             return old.spec().cid();
@@ -112,24 +112,5 @@ public class PinRegistrar {
         }
     }
 
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
 
-    <T> T inTransaction(Work<T> work) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("pins database: " + e.getMessage(), e);
-        }
-    }
 }
