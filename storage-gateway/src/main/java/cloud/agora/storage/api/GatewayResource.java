@@ -5,7 +5,7 @@ import cloud.agora.storage.domain.CarExporter;
 import cloud.agora.storage.domain.FileReader;
 import cloud.agora.storage.domain.InvalidRangeException;
 import cloud.agora.storage.domain.VerifiedBlocks;
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import cloud.agora.support.problem.Problem;
 import cloud.agora.support.problem.ProblemException;
 import jakarta.ws.rs.GET;

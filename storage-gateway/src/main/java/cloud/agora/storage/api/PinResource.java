@@ -1,14 +1,14 @@
 package cloud.agora.storage.api;
 
 import cloud.agora.storage.config.StorageConfig;
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import cloud.agora.storage.domain.pin.InvalidPinRequestException;
 import cloud.agora.storage.domain.pin.PinPage;
 import cloud.agora.storage.domain.pin.PinQuery;
 import cloud.agora.storage.domain.pin.PinRegistrar;
 import cloud.agora.storage.domain.pin.PinRequest;
 import cloud.agora.storage.domain.pin.PinState;
-import cloud.agora.storage.domain.ipld.InvalidCidException;
+import cloud.agora.ipld.InvalidCidException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
 import com.fasterxml.jackson.annotation.JsonInclude;

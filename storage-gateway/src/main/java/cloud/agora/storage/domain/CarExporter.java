@@ -1,8 +1,8 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagPb;
-import cloud.agora.storage.domain.ipld.Varint;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagPb;
+import cloud.agora.ipld.Varint;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

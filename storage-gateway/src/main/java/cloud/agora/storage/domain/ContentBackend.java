@@ -1,8 +1,8 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagLayout;
-import cloud.agora.storage.domain.ipld.FileImporter;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagLayout;
+import cloud.agora.ipld.FileImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import cloud.agora.support.problem.ProblemException;
 import java.util.Map;
 

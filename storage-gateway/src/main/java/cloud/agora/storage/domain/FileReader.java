@@ -1,8 +1,8 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagPb;
-import cloud.agora.storage.domain.ipld.UnixFs;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagPb;
+import cloud.agora.ipld.UnixFs;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package cloud.agora.storage.domain;
 
 import cloud.agora.storage.config.StorageConfig;
-import cloud.agora.storage.domain.ipld.DagLayout;
-import cloud.agora.storage.domain.ipld.FileImporter;
+import cloud.agora.ipld.DagLayout;
+import cloud.agora.ipld.FileImporter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.FilterInputStream;
 import java.io.IOException;

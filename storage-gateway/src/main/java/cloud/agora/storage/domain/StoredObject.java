@@ -1,6 +1,6 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 
 /**
  * A file stored as a UnixFS DAG.

@@ -1,6 +1,6 @@
 package cloud.agora.storage.domain;
 
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package cloud.agora.storage.persistence;
 
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import cloud.agora.storage.domain.pin.PinQuery;
 import cloud.agora.storage.domain.pin.PinRequest;
 import cloud.agora.storage.domain.pin.PinState;

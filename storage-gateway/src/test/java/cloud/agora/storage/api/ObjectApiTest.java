@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagPb;
-import cloud.agora.storage.domain.ipld.Varint;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagPb;
+import cloud.agora.ipld.Varint;
 import cloud.agora.storage.integration.blockstore.EmbeddedBlockstore;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;

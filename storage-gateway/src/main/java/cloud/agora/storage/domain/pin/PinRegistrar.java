@@ -1,7 +1,7 @@
 package cloud.agora.storage.domain.pin;
 
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.storage.domain.ipld.Cid;
+import cloud.agora.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;

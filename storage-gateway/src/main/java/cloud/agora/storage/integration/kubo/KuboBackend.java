@@ -2,9 +2,9 @@ package cloud.agora.storage.integration.kubo;
 
 import cloud.agora.storage.domain.ContentBackend;
 import cloud.agora.storage.domain.ContentNotFoundException;
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagLayout;
-import cloud.agora.storage.domain.ipld.FileImporter;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagLayout;
+import cloud.agora.ipld.FileImporter;
 import cloud.agora.support.problem.ProblemException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;

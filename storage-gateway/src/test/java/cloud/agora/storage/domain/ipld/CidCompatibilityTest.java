@@ -1,5 +1,7 @@
 package cloud.agora.storage.domain.ipld;
 
+import cloud.agora.ipld.*;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package cloud.agora.storage.domain.ipld;
 
+import cloud.agora.ipld.*;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.storage.domain.ContentNotFoundException;
-import cloud.agora.storage.domain.ipld.Cid;
-import cloud.agora.storage.domain.ipld.DagLayout;
-import cloud.agora.storage.domain.ipld.FileImporter;
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagLayout;
+import cloud.agora.ipld.FileImporter;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

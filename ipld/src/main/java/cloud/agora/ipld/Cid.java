@@ -1,4 +1,4 @@
-package cloud.agora.storage.domain.ipld;
+package cloud.agora.ipld;
 
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;

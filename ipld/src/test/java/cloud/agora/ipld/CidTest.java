@@ -1,4 +1,4 @@
-package cloud.agora.storage.domain.ipld;
+package cloud.agora.ipld;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

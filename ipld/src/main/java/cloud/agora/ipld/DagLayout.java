@@ -1,4 +1,4 @@
-package cloud.agora.storage.domain.ipld;
+package cloud.agora.ipld;
 
 /**
  * How a file becomes a UnixFS DAG: fixed-size chunks under a balanced tree of dag-pb nodes.

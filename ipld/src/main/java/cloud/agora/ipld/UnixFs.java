@@ -1,4 +1,4 @@
-package cloud.agora.storage.domain.ipld;
+package cloud.agora.ipld;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
