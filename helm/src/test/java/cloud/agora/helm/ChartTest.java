@@ -1,0 +1,224 @@
+package cloud.agora.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** What an operator relies on in the rendered manifests of both modes. */
+class ChartTest {
+
+    private static final Set<String> PLATFORM = Set.of("marketplace", "governance", "billing", "storage-gateway",
+            "functions");
+    private static final Set<String> SCALABLE = Set.of("billing", "storage-gateway", "functions");
+
+    @Test
+    void lintsBothModesStrictly() throws Exception {
+        for (String values : List.of("platform-values.yaml", "agent-values.yaml")) {
+            LintResult lint = Chart.lint(values);
+            assertThat(lint.isFailed()).as("helm lint --strict with %s: %s", values, lint.getMessages()).isFalse();
+            assertThat(lint.getMessages()).as(values).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+        }
+    }
+
+    @Test
+    void platformModeInstallsEveryServiceHardenedWithLimitsAndProbes() {
+        List<HasMetadata> objects = Chart.render("platform-values.yaml", Map.of());
+        List<Deployment> deployments = of(objects, Deployment.class);
+        assertThat(deployments).extracting(d -> component(d)).containsExactlyInAnyOrderElementsOf(PLATFORM);
+        for (Deployment deployment : deployments) {
+            assertHardened(deployment);
+            String component = component(deployment);
+            Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertThat(container.getImage()).isEqualTo("agora/" + component + ":0.1.0-SNAPSHOT");
+            assertThat(deployment.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
+                    .as("%s gets no API token", component).isFalse();
+            // its configuration: a ConfigMap of this release plus the operator's Secret, never inline secrets
+            String configMap = container.getEnvFrom().get(0).getConfigMapRef().getName();
+            ConfigMap config = named(of(objects, ConfigMap.class), configMap);
+            assertThat(config.getData().get("QUARKUS_DATASOURCE_JDBC_URL"))
+                    .startsWith("jdbc:postgresql://postgres.databases.svc:5432/");
+            assertThat(config.getData()).containsEntry("KAFKA_BOOTSTRAP_SERVERS",
+                    "kafka-0.kafka.svc:9092,kafka-1.kafka.svc:9092");
+            assertThat(config.getData().values()).noneMatch(v -> v.matches("(?i).*(password|secret-key).*"));
+            assertThat(container.getEnv()).extracting(EnvVar::getName).contains("AGORA_AUTH_SECRET",
+                    "QUARKUS_DATASOURCE_PASSWORD");
+            assertThat(container.getEnv()).allSatisfy(env -> {
+                assertThat(env.getValue()).as("%s %s is not inline", component, env.getName()).isNull();
+                assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo("agora-secrets");
+            });
+        }
+        ConfigMap functions = named(of(objects, ConfigMap.class), "agora-functions");
+        assertThat(functions.getData()).containsEntry("QUARKUS_REST_CLIENT_MARKETPLACE_URL", "http://agora-marketplace:8081")
+                .containsEntry("AGORA_FUNCTIONS_GATEWAY_KEY_FILE", "/var/run/agora/keys/functions-gateway.key");
+        assertThat(named(of(objects, ConfigMap.class), "agora-billing").getData())
+                .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres.databases.svc:5432/billing?sslmode=prefer")
+                .containsEntry("AGORA_BILLING_GATEWAYS", "0x976EA74026E726554dB657fA54763abd0C3a0aa9");
+        assertThat(of(objects, Role.class)).as("no agent RBAC in platform mode").isEmpty();
+    }
+
+    @Test
+    void matchingEngineAndExecutorHaveOneWriterWhileStatelessServicesScale() {
+        List<HasMetadata> objects = Chart.render("platform-values.yaml", Map.of());
+        for (String writer : List.of("marketplace", "governance")) {
+            Deployment deployment = named(of(objects, Deployment.class), "agora-" + writer);
+            assertThat(deployment.getSpec().getReplicas()).as(writer).isEqualTo(1);
+            assertThat(deployment.getSpec().getStrategy().getType()).as(writer).isEqualTo("Recreate");
+        }
+        Set<String> scaled = of(objects, HorizontalPodAutoscaler.class).stream()
+                .map(h -> h.getSpec().getScaleTargetRef().getName()).collect(Collectors.toSet());
+        assertThat(scaled).containsExactlyInAnyOrder("agora-billing", "agora-storage-gateway", "agora-functions");
+        List<PodDisruptionBudget> budgets = of(objects, PodDisruptionBudget.class);
+        assertThat(budgets).hasSize(SCALABLE.size());
+        for (PodDisruptionBudget budget : budgets) {
+            Deployment target = of(objects, Deployment.class).stream()
+                    .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                            .containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()))
+                    .collect(onlyOne());
+            assertThat(SCALABLE).contains(component(target));
+            assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void everyServiceSelectsExactlyItsOwnPods() {
+        for (String values : List.of("platform-values.yaml", "agent-values.yaml")) {
+            List<HasMetadata> objects = Chart.render(values, Map.of());
+            for (Service service : of(objects, Service.class)) {
+                Deployment target = of(objects, Deployment.class).stream()
+                        .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                                .containsAll(service.getSpec().getSelector().entrySet()))
+                        .collect(onlyOne());
+                Container container = target.getSpec().getTemplate().getSpec().getContainers().get(0);
+                assertThat(container.getPorts()).anySatisfy(p -> {
+                    assertThat(p.getName()).isEqualTo(service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+                    assertThat(p.getContainerPort()).isEqualTo(service.getSpec().getPorts().get(0).getPort());
+                });
+            }
+        }
+    }
+
+    @Test
+    void agentModeInstallsOnlyTheAgentWithRbacLimitedToItsNamespace() {
+        List<HasMetadata> objects = Chart.render("agent-values.yaml", Map.of());
+        assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "Role",
+                "RoleBinding", "NetworkPolicy", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service");
+        Deployment agent = of(objects, Deployment.class).get(0);
+        assertThat(component(agent)).isEqualTo("provider-agent");
+        assertHardened(agent);
+        assertThat(agent.getSpec().getStrategy().getType()).as("one agent per journal volume").isEqualTo("Recreate");
+        PodSpec pod = agent.getSpec().getTemplate().getSpec();
+        ServiceAccount account = of(objects, ServiceAccount.class).get(0);
+        assertThat(pod.getServiceAccountName()).isEqualTo(account.getMetadata().getName());
+        PersistentVolumeClaim journal = of(objects, PersistentVolumeClaim.class).get(0);
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                .singleElement().satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName())
+                        .isEqualTo(journal.getMetadata().getName()));
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/var/lib/agora-agent");
+            assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+        });
+
+        Role role = of(objects, Role.class).get(0);
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("agora-functions");
+        assertThat(role.getRules()).allSatisfy(rule -> {
+            assertThat(rule.getResources()).isSubsetOf("pods", "pods/log", "networkpolicies");
+            assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
+        });
+        assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).contains("pods", "pods/log");
+        RoleBinding binding = of(objects, RoleBinding.class).get(0);
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
+            assertThat(s.getNamespace()).isEqualTo(Chart.NAMESPACE);
+        });
+        NetworkPolicy isolation = of(objects, NetworkPolicy.class).get(0);
+        assertThat(isolation.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(isolation.getSpec().getIngress()).isNullOrEmpty();
+        assertThat(isolation.getSpec().getEgress()).isNullOrEmpty();
+
+        String properties = of(objects, ConfigMap.class).get(0).getData().get("application.properties");
+        assertThat(properties).contains("agent.driver=kubernetes", "agent.kubernetes.namespace=agora-functions",
+                "agent.region=eu-west", "agent.attributes.gpu=none", "agent.billing.url=https://billing.agora.example",
+                "agent.capacity.max-storage-gi-b=100");
+    }
+
+    @Test
+    void schemaRefusesValuesThatCannotWork() {
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("mode", "everything")))
+                .hasMessageContaining("mode");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.escrowAddress", "")))
+                .hasMessageContaining("escrowAddress");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.rpcUrl", "not a url")))
+                .hasMessageContaining("rpcUrl");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("services.marketplace.replicas", 3)))
+                .as("the matching engine cannot be scaled out").hasMessageContaining("replicas");
+        assertThatThrownBy(() -> Chart.render("agent-values.yaml", Map.of("agent.billingUrl", "")))
+                .as("an agent must be able to ship its receipts somewhere").isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> Chart.render("agent-values.yaml", Map.of("agent.prices.perInvocation", "0.5")))
+                .as("prices are integer wei").hasMessageContaining("perInvocation");
+    }
+
+    private static void assertHardened(Deployment deployment) {
+        String component = component(deployment);
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(component).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).as(component).isEqualTo(65534L);
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).as(component).isEqualTo("RuntimeDefault");
+        assertThat(pod.getContainers()).as(component).allSatisfy(c -> {
+            assertThat(c.getResources().getLimits()).as("%s limits", component).containsKeys("cpu", "memory");
+            assertThat(c.getResources().getRequests()).as("%s requests", component).containsKeys("cpu", "memory");
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as("%s read-only root", component).isTrue();
+            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(component).isFalse();
+            assertThat(c.getSecurityContext().getRunAsNonRoot()).as(component).isTrue();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(component).containsExactly("ALL");
+            for (Probe probe : List.of(c.getLivenessProbe(), c.getReadinessProbe(), c.getStartupProbe())) {
+                assertThat(probe).as("%s probes", component).isNotNull();
+                assertThat(probe.getHttpGet().getPath()).startsWith("/q/health/");
+                assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+            }
+            // a read-only root needs a writable /tmp
+            assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        });
+    }
+
+    private static String component(HasMetadata object) {
+        return object.getMetadata().getLabels().get("app.kubernetes.io/name");
+    }
+
+    private static <T extends HasMetadata> List<T> of(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static <T extends HasMetadata> T named(List<T> objects, String name) {
+        return objects.stream().filter(o -> o.getMetadata().getName().equals(name)).collect(onlyOne());
+    }
+
+    private static <T> java.util.stream.Collector<T, ?, T> onlyOne() {
+        return Collectors.collectingAndThen(Collectors.toList(), list -> {
+            assertThat(list).hasSize(1);
+            return list.get(0);
+        });
+    }
+}
