@@ -20,9 +20,9 @@ fi
 rm -rf "$out"
 mkdir -p "$out/opt" "$out/etc" "$out/tmp" "$out/proc" "$out/deployments"
 
-# the modules Quarkus services, Kafka/PostgreSQL clients, web3j and BouncyCastle use; jdk.compiler lets
+# Java SE (Quarkus and its libraries touch java.rmi, java.desktop, ...) plus the JDK modules they use; jdk.compiler lets
 # the provider agent's JVM runtime run single-file Java programs
-"$jlink" --add-modules java.base,java.logging,java.naming,java.sql,java.xml,java.management,java.desktop,java.net.http,java.security.jgss,java.security.sasl,java.instrument,java.transaction.xa,java.scripting,jdk.unsupported,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.zipfs,jdk.management,jdk.naming.dns,jdk.compiler,jdk.jfr \
+"$jlink" --add-modules java.se,jdk.unsupported,jdk.httpserver,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.zipfs,jdk.management,jdk.naming.dns,jdk.compiler,jdk.jfr \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/opt/java"
 
 copy_lib() {  # copy a library keeping its path, following the symlink to the real file
