@@ -1,5 +1,6 @@
 package cloud.agora.agent.config;
 
+import cloud.agora.agent.bundle.BundleStore;
 import cloud.agora.agent.inventory.InventoryProbe;
 import cloud.agora.agent.inventory.OfferPublisher;
 import cloud.agora.agent.invocation.InvocationRunner;
@@ -104,10 +105,17 @@ public class AgentComponents {
 
     @Produces
     @Singleton
+    BundleStore bundleStore(AgentConfig config) {
+        AgentConfig.BundlesConfig b = config.bundles();
+        return new BundleStore(config.dataDir().resolve("bundles"), config.storageGateway().url(),
+                config.storageGateway().timeout(), b.maxBytes(), b.maxUnpackedBytes(), b.maxEntries());
+    }
+
+    @Produces
+    @Singleton
     InvocationRunner invocationRunner(AgentConfig config, LeaseBook book, LeaseReconciler reconciler, WorkloadRuntime runtime,
-            ReceiptSigner signer, ReceiptJournal journal) {
-        return new InvocationRunner(book, reconciler, runtime, signer, journal, config.dataDir().resolve("bundles"),
-                config.capacity().maxTimeout());
+            ReceiptSigner signer, ReceiptJournal journal, BundleStore bundles) {
+        return new InvocationRunner(book, reconciler, runtime, signer, journal, bundles, config.capacity().maxTimeout());
     }
 
     @Produces

@@ -51,6 +51,38 @@ public interface AgentConfig {
     /** Receipt journal and shipping to billing. */
     JournalConfig journal();
 
+    /** The storage gateway function bundles are fetched from. */
+    StorageGatewayConfig storageGateway();
+
+    /** Limits on the function bundles this agent fetches and unpacks. */
+    BundlesConfig bundles();
+
+    /** The storage gateway ({@code GET /ipfs/<cid>}, public, no token). */
+    interface StorageGatewayConfig {
+        /** Base URL ({@code AGENT_STORAGE_GATEWAY_URL}). */
+        @WithDefault("http://localhost:8084")
+        String url();
+
+        /** Longest wait for one bundle download. */
+        @WithDefault("60s")
+        Duration timeout();
+    }
+
+    /** Bundle limits (the same defaults as the functions service accepts at upload). */
+    interface BundlesConfig {
+        /** Largest tar.gz fetched. */
+        @WithDefault("52428800")
+        long maxBytes();
+
+        /** Largest total of the files one bundle unpacks to. */
+        @WithDefault("268435456")
+        long maxUnpackedBytes();
+
+        /** Most entries in one bundle. */
+        @WithDefault("10000")
+        int maxEntries();
+    }
+
     /** Asking prices (wei per unit, decimal strings). */
     interface PricesConfig {
         @WithDefault("1000000")

@@ -1,5 +1,6 @@
 package cloud.agora.agent.invocation;
 
+import cloud.agora.agent.bundle.BundleStore;
 import cloud.agora.agent.journal.ReceiptJournal;
 import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.agent.lease.LeaseReconciler;
@@ -10,41 +11,37 @@ import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;
 import cloud.agora.agent.runtime.Workload;
 import cloud.agora.agent.runtime.WorkloadRuntime;
+import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
- * Runs one call for a lease this provider holds: resolves the function's bundle, runs it
+ * Runs one call for a lease this provider holds: resolves the function's bundle by CID, runs it
  * under the lease's limits, signs the usage receipt and journals it (fsync) before the result
  * is returned, so that nothing answered is ever unbilled.
  */
 public final class InvocationRunner {
-
-    private static final Pattern BUNDLE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private final LeaseBook leases;
     private final LeaseReconciler reconciler;
     private final WorkloadRuntime runtime;
     private final ReceiptSigner signer;
     private final ReceiptJournal journal;
-    private final Path bundlesDir;
+    private final BundleStore bundles;
     private final Duration maxTimeout;
 
     public InvocationRunner(LeaseBook leases, LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer,
-            ReceiptJournal journal, Path bundlesDir, Duration maxTimeout) {
+            ReceiptJournal journal, BundleStore bundles, Duration maxTimeout) {
         this.leases = leases;
         this.reconciler = reconciler;
         this.runtime = runtime;
         this.signer = signer;
         this.journal = journal;
-        this.bundlesDir = bundlesDir;
+        this.bundles = bundles;
         this.maxTimeout = maxTimeout;
     }
 
@@ -60,7 +57,7 @@ public final class InvocationRunner {
     /**
      * Runs the call.
      *
-     * @throws InvocationRejectedException when the lease is not held, the bundle is unknown or the call is malformed
+     * @throws InvocationRejectedException when the lease is not held, the bundle cannot be had (see {@link BundleStore}) or the call is malformed
      */
     public Completed run(Call call) {
         UsageReceipt earlier = journal.get(call.invocationId());
@@ -70,13 +67,13 @@ public final class InvocationRunner {
         }
         LeaseView lease = leases.find(call.leaseId()).orElseThrow(() -> new InvocationRejectedException(404, "lease-not-held",
                 "Lease not held", "this provider holds no active lease " + call.leaseId(), call.leaseId()));
-        if (call.bundle() == null || !BUNDLE_NAME.matcher(call.bundle()).matches() || !Files.isDirectory(bundlesDir.resolve(call.bundle()))) {
-            throw new InvocationRejectedException(422, "bundle-not-available", "Bundle not available",
-                    "no unpacked bundle named '" + call.bundle() + "' on this provider", call.leaseId());
-        }
         if (call.command() == null || call.command().isEmpty()) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", "a command is required",
                     call.leaseId());
+        }
+        if (lease.kind() == BidKind.STORAGE) {
+            throw new InvocationRejectedException(404, "lease-not-held", "Lease not held",
+                    "lease " + call.leaseId() + " buys storage, not compute", call.leaseId());
         }
         Workload base = reconciler.workloadOf(lease);
         Duration timeout = call.timeout() == null ? base.limits().timeout() : call.timeout();
@@ -87,7 +84,7 @@ public final class InvocationRunner {
         Limits limits = new Limits(base.limits().memoryMiB(), base.limits().cpuMillis(), base.limits().pids(), timeout);
         Workload workload = new Workload(lease.id(), lease.owner(), limits);
         FunctionSpec function = new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(),
-                bundlesDir.resolve(call.bundle()), call.command());
+                bundles.resolve(call.bundle(), lease.id()), call.command());
         InvocationResult result = runtime.invoke(workload, function,
                 new InvocationRequest(call.invocationId(), call.body(), call.environment()));
         UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
+import cloud.agora.agent.bundle.BundleServer;
+import cloud.agora.agent.bundle.TarGz;
 import cloud.agora.agent.journal.ReceiptJournal;
 import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.lease.LeaseReconciler;
@@ -29,7 +31,6 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -55,6 +56,7 @@ class InvocationResourceTest {
     ReceiptShipper shipper;
 
     UUID leaseId;
+    String bundle;
 
     @BeforeEach
     void holdALeaseAndABundle() throws Exception {
@@ -62,13 +64,13 @@ class InvocationResourceTest {
         reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, new LeaseView(leaseId, UUID.randomUUID(), OWNER,
                 PROVIDER, "http://localhost:8090", BidKind.COMPUTE, new Resources(500, 64, 0),
                 new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.ZERO), LeaseState.ACTIVE, Instant.now(), null, null, null)));
-        Path bundle = Files.createDirectories(AgentTestResource.dataDir.resolve("bundles/echo"));
-        Files.writeString(bundle.resolve("handler.sh"), "printf '%s %s:' \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; cat\n");
-        Files.writeString(bundle.resolve("fail.sh"), "exit 7\n");
+        bundle = AgentTestResource.storage.publish(new TarGz()
+                .file("handler.sh", "printf '%s %s:' \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; cat\n")
+                .file("fail.sh", "exit 7\n").bytes(), 1);
     }
 
     Map<String, Object> call(UUID invocationId, String script) {
-        return Map.of("invocationId", invocationId, "leaseId", leaseId, "bundle", "echo",
+        return Map.of("invocationId", invocationId, "leaseId", leaseId, "bundle", bundle,
                 "command", List.of("/bin/sh", "/function/" + script), "method", "PUT", "headers", Map.of("X-Name", "ada"),
                 "body", Base64.getEncoder().encodeToString("payload".getBytes(StandardCharsets.UTF_8)));
     }
@@ -127,6 +129,24 @@ class InvocationResourceTest {
         call.put("bundle", "../etc");
         given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
                 .then().statusCode(422).body("type", equalTo("urn:agora:problem:bundle-not-available"));
+        call.put("bundle", BundleServer.cidOf("never uploaded".getBytes(StandardCharsets.UTF_8), 1));
+        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:bundle-not-available"));
+        assertThat(journal.get(id)).isNull();
+    }
+
+    @Test
+    void refusesABundleWhoseBytesDoNotHashToItsCid() {
+        UUID id = UUID.randomUUID();
+        String claimed = BundleServer.cidOf(new TarGz().file("handler.sh", "echo genuine").bytes(), 1);
+        AgentTestResource.storage.serve(claimed, new TarGz().file("handler.sh", "echo tampered").bytes());
+        Map<String, Object> call = new java.util.HashMap<>(call(id, "handler.sh"));
+        call.put("bundle", claimed);
+        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
+                .then().statusCode(502).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:bundle-corrupt"));
+        assertThat(Files.exists(AgentTestResource.dataDir.resolve("bundles").resolve(claimed))).isFalse();
         assertThat(journal.get(id)).isNull();
     }
 
