@@ -38,4 +38,19 @@ public interface FunctionsConfig {
     /** How long to wait for an agent's TCP connection before trying another replica. */
     @WithDefault("1s")
     java.time.Duration agentConnectTimeout();
+
+    /**
+     * The gateway's Ethereum key file (64 hex digits; {@code AGORA_FUNCTIONS_GATEWAY_KEY_FILE}):
+     * it counter-signs every verified receipt. Unset: receipts are checked and recorded but not
+     * forwarded to billing (which still gets each agent's own copy).
+     */
+    java.util.Optional<java.nio.file.Path> gatewayKeyFile();
+
+    /** How many stderr lines are kept per function (the oldest are dropped first). */
+    @WithDefault("10000")
+    int logLines();
+
+    /** Longest stderr line kept (longer lines are cut and marked with a trailing '…'). */
+    @WithDefault("4096")
+    int logLineChars();
 }

@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import cloud.agora.protocol.usage.UsageReceipt;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -8,13 +9,22 @@ import java.util.UUID;
 /** The provider agents' invocation API ({@code POST /api/v1/invocations}), as the gateway uses it. */
 public interface Agents {
 
-    /** One call as the agent takes it. */
+    /**
+     * One call as the agent takes it.
+     *
+     * @param bundle the version's bundle CID (the agent fetches and verifies it)
+     * @param env    the function's environment, secrets already opened (names never {@code AGORA_*})
+     */
     record AgentCall(UUID invocationId, UUID leaseId, String runtime, String bundle, List<String> command, String method,
-            String path, String query, Map<String, String> headers, byte[] body, long timeoutMillis) {
+            String path, String query, Map<String, String> headers, byte[] body, long timeoutMillis, Map<String, String> env) {
     }
 
-    /** The agent's answer: outcome ({@code OK}, {@code FUNCTION_ERROR}, {@code TIMEOUT}, {@code OUT_OF_MEMORY}), exit code, output. */
-    record AgentReply(String status, int exitCode, byte[] body) {
+    /**
+     * The agent's answer: outcome ({@code OK}, {@code FUNCTION_ERROR}, {@code TIMEOUT},
+     * {@code OUT_OF_MEMORY}), exit code, output, the tail of the function's stderr (empty when
+     * the agent sends none) and the provider-signed receipt (null when absent or unreadable).
+     */
+    record AgentReply(String status, int exitCode, byte[] body, String stderr, boolean stderrTruncated, UsageReceipt receipt) {
     }
 
     /** The agent could not be reached, so the call certainly did not start: another replica may take it. */

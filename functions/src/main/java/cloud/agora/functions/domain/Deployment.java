@@ -1,6 +1,7 @@
 package cloud.agora.functions.domain;
 
 import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.market.BidView;
 import java.time.Instant;
 import java.util.List;
@@ -27,8 +28,11 @@ public record Deployment(UUID id, String function, int version, UUID bidId, int 
         }
     }
 
-    /** One replica: the lease and the provider's agent serving it. */
-    public record Replica(UUID leaseId, String provider, String endpoint) {
+    /**
+     * One replica: the lease, the provider's agent serving it and the lease's prices (null on
+     * rows recorded before prices were kept; usage then has no charge estimate).
+     */
+    public record Replica(UUID leaseId, String provider, String endpoint, Prices prices) {
     }
 
     /** The status a bid implies for a deployment of {@code replicas} replicas. */

@@ -114,7 +114,8 @@ public class FunctionDeployer {
         for (UUID leaseId : bid.leaseIds() == null ? List.<UUID>of() : bid.leaseIds()) {
             LeaseView lease = marketplace.lease(bearerToken, leaseId);
             if (lease.state() == LeaseState.ACTIVE) {
-                out.add(new Deployment.Replica(lease.id(), lease.provider().checksummed(), lease.providerEndpoint()));
+                out.add(new Deployment.Replica(lease.id(), lease.provider().checksummed(), lease.providerEndpoint(),
+                        lease.prices()));
             }
         }
         return out;

@@ -34,17 +34,24 @@ public class InvocationRouter {
     private final FunctionStore functions;
     private final DeploymentStore deployments;
     private final Agents agents;
+    private final SecretSealer sealer;
+    private final InvocationRecorder recorder;
     private final int maxBody;
+    /** Env of a version, secrets opened: versions are immutable, so this never goes stale. */
+    private final ConcurrentHashMap<String, Map<String, String>> envs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, AtomicInteger> outstanding = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Limit> limits = new ConcurrentHashMap<>();
 
     private record Limit(int permits, Semaphore semaphore) {
     }
 
-    public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionsConfig config) {
+    public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
+            InvocationRecorder recorder, FunctionsConfig config) {
         this.functions = functions;
         this.deployments = deployments;
         this.agents = agents;
+        this.sealer = registrar.sealer();
+        this.recorder = recorder;
         this.maxBody = config.maxInvocationBytes();
     }
 
@@ -69,15 +76,17 @@ public class InvocationRouter {
                     Map.of("function", name, "maxConcurrency", version.maxConcurrency()));
         }
         try {
-            return run(name, version, active, method, path, query, headers, body);
+            return run(function, version, active, method, path, query, headers, body);
         } finally {
             limit.release();
         }
     }
 
-    private Invocation run(String name, FunctionVersion version, Deployment active, String method, String path, String query,
-            Map<String, String> headers, byte[] body) {
+    private Invocation run(FunctionRow function, FunctionVersion version, Deployment active, String method, String path,
+            String query, Map<String, String> headers, byte[] body) {
+        String name = function.name();
         UUID invocationId = UUID.randomUUID();
+        Map<String, String> env = env(function, version);
         List<Deployment.Replica> replicas = new ArrayList<>(active.placed());
         replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
         List<String> unreachable = new ArrayList<>();
@@ -87,9 +96,10 @@ public class InvocationRouter {
             try {
                 Agents.AgentCall call = new Agents.AgentCall(invocationId, replica.leaseId(), version.runtime(),
                         version.bundleCid(), List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query,
-                        headers, body, version.timeoutMillis());
+                        headers, body, version.timeoutMillis(), env);
                 Agents.AgentReply reply = agents.invoke(replica.endpoint(), call,
                         Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
+                recorder.record(function.id(), version, replica, invocationId, body.length, reply);
                 return outcome(name, invocationId, replica, version, reply);
             } catch (Agents.UnreachableException e) {
                 unreachable.add(replica.provider());
@@ -116,6 +126,15 @@ public class InvocationRouter {
             default -> throw new InvocationFailedException(502, "function-failed", "The function failed",
                     "the function exited with code " + reply.exitCode(), ids);
         };
+    }
+
+    private Map<String, String> env(FunctionRow function, FunctionVersion version) {
+        return envs.computeIfAbsent(function.id() + "/" + version.version(), k -> {
+            Map<String, String> out = new java.util.TreeMap<>();
+            version.env().stream().filter(e -> !e.secret()).forEach(e -> out.put(e.name(), e.value()));
+            out.putAll(functions.openSecrets(function, version.version(), sealer));
+            return Map.copyOf(out);
+        });
     }
 
     private AtomicInteger load(UUID leaseId) {

@@ -3,6 +3,8 @@ package cloud.agora.functions.integration;
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.Agents;
 import cloud.agora.functions.domain.InvocationFailedException;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,7 +31,7 @@ public class HttpAgents implements Agents {
 
     private final HttpClient http;
     private final String gatewayToken;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = JsonCodec.mapper();
 
     public HttpAgents(FunctionsConfig config) {
         this.http = HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout()).version(HttpClient.Version.HTTP_1_1)
@@ -51,6 +53,7 @@ public class HttpAgents implements Agents {
         body.put("headers", call.headers());
         body.put("body", Base64.getEncoder().encodeToString(call.body()));
         body.put("timeoutMillis", call.timeoutMillis());
+        body.put("env", call.env());
         HttpResponse<byte[]> response;
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + "/api/v1/invocations"))
@@ -77,9 +80,22 @@ public class HttpAgents implements Agents {
         try {
             JsonNode reply = json.readTree(response.body());
             return new AgentReply(reply.path("status").asText(), reply.path("exitCode").asInt(),
-                    Base64.getDecoder().decode(reply.path("body").asText("")));
+                    Base64.getDecoder().decode(reply.path("body").asText("")), reply.path("stderr").asText(""),
+                    reply.path("stderrTruncated").asBoolean(false), receipt(reply.path("receipt")));
         } catch (IOException | IllegalArgumentException e) {
             throw failed(502, "agent-failed", "The agent's answer is not readable", endpoint, call);
+        }
+    }
+
+    /** The receipt as sent, or null when there is none or it is not a well-formed receipt (recorded as missing). */
+    private UsageReceipt receipt(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        try {
+            return json.treeToValue(node, UsageReceipt.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

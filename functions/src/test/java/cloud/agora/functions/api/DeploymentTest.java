@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import cloud.agora.functions.Bundles;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(StorageGatewayStub.class)
 @QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
 class DeploymentTest {
 
     static final Map<String, Object> MAX = Map.of("perVcpuSecond", "5000", "perGiBSecond", "5000", "perInvocation", "50",

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(StorageGatewayStub.class)
 @QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
 class FunctionAuthorizationTest {
 
     @Inject

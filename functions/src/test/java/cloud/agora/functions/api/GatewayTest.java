@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agroal.api.AgroalDataSource;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(StorageGatewayStub.class)
 @QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
 class GatewayTest {
 
     @Inject

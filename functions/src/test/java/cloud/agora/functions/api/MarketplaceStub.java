@@ -149,8 +149,10 @@ public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
         for (int i = v.matchedReplicas(); i < v.replicas(); i++) {
             UUID id = UUID.randomUUID();
             String hex = UUID.randomUUID().toString().replace("-", "");
-            LeaseView lease = new LeaseView(id, v.id(), v.owner(), Address.parse("0x" + hex + "00000000"),
-                    i < endpoints.size() ? endpoints.get(i) : "http://agent-" + i + ".test:8090", BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,
+            String endpoint = i < endpoints.size() ? endpoints.get(i) : "http://agent-" + i + ".test:8090";
+            Address provider = AgentStub.PROVIDERS.containsKey(endpoint) ? AgentStub.PROVIDERS.get(endpoint).address()
+                    : Address.parse("0x" + hex + "00000000");
+            LeaseView lease = new LeaseView(id, v.id(), v.owner(), provider, endpoint, BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,
                     Instant.now(), null, null, null);
             LEASES.put(id, lease);
             leaseIds.add(id);

@@ -17,7 +17,8 @@ final class Rows {
     static List<Long> counts(AgroalDataSource dataSource) {
         List<Long> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (String table : List.of("functions", "function_versions", "function_env", "deployments")) {
+            for (String table : List.of("functions", "function_versions", "function_env", "deployments", "invocations",
+                    "function_logs", "outbox")) {
                 try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
                     r.next();
                     out.add(r.getLong(1));

@@ -1,0 +1,64 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import cloud.agora.functions.persistence.InvocationStore;
+import cloud.agora.protocol.eth.Address;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A function's recorded calls for its owner: usage so far and the stderr lines of every call,
+ * merged across providers (every call passes a gateway, which records its stderr in the one
+ * database all gateway instances share, so following the table follows every provider).
+ */
+@ApplicationScoped
+public class InvocationHistory {
+
+    private static final int PAGE = 500;
+    private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+
+    private final FunctionCatalog catalog;
+    private final InvocationStore store;
+
+    public InvocationHistory(FunctionCatalog catalog, InvocationStore store) {
+        this.catalog = catalog;
+        this.store = store;
+    }
+
+    /** The usage of {@code owner}'s function {@code name}. */
+    public UsageReport usage(Address owner, String name) {
+        FunctionRow function = catalog.owned(owner, name);
+        return store.usage(function.id(), name);
+    }
+
+    /**
+     * The log lines of {@code owner}'s function {@code name} written at or after {@code since},
+     * oldest first; with {@code follow}, new lines keep coming until the subscriber cancels.
+     * The ownership check happens now (so a stranger gets 404 before any stream starts).
+     */
+    public Multi<LogLine> logs(Address owner, String name, Instant since, boolean follow) {
+        FunctionRow function = catalog.owned(owner, name);
+        long[] last = {0};
+        Multi<List<LogLine>> backlog = Multi.createBy().repeating().supplier(() -> page(function, last, since))
+                .until(List::isEmpty);
+        Multi<List<LogLine>> stream = backlog;
+        if (follow) {
+            Multi<List<LogLine>> tail = Multi.createFrom().ticks().every(FOLLOW_POLL).onOverflow().drop()
+                    .emitOn(Infrastructure.getDefaultWorkerPool()).map(tick -> page(function, last, since));
+            stream = Multi.createBy().concatenating().streams(backlog, tail);
+        }
+        return stream.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).onItem().transformToIterable(lines -> lines);
+    }
+
+    private List<LogLine> page(FunctionRow function, long[] last, Instant since) {
+        List<LogLine> lines = store.logs(function.id(), last[0], since, PAGE);
+        if (!lines.isEmpty()) {
+            last[0] = lines.get(lines.size() - 1).seq();
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,108 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.domain.InvocationRecord.ReceiptStatus;
+import cloud.agora.functions.persistence.InvocationStore;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.ReceiptRating;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.support.outbox.OutboxRelay;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Records every call an agent answered: usage by the provider's receipt, the function's stderr
+ * as log lines, and — when the receipt is the lease's provider's and this gateway has a key —
+ * the counter-signed receipt on {@code usage.receipts.v1} ({@code UsageRecorded}, id = invocation
+ * id, key = lease id) through the outbox, in one transaction. A suspect receipt (wrong signer,
+ * bad signature, ids that do not match the call) is recorded as SUSPECT with the reason and
+ * logged, its figures are not counted, and it is not forwarded; the caller still gets the result.
+ */
+@ApplicationScoped
+public class InvocationRecorder {
+
+    /** The envelope type and source of forwarded receipts. */
+    public static final String RECEIPT_TYPE = "UsageRecorded";
+    public static final String SOURCE = "functions";
+
+    private static final Logger LOG = Logger.getLogger(InvocationRecorder.class);
+
+    private final InvocationStore store;
+    private final ReceiptCountersigner countersigner;
+    private final OutboxRelay relay;
+    private final int keepLines;
+    private final int lineChars;
+    private final Clock clock = Clock.systemUTC();
+
+    public InvocationRecorder(InvocationStore store, ReceiptCountersigner countersigner, OutboxRelay relay,
+            FunctionsConfig config) {
+        this.store = store;
+        this.countersigner = countersigner;
+        this.relay = relay;
+        this.keepLines = config.logLines();
+        this.lineChars = config.logLineChars();
+    }
+
+    /** Records the reply of the agent of {@code replica} to call {@code invocationId} of {@code version}. */
+    public InvocationRecord record(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
+            int bytesIn, Agents.AgentReply reply) {
+        UsageReceipt receipt = reply.receipt();
+        ReceiptStatus status;
+        String problem = null;
+        EventEnvelope<UsageReceipt> event = null;
+        if (receipt == null) {
+            status = ReceiptStatus.MISSING;
+            problem = "the agent returned no readable receipt";
+        } else {
+            Optional<String> wrong = countersigner.problem(receipt, invocationId, replica.leaseId(), replica.provider());
+            if (wrong.isPresent()) {
+                status = ReceiptStatus.SUSPECT;
+                problem = wrong.get();
+                LOG.warnf("suspect receipt for invocation %s from %s (lease %s): %s", invocationId, replica.provider(),
+                        replica.leaseId(), problem);
+            } else {
+                Optional<UsageReceipt> signed = countersigner.counterSign(receipt);
+                status = signed.isPresent() ? ReceiptStatus.FORWARDED : ReceiptStatus.VERIFIED;
+                event = signed.map(r -> new EventEnvelope<>(invocationId.toString(), RECEIPT_TYPE, SOURCE, r.endedAt(),
+                        r.leaseId().toString(), r)).orElse(null);
+            }
+        }
+        boolean trusted = status == ReceiptStatus.FORWARDED || status == ReceiptStatus.VERIFIED;
+        BigInteger charge = trusted && replica.prices() != null ? ReceiptRating.charge(replica.prices(), receipt) : null;
+        InvocationRecord call = new InvocationRecord(invocationId, functionId, version.version(), replica.provider(),
+                replica.leaseId(), reply.status(), reply.exitCode(), trusted ? receipt.cpuNanos() : 0,
+                trusted ? receipt.memoryMibMillis() : 0, trusted ? receipt.wallMillis() : 0,
+                trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : reply.body().length, charge, status,
+                problem, clock.instant());
+        store.record(call, receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),
+                lines(reply.stderr(), reply.stderrTruncated()), keepLines, event);
+        if (event != null) {
+            relay.nudge();
+        }
+        return call;
+    }
+
+    private List<String> lines(String stderr, boolean truncated) {
+        List<String> out = new ArrayList<>();
+        if (stderr == null || stderr.isEmpty()) {
+            return out;
+        }
+        if (truncated) {
+            out.add("[earlier stderr of this call was truncated by the agent]");
+        }
+        for (String line : stderr.split("\r?\n", -1)) {
+            out.add(line.length() > lineChars ? line.substring(0, lineChars) + "…" : line);
+        }
+        if (out.get(out.size() - 1).isEmpty()) {
+            out.remove(out.size() - 1);
+        }
+        return out;
+    }
+}

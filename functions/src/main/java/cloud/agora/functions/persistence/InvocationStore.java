@@ -1,0 +1,143 @@
+package cloud.agora.functions.persistence;
+
+import cloud.agora.functions.domain.InvocationRecord;
+import cloud.agora.functions.domain.LogLine;
+import cloud.agora.functions.domain.UsageReport;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.outbox.Outbox;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Recorded calls, their stderr lines and (in the same transaction) the counter-signed receipt
+ * in the outbox, so a receipt is published exactly when its call is recorded.
+ */
+@ApplicationScoped
+public class InvocationStore {
+
+    private final Transactions tx;
+    private final Outbox outbox;
+
+    public InvocationStore(Transactions tx, Outbox outbox) {
+        this.tx = tx;
+        this.outbox = outbox;
+    }
+
+    /**
+     * Records {@code call} with its log lines (then trims the function's log to its newest
+     * {@code keepLines}) and, when given, appends {@code receiptEvent} to the outbox. A call
+     * already recorded (same id) changes nothing.
+     */
+    public void record(InvocationRecord call, String receiptJson, List<String> lines, int keepLines,
+            EventEnvelope<?> receiptEvent) {
+        tx.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
+                    + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
+                    + " charge_wei, receipt_status, receipt_problem, receipt_json, at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                s.setObject(1, call.id());
+                s.setObject(2, call.functionId());
+                s.setInt(3, call.version());
+                s.setString(4, call.provider());
+                s.setObject(5, call.leaseId());
+                s.setString(6, call.status());
+                s.setInt(7, call.exitCode());
+                s.setLong(8, call.cpuNanos());
+                s.setLong(9, call.memoryMibMillis());
+                s.setLong(10, call.wallMillis());
+                s.setLong(11, call.bytesIn());
+                s.setLong(12, call.bytesOut());
+                s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
+                s.setString(14, call.receiptStatus().name());
+                s.setString(15, call.receiptProblem());
+                s.setString(16, receiptJson);
+                s.setTimestamp(17, Timestamp.from(call.at()));
+                if (s.executeUpdate() == 0) {
+                    return null;
+                }
+            }
+            if (!lines.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO function_logs (function_id, invocation_id,"
+                        + " provider, at, line) VALUES (?, ?, ?, ?, ?)")) {
+                    for (String line : lines) {
+                        s.setObject(1, call.functionId());
+                        s.setObject(2, call.id());
+                        s.setString(3, call.provider());
+                        s.setTimestamp(4, Timestamp.from(call.at()));
+                        s.setString(5, line);
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM function_logs WHERE function_id = ? AND seq <="
+                        + " (SELECT seq FROM function_logs WHERE function_id = ? ORDER BY seq DESC OFFSET ? LIMIT 1)")) {
+                    s.setObject(1, call.functionId());
+                    s.setObject(2, call.functionId());
+                    s.setInt(3, keepLines);
+                    s.executeUpdate();
+                }
+            }
+            if (receiptEvent != null) {
+                outbox.append(c, Topics.USAGE_RECEIPTS, receiptEvent);
+            }
+            return null;
+        });
+    }
+
+    /** The function's usage summed over its recorded calls. */
+    public UsageReport usage(UUID functionId, String name) {
+        return tx.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE status <> 'OK'),"
+                    + " count(*) FILTER (WHERE receipt_status = 'SUSPECT'), coalesce(sum(cpu_nanos), 0),"
+                    + " coalesce(sum(memory_mib_millis), 0), coalesce(sum(wall_millis), 0), coalesce(sum(bytes_in), 0),"
+                    + " coalesce(sum(bytes_out), 0), coalesce(sum(charge_wei), 0), min(at), max(at)"
+                    + " FROM invocations WHERE function_id = ?")) {
+                s.setObject(1, functionId);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return new UsageReport(name, r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4) / 1e9,
+                            r.getLong(5) / 1024.0 / 1000.0, r.getLong(6) / 1000.0, r.getLong(7), r.getLong(8),
+                            r.getBigDecimal(9).toBigIntegerExact(), instant(r.getTimestamp(10)), instant(r.getTimestamp(11)));
+                }
+            }
+        });
+    }
+
+    /** Up to {@code limit} log lines of the function after {@code afterSeq} and at or after {@code since}, oldest first. */
+    public List<LogLine> logs(UUID functionId, long afterSeq, Instant since, int limit) {
+        return tx.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT seq, at, invocation_id, provider, line FROM function_logs"
+                    + " WHERE function_id = ? AND seq > ? AND at >= ? ORDER BY seq LIMIT ?")) {
+                s.setObject(1, functionId);
+                s.setLong(2, afterSeq);
+                s.setTimestamp(3, Timestamp.from(since));
+                s.setInt(4, limit);
+                List<LogLine> out = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new LogLine(r.getLong(1), r.getTimestamp(2).toInstant(), r.getObject(3, UUID.class),
+                                r.getString(4), r.getString(5)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+}

@@ -1,0 +1,211 @@
+package cloud.agora.functions.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import cloud.agora.functions.Bundles;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.PostgresResource;
+import cloud.agora.testsupport.TopicReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the gateway does with each answered call: env to the agent, the receipt checked,
+ * counter-signed and published, usage and stderr recorded for the owner (stand-in agents that
+ * sign real receipts; real PostgreSQL and Kafka).
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(StorageGatewayStub.class)
+@QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
+class InvocationRecordingTest {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    Developer dev;
+    String name;
+    AgentStub agent;
+
+    @BeforeEach
+    void deploy() throws Exception {
+        dev = Developer.signedIn();
+        name = "rec-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> spec = Developer.spec(name);
+        spec.put("env", List.of(Map.of("name", "GREETING", "value", "hi", "secret", false),
+                Map.of("name", "API_KEY", "value", "s3cret-value", "secret", true)));
+        dev.publish(spec, Bundles.echo()).statusCode(201);
+        agent = new AgentStub();
+        MarketplaceStub.endpoints = List.of(agent.endpoint());
+        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
+                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
+                .body("status", equalTo("ACTIVE"));
+        MarketplaceStub.endpoints = List.of();
+    }
+
+    @AfterEach
+    void stop() {
+        agent.close();
+    }
+
+    String call(String body, int status) {
+        return given().body(body).when().post("/fn/" + name + "/x").then().statusCode(status).extract()
+                .header("Agora-Invocation-Id");
+    }
+
+    @Test
+    void theAgentGetsTheFunctionsEnvWithSecretsOpened() {
+        call("world", 200);
+        JsonNode env = agent.calls.get(0).path("env");
+        assertThat(env.path("GREETING").asText()).isEqualTo("hi");
+        assertThat(env.path("API_KEY").asText()).isEqualTo("s3cret-value");
+        assertThat(env.size()).isEqualTo(2);
+    }
+
+    @Test
+    void aVerifiedReceiptIsCounterSignedAndPublishedKeyedByLease() {
+        String id = call("world", 200);
+        List<ConsumerRecord<String, String>> records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
+                rs -> rs.stream().anyMatch(r -> r.value().contains(id)), Duration.ofSeconds(30));
+        ConsumerRecord<String, String> record = records.stream().filter(r -> r.value().contains(id)).findFirst().orElseThrow();
+        JsonNode envelope = JsonCodec.read(record.value(), JsonNode.class);
+        assertThat(envelope.path("id").asText()).isEqualTo(id);
+        assertThat(envelope.path("type").asText()).isEqualTo("UsageRecorded");
+        UsageReceipt receipt = JsonCodec.mapper().convertValue(envelope.path("data"), UsageReceipt.class);
+        assertThat(record.key()).isEqualTo(receipt.leaseId().toString());
+        receipt.verifyProviderSignature();
+        assertThat(receipt.provider()).isEqualTo(agent.provider.address());
+        assertThat(receipt.gatewaySigner()).isEqualTo(GatewayKeyResource.address());
+    }
+
+    @Test
+    void aForgedReceiptStillAnswersTheCallButIsRecordedSuspectAndNotForwarded() throws Exception {
+        String forged = given().body("forged").when().post("/fn/" + name + "/x").then().statusCode(200)
+                .body(equalTo("hello forged")).extract().header("Agora-Invocation-Id");
+        String good = call("world", 200);
+        List<ConsumerRecord<String, String>> records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
+                rs -> rs.stream().anyMatch(r -> r.value().contains(good)), Duration.ofSeconds(30));
+        assertThat(records).anyMatch(r -> r.value().contains(good));
+        assertThat(records).noneMatch(r -> r.value().contains(forged));
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT receipt_status, receipt_problem, cpu_nanos FROM invocations WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(forged));
+            try (ResultSet r = s.executeQuery()) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getString(1)).isEqualTo("SUSPECT");
+                assertThat(r.getString(2)).contains("not its provider");
+                assertThat(r.getLong(3)).isZero();
+            }
+        }
+        dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(2))
+                .body("suspectReceipts", equalTo(1));
+    }
+
+    @Test
+    void usageSumsTheFunctionsCallsAtTheLeasePricesForItsOwnerOnly() {
+        call("a", 200);
+        call("b", 200);
+        given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502);
+        // per call: 2 ms CPU at 5000 wei/vCPU-s = 10 wei, 10 MiB x 5 ms at 5000 wei/GiB-s = 0.24 wei,
+        // floor(10.24) + 50 per invocation = 60 wei
+        dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(3))
+                .body("errors", equalTo(1)).body("cpuSeconds", equalTo(0.006f))
+                .body("wallSeconds", equalTo(0.015f)).body("estimatedCostWei", equalTo(180));
+        Developer.signedIn().get("/api/v1/functions/" + name + "/usage").statusCode(404)
+                .body("type", equalTo("urn:agora:problem:function-not-found"));
+        given().when().get("/api/v1/functions/" + name + "/usage").then().statusCode(401);
+    }
+
+    @Test
+    void logsCarryEveryCallsStderrAndFollowStreamsNewLines() throws Exception {
+        String first = call("one", 200);
+        given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502);
+        List<JsonNode> all = sse(false, 3, null);
+        assertThat(all).extracting(l -> l.path("line").asText()).containsExactly("got one", "got fail", "boom");
+        assertThat(all.get(0).path("invocationId").asText()).isEqualTo(first);
+        assertThat(all.get(0).path("provider").asText()).isEqualToIgnoringCase(agent.provider.address().value());
+
+        BlockingQueue<JsonNode> followed = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> sse(true, 4, followed));
+        reader.setDaemon(true);
+        reader.start();
+        JsonNode firstSeen = followed.poll(20, TimeUnit.SECONDS);
+        assertThat(firstSeen.path("line").asText()).isEqualTo("got one");
+        followed.poll(20, TimeUnit.SECONDS);
+        followed.poll(20, TimeUnit.SECONDS);
+        call("later", 200);
+        JsonNode fresh = followed.poll(20, TimeUnit.SECONDS);
+        assertThat(fresh).isNotNull();
+        assertThat(fresh.path("line").asText()).isEqualTo("got later");
+        reader.join(5000);
+
+        Developer.signedIn().get("/api/v1/functions/" + name + "/logs").statusCode(404);
+        dev.get("/api/v1/functions/" + name + "/logs?since=yesterday").statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-since"));
+    }
+
+    /** Reads up to {@code count} SSE data events (into {@code sink} as they come when given). */
+    List<JsonNode> sse(boolean follow, int count, BlockingQueue<JsonNode> sink) {
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "api/v1/functions/" + name + "/logs?follow=" + follow))
+                    .header("Authorization", "Bearer " + dev.token).header("Accept", "text/event-stream").build();
+            HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while (out.size() < count && (line = lines.readLine()) != null) {
+                    if (line.startsWith("data:")) {
+                        JsonNode node = JsonCodec.read(line.substring(5).strip(), JsonNode.class);
+                        out.add(node);
+                        if (sink != null) {
+                            sink.add(node);
+                        }
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+}

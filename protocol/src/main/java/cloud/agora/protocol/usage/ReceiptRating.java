@@ -1,0 +1,32 @@
+package cloud.agora.protocol.usage;
+
+import cloud.agora.protocol.resources.Prices;
+import java.math.BigInteger;
+
+/**
+ * The platform's rating rule for one receipt at a lease's prices, in wei:
+ * {@code floor(cpuNanos × perVcpuSecond / 10^9 + memoryMibMillis × perGiBSecond / (1024 × 1000)) + perInvocation},
+ * exact in integers over the common denominator 1.024 × 10^15, rounded down once (billing's
+ * {@code LeaseTerms} documents the same rule; a service that shows an estimate uses this one).
+ */
+public final class ReceiptRating {
+
+    private static final BigInteger DENOMINATOR = BigInteger.valueOf(1_000_000_000L * 1024L * 1000L);
+    private static final BigInteger CPU_SCALE = BigInteger.valueOf(1024L * 1000L);
+    private static final BigInteger MEMORY_SCALE = BigInteger.valueOf(1_000_000_000L);
+
+    private ReceiptRating() {
+    }
+
+    /** The charge of {@code cpuNanos} and {@code memoryMibMillis} for one invocation at {@code prices}. */
+    public static BigInteger charge(Prices prices, long cpuNanos, long memoryMibMillis) {
+        BigInteger scaled = BigInteger.valueOf(cpuNanos).multiply(prices.perVcpuSecond().value()).multiply(CPU_SCALE)
+                .add(BigInteger.valueOf(memoryMibMillis).multiply(prices.perGiBSecond().value()).multiply(MEMORY_SCALE));
+        return scaled.divide(DENOMINATOR).add(prices.perInvocation().value());
+    }
+
+    /** The charge of {@code receipt} at {@code prices}. */
+    public static BigInteger charge(Prices prices, UsageReceipt receipt) {
+        return charge(prices, receipt.cpuNanos(), receipt.memoryMibMillis());
+    }
+}
