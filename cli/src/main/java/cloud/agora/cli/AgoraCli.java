@@ -2,18 +2,11 @@ package cloud.agora.cli;
 
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
-import cloud.agora.protocol.event.JsonCodec;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
@@ -28,8 +21,11 @@ import picocli.CommandLine.Parameters;
  * private key (the form Anvil prints); they never leave this machine.
  */
 @Command(name = "agora-cli", mixinStandardHelpOptions = true, version = "agora-cli 0.1",
-        description = "Keys, sign-in signatures and tokens for the Agora REST APIs.",
-        subcommands = {AgoraCli.Keygen.class, AgoraCli.AddressOf.class, AgoraCli.Sign.class, AgoraCli.Login.class})
+        description = "Keys, sign-in signatures and tokens for the Agora REST APIs; deposits, authorizations, redeems and "
+                + "balances on the escrow.",
+        subcommands = {AgoraCli.Keygen.class, AgoraCli.AddressOf.class, AgoraCli.Sign.class, AgoraCli.Login.class,
+                EscrowCommands.Deposit.class, EscrowCommands.Authorize.class, EscrowCommands.Redeem.class,
+                EscrowCommands.Balance.class})
 public class AgoraCli {
 
     public static void main(String[] args) {
@@ -94,26 +90,8 @@ public class AgoraCli {
 
         @Override
         public Integer call() throws Exception {
-            ECKeyPair pair = KeyFiles.read(key);
-            HttpClient http = HttpClient.newHttpClient();
-            JsonNode challenge = post(http, "/api/v1/auth/challenge",
-                    Map.of("address", PersonalSignature.addressOf(pair).checksummed()));
-            String message = challenge.get("message").asText();
-            JsonNode token = post(http, "/api/v1/auth/token",
-                    Map.of("message", message, "signature", PersonalSignature.sign(message, pair)));
-            System.out.println(token.get("token").asText());
+            System.out.println(SignIn.token(url, KeyFiles.read(key)));
             return 0;
-        }
-
-        private JsonNode post(HttpClient http, String path, Object body) throws IOException, InterruptedException {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + path))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(body))).build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException(path + " answered " + response.statusCode() + ": " + response.body());
-            }
-            return JsonCodec.mapper().readTree(response.body());
         }
     }
 }

@@ -23,7 +23,7 @@ class AgoraCliTest {
     void aGeneratedKeySignsWhatItsAddressRecovers() throws Exception {
         Path key = dir.resolve("dev.key");
         String address = run("keygen", "--out", key.toString());
-        assertThat(Files.getPosixFilePermissions(key).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         assertThat(run("address", "--key", key.toString())).isEqualTo(address);
         String message = "localhost wants you to sign in with your Ethereum account:\n" + address + "\n\n\nURI: x";
         String signature = run("sign", "--key", key.toString(), message);
