@@ -43,14 +43,19 @@ public class InvocationResource {
      * @param headers      its headers ({@code HTTP_<NAME>}, upper-cased, '-' → '_')
      * @param body         the request body, base64
      * @param timeoutMillis wall-clock limit, or null for the default
+     * @param env          the function's environment, name → value (no {@code AGORA_*} names)
      */
     public record InvocationCall(UUID invocationId, UUID leaseId, String runtime, String bundle, List<String> command,
-            String method, String path, String query, Map<String, String> headers, String body, Long timeoutMillis) {
+            String method, String path, String query, Map<String, String> headers, String body, Long timeoutMillis,
+            Map<String, String> env) {
     }
 
-    /** The result: status, the function's exit code and output, and the signed, journaled receipt. */
-    public record InvocationReply(UUID invocationId, InvocationOutcome status, int exitCode, String body, boolean warm,
-            UsageReceipt receipt) {
+    /**
+     * The result: status, the function's exit code and output, the tail of its standard error
+     * (last 64 KiB, UTF-8) and the signed, journaled receipt.
+     */
+    public record InvocationReply(UUID invocationId, InvocationOutcome status, int exitCode, String body, String stderr,
+            boolean stderrTruncated, boolean warm, UsageReceipt receipt) {
     }
 
     @POST
@@ -70,10 +75,11 @@ public class InvocationResource {
         }
         byte[] body = call.body() == null ? new byte[0] : Base64.getDecoder().decode(call.body());
         InvocationRunner.Completed done = runner.run(new InvocationRunner.Call(call.invocationId(), call.leaseId(),
-                call.runtime(), call.bundle(), call.command(), body, env,
+                call.runtime(), call.bundle(), call.command(), body, call.env(), env,
                 call.timeoutMillis() == null ? null : Duration.ofMillis(call.timeoutMillis())));
         return new InvocationReply(call.invocationId(), done.result().outcome(), done.result().exitCode(),
-                Base64.getEncoder().encodeToString(done.result().stdout()), done.result().warm(), done.receipt());
+                Base64.getEncoder().encodeToString(done.result().stdout()), done.result().stderr(),
+                done.result().stderrTruncated(), done.result().warm(), done.receipt());
     }
 
     private static String oneLine(String value) {

@@ -15,9 +15,11 @@ import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Runs one call for a lease this provider holds: resolves the function's bundle by CID, runs it
@@ -45,9 +47,19 @@ public final class InvocationRunner {
         this.maxTimeout = maxTimeout;
     }
 
-    /** The call to run. {@code timeout} null means the lease's default. */
+    /** Largest total size of a call's function environment (names and values). */
+    static final int MAX_ENV_BYTES = 64 * 1024;
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+    /**
+     * The call to run.
+     *
+     * @param env         the function's own environment (from its spec, secrets already opened)
+     * @param environment the call's metadata ({@code AGORA_METHOD}, {@code HTTP_*}, ...); wins over {@code env}
+     * @param timeout     null means the lease's default
+     */
     public record Call(UUID invocationId, UUID leaseId, String runtime, String bundle, List<String> command, byte[] body,
-            Map<String, String> environment, Duration timeout) {
+            Map<String, String> env, Map<String, String> environment, Duration timeout) {
     }
 
     /** What the call did and its journaled receipt. */
@@ -67,6 +79,7 @@ public final class InvocationRunner {
         }
         LeaseView lease = leases.find(call.leaseId()).orElseThrow(() -> new InvocationRejectedException(404, "lease-not-held",
                 "Lease not held", "this provider holds no active lease " + call.leaseId(), call.leaseId()));
+        Map<String, String> environment = environment(call);
         if (call.command() == null || call.command().isEmpty()) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", "a command is required",
                     call.leaseId());
@@ -86,9 +99,47 @@ public final class InvocationRunner {
         FunctionSpec function = new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(),
                 bundles.resolve(call.bundle(), lease.id()), call.command());
         InvocationResult result = runtime.invoke(workload, function,
-                new InvocationRequest(call.invocationId(), call.body(), call.environment()));
+                new InvocationRequest(call.invocationId(), call.body(), environment));
         UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage());
         journal.append(receipt);
         return new Completed(result, receipt);
+    }
+
+    /**
+     * The container's environment: the function's {@code env}, then the call's metadata over it.
+     * Names must be shell names and may not start with {@code AGORA_} (the platform's); values
+     * may not hold NUL (the kernel cannot pass it).
+     */
+    private static Map<String, String> environment(Call call) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (call.env() != null) {
+            long bytes = 0;
+            for (Map.Entry<String, String> e : call.env().entrySet()) {
+                String name = e.getKey();
+                String value = e.getValue() == null ? "" : e.getValue();
+                if (name == null || !ENV_NAME.matcher(name).matches()) {
+                    throw invalid(call, "env name '" + name + "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 128)");
+                }
+                if (name.startsWith("AGORA_")) {
+                    throw invalid(call, "env name " + name + " is reserved: AGORA_* variables are the platform's");
+                }
+                if (value.indexOf('\0') >= 0) {
+                    throw invalid(call, "env value of " + name + " holds a NUL character");
+                }
+                bytes += name.length() + value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2;
+                if (bytes > MAX_ENV_BYTES) {
+                    throw invalid(call, "env holds more than " + MAX_ENV_BYTES + " bytes");
+                }
+                merged.put(name, value);
+            }
+        }
+        if (call.environment() != null) {
+            merged.putAll(call.environment());
+        }
+        return merged;
+    }
+
+    private static InvocationRejectedException invalid(Call call, String detail) {
+        return new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", detail, call.leaseId());
     }
 }

@@ -6,9 +6,29 @@ package cloud.agora.agent.runtime;
  * @param outcome  how it ended
  * @param exitCode the function's exit status (137 when killed), or -1 if unknown
  * @param stdout   the response (truncated at the configured maximum)
- * @param stderr   the tail of its standard error, for logs
+ * @param stderr   the last {@value #STDERR_TAIL_BYTES} bytes of its standard error (UTF-8, cut at a character boundary), for logs
+ * @param stderrTruncated whether it wrote more standard error than that
  * @param usage    what it used
  * @param warm     whether it ran in a container kept from an earlier call
  */
-public record InvocationResult(InvocationOutcome outcome, int exitCode, byte[] stdout, String stderr, Usage usage, boolean warm) {
+public record InvocationResult(InvocationOutcome outcome, int exitCode, byte[] stdout, String stderr, boolean stderrTruncated,
+        Usage usage, boolean warm) {
+
+    /** How much standard error a result keeps: the last 64 KiB. */
+    public static final int STDERR_TAIL_BYTES = 64 * 1024;
+
+    /**
+     * The text of the last {@link #STDERR_TAIL_BYTES} of {@code bytes}; a UTF-8 sequence cut by
+     * the window is dropped rather than shown as a replacement character.
+     */
+    public static String stderrTail(byte[] bytes, int length) {
+        int from = Math.max(0, length - STDERR_TAIL_BYTES);
+        if (from > 0) {
+            int limit = Math.min(length, from + 3);
+            while (from < limit && (bytes[from] & 0xC0) == 0x80) {
+                from++;
+            }
+        }
+        return new String(bytes, from, length - from, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -66,7 +66,9 @@ class InvocationResourceTest {
                 new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.ZERO), LeaseState.ACTIVE, Instant.now(), null, null, null)));
         bundle = AgentTestResource.storage.publish(new TarGz()
                 .file("handler.sh", "printf '%s %s:' \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; cat\n")
-                .file("fail.sh", "exit 7\n").bytes(), 1);
+                .file("fail.sh", "exit 7\n")
+                .file("env.sh", "printf '%s|%s|%s' \"${COLOR:-unset}\" \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; echo \"warned $COLOR\" >&2\n")
+                .bytes(), 1);
     }
 
     Map<String, Object> call(UUID invocationId, String script) {
@@ -96,6 +98,40 @@ class InvocationResourceTest {
         var records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
                 recs -> recs.stream().anyMatch(r -> r.value().contains(id.toString())), Duration.ofSeconds(20));
         assertThat(records).anyMatch(r -> r.key().equals(leaseId.toString()) && r.value().contains("\"UsageRecorded\""));
+    }
+
+    @Test
+    void passesTheFunctionEnvironmentAndReturnsItsStderrWithoutLeakingIntoTheNextWarmCall() {
+        Map<String, Object> first = new java.util.HashMap<>(call(UUID.randomUUID(), "env.sh"));
+        first.put("env", Map.of("COLOR", "blue", "HTTP_X_NAME", "overridden by the header"));
+        Response one = given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(first)
+                .post("/api/v1/invocations");
+        one.then().statusCode(200).body("status", equalTo("OK")).body("stderr", equalTo("warned blue\n"))
+                .body("stderrTruncated", equalTo(false));
+        assertThat(decode(one)).isEqualTo("blue|PUT|ada");
+
+        Response two = given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON)
+                .body(call(UUID.randomUUID(), "env.sh")).post("/api/v1/invocations");
+        two.then().statusCode(200).body("warm", equalTo(true)).body("stderr", equalTo("warned \n"));
+        assertThat(decode(two)).isEqualTo("unset|PUT|ada");
+    }
+
+    @Test
+    void refusesPlatformVariablesInTheFunctionEnvironmentAndRunsNothing() {
+        for (Map<String, String> env : List.of(Map.of("AGORA_METHOD", "GET"), Map.of("AGORA_ANYTHING", "x"),
+                Map.of("NOT-A-NAME", "x"), Map.of("NUL", "a\u0000b"))) {
+            UUID id = UUID.randomUUID();
+            Map<String, Object> call = new java.util.HashMap<>(call(id, "env.sh"));
+            call.put("env", env);
+            given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call)
+                    .post("/api/v1/invocations").then().statusCode(400).contentType("application/problem+json")
+                    .body("type", equalTo("urn:agora:problem:invalid-invocation"));
+            assertThat(journal.get(id)).isNull();
+        }
+    }
+
+    static String decode(Response response) {
+        return new String(Base64.getDecoder().decode(response.path("body").toString()), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -44,7 +44,6 @@ import org.jboss.logging.Logger;
 public final class RuncRuntime implements WorkloadRuntime {
 
     private static final Logger LOG = Logger.getLogger(RuncRuntime.class);
-    static final int STDERR_TAIL = 8 * 1024;
 
     private final RuncSettings settings;
     private final Runc runc;
@@ -131,7 +130,8 @@ public final class RuncRuntime implements WorkloadRuntime {
             throw new RuntimeFailureException("cannot start runc: " + e.getMessage(), e);
         }
         CompletableFuture<byte[]> stdout = StreamDrain.start(process.getInputStream(), settings.maxOutputBytes(), workers);
-        CompletableFuture<byte[]> stderr = StreamDrain.start(process.getErrorStream(), 64 * 1024, workers);
+        CompletableFuture<StreamDrain.Tail> stderr = StreamDrain.tail(process.getErrorStream(),
+                InvocationResult.STDERR_TAIL_BYTES, workers);
         feed(process.getOutputStream(), request.body());
         try {
             boolean timedOut = false;
@@ -145,7 +145,8 @@ public final class RuncRuntime implements WorkloadRuntime {
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
             int exit = process.exitValue();
             byte[] out = stdout.get(10, TimeUnit.SECONDS);
-            String err = tail(stderr.get(10, TimeUnit.SECONDS));
+            StreamDrain.Tail errTail = stderr.get(10, TimeUnit.SECONDS);
+            String err = InvocationResult.stderrTail(errTail.bytes(), errTail.bytes().length);
             if (!Cgroups.exists(cgroup) || !runc.exists(id)) {
                 throw new RuntimeFailureException("the container did not start: " + err.strip());
             }
@@ -157,7 +158,7 @@ public final class RuncRuntime implements WorkloadRuntime {
                     : exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
             Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.length, started,
                     started.plusMillis(wallMillis));
-            return new InvocationResult(outcome, exit, out, err, usage, false);
+            return new InvocationResult(outcome, exit, out, err, errTail.truncated(), usage, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RuntimeFailureException("interrupted while running " + id, e);
@@ -304,8 +305,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     }
 
     static String tail(byte[] bytes) {
-        int from = Math.max(0, bytes.length - STDERR_TAIL);
-        return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+        return InvocationResult.stderrTail(bytes, bytes.length);
     }
 
     private static void deleteTree(Path dir) {

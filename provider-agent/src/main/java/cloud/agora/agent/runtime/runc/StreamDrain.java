@@ -30,4 +30,35 @@ final class StreamDrain {
             return kept.toByteArray();
         }, workers);
     }
+
+    /** What a stream's tail holds: its last bytes and how many bytes there were in all. */
+    record Tail(byte[] bytes, long total) {
+        boolean truncated() {
+            return total > bytes.length;
+        }
+    }
+
+    /** Reads a process stream to EOF on a worker, keeping its last {@code max} bytes. */
+    static CompletableFuture<Tail> tail(InputStream in, int max, ExecutorService workers) {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] window = new byte[2 * max];
+            int kept = 0;
+            long total = 0;
+            try (in) {
+                int n;
+                while ((n = in.read(window, kept, window.length - kept)) >= 0) {
+                    kept += n;
+                    total += n;
+                    if (kept == window.length) {
+                        System.arraycopy(window, kept - max, window, 0, max);
+                        kept = max;
+                    }
+                }
+            } catch (IOException e) {
+                // the process went away: what was read is what there is
+            }
+            int from = Math.max(0, kept - max);
+            return new Tail(java.util.Arrays.copyOfRange(window, from, kept), total);
+        }, workers);
+    }
 }

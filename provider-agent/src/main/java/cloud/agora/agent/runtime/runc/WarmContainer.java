@@ -34,20 +34,32 @@ import java.util.concurrent.TimeoutException;
 final class WarmContainer {
 
     /**
-     * Frame: {@code "<env count> <body length>\n"}, then env lines {@code NAME=value}, then the body.
-     * The function runs in a subshell so one call's environment never leaks into the next.
+     * Frame: {@code "<env count> <body length>\n"}, then env lines, then the body. An env line is
+     * {@code rNAME=value} (value taken as is) or {@code eNAME=escaped} (value with newlines, CRs or
+     * backslashes, written as {@code \0NNN} octal escapes and decoded with {@code printf %b}). The
+     * function runs in a subshell so one call's environment never leaks into the next; its stderr
+     * goes to a per-call file whose size and last 64 KiB follow the response:
+     * {@code "<exit> <stdout length> <stderr length>\n"}, stdout, stderr tail.
      */
     static final String EXECUTOR = """
             while IFS=' ' read -r n len; do
               (
                 i=0
-                while [ "$i" -lt "$n" ]; do IFS= read -r kv; export "$kv"; i=$((i+1)); done
+                while [ "$i" -lt "$n" ]; do
+                  IFS= read -r kv
+                  case "$kv" in
+                    e*) kv=${kv#e}; v=$(printf '%bx' "${kv#*=}"); export "${kv%%=*}=${v%x}" ;;
+                    *) export "${kv#r}" ;;
+                  esac
+                  i=$((i+1))
+                done
                 if [ "$len" -gt 0 ]; then dd bs="$len" count=1 iflag=fullblock of=/tmp/.agora-req 2>/dev/null; else : > /tmp/.agora-req; fi
-                "$@" < /tmp/.agora-req > /tmp/.agora-resp
+                "$@" < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err
                 rc=$?
-                echo "$rc $(wc -c < /tmp/.agora-resp)"
+                echo "$rc $(wc -c < /tmp/.agora-resp) $(wc -c < /tmp/.agora-err)"
                 cat /tmp/.agora-resp
-                rm -f /tmp/.agora-req /tmp/.agora-resp
+                tail -c 65536 /tmp/.agora-err
+                rm -f /tmp/.agora-req /tmp/.agora-resp /tmp/.agora-err
               )
             done
             """;
@@ -108,8 +120,8 @@ final class WarmContainer {
         try {
             StringBuilder header = new StringBuilder();
             header.append(env.size() + 1).append(' ').append(request.body().length).append('\n');
-            env.forEach((k, v) -> header.append(k).append('=').append(v).append('\n'));
-            header.append("AGORA_INVOCATION_ID=").append(request.invocationId()).append('\n');
+            env.forEach((k, v) -> header.append(envLine(k, v)).append('\n'));
+            header.append(envLine("AGORA_INVOCATION_ID", request.invocationId().toString())).append('\n');
             control.write(header.toString().getBytes(StandardCharsets.UTF_8));
             control.write(request.body());
             control.flush();
@@ -139,6 +151,8 @@ final class WarmContainer {
         InvocationOutcome outcome;
         int exit;
         byte[] out;
+        String err = frame == null ? "" : InvocationResult.stderrTail(frame.stderr, frame.stderr.length);
+        boolean errTruncated = frame != null && frame.stderrLength > frame.stderr.length;
         if (timedOut) {
             outcome = InvocationOutcome.TIMEOUT;
             exit = 137;
@@ -159,7 +173,7 @@ final class WarmContainer {
             broken = true;
         }
         Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.length, started, started.plusMillis(wallMillis));
-        return new InvocationResult(outcome, exit, out, "", usage, reused);
+        return new InvocationResult(outcome, exit, out, err, errTruncated, usage, reused);
     }
 
     /** Kills and removes the container. */
@@ -227,9 +241,30 @@ final class WarmContainer {
             }
             remaining -= n;
         }
-        return new Frame(exit, body.toByteArray());
+        long stderrLength = parts.length > 2 ? Long.parseLong(parts[2]) : 0;
+        byte[] stderr = responses.readNBytes((int) Math.min(stderrLength, InvocationResult.STDERR_TAIL_BYTES));
+        return new Frame(exit, body.toByteArray(), stderr, stderrLength);
     }
 
-    private record Frame(int exit, byte[] body) {
+    /** One env line of a frame: raw when the value is one plain line, else octal-escaped. */
+    static String envLine(String name, String value) {
+        boolean plain = value.indexOf('\n') < 0 && value.indexOf('\r') < 0 && value.indexOf('\\') < 0;
+        if (plain) {
+            return "r" + name + "=" + value;
+        }
+        StringBuilder escaped = new StringBuilder(value.length() + 16).append('e').append(name).append('=');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\n' -> escaped.append("\\0012");
+                case '\r' -> escaped.append("\\0015");
+                case '\\' -> escaped.append("\\0134");
+                default -> escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+
+    private record Frame(int exit, byte[] body, byte[] stderr, long stderrLength) {
     }
 }

@@ -119,6 +119,17 @@ class RuncRuntimeTest {
     }
 
     @Test
+    void coldContainersGetMultiLineEnvironmentValuesAndTheStderrTail() throws IOException {
+        FunctionSpec fn = script("printf '%s' \"$SECRET\"; i=0; while [ $i -lt 1000 ]; do printf '%0100d\\n' $i >&2; i=$((i+1)); done\n");
+        InvocationResult result = runtime.invokeCold(small(), fn, new InvocationRequest(UUID.randomUUID(), new byte[0],
+                Map.of("SECRET", WarmPoolTest.AWKWARD)));
+        assertThat(result.warm()).isFalse();
+        assertThat(out(result)).isEqualTo(WarmPoolTest.AWKWARD);
+        assertThat(result.stderrTruncated()).isTrue();
+        assertThat(result.stderr()).hasSize(64 * 1024).endsWith("00000999\n");
+    }
+
+    @Test
     void functionOverItsMemoryLimitIsKilledAsOutOfMemory() throws IOException {
         // a shell variable of ~48 MB in a 16 MiB container
         FunctionSpec fn = script("x=$(head -c 48000000 /dev/zero | tr '\\0' a)\necho survived ${#x}\n");

@@ -73,6 +73,43 @@ class WarmPoolTest {
         assertThat(runtime.idleWarmContainers()).isEqualTo(1);
     }
 
+    static final String AWKWARD = "-----BEGIN KEY-----\nline two \\n not a newline\r\n\\0012 tab\there $HOME `x` 'q' \"d\"\n\n";
+
+    @Test
+    void multiLineValuesWithBackslashesReachTheFunctionExactly() throws IOException {
+        FunctionSpec fn = script("printf '%s' \"$SECRET\"\n");
+        Workload w = workload(Duration.ofSeconds(10), 64);
+        for (int i = 0; i < 2; i++) {
+            InvocationResult result = runtime.invoke(w, fn, new InvocationRequest(UUID.randomUUID(), new byte[0],
+                    Map.of("SECRET", AWKWARD)));
+            assertThat(result.warm()).isEqualTo(i == 1);
+            assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo(AWKWARD);
+        }
+    }
+
+    @Test
+    void eachCallGetsItsOwnStderrAndOnlyTheLast64KiB() throws IOException {
+        FunctionSpec fn = script("""
+                read -r what
+                if [ "$what" = big ]; then i=0; while [ $i -lt 1100 ]; do printf '%0100d\\n' $i >&2; i=$((i+1)); done; echo END >&2
+                else echo "err of $what" >&2; echo "out of $what"; fi
+                """);
+        Workload w = workload(Duration.ofSeconds(20), 64);
+        InvocationResult one = runtime.invoke(w, fn, InvocationRequest.of("one\n"));
+        InvocationResult two = runtime.invoke(w, fn, InvocationRequest.of("two\n"));
+        InvocationResult big = runtime.invoke(w, fn, InvocationRequest.of("big\n"));
+
+        assertThat(two.warm()).isTrue();
+        assertThat(one.stderr()).isEqualTo("err of one\n");
+        assertThat(two.stderr()).isEqualTo("err of two\n");
+        assertThat(new String(two.stdout(), StandardCharsets.UTF_8)).isEqualTo("out of two\n");
+        assertThat(one.stderrTruncated()).isFalse();
+        assertThat(big.warm()).isTrue();
+        assertThat(big.stderrTruncated()).isTrue();
+        assertThat(big.stderr()).hasSize(64 * 1024).endsWith("00001099\nEND\n");
+        assertThat(big.stdout()).isEmpty();
+    }
+
     @Test
     void carriesBinaryBodiesExactly() throws IOException {
         FunctionSpec fn = script("cat\n");
