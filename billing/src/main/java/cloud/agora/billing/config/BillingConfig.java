@@ -26,6 +26,13 @@ public interface BillingConfig {
     /** Credit control. */
     Credit credit();
 
+    /**
+     * The functions gateways' addresses whose counter-signature is accepted (DESIGN, "gateway key"; env
+     * {@code AGORA_BILLING_GATEWAYS}, comma-separated); a receipt counter-signed by another key is quarantined. Unset:
+     * {@code ingestion.gateway-addresses}, and if that is unset too any counter-signature that recovers a key.
+     */
+    Optional<List<String>> gateways();
+
     interface Ingestion {
         /** Consume {@code usage.receipts.v1} and {@code marketplace.leases.v1} (off: HTTP batches only). */
         @WithDefault("true")
@@ -55,6 +62,14 @@ public interface BillingConfig {
          * counter-signature are checked on the provider's signature alone.
          */
         Optional<List<String>> gatewayAddresses();
+
+        /**
+         * The gateway addresses in force: {@link BillingConfig#gateways()}, else {@link #gatewayAddresses()}, else none
+         * (any recoverable counter-signature).
+         */
+        static List<String> trustedGateways(BillingConfig config) {
+            return config.gateways().or(() -> config.ingestion().gatewayAddresses()).orElse(List.of());
+        }
     }
 
     interface Vouchers {

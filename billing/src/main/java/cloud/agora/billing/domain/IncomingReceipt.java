@@ -8,15 +8,18 @@ import java.util.Objects;
  * A receipt as it arrived, before any check.
  *
  * @param receipt   the parsed receipt, or null when the payload is not one
- * @param payload   what arrived (kept in the quarantine when it is refused)
+ * @param payload   what arrived (kept in the quarantine when it is refused); null for a parsed receipt whose payload is
+ *                  its own JSON, written only if it is ever needed (most receipts are rated and never need it)
  * @param source    where it came from: {@code kafka}, {@code http:<caller>} or {@code parked}
  * @param malformed why the payload is not a receipt, when {@code receipt} is null
  */
 public record IncomingReceipt(UsageReceipt receipt, String payload, String source, String malformed) {
 
     public IncomingReceipt {
-        Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(source, "source");
+        if (payload == null && receipt == null) {
+            throw new IllegalArgumentException("a malformed payload is kept as it arrived");
+        }
         if ((receipt == null) == (malformed == null)) {
             throw new IllegalArgumentException("either a receipt or the reason it is malformed");
         }
@@ -29,7 +32,13 @@ public record IncomingReceipt(UsageReceipt receipt, String payload, String sourc
 
     /** A parsed receipt; its payload is the receipt's own JSON (what a parked receipt is stored as). */
     public static IncomingReceipt of(UsageReceipt receipt, String source) {
-        return new IncomingReceipt(receipt, JsonCodec.write(receipt), source, null);
+        return new IncomingReceipt(receipt, null, source, null);
+    }
+
+    /** What arrived: the receipt's own JSON when it was built from a parsed receipt. */
+    @Override
+    public String payload() {
+        return payload != null ? payload : JsonCodec.write(receipt);
     }
 
     /** Reads a receipt's JSON (as {@link #of(UsageReceipt, String)} stores it). */

@@ -14,6 +14,7 @@ import java.util.Set;
 public final class ReceiptCheck {
 
     private final Set<Address> gateways;
+    private final SignerKeys keys = new SignerKeys();
 
     /** @param gateways the gateway keys whose counter-signature counts; empty accepts any recoverable one */
     public ReceiptCheck(Set<Address> gateways) {
@@ -22,17 +23,32 @@ public final class ReceiptCheck {
 
     /** Checks the signatures alone (CPU-bound; safe to run in parallel). */
     public Optional<Rejection> signatures(UsageReceipt receipt) {
+        return signatures(receipt, receipt.hash());
+    }
+
+    /**
+     * Checks the signatures alone, {@code hash} being {@link UsageReceipt#hash()} (CPU-bound; safe to run in parallel).
+     * Same answers as {@link UsageReceipt#verifyProviderSignature()} and {@link UsageReceipt#gatewaySigner()}, through
+     * {@link SignerKeys}' kept public keys.
+     */
+    public Optional<Rejection> signatures(UsageReceipt receipt, byte[] hash) {
+        if (receipt.providerSignature() == null) {
+            return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, "the receipt is not signed by its provider");
+        }
+        if (receipt.memoryMibMillis() != UsageReceipt.memoryMibMillis(receipt.peakMemoryBytes(), receipt.wallMillis())) {
+            return reject(receipt, Reasons.INVALID_USAGE, "memoryMibMillis does not follow the memory rule");
+        }
         try {
-            receipt.verifyProviderSignature();
+            if (!keys.signedBy(hash, receipt.providerSignature(), receipt.provider())) {
+                return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, "the receipt is not signed by its provider " + receipt.provider());
+            }
         } catch (InvalidSignatureException e) {
             return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return reject(receipt, Reasons.INVALID_USAGE, e.getMessage());
         }
         if (receipt.gatewaySignature() != null) {
             Address gateway;
             try {
-                gateway = receipt.gatewaySigner();
+                gateway = keys.signer(hash, receipt.gatewaySignature(), gateways);
             } catch (IllegalArgumentException e) {
                 return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, e.getMessage());
             }

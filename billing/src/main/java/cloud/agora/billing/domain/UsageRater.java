@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.web3j.utils.Numeric;
 
 /**
  * Rates usage receipts, each exactly once, whatever the duplicates, redeliveries and restarts.
@@ -49,14 +51,14 @@ public class UsageRater {
         this.leases = leases;
         this.receipts = receipts;
         this.quarantine = quarantine;
-        this.check = new ReceiptCheck(config.ingestion().gatewayAddresses().orElse(List.of()).stream()
+        this.check = new ReceiptCheck(BillingConfig.Ingestion.trustedGateways(config).stream()
                 .map(Address::parse).collect(Collectors.toSet()));
         this.metrics = metrics;
     }
 
     /** Rates {@code batch} in its own transaction. */
     public RatingOutcome rate(List<IncomingReceipt> batch) {
-        List<Optional<Rejection>> signatureChecks = checkSignatures(batch);
+        List<Checked> signatureChecks = checkSignatures(batch);
         return transactions.inTransaction(c -> rateIn(c, batch, signatureChecks));
     }
 
@@ -65,25 +67,37 @@ public class UsageRater {
         return rateIn(c, batch, checkSignatures(batch));
     }
 
-    private List<Optional<Rejection>> checkSignatures(List<IncomingReceipt> batch) {
-        // signature recovery is the CPU cost of ingestion: spread it over the cores
+    /** A receipt's hash (computed once) and what its signatures said. */
+    private record Checked(String hash, Optional<Rejection> rejection) {
+    }
+
+    private List<Checked> checkSignatures(List<IncomingReceipt> batch) {
+        // signature checks are the CPU cost of ingestion: spread them over the cores
         return batch.parallelStream()
-                .map(in -> in.receipt() == null ? Optional.<Rejection>empty() : check.signatures(in.receipt()))
+                .map(in -> {
+                    if (in.receipt() == null) {
+                        return new Checked(null, Optional.<Rejection>empty());
+                    }
+                    byte[] hash = in.receipt().hash();
+                    return new Checked(Numeric.toHexString(hash), check.signatures(in.receipt(), hash));
+                })
                 .toList();
     }
 
-    private RatingOutcome rateIn(Connection c, List<IncomingReceipt> batch, List<Optional<Rejection>> signatureChecks)
+    private RatingOutcome rateIn(Connection c, List<IncomingReceipt> batch, List<Checked> signatureChecks)
             throws SQLException {
         List<Entry> refused = new ArrayList<>();
         List<IncomingReceipt> signed = new ArrayList<>();
+        Map<IncomingReceipt, String> hashes = new IdentityHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             IncomingReceipt in = batch.get(i);
             if (in.receipt() == null) {
                 refused.add(new Entry(new Rejection(null, Reasons.MALFORMED, in.malformed()), in.source(), null, null, in.payload()));
-            } else if (signatureChecks.get(i).isPresent()) {
-                refused.add(entry(signatureChecks.get(i).get(), in));
+            } else if (signatureChecks.get(i).rejection().isPresent()) {
+                refused.add(entry(signatureChecks.get(i).rejection().get(), in));
             } else {
                 signed.add(in);
+                hashes.put(in, signatureChecks.get(i).hash());
             }
         }
         Map<UUID, LeaseTerms> terms = leases.find(c, signed.stream().map(in -> in.receipt().leaseId()).collect(Collectors.toSet()));
@@ -94,12 +108,19 @@ public class UsageRater {
             UsageReceipt receipt = in.receipt();
             Optional<LeaseTerms> lease = Optional.ofNullable(terms.get(receipt.leaseId()));
             Optional<Rejection> leaseProblem = check.lease(receipt, lease);
+            RatedReceipt earlier = candidates.get(receipt.invocationId());
             if (leaseProblem.isPresent()) {
                 refused.add(entry(leaseProblem.get(), in));
-            } else if (candidates.containsKey(receipt.invocationId())) {
+            } else if (earlier != null && isTwin(earlier.receipt(), earlier.hash(), receipt, hashes.get(in))) {
+                // the agent's and the gateway's copy of one receipt in one batch: rate it once, counter-signed
+                if (receipt.gatewaySignature() != null) {
+                    candidates.put(receipt.invocationId(), new RatedReceipt(receipt, earlier.hash(), earlier.charge()));
+                    sources.put(receipt.invocationId(), in);
+                }
+            } else if (earlier != null) {
                 copies.add(in);
             } else {
-                candidates.put(receipt.invocationId(), new RatedReceipt(receipt, receipt.hashHex(), lease.get().charge(receipt)));
+                candidates.put(receipt.invocationId(), new RatedReceipt(receipt, hashes.get(in), lease.get().charge(receipt)));
                 sources.put(receipt.invocationId(), in);
             }
         }
@@ -113,24 +134,40 @@ public class UsageRater {
                 notInserted.add(sources.get(r.receipt().invocationId()));
             }
         }
+        Map<UUID, String> counterSignatures = new HashMap<>();
         if (!notInserted.isEmpty()) {
-            Map<UUID, String> stored = receipts.storedHashes(c,
+            Map<UUID, ReceiptRepository.StoredSignatures> stored = receipts.storedSignatures(c,
                     notInserted.stream().map(in -> in.receipt().invocationId()).collect(Collectors.toSet()));
             for (IncomingReceipt in : notInserted) {
                 UsageReceipt receipt = in.receipt();
-                String hash = stored.get(receipt.invocationId());
-                boolean same = receipt.hashHex().equals(hash);
+                ReceiptRepository.StoredSignatures was = stored.get(receipt.invocationId());
+                String hash = hashes.get(in);
+                boolean same = hash.equals(was.hash());
+                if (same && (receipt.gatewaySignature() == null) != (was.gatewaySignature() == null)) {
+                    // the other copy of a rated receipt (DESIGN: gateway key): keep the counter-signature, charge nothing
+                    if (receipt.gatewaySignature() != null) {
+                        counterSignatures.put(receipt.invocationId(), receipt.gatewaySignature());
+                    }
+                    continue;
+                }
                 refused.add(entry(new Rejection(receipt.invocationId(), same ? Reasons.REPLAYED : Reasons.CONFLICTING_DUPLICATE,
                         same ? "already rated: charges nothing"
-                                : "invocation " + receipt.invocationId() + " was rated with another receipt (" + hash + ")"), in));
+                                : "invocation " + receipt.invocationId() + " was rated with another receipt (" + was.hash() + ")"), in));
             }
         }
+        receipts.recordCounterSignatures(c, counterSignatures);
         quarantine.add(c, refused);
         metrics.counter("billing.receipts.rated").increment(rated.size());
+        metrics.counter("billing.receipts.counter-signed-later").increment(counterSignatures.size());
         for (Entry e : refused) {
             metrics.counter("billing.receipts.quarantined", "reason", e.rejection().reason()).increment();
         }
         return new RatingOutcome(rated, refused.stream().map(Entry::rejection).toList());
+    }
+
+    /** The same canonical receipt, one copy counter-signed by a gateway and the other not. */
+    private static boolean isTwin(UsageReceipt a, String hashA, UsageReceipt b, String hashB) {
+        return hashA.equals(hashB) && (a.gatewaySignature() == null) != (b.gatewaySignature() == null);
     }
 
     private static Entry entry(Rejection rejection, IncomingReceipt in) {

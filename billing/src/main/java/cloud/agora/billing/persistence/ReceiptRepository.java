@@ -115,6 +115,43 @@ public class ReceiptRepository {
         return found;
     }
 
+    /** What is stored of a rated receipt's identity: its hash and its gateway counter-signature (null if none yet). */
+    public record StoredSignatures(String hash, String gatewaySignature) {
+    }
+
+    /** The stored hash and counter-signature of those of {@code ids} already rated. */
+    public Map<UUID, StoredSignatures> storedSignatures(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, StoredSignatures> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT invocation_id, receipt_hash, gateway_signature FROM receipts WHERE invocation_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.put(r.getObject(1, UUID.class), new StoredSignatures(r.getString(2), r.getString(3)));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Records gateway counter-signatures that arrived after their receipt was rated (the first one is kept). */
+    public void recordCounterSignatures(Connection c, Map<UUID, String> signatures) throws SQLException {
+        if (signatures.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE receipts SET gateway_signature = t.gs
+                FROM unnest(?::uuid[], ?::text[]) AS t(i, gs)
+                WHERE invocation_id = t.i AND gateway_signature IS NULL""")) {
+            s.setArray(1, c.createArrayOf("uuid", signatures.keySet().toArray()));
+            s.setArray(2, c.createArrayOf("text", signatures.values().toArray()));
+            s.executeUpdate();
+        }
+    }
+
     /** Adds newly rated receipts to the running totals per (consumer, provider, lease) and per pair. */
     public void addToTotals(Connection c, List<RatedReceipt> rated) throws SQLException {
         if (rated.isEmpty()) {

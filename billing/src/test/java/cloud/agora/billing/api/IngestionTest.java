@@ -147,6 +147,49 @@ class IngestionTest {
         assertThat(onStrangersLease).isNotNull();
     }
 
+    /** Anvil's well-known dev account 9: the platform gateway of the tests ({@code %test.agora.billing.gateways}). */
+    static final Wallet GATEWAY = Wallet.of(org.web3j.crypto.ECKeyPair.create(new BigInteger(
+            "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6", 16)));
+
+    @Test
+    void theAgentsAndTheGatewaysCopiesOfAReceiptAreRatedOnceAndTheCounterSignatureIsRecorded() throws Exception {
+        assertThat(GATEWAY.address().value()).isEqualTo("0xa0ee7a142d267c1f36714e4a8f75612f20a79720");
+        Wallet provider = Wallet.random();
+        Wallet developer = Wallet.random();
+        LeaseView lease = lease(developer.address(), provider.address());
+        Fixtures.publishLease(producer, lease);
+        // agent first, gateway later (separate batches)
+        UsageReceipt agentFirst = receipt(lease, provider.key(), 11_000_000);
+        // gateway first, agent later
+        UsageReceipt gatewayFirst = receipt(lease, provider.key(), 12_000_000);
+        // both in one batch
+        UsageReceipt together = receipt(lease, provider.key(), 13_000_000);
+        // the gateway counter-signs, but the agent sends other figures under the same invocation id
+        UsageReceipt counterSigned = receipt(lease, provider.key(), 14_000_000);
+        UsageReceipt otherContent = UsageReceipt.unsigned(counterSigned.invocationId(), lease.id(), provider.address(),
+                developer.address(), 99_000_000, counterSigned.peakMemoryBytes(), counterSigned.wallMillis(), 0, 0,
+                counterSigned.startedAt(), counterSigned.endedAt()).signedByProvider(provider.key());
+        Fixtures.publishReceipts(producer, List.of(agentFirst, gatewayFirst.counterSignedByGateway(GATEWAY.key()),
+                together, together.counterSignedByGateway(GATEWAY.key()), counterSigned.counterSignedByGateway(GATEWAY.key())));
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isEqualTo(4));
+        Fixtures.publishReceipts(producer, List.of(agentFirst.counterSignedByGateway(GATEWAY.key()), gatewayFirst, otherContent));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.strings(
+                "SELECT reason FROM quarantine WHERE lease_id = ?", lease.id())).containsExactly("conflicting-duplicate"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.count(
+                "SELECT count(*) FROM receipts WHERE lease_id = ? AND gateway_signature IS NOT NULL", lease.id())).isEqualTo(4));
+        for (UsageReceipt r : List.of(agentFirst, gatewayFirst, together, counterSigned)) {
+            assertThat(db.strings("SELECT gateway_signature FROM receipts WHERE invocation_id = ?", r.invocationId()))
+                    .containsExactly(r.counterSignedByGateway(GATEWAY.key()).gatewaySignature());
+        }
+        assertThat(db.strings("SELECT CAST(invocation_id AS text) FROM quarantine WHERE lease_id = ?", lease.id()))
+                .containsExactly(counterSigned.invocationId().toString());
+        List<UsageReceipt> charged = List.of(agentFirst, gatewayFirst, together, counterSigned);
+        assertThat(db.count("SELECT receipts FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(4);
+        assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected(lease, charged));
+    }
+
     @Test
     void aReceiptBeforeItsLeaseIsParkedAndRatedWhenTheLeaseArrives() throws Exception {
         Wallet provider = Wallet.random();
