@@ -57,13 +57,17 @@ public class Launcher {
         @Option(names = "--ready-timeout", defaultValue = "120", description = "seconds to wait for each part (default ${DEFAULT-VALUE})")
         long readySeconds;
 
+        @Option(names = "--agents", defaultValue = "${env:AGORA_AGENTS:-1}", description = "provider agents to run on this "
+                + "machine, 0 to " + Platform.MAX_AGENTS + " (ports 8090, 8091, ...; each its own dev key and data; default ${DEFAULT-VALUE})")
+        int agents;
+
         @Override
         public Integer call() throws Exception {
             Platform platform = new Platform(paths.root.toAbsolutePath().normalize(), paths.state(),
                     postgresUrl.or(() -> Optional.ofNullable(System.getenv("AGORA_POSTGRES_URL"))),
                     postgresUser, postgresPassword,
                     kafka.or(() -> Optional.ofNullable(System.getenv("AGORA_KAFKA"))),
-                    Duration.ofSeconds(readySeconds));
+                    Duration.ofSeconds(readySeconds), agents);
             Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "platform-stop"));
             platform.start();
             platform.awaitStop();

@@ -59,32 +59,85 @@ final class Platform {
         DEV_ROLES.put("provider", 3);
         DEV_ROLES.put("holder", 4);
         DEV_ROLES.put("billing-delegate", 5);
+        // functions' gateway key: it counter-signs every receipt an agent returns; billing trusts its address
+        DEV_ROLES.put("gateway", 6);
+        // the storage gateway's key: it buys STORAGE leases in the marketplace for replicated pins
+        DEV_ROLES.put("storage", 7);
+        // the second and third provider (./agora run --agents 2|3)
+        DEV_ROLES.put("provider-2", 8);
+        DEV_ROLES.put("provider-3", 9);
         // the devnet's governance executor (it deployed the escrow and may set its fee and delay)
         DEV_ROLES.put("executor", 0);
     }
 
-    /** The services, in start order; a service runs when its module has been built. */
-    static final List<ServiceSpec> SERVICES = List.of(
-            new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
-            new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
-                    "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
-                    "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
-                    "QUARKUS_CONFIG_LOCATIONS", governanceDevTimings(state).toUri().toString())),
-            new ServiceSpec("billing", "billing", 8082, true, state -> Map.of(
-                    "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString())),
-            new ServiceSpec("storage-gateway", "storage-gateway", 8084, true,
-                    state -> Map.of("AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString())),
-            new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
-                    "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
-                    "AGORA_FUNCTIONS_GATEWAY_TOKEN", secretFile(state, "gateway-token"))),
-            // one provider on this machine, selling it through the local marketplace with the runc driver
-            new ServiceSpec("provider-agent", "provider-agent", 8090, false, state -> Map.of(
-                    "AGENT_KEY_FILE", state.resolve("keys/provider.key").toString(),
-                    "AGENT_DATA_DIR", state.resolve("provider-agent").toString(),
-                    "AGENT_MARKETPLACE_URL", "http://localhost:8081",
-                    "AGENT_ENDPOINT", "http://localhost:8090",
-                    "AGENT_REGION", "local",
-                    "AGENT_GATEWAY_TOKEN", secretFile(state, "gateway-token"))));
+    /** The most provider agents one machine runs: one per funded provider dev key. */
+    static final int MAX_AGENTS = 3;
+
+    /** The first agent's port; agent {@code i} (from 1) listens on {@code AGENT_PORT + i - 1}. */
+    static final int AGENT_PORT = 8090;
+
+    /** Storage each local agent sells (GiB), so the storage gateway's STORAGE bids can match. */
+    static final int AGENT_STORAGE_GIB = 10;
+
+    /**
+     * The services, in start order, with {@code agents} provider agents last; a service runs when its
+     * module has been built.
+     */
+    static List<ServiceSpec> services(int agents) {
+        List<ServiceSpec> services = new ArrayList<>(List.of(
+                new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
+                new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
+                        "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
+                        "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
+                        "QUARKUS_CONFIG_LOCATIONS", governanceDevTimings(state).toUri().toString())),
+                new ServiceSpec("billing", "billing", 8082, true, state -> {
+                    String gateway = address(state, "gateway");
+                    return Map.of(
+                            "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString(),
+                            // the one counter-signer billing accepts (both names: DESIGN's and billing's own)
+                            "AGORA_BILLING_GATEWAYS", gateway,
+                            "AGORA_BILLING_INGESTION_GATEWAY_ADDRESSES", gateway,
+                            "QUARKUS_CONFIG_LOCATIONS", billingDevTimings(state).toUri().toString());
+                }),
+                new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, state -> Map.of(
+                        "AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString(),
+                        "AGORA_STORAGE_KEY_FILE", state.resolve("keys/storage.key").toString(),
+                        "AGORA_STORAGE_MARKETPLACE_URL", "http://localhost:8081",
+                        "QUARKUS_REST_CLIENT_MARKETPLACE_URL", "http://localhost:8081",
+                        "AGORA_STORAGE_AGENT_TOKEN", secretFile(state, "gateway-token"),
+                        "AGORA_STORAGE_GATEWAY_TOKEN", secretFile(state, "gateway-token"))),
+                new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
+                        "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
+                        "AGORA_FUNCTIONS_GATEWAY_TOKEN", secretFile(state, "gateway-token"),
+                        "AGORA_FUNCTIONS_GATEWAY_KEY_FILE", state.resolve("keys/gateway.key").toString()))));
+        for (int i = 1; i <= agents; i++) {
+            services.add(agent(i));
+        }
+        return services;
+    }
+
+    /**
+     * Provider agent {@code i} (from 1): the first keeps the names of a one-agent platform
+     * ({@code provider-agent}, key {@code provider}, data {@code state/provider-agent}); the
+     * others are {@code provider-agent-<i>} with key {@code provider-<i>}, each selling this
+     * machine (compute and {@value #AGENT_STORAGE_GIB} GiB of storage) in region {@code local}.
+     */
+    static ServiceSpec agent(int i) {
+        String name = i == 1 ? "provider-agent" : "provider-agent-" + i;
+        String key = i == 1 ? "provider" : "provider-" + i;
+        int port = AGENT_PORT + i - 1;
+        return new ServiceSpec(name, "provider-agent", port, false, state -> Map.of(
+                "AGENT_KEY_FILE", state.resolve("keys/" + key + ".key").toString(),
+                "AGENT_DATA_DIR", state.resolve(name).toString(),
+                "AGENT_MARKETPLACE_URL", "http://localhost:8081",
+                "AGENT_ENDPOINT", "http://localhost:" + port,
+                "AGENT_REGION", "local",
+                "AGENT_GATEWAY_TOKEN", secretFile(state, "gateway-token"),
+                "AGENT_STORAGE_GATEWAY_URL", "http://localhost:8084",
+                "AGENT_CAPACITY_MAX_STORAGE_GI_B", Integer.toString(AGENT_STORAGE_GIB),
+                // each agent its own container names and cgroups on the shared host
+                "AGENT_RUNC_CGROUP_PARENT", "agora-" + name));
+    }
 
     private final Path root;
     private final Path state;
@@ -93,6 +146,7 @@ final class Platform {
     private final String postgresPassword;
     private final Optional<String> externalKafka;
     private final Duration readyTimeout;
+    private final int agents;
     private final List<Process> processes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedPostgres postgres;
@@ -100,7 +154,10 @@ final class Platform {
     private volatile boolean stopping;
 
     Platform(Path root, Path state, Optional<String> externalPostgres, String postgresUser, String postgresPassword,
-            Optional<String> externalKafka, Duration readyTimeout) {
+            Optional<String> externalKafka, Duration readyTimeout, int agents) {
+        if (agents < 0 || agents > MAX_AGENTS) {
+            throw new IllegalArgumentException("between 0 and " + MAX_AGENTS + " agents (one per provider dev key), not " + agents);
+        }
         this.root = root;
         this.state = state;
         this.externalPostgres = externalPostgres;
@@ -108,6 +165,7 @@ final class Platform {
         this.postgresPassword = postgresPassword;
         this.externalKafka = externalKafka;
         this.readyTimeout = readyTimeout;
+        this.agents = agents;
     }
 
     void start() throws Exception {
@@ -122,7 +180,7 @@ final class Platform {
         String kafka = startKafka();
         Map<String, String> chain = startChain();
         Map<String, String> urls = new LinkedHashMap<>();
-        for (ServiceSpec service : SERVICES) {
+        for (ServiceSpec service : services(agents)) {
             Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
             if (!Files.exists(jar)) {
                 log("skipping %s: %s is not built", service.name(), jar);
@@ -398,6 +456,29 @@ final class Platform {
                 "# quorum first reached in the last 5 blocks extends the vote by 5 (the default, 7200, exceeds this period)",
                 "agora.governance.late-quorum-extension=5", ""));
         return file;
+    }
+
+    /**
+     * Billing timings for one machine: a voucher as soon as a (developer, provider) pair has any
+     * unvouchered charge, pairs examined every second, a redeem counted once mined (Anvil mines
+     * each transaction at once and nothing else makes blocks), so a developer sees a voucher a
+     * second or two after a call. Governance can still change the governed ones.
+     */
+    static Path billingDevTimings(Path state) throws IOException {
+        Path file = state.resolve("billing-dev.properties");
+        Files.writeString(file, String.join("\n",
+                "# written by the launcher: billing timings for a local platform",
+                "agora.billing.vouchers.threshold=1",
+                "agora.billing.vouchers.period=PT10S",
+                "agora.billing.vouchers.interval=PT1S",
+                "agora.billing.settlement.confirmations=1",
+                "agora.billing.settlement.interval=PT1S", ""));
+        return file;
+    }
+
+    /** The checksummed address of a dev role's key. */
+    static String address(Path state, String role) throws IOException {
+        return PersonalSignature.addressOf(KeyFiles.read(state.resolve("keys/" + role + ".key"))).checksummed();
     }
 
     /** A random 32-byte key, base64, kept in {@code state/<name>}, made on first use. */

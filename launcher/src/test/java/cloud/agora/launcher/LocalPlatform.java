@@ -6,6 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The platform as `./agora run` starts it, as a child process of a test, on a given state folder. */
@@ -14,11 +18,21 @@ final class LocalPlatform implements AutoCloseable {
     static final Path REPO = Path.of(System.getProperty("agora.repo", "..")).toAbsolutePath().normalize();
 
     private final Path state;
+    private final List<String> options;
+    private final Map<String, String> env = new LinkedHashMap<>();
     private Process launcher;
     private int starts;
 
-    LocalPlatform(Path state) {
+    /** A platform on {@code state} started with the launcher's {@code options} (e.g. {@code --agents 2}). */
+    LocalPlatform(Path state, String... options) {
         this.state = state;
+        this.options = List.of(options);
+    }
+
+    /** Sets an environment variable of the launcher, which its services inherit (e.g. a short audit interval). */
+    LocalPlatform withEnv(String name, String value) {
+        env.put(name, value);
+        return this;
     }
 
     Path state() {
@@ -28,10 +42,14 @@ final class LocalPlatform implements AutoCloseable {
     /** Starts the launcher and waits until it says the platform is running. */
     LocalPlatform start() throws Exception {
         Path out = state.resolve("launcher-" + (++starts) + ".out");
-        launcher = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
                 REPO.resolve("launcher/target/launcher.jar").toString(), "up", "--root", REPO.toString(), "--state",
-                state.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+                state.toString()));
+        command.addAll(options);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
+        builder.environment().putAll(env);
+        launcher = builder.start();
         Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
         while (!(Files.exists(out) && Files.readString(out).contains("Agora is running"))) {
             assertThat(launcher.isAlive()).as("launcher alive; output:\n%s", Files.exists(out) ? Files.readString(out) : "")
@@ -40,6 +58,11 @@ final class LocalPlatform implements AutoCloseable {
             Thread.sleep(500);
         }
         return this;
+    }
+
+    /** The PID the launcher recorded for one of its parts ({@code state/pids/<part>.pid}). */
+    long pid(String part) throws java.io.IOException {
+        return Long.parseLong(Files.readString(state.resolve("pids/" + part + ".pid")).strip());
     }
 
     /** Stops the launcher as Ctrl-C would (SIGTERM), which stops every part. */
