@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 + "balances on the escrow.",
         subcommands = {AgoraCli.Keygen.class, AgoraCli.AddressOf.class, AgoraCli.Sign.class, AgoraCli.Login.class,
                 EscrowCommands.Deposit.class, EscrowCommands.Authorize.class, EscrowCommands.Redeem.class,
-                EscrowCommands.Balance.class})
+                EscrowCommands.Balance.class, VoteCommand.class})
 public class AgoraCli {
 
     public static void main(String[] args) {

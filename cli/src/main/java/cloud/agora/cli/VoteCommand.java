@@ -1,0 +1,72 @@
+package cloud.agora.cli;
+
+import cloud.agora.protocol.eip712.Eip712Domain;
+import cloud.agora.protocol.eip712.TypedData;
+import cloud.agora.protocol.eip712.Vote;
+import cloud.agora.protocol.eip712.VoteSupport;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.event.JsonCodec;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A token holder's vote: signs {@code Vote(proposalId, support, reason)} (EIP-712, domain "Agora
+ * Governance" with the token's address) and posts it to governance, which weighs it at the
+ * proposal's snapshot. Prints governance's answer.
+ */
+@Command(name = "vote", description = "Signs an EIP-712 vote on a proposal and posts it to governance.")
+class VoteCommand implements Callable<Integer> {
+
+    @Option(names = "--key", required = true, description = "the holder's key file")
+    Path key;
+
+    @Option(names = "--proposal", required = true, description = "the proposal id")
+    long proposal;
+
+    @Option(names = "--support", defaultValue = "for", description = "for, against or abstain (default ${DEFAULT-VALUE})")
+    String support;
+
+    @Option(names = "--reason", defaultValue = "", description = "a reason, signed with the vote")
+    String reason;
+
+    @Option(names = "--governance", defaultValue = "http://localhost:8083", description = "governance's URL (default ${DEFAULT-VALUE})")
+    String governance;
+
+    @Option(names = "--token", description = "the AGORA token's address (default: <state>/anvil/token-address)")
+    String token;
+
+    @Option(names = "--chain-id", defaultValue = "${env:AGORA_CHAIN_CHAIN_ID:-31337}", description = "default ${DEFAULT-VALUE}")
+    long chainId;
+
+    @Option(names = "--state", defaultValue = "${env:AGORA_STATE:-state}", description = "the platform's state folder (default ${DEFAULT-VALUE})")
+    Path state;
+
+    @Override
+    public Integer call() throws Exception {
+        VoteSupport choice = VoteSupport.valueOf(support.toUpperCase(java.util.Locale.ROOT));
+        Address tokenAddress = Address.parse(token != null ? token : Files.readString(state.resolve("anvil/token-address")).strip());
+        Vote vote = new Vote(BigInteger.valueOf(proposal), choice, reason);
+        String signature = TypedData.sign(Eip712Domain.governance(chainId, tokenAddress), vote, KeyFiles.read(key));
+        String url = governance.replaceAll("/+$", "") + "/api/v1/proposals/" + proposal + "/votes";
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(
+                        Map.of("support", choice.code(), "reason", reason, "signature", signature)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException(url + " answered " + response.statusCode() + ": " + response.body());
+        }
+        System.out.println(response.body());
+        return 0;
+    }
+}
