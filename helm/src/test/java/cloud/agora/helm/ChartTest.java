@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -123,7 +122,7 @@ class ChartTest {
     void agentModeInstallsOnlyTheAgentWithRbacLimitedToItsNamespace() {
         List<HasMetadata> objects = Chart.render("agent-values.yaml", Map.of());
         assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "Role",
-                "RoleBinding", "NetworkPolicy", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service");
+                "RoleBinding", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service");
         Deployment agent = of(objects, Deployment.class).get(0);
         assertThat(component(agent)).isEqualTo("provider-agent");
         assertHardened(agent);
@@ -143,21 +142,17 @@ class ChartTest {
         Role role = of(objects, Role.class).get(0);
         assertThat(role.getMetadata().getNamespace()).isEqualTo("agora-functions");
         assertThat(role.getRules()).allSatisfy(rule -> {
-            assertThat(rule.getResources()).isSubsetOf("pods", "pods/log", "networkpolicies");
+            assertThat(rule.getResources()).isSubsetOf("pods", "pods/log", "configmaps", "networkpolicies");
             assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
         });
-        assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).contains("pods", "pods/log");
+        assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).contains("pods", "pods/log", "configmaps",
+                "networkpolicies");
         RoleBinding binding = of(objects, RoleBinding.class).get(0);
         assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
         assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
             assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
             assertThat(s.getNamespace()).isEqualTo(Chart.NAMESPACE);
         });
-        NetworkPolicy isolation = of(objects, NetworkPolicy.class).get(0);
-        assertThat(isolation.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
-        assertThat(isolation.getSpec().getIngress()).isNullOrEmpty();
-        assertThat(isolation.getSpec().getEgress()).isNullOrEmpty();
-
         String properties = of(objects, ConfigMap.class).get(0).getData().get("application.properties");
         assertThat(properties).contains("agent.driver=kubernetes", "agent.kubernetes.namespace=agora-functions",
                 "agent.region=eu-west", "agent.attributes.gpu=none", "agent.billing.url=https://billing.agora.example",
