@@ -1,6 +1,5 @@
 package cloud.agora.billing.domain;
 
-import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.PairState;
@@ -8,6 +7,7 @@ import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.Topics;
 import cloud.agora.support.outbox.Outbox;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.quarkus.scheduler.Scheduled;
@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
 /**
  * Credit control: a developer whose escrow balance minus unpaid charges is below the governed floor is paused
  * ({@code CreditExhausted} on {@code billing.credit.v1}: functions stops routing their calls) and resumed
- * ({@code CreditRestored}) when a deposit or a lower charge brings them back. Only changes are published.
+ * ({@code CreditRestored}) when a deposit or a lower charge brings them back. Only changes are published. The floor
+ * is governed ({@link BillingRules#creditFloor()}).
  * Reviewed after every chain range that touched the developer, and for everyone on a timer (charges grow with
  * usage).
  */
@@ -39,17 +40,17 @@ public class CreditController {
     private final EscrowLedger ledger;
     private final Outbox outbox;
     private final OutboxRelay relay;
-    private final BillingConfig config;
+    private final BillingRules rules;
     private final Clock clock;
 
     public CreditController(Transactions transactions, VoucherRepository pairs, EscrowLedger ledger, Outbox outbox,
-            OutboxRelay relay, BillingConfig config, Clock clock) {
+            OutboxRelay relay, BillingRules rules, Clock clock) {
         this.transactions = transactions;
         this.pairs = pairs;
         this.ledger = ledger;
         this.outbox = outbox;
         this.relay = relay;
-        this.config = config;
+        this.rules = rules;
         this.clock = clock;
     }
 
@@ -68,7 +69,7 @@ public class CreditController {
 
     /** Decides and, on a change, publishes each developer's credit. */
     public void review(Collection<Address> consumers) {
-        BigInteger floor = new BigInteger(config.credit().floor());
+        BigInteger floor = rules.creditFloor();
         boolean published = false;
         for (Address consumer : consumers) {
             BigInteger balance = ledger.balanceOf(consumer).value();
@@ -100,7 +101,7 @@ public class CreditController {
                 }
                 CreditView view = new CreditView(consumer, new cloud.agora.protocol.money.Wei(balance),
                         new cloud.agora.protocol.money.Wei(unpaid), new cloud.agora.protocol.money.Wei(floor), paused);
-                outbox.append(c, BillingEvents.CREDIT_TOPIC, EventEnvelope.of(
+                outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
                         paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
                         clock.instant(), consumer.checksummed(), view));
                 LOG.infof("credit: %s %s (balance %s, unpaid %s, floor %s)", consumer, paused ? "paused" : "resumed",

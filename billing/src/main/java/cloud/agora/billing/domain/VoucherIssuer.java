@@ -44,17 +44,19 @@ public class VoucherIssuer {
     private final EscrowLedger ledger;
     private final DelegateKey delegateKey;
     private final BillingConfig config;
+    private final BillingRules rules;
     private final Clock clock;
     private final ReceiptProver prover;
 
     public VoucherIssuer(Transactions transactions, VoucherRepository vouchers, ReceiptRepository receipts, EscrowLedger ledger,
-            DelegateKey delegateKey, BillingConfig config, Clock clock, ReceiptProver prover) {
+            DelegateKey delegateKey, BillingConfig config, BillingRules rules, Clock clock, ReceiptProver prover) {
         this.transactions = transactions;
         this.vouchers = vouchers;
         this.receipts = receipts;
         this.ledger = ledger;
         this.delegateKey = delegateKey;
         this.config = config;
+        this.rules = rules;
         this.clock = clock;
         this.prover = prover;
     }
@@ -74,8 +76,8 @@ public class VoucherIssuer {
 
     /** Signs a voucher for every pair that is due and whose developer authorized billing; returns them. */
     public List<StoredVoucher> issueDue() {
-        BigInteger threshold = new BigInteger(config.vouchers().threshold());
-        Instant cutoff = clock.instant().minus(config.vouchers().period());
+        BigInteger threshold = rules.voucherThreshold();
+        Instant cutoff = clock.instant().minus(rules.voucherPeriod());
         List<PairState> due = transactions.read(c -> vouchers.due(c, threshold, cutoff));
         List<StoredVoucher> issued = new ArrayList<>();
         for (PairState pair : due) {

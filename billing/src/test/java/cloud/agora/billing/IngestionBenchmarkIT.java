@@ -1,0 +1,83 @@
+package cloud.agora.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.KafkaBroker;
+import cloud.agora.testsupport.PostgresServer;
+import cloud.agora.testsupport.Wallet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ingestion throughput harness (not a timed test: it prints figures and asserts only that every receipt was rated
+ * once): the packaged service as a child process with PostgreSQL and Kafka, 3 providers; a first round of
+ * {@value #ROUND} signed receipts into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm). Each round is
+ * timed from the first record sent to the last receipt committed in PostgreSQL; the receipts are signed before the
+ * clock starts. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt}.
+ */
+class IngestionBenchmarkIT {
+
+    static final int ROUND = Integer.getInteger("bench.round", 10_000);
+    static final int WARM_ROUNDS = Integer.getInteger("bench.warm-rounds", 3);
+
+    @Test
+    void ratesEveryReceiptOnceAndPrintsTheThroughputColdAndWarm() throws Exception {
+        PostgresServer.Database db = PostgresServer.newDatabase();
+        String bootstrap = KafkaBroker.bootstrapServers();
+        int port = KafkaBroker.freePort();
+        Path log = Path.of("target/billing-bench.log");
+        Files.deleteIfExists(log);
+        try (KafkaProducer<String, String> producer = Fixtures.producer()) {
+            List<Wallet> providers = new ArrayList<>();
+            List<LeaseView> leases = new ArrayList<>();
+            for (int i = 0; i < EndToEndIT.PROVIDERS; i++) {
+                Wallet provider = Wallet.random();
+                LeaseView lease = Fixtures.lease(Wallet.random().address(), provider.address());
+                Fixtures.publishLease(producer, lease);
+                providers.add(provider);
+                leases.add(lease);
+            }
+            Map<String, String> env = new HashMap<>(Map.of(
+                    "QUARKUS_HTTP_PORT", Integer.toString(port),
+                    "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
+                    "QUARKUS_DATASOURCE_USERNAME", db.user(),
+                    "QUARKUS_DATASOURCE_PASSWORD", db.password(),
+                    "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
+                    "AGORA_AUTH_SECRET", "billing-bench-secret-0123456789abcdef0123",
+                    "AGORA_BILLING_INGESTION_CONSUMER_GROUP", "billing-bench-" + System.nanoTime()));
+            try (BillingProcess billing = new BillingProcess(env, log);
+                 Connection sql = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+                billing.start();
+                EndToEndIT.awaitCount(sql, "SELECT count(*) FROM leases", EndToEndIT.PROVIDERS, Duration.ofMinutes(1));
+                long total = 0;
+                for (int round = 0; round <= WARM_ROUNDS; round++) {
+                    List<UsageReceipt> receipts = EndToEndIT.receipts(ROUND, leases, providers);
+                    long started = System.nanoTime();
+                    Fixtures.publishReceipts(producer, receipts);
+                    double published = (System.nanoTime() - started) / 1e9;
+                    total += ROUND;
+                    EndToEndIT.awaitCount(sql, "SELECT count(*) FROM receipts", total, Duration.ofMinutes(3));
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    System.out.printf("INGESTION %s round %d: %d receipts through Kafka into PostgreSQL in %.2f s = %.0f receipts/s"
+                                    + " (the test's producer took %.2f s of it)%n", round == 0 ? "cold" : "warm", round, ROUND,
+                            seconds, ROUND / seconds, published);
+                }
+                assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM receipts")).isEqualTo(total);
+                assertThat(EndToEndIT.count(sql, "SELECT sum(receipts) FROM usage_totals")).isEqualTo(total);
+                assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM quarantine")).isZero();
+            }
+        }
+    }
+}

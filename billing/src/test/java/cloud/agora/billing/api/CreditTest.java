@@ -1,0 +1,197 @@
+package cloud.agora.billing.api;
+
+import static cloud.agora.billing.Fixtures.lease;
+import static cloud.agora.billing.Fixtures.receipt;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import cloud.agora.billing.BillingDevnetResource;
+import cloud.agora.billing.Fixtures;
+import cloud.agora.billing.domain.BillingRules;
+import cloud.agora.billing.domain.CreditController;
+import cloud.agora.billing.domain.LeaseTerms;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.contracts.devnet.Devnet;
+import cloud.agora.contracts.devnet.InjectDevnet;
+import cloud.agora.protocol.billing.BillingEvents;
+import cloud.agora.protocol.billing.CreditView;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.PostgresResource;
+import cloud.agora.testsupport.TopicReader;
+import cloud.agora.testsupport.Wallet;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Credit control against Anvil and Kafka: unpaid charges past the floor pause a developer ({@code CreditExhausted}),
+ * a deposit on chain resumes them ({@code CreditRestored}), only changes are published, and the floor follows
+ * governance's {@code ParameterChanged}.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(BillingDevnetResource.class)
+class CreditTest {
+
+    static final TypeReference<EventEnvelope<CreditView>> CREDIT_EVENT = new TypeReference<>() {
+    };
+    static KafkaProducer<String, String> producer;
+
+    @InjectDevnet
+    Devnet devnet;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    CreditController credit;
+
+    @Inject
+    BillingRules rules;
+
+    @BeforeAll
+    static void kafka() {
+        producer = Fixtures.producer();
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    record Developer(Signer signer, LeaseView lease, Wallet provider) {
+    }
+
+    /** A developer who deposited {@code deposit} (and authorized nobody: nothing is vouchered, charges stay unpaid). */
+    Developer developer(Wei deposit) throws Exception {
+        Signer signer = devnet.newAccount();
+        devnet.escrow().deposit(signer, deposit);
+        Wallet provider = Wallet.random();
+        LeaseView lease = lease(signer.address(), provider.address());
+        Fixtures.publishLease(producer, lease);
+        Db db = new Db(dataSource);
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
+        return new Developer(signer, lease, provider);
+    }
+
+    /** Rates {@code count} receipts over HTTP and returns their total charge. */
+    BigInteger charge(Developer d, int count) {
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            receipts.add(receipt(d.lease(), d.provider().key(), 50_000_000L * (i + 1)));
+        }
+        given().auth().oauth2(d.provider().signIn()).contentType(ContentType.JSON)
+                .body(JsonCodec.write(Map.of("receipts", receipts))).post("/api/v1/usage/batches")
+                .then().statusCode(200).body("rated", equalTo(count));
+        LeaseTerms terms = new LeaseTerms(d.lease().id(), d.lease().owner(), d.lease().provider(),
+                d.lease().prices().perVcpuSecond().value(), d.lease().prices().perGiBSecond().value(),
+                d.lease().prices().perInvocation().value(), null);
+        return receipts.stream().map(terms::charge).reduce(BigInteger.ZERO, BigInteger::add);
+    }
+
+    static List<EventEnvelope<CreditView>> creditEvents(Signer developer, int atLeast) {
+        String key = developer.address().checksummed();
+        return TopicReader.readUntil(Topics.BILLING_CREDIT,
+                        records -> records.stream().filter(r -> key.equals(r.key())).count() >= atLeast, Duration.ofSeconds(30))
+                .stream().filter(r -> key.equals(r.key())).map(r -> JsonCodec.read(r.value(), CREDIT_EVENT)).toList();
+    }
+
+    @Test
+    void unpaidChargesPastTheFloorPauseTheDeveloperAndADepositOnChainResumesThem() throws Exception {
+        Wei deposit = Wei.of(5_000_000L);
+        Developer d = developer(deposit);
+        BigInteger charged = charge(d, 20);
+        assertThat(charged).isGreaterThan(deposit.value()); // balance − unpaid < 0 = the test's floor
+
+        credit.review(List.of(d.signer().address()));
+        credit.review(List.of(d.signer().address())); // no change: nothing more is published
+        List<EventEnvelope<CreditView>> events = creditEvents(d.signer(), 1);
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+        CreditView exhausted = events.get(0).data();
+        assertThat(exhausted.paused()).isTrue();
+        assertThat(exhausted.balance().value()).isEqualTo(deposit.value());
+        assertThat(exhausted.unpaid().value()).isEqualTo(charged);
+        assertThat(credit.paused(d.signer().address())).isTrue();
+
+        // funds arrive on chain: the settlement follower sees the Deposited event and reviews the developer
+        devnet.escrow().deposit(d.signer(), new Wei(charged.multiply(BigInteger.TWO)));
+        List<EventEnvelope<CreditView>> after = creditEvents(d.signer(), 2);
+        assertThat(after).hasSize(2);
+        assertThat(after.get(1).type()).isEqualTo(BillingEvents.CREDIT_RESTORED);
+        assertThat(after.get(1).data().paused()).isFalse();
+        assertThat(after.get(1).data().balance().value()).isEqualTo(deposit.value().add(charged.multiply(BigInteger.TWO)));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+
+        credit.review(List.of(d.signer().address()));
+        Thread.sleep(1_500); // the outbox relays every second: a third event would be on the topic by now
+        assertThat(creditEvents(d.signer(), 2)).hasSize(2);
+    }
+
+    @Test
+    void aCreditFloorDecidedByGovernanceIsTheOneCreditControlApplies() throws Exception {
+        BigInteger defaultFloor = rules.creditFloor();
+        Wei deposit = Wei.of(10_000_000L);
+        Developer d = developer(deposit);
+        BigInteger charged = charge(d, 2);
+        BigInteger margin = deposit.value().subtract(charged);
+        assertThat(margin.compareTo(defaultFloor)).isPositive();
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+
+        Instant now = Instant.now();
+        BigInteger raised = margin.add(BigInteger.ONE);
+        decide(BillingRules.CREDIT_FLOOR, raised.toString(), "wei", 41, now);
+        decide(BillingRules.CREDIT_FLOOR, "7", "wei", 40, now.minusSeconds(60)); // older: must not win
+        decide(BillingRules.CREDIT_FLOOR, "-5", "wei", 42, now.plusSeconds(1)); // invalid: ignored
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> rules.creditFloor().equals(raised));
+            Thread.sleep(1_000); // let the older and the invalid decision be read too
+            assertThat(rules.creditFloor()).isEqualTo(raised);
+            assertThat(new Db(dataSource).strings("SELECT value FROM governed_parameters WHERE name = ?", BillingRules.CREDIT_FLOOR))
+                    .containsExactly(raised.toString());
+
+            credit.review(List.of(d.signer().address()));
+            List<EventEnvelope<CreditView>> events = creditEvents(d.signer(), 1);
+            assertThat(events).hasSize(1);
+            assertThat(events.get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+            assertThat(events.get(0).data().floor().value()).isEqualTo(raised);
+            assertThat(events.get(0).data().unpaid().value()).isEqualTo(charged);
+        } finally {
+            // a later decision puts the floor back for the other tests sharing this service
+            decide(BillingRules.CREDIT_FLOOR, defaultFloor.toString(), "wei", 43, now.plusSeconds(2));
+            await().atMost(Duration.ofSeconds(30)).until(() -> rules.creditFloor().equals(defaultFloor));
+        }
+    }
+
+    static void decide(String name, String value, String unit, long proposal, Instant effectiveAt) throws Exception {
+        ParameterChanged change = new ParameterChanged(name, value, unit, proposal, effectiveAt);
+        producer.send(new ProducerRecord<>(Topics.GOVERNANCE_DECISIONS, name, JsonCodec.write(EventEnvelope.of(
+                ParameterChanged.TYPE, ParameterChanged.SOURCE, effectiveAt, name, change)))).get();
+    }
+}
