@@ -17,7 +17,7 @@ public final class BillingEvents {
     /** Funds arrived (or charges were paid): the developer's deployments may run again. */
     public static final String CREDIT_RESTORED = "CreditRestored";
     /** The topic of credit decisions (functions pauses and resumes routing on it). */
-    public static final String CREDIT_TOPIC = "billing.credit.v1";
+    public static final String CREDIT_TOPIC = cloud.agora.protocol.event.Topics.BILLING_CREDIT;
 
     private BillingEvents() {
     }
