@@ -1,6 +1,7 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.InvocationRouter;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -29,53 +30,68 @@ public class GatewayResource {
             "connection");
 
     private final InvocationRouter router;
+    private final CallerGate gate;
 
-    public GatewayResource(InvocationRouter router) {
+    public GatewayResource(InvocationRouter router, CallerGate gate) {
         this.router = router;
+        this.gate = gate;
     }
 
     @GET
     @Path("{rest: .*}")
     public Response get(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
-            @Context HttpHeaders headers) {
-        return call("GET", name, rest, uri, headers, new byte[0]);
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request) {
+        return call("GET", name, rest, uri, headers, request, new byte[0]);
     }
 
     @DELETE
     @Path("{rest: .*}")
     public Response delete(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
-            @Context HttpHeaders headers) {
-        return call("DELETE", name, rest, uri, headers, new byte[0]);
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request) {
+        return call("DELETE", name, rest, uri, headers, request, new byte[0]);
     }
 
     @POST
     @Path("{rest: .*}")
     public Response post(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
-            @Context HttpHeaders headers, byte[] body) {
-        return call("POST", name, rest, uri, headers, body);
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request, byte[] body) {
+        return call("POST", name, rest, uri, headers, request, body);
     }
 
     @PUT
     @Path("{rest: .*}")
     public Response put(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
-            @Context HttpHeaders headers, byte[] body) {
-        return call("PUT", name, rest, uri, headers, body);
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request, byte[] body) {
+        return call("PUT", name, rest, uri, headers, request, body);
     }
 
     @PATCH
     @Path("{rest: .*}")
     public Response patch(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
-            @Context HttpHeaders headers, byte[] body) {
-        return call("PATCH", name, rest, uri, headers, body);
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request, byte[] body) {
+        return call("PATCH", name, rest, uri, headers, request, body);
     }
 
-    private Response call(String method, String name, String rest, UriInfo uri, HttpHeaders headers, byte[] body) {
+    /** The headers a function sees: all but credentials and hop-by-hop ones. */
+    static Map<String, String> forwarded(HttpHeaders headers) {
         Map<String, String> forwarded = new LinkedHashMap<>();
         headers.getRequestHeaders().forEach((k, v) -> {
             if (!HIDDEN_HEADERS.contains(k.toLowerCase(Locale.ROOT))) {
                 forwarded.put(k, String.join(",", v));
             }
         });
+        return forwarded;
+    }
+
+    private Response call(String method, String name, String rest, UriInfo uri, HttpHeaders headers,
+            HttpServerRequest request, byte[] body) {
+        gate.admit(name, headers, request);
+        Map<String, String> forwarded = forwarded(headers);
         String query = uri.getRequestUri().getRawQuery();
         InvocationRouter.Invocation done = router.invoke(name, method, "/" + rest, query == null ? "" : query, forwarded,
                 body == null ? new byte[0] : body);

@@ -53,4 +53,28 @@ public interface FunctionsConfig {
     /** Longest stderr line kept (longer lines are cut and marked with a trailing '…'). */
     @WithDefault("4096")
     int logLineChars();
+
+    /** Most attempts of an async invocation whose call could not start, before it is dead-lettered. */
+    @WithDefault("5")
+    int asyncAttempts();
+
+    /** Wait before the second attempt; doubled before each further one. */
+    @WithDefault("1s")
+    java.time.Duration asyncBackoff();
+
+    /** An async invocation QUEUED or RUNNING unchanged this long is run again by the sweeper (lost wake-up, crash). */
+    @WithDefault("10m")
+    java.time.Duration asyncStuckAfter();
+
+    /** How many async invocations run at once in this instance. */
+    @WithDefault("16")
+    int asyncWorkers();
+
+    /** Calls per second one caller (bearer address, else client IP) may make at /fn and async submission. */
+    @WithDefault("100")
+    double rateLimitPerSecond();
+
+    /** Calls one caller may make at once before the rate applies. */
+    @WithDefault("200")
+    double rateLimitBurst();
 }

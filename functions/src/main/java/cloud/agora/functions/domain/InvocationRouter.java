@@ -55,19 +55,21 @@ public class InvocationRouter {
         this.maxBody = config.maxInvocationBytes();
     }
 
-    /** Runs one call of function {@code name}; anyone may call a deployed function. */
+    /** Runs one call of function {@code name} under a new invocation id; anyone may call a deployed function. */
     public Invocation invoke(String name, String method, String path, String query, Map<String, String> headers, byte[] body) {
-        if (body.length > maxBody) {
-            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
-                    "the body has " + body.length + " bytes, at most " + maxBody + " are accepted",
-                    Map.of("function", name, "maxBytes", maxBody));
-        }
-        FunctionRow function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
-        Deployment active = deployments.list(function.id(), name).stream()
-                .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
-                .orElseThrow(() -> new FunctionNotDeployedException(name));
-        FunctionVersion version = functions.versions(function).stream().filter(v -> v.version() == active.version())
-                .findFirst().orElseThrow();
+        return invoke(UUID.randomUUID(), name, method, path, query, headers, body);
+    }
+
+    /**
+     * Runs call {@code invocationId} of function {@code name} (an async invocation keeps its id
+     * across attempts, so an agent that already ran it refuses to run it again).
+     */
+    public Invocation invoke(UUID invocationId, String name, String method, String path, String query,
+            Map<String, String> headers, byte[] body) {
+        Target target = target(name, body.length);
+        FunctionRow function = target.function();
+        Deployment active = target.deployment();
+        FunctionVersion version = target.version();
         Semaphore limit = limits.compute(name, (k, l) -> l != null && l.permits() == version.maxConcurrency() ? l
                 : new Limit(version.maxConcurrency(), new Semaphore(version.maxConcurrency()))).semaphore();
         if (!limit.tryAcquire()) {
@@ -76,16 +78,41 @@ public class InvocationRouter {
                     Map.of("function", name, "maxConcurrency", version.maxConcurrency()));
         }
         try {
-            return run(function, version, active, method, path, query, headers, body);
+            return run(invocationId, function, version, active, method, path, query, headers, body);
         } finally {
             limit.release();
         }
     }
 
-    private Invocation run(FunctionRow function, FunctionVersion version, Deployment active, String method, String path,
-            String query, Map<String, String> headers, byte[] body) {
+    /** What a call of a function would run on: the function, its newest ACTIVE deployment and that version. */
+    public record Target(FunctionRow function, Deployment deployment, FunctionVersion version) {
+    }
+
+    /**
+     * Where a call of {@code name} with a body of {@code bodyBytes} would go.
+     *
+     * @throws InvocationFailedException 413 when the body is too large
+     * @throws FunctionNotFoundException when there is no such function
+     * @throws FunctionNotDeployedException when no deployment is ACTIVE
+     */
+    public Target target(String name, int bodyBytes) {
+        if (bodyBytes > maxBody) {
+            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
+                    "the body has " + bodyBytes + " bytes, at most " + maxBody + " are accepted",
+                    Map.of("function", name, "maxBytes", maxBody));
+        }
+        FunctionRow function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
+        Deployment active = deployments.list(function.id(), name).stream()
+                .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
+                .orElseThrow(() -> new FunctionNotDeployedException(name));
+        FunctionVersion version = functions.versions(function).stream().filter(v -> v.version() == active.version())
+                .findFirst().orElseThrow();
+        return new Target(function, active, version);
+    }
+
+    private Invocation run(UUID invocationId, FunctionRow function, FunctionVersion version, Deployment active,
+            String method, String path, String query, Map<String, String> headers, byte[] body) {
         String name = function.name();
-        UUID invocationId = UUID.randomUUID();
         Map<String, String> env = env(function, version);
         List<Deployment.Replica> replicas = new ArrayList<>(active.placed());
         replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));

@@ -18,7 +18,7 @@ final class Rows {
         List<Long> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             for (String table : List.of("functions", "function_versions", "function_env", "deployments", "invocations",
-                    "function_logs", "outbox")) {
+                    "function_logs", "outbox", "async_invocations")) {
                 try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
                     r.next();
                     out.add(r.getLong(1));

@@ -1,0 +1,43 @@
+package cloud.agora.functions.api;
+
+import cloud.agora.functions.domain.AsyncInvocation;
+import cloud.agora.functions.domain.AsyncInvoker;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Async invocations: {@code POST /api/v1/functions/{name}/invocations} (body = the request
+ * payload, headers as at {@code /fn}) → 202 {@code {id}} with Location, and
+ * {@code GET /api/v1/invocations/{id}} ({@link AsyncInvocationStatusResource}).
+ */
+@Path("/api/v1/functions/{name}/invocations")
+@Produces(MediaType.APPLICATION_JSON)
+public class AsyncInvocationResource {
+
+    private final AsyncInvoker invoker;
+    private final CallerGate gate;
+
+    public AsyncInvocationResource(AsyncInvoker invoker, CallerGate gate) {
+        this.invoker = invoker;
+        this.gate = gate;
+    }
+
+    @POST
+    public Response submit(@PathParam("name") String name, @Context HttpHeaders headers, @Context HttpServerRequest request,
+            byte[] body) {
+        gate.admit(name, headers, request);
+        UUID id = invoker.submit(name, "POST", "/", "", GatewayResource.forwarded(headers), body == null ? new byte[0] : body);
+        return Response.accepted(Map.of("id", id, "status", AsyncInvocation.Status.QUEUED))
+                .location(URI.create("/api/v1/invocations/" + id)).build();
+    }
+}

@@ -1,0 +1,222 @@
+package cloud.agora.functions.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import cloud.agora.functions.Bundles;
+import cloud.agora.protocol.billing.BillingEvents;
+import cloud.agora.protocol.billing.CreditView;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.testsupport.KafkaBroker;
+import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.PostgresResource;
+import cloud.agora.testsupport.TopicReader;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Async invocations through the real Kafka queue and PostgreSQL (stand-in agents), billing's
+ * credit decisions consumed from billing.credit.v1, and the per-caller rate limit.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(StorageGatewayStub.class)
+@QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
+class AsyncAndAdmissionTest {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    Developer dev;
+    String name;
+    AgentStub agent;
+
+    @BeforeEach
+    void publish() throws Exception {
+        dev = Developer.signedIn();
+        name = "async-" + UUID.randomUUID().toString().substring(0, 8);
+        dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
+        agent = new AgentStub();
+    }
+
+    @AfterEach
+    void stop() {
+        agent.close();
+    }
+
+    void deploy(String endpoint) {
+        MarketplaceStub.endpoints = List.of(endpoint);
+        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
+                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
+                .body("status", equalTo("ACTIVE"));
+        MarketplaceStub.endpoints = List.of();
+    }
+
+    String submit(String body) {
+        Response response = given().body(body).when().post("/api/v1/functions/" + name + "/invocations");
+        response.then().statusCode(202).body("status", equalTo("QUEUED"));
+        String id = response.path("id");
+        assertThat(response.header("Location")).endsWith("/api/v1/invocations/" + id);
+        return id;
+    }
+
+    JsonPath awaitEnd(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath state = given().when().get("/api/v1/invocations/" + id).then().statusCode(200).extract().jsonPath();
+            String status = state.getString("status");
+            if (!status.equals("QUEUED") && !status.equals("RUNNING")) {
+                return state;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("invocation " + id + " did not end");
+    }
+
+    @Test
+    void anAsyncCallRunsOnceUnderItsIdAndItsResultIsReadable() throws Exception {
+        deploy(agent.endpoint());
+        String id = submit("world");
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(new String(Base64.getDecoder().decode(done.getString("result.body")), StandardCharsets.UTF_8))
+                .isEqualTo("hello world");
+        assertThat(done.getString("result.provider")).isEqualTo(agent.provider.address().checksummed());
+        assertThat(agent.calls).hasSize(1);
+        assertThat(agent.calls.get(0).path("invocationId").asText()).isEqualTo(id);
+        // the queue record is consumed once: still one call after a while
+        Thread.sleep(500);
+        assertThat(agent.calls).hasSize(1);
+    }
+
+    @Test
+    void aFunctionErrorEndsFailedWithoutARetry() throws Exception {
+        deploy(agent.endpoint());
+        JsonPath done = awaitEnd(submit("fail"));
+        assertThat(done.getString("status")).isEqualTo("FAILED");
+        assertThat(done.getInt("attempts")).isEqualTo(1);
+        assertThat(done.getString("error.type")).isEqualTo("urn:agora:problem:function-failed");
+        assertThat(agent.calls).hasSize(1);
+    }
+
+    @Test
+    void aCallThatCannotStartIsRetriedThenDeadLettered() throws Exception {
+        deploy(AgentStub.dead());
+        String id = submit("x");
+        JsonPath done = awaitEnd(id);
+        assertThat(done.getString("status")).isEqualTo("DEAD_LETTERED");
+        assertThat(done.getInt("attempts")).isEqualTo(3);
+        assertThat(done.getString("error.type")).isEqualTo("urn:agora:problem:no-replica-reachable");
+        var letters = TopicReader.readUntil(Topics.FUNCTIONS_DEAD_LETTERS, rs -> rs.stream().anyMatch(r -> r.key().equals(id)),
+                Duration.ofSeconds(20));
+        assertThat(letters).anyMatch(r -> r.key().equals(id) && r.value().contains("InvocationDeadLettered"));
+    }
+
+    @Test
+    void asyncForAnUnknownOrUndeployedFunctionIsAProblemAndQueuesNothing() {
+        List<Long> before = Rows.counts(dataSource);
+        given().body("x").when().post("/api/v1/functions/no-such-fn/invocations").then().statusCode(404)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:function-not-found"));
+        given().body("x").when().post("/api/v1/functions/" + name + "/invocations").then().statusCode(409)
+                .body("type", equalTo("urn:agora:problem:function-not-deployed"));
+        given().when().get("/api/v1/invocations/" + UUID.randomUUID()).then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:invocation-not-found"));
+        assertThat(Rows.counts(dataSource)).isEqualTo(before);
+    }
+
+    @Test
+    void aPausedDevelopersFunctionAnswers402UntilCreditIsRestored() throws Exception {
+        deploy(agent.endpoint());
+        given().body("a").when().post("/fn/" + name + "/x").then().statusCode(200);
+        credit(BillingEvents.CREDIT_EXHAUSTED, true);
+        awaitStatus(402);
+        int reached = agent.calls.size();
+        given().body("b").when().post("/fn/" + name + "/x").then().statusCode(402)
+                .body("type", equalTo("urn:agora:problem:credit-exhausted"));
+        given().body("b").when().post("/api/v1/functions/" + name + "/invocations").then().statusCode(402);
+        assertThat(agent.calls).hasSize(reached);
+        credit(BillingEvents.CREDIT_RESTORED, false);
+        awaitStatus(200);
+        assertThat(agent.calls).hasSize(reached + 1);
+    }
+
+    @Test
+    void aCallerOverItsRateGets429WithRetryAfterWhileOthersPass() throws Exception {
+        Developer greedy = Developer.signedIn();
+        // burst 40, 20/s in tests: 150 calls from 16 threads go over it
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        List<java.util.concurrent.Future<Response>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            calls.add(pool.submit(() -> given().auth().oauth2(greedy.token).when().get("/fn/no-such-fn/x")));
+        }
+        int limited = 0;
+        String retryAfter = null;
+        for (var call : calls) {
+            Response r = call.get();
+            if (r.statusCode() == 429) {
+                limited++;
+                retryAfter = r.header("Retry-After");
+                assertThat(r.<String>path("type")).isEqualTo("urn:agora:problem:rate-limited");
+            } else {
+                assertThat(r.statusCode()).isEqualTo(404);
+            }
+        }
+        pool.shutdown();
+        assertThat(limited).isGreaterThan(0);
+        assertThat(Integer.parseInt(retryAfter)).isPositive();
+        // another caller has its own bucket
+        given().auth().oauth2(dev.token).when().get("/fn/no-such-fn/x").then().statusCode(404);
+    }
+
+    void awaitStatus(int status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (given().body("probe").when().post("/fn/" + name + "/x").statusCode() == status) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("never answered " + status);
+    }
+
+    void credit(String type, boolean paused) {
+        Address me = Address.parse(dev.address());
+        EventEnvelope<CreditView> event = EventEnvelope.of(type, BillingEvents.SOURCE, Instant.now(), me.value(),
+                new CreditView(me, Wei.of(0), Wei.of(100), Wei.of(10), paused));
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.send(new ProducerRecord<>(BillingEvents.CREDIT_TOPIC, me.value(), JsonCodec.write(event)));
+            producer.flush();
+        }
+    }
+}
