@@ -40,6 +40,15 @@ public final class Problems {
         }
     }
 
+    /** Refused storage requests. */
+    @Provider
+    public static class StorageRejected implements ExceptionMapper<cloud.agora.agent.storage.StorageRejectedException> {
+        @Override
+        public Response toResponse(cloud.agora.agent.storage.StorageRejectedException e) {
+            return response(e.status(), e.slug(), e.title(), e.getMessage(), e.leaseId());
+        }
+    }
+
     /** The container runtime failed: a platform error (the gateway may fail over). */
     @Provider
     public static class RuntimeFailure implements ExceptionMapper<RuntimeFailureException> {

@@ -6,6 +6,7 @@ import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.runtime.Limits;
 import cloud.agora.agent.runtime.WorkloadRuntime;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -43,7 +44,7 @@ public class WorkloadResource {
     @GET
     public Workloads list() {
         Set<UUID> present = runtime.leasesPresent();
-        List<WorkloadView> views = book.all().stream().map(lease -> new WorkloadView(lease.id(), lease.owner(),
+        List<WorkloadView> views = book.all().stream().filter(lease -> lease.kind() != BidKind.STORAGE).map(lease -> new WorkloadView(lease.id(), lease.owner(),
                 reconciler.workloadOf(lease).limits(), present.contains(lease.id()), journal.roots(lease.id()))).toList();
         return new Workloads(runtime.driver(), reconciler.marketplaceReachable(), journal.counts(), views);
     }

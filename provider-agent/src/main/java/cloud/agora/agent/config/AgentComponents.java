@@ -14,6 +14,8 @@ import cloud.agora.agent.lease.NoMarketplace;
 import cloud.agora.agent.lease.RestMarketplace;
 import cloud.agora.agent.metering.ReceiptSigner;
 import cloud.agora.agent.runtime.RuntimeFailureException;
+import cloud.agora.agent.storage.BlockKeeper;
+import cloud.agora.agent.storage.BlockStore;
 import cloud.agora.agent.runtime.WorkloadRuntime;
 import cloud.agora.agent.runtime.runc.RuncRuntime;
 import cloud.agora.agent.runtime.runc.RuncSettings;
@@ -98,9 +100,22 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    LeaseReconciler reconciler(AgentConfig config, Marketplace marketplace, WorkloadRuntime runtime, LeaseBook book) {
-        return new LeaseReconciler(marketplace, runtime, book, config.capacity().pidsPerContainer(),
+    LeaseReconciler reconciler(AgentConfig config, Marketplace marketplace, WorkloadRuntime runtime, BlockStore blocks,
+            LeaseBook book) {
+        return new LeaseReconciler(marketplace, runtime, blocks, book, config.capacity().pidsPerContainer(),
                 config.capacity().defaultTimeout());
+    }
+
+    @Produces
+    @Singleton
+    BlockStore blockStore(AgentConfig config) {
+        return new BlockStore(config.dataDir().resolve("storage"), config.storage().maxBlockBytes());
+    }
+
+    @Produces
+    @Singleton
+    BlockKeeper blockKeeper(LeaseBook book, BlockStore blocks) {
+        return new BlockKeeper(book, blocks);
     }
 
     @Produces

@@ -57,6 +57,16 @@ public interface AgentConfig {
     /** Limits on the function bundles this agent fetches and unpacks. */
     BundlesConfig bundles();
 
+    /** The storage role (blocks of storage leases). */
+    StorageConfig storage();
+
+    /** Storage role settings; what is sold is {@code capacity.max-storage-gi-b}. */
+    interface StorageConfig {
+        /** Largest block accepted (IPFS blocks are at most 2 MiB; {@code ipfs add} makes 256 KiB chunks). */
+        @WithDefault("2097152")
+        int maxBlockBytes();
+    }
+
     /** The storage gateway ({@code GET /ipfs/<cid>}, public, no token). */
     interface StorageGatewayConfig {
         /** Base URL ({@code AGENT_STORAGE_GATEWAY_URL}). */

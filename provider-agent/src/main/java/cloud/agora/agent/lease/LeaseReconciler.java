@@ -3,6 +3,7 @@ package cloud.agora.agent.lease;
 import cloud.agora.agent.runtime.Limits;
 import cloud.agora.agent.runtime.Workload;
 import cloud.agora.agent.runtime.WorkloadRuntime;
+import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
@@ -29,14 +30,22 @@ public final class LeaseReconciler {
     private final Marketplace marketplace;
     private final WorkloadRuntime runtime;
     private final LeaseBook book;
+    private final LeaseStorage storage;
     private final int pidsPerContainer;
     private final Duration defaultTimeout;
     private boolean reachable = true;
 
     public LeaseReconciler(Marketplace marketplace, WorkloadRuntime runtime, LeaseBook book, int pidsPerContainer,
             Duration defaultTimeout) {
+        this(marketplace, runtime, LeaseStorage.NONE, book, pidsPerContainer, defaultTimeout);
+    }
+
+    /** With the storage role: blocks of storage leases that closed (or are unknown) are deleted too. */
+    public LeaseReconciler(Marketplace marketplace, WorkloadRuntime runtime, LeaseStorage storage, LeaseBook book,
+            int pidsPerContainer, Duration defaultTimeout) {
         this.marketplace = marketplace;
         this.runtime = runtime;
+        this.storage = storage;
         this.book = book;
         this.pidsPerContainer = pidsPerContainer;
         this.defaultTimeout = defaultTimeout;
@@ -76,6 +85,12 @@ public final class LeaseReconciler {
                 runtime.remove(present);
             }
         }
+        for (UUID stored : storage.leasesPresent()) {
+            if (!desired.contains(stored)) {
+                LOG.infof("deleting blocks of lease %s: not an active lease of this provider", stored);
+                storage.remove(stored);
+            }
+        }
         return true;
     }
 
@@ -100,7 +115,7 @@ public final class LeaseReconciler {
     }
 
     private void admit(LeaseView lease) {
-        if (!book.holds(lease.id())) {
+        if (!book.holds(lease.id()) && lease.kind() != BidKind.STORAGE) {
             LOG.infof("lease %s active: preparing its workload", lease.id());
             runtime.prepare(workloadOf(lease));
         }
@@ -110,6 +125,7 @@ public final class LeaseReconciler {
     private void release(UUID leaseId) {
         LOG.infof("lease %s closed: removing its workload", leaseId);
         runtime.remove(leaseId);
+        storage.remove(leaseId);
         book.remove(leaseId);
     }
 }

@@ -66,6 +66,42 @@ class LeaseReconcilerTest {
     }
 
     @Test
+    void storageLeasesGetNoContainersAndTheirBlocksGoWhenTheyAreNoLongerActive() {
+        Set<UUID> stored = new HashSet<>();
+        LeaseStorage storage = new LeaseStorage() {
+            @Override
+            public Set<UUID> leasesPresent() {
+                return Set.copyOf(stored);
+            }
+
+            @Override
+            public void remove(UUID leaseId) {
+                stored.remove(leaseId);
+            }
+        };
+        LeaseReconciler withStorage = new LeaseReconciler(market, runtime, storage, book, 64, Duration.ofSeconds(30));
+        UUID kept = UUID.randomUUID();
+        UUID closed = UUID.randomUUID();
+        UUID orphan = UUID.randomUUID();
+        Prices prices = new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.of(1));
+        for (UUID id : List.of(kept, closed)) {
+            market.put(new LeaseView(id, UUID.randomUUID(), OWNER, PROVIDER, "http://agent", BidKind.STORAGE,
+                    new Resources(0, 0, 1), prices, LeaseState.ACTIVE, Instant.now(), null, null, null));
+        }
+        stored.addAll(List.of(kept, closed, orphan));
+
+        assertThat(withStorage.resync()).isTrue();
+        assertThat(runtime.prepared).isEmpty();
+        assertThat(book.find(kept)).isPresent();
+        assertThat(stored).containsExactlyInAnyOrder(kept, closed);
+
+        market.put(new LeaseView(closed, UUID.randomUUID(), OWNER, PROVIDER, "http://agent", BidKind.STORAGE,
+                new Resources(0, 0, 1), prices, LeaseState.CLOSED, Instant.now(), null, null, null));
+        withStorage.resync();
+        assertThat(stored).containsExactly(kept);
+    }
+
+    @Test
     void streamEventsApplyBeforeTheNextResync() {
         UUID a = UUID.randomUUID();
         reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, lease(a, LeaseState.ACTIVE)));

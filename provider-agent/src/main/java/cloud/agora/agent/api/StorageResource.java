@@ -1,0 +1,73 @@
+package cloud.agora.agent.api;
+
+import cloud.agora.agent.storage.BlockKeeper;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.util.UUID;
+
+/**
+ * The storage role: blocks of the storage leases this provider holds, for the storage gateway
+ * only (the same bearer secret as invocations).
+ */
+@Path("/api/v1/storage/leases/{leaseId}")
+@GatewayOnly
+public class StorageResource {
+
+    private final BlockKeeper keeper;
+
+    public StorageResource(BlockKeeper keeper) {
+        this.keeper = keeper;
+    }
+
+    /** An audit: a stored block's CID and a fresh 32-byte nonce in hex. */
+    public record Challenge(String cid, String nonce) {
+    }
+
+    /** Stores a block (body = its bytes, which must hash to the CID): 201 when new, 204 when already there. */
+    @PUT
+    @Path("/blocks/{cid}")
+    @Consumes(MediaType.WILDCARD)
+    public Response put(@PathParam("leaseId") UUID leaseId, @PathParam("cid") String cid, InputStream body) {
+        return keeper.put(leaseId, cid, body) ? Response.status(201).build() : Response.noContent().build();
+    }
+
+    /** The block's raw bytes, verified against the CID. */
+    @GET
+    @Path("/blocks/{cid}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public byte[] get(@PathParam("leaseId") UUID leaseId, @PathParam("cid") String cid) {
+        return keeper.get(leaseId, cid);
+    }
+
+    /** Answers an audit: {@code {cid, nonce, proof}} with proof = hex(sha256(block ‖ nonce)). */
+    @POST
+    @Path("/challenges")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public BlockKeeper.Proof challenge(@PathParam("leaseId") UUID leaseId, Challenge challenge) {
+        return keeper.challenge(leaseId, challenge == null ? null : challenge.cid(), challenge == null ? null : challenge.nonce());
+    }
+
+    /** {@code {leaseId, blocks, bytes}}. */
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public BlockKeeper.LeaseBlocks usage(@PathParam("leaseId") UUID leaseId) {
+        return keeper.usage(leaseId);
+    }
+
+    /** Deletes every block of the lease. */
+    @DELETE
+    public Response delete(@PathParam("leaseId") UUID leaseId) {
+        keeper.deleteAll(leaseId);
+        return Response.noContent().build();
+    }
+}
