@@ -4,7 +4,9 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.math.BigInteger;
 import java.util.List;
+import java.util.Optional;
 
 /** The storage gateway's settings ({@code agora.storage.*}). */
 @ConfigMapping(prefix = "agora.storage")
@@ -30,6 +32,9 @@ public interface StorageConfig {
 
     /** The Pinning Service API. */
     Pins pins();
+
+    /** Copies of pinned DAGs on storage providers, bought on the marketplace, and their audits. */
+    Replication replication();
 
     /** The embedded blockstore on local disk. */
     interface Blockstore {
@@ -71,5 +76,43 @@ public interface StorageConfig {
         /** How often queued pins are picked up (also nudged right after each request). */
         @WithDefault("2s")
         Duration workerInterval();
+    }
+
+    /** Replicated storage on providers. */
+    interface Replication {
+
+        /** Replicas for a pin whose {@code meta} names no {@code replication}; 0 = only the gateway's own store. */
+        @WithDefault("0")
+        int defaultReplicas();
+
+        /** The marketplace's base URL (env {@code AGORA_MARKETPLACE_URL}). */
+        @WithDefault("http://localhost:8081")
+        String marketplaceUrl();
+
+        /**
+         * The gateway's Ethereum key file (hex private key; env {@code AGORA_STORAGE_KEY_FILE}): it
+         * signs in to the marketplace and owns the storage bids. Without it, pins asking for
+         * replicas fail with a clear status.
+         */
+        Optional<Path> keyFile();
+
+        /** The platform's gateway secret, the bearer for agents' storage role (env {@code AGORA_STORAGE_AGENT_TOKEN}). */
+        Optional<String> agentToken();
+
+        /** The highest price per GiB-month the gateway bids, in wei. */
+        @WithDefault("1000000000000000000")
+        BigInteger maxPricePerGibMonth();
+
+        /** How long a storage bid may wait for its leases. */
+        @WithDefault("60s")
+        Duration matchTimeout();
+
+        /** How often every active replica is challenged. */
+        @WithDefault("60s")
+        Duration auditInterval();
+
+        /** How long an agent has to answer a challenge; later is a failed audit. */
+        @WithDefault("10s")
+        Duration challengeDeadline();
     }
 }

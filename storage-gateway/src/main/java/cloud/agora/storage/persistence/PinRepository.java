@@ -177,6 +177,38 @@ public class PinRepository {
         }
     }
 
+    /**
+     * How many provider replicas the live requests (pinning or pinned) of {@code cid} ask for:
+     * the largest {@code meta.replication}, {@code fallback} for a request that names none.
+     * A value that is not a whole number counts as {@code fallback}.
+     */
+    public int replicationWanted(Connection c, Cid cid, int fallback) throws SQLException {
+        int wanted = 0;
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT meta->>'replication' FROM pins WHERE cid = ? AND status IN ('pinning', 'pinned')")) {
+            s.setString(1, cid.toString());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    wanted = Math.max(wanted, parseReplication(r.getString(1), fallback));
+                }
+            }
+        }
+        return wanted;
+    }
+
+    /** {@code meta.replication} as a number of replicas (0–16), or {@code fallback}. */
+    public static int parseReplication(String value, int fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            return n < 0 || n > 16 ? fallback : n;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
     /** Whether any request (of anyone) still needs the DAG under {@code cid}. */
     public boolean referenced(Connection c, Cid cid) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(

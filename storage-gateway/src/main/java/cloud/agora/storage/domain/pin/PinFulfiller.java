@@ -1,6 +1,10 @@
 package cloud.agora.storage.domain.pin;
 
+import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.storage.domain.ContentBackend;
+import cloud.agora.storage.domain.replica.Replica;
+import cloud.agora.storage.domain.replica.ReplicationException;
+import cloud.agora.storage.domain.replica.Replicator;
 import cloud.agora.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.support.problem.ProblemException;
@@ -22,7 +26,10 @@ import org.jboss.logging.Logger;
 /**
  * Works queued pin requests off: claims them (queued → pinning) in a short transaction, asks the
  * backend to pin outside any transaction (Kubo may fetch from the network for minutes), then
- * records pinned or failed (with {@code info.status_details}) in another. One thread; requests
+ * records pinned or failed (with {@code info.status_details}) in another. A request whose
+ * {@code meta.replication} (or {@code agora.storage.replication.default-replicas}) asks for N
+ * provider replicas is pinned only once N replicas hold every block ({@code info.replicas},
+ * {@code info.providers}); when that fails it is failed with the reason. One thread; requests
  * stuck in pinning after a crash are claimed again after {@link #STALE}.
  */
 @ApplicationScoped
@@ -38,10 +45,16 @@ public class PinFulfiller {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "pin-fulfiller"));
     private final AtomicBoolean queued = new AtomicBoolean();
 
-    public PinFulfiller(Transactions tx, PinRepository pins, ContentBackend backend, Clock clock) {
+    private final Replicator replicator;
+    private final int defaultReplicas;
+
+    public PinFulfiller(Transactions tx, PinRepository pins, ContentBackend backend, Replicator replicator,
+            StorageConfig config, Clock clock) {
         this.tx = tx;
         this.pins = pins;
         this.backend = backend;
+        this.replicator = replicator;
+        this.defaultReplicas = config.replication().defaultReplicas();
         this.clock = clock;
     }
 
@@ -84,8 +97,19 @@ public class PinFulfiller {
         Map<String, String> info;
         try {
             backend.pin(claim.cid());
+            int wanted = tx.read(c -> pins.replicationWanted(c, claim.cid(), defaultReplicas));
+            if (wanted > 0) {
+                List<Replica> replicas = replicator.ensure(claim.cid(), wanted);
+                info = Map.of("replicas", String.valueOf(replicas.size()), "providers",
+                        String.join(",", replicas.stream().map(r -> r.lease().provider()).toList()));
+            } else {
+                info = Map.of();
+            }
             outcome = PinState.PINNED;
-            info = Map.of();
+        } catch (ReplicationException e) {
+            LOG.warnf("replicating %s failed: %s", claim.cid(), e.getMessage());
+            outcome = PinState.FAILED;
+            info = Map.of("status_details", "replication on storage providers failed: " + e.getMessage());
         } catch (ProblemException e) {
             outcome = PinState.FAILED;
             info = Map.of("status_details", e.getMessage());
@@ -110,6 +134,7 @@ public class PinFulfiller {
         try {
             if (!tx.inTransaction(c -> pins.referenced(c, cid))) {
                 backend.unpin(cid);
+                replicator.release(cid);
             }
         } catch (Exception e) {
             LOG.warnf(e, "could not release %s in the %s backend", cid, backend.name());

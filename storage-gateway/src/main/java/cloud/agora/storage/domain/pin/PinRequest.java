@@ -30,6 +30,9 @@ public record PinRequest(UUID requestId, Address owner, PinSpec spec, PinState s
      */
     public record PinSpec(Cid cid, String name, List<String> origins, Map<String, String> meta) {
 
+        /** The {@code meta} key that asks for copies on storage providers ({@code "0"}–{@code "16"}). */
+        public static final String REPLICATION = "replication";
+
         public PinSpec {
             if (name != null && name.length() > 255) {
                 throw new InvalidPinRequestException("name has " + name.length() + " characters (at most 255)");
@@ -41,6 +44,11 @@ public record PinRequest(UUID requestId, Address owner, PinSpec spec, PinState s
             meta = meta == null ? Map.of() : Map.copyOf(meta);
             if (meta.size() > 1000) {
                 throw new InvalidPinRequestException("meta has " + meta.size() + " entries (at most 1000)");
+            }
+            String replication = meta.get(REPLICATION);
+            if (replication != null && !replication.matches("[0-9]|1[0-6]")) {
+                throw new InvalidPinRequestException("meta.replication must be a whole number of replicas from 0 to 16, not '"
+                        + replication + "'");
             }
         }
     }

@@ -1,0 +1,94 @@
+package cloud.agora.storage.domain.replica;
+
+import cloud.agora.ipld.Cid;
+import cloud.agora.storage.domain.VerifiedBlocks;
+import cloud.agora.storage.persistence.ReplicaRepository;
+import cloud.agora.support.jdbc.Transactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Proof-of-storage audits: for a replica, a random block of its DAG and a fresh 32-byte nonce;
+ * the agent must answer {@code hex(sha256(block ‖ nonce))} within the deadline (enforced by
+ * {@link StorageProviders#challenge}). The expected answer comes from the gateway's own
+ * verified copy. The nonce makes stored answers useless; random blocks make holding part of
+ * the DAG fail with a probability that grows with every audit.
+ */
+@ApplicationScoped
+public class ReplicaAuditor {
+
+    private static final Logger LOG = Logger.getLogger(ReplicaAuditor.class);
+
+    private final StorageProviders providers;
+    private final VerifiedBlocks blocks;
+    private final Replicator replicator;
+    private final ReplicaRepository replicas;
+    private final Transactions tx;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public ReplicaAuditor(StorageProviders providers, VerifiedBlocks blocks, Replicator replicator,
+            ReplicaRepository replicas, Transactions tx, Clock clock) {
+        this.providers = providers;
+        this.blocks = blocks;
+        this.replicator = replicator;
+        this.replicas = replicas;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /**
+     * Challenges one replica. A wrong, refused or late answer marks it failed and closes its
+     * lease (repair is the caller's next step: {@link Replicator#ensure}).
+     *
+     * @return whether the replica passed
+     */
+    public boolean audit(Replica replica) {
+        List<Cid> dag = replicator.blocksOf(replica.root());
+        Cid cid = dag.get(random.nextInt(dag.size()));
+        byte[] nonce = new byte[32];
+        random.nextBytes(nonce);
+        String expected = proof(blocks.get(cid), nonce);
+        String answer;
+        try {
+            answer = providers.challenge(replica.lease(), cid, nonce);
+        } catch (RuntimeException e) {
+            return failed(replica, "no valid answer to the challenge for " + cid + ": " + e.getMessage());
+        }
+        if (answer == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                answer.strip().toLowerCase().getBytes(StandardCharsets.US_ASCII))) {
+            return failed(replica, "wrong proof for block " + cid);
+        }
+        tx.inTransaction(c -> {
+            replicas.audited(c, replica.lease().leaseId(), clock.instant());
+            return null;
+        });
+        return true;
+    }
+
+    /** {@code hex(sha256(block ‖ nonce))}. */
+    public static String proof(byte[] block, byte[] nonce) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(block);
+            sha.update(nonce);
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean failed(Replica replica, String reason) {
+        LOG.warnf("replica of %s on %s (lease %s) failed its audit: %s", replica.root(), replica.lease().provider(),
+                replica.lease().leaseId(), reason);
+        replicator.fail(replica.lease(), reason);
+        return false;
+    }
+}

@@ -1,0 +1,101 @@
+package cloud.agora.storage.domain.replica;
+
+import cloud.agora.ipld.Cid;
+import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.persistence.PinRepository;
+import cloud.agora.storage.persistence.ReplicaRepository;
+import cloud.agora.support.jdbc.Transactions;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * The audit round, every {@code agora.storage.replication.audit-interval}: challenges each
+ * active replica once, then repairs every DAG that has fewer active replicas than its live
+ * pin requests want (a new lease, blocks copied from a healthy replica or the gateway's store).
+ * One thread; a round that is still running when the next is due is skipped.
+ */
+@ApplicationScoped
+public class ReplicaAudits {
+
+    private static final Logger LOG = Logger.getLogger(ReplicaAudits.class);
+
+    private final ReplicaAuditor auditor;
+    private final Replicator replicator;
+    private final ReplicaRepository replicas;
+    private final PinRepository pins;
+    private final Transactions tx;
+    private final int defaultReplicas;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "replica-audits"));
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    public ReplicaAudits(ReplicaAuditor auditor, Replicator replicator, ReplicaRepository replicas, PinRepository pins,
+            Transactions tx, StorageConfig config) {
+        this.auditor = auditor;
+        this.replicator = replicator;
+        this.replicas = replicas;
+        this.pins = pins;
+        this.tx = tx;
+        this.defaultReplicas = config.replication().defaultReplicas();
+    }
+
+    @Scheduled(every = "${agora.storage.replication.audit-interval:60s}", delayed = "${agora.storage.replication.audit-interval:60s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (running.compareAndSet(false, true)) {
+            worker.execute(() -> {
+                try {
+                    round();
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "audit round failed; retrying at the next one");
+                } finally {
+                    running.set(false);
+                }
+            });
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        worker.shutdownNow();
+    }
+
+    /**
+     * One round: audit every active replica, then repair.
+     *
+     * @return how many replicas failed their audit
+     */
+    public int round() {
+        int failed = 0;
+        Set<Cid> roots = new LinkedHashSet<>();
+        for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.ACTIVE))) {
+            roots.add(replica.root());
+            if (!auditor.audit(replica)) {
+                failed++;
+            }
+        }
+        for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.FAILED))) {
+            roots.add(replica.root());
+        }
+        for (Cid root : roots) {
+            int wanted = tx.read(c -> pins.replicationWanted(c, root, defaultReplicas));
+            List<Replica> active = replicator.active(root);
+            if (wanted > active.size()) {
+                try {
+                    replicator.ensure(root, wanted);
+                    LOG.infof("repaired %s: %d healthy replicas again", root, wanted);
+                } catch (RuntimeException e) {
+                    LOG.warnf("repairing %s failed (retried next round): %s", root, e.getMessage());
+                }
+            }
+        }
+        return failed;
+    }
+}

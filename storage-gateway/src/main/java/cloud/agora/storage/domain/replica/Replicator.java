@@ -1,0 +1,177 @@
+package cloud.agora.storage.domain.replica;
+
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.DagPb;
+import cloud.agora.storage.domain.VerifiedBlocks;
+import cloud.agora.storage.persistence.ReplicaRepository;
+import cloud.agora.support.jdbc.Transactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps N healthy copies of a pinned DAG on storage providers: buys the missing replicas on the
+ * marketplace, copies every block to each new lease (from a healthy replica, verified against
+ * its CID, else from the gateway's own verified store), and only then counts the replica
+ * active. Releasing deletes the blocks on the agents and closes the leases.
+ *
+ * <p>Called from one thread at a time (the pin worker); state lives in {@code replicas}.
+ */
+@ApplicationScoped
+public class Replicator {
+
+    private static final Logger LOG = Logger.getLogger(Replicator.class);
+    private static final long GIB = 1L << 30;
+
+    private final StorageMarket market;
+    private final StorageProviders providers;
+    private final VerifiedBlocks blocks;
+    private final ReplicaRepository replicas;
+    private final Transactions tx;
+    private final Clock clock;
+
+    public Replicator(StorageMarket market, StorageProviders providers, VerifiedBlocks blocks, ReplicaRepository replicas,
+            Transactions tx, Clock clock) {
+        this.market = market;
+        this.providers = providers;
+        this.blocks = blocks;
+        this.replicas = replicas;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /**
+     * Makes {@code wanted} active replicas of the DAG exist (buying and filling the missing ones).
+     *
+     * @return the active replicas afterwards
+     * @throws ReplicationException when leases cannot be bought or a transfer fails (a lease
+     *                              whose transfer failed is closed and marked failed)
+     */
+    public List<Replica> ensure(Cid root, int wanted) {
+        List<Replica> active = active(root);
+        int missing = wanted - active.size();
+        if (missing <= 0) {
+            return active;
+        }
+        List<Cid> dag = blocksOf(root);
+        long bytes = 0;
+        for (Cid cid : dag) {
+            bytes += blocks.get(cid).length;
+        }
+        long gib = Math.max(1, (bytes + GIB - 1) / GIB);
+        List<StorageLease> bought = market.buy(missing, gib);
+        ReplicationException failure = null;
+        for (StorageLease lease : bought) {
+            tx.inTransaction(c -> {
+                replicas.insert(c, lease, root, clock.instant());
+                return null;
+            });
+            try {
+                transfer(lease, dag, active);
+                tx.inTransaction(c -> {
+                    replicas.mark(c, lease.leaseId(), Replica.State.ACTIVE, null);
+                    return null;
+                });
+                LOG.infof("replica of %s on %s (lease %s) holds all %d blocks", root, lease.provider(), lease.leaseId(), dag.size());
+            } catch (RuntimeException e) {
+                LOG.warnf("transferring %s to lease %s failed: %s", root, lease.leaseId(), e.getMessage());
+                fail(lease, "transfer failed: " + e.getMessage());
+                failure = new ReplicationException("copying the blocks to provider " + lease.provider() + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return active(root);
+    }
+
+    /** Marks a replica failed and closes its lease (the blocks are the provider's to delete). */
+    public void fail(StorageLease lease, String reason) {
+        tx.inTransaction(c -> {
+            replicas.mark(c, lease.leaseId(), Replica.State.FAILED, reason);
+            return null;
+        });
+        try {
+            market.close(lease.leaseId(), "audit-failed");
+        } catch (RuntimeException e) {
+            LOG.warnf("closing lease %s failed (the marketplace will be asked again by nobody; close it by hand): %s",
+                    lease.leaseId(), e.getMessage());
+        }
+    }
+
+    /** Deletes every copy of the DAG on providers and closes their leases (after the last unpin). */
+    public void release(Cid root) {
+        List<Replica> all = tx.read(c -> replicas.ofRoot(c, root));
+        for (Replica replica : all) {
+            if (replica.state() == Replica.State.CLOSED || replica.state() == Replica.State.FAILED) {
+                continue;
+            }
+            try {
+                providers.delete(replica.lease());
+            } catch (RuntimeException e) {
+                LOG.warnf("deleting lease %s's blocks failed (the agent deletes them when the lease closes): %s",
+                        replica.lease().leaseId(), e.getMessage());
+            }
+            try {
+                market.close(replica.lease().leaseId(), "unpinned");
+            } catch (RuntimeException e) {
+                LOG.warnf("closing lease %s failed: %s", replica.lease().leaseId(), e.getMessage());
+            }
+            tx.inTransaction(c -> {
+                replicas.mark(c, replica.lease().leaseId(), Replica.State.CLOSED, "unpinned");
+                return null;
+            });
+        }
+    }
+
+    /** The active replicas of a DAG. */
+    public List<Replica> active(Cid root) {
+        return tx.read(c -> replicas.ofRoot(c, root)).stream().filter(r -> r.state() == Replica.State.ACTIVE).toList();
+    }
+
+    /** Every block of the DAG once, depth-first in link order (the CAR order), read from the verified store. */
+    public List<Cid> blocksOf(Cid root) {
+        Set<Cid> seen = new LinkedHashSet<>();
+        Deque<Cid> todo = new ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            Cid cid = todo.pop();
+            if (!seen.add(cid) || cid.codec() == Cid.RAW) {
+                continue;
+            }
+            List<Cid> links = DagPb.decode(blocks.get(cid)).links().stream().map(DagPb.Link::cid).toList();
+            for (int i = links.size() - 1; i >= 0; i--) {
+                todo.push(links.get(i));
+            }
+        }
+        return new ArrayList<>(seen);
+    }
+
+    private void transfer(StorageLease lease, List<Cid> dag, List<Replica> healthy) {
+        for (Cid cid : dag) {
+            providers.put(lease, cid, copyOf(cid, healthy));
+        }
+    }
+
+    /** A block from a healthy replica when it matches its CID, else from the gateway's own store. */
+    private byte[] copyOf(Cid cid, List<Replica> healthy) {
+        for (Replica source : healthy) {
+            try {
+                Optional<byte[]> block = providers.get(source.lease(), cid);
+                if (block.isPresent() && cid.matches(block.get())) {
+                    return block.get();
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("replica %s could not give %s: %s", source.lease().leaseId(), cid, e.getMessage());
+            }
+        }
+        return blocks.get(cid);
+    }
+}

@@ -1,0 +1,183 @@
+package cloud.agora.storage.integration.market;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidSpec;
+import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.resources.Resources;
+import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.replica.ReplicationException;
+import cloud.agora.storage.domain.replica.StorageLease;
+import cloud.agora.storage.domain.replica.StorageMarket;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * {@link StorageMarket} over the marketplace's REST API, signed in with the gateway's own key
+ * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} →
+ * {@code /api/v1/auth/token}); the token is renewed before it expires and after a 401.
+ */
+@ApplicationScoped
+public class RestStorageMarket implements StorageMarket {
+
+    private final StorageConfig.Replication config;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private URI base;
+    private ECKeyPair key;
+    private String token;
+    private Instant tokenExpiresAt = Instant.EPOCH;
+
+    public RestStorageMarket(StorageConfig config) {
+        this.config = config.replication();
+    }
+
+    @Override
+    public List<StorageLease> buy(int replicas, long storageGiB) {
+        Wei zero = Wei.ZERO;
+        BidSpec spec = new BidSpec(BidKind.STORAGE, new Resources(0, 0, storageGiB), replicas,
+                new Prices(zero, zero, zero, new Wei(config.maxPricePerGibMonth())), null,
+                Math.max(1, config.matchTimeout().toSeconds()));
+        BidView bid = JsonCodec.read(send("POST", "api/v1/bids", spec), BidView.class);
+        Instant deadline = Instant.now().plus(config.matchTimeout());
+        while (bid.status() == BidStatus.OPEN && Instant.now().isBefore(deadline)) {
+            sleep();
+            bid = JsonCodec.read(send("GET", "api/v1/bids/" + bid.id(), null), BidView.class);
+        }
+        List<StorageLease> leases = new ArrayList<>();
+        for (UUID id : bid.leaseIds()) {
+            LeaseView lease = JsonCodec.read(send("GET", "api/v1/leases/" + id, null), LeaseView.class);
+            leases.add(new StorageLease(lease.id(), lease.provider().toString(), lease.providerEndpoint()));
+        }
+        if (leases.size() < replicas) {
+            if (bid.status() == BidStatus.OPEN) {
+                exchange("DELETE", "api/v1/bids/" + bid.id(), null, token());
+            }
+            for (StorageLease lease : leases) {
+                close(lease.leaseId(), "not-enough-providers");
+            }
+            throw new ReplicationException("the storage bid for " + replicas + " replicas of " + storageGiB
+                    + " GiB got " + leases.size() + " leases (status " + bid.status() + ", unmatched: "
+                    + bid.unmatchedReasons() + ")");
+        }
+        return leases;
+    }
+
+    @Override
+    public void close(UUID leaseId, String reason) {
+        HttpResponse<String> response = exchange("POST", "api/v1/leases/" + leaseId + "/close", Map.of("reason", reason),
+                token());
+        if (response.statusCode() / 100 != 2 && response.statusCode() != 409) { // 409: already closed
+            throw new ReplicationException("closing lease " + leaseId + ": marketplace answered " + response.statusCode()
+                    + " " + response.body());
+        }
+    }
+
+    private String send(String method, String path, Object body) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            HttpResponse<String> response = exchange(method, path, body, token());
+            if (response.statusCode() == 401 && attempt == 0) {
+                synchronized (this) {
+                    tokenExpiresAt = Instant.EPOCH;
+                }
+                continue;
+            }
+            if (response.statusCode() / 100 != 2) {
+                throw new ReplicationException("marketplace answered " + response.statusCode() + " to " + method + " /"
+                        + path + ": " + response.body());
+            }
+            return response.body();
+        }
+        throw new ReplicationException("the marketplace refused the gateway's token");
+    }
+
+    private synchronized String token() {
+        if (token == null || Instant.now().isAfter(tokenExpiresAt.minusSeconds(30))) {
+            ECKeyPair k = key();
+            HttpResponse<String> challenge = exchange("POST", "api/v1/auth/challenge",
+                    Map.of("address", PersonalSignature.addressOf(k).toString()), null);
+            if (challenge.statusCode() / 100 != 2) {
+                throw new ReplicationException("marketplace refused the sign-in challenge: " + challenge.statusCode());
+            }
+            String message = (String) JsonCodec.read(challenge.body(), Map.class).get("message");
+            HttpResponse<String> issued = exchange("POST", "api/v1/auth/token",
+                    Map.of("message", message, "signature", PersonalSignature.sign(message, k)), null);
+            if (issued.statusCode() / 100 != 2) {
+                throw new ReplicationException("marketplace refused sign-in: " + issued.statusCode() + " " + issued.body());
+            }
+            Map<?, ?> t = JsonCodec.read(issued.body(), Map.class);
+            token = (String) t.get("token");
+            tokenExpiresAt = Instant.parse((String) t.get("expiresAt"));
+        }
+        return token;
+    }
+
+    private synchronized ECKeyPair key() {
+        if (key == null) {
+            var file = config.keyFile().orElseThrow(() -> new ReplicationException(
+                    "replication needs the gateway's key: set AGORA_STORAGE_KEY_FILE (agora.storage.replication.key-file)"));
+            try {
+                key = KeyFiles.read(file);
+            } catch (IOException e) {
+                throw new ReplicationException("cannot read the gateway's key file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return key;
+    }
+
+    /** The gateway's marketplace address (null before its key is configured). */
+    public Address address() {
+        return config.keyFile().isPresent() ? PersonalSignature.addressOf(key()) : null;
+    }
+
+    private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
+        if (base == null) {
+            String url = config.marketplaceUrl();
+            base = URI.create(url.endsWith("/") ? url : url + "/");
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
+                .header("Accept", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(JsonCodec.write(body)));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new ReplicationException("cannot reach the marketplace at " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplicationException("interrupted while talking to the marketplace", e);
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplicationException("interrupted while waiting for leases", e);
+        }
+    }
+}

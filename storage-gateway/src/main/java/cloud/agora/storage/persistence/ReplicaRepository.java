@@ -1,0 +1,82 @@
+package cloud.agora.storage.persistence;
+
+import cloud.agora.ipld.Cid;
+import cloud.agora.storage.domain.replica.Replica;
+import cloud.agora.storage.domain.replica.StorageLease;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** The {@code replicas} table: copies of pinned DAGs on providers, one per storage lease. */
+@ApplicationScoped
+public class ReplicaRepository {
+
+    private static final String COLUMNS = "lease_id, cid, provider, endpoint, state, audits, audited, reason";
+
+    /** Records a new replica in {@code transferring}. */
+    public void insert(Connection c, StorageLease lease, Cid root, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO replicas (lease_id, cid, provider, endpoint, state, created) "
+                + "VALUES (?, ?, ?, ?, 'transferring', ?)")) {
+            s.setObject(1, lease.leaseId());
+            s.setString(2, root.toString());
+            s.setString(3, lease.provider());
+            s.setString(4, lease.endpoint());
+            s.setTimestamp(5, Timestamp.from(now));
+            s.executeUpdate();
+        }
+    }
+
+    /** Moves a replica to {@code state}, with the reason when there is one. */
+    public void mark(Connection c, UUID leaseId, Replica.State state, String reason) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE replicas SET state = ?, reason = ? WHERE lease_id = ?")) {
+            s.setString(1, state.wire());
+            s.setString(2, reason);
+            s.setObject(3, leaseId);
+            s.executeUpdate();
+        }
+    }
+
+    /** Records a passed audit. */
+    public void audited(Connection c, UUID leaseId, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE replicas SET audits = audits + 1, audited = ? WHERE lease_id = ? AND state = 'active'")) {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setObject(2, leaseId);
+            s.executeUpdate();
+        }
+    }
+
+    /** The replicas of a DAG, oldest first. */
+    public List<Replica> ofRoot(Connection c, Cid root) throws SQLException {
+        return query(c, "SELECT " + COLUMNS + " FROM replicas WHERE cid = ? ORDER BY created", root.toString());
+    }
+
+    /** Every replica in {@code state}, across DAGs. */
+    public List<Replica> inState(Connection c, Replica.State state) throws SQLException {
+        return query(c, "SELECT " + COLUMNS + " FROM replicas WHERE state = ? ORDER BY created", state.wire());
+    }
+
+    private static List<Replica> query(Connection c, String sql, String arg) throws SQLException {
+        List<Replica> replicas = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, arg);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Timestamp audited = r.getTimestamp(7);
+                    replicas.add(new Replica(new StorageLease(r.getObject(1, UUID.class), r.getString(3), r.getString(4)),
+                            Cid.parse(r.getString(2)), Replica.State.valueOf(r.getString(5).toUpperCase(Locale.ROOT)),
+                            r.getInt(6), audited == null ? null : audited.toInstant(), r.getString(8)));
+                }
+            }
+        }
+        return replicas;
+    }
+}

@@ -1,0 +1,170 @@
+package cloud.agora.storage.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import cloud.agora.ipld.Cid;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.storage.domain.replica.ReplicaAudits;
+import cloud.agora.storage.integration.agent.StorageAgentServer;
+import cloud.agora.testsupport.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replication through the Pinning Service API against three in-test agents that store real
+ * block files and a marketplace stand-in: a pin with {@code meta.replication = 2} is pinned
+ * only once two providers hold every block; a damaged block is caught by the audits, the
+ * replica's lease closed and the data repaired onto the third provider; unpinning deletes the
+ * blocks on the providers and closes the leases.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(ReplicationResource.class)
+class ReplicationTest {
+
+    private final String alice = Tokens.tokenFor(Tokens.ALICE);
+
+    @Inject
+    ReplicaAudits audits;
+
+    private RequestSpecification asAlice() {
+        return given().auth().oauth2(alice).contentType("application/json");
+    }
+
+    private String uploaded(int size, long seed) {
+        byte[] file = new byte[size];
+        new Random(seed).nextBytes(file);
+        return asAlice().contentType("application/octet-stream").body(file).post("/api/v1/objects").then().statusCode(201)
+                .extract().path("cid");
+    }
+
+    private Map<String, Object> settled(String requestId) {
+        return await().atMost(Duration.ofSeconds(30)).until(
+                () -> asAlice().get("/pins/" + requestId).then().statusCode(200).extract().jsonPath().getMap(""),
+                s -> List.of("pinned", "failed").contains(s.get("status")));
+    }
+
+    private static List<LeaseView> leases(LeaseState state) {
+        return ReplicationResource.market.leases().stream().filter(l -> l.state() == state).toList();
+    }
+
+    private static StorageAgentServer agentOf(LeaseView lease) {
+        return ReplicationResource.AGENTS.stream().filter(a -> a.endpoint().equals(lease.providerEndpoint())).findFirst()
+                .orElseThrow();
+    }
+
+    /** The lease's block files on its agent's disk, each checked against the CID it is named by. */
+    private static long verifiedBlocks(LeaseView lease) throws IOException {
+        Path dir = agentOf(lease).leaseDir(lease.id().toString());
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> {
+                try {
+                    return Cid.parse(f.getFileName().toString()).matches(Files.readAllBytes(f));
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void pinWithReplicationTwoIsRepairedAfterAProviderDamagesABlockAndFreedOnUnpin() throws Exception {
+        String cid = uploaded(700_000, 11); // 3 raw leaves + 1 root = 4 blocks
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "2"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+
+        Map<String, Object> pinned = settled(requestId);
+        assertThat(pinned.get("status")).as(pinned.toString()).isEqualTo("pinned");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> info = (Map<String, Object>) pinned.get("info");
+        assertThat(info).containsEntry("replicas", "2");
+        List<LeaseView> first = leases(LeaseState.ACTIVE);
+        assertThat(first).hasSize(2);
+        assertThat(first).allSatisfy(l -> assertThat(l.owner()).isEqualTo(ReplicationResource.gateway));
+        assertThat(first.get(0).provider()).isNotEqualTo(first.get(1).provider());
+        for (LeaseView lease : first) {
+            assertThat(verifiedBlocks(lease)).isEqualTo(4);
+        }
+
+        // healthy replicas pass
+        assertThat(audits.round()).isZero();
+
+        // one provider's disk damages one block
+        LeaseView damaged = first.get(0);
+        LeaseView healthy = first.get(1);
+        Path victim;
+        try (Stream<Path> files = Files.list(agentOf(damaged).leaseDir(damaged.id().toString()))) {
+            victim = files.filter(f -> !f.getFileName().toString().equals(cid)).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(victim);
+        bytes[1000] ^= 0x01;
+        Files.write(victim, bytes);
+
+        // a random block per audit: the damaged one is drawn in 1 of 4 rounds
+        int rounds = 0;
+        int failures = 0;
+        while (failures == 0 && rounds < 200) {
+            failures = audits.round();
+            rounds++;
+        }
+        assertThat(failures).as("audits over %d rounds", rounds).isEqualTo(1);
+
+        LeaseView closed = ReplicationResource.market.leases().stream().filter(l -> l.id().equals(damaged.id())).findFirst()
+                .orElseThrow();
+        assertThat(closed.state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(closed.closeReason()).isEqualTo("audit-failed");
+        List<LeaseView> now = leases(LeaseState.ACTIVE);
+        assertThat(now).hasSize(2).extracting(LeaseView::id).contains(healthy.id()).doesNotContain(damaged.id());
+        LeaseView repaired = now.stream().filter(l -> !l.id().equals(healthy.id())).findFirst().orElseThrow();
+        assertThat(repaired.provider()).isNotIn(damaged.provider(), healthy.provider());
+        assertThat(verifiedBlocks(repaired)).isEqualTo(4);
+        assertThat(audits.round()).isZero();
+
+        // unpin: blocks deleted on the providers, leases closed
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+        for (LeaseView lease : now) {
+            assertThat(agentOf(lease).blocks(lease.id().toString())).isZero();
+        }
+    }
+
+    @Test
+    void pinAskingForMoreReplicasThanProvidersFailsWithTheReason() {
+        String cid = uploaded(1000, 12);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "5"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        Map<String, Object> settled = settled(requestId);
+        assertThat(settled.get("status")).isEqualTo("failed");
+        assertThat(String.valueOf(((Map<?, ?>) settled.get("info")).get("status_details")))
+                .contains("replication on storage providers failed");
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+    }
+
+    @Test
+    void replicationThatIsNotASmallWholeNumberIsABadRequestAndCreatesNothing() {
+        String cid = uploaded(1000, 13);
+        int before = asAlice().get("/pins?status=queued,pinning,pinned,failed").then().statusCode(200).extract().path("count");
+        for (String bad : List.of("two", "-1", "17", "1.5", "")) {
+            asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", bad))).post("/pins").then().statusCode(400)
+                    .body("error.reason", org.hamcrest.Matchers.equalTo("BAD_REQUEST"))
+                    .body("error.details", org.hamcrest.Matchers.containsString("meta.replication"));
+        }
+        assertThat((int) asAlice().get("/pins?status=queued,pinning,pinned,failed").then().statusCode(200).extract()
+                .path("count")).isEqualTo(before);
+        assertThat(ReplicationResource.market.leases().stream().filter(l -> l.state() == LeaseState.ACTIVE)).isEmpty();
+    }
+}
