@@ -77,4 +77,12 @@ public interface FunctionsConfig {
     /** Calls one caller may make at once before the rate applies. */
     @WithDefault("200")
     double rateLimitBurst();
+
+    /** How often every replica's agent is probed at {@code GET /q/health}. */
+    @WithDefault("5s")
+    java.time.Duration healthInterval();
+
+    /** Failed probes in a row after which an agent gets no calls until a probe passes. */
+    @WithDefault("3")
+    int healthFailures();
 }

@@ -42,4 +42,7 @@ public interface Agents {
      *         (never retried: the function may have started)
      */
     AgentReply invoke(String endpoint, AgentCall call, Duration timeout);
+
+    /** Whether the agent at {@code endpoint} answers {@code GET /q/health} with 200 within {@code timeout}. */
+    boolean healthy(String endpoint, Duration timeout);
 }

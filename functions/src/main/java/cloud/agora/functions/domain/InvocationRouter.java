@@ -36,6 +36,7 @@ public class InvocationRouter {
     private final Agents agents;
     private final SecretSealer sealer;
     private final InvocationRecorder recorder;
+    private final ReplicaHealth health;
     private final int maxBody;
     /** Env of a version, secrets opened: versions are immutable, so this never goes stale. */
     private final ConcurrentHashMap<String, Map<String, String>> envs = new ConcurrentHashMap<>();
@@ -46,7 +47,8 @@ public class InvocationRouter {
     }
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
-            InvocationRecorder recorder, FunctionsConfig config) {
+            InvocationRecorder recorder, ReplicaHealth health, FunctionsConfig config) {
+        this.health = health;
         this.functions = functions;
         this.deployments = deployments;
         this.agents = agents;
@@ -114,7 +116,8 @@ public class InvocationRouter {
             String method, String path, String query, Map<String, String> headers, byte[] body) {
         String name = function.name();
         Map<String, String> env = env(function, version);
-        List<Deployment.Replica> replicas = new ArrayList<>(active.placed());
+        List<Deployment.Replica> replicas = new ArrayList<>(active.placed().stream().filter(r -> health.healthy(r.endpoint()))
+                .toList());
         replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
         List<String> unreachable = new ArrayList<>();
         for (Deployment.Replica replica : replicas) {

@@ -87,6 +87,20 @@ public class HttpAgents implements Agents {
         }
     }
 
+    @Override
+    public boolean healthy(String endpoint, Duration timeout) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + "/q/health"))
+                    .timeout(timeout).GET().build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The receipt as sent, or null when there is none or it is not a well-formed receipt (recorded as missing). */
     private UsageReceipt receipt(JsonNode node) {
         if (node.isMissingNode() || node.isNull()) {

@@ -90,4 +90,58 @@ public class DeploymentStore {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * Removes the replica of lease {@code leaseId} from every deployment that still lists it
+     * (the lease closed); returns how many deployments changed. Repeating it changes nothing.
+     */
+    public int dropLease(UUID leaseId, java.time.Instant now) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            int changed = 0;
+            try (PreparedStatement s = c.prepareStatement("SELECT id, replica_json FROM deployments WHERE replica_json LIKE ?"
+                    + " AND status IN ('PENDING', 'ACTIVE') FOR UPDATE")) {
+                s.setString(1, "%" + leaseId + "%");
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        List<Deployment.Replica> placed = json.readValue(r.getString(2), REPLICAS);
+                        List<Deployment.Replica> kept = placed.stream().filter(p -> !p.leaseId().equals(leaseId)).toList();
+                        if (kept.size() != placed.size()) {
+                            try (PreparedStatement u = c.prepareStatement(
+                                    "UPDATE deployments SET replica_json = ?, updated_at = ? WHERE id = ?")) {
+                                u.setString(1, json.writeValueAsString(kept));
+                                u.setTimestamp(2, Timestamp.from(now));
+                                u.setObject(3, r.getObject(1, UUID.class));
+                                u.executeUpdate();
+                                changed++;
+                            }
+                        }
+                    }
+                }
+                c.commit();
+                return changed;
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The agent endpoints of every replica of a PENDING or ACTIVE deployment (what the health checker probes). */
+    public java.util.Set<String> liveEndpoints() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT replica_json FROM deployments WHERE status IN ('PENDING', 'ACTIVE')");
+                ResultSet r = s.executeQuery()) {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            while (r.next()) {
+                json.readValue(r.getString(1), REPLICAS).forEach(p -> out.add(p.endpoint()));
+            }
+            return out;
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

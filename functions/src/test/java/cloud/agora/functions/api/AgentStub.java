@@ -40,6 +40,8 @@ final class AgentStub implements AutoCloseable {
     static final long WALL_MILLIS = 5;
 
     final List<JsonNode> calls = new CopyOnWriteArrayList<>();
+    /** What {@code GET /q/health} answers: 200 while true, 503 otherwise. */
+    volatile boolean healthy = true;
     final Wallet provider = Wallet.random();
     private final HttpServer server;
     private final ObjectMapper json = JsonCodec.mapper();
@@ -84,6 +86,11 @@ final class AgentStub implements AutoCloseable {
                 exchange.getResponseBody().write(reply);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        });
+        server.createContext("/q/health", exchange -> {
+            try (exchange) {
+                exchange.sendResponseHeaders(healthy ? 200 : 503, -1);
             }
         });
         server.start();

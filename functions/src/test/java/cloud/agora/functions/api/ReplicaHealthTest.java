@@ -1,0 +1,129 @@
+package cloud.agora.functions.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import cloud.agora.functions.Bundles;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.market.MarketEvents;
+import cloud.agora.testsupport.KafkaBroker;
+import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway stops routing to a replica whose lease closed (marketplace.leases.v1) or whose agent fails health checks. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(StorageGatewayStub.class)
+@QuarkusTestResource(MarketplaceStub.class)
+@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(GatewayKeyResource.class)
+class ReplicaHealthTest {
+
+    Developer dev;
+    String name;
+    AgentStub first;
+    AgentStub second;
+
+    @BeforeEach
+    void deploy() throws Exception {
+        dev = Developer.signedIn();
+        name = "health-" + UUID.randomUUID().toString().substring(0, 8);
+        dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
+        first = new AgentStub();
+        second = new AgentStub();
+        MarketplaceStub.endpoints = List.of(first.endpoint(), second.endpoint());
+        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 2,
+                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
+                .body("status", equalTo("ACTIVE"));
+        MarketplaceStub.endpoints = List.of();
+    }
+
+    @AfterEach
+    void stop() {
+        first.close();
+        second.close();
+    }
+
+    /** Sequential calls with nothing in flight go to the first healthy replica in placement order. */
+    String callProvider() {
+        return given().body("x").when().post("/fn/" + name + "/x").then().statusCode(200).extract().header("Agora-Provider");
+    }
+
+    @Test
+    void anAgentFailingHealthChecksGetsNoCallsUntilItPassesAgain() throws Exception {
+        String firstProvider = first.provider.address().checksummed();
+        String secondProvider = second.provider.address().checksummed();
+        assertThat(callProvider()).isEqualTo(firstProvider);
+        first.healthy = false;
+        await(() -> callProvider().equals(secondProvider));
+        int before = first.calls.size();
+        for (int i = 0; i < 5; i++) {
+            assertThat(callProvider()).isEqualTo(secondProvider);
+        }
+        assertThat(first.calls).hasSize(before);
+        first.healthy = true;
+        await(() -> callProvider().equals(firstProvider));
+    }
+
+    @Test
+    void aClosedLeaseStopsItsReplicaAtOnce() throws Exception {
+        String firstProvider = first.provider.address().checksummed();
+        LeaseView lease = MarketplaceStub.LEASES.values().stream()
+                .filter(l -> l.providerEndpoint().equals(first.endpoint())).findFirst().orElseThrow();
+        assertThat(callProvider()).isEqualTo(firstProvider);
+        LeaseView closed = new LeaseView(lease.id(), lease.bidId(), lease.owner(), lease.provider(), lease.providerEndpoint(),
+                lease.kind(), lease.resources(), lease.prices(), LeaseState.CLOSED, lease.createdAt(), Instant.now(),
+                lease.provider(), "provider left");
+        publish(EventEnvelope.of(MarketEvents.LEASE_CLOSED, MarketEvents.SOURCE, Instant.now(), lease.id().toString(), closed));
+        await(() -> !callProvider().equals(firstProvider));
+        int before = first.calls.size();
+        for (int i = 0; i < 5; i++) {
+            assertThat(callProvider()).isEqualTo(second.provider.address().checksummed());
+        }
+        assertThat(first.calls).hasSize(before);
+    }
+
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("condition not reached in 20 s");
+    }
+
+    static void publish(EventEnvelope<LeaseView> event) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.send(new ProducerRecord<>(Topics.MARKETPLACE_LEASES, event.subject(), JsonCodec.write(event)));
+            producer.flush();
+        }
+    }
+}
