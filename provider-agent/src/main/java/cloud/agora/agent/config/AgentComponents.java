@@ -4,9 +4,11 @@ import cloud.agora.agent.bundle.BundleStore;
 import cloud.agora.agent.inventory.InventoryProbe;
 import cloud.agora.agent.inventory.OfferPublisher;
 import cloud.agora.agent.invocation.InvocationRunner;
+import cloud.agora.agent.journal.HttpUsageSink;
 import cloud.agora.agent.journal.KafkaUsageSink;
 import cloud.agora.agent.journal.ReceiptJournal;
 import cloud.agora.agent.journal.ReceiptShipper;
+import cloud.agora.agent.journal.UsageSink;
 import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
@@ -153,16 +155,28 @@ public class AgentComponents {
                 prices);
     }
 
-    /** Ships to Kafka when it is on and a broker is configured; otherwise receipts wait in the journal. */
+    /**
+     * Ships to Kafka when it is on and a broker is configured, else as HTTPS batches to billing
+     * when its URL is set ({@code agent.journal.sink} forces one); otherwise receipts wait in the journal.
+     */
     @Produces
     @Singleton
-    ReceiptShipper shipper(AgentConfig config, ReceiptJournal journal,
+    ReceiptShipper shipper(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
-        if (!config.journal().shipToKafka() || bootstrap.isEmpty()) {
-            return new ReceiptShipper(journal, null, config.journal().batchSize());
+        AgentConfig.JournalConfig j = config.journal();
+        String sink = j.sink();
+        if ("auto".equals(sink)) {
+            sink = j.shipToKafka() && bootstrap.isPresent() ? "kafka" : config.billing().url().isPresent() ? "http" : "none";
         }
-        return new ReceiptShipper(journal, new KafkaUsageSink(bootstrap.get(), Duration.ofSeconds(30)),
-                config.journal().batchSize());
+        UsageSink usageSink = switch (sink) {
+            case "kafka" -> new KafkaUsageSink(bootstrap.orElseThrow(() -> new IllegalStateException(
+                    "agent.journal.sink=kafka needs kafka.bootstrap.servers")), Duration.ofSeconds(30));
+            case "http" -> new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
+                    "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout());
+            case "none" -> null;
+            default -> throw new IllegalStateException("agent.journal.sink must be auto, kafka, http or none, not " + sink);
+        };
+        return new ReceiptShipper(journal, usageSink, j.batchSize(), j.minBackoff(), j.maxBackoff(), System::nanoTime);
     }
 
     @Produces

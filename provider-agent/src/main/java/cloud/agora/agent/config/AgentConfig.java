@@ -57,6 +57,18 @@ public interface AgentConfig {
     /** Limits on the function bundles this agent fetches and unpacks. */
     BundlesConfig bundles();
 
+    /** Billing, for HTTPS receipt batches ({@code AGENT_BILLING_URL}). */
+    BillingConfig billing();
+
+    /** Billing's base URL; without it receipts go to Kafka or wait in the journal. */
+    interface BillingConfig {
+        Optional<String> url();
+
+        /** Longest wait for billing to acknowledge one batch. */
+        @WithDefault("30s")
+        Duration timeout();
+    }
+
     /** The storage role (blocks of storage leases). */
     StorageConfig storage();
 
@@ -185,6 +197,22 @@ public interface AgentConfig {
         /** Ship receipts to Kafka ({@code usage.receipts.v1}) when true; needs {@code kafka.bootstrap.servers}. */
         @WithDefault("true")
         boolean shipToKafka();
+
+        /**
+         * Where receipts go: {@code auto} (Kafka when {@code ship-to-kafka} and a broker are
+         * configured, else HTTPS batches when {@code agent.billing.url} is set, else nowhere),
+         * {@code kafka}, {@code http} or {@code none}.
+         */
+        @WithDefault("auto")
+        String sink();
+
+        /** First wait after a failed delivery; doubles per failure. */
+        @WithDefault("1s")
+        Duration minBackoff();
+
+        /** Longest wait between delivery attempts. */
+        @WithDefault("60s")
+        Duration maxBackoff();
 
         @WithDefault("1s")
         Duration shipInterval();

@@ -47,7 +47,7 @@ public class AgentLoops {
             LOG.info("no marketplace URL configured: running stand-alone");
         }
         if (!shipper.enabled()) {
-            LOG.warn("receipt shipping is off (no kafka.bootstrap.servers): receipts stay in the journal");
+            LOG.warn("receipt shipping is off (neither kafka.bootstrap.servers nor agent.billing.url is set): receipts stay in the journal");
         }
     }
 

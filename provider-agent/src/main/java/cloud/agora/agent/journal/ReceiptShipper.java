@@ -1,13 +1,17 @@
 package cloud.agora.agent.journal;
 
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
  * Moves journaled receipts to billing: takes a batch of pending receipts, delivers it, and
  * marks it shipped only after the sink acknowledged it. A failed batch stays pending and is
- * retried on the next round (same ids, so a retry after a partial delivery is deduplicated).
+ * retried on a later round (same ids, so a retry after a partial delivery is deduplicated).
+ * After a failure rounds are skipped for a backoff that doubles per failure (from
+ * {@code minBackoff} up to {@code maxBackoff}) and resets on the next success.
  */
 public final class ReceiptShipper {
 
@@ -16,11 +20,26 @@ public final class ReceiptShipper {
     private final ReceiptJournal journal;
     private final UsageSink sink;
     private final int batchSize;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
+    private final LongSupplier nanoClock;
+    private Duration backoff = Duration.ZERO;
+    private long retryAt;
 
+    /** Without backoff: every round tries. */
     public ReceiptShipper(ReceiptJournal journal, UsageSink sink, int batchSize) {
+        this(journal, sink, batchSize, Duration.ZERO, Duration.ZERO, System::nanoTime);
+    }
+
+    public ReceiptShipper(ReceiptJournal journal, UsageSink sink, int batchSize, Duration minBackoff, Duration maxBackoff,
+            LongSupplier nanoClock) {
         this.journal = journal;
         this.sink = sink;
         this.batchSize = batchSize;
+        this.minBackoff = minBackoff;
+        this.maxBackoff = maxBackoff;
+        this.nanoClock = nanoClock;
+        this.retryAt = nanoClock.getAsLong();
     }
 
     /** Whether a sink is configured (else receipts wait in the journal). */
@@ -31,6 +50,9 @@ public final class ReceiptShipper {
     /** Ships until nothing is pending or a delivery fails; returns how many receipts were shipped. */
     public synchronized int shipPending() {
         int shipped = 0;
+        if (sink == null || nanoClock.getAsLong() - retryAt < 0) {
+            return 0;
+        }
         while (sink != null) {
             List<UsageReceipt> batch = journal.pending(batchSize);
             if (batch.isEmpty()) {
@@ -39,9 +61,16 @@ public final class ReceiptShipper {
             try {
                 sink.deliver(batch);
             } catch (RuntimeException e) {
-                LOG.warnf("receipt shipping failed, %d pending will be retried: %s", journal.counts().unshipped(), e.getMessage());
+                backoff = backoff.isZero() ? minBackoff : backoff.multipliedBy(2);
+                if (backoff.compareTo(maxBackoff) > 0) {
+                    backoff = maxBackoff;
+                }
+                retryAt = nanoClock.getAsLong() + backoff.toNanos();
+                LOG.warnf("receipt shipping failed, %d pending will be retried in %s: %s", journal.counts().unshipped(), backoff,
+                        e.getMessage());
                 return shipped;
             }
+            backoff = Duration.ZERO;
             journal.markShipped(batch.stream().map(UsageReceipt::invocationId).toList());
             shipped += batch.size();
         }

@@ -1,7 +1,7 @@
 package cloud.agora.agent.lease;
 
+import cloud.agora.agent.signin.SignInSession;
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.Heartbeat;
 import cloud.agora.protocol.market.LeaseView;
@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,15 +34,13 @@ public final class RestMarketplace implements Marketplace {
 
     private final URI base;
     private final Address provider;
-    private final ECKeyPair key;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private String token;
-    private Instant tokenExpiresAt = Instant.EPOCH;
+    private final SignInSession session;
 
     public RestMarketplace(String baseUrl, Address provider, ECKeyPair key) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.provider = provider;
-        this.key = key;
+        this.session = new SignInSession(base, provider, key, http);
     }
 
     @Override
@@ -78,7 +75,7 @@ public final class RestMarketplace implements Marketplace {
                             .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token()).GET().build();
                     HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
                     if (response.statusCode() == 401) {
-                        tokenExpiresAt = Instant.EPOCH;
+                        session.invalidate();
                     }
                     if (response.statusCode() / 100 == 2) {
                         backoffMillis = 500;
@@ -128,7 +125,7 @@ public final class RestMarketplace implements Marketplace {
         for (int attempt = 0; attempt < 2; attempt++) {
             HttpResponse<String> response = exchange(method, path, body, token());
             if (response.statusCode() == 401 && attempt == 0) {
-                tokenExpiresAt = Instant.EPOCH;
+                session.invalidate();
                 continue;
             }
             if (response.statusCode() >= 500) {
@@ -143,21 +140,14 @@ public final class RestMarketplace implements Marketplace {
         throw new IllegalStateException("marketplace refused the agent's token");
     }
 
-    private synchronized String token() {
-        if (token == null || Instant.now().isAfter(tokenExpiresAt.minusSeconds(30))) {
-            HttpResponse<String> challenge = exchange("POST", "api/v1/auth/challenge", Map.of("address", provider), null);
-            Map<?, ?> c = JsonCodec.read(challenge.body(), Map.class);
-            String message = (String) c.get("message");
-            HttpResponse<String> issued = exchange("POST", "api/v1/auth/token",
-                    Map.of("message", message, "signature", PersonalSignature.sign(message, key)), null);
-            if (issued.statusCode() / 100 != 2) {
-                throw new IllegalStateException("marketplace refused sign-in: " + issued.statusCode() + " " + issued.body());
-            }
-            Map<?, ?> t = JsonCodec.read(issued.body(), Map.class);
-            token = (String) t.get("token");
-            tokenExpiresAt = Instant.parse((String) t.get("expiresAt"));
+    private String token() {
+        try {
+            return session.token();
+        } catch (java.io.UncheckedIOException e) {
+            throw new MarketplaceUnavailableException("cannot reach the marketplace at " + base + ": " + e.getMessage(), e);
+        } catch (SignInSession.SignInRefusedException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
-        return token;
     }
 
     private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {

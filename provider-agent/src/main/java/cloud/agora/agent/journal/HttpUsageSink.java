@@ -1,0 +1,89 @@
+package cloud.agora.agent.journal;
+
+import cloud.agora.agent.signin.SignInSession;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.UsageReceipt;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * Ships receipts to billing over HTTPS: {@code POST /api/v1/usage/batches}
+ * {@code {"receipts": [UsageReceipt...]}} with the provider's own bearer token (Sign-In with
+ * Ethereum at billing; billing accepts only the caller's own receipts). A batch counts as
+ * delivered only on a 2xx answer, which means billing rated it, found it already rated, or
+ * quarantined it with a reason (logged here; a quarantined receipt would be refused again, so
+ * it is not re-sent). Anything else — no connection, a timeout, a lost answer, 5xx — fails the
+ * delivery and the shipper re-sends the same receipts later; billing deduplicates by id.
+ */
+public final class HttpUsageSink implements UsageSink {
+
+    private static final Logger LOG = Logger.getLogger(HttpUsageSink.class);
+
+    private final URI base;
+    private final HttpClient http;
+    private final SignInSession session;
+    private final Duration timeout;
+
+    public HttpUsageSink(String billingUrl, Address provider, ECKeyPair key, Duration timeout) {
+        this.base = URI.create(billingUrl.replaceAll("/+$", "") + "/");
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.session = new SignInSession(base, provider, key, http);
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void deliver(List<UsageReceipt> receipts) {
+        String body = JsonCodec.write(Map.of("receipts", receipts));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/usage/batches")).timeout(timeout)
+                    .header("Content-Type", "application/json").header("Accept", "application/json")
+                    .header("Authorization", "Bearer " + session.token())
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new IllegalStateException("billing did not acknowledge the batch: " + e, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while shipping to billing", e);
+            }
+            int status = response.statusCode();
+            if (status == 401 && attempt == 0) {
+                session.invalidate();
+                continue;
+            }
+            if (status / 100 != 2) {
+                throw new IllegalStateException("billing answered " + status + " to a batch of " + receipts.size() + ": "
+                        + abbreviate(response.body()));
+            }
+            logQuarantined(response.body());
+            return;
+        }
+        throw new IllegalStateException("billing refused the agent's token twice");
+    }
+
+    private static void logQuarantined(String body) {
+        try {
+            Object quarantined = JsonCodec.read(body, Map.class).get("quarantined");
+            if (quarantined instanceof List<?> list && !list.isEmpty()) {
+                LOG.warnf("billing quarantined %d receipts: %s", list.size(), abbreviate(JsonCodec.write(list)));
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("billing's batch answer is not the expected JSON: %s", abbreviate(body));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "" : s.length() > 500 ? s.substring(0, 500) + "…" : s;
+    }
+}

@@ -1,0 +1,139 @@
+package cloud.agora.agent.journal;
+
+import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInChallenges;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.UsageReceipt;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Billing's agent-facing surface as another process would show it: Sign-In with Ethereum with
+ * the platform's real challenge and token code (protocol), and {@code POST /api/v1/usage/batches}
+ * taking only the caller's own receipts. It can be down (503), lose its answer after taking a
+ * batch, or forget every token it issued. Binds port 0.
+ */
+final class FakeBilling implements AutoCloseable {
+
+    enum Mode { UP, DOWN, TAKE_THEN_DROP_ANSWER }
+
+    private final HttpServer server;
+    private final SignInChallenges challenges;
+    private volatile AccessTokens tokens = new AccessTokens(secret(), Duration.ofMinutes(10));
+    private volatile Mode mode = Mode.UP;
+    final List<UUID> received = new CopyOnWriteArrayList<>();
+    final AtomicInteger batchRequests = new AtomicInteger();
+    final AtomicInteger signIns = new AtomicInteger();
+
+    FakeBilling() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String url = url();
+        challenges = new SignInChallenges(secret(), "127.0.0.1:" + server.getAddress().getPort(), url, 31337,
+                Duration.ofMinutes(5));
+        server.createContext("/api/v1/auth/challenge", ex -> {
+            if (down(ex)) {
+                return;
+            }
+            Map<?, ?> body = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), Map.class);
+            Address address = Address.parse((String) body.get("address"));
+            answer(ex, 200, Map.of("message", challenges.challenge(address, Instant.now()).toText()));
+        });
+        server.createContext("/api/v1/auth/token", ex -> {
+            if (down(ex)) {
+                return;
+            }
+            Map<?, ?> body = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), Map.class);
+            Address who = challenges.verify((String) body.get("message"), (String) body.get("signature"), Instant.now());
+            AccessTokens.IssuedToken token = tokens.issue(who, Instant.now());
+            signIns.incrementAndGet();
+            answer(ex, 200, Map.of("token", token.token(), "expiresAt", token.expiresAt().toString()));
+        });
+        server.createContext("/api/v1/usage/batches", ex -> {
+            batchRequests.incrementAndGet();
+            if (down(ex)) {
+                return;
+            }
+            Address caller;
+            try {
+                caller = tokens.verify(ex.getRequestHeaders().getFirst("Authorization").substring("Bearer ".length()),
+                        Instant.now());
+            } catch (RuntimeException e) {
+                answer(ex, 401, Map.of("type", "urn:agora:problem:unauthenticated"));
+                return;
+            }
+            Map<String, List<UsageReceipt>> batch = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8), new TypeReference<Map<String, List<UsageReceipt>>>() {
+                    });
+            for (UsageReceipt r : batch.get("receipts")) {
+                if (!r.provider().equals(caller)) {
+                    answer(ex, 403, Map.of("type", "urn:agora:problem:access-denied"));
+                    return;
+                }
+                r.verifyProviderSignature();
+            }
+            batch.get("receipts").forEach(r -> received.add(r.invocationId()));
+            if (mode == Mode.TAKE_THEN_DROP_ANSWER) {
+                ex.getResponseBody().close();
+                ex.close();
+                return;
+            }
+            answer(ex, 200, Map.of("rated", batch.get("receipts").size(), "quarantined", List.of()));
+        });
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void mode(Mode mode) {
+        this.mode = mode;
+    }
+
+    /** Every token issued so far stops working (a restarted billing with a new secret). */
+    void forgetTokens() {
+        tokens = new AccessTokens(secret(), Duration.ofMinutes(10));
+    }
+
+    private boolean down(HttpExchange ex) throws IOException {
+        if (mode == Mode.DOWN) {
+            answer(ex, 503, Map.of("type", "urn:agora:problem:unavailable"));
+            return true;
+        }
+        return false;
+    }
+
+    private static void answer(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = JsonCodec.write(body).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
+    }
+
+    private static byte[] secret() {
+        return UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
