@@ -35,6 +35,7 @@ public class LeaseRecorder {
     /** Applies the events (LeaseCreated, LeaseClosed) not applied before; returns how many receipts were released. */
     public int record(List<EventEnvelope<LeaseView>> events) {
         return transactions.inTransaction(c -> {
+            leases.lockArrivals(c); // see UsageRater: parking and lease arrival never interleave
             int released = 0;
             for (EventEnvelope<LeaseView> event : events) {
                 if (event.data() == null || !leases.firstTime(c, event.id())) {

@@ -100,7 +100,16 @@ public class UsageRater {
                 hashes.put(in, signatureChecks.get(i).hash());
             }
         }
-        Map<UUID, LeaseTerms> terms = leases.find(c, signed.stream().map(in -> in.receipt().leaseId()).collect(Collectors.toSet()));
+        Set<UUID> leaseIds = signed.stream().map(in -> in.receipt().leaseId()).collect(Collectors.toSet());
+        Map<UUID, LeaseTerms> terms = new HashMap<>(leases.find(c, leaseIds));
+        if (!terms.keySet().containsAll(leaseIds)) {
+            // about to park receipts: serialise with LeaseRecorder, or a lease committed concurrently would miss them
+            // (it looks for parked receipts before ours commit) and they would stay parked; after the lock, look again
+            leases.lockArrivals(c);
+            Set<UUID> missing = new java.util.HashSet<>(leaseIds);
+            missing.removeAll(terms.keySet());
+            terms.putAll(leases.find(c, missing));
+        }
         Map<UUID, RatedReceipt> candidates = new LinkedHashMap<>();
         Map<UUID, IncomingReceipt> sources = new HashMap<>();
         List<IncomingReceipt> copies = new ArrayList<>();

@@ -77,4 +77,18 @@ public class LeaseRepository {
     static BigInteger integer(BigDecimal value) {
         return value == null ? BigInteger.ZERO : value.toBigIntegerExact();
     }
+
+    /**
+     * Serialises, until the end of the transaction, recording leases with parking receipts for unknown leases
+     * (a PostgreSQL transaction-scoped advisory lock; re-entrant within one transaction).
+     */
+    public void lockArrivals(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            s.setLong(1, LEASE_ARRIVALS_LOCK);
+            s.executeQuery().close();
+        }
+    }
+
+    /** The advisory lock key of lease arrivals ("billing" in ASCII). */
+    private static final long LEASE_ARRIVALS_LOCK = 0x62696c6c696e67L;
 }
