@@ -30,9 +30,12 @@ final class OciSpec {
      * @param rootfs     the runtime's root filesystem (shared, mounted read-only)
      * @param bundleDir  the function bundle
      * @param extraBinds host paths mounted read-only at the same place (the JVM runtime's JDK)
+     * @param cgroupView whether the container sees its own cgroup read-only at {@code /sys/fs/cgroup}
+     *                   (with {@code /sys} read-only), so that a JVM sizes its heap and threads from
+     *                   the container's limits instead of the host's
      */
     static String render(Path rootfs, Path bundleDir, List<Path> extraBinds, List<String> args, Map<String, String> env,
-            Limits limits, String cgroupPath, int tmpSizeMiB) {
+            Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
 
@@ -61,6 +64,10 @@ final class OciSpec {
         mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
         for (Path host : extraBinds) {
             mount(mounts, host.toString(), "bind", host.toString(), "rbind", "ro", "nosuid", "nodev");
+        }
+        if (cgroupView) {
+            mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+            mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
         }
 
         ObjectNode linux = spec.putObject("linux");

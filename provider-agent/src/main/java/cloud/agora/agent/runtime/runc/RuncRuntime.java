@@ -249,7 +249,8 @@ public final class RuncRuntime implements WorkloadRuntime {
             Files.createDirectories(bundle);
             Path rootfs = rootFilesystems.rootfs(function.runtime());
             String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), rootFilesystems.binds(function.runtime()),
-                    args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB());
+                    args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB(),
+                    RootFilesystems.JVM.equals(function.runtime()));
             Files.writeString(bundle.resolve("config.json"), spec);
             return bundle;
         } catch (IOException e) {
