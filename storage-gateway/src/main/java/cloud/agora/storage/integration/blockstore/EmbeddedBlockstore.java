@@ -29,6 +29,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -48,6 +53,16 @@ public class EmbeddedBlockstore implements ContentBackend {
     private final Path blocks;
     private final Path staging;
     private final boolean fsync;
+    /**
+     * Forces staged blocks to disk while the upload goes on (fsync per block was the upload's
+     * bottleneck: the importer waited for each one); an upload waits for all of its blocks'
+     * fsyncs before the renames that make it visible, so it is still durable before its 201.
+     */
+    private final ExecutorService syncer = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "blockstore-fsync");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Inject
     public EmbeddedBlockstore(StorageConfig config) {
@@ -84,14 +99,17 @@ public class EmbeddedBlockstore implements ContentBackend {
         Files.createDirectory(upload);
         List<String> order = new ArrayList<>();
         Set<String> staged = new HashSet<>();
+        List<Future<?>> syncs = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(MAX_PENDING_SYNCS);
         try {
             FileImporter.Imported imported = FileImporter.importFile(content, layout, (cid, block, length) -> {
                 String key = cid.blockKey();
                 if (staged.add(key)) {
-                    write(upload.resolve(key), block, length);
+                    write(upload.resolve(key), block, length, syncs, inFlight);
                     order.add(key);
                 }
             });
+            awaitAll(syncs);
             for (String key : order) {
                 Path target = location(key);
                 Files.createDirectories(target.getParent());
@@ -99,18 +117,68 @@ public class EmbeddedBlockstore implements ContentBackend {
             }
             return imported;
         } finally {
+            waitQuietly(syncs);
             deleteTree(upload);
         }
     }
 
-    private void write(Path file, byte[] block, int length) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    private static final int MAX_PENDING_SYNCS = 64;
+
+    private void write(Path file, byte[] block, int length, List<Future<?>> syncs, Semaphore inFlight) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
             ByteBuffer buffer = ByteBuffer.wrap(block, 0, length);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            if (fsync) {
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (!fsync) {
+            channel.close();
+            return;
+        }
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            channel.close();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while staging an upload");
+        }
+        syncs.add(syncer.submit(() -> {
+            try (channel) {
                 channel.force(false);
+            } finally {
+                inFlight.release();
+            }
+            return null;
+        }));
+    }
+
+    private static void awaitAll(List<Future<?>> syncs) throws IOException {
+        for (Future<?> sync : syncs) {
+            try {
+                sync.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while forcing an upload to disk");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException("forcing a block to disk failed", e.getCause());
+            }
+        }
+    }
+
+    /** Lets fsyncs that already run finish (their channels close) before the staging folder goes. */
+    private static void waitQuietly(List<Future<?>> syncs) {
+        for (Future<?> sync : syncs) {
+            try {
+                sync.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException ignored) {
+                // the upload fails anyway
             }
         }
     }
