@@ -91,18 +91,61 @@ public class FunctionDeployer {
             for (Deployment.Replica replica : replicas(bearerToken, bid)) {
                 marketplace.closeLease(bearerToken, replica.leaseId(), "function " + name + " deleted");
             }
+            for (UUID extra : deployments.replacementBids(d.id())) {
+                BidView replacement = marketplace.bid(bearerToken, extra);
+                if (replacement.status() == cloud.agora.protocol.market.BidStatus.OPEN) {
+                    marketplace.cancelBid(bearerToken, replacement.id());
+                }
+                for (Deployment.Replica replica : replicas(bearerToken, replacement)) {
+                    marketplace.closeLease(bearerToken, replica.leaseId(), "function " + name + " deleted");
+                }
+            }
             deployments.update(new Deployment(d.id(), d.function(), d.version(), d.bidId(), d.replicas(),
                     Deployment.Status.WITHDRAWN, List.of(), List.of(), d.createdAt(), clock.instant()));
         }
         catalog.delete(owner, name);
     }
 
+    /**
+     * The deployment as its bids now stand. A deployment that was matched but has lost replicas
+     * since (a lease closed: the lease follower already took it out of routing) gets a
+     * replacement bid for the missing ones — same resources, max prices and constraints — placed
+     * here with the developer's token, because bids and leases must belong to the developer who
+     * pays. So a re-bid happens at the developer's next authenticated read of its deployments
+     * (or deploy/delete), not at the moment the lease closed; the surviving replicas keep serving.
+     */
     private Deployment refreshed(String bearerToken, Deployment d) {
         if (!d.status().followsBid()) {
             return d;
         }
         BidView bid = marketplace.bid(bearerToken, d.bidId());
-        Deployment now = d.following(bid, replicas(bearerToken, bid), clock.instant());
+        List<Deployment.Replica> placed = new ArrayList<>(replicas(bearerToken, bid));
+        boolean replacementOpen = false;
+        List<String> replacementReasons = List.of();
+        for (UUID extra : deployments.replacementBids(d.id())) {
+            BidView replacement = marketplace.bid(bearerToken, extra);
+            placed.addAll(replicas(bearerToken, replacement));
+            if (replacement.status() == cloud.agora.protocol.market.BidStatus.OPEN) {
+                replacementOpen = true;
+                replacementReasons = replacement.unmatchedReasons() == null ? List.of()
+                        : replacement.unmatchedReasons().stream().map(Enum::name).toList();
+            }
+        }
+        Deployment now = d.following(bid, placed, clock.instant());
+        int missing = d.replicas() - placed.size();
+        if (now.status() == Deployment.Status.ACTIVE && missing > 0 && !replacementOpen) {
+            BidView replacement = marketplace.placeBid(bearerToken, new BidSpec(bid.kind(), bid.resources(), missing,
+                    bid.maxPrices(), bid.constraints(), null));
+            deployments.addReplacementBid(d.id(), replacement.id(), clock.instant());
+            placed.addAll(replicas(bearerToken, replacement));
+            replacementReasons = replacement.unmatchedReasons() == null || placed.size() >= d.replicas() ? List.of()
+                    : replacement.unmatchedReasons().stream().map(Enum::name).toList();
+            now = d.following(bid, placed, clock.instant());
+        }
+        if (now.status() == Deployment.Status.ACTIVE && !replacementReasons.isEmpty()) {
+            now = new Deployment(now.id(), now.function(), now.version(), now.bidId(), now.replicas(), now.status(),
+                    replacementReasons, now.placed(), now.createdAt(), now.updatedAt());
+        }
         if (!now.status().equals(d.status()) || !now.placed().equals(d.placed()) || !now.reasons().equals(d.reasons())) {
             deployments.update(now);
         }

@@ -144,4 +144,36 @@ public class DeploymentStore {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The replacement bids of a deployment, oldest first. */
+    public List<UUID> replacementBids(UUID deploymentId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT bid_id FROM deployment_rebids WHERE deployment_id = ? ORDER BY created_at, bid_id")) {
+            s.setObject(1, deploymentId);
+            List<UUID> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getObject(1, UUID.class));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records a replacement bid placed for a deployment. */
+    public void addReplacementBid(UUID deploymentId, UUID bidId, java.time.Instant now) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO deployment_rebids (deployment_id, bid_id, created_at) VALUES (?, ?, ?)")) {
+            s.setObject(1, deploymentId);
+            s.setObject(2, bidId);
+            s.setTimestamp(3, Timestamp.from(now));
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -105,6 +105,34 @@ class ReplicaHealthTest {
         assertThat(first.calls).hasSize(before);
     }
 
+    @Test
+    void aLostReplicaIsReplacedByABidWithTheDevelopersTokenAtTheirNextRead() throws Exception {
+        LeaseView lease = MarketplaceStub.LEASES.values().stream()
+                .filter(l -> l.providerEndpoint().equals(first.endpoint())).findFirst().orElseThrow();
+        LeaseView closed = new LeaseView(lease.id(), lease.bidId(), lease.owner(), lease.provider(), lease.providerEndpoint(),
+                lease.kind(), lease.resources(), lease.prices(), LeaseState.CLOSED, lease.createdAt(), Instant.now(),
+                lease.provider(), "provider left");
+        MarketplaceStub.LEASES.put(lease.id(), closed);
+        publish(EventEnvelope.of(MarketEvents.LEASE_CLOSED, MarketEvents.SOURCE, Instant.now(), lease.id().toString(), closed));
+        await(() -> !callProvider().equals(first.provider.address().checksummed()));
+        int bidsBefore = MarketplaceStub.BIDS.size();
+
+        List<Map<String, String>> placed = dev.get("/api/v1/functions/" + name + "/deployments").statusCode(200)
+                .body("[0].status", equalTo("ACTIVE")).extract().path("[0].placed");
+        assertThat(placed).hasSize(2).noneMatch(p -> p.get("leaseId").equals(lease.id().toString()));
+        assertThat(MarketplaceStub.BIDS.size()).isEqualTo(bidsBefore + 1);
+        MarketplaceStub.Held original = MarketplaceStub.BIDS.get(lease.bidId());
+        MarketplaceStub.Held replacement = MarketplaceStub.BIDS.values().stream()
+                .filter(h -> !h.view().id().equals(lease.bidId()) && h.token().equals(dev.token)).findFirst().orElseThrow();
+        assertThat(replacement.spec().replicas()).isEqualTo(1);
+        assertThat(replacement.spec().maxPrices()).isEqualTo(original.spec().maxPrices());
+        assertThat(replacement.spec().constraints()).isEqualTo(original.spec().constraints());
+        assertThat(replacement.spec().resources()).isEqualTo(original.spec().resources());
+        // a second read places nothing more
+        dev.get("/api/v1/functions/" + name + "/deployments").statusCode(200);
+        assertThat(MarketplaceStub.BIDS.size()).isEqualTo(bidsBefore + 1);
+    }
+
     static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Warm invocation latency/throughput: gateway vs agent direct vs the script alone.
+# Needs a running platform with the function deployed and ACTIVE (e.g. `./agora run`, then
+# publish and deploy functions/bench/handler.sh as function "bench"). Settings (environment):
+#   BENCH_GATEWAY_URL   functions base URL            (default http://localhost:8080)
+#   BENCH_FUNCTION      deployed function name         (default bench)
+#   BENCH_AGENT_URL     the agent holding its lease    (default http://localhost:8090)
+#   BENCH_AGENT_TOKEN   the agents' AGENT_GATEWAY_TOKEN (agent target skipped without BENCH_LEASE_ID)
+#   BENCH_LEASE_ID      the deployment's lease on that agent (GET /api/v1/functions/bench/deployments → placed[0].leaseId)
+#   BENCH_BUNDLE_CID    the version's bundleCid
+#   BENCH_SCRIPT        path of the handler script to run with /bin/sh (default: bench/handler.sh)
+#   BENCH_REQUESTS (2000), BENCH_WARMUP (200), BENCH_CONCURRENCY (1,8,32)
+# Note: the gateway's per-caller rate limit (agora.functions.rate-limit-per-second, default 100/s,
+# burst 200) must be raised for the gateway target, e.g. AGORA_FUNCTIONS_RATE_LIMIT_PER_SECOND=100000
+# AGORA_FUNCTIONS_RATE_LIMIT_BURST=100000 on the functions service while benchmarking.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+export BENCH_SCRIPT="${BENCH_SCRIPT:-$here/handler.sh}"
+exec java "$here/GatewayBench.java"
