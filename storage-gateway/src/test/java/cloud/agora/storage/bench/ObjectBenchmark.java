@@ -68,6 +68,7 @@ public final class ObjectBenchmark {
             try (InputStream in = new Generated(size, sent)) {
                 Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
+            double cpu0 = cpuSeconds(server);
             long start = System.nanoTime();
             HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                             + "/api/v1/objects?cid-version=1"))
@@ -75,6 +76,7 @@ public final class ObjectBenchmark {
                     .POST(HttpRequest.BodyPublishers.ofFile(file))
                     .build(), HttpResponse.BodyHandlers.ofString());
             double upSeconds = (System.nanoTime() - start) / 1e9;
+            double cpu1 = cpuSeconds(server);
             Files.delete(file);
             if (uploaded.statusCode() != 201) {
                 throw new IllegalStateException("upload answered " + uploaded.statusCode() + ": " + uploaded.body());
@@ -95,6 +97,7 @@ public final class ObjectBenchmark {
                 }
             }
             double downSeconds = (System.nanoTime() - start) / 1e9;
+            double cpu2 = cpuSeconds(server);
             boolean same = MessageDigest.isEqual(sent.digest(), received.digest()) && got == size;
 
             double mib = size / (double) (1 << 20);
@@ -103,6 +106,10 @@ public final class ObjectBenchmark {
                     peakRss(server) >> 20, rssAfterUpload >> 20);
             System.out.printf("upload   %.1f s, %.0f MiB/s%n", upSeconds, mib / upSeconds);
             System.out.printf("download %.1f s, %.0f MiB/s, bytes identical: %s%n", downSeconds, mib / downSeconds, same);
+            // CPU the server used, whatever else runs on the machine: MiB per CPU-second bounds
+            // what the server can do per core when it is not starved
+            System.out.printf("server CPU  upload %.1f s (%.0f MiB per CPU-second), download %.1f s (%.0f MiB per CPU-second)%n",
+                    cpu1 - cpu0, mib / (cpu1 - cpu0), cpu2 - cpu1, mib / (cpu2 - cpu1));
             if (!same) {
                 System.exit(1);
             }
@@ -134,6 +141,13 @@ public final class ObjectBenchmark {
             Thread.sleep(250);
         }
         throw new IllegalStateException("the gateway did not start:\n" + Files.readString(log));
+    }
+
+    /** User + system CPU time of the process so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
+    private static double cpuSeconds(Process process) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     /** The process's peak resident set (VmHWM), in bytes. */
