@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * serving), least outstanding requests first. A replica whose agent cannot be reached is
  * skipped and the next one tried — safe because the call never started there; once an agent
  * was reached, the call is never repeated elsewhere. At most {@code maxConcurrency} calls of
- * one function are in flight in this gateway; more are refused with 429.
+ * one function are in flight in this gateway; more are refused with 429. Replicas whose agent
+ * fails its health checks ({@link ReplicaHealth}) are skipped. Every answered call is recorded
+ * ({@link InvocationRecorder}: usage, stderr, the counter-signed receipt) before the outcome is
+ * returned or thrown, so a function error's stderr and usage are kept too.
  */
 @ApplicationScoped
 public class InvocationRouter {
@@ -138,7 +141,8 @@ public class InvocationRouter {
             }
         }
         throw new InvocationFailedException(503, "no-replica-reachable", "No replica could be reached",
-                "every replica's agent was unreachable: " + String.join(", ", unreachable),
+                replicas.isEmpty() ? "every replica's agent is failing its health checks"
+                        : "every replica's agent was unreachable: " + String.join(", ", unreachable),
                 Map.of("function", name, "invocationId", invocationId));
     }
 

@@ -11,9 +11,7 @@ import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.UnmatchedReason;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #fill}; {@code refused} gets a 400 {@code invalid-bid} problem; any other region
  * matches every replica at once on distinct providers.
  */
-public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
+public class MarketplaceStub extends StubServer {
 
     record Held(String token, BidSpec spec, BidView view) {
     }
@@ -45,31 +43,14 @@ public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
     /** When set, the agent endpoints given to a bid's leases in order (else unresolvable test hosts). */
     public static volatile List<String> endpoints = List.of();
 
-    private HttpServer server;
-
     @Override
-    public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        server.createContext("/api/v1/", exchange -> {
-            try (exchange) {
-                handle(exchange);
-            } catch (RuntimeException e) {
-                send(exchange, 500, "{\"detail\":\"stub: " + e + "\"}");
-            }
-        });
-        server.start();
-        return Map.of("quarkus.rest-client.marketplace.url", "http://127.0.0.1:" + server.getAddress().getPort());
+    String urlProperty() {
+        return "quarkus.rest-client.marketplace.url";
     }
 
     @Override
-    public void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
+    void routes(HttpServer server) {
+        server.createContext("/api/v1/", closing(MarketplaceStub::handle));
     }
 
     /** Matches every missing replica of a resting bid, as capacity appearing would. */
@@ -163,12 +144,5 @@ public class MarketplaceStub implements QuarkusTestResourceLifecycleManager {
 
     private static String problem(String slug, String detail) {
         return "{\"type\":\"urn:agora:problem:" + slug + "\",\"title\":\"" + slug + "\",\"detail\":\"" + detail + "\"}";
-    }
-
-    private static void send(HttpExchange ex, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
     }
 }

@@ -1,10 +1,8 @@
 package cloud.agora.functions.api;
 
 import com.sun.net.httpserver.HttpServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * tests can tell whether an upload happened. Its CIDs are NOT real IPFS CIDs: {@code stub-}
  * + the SHA-256 of the body, which is enough to check that the gateway's answer is recorded.
  */
-public class StorageGatewayStub implements QuarkusTestResourceLifecycleManager {
+public class StorageGatewayStub extends StubServer {
 
     /** Bodies received, by the CID given for them. */
     public static final Map<String, byte[]> OBJECTS = new ConcurrentHashMap<>();
@@ -30,53 +28,40 @@ public class StorageGatewayStub implements QuarkusTestResourceLifecycleManager {
     /** When set, every upload gets 503. */
     public static final AtomicBoolean DOWN = new AtomicBoolean();
 
-    private HttpServer server;
-
     @Override
-    public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        server.createContext("/api/v1/objects", exchange -> {
-            try (exchange) {
-                String auth = exchange.getRequestHeaders().getFirst("Authorization");
-                if (!"POST".equals(exchange.getRequestMethod())) {
-                    exchange.sendResponseHeaders(405, -1);
-                    return;
-                }
-                if (auth == null || !auth.startsWith("Bearer ")) {
-                    exchange.sendResponseHeaders(401, -1);
-                    return;
-                }
-                if (DOWN.get()) {
-                    exchange.sendResponseHeaders(503, -1);
-                    return;
-                }
-                byte[] body;
-                try (InputStream in = exchange.getRequestBody()) {
-                    body = in.readAllBytes();
-                }
-                String cid = "stub-" + HexFormat.of().formatHex(sha256(body));
-                OBJECTS.put(cid, body);
-                TOKENS.put(cid, auth.substring(7));
-                byte[] answer = ("{\"cid\":\"" + cid + "\",\"size\":" + body.length + "}").getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.getResponseHeaders().add("Location", "/ipfs/" + cid);
-                exchange.sendResponseHeaders(201, answer.length);
-                exchange.getResponseBody().write(answer);
-            }
-        });
-        server.start();
-        return Map.of("quarkus.rest-client.storage-gateway.url", "http://127.0.0.1:" + server.getAddress().getPort());
+    String urlProperty() {
+        return "quarkus.rest-client.storage-gateway.url";
     }
 
     @Override
-    public void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
+    void routes(HttpServer server) {
+        server.createContext("/api/v1/objects", closing(exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            if (auth == null || !auth.startsWith("Bearer ")) {
+                exchange.sendResponseHeaders(401, -1);
+                return;
+            }
+            if (DOWN.get()) {
+                exchange.sendResponseHeaders(503, -1);
+                return;
+            }
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            String cid = "stub-" + HexFormat.of().formatHex(sha256(body));
+            OBJECTS.put(cid, body);
+            TOKENS.put(cid, auth.substring(7));
+            byte[] answer = ("{\"cid\":\"" + cid + "\",\"size\":" + body.length + "}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.getResponseHeaders().add("Location", "/ipfs/" + cid);
+            exchange.sendResponseHeaders(201, answer.length);
+            exchange.getResponseBody().write(answer);
+        }));
     }
 
     private static byte[] sha256(byte[] body) {
