@@ -16,7 +16,14 @@ import cloud.agora.agent.lease.NoMarketplace;
 import cloud.agora.agent.lease.RestMarketplace;
 import cloud.agora.agent.metering.ReceiptSigner;
 import cloud.agora.agent.runtime.RuntimeFailureException;
+import cloud.agora.agent.settlement.HttpBillingVouchers;
+import cloud.agora.agent.settlement.VoucherRedeemer;
 import cloud.agora.agent.storage.BlockKeeper;
+import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.ChainSettings;
+import cloud.agora.contracts.chain.Escrow;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.agent.storage.BlockStore;
 import cloud.agora.agent.runtime.WorkloadRuntime;
 import cloud.agora.agent.runtime.runc.RuncRuntime;
@@ -177,6 +184,24 @@ public class AgentComponents {
             default -> throw new IllegalStateException("agent.journal.sink must be auto, kafka, http or none, not " + sink);
         };
         return new ReceiptShipper(journal, usageSink, j.batchSize(), j.minBackoff(), j.maxBackoff(), System::nanoTime);
+    }
+
+    /** The voucher redeemer, or a placeholder that does nothing when automatic redeem is off. */
+    @Produces
+    @Singleton
+    RedeemSchedule redeemSchedule(AgentConfig config, ReceiptSigner signer) {
+        AgentConfig.SettlementConfig s = config.settlement();
+        if (!s.autoRedeem()) {
+            return new RedeemSchedule(null);
+        }
+        String billing = config.billing().url().orElseThrow(() -> new IllegalStateException(
+                "agent.settlement.auto-redeem needs agent.billing.url"));
+        String rpc = s.rpcUrl().orElseThrow(() -> new IllegalStateException("agent.settlement.auto-redeem needs agent.settlement.rpc-url"));
+        String escrowAddress = s.escrowAddress().orElseThrow(() -> new IllegalStateException(
+                "agent.settlement.auto-redeem needs agent.settlement.escrow-address"));
+        Escrow escrow = Chain.connect(ChainSettings.remote(rpc, s.chainId())).escrow(Address.parse(escrowAddress));
+        return new RedeemSchedule(new VoucherRedeemer(new HttpBillingVouchers(billing, signer.provider(), signer.key()), escrow,
+                Signer.of(signer.key()), Wei.parse(s.gasCostEstimateWei())));
     }
 
     @Produces

@@ -72,6 +72,32 @@ public interface AgentConfig {
     /** The storage role (blocks of storage leases). */
     StorageConfig storage();
 
+    /** Automatic redeeming of billing's vouchers on chain. */
+    SettlementConfig settlement();
+
+    /** Automatic redeem (issue 7): off unless {@code auto-redeem} and the chain settings are given. */
+    interface SettlementConfig {
+        /** Redeem billing's vouchers when the increment is worth the gas. Needs {@code agent.billing.url}. */
+        @WithDefault("false")
+        boolean autoRedeem();
+
+        /** Ethereum JSON-RPC URL ({@code AGENT_SETTLEMENT_RPC_URL}). */
+        Optional<String> rpcUrl();
+
+        @WithDefault("31337")
+        long chainId();
+
+        /** The {@code AgoraEscrow} address. */
+        Optional<String> escrowAddress();
+
+        /** Redeem only when increment × (1 − fee) exceeds this many wei (default 1e14: ~100k gas at 1 gwei). */
+        @WithDefault("100000000000000")
+        String gasCostEstimateWei();
+
+        @WithDefault("10m")
+        Duration interval();
+    }
+
     /** Storage role settings; what is sold is {@code capacity.max-storage-gi-b}. */
     interface StorageConfig {
         /** Largest block accepted (IPFS blocks are at most 2 MiB; {@code ipfs add} makes 256 KiB chunks). */
