@@ -102,10 +102,8 @@ final class Platform {
                 new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, state -> Map.of(
                         "AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString(),
                         "AGORA_STORAGE_KEY_FILE", state.resolve("keys/storage.key").toString(),
-                        "AGORA_STORAGE_MARKETPLACE_URL", "http://localhost:8081",
-                        "QUARKUS_REST_CLIENT_MARKETPLACE_URL", "http://localhost:8081",
-                        "AGORA_STORAGE_AGENT_TOKEN", secretFile(state, "gateway-token"),
-                        "AGORA_STORAGE_GATEWAY_TOKEN", secretFile(state, "gateway-token"))),
+                        "AGORA_MARKETPLACE_URL", "http://localhost:8081",
+                        "AGORA_STORAGE_AGENT_TOKEN", secretFile(state, "gateway-token"))),
                 new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
                         "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
                         "AGORA_FUNCTIONS_GATEWAY_TOKEN", secretFile(state, "gateway-token"),

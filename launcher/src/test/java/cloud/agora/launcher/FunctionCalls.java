@@ -1,0 +1,74 @@
+package cloud.agora.launcher;
+
+import static cloud.agora.launcher.PlatformCalls.FUNCTIONS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.protocol.event.JsonCodec;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** A developer's steps with the functions service of a running platform: pack, publish, deploy, invoke. */
+final class FunctionCalls {
+
+    /** Max prices well above the local agents' asks (wei; the agents' defaults are 1e6, 1e5, 1e9, 0). */
+    static final Map<String, String> MAX_PRICES = Map.of("perVcpuSecond", "2000000", "perGiBSecond", "200000",
+            "perInvocation", "2000000000", "perGiBMonth", "1");
+
+    private FunctionCalls() {
+    }
+
+    /** Packs {@code examples/vehicle-speed} with its own script; returns the tar.gz's bytes. */
+    static byte[] vehicleSpeedBundle(Path dir) throws Exception {
+        Path out = dir.resolve("vehicle-speed.tar.gz");
+        Process pack = new ProcessBuilder(LocalPlatform.REPO.resolve("examples/vehicle-speed/pack.sh").toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(pack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(pack.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(pack.exitValue()).as("pack.sh: %s", output).isZero();
+        return Files.readAllBytes(out);
+    }
+
+    /** {@code POST /api/v1/functions}: multipart {@code spec} (JSON) and {@code bundle} (tar.gz); returns the version. */
+    static JsonNode publish(String token, Map<String, Object> spec, byte[] bundle) throws Exception {
+        String boundary = "agora-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"spec\"\r\n"
+                + "Content-Type: application/json\r\n\r\n" + JsonCodec.write(spec) + "\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"bundle.tar.gz\"\r\n"
+                + "Content-Type: application/gzip\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(bundle);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(FUNCTIONS + "/api/v1/functions"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("publish: %s", response.body()).isEqualTo(201);
+        return JsonCodec.mapper().readTree(response.body());
+    }
+
+    /** Deploys the latest version with {@code replicas} replicas in region {@code local}; waits until it is ACTIVE. */
+    static JsonNode deployAndAwaitActive(String token, String function, int replicas) throws Exception {
+        JsonNode deployment = PlatformCalls.call("POST", FUNCTIONS + "/api/v1/functions/" + function + "/deployments", token,
+                Map.of("replicas", replicas, "maxPrices", MAX_PRICES, "constraints", Map.of("region", "local")));
+        String id = deployment.get("id").asText();
+        return PlatformCalls.await("deployment " + id + " active", Duration.ofSeconds(60),
+                () -> PlatformCalls.call("GET", FUNCTIONS + "/api/v1/functions/" + function + "/deployments/" + id, token, null),
+                d -> "ACTIVE".equals(d.get("status").asText()));
+    }
+
+    /** {@code POST /fn/{function}/} with a text body. */
+    static HttpResponse<String> invoke(String function, String body) throws Exception {
+        return PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(FUNCTIONS + "/fn/" + function + "/"))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,169 @@
+package cloud.agora.launcher;
+
+import static cloud.agora.launcher.PlatformCalls.BILLING;
+import static cloud.agora.launcher.PlatformCalls.CHAIN;
+import static cloud.agora.launcher.PlatformCalls.FUNCTIONS;
+import static cloud.agora.launcher.PlatformCalls.MARKET;
+import static cloud.agora.launcher.PlatformCalls.await;
+import static cloud.agora.launcher.PlatformCalls.call;
+import static cloud.agora.launcher.PlatformCalls.getOrNull;
+import static cloud.agora.launcher.PlatformCalls.signIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.ChainSettings;
+import cloud.agora.contracts.chain.Escrow;
+import cloud.agora.contracts.chain.Redemption;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.billing.VoucherView;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.utils.Numeric;
+
+/**
+ * The scenario of issue 9 as users live it, against the platform {@code ./agora run} starts: the
+ * provider's agent joins with prices; the developer signs in, deposits ETH, authorizes billing's
+ * delegate, deploys the vehicle-speed example, calls it many times and gets the right speeds, reads
+ * usage and a receipt's proof; the provider redeems its voucher and its balance rises by exactly the
+ * billed amount minus the fee; the token holder changes the fee through governance, and the next
+ * redeem pays the new fee, to the wei.
+ */
+class ScenarioIT {
+
+    static final int FIRST_CALLS = 24;
+    static final int LATER_CALLS = 6;
+    static final BigInteger BPS = BigInteger.valueOf(10_000);
+
+    @TempDir
+    Path state;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void fromDepositToRedeemWithAFeeChangedByGovernance() throws Exception {
+        try (LocalPlatform platform = new LocalPlatform(state).start();
+             Chain chain = Chain.connect(ChainSettings.local(CHAIN, 31337))) {
+            Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
+            Signer provider = Signer.of(KeyFiles.read(state.resolve("keys/provider.key")));
+            Address delegate = Address.parse(Platform.address(state, "billing-delegate"));
+            Escrow escrow = chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()));
+
+            // the provider's agent joins the market with its prices
+            JsonNode offer = await("the agent's offer", Duration.ofSeconds(60),
+                    () -> getOrNull(MARKET + "/api/v1/providers/" + provider.address().checksummed(), null),
+                    o -> o.path("available").asBoolean(false));
+            assertThat(offer.get("prices").get("perInvocation").asText()).isNotBlank();
+
+            // the developer signs in, deposits and lets billing sign vouchers for it
+            String token = signIn(FUNCTIONS, developer.key());
+            escrow.deposit(developer, Wei.parse("1000000000000000000"));
+            escrow.authorize(developer, delegate, Wei.parse("500000000000000000"));
+            assertThat(escrow.delegation(developer.address()).delegate()).contains(delegate);
+
+            // publishes and deploys the example
+            JsonNode version = FunctionCalls.publish(token, Map.of("name", "vehicle-speed", "runtime", "shell",
+                    "entrypoint", "handler.sh", "memoryMiB", 64, "cpuMillis", 250), FunctionCalls.vehicleSpeedBundle(work));
+            assertThat(version.get("version").asInt()).isEqualTo(1);
+            JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, "vehicle-speed", 1);
+            assertThat(deployment.get("placed").get(0).get("provider").asText()).isEqualToIgnoringCase(provider.address().checksummed());
+
+            // calls it many times: every answer is right
+            Random random = new Random(9);
+            List<String> invocations = new ArrayList<>();
+            for (int i = 0; i < FIRST_CALLS; i++) {
+                invocations.add(callAndCheck(random));
+            }
+
+            // usage as functions sees it
+            JsonNode usage = await("usage of " + FIRST_CALLS + " calls", Duration.ofSeconds(30),
+                    () -> call("GET", FUNCTIONS + "/api/v1/functions/vehicle-speed/usage", token, null),
+                    u -> u.get("invocations").asLong() == FIRST_CALLS);
+            assertThat(usage.get("errors").asLong()).isZero();
+            assertThat(usage.get("cpuSeconds").asDouble()).isPositive();
+
+            // billing's voucher covers every call; the sum of the receipts' charges is its amount
+            String providerToken = signIn(BILLING, provider.key());
+            VoucherView first = awaitVoucher(providerToken, provider, developer, FIRST_CALLS);
+            BigInteger billed = BigInteger.ZERO;
+            for (String invocation : invocations) {
+                billed = billed.add(new BigInteger(proof(token, invocation).get("charge").asText()));
+            }
+            assertThat(first.voucher().voucher().cumulativeAmount().value()).isEqualTo(billed);
+
+            // the provider redeems: its balance rises by exactly the billed amount minus the fee (and its gas)
+            int fee = escrow.feeBps();
+            Redemption paid = redeemAndCheckBalance(chain, escrow, provider, first, BigInteger.ZERO, fee);
+
+            // a receipt's proof checks against the root of the redeem event
+            JsonNode proof = await("the proof points at the redeem", Duration.ofSeconds(30), () -> proof(token, invocations.get(7)),
+                    p -> p.hasNonNull("settlement"));
+            List<byte[]> path = new ArrayList<>();
+            proof.get("proof").forEach(node -> path.add(Numeric.hexStringToByteArray(node.asText())));
+            byte[] root = Numeric.hexStringToByteArray(paid.receiptsRoot().toString());
+            assertThat(ReceiptMerkleTree.verify(path, root, Numeric.hexStringToByteArray(proof.get("receiptHash").asText()))).isTrue();
+            assertThat(proof.get("settlement").toString()).contains(paid.receipt().transactionHash());
+
+            // the holders raise the fee; the next redeem pays the new one
+            int newFee = fee + 150;
+            Proposals.transactionOf(Proposals.pass(state, "Fund the treasury", List.of(
+                    Map.of("parameter", "escrow.fee-bps", "value", Integer.toString(newFee)))), "escrow.fee-bps");
+            assertThat(escrow.feeBps()).isEqualTo(newFee);
+            for (int i = 0; i < LATER_CALLS; i++) {
+                callAndCheck(random);
+            }
+            VoucherView second = awaitVoucher(providerToken, provider, developer, FIRST_CALLS + LATER_CALLS);
+            redeemAndCheckBalance(chain, escrow, provider, second, first.voucher().voucher().cumulativeAmount().value(), newFee);
+        }
+    }
+
+    /** One call with fresh pings; asserts the speeds and returns the invocation id. */
+    private static String callAndCheck(Random random) throws Exception {
+        VehicleSpeedFunctionTest.Pings pings = VehicleSpeedFunctionTest.randomPings(random, 40);
+        HttpResponse<String> response = FunctionCalls.invoke("vehicle-speed", pings.csv());
+        assertThat(response.statusCode()).as("call: %s", response.body()).isEqualTo(200);
+        VehicleSpeedFunctionTest.assertMatches(VehicleSpeedFunctionTest.parse(response.body()), pings.expected());
+        return response.headers().firstValue("Agora-Invocation-Id").orElseThrow();
+    }
+
+    private static JsonNode proof(String token, String invocation) throws Exception {
+        return call("GET", BILLING + "/api/v1/receipts/" + invocation + "/proof", token, null);
+    }
+
+    /** Waits for billing's latest voucher of the pair to cover {@code receipts} receipts. */
+    private static VoucherView awaitVoucher(String token, Signer provider, Signer developer, int receipts) throws Exception {
+        String url = BILLING + "/api/v1/vouchers?provider=" + provider.address().checksummed() + "&consumer="
+                + developer.address().checksummed();
+        JsonNode list = await("a voucher for " + receipts + " receipts", Duration.ofSeconds(60), () -> call("GET", url, token, null),
+                l -> l.size() == 1 && l.get(0).get("receipts").asLong() == receipts);
+        return JsonCodec.mapper().treeToValue(list.get(0), VoucherView.class);
+    }
+
+    private static Redemption redeemAndCheckBalance(Chain chain, Escrow escrow, Signer provider, VoucherView voucher,
+            BigInteger redeemedBefore, int feeBps) {
+        BigInteger increment = voucher.voucher().voucher().cumulativeAmount().value().subtract(redeemedBefore);
+        BigInteger fee = increment.multiply(BigInteger.valueOf(feeBps)).divide(BPS);
+        BigInteger before = chain.etherBalance(provider.address()).value();
+        Redemption paid = escrow.redeem(provider, voucher.voucher());
+        BigInteger after = chain.etherBalance(provider.address()).value();
+        assertThat(paid.fee().value()).isEqualTo(fee);
+        assertThat(paid.payment().value()).isEqualTo(increment.subtract(fee));
+        assertThat(after).isEqualTo(before.add(increment).subtract(fee).subtract(paid.receipt().cost().value()));
+        return paid;
+    }
+}
