@@ -27,6 +27,8 @@ import java.util.Optional;
 public class HttpStorageProviders implements StorageProviders {
 
     private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(60);
+    /** How long an agent may take to learn a new lease from the marketplace. */
+    static final Duration LEASE_LAG = Duration.ofSeconds(30);
 
     private final StorageConfig.Replication config;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -35,11 +37,31 @@ public class HttpStorageProviders implements StorageProviders {
         this.config = config.replication();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An agent learns its leases from the marketplace's stream, so right after the bid matched
+     * it may not know the lease yet ({@code 404 lease-not-held}): that answer is retried for up
+     * to {@link #LEASE_LAG}.
+     */
     @Override
     public void put(StorageLease lease, Cid cid, byte[] block) {
-        HttpResponse<String> response = send(request(lease, "/blocks/" + cid, TRANSFER_TIMEOUT)
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(block)).build(), HttpResponse.BodyHandlers.ofString(), lease);
+        long deadline = System.nanoTime() + LEASE_LAG.toNanos();
+        HttpResponse<String> response;
+        while (true) {
+            response = send(request(lease, "/blocks/" + cid, TRANSFER_TIMEOUT)
+                    .header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(block)).build(), HttpResponse.BodyHandlers.ofString(), lease);
+            if (response.statusCode() != 404 || !response.body().contains("lease-not-held") || System.nanoTime() > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ReplicationException("interrupted while waiting for agent " + lease.endpoint() + " to hold the lease", e);
+            }
+        }
         if (response.statusCode() / 100 != 2) {
             throw new ReplicationException("agent " + lease.endpoint() + " refused block " + cid + ": "
                     + response.statusCode() + " " + response.body());

@@ -20,7 +20,9 @@ import java.util.stream.Stream;
 /**
  * An in-test provider agent's storage role, as DESIGN.md fixes it: real block files under
  * {@code <dir>/storage/<leaseId>/<cid>}, hash-checked on PUT, challenges answered from the bytes
- * on disk (so damaging a file makes its proofs wrong), bearer secret required. Port 0.
+ * on disk (so damaging a file makes its proofs wrong), bearer secret required, and the first
+ * two requests for a new lease answered {@code 404 lease-not-held} (a real agent learns its
+ * leases from the marketplace's stream a moment after the match). Port 0.
  */
 public final class StorageAgentServer implements AutoCloseable {
 
@@ -29,6 +31,9 @@ public final class StorageAgentServer implements AutoCloseable {
     private final HttpServer server;
     private final Path dir;
     private final String token;
+    /** Requests per lease answered {@code lease-not-held} before the agent "learns" the lease. */
+    private static final int LEASE_LAG_REQUESTS = 2;
+    private final java.util.Map<String, Integer> unknownAnswers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public StorageAgentServer(Path dir, String token) throws IOException {
         this.dir = dir;
@@ -67,6 +72,11 @@ public final class StorageAgentServer implements AutoCloseable {
             }
             String[] parts = exchange.getRequestURI().getPath().substring(PREFIX.length()).split("/");
             String leaseId = parts[0];
+            // like a real agent, it learns a new lease from the marketplace's stream a moment later
+            if (unknownAnswers.merge(leaseId, 1, Integer::sum) <= LEASE_LAG_REQUESTS) {
+                answer(exchange, 404, "{\"type\":\"urn:agora:problem:lease-not-held\"}");
+                return;
+            }
             String method = exchange.getRequestMethod();
             if (parts.length == 1 && method.equals("DELETE")) {
                 deleteTree(leaseDir(leaseId));
