@@ -119,9 +119,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
             if (pod != null && PodEnding.started(pod)) {
                 // the deadline counts from the Pod's start; the kubelet has not enforced it yet: the agent does
                 LOG.warnf("pod %s still running %d ms after its deadline: stopped by the agent", name, waitMillis);
-                Instant started = Instant.parse(pod.getStatus().getContainerStatuses().stream()
-                        .filter(c -> FunctionPods.CONTAINER.equals(c.getName())).findFirst().orElseThrow()
-                        .getState().getRunning().getStartedAt());
+                Instant started = PodEnding.runningSince(pod).orElseGet(Instant::now);
                 return new PodEnding(InvocationOutcome.TIMEOUT, -1, "", started, started.plus(limits.timeout()));
             }
             throw new RuntimeFailureException("pod " + name + " did not start within " + settings.startAllowance(), e);

@@ -78,6 +78,13 @@ public record PodEnding(InvocationOutcome outcome, int exitCode, String stderr, 
         return state != null && (state.getRunning() != null || state.getTerminated() != null);
     }
 
+    /** When the function container started running, if the kubelet said so. */
+    public static Optional<Instant> runningSince(Pod pod) {
+        ContainerState state = functionState(pod);
+        return state == null || state.getRunning() == null ? Optional.empty()
+                : Optional.ofNullable(instant(state.getRunning().getStartedAt()));
+    }
+
     private static ContainerState functionState(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
             return null;

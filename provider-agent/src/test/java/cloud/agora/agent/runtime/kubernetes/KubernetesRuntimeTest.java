@@ -306,6 +306,23 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aPodStillRunningAfterTimeoutAndAllowanceIsStoppedByTheAgentAsATimeout() {
+        InvocationRequest request = request("", Map.of());
+        // the kubelet reports the container running and never enforces the deadline
+        kubelet(request.invocationId(), pod -> { }, status -> status.withPhase("Running")
+                .withContainerStatuses(new ContainerStatusBuilder().withName(FunctionPods.CONTAINER)
+                        .withState(new ContainerStateBuilder().withNewRunning().withStartedAt(T0.toString()).endRunning().build())
+                        .build()));
+
+        InvocationResult result = runtime.invoke(workload(UUID.randomUUID(), 64, 100, Duration.ofSeconds(1)), function(), request);
+
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        assertThat(result.usage().startedAt()).isEqualTo(T0);
+        assertThat(result.usage().wallMillis()).isEqualTo(1000);
+        assertNothingLeftOf(request.invocationId());
+    }
+
+    @Test
     void anImageThatCannotBePulledIsAPlatformFailureAndLeavesNothing() {
         InvocationRequest request = request("", Map.of());
         kubelet(request.invocationId(), pod -> { }, status -> status.withPhase("Pending")
