@@ -26,15 +26,18 @@ import cloud.agora.contracts.chain.Signer;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.agent.storage.BlockStore;
 import cloud.agora.agent.runtime.WorkloadRuntime;
+import cloud.agora.agent.runtime.kubernetes.KubernetesRuntime;
 import cloud.agora.agent.runtime.runc.RuncRuntime;
 import cloud.agora.agent.runtime.runc.RuncSettings;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -61,9 +64,12 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    WorkloadRuntime runtime(AgentConfig config) {
+    WorkloadRuntime runtime(AgentConfig config, Instance<KubernetesClient> kubernetesClient) {
+        if ("kubernetes".equals(config.driver())) {
+            return KubernetesDriver.runtime(config.kubernetes(), kubernetesClient.get());
+        }
         if (!"runc".equals(config.driver())) {
-            throw new IllegalStateException("driver '" + config.driver() + "' is not available in this build (runc only; "
+            throw new IllegalStateException("driver '" + config.driver() + "' is not available in this build (runc or kubernetes; "
                     + "see provider-agent/README.md)");
         }
         if (!RuncRuntime.usable(config.runc().binary())) {
@@ -146,7 +152,8 @@ public class AgentComponents {
     @Singleton
     InventoryProbe inventoryProbe(AgentConfig config, WorkloadRuntime runtime, LeaseBook book) {
         AgentConfig.CapacityConfig c = config.capacity();
-        List<String> runtimes = runtime instanceof RuncRuntime runc ? runc.runtimes() : List.of();
+        List<String> runtimes = runtime instanceof RuncRuntime runc ? runc.runtimes()
+                : runtime instanceof KubernetesRuntime kubernetes ? kubernetes.runtimes() : List.of();
         return new InventoryProbe(config.dataDir(), new Resources(c.reserveCpuMillis(), c.reserveMemoryMiB(), 0),
                 c.maxCpuMillis().map(Integer::longValue).orElse(null), c.maxMemoryMiB().map(Integer::longValue).orElse(null),
                 c.maxStorageGiB(), () -> List.of(runtime.driver()), () -> runtimes, book);

@@ -131,6 +131,9 @@ public interface AgentConfig {
         int maxEntries();
     }
 
+    /** Settings of the kubernetes driver (used when {@code agent.driver=kubernetes}). */
+    KubernetesConfig kubernetes();
+
     /** Asking prices (wei per unit, decimal strings). */
     interface PricesConfig {
         @WithDefault("1000000")
@@ -245,5 +248,32 @@ public interface AgentConfig {
 
         @WithDefault("500")
         int batchSize();
+    }
+
+    /** kubernetes driver settings; the cluster connection is the Quarkus Kubernetes client's ({@code quarkus.kubernetes-client.*}). */
+    interface KubernetesConfig {
+        /** Namespace of the function Pods; unset = the client's namespace (in a Pod: the agent's own). */
+        Optional<String> namespace();
+
+        /** Container image per runtime. */
+        ImagesConfig images();
+
+        /** How long a Pod may take to be scheduled, pull its image and start, on top of the call's timeout. */
+        @WithDefault("60s")
+        Duration startAllowance();
+
+        /** Size of the memory-backed {@code /tmp} of a function Pod (counted in its memory limit). */
+        @WithDefault("64")
+        int tmpSizeMiB();
+
+        /** Images of the runtimes; each needs {@code /bin/sh} and {@code tail}, and runs as uid 65534. */
+        interface ImagesConfig {
+            /** The {@code shell} runtime. */
+            @WithDefault("busybox:1.36.1")
+            String shell();
+
+            /** The {@code jvm} runtime; unset = not offered. */
+            Optional<String> jvm();
+        }
     }
 }
