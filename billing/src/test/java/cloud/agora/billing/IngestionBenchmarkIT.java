@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * {@value #ROUND} signed receipts into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm). Each round is
  * timed from the first record sent to the last receipt committed in PostgreSQL; the receipts are signed before the
  * clock starts. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
- * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt}.
+ * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt};
+ * {@code -Dbench.jfr=target/jfr} records a JFR CPU profile of the service in that directory (chunk files).
  */
 class IngestionBenchmarkIT {
 
@@ -57,6 +58,13 @@ class IngestionBenchmarkIT {
                     "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "AGORA_AUTH_SECRET", "billing-bench-secret-0123456789abcdef0123",
                     "AGORA_BILLING_INGESTION_CONSUMER_GROUP", "billing-bench-" + System.nanoTime()));
+            String jfr = System.getProperty("bench.jfr");
+            if (jfr != null) {
+                // a CPU profile of the service; it is killed at the end, so read the repository's chunk files:
+                // jfr print --events jdk.ExecutionSample <dir>/*/*.jfr
+                env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=settings=profile,disk=true"
+                        + " -XX:FlightRecorderOptions=repository=" + Path.of(jfr).toAbsolutePath());
+            }
             try (BillingProcess billing = new BillingProcess(env, log);
                  Connection sql = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
                 billing.start();
