@@ -38,6 +38,8 @@ public final class Parameters {
                     ParameterTarget.FUNCTIONS, "the largest request or response body of an invocation"),
             new ParameterDefinition("billing.voucher-threshold", INTEGER, "0", "1000000000000000000000", "1000000000000000", "wei",
                     ParameterTarget.BILLING, "unpaid charges above which billing issues a voucher"),
+            new ParameterDefinition("billing.voucher-period", DURATION, "PT1M", "PT720H", "PT1H", "duration",
+                    ParameterTarget.BILLING, "longest time unpaid charges wait for a voucher, whatever the amount"),
             new ParameterDefinition("billing.credit-floor", INTEGER, "0", "1000000000000000000000", "0", "wei",
                     ParameterTarget.BILLING, "escrow balance less unpaid charges below which deployments pause"),
             new ParameterDefinition(QUORUM, INTEGER, "100", "5000", "400", "bps", ParameterTarget.GOVERNANCE,

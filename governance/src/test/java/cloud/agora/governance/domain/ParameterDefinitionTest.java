@@ -42,7 +42,10 @@ class ParameterDefinitionTest {
             assertThat(p.canonical(p.max())).isEqualTo(p.max());
             assertThat(p.unit().equals("duration")).as(p.name() + " unit matches kind").isEqualTo(p.kind() == ParameterKind.DURATION);
         }
-        assertThat(Parameters.ALL).hasSize(13);
+        // every parameter a service follows from governance.decisions.v1 is declared here
+        assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
+                "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor");
+        assertThat(Parameters.ALL).hasSize(14);
     }
 
     @Test
