@@ -50,6 +50,10 @@ public interface FunctionsConfig {
     @WithDefault("10000")
     int logLines();
 
+    /** How often each function's log is trimmed to its newest {@code log-lines}. */
+    @WithDefault("10s")
+    java.time.Duration logTrimInterval();
+
     /** Longest stderr line kept (longer lines are cut and marked with a trailing '…'). */
     @WithDefault("4096")
     int logLineChars();
@@ -65,6 +69,10 @@ public interface FunctionsConfig {
     /** An async invocation QUEUED or RUNNING unchanged this long is run again by the sweeper (lost wake-up, crash). */
     @WithDefault("10m")
     java.time.Duration asyncStuckAfter();
+
+    /** How often the sweeper looks for async invocations stuck longer than {@code async-stuck-after}. */
+    @WithDefault("30s")
+    java.time.Duration asyncSweep();
 
     /** How many async invocations run at once in this instance. */
     @WithDefault("16")

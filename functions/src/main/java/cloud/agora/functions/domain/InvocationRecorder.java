@@ -8,6 +8,7 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.ReceiptRating;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.outbox.OutboxRelay;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -82,11 +83,20 @@ public class InvocationRecorder {
                 trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : reply.body().length, charge, status,
                 problem, clock.instant());
         store.record(call, receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),
-                lines(reply.stderr(), reply.stderrTruncated()), keepLines, event);
+                lines(reply.stderr(), reply.stderrTruncated()), event);
         if (event != null) {
             relay.nudge();
         }
         return call;
+    }
+
+    /**
+     * Keeps each function's newest {@code log-lines} lines: trimmed on a timer, not per call, so
+     * the call path pays no ranking query (a function may briefly hold a few seconds more).
+     */
+    @Scheduled(every = "${agora.functions.log-trim-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void trimLogs() {
+        store.trimLogs(keepLines);
     }
 
     private List<String> lines(String stderr, boolean truncated) {

@@ -36,12 +36,10 @@ public class InvocationStore {
     }
 
     /**
-     * Records {@code call} with its log lines (then trims the function's log to its newest
-     * {@code keepLines}) and, when given, appends {@code receiptEvent} to the outbox. A call
-     * already recorded (same id) changes nothing.
+     * Records {@code call} with its log lines and, when given, appends {@code receiptEvent} to
+     * the outbox. A call already recorded (same id) changes nothing.
      */
-    public void record(InvocationRecord call, String receiptJson, List<String> lines, int keepLines,
-            EventEnvelope<?> receiptEvent) {
+    public void record(InvocationRecord call, String receiptJson, List<String> lines, EventEnvelope<?> receiptEvent) {
         tx.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
                     + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
@@ -81,18 +79,23 @@ public class InvocationStore {
                     }
                     s.executeBatch();
                 }
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM function_logs WHERE function_id = ? AND seq <="
-                        + " (SELECT seq FROM function_logs WHERE function_id = ? ORDER BY seq DESC OFFSET ? LIMIT 1)")) {
-                    s.setObject(1, call.functionId());
-                    s.setObject(2, call.functionId());
-                    s.setInt(3, keepLines);
-                    s.executeUpdate();
-                }
             }
             if (receiptEvent != null) {
                 outbox.append(c, Topics.USAGE_RECEIPTS, receiptEvent);
             }
             return null;
+        });
+    }
+
+    /** Deletes every function's log lines but its newest {@code keepLines}; returns how many went. */
+    public int trimLogs(int keepLines) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM function_logs f USING (SELECT seq FROM"
+                    + " (SELECT seq, row_number() OVER (PARTITION BY function_id ORDER BY seq DESC) AS n FROM function_logs) r"
+                    + " WHERE r.n > ?) old WHERE f.seq = old.seq")) {
+                s.setInt(1, keepLines);
+                return s.executeUpdate();
+            }
         });
     }
 
