@@ -1,6 +1,7 @@
 package cloud.agora.billing.domain;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.usage.ReceiptRating;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -10,7 +11,7 @@ import java.util.UUID;
 /**
  * What billing knows of a lease: who pays, who is paid, and the prices the receipts are rated at.
  *
- * <p><b>Rating rule.</b> A receipt's charge is
+ * <p><b>Rating rule</b> (protocol's {@code ReceiptRating}, shared with functions' estimates). A receipt's charge is
  * {@code floor(cpuNanos × perVcpuSecond / 10^9 + memoryMibMillis × perGiBSecond / (1024 × 1000)) + perInvocation},
  * computed exactly in integers over the common denominator 1.024 × 10^15 and rounded down once. The
  * consumer therefore pays at most the exact price and never more than 1 wei below it per receipt
@@ -27,11 +28,6 @@ import java.util.UUID;
 public record LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteger perVcpuSecond,
         BigInteger perGiBSecond, BigInteger perInvocation, Instant closedAt) {
 
-    /** 10^9 ns per second × 1024 MiB per GiB × 1000 ms per second. */
-    static final BigInteger DENOMINATOR = BigInteger.valueOf(1_000_000_000L * 1024L * 1000L);
-    private static final BigInteger CPU_SCALE = BigInteger.valueOf(1024L * 1000L);
-    private static final BigInteger MEMORY_SCALE = BigInteger.valueOf(1_000_000_000L);
-
     public LeaseTerms {
         Objects.requireNonNull(leaseId, "leaseId");
         Objects.requireNonNull(owner, "owner");
@@ -43,8 +39,7 @@ public record LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteg
 
     /** The receipt's charge in wei under the rating rule (see the type's Javadoc). */
     public BigInteger charge(UsageReceipt receipt) {
-        BigInteger scaled = BigInteger.valueOf(receipt.cpuNanos()).multiply(perVcpuSecond).multiply(CPU_SCALE)
-                .add(BigInteger.valueOf(receipt.memoryMibMillis()).multiply(perGiBSecond).multiply(MEMORY_SCALE));
-        return scaled.divide(DENOMINATOR).add(perInvocation);
+        return ReceiptRating.charge(perVcpuSecond, perGiBSecond, perInvocation, receipt.cpuNanos(),
+                receipt.memoryMibMillis());
     }
 }

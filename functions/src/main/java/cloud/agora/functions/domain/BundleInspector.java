@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import cloud.agora.protocol.bundle.BundlePaths;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

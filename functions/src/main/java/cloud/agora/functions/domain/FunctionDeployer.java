@@ -10,6 +10,7 @@ import cloud.agora.protocol.market.Constraints;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.support.auth.SignInService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,7 +32,11 @@ public class FunctionDeployer {
     private final Marketplace marketplace;
     private final Clock clock = Clock.systemUTC();
 
-    public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace) {
+    private final SignInService signIn;
+
+    public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace,
+            SignInService signIn) {
+        this.signIn = signIn;
         this.catalog = catalog;
         this.deployments = deployments;
         this.marketplace = marketplace;
@@ -107,12 +112,31 @@ public class FunctionDeployer {
     }
 
     /**
+     * Replaces the replicas a deployment lost, right when its lease closed (the lease follower calls this):
+     * the replacement bid must belong to the developer who pays, so it is placed with a short-lived token the
+     * platform issues for the developer ({@link SignInService#issueOnBehalfOf}) — the same token a sign-in
+     * would give, limited to this one refresh. A deployment that no longer follows its bid is left alone.
+     */
+    public void replaceLostReplicas(UUID deploymentId) {
+        var function = deployments.functionOf(deploymentId);
+        if (function.isEmpty()) {
+            return;
+        }
+        Address owner = Address.parse(function.get().getKey());
+        String name = function.get().getValue();
+        FunctionRow row = catalog.owned(owner, name);
+        String token = signIn.issueOnBehalfOf(owner).token();
+        deployments.list(row.id(), name).stream().filter(d -> d.id().equals(deploymentId)).findFirst()
+                .ifPresent(d -> refreshed(token, d));
+    }
+
+    /**
      * The deployment as its bids now stand. A deployment that was matched but has lost replicas
      * since (a lease closed: the lease follower already took it out of routing) gets a
      * replacement bid for the missing ones — same resources, max prices and constraints — placed
-     * here with the developer's token, because bids and leases must belong to the developer who
-     * pays. So a re-bid happens at the developer's next authenticated read of its deployments
-     * (or deploy/delete), not at the moment the lease closed; the surviving replicas keep serving.
+     * with the developer's token, because bids and leases must belong to the developer who pays: at
+     * once when the lease follower sees the lease close ({@link #replaceLostReplicas}), and again at
+     * any later read if the marketplace could not be reached then; the surviving replicas keep serving.
      */
     private Deployment refreshed(String bearerToken, Deployment d) {
         if (!d.status().followsBid()) {

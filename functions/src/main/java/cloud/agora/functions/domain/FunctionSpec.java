@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import cloud.agora.protocol.bundle.BundlePaths;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

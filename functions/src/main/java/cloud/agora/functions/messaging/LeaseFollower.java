@@ -1,5 +1,6 @@
 package cloud.agora.functions.messaging;
 
+import cloud.agora.functions.domain.FunctionDeployer;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
@@ -12,7 +13,9 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -20,7 +23,8 @@ import org.jboss.logging.Logger;
 /**
  * Follows {@code marketplace.leases.v1}: a {@code LeaseClosed} removes that replica from its
  * deployment at once, so the gateway stops routing to it without waiting for the developer to
- * read the deployment. Replaying a record changes nothing.
+ * read the deployment, and bids for a replacement replica on the developer's behalf. Replaying a
+ * record changes nothing (the replica is already gone, so nothing is re-bid twice).
  */
 @Singleton
 public class LeaseFollower extends TopicFollower {
@@ -30,11 +34,13 @@ public class LeaseFollower extends TopicFollower {
     };
 
     private final DeploymentStore deployments;
+    private final FunctionDeployer deployer;
 
-    public LeaseFollower(DeploymentStore deployments,
+    public LeaseFollower(DeploymentStore deployments, FunctionDeployer deployer,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
         super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers);
         this.deployments = deployments;
+        this.deployer = deployer;
     }
 
     void start(@Observes StartupEvent event) {
@@ -57,10 +63,16 @@ public class LeaseFollower extends TopicFollower {
         if (!MarketEvents.LEASE_CLOSED.equals(event.type()) || event.data() == null) {
             return;
         }
-        int changed = deployments.dropLease(event.data().id(), Instant.now());
-        if (changed > 0) {
-            LOG.infof("lease %s closed (%s): its replica no longer receives calls", event.data().id(),
-                    event.data().closeReason());
+        List<UUID> changed = deployments.dropLease(event.data().id(), Instant.now());
+        for (UUID deployment : changed) {
+            LOG.infof("lease %s closed (%s): its replica no longer receives calls; bidding for a replacement",
+                    event.data().id(), event.data().closeReason());
+            try {
+                deployer.replaceLostReplicas(deployment);
+            } catch (RuntimeException e) {
+                // the replica is out of routing already; the developer's next read of the deployment re-bids
+                LOG.warnf("no replacement bid for deployment %s yet: %s", deployment, e.getMessage());
+            }
         }
     }
 }

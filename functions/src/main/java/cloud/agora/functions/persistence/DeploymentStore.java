@@ -14,6 +14,7 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** Deployments in PostgreSQL (plain JDBC). */
@@ -93,12 +94,12 @@ public class DeploymentStore {
 
     /**
      * Removes the replica of lease {@code leaseId} from every deployment that still lists it
-     * (the lease closed); returns how many deployments changed. Repeating it changes nothing.
+     * (the lease closed); returns the ids of the deployments that changed. Repeating it changes nothing.
      */
-    public int dropLease(UUID leaseId, java.time.Instant now) {
+    public List<UUID> dropLease(UUID leaseId, java.time.Instant now) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            int changed = 0;
+            List<UUID> changed = new java.util.ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT id, replica_json FROM deployments WHERE replica_json LIKE ?"
                     + " AND status IN ('PENDING', 'ACTIVE') FOR UPDATE")) {
                 s.setString(1, "%" + leaseId + "%");
@@ -113,7 +114,7 @@ public class DeploymentStore {
                                 u.setTimestamp(2, Timestamp.from(now));
                                 u.setObject(3, r.getObject(1, UUID.class));
                                 u.executeUpdate();
-                                changed++;
+                                changed.add(r.getObject(1, UUID.class));
                             }
                         }
                     }
@@ -125,6 +126,20 @@ public class DeploymentStore {
                 throw e;
             }
         } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The function (owner address, name) a deployment belongs to, if the deployment exists. */
+    public java.util.Optional<Map.Entry<String, String>> functionOf(UUID deploymentId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT f.owner, f.name FROM deployments d JOIN functions f ON f.id = d.function_id WHERE d.id = ?")) {
+            s.setObject(1, deploymentId);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? java.util.Optional.of(Map.entry(r.getString(1), r.getString(2))) : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
