@@ -1,6 +1,6 @@
 package cloud.agora.agent.api;
 
-import cloud.agora.agent.invocation.InvocationRejectedException;
+import cloud.agora.agent.problem.RejectedException;
 import cloud.agora.agent.runtime.RuntimeFailureException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -31,21 +31,12 @@ public final class Problems {
         return Response.status(status).type("application/problem+json").entity(body).build();
     }
 
-    /** Refused calls. */
+    /** Refused calls and storage requests. */
     @Provider
-    public static class Rejected implements ExceptionMapper<InvocationRejectedException> {
+    public static class Rejected implements ExceptionMapper<RejectedException> {
         @Override
-        public Response toResponse(InvocationRejectedException e) {
+        public Response toResponse(RejectedException e) {
             return response(e.status(), e.slug(), e.title(), e.getMessage(), e.id());
-        }
-    }
-
-    /** Refused storage requests. */
-    @Provider
-    public static class StorageRejected implements ExceptionMapper<cloud.agora.agent.storage.StorageRejectedException> {
-        @Override
-        public Response toResponse(cloud.agora.agent.storage.StorageRejectedException e) {
-            return response(e.status(), e.slug(), e.title(), e.getMessage(), e.leaseId());
         }
     }
 
