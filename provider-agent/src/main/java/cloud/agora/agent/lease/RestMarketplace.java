@@ -1,6 +1,6 @@
 package cloud.agora.agent.lease;
 
-import cloud.agora.agent.signin.SignInSession;
+import cloud.agora.protocol.auth.SignInSession;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.Heartbeat;

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import cloud.agora.protocol.auth.SignInSession;
 import org.web3j.crypto.ECKeyPair;
 
 /**
@@ -42,8 +43,7 @@ public class RestStorageMarket implements StorageMarket {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private URI base;
     private ECKeyPair key;
-    private String token;
-    private Instant tokenExpiresAt = Instant.EPOCH;
+    private SignInSession session;
 
     public RestStorageMarket(StorageConfig config) {
         this.config = config.replication();
@@ -95,7 +95,7 @@ public class RestStorageMarket implements StorageMarket {
             HttpResponse<String> response = exchange(method, path, body, token());
             if (response.statusCode() == 401 && attempt == 0) {
                 synchronized (this) {
-                    tokenExpiresAt = Instant.EPOCH;
+                    session.invalidate();
                 }
                 continue;
             }
@@ -109,24 +109,15 @@ public class RestStorageMarket implements StorageMarket {
     }
 
     private synchronized String token() {
-        if (token == null || Instant.now().isAfter(tokenExpiresAt.minusSeconds(30))) {
+        if (session == null) {
             ECKeyPair k = key();
-            HttpResponse<String> challenge = exchange("POST", "api/v1/auth/challenge",
-                    Map.of("address", PersonalSignature.addressOf(k).toString()), null);
-            if (challenge.statusCode() / 100 != 2) {
-                throw new ReplicationException("marketplace refused the sign-in challenge: " + challenge.statusCode());
-            }
-            String message = (String) JsonCodec.read(challenge.body(), Map.class).get("message");
-            HttpResponse<String> issued = exchange("POST", "api/v1/auth/token",
-                    Map.of("message", message, "signature", PersonalSignature.sign(message, k)), null);
-            if (issued.statusCode() / 100 != 2) {
-                throw new ReplicationException("marketplace refused sign-in: " + issued.statusCode() + " " + issued.body());
-            }
-            Map<?, ?> t = JsonCodec.read(issued.body(), Map.class);
-            token = (String) t.get("token");
-            tokenExpiresAt = Instant.parse((String) t.get("expiresAt"));
+            session = new SignInSession(base(), PersonalSignature.addressOf(k), k, http);
         }
-        return token;
+        try {
+            return session.token();
+        } catch (SignInSession.SignInRefusedException | java.io.UncheckedIOException e) {
+            throw new ReplicationException("cannot sign in to the marketplace: " + e.getMessage(), e);
+        }
     }
 
     private synchronized ECKeyPair key() {
@@ -147,12 +138,16 @@ public class RestStorageMarket implements StorageMarket {
         return config.keyFile().isPresent() ? PersonalSignature.addressOf(key()) : null;
     }
 
-    private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
+    private synchronized URI base() {
         if (base == null) {
             String url = config.marketplaceUrl();
             base = URI.create(url.endsWith("/") ? url : url + "/");
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
+        return base;
+    }
+
+    private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base().resolve(path)).timeout(Duration.ofSeconds(10))
                 .header("Accept", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(JsonCodec.write(body)));

@@ -1,4 +1,4 @@
-package cloud.agora.agent.signin;
+package cloud.agora.protocol.auth;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
@@ -15,9 +15,10 @@ import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * The provider signed in at one Agora service with Sign-In with Ethereum:
+ * A client signed in at one Agora service with Sign-In with Ethereum (a provider agent, the storage
+ * gateway buying storage, any key holder):
  * {@code POST /api/v1/auth/challenge} {@code {address}} → EIP-4361 message →
- * {@code personal_sign} with the provider key → {@code POST /api/v1/auth/token} →
+ * {@code personal_sign} with the key → {@code POST /api/v1/auth/token} →
  * {@code {token, expiresAt}}. The token is kept until 30 s before it expires or until
  * {@link #invalidate()} (after a 401).
  */
