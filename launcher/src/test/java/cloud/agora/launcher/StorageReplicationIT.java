@@ -1,0 +1,149 @@
+package cloud.agora.launcher;
+
+import static cloud.agora.launcher.PlatformCalls.MARKET;
+import static cloud.agora.launcher.PlatformCalls.STORAGE;
+import static cloud.agora.launcher.PlatformCalls.await;
+import static cloud.agora.launcher.PlatformCalls.call;
+import static cloud.agora.launcher.PlatformCalls.signIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.event.JsonCodec;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5's replication test with the real marketplace and three real provider agents selling
+ * storage: a pin with replication 2 is placed on two agents; one block on one agent's disk is
+ * damaged; the storage gateway's audit catches it, closes that lease and repairs it under a new lease
+ * from a healthy copy, so two healthy copies exist again.
+ */
+class StorageReplicationIT {
+
+    static final List<String> AGENTS = List.of("provider-agent", "provider-agent-2", "provider-agent-3");
+
+    @TempDir
+    Path state;
+
+    @Test
+    void aCorruptedReplicaIsCaughtByTheAuditAndRepaired() throws Exception {
+        try (LocalPlatform platform = new LocalPlatform(state, "--agents", "3")
+                .withEnv("AGORA_STORAGE_AUDIT_INTERVAL", "2s")
+                // the storage gateway's STORAGE bids carry max prices of 0 for compute and the marketplace
+                // compares all four prices: agents asking for compute would never match them (reported).
+                // Here the agents sell storage only, so no compute ask stands in the way.
+                .withEnv("AGENT_PRICES_PER_VCPU_SECOND", "0")
+                .withEnv("AGENT_PRICES_PER_GIB_SECOND", "0")
+                .withEnv("AGENT_PRICES_PER_INVOCATION", "0")
+                .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
+                .start()) {
+            for (String key : List.of("provider", "provider-2", "provider-3")) {
+                String provider = Platform.address(state, key);
+                await("agent " + key + " in the market", Duration.ofSeconds(60),
+                        () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + provider, null),
+                        o -> o.path("available").asBoolean(false));
+            }
+            String token = signIn(STORAGE, KeyFiles.read(state.resolve("keys/developer.key")));
+
+            // 600 KiB: three 256 KiB chunks and a root, so four blocks per replica
+            byte[] data = new byte[600 * 1024];
+            new Random(5).nextBytes(data);
+            HttpResponse<String> uploaded = PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(STORAGE + "/api/v1/objects"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(data)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(uploaded.statusCode()).as(uploaded.body()).isBetween(200, 201);
+            String cid = JsonCodec.mapper().readTree(uploaded.body()).get("cid").asText();
+
+            JsonNode request = call("POST", STORAGE + "/pins", token,
+                    Map.of("cid", cid, "name", "replicated", "meta", Map.of("replication", "2")));
+            String requestId = request.get("requestid").asText();
+            JsonNode pinned = await("pin " + requestId + " pinned", Duration.ofSeconds(90),
+                    () -> call("GET", STORAGE + "/pins/" + requestId, token, null),
+                    p -> List.of("pinned", "failed").contains(p.get("status").asText()));
+            assertThat(pinned.get("status").asText()).as("%s", pinned).isEqualTo("pinned");
+
+            List<Path> holders = AGENTS.stream().map(this::leaseDirs).flatMap(List::stream).toList();
+            assertThat(holders).as("one lease folder on each of two agents").hasSize(2);
+            assertThat(holders).allSatisfy(dir -> assertThat(healthyBlocks(dir)).isEqualTo(4));
+            Path damaged = holders.get(0);
+            Path healthy = holders.get(1);
+            String damagedLease = damaged.getFileName().toString();
+            String damagedAgent = damaged.getParent().getParent().getFileName().toString();
+
+            // flip one bit of one block on that agent's disk
+            Path block;
+            try (Stream<Path> files = Files.list(damaged)) {
+                block = files.sorted().findFirst().orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(block);
+            bytes[bytes.length / 2] ^= 0x01;
+            Files.write(block, bytes);
+
+            // the audit catches it: that lease is closed in the marketplace
+            String storageToken = signIn(MARKET, KeyFiles.read(state.resolve("keys/storage.key")));
+            await("the damaged replica's lease closed by the audit", Duration.ofSeconds(120),
+                    () -> call("GET", MARKET + "/api/v1/leases/" + damagedLease, storageToken, null),
+                    l -> "CLOSED".equals(l.get("state").asText()));
+
+            // repair: two healthy copies again — the untouched one and a new lease holding all four verified blocks
+            PlatformCalls.await("a second verified copy under a new lease", Duration.ofSeconds(120),
+                    () -> AGENTS.stream().map(this::leaseDirs).flatMap(List::stream)
+                            .filter(dir -> !dir.getFileName().toString().equals(damagedLease))
+                            .filter(dir -> healthyBlocks(dir) == 4).count() == 2);
+            assertThat(healthyBlocks(healthy)).isEqualTo(4);
+            assertThat(call("GET", STORAGE + "/pins/" + requestId, token, null).get("status").asText()).isEqualTo("pinned");
+        }
+    }
+
+    /** The lease folders holding blocks under an agent's data dir ({@code storage/<leaseId>/}). */
+    private List<Path> leaseDirs(String agent) {
+        Path root = state.resolve(agent).resolve("storage");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(Files::isDirectory).filter(dir -> healthyBlocks(dir) + corruptBlocks(dir) > 0).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Block files whose sha-256 is their name. */
+    private static int healthyBlocks(Path dir) {
+        return (int) blocks(dir).stream().filter(StorageReplicationIT::hashesToName).count();
+    }
+
+    private static int corruptBlocks(Path dir) {
+        return (int) blocks(dir).stream().filter(file -> !hashesToName(file)).count();
+    }
+
+    private static List<Path> blocks(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean hashesToName(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)))
+                    .equals(file.getFileName().toString());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
