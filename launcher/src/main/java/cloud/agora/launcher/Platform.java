@@ -124,7 +124,7 @@ final class Platform {
         String name = i == 1 ? "provider-agent" : "provider-agent-" + i;
         String key = i == 1 ? "provider" : "provider-" + i;
         int port = AGENT_PORT + i - 1;
-        return new ServiceSpec(name, "provider-agent", port, false, state -> Map.of(
+        return new ServiceSpec(name, "provider-agent", port, false, state -> env(
                 "AGENT_KEY_FILE", state.resolve("keys/" + key + ".key").toString(),
                 "AGENT_DATA_DIR", state.resolve(name).toString(),
                 "AGENT_MARKETPLACE_URL", "http://localhost:8081",
@@ -132,6 +132,8 @@ final class Platform {
                 "AGENT_REGION", "local",
                 "AGENT_GATEWAY_TOKEN", secretFile(state, "gateway-token"),
                 "AGENT_STORAGE_GATEWAY_URL", "http://localhost:8084",
+                // receipts go through Kafka; billing's URL is the agent's fallback (HTTPS batches) and its voucher source
+                "AGENT_BILLING_URL", "http://localhost:8082",
                 "AGENT_CAPACITY_MAX_STORAGE_GI_B", Integer.toString(AGENT_STORAGE_GIB),
                 // each agent its own container names and cgroups on the shared host
                 "AGENT_RUNC_CGROUP_PARENT", "agora-" + name));
@@ -472,6 +474,15 @@ final class Platform {
                 "agora.billing.settlement.confirmations=1",
                 "agora.billing.settlement.interval=PT1S", ""));
         return file;
+    }
+
+    /** Settings from name, value pairs (more than {@code Map.of} takes). */
+    static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
     }
 
     /** The checksummed address of a dev role's key. */
