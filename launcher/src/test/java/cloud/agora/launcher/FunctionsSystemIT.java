@@ -1,0 +1,201 @@
+package cloud.agora.launcher;
+
+import static cloud.agora.launcher.PlatformCalls.FUNCTIONS;
+import static cloud.agora.launcher.PlatformCalls.MARKET;
+import static cloud.agora.launcher.PlatformCalls.await;
+import static cloud.agora.launcher.PlatformCalls.call;
+import static cloud.agora.launcher.PlatformCalls.signIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.ChainSettings;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.money.Wei;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 6's whole-system test on this machine: the real marketplace, storage gateway and two provider
+ * agents (runc). A shell function from a bundle is deployed with 2 replicas (one per agent), invoked
+ * synchronously and asynchronously, its stderr read as logs (SSE) and its usage read; one replica's
+ * agent is stopped mid-traffic and calls keep succeeding on the other; once the lost replica's lease is
+ * closed (the marketplace keeps a silent provider's leases, so the test closes it as the developer), the
+ * deployment re-bids and is ACTIVE with 2 replicas again, the new one on a live provider.
+ */
+class FunctionsSystemIT {
+
+    static final String FUNCTION = "sys-echo";
+
+    @TempDir
+    Path state;
+
+    @TempDir
+    Path work;
+
+    /** One call of the traffic: when it started and ended, its status and which provider answered. */
+    record Call(Instant started, Instant ended, int status, String provider, String body) {
+    }
+
+    @Test
+    void twoReplicasServeSyncAndAsyncCallsAndSurviveALostAgent() throws Exception {
+        try (LocalPlatform platform = new LocalPlatform(state, "--agents", "2")
+                // agents heard from every 2 s; a provider silent for 8 s gets no new leases
+                .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
+                .withEnv("AGORA_MARKET_HEARTBEAT_TIMEOUT", "8s")
+                .start()) {
+            Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
+            String token = signIn(FUNCTIONS, developer.key());
+            // a developer without escrow balance is paused by billing's credit control (402): fund it first
+            try (Chain chain = Chain.connect(ChainSettings.local(PlatformCalls.CHAIN, 31337))) {
+                chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()))
+                        .deposit(developer, Wei.parse("1000000000000000000"));
+            }
+            for (String key : List.of("provider", "provider-2")) {
+                String provider = Platform.address(state, key);
+                await("agent " + key + " in the market", Duration.ofSeconds(60),
+                        () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + provider, null),
+                        o -> o.path("available").asBoolean(false));
+            }
+
+            FunctionCalls.publish(token, Map.of("name", FUNCTION, "runtime", "shell", "entrypoint", "handler.sh",
+                    "memoryMiB", 64, "cpuMillis", 100), echoBundle());
+            JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, FUNCTION, 2);
+            List<String> placed = new ArrayList<>();
+            deployment.get("placed").forEach(r -> placed.add(r.get("provider").asText().toLowerCase()));
+            assertThat(new HashSet<>(placed)).as("two replicas on two providers").hasSize(2);
+
+            // synchronous
+            HttpResponse<String> sync = FunctionCalls.invoke(FUNCTION, "hello");
+            assertThat(sync.statusCode()).as(sync.body()).isEqualTo(200);
+            assertThat(sync.body()).isEqualTo("echo:hello");
+
+            // asynchronous: 202 with an id, then the result
+            JsonNode accepted = call("POST", FUNCTIONS + "/api/v1/functions/" + FUNCTION + "/invocations", token, "later");
+            String id = accepted.get("id").asText();
+            JsonNode done = await("async invocation " + id, Duration.ofSeconds(60),
+                    () -> call("GET", FUNCTIONS + "/api/v1/invocations/" + id, token, null),
+                    i -> "SUCCEEDED".equals(i.get("status").asText()));
+            assertThat(new String(Base64.getDecoder().decode(done.get("result").get("body").asText()), StandardCharsets.UTF_8))
+                    .isEqualTo("echo:\"later\"");
+
+            // traffic while one replica's agent stops
+            List<Call> calls = new CopyOnWriteArrayList<>();
+            AtomicBoolean running = new AtomicBoolean(true);
+            Thread traffic = new Thread(() -> {
+                int n = 0;
+                while (running.get()) {
+                    Instant started = Instant.now();
+                    try {
+                        HttpResponse<String> r = FunctionCalls.invoke(FUNCTION, "call-" + n++);
+                        calls.add(new Call(started, Instant.now(), r.statusCode(),
+                                r.headers().firstValue("Agora-Provider").orElse("").toLowerCase(), r.body()));
+                    } catch (Exception e) {
+                        calls.add(new Call(started, Instant.now(), -1, "", e.toString()));
+                    }
+                    try {
+                        Thread.sleep(50); // well under the gateway's per-caller rate limit
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "traffic");
+            traffic.start();
+            Thread.sleep(3_000);
+            String victim = placed.get(0);
+            String victimPart = partOf(victim);
+            ProcessHandle agent = ProcessHandle.of(platform.pid(victimPart)).orElseThrow();
+            agent.destroy();
+            agent.onExit().get(60, TimeUnit.SECONDS);
+            Instant killed = Instant.now();
+            Thread.sleep(10_000);
+            running.set(false);
+            traffic.join(60_000);
+
+            List<Call> after = calls.stream().filter(c -> c.started().isAfter(killed)).toList();
+            assertThat(calls.stream().filter(c -> c.ended().isBefore(killed)).toList()).isNotEmpty()
+                    .allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
+            assertThat(after).as("calls after the agent stopped").hasSizeGreaterThan(5)
+                    .allSatisfy(c -> {
+                        assertThat(c.status()).as(c.body()).isEqualTo(200);
+                        assertThat(c.provider()).isEqualTo(placed.get(1));
+                    });
+
+            // logs (the function's stderr, SSE) and usage
+            String logs = sse(FUNCTIONS + "/api/v1/functions/" + FUNCTION + "/logs", token);
+            assertThat(logs).contains("got 5 bytes").contains("data:");
+            JsonNode usage = call("GET", FUNCTIONS + "/api/v1/functions/" + FUNCTION + "/usage", token, null);
+            assertThat(usage.get("invocations").asLong()).isGreaterThanOrEqualTo(2 + after.size());
+
+            // the silent provider's lease is taken away (as the developer, who owns it); the deployment re-bids
+            String lostLease = null;
+            for (JsonNode replica : deployment.get("placed")) {
+                if (replica.get("provider").asText().equalsIgnoreCase(victim)) {
+                    lostLease = replica.get("leaseId").asText();
+                }
+            }
+            Thread.sleep(9_000); // past the heartbeat timeout: the stopped agent gets no new lease
+            call("POST", MARKET + "/api/v1/leases/" + lostLease + "/close", token, Map.of("reason", "provider lost"));
+            Set<String> firstLeases = new HashSet<>(deployment.get("placed").findValuesAsText("leaseId"));
+            String deploymentId = deployment.get("id").asText();
+            JsonNode rebid = await("a replacement replica", Duration.ofSeconds(60),
+                    () -> call("GET", FUNCTIONS + "/api/v1/functions/" + FUNCTION + "/deployments/" + deploymentId, token, null),
+                    d -> d.get("placed").size() == 2
+                            && d.get("placed").findValuesAsText("leaseId").stream().anyMatch(l -> !firstLeases.contains(l)));
+            assertThat(rebid.get("status").asText()).isEqualTo("ACTIVE");
+            assertThat(rebid.get("placed").findValuesAsText("leaseId")).doesNotContain(lostLease);
+            assertThat(rebid.get("placed").findValuesAsText("provider").stream().map(String::toLowerCase))
+                    .as("replacement on a live provider (with two agents, the surviving one)").doesNotContain(victim);
+            HttpResponse<String> still = FunctionCalls.invoke(FUNCTION, "after");
+            assertThat(still.statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** The launcher's part name of the agent of {@code provider}. */
+    private String partOf(String provider) throws Exception {
+        for (String key : List.of("provider", "provider-2", "provider-3")) {
+            if (Platform.address(state, key).equalsIgnoreCase(provider)) {
+                return key.equals("provider") ? "provider-agent" : "provider-agent-" + key.substring("provider-".length());
+            }
+        }
+        throw new AssertionError("no local agent for " + provider);
+    }
+
+    /** A shell function that echoes its body and logs its size on stderr, as a tar.gz. */
+    private byte[] echoBundle() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("echo"));
+        Files.writeString(dir.resolve("handler.sh"), "#!/bin/sh\nbody=$(cat)\necho \"got ${#body} bytes\" >&2\nprintf 'echo:%s' \"$body\"\n");
+        Path out = work.resolve("echo.tar.gz");
+        Process tar = new ProcessBuilder("tar", "-czf", out.toString(), "-C", dir.toString(), "handler.sh").inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        return Files.readAllBytes(out);
+    }
+
+    /** Reads a server-sent-events stream that ends by itself (no follow). */
+    private static String sse(String url, String token) throws Exception {
+        HttpResponse<String> response = PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+}
