@@ -7,6 +7,7 @@ import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.Constraints;
 import cloud.agora.protocol.market.UnmatchedReason;
+import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import java.time.Duration;
@@ -78,6 +79,27 @@ public record Bid(
         }
         return new Bid(UUID.randomUUID(), seq, owner, kind, resources, replicas, 0, max, constraints, BidStatus.OPEN, now,
                 now.plus(lifetime), null);
+    }
+
+    /**
+     * Whether a provider asking {@code ask} is within this bid's maximum prices, for the prices this kind of bid
+     * pays: a compute bid pays CPU, memory and invocations (not storage), a storage bid pays GiB-months only.
+     */
+    public boolean affords(Prices ask) {
+        if (kind == BidKind.STORAGE) {
+            return ask.perGiBMonth().compareTo(maxPrices.perGiBMonth()) <= 0;
+        }
+        return ask.perVcpuSecond().compareTo(maxPrices.perVcpuSecond()) <= 0
+                && ask.perGiBSecond().compareTo(maxPrices.perGiBSecond()) <= 0
+                && ask.perInvocation().compareTo(maxPrices.perInvocation()) <= 0;
+    }
+
+    /**
+     * The highest CPU price this bid accepts, for the order book's CPU-price index: a storage bid does not pay CPU,
+     * so any CPU ask is within it.
+     */
+    public Wei cpuCeiling() {
+        return kind == BidKind.STORAGE ? new Wei(Wei.MAX_UINT256) : maxPrices.perVcpuSecond();
     }
 
     public Bid withProgress(int matched, BidStatus newStatus, Instant closedAt) {

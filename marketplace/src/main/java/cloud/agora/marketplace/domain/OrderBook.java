@@ -53,7 +53,7 @@ public final class OrderBook {
     private static final Comparator<OpenBid> BY_TIME = Comparator.comparingLong(b -> b.bid.seq());
     /** Highest CPU price first, then time: a rescan reads the prefix that can afford the ask. */
     private static final Comparator<OpenBid> BY_CPU_PRICE = Comparator
-            .comparing((OpenBid b) -> b.bid.maxPrices().perVcpuSecond(), Comparator.reverseOrder())
+            .comparing((OpenBid b) -> b.bid.cpuCeiling(), Comparator.reverseOrder())
             .thenComparing(BY_TIME);
     private static final Comparator<OpenBid> BY_EXPIRY = Comparator
             .comparing((OpenBid b) -> b.bid.expiresAt()).thenComparing(BY_TIME);
@@ -310,7 +310,7 @@ public final class OrderBook {
             return List.of(UnmatchedReason.NO_PROVIDER_WITH_ATTRIBUTES);
         }
         List<ProviderSlot> affordable = withAttributes.stream()
-                .filter(s -> s.provider.offer().prices().allAtMost(bid.maxPrices())).toList();
+                .filter(s -> bid.affords(s.provider.offer().prices())).toList();
         if (affordable.isEmpty()) {
             return List.of(UnmatchedReason.MAX_PRICE_BELOW_EVERY_ASK);
         }
@@ -410,7 +410,7 @@ public final class OrderBook {
             return;
         }
         for (OpenBid open : resting) {
-            if (open.bid.maxPrices().perVcpuSecond().compareTo(cpuAsk) < 0) {
+            if (open.bid.cpuCeiling().compareTo(cpuAsk) < 0) {
                 return;
             }
             into.add(open);
@@ -519,7 +519,7 @@ public final class OrderBook {
             Bid bid = open.bid;
             return provider.offer() != null
                     && (bid.constraints().region() == null || bid.constraints().region().equals(provider.region()))
-                    && provider.offer().prices().allAtMost(bid.maxPrices())
+                    && bid.affords(provider.offer().prices())
                     && !open.matchedProviders.contains(provider.address())
                     && hasAttributes(bid)
                     && bid.resources().fitsIn(free(now, timeout));

@@ -134,6 +134,40 @@ class OrderBookTest {
     }
 
     @Test
+    void aComputeBidIgnoresTheStoragePriceAndAStorageBidPaysOnlyForStorage() {
+        Address a = addr(1);
+        book.register(a, "http://a", "eu", Map.of(), T0);
+        // asks compute prices within the compute bid's maxima and a storage price far above them
+        book.publishOffer(a, BIG, new Prices(Wei.of(10), Wei.of(10), Wei.of(10), Wei.of(5000)), T0);
+        assertThat(bid(1, 1000).createdLeases()).singleElement().satisfies(l -> assertThat(l.provider()).isEqualTo(a));
+
+        // a storage bid with zero compute maxima is matched on its GiB-month price alone
+        Prices storageOnly = new Prices(Wei.ZERO, Wei.ZERO, Wei.ZERO, Wei.of(5000));
+        Outcome stored = book.place(Bid.open(new BidSpec(BidKind.STORAGE, new Resources(0, 0, 10), 1, storageOnly,
+                Constraints.NONE, 3600L), DEV, book.nextSeq(), T0, LIMITS), T0);
+        assertThat(stored.createdLeases()).singleElement().satisfies(l -> assertThat(l.provider()).isEqualTo(a));
+        Prices tooLow = new Prices(Wei.ZERO, Wei.ZERO, Wei.ZERO, Wei.of(4999));
+        Outcome refused = book.place(Bid.open(new BidSpec(BidKind.STORAGE, new Resources(0, 0, 10), 1, tooLow,
+                Constraints.NONE, 3600L), DEV, book.nextSeq(), T0, LIMITS), T0);
+        assertThat(refused.createdLeases()).isEmpty();
+        assertThat(book.unmatchedReasons(refused.newBids().get(0).id(), T0))
+                .containsExactly(UnmatchedReason.MAX_PRICE_BELOW_EVERY_ASK);
+    }
+
+    @Test
+    void aRestingStorageBidIsServedByANewProviderWhateverItsCpuAsk() {
+        Prices storageOnly = new Prices(Wei.ZERO, Wei.ZERO, Wei.ZERO, Wei.of(100));
+        Outcome resting = book.place(Bid.open(new BidSpec(BidKind.STORAGE, new Resources(0, 0, 10), 1, storageOnly,
+                Constraints.NONE, 3600L), DEV, book.nextSeq(), T0, LIMITS), T0);
+        assertThat(resting.createdLeases()).isEmpty();
+        Address late = addr(7);
+        book.register(late, "http://p7:8090", "eu", Map.of(), T0);
+        // a high CPU ask must not hide the storage bid from the rescan of resting bids
+        Outcome offered = book.publishOffer(late, BIG, price(1_000_000), T0);
+        assertThat(offered.createdLeases()).singleElement().satisfies(l -> assertThat(l.provider()).isEqualTo(late));
+    }
+
+    @Test
     void honoursRegionAndRequiredAttributes() {
         provider(1, "us", 100, BIG, Map.of("runtime.runc", "true"));
         Address eu = provider(2, "eu", 500, BIG, Map.of("runtime.runc", "true", "gpu", "none"));
