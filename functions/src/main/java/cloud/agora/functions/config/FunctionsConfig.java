@@ -93,4 +93,12 @@ public interface FunctionsConfig {
     /** Failed probes in a row after which an agent gets no calls until a probe passes. */
     @WithDefault("3")
     int healthFailures();
+
+    /**
+     * How long an agent may fail every probe before its replicas are given up: their leases are closed for the
+     * developer (who stops paying for them) and replacement replicas are bid for. The marketplace keeps a silent
+     * provider's leases, so without this a dead agent's replica would never be replaced.
+     */
+    @WithDefault("60s")
+    java.time.Duration replaceUnhealthyAfter();
 }

@@ -30,6 +30,7 @@ public class FunctionDeployer {
     private final FunctionCatalog catalog;
     private final DeploymentStore deployments;
     private final Marketplace marketplace;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FunctionDeployer.class);
     private final Clock clock = Clock.systemUTC();
 
     private final SignInService signIn;
@@ -109,6 +110,32 @@ public class FunctionDeployer {
                     Deployment.Status.WITHDRAWN, List.of(), List.of(), d.createdAt(), clock.instant()));
         }
         catalog.delete(owner, name);
+    }
+
+    /**
+     * Gives up the replicas served by an agent that has failed every health probe for too long: closes each
+     * of their leases for the developer (reason {@code provider-unreachable}; the developer stops paying for
+     * it), takes the replica out, and bids for a replacement. Whoever removes the replica first — this or the
+     * lease follower seeing the {@code LeaseClosed} — places the one replacement bid.
+     */
+    public void abandonReplicasAt(String endpoint) {
+        List<UUID> leases = deployments.leasesAt(endpoint);
+        LOG.infof("the agent at %s failed every health probe for too long: giving up its %d replica(s)", endpoint,
+                leases.size());
+        for (UUID leaseId : leases) {
+            for (UUID deploymentId : deployments.dropLease(leaseId, clock.instant())) {
+                deployments.functionOf(deploymentId).ifPresent(function -> {
+                    String token = signIn.issueOnBehalfOf(Address.parse(function.getKey())).token();
+                    try {
+                        marketplace.closeLease(token, leaseId, "provider-unreachable");
+                    } catch (RuntimeException e) {
+                        // out of routing already; the lease may have closed meanwhile
+                        LOG.warnf("closing lease %s of an unreachable agent: %s", leaseId, e.getMessage());
+                    }
+                });
+                replaceLostReplicas(deploymentId);
+            }
+        }
     }
 
     /**

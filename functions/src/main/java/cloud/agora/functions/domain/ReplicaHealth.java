@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Probes every replica's agent ({@code GET /q/health}) each {@code health-interval}; an agent
  * that failed {@code health-failures} probes in a row gets no calls until one passes. State is
- * per gateway instance (each probes for itself). Unknown endpoints count as healthy.
+ * per gateway instance (each probes for itself). Unknown endpoints count as healthy. An agent that
+ * failed every probe for {@code replace-unhealthy-after} has its replicas given up and replaced
+ * ({@link FunctionDeployer#abandonReplicasAt}).
  */
 @ApplicationScoped
 public class ReplicaHealth {
@@ -22,12 +24,25 @@ public class ReplicaHealth {
     private final int failuresAllowed;
     private final Duration timeout;
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final Map<String, java.time.Instant> failingSince = new ConcurrentHashMap<>();
+    private final FunctionDeployer deployer;
+    private final Duration replaceAfter;
+    private final java.util.Set<String> replacing = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ExecutorService replacer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> new Thread(r, "replica-replacer"));
 
-    public ReplicaHealth(DeploymentStore deployments, Agents agents, FunctionsConfig config) {
+    @jakarta.annotation.PreDestroy
+    void stopReplacing() {
+        replacer.shutdownNow();
+    }
+
+    public ReplicaHealth(DeploymentStore deployments, Agents agents, FunctionDeployer deployer, FunctionsConfig config) {
         this.deployments = deployments;
         this.agents = agents;
+        this.deployer = deployer;
         this.failuresAllowed = config.healthFailures();
         this.timeout = config.agentConnectTimeout().plusSeconds(1);
+        this.replaceAfter = config.replaceUnhealthyAfter();
     }
 
     /** Whether calls may go to the agent at {@code endpoint}. */
@@ -39,12 +54,34 @@ public class ReplicaHealth {
     void probe() {
         Set<String> endpoints = deployments.liveEndpoints();
         failures.keySet().retainAll(endpoints);
+        failingSince.keySet().retainAll(endpoints);
+        java.time.Instant now = java.time.Instant.now();
         endpoints.parallelStream().forEach(endpoint -> {
             if (agents.healthy(endpoint, timeout)) {
                 failures.remove(endpoint);
+                failingSince.remove(endpoint);
             } else {
                 failures.merge(endpoint, 1, Integer::sum);
+                failingSince.putIfAbsent(endpoint, now);
             }
         });
+        for (Map.Entry<String, java.time.Instant> failing : failingSince.entrySet()) {
+            String endpoint = failing.getKey();
+            if (!failing.getValue().plus(replaceAfter).isAfter(now) && replacing.add(endpoint)) {
+                // marketplace calls take time: never on the probe loop, one endpoint at a time
+                replacer.execute(() -> {
+                    try {
+                        deployer.abandonReplicasAt(endpoint);
+                        failingSince.remove(endpoint);
+                    } catch (RuntimeException e) {
+                        // tried again after the next probe
+                        org.jboss.logging.Logger.getLogger(ReplicaHealth.class)
+                                .warnf("cannot replace the replicas at %s yet: %s", endpoint, e.getMessage());
+                    } finally {
+                        replacing.remove(endpoint);
+                    }
+                });
+            }
+        }
     }
 }

@@ -130,6 +130,28 @@ public class DeploymentStore {
         }
     }
 
+    /** The leases of every replica of a PENDING or ACTIVE deployment served by the agent at {@code endpoint}. */
+    public List<UUID> leasesAt(String endpoint) {
+        List<UUID> leases = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT replica_json FROM deployments WHERE status IN ('PENDING', 'ACTIVE') AND replica_json LIKE ?")) {
+            s.setString(1, "%" + endpoint + "%");
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    for (Deployment.Replica replica : json.readValue(r.getString(1), REPLICAS)) {
+                        if (endpoint.equals(replica.endpoint())) {
+                            leases.add(replica.leaseId());
+                        }
+                    }
+                }
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return leases;
+    }
+
     /** The function (owner address, name) a deployment belongs to, if the deployment exists. */
     public java.util.Optional<Map.Entry<String, String>> functionOf(UUID deploymentId) {
         try (Connection c = dataSource.getConnection();

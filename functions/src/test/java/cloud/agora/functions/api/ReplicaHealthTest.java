@@ -39,37 +39,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MarketplaceStub.class)
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(GatewayKeyResource.class)
-class ReplicaHealthTest {
-
-    Developer dev;
-    String name;
-    AgentStub first;
-    AgentStub second;
-
-    @BeforeEach
-    void deploy() throws Exception {
-        dev = Developer.signedIn();
-        name = "health-" + UUID.randomUUID().toString().substring(0, 8);
-        dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
-        first = new AgentStub();
-        second = new AgentStub();
-        MarketplaceStub.endpoints = List.of(first.endpoint(), second.endpoint());
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 2,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
-    }
-
-    @AfterEach
-    void stop() {
-        first.close();
-        second.close();
-    }
-
-    /** Sequential calls with nothing in flight go to the first healthy replica in placement order. */
-    String callProvider() {
-        return given().body("x").when().post("/fn/" + name + "/x").then().statusCode(200).extract().header("Agora-Provider");
-    }
+class ReplicaHealthTest extends TwoReplicaDeployment {
 
     @Test
     void anAgentFailingHealthChecksGetsNoCallsUntilItPassesAgain() throws Exception {
@@ -137,6 +107,10 @@ class ReplicaHealthTest {
         dev.get("/api/v1/functions/" + name + "/deployments").statusCode(200);
         Thread.sleep(1000);
         assertThat(MarketplaceStub.BIDS.size()).isEqualTo(bidsBefore + 1);
+    }
+
+    static long bidsOf(Developer developer) {
+        return MarketplaceStub.BIDS.values().stream().filter(h -> MarketplaceStub.sameOwner(h.token(), developer.token)).count();
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {
