@@ -38,9 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 6's whole-system test on this machine: the real marketplace, storage gateway and two provider
  * agents (runc). A shell function from a bundle is deployed with 2 replicas (one per agent), invoked
  * synchronously and asynchronously, its stderr read as logs (SSE) and its usage read; one replica's
- * agent is stopped mid-traffic and calls keep succeeding on the other; once the lost replica's lease is
- * closed (the marketplace keeps a silent provider's leases, so the test closes it as the developer), the
- * deployment re-bids and is ACTIVE with 2 replicas again, the new one on a live provider.
+ * agent is stopped mid-traffic and calls keep succeeding on the other; the gateway, whose health checks
+ * see the agent gone for {@code replace-unhealthy-after}, closes the lost replica's lease for the developer
+ * and re-bids, so the deployment is ACTIVE with 2 replicas again, the new one on a live provider — with
+ * nobody touching the lease by hand.
  */
 class FunctionsSystemIT {
 
@@ -62,6 +63,10 @@ class FunctionsSystemIT {
                 // agents heard from every 2 s; a provider silent for 8 s gets no new leases
                 .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
                 .withEnv("AGORA_MARKET_HEARTBEAT_TIMEOUT", "8s")
+                // the gateway probes agents every second and gives up one that failed every probe for 10 s
+                .withEnv("AGORA_FUNCTIONS_HEALTH_INTERVAL", "1s")
+                .withEnv("AGORA_FUNCTIONS_HEALTH_FAILURES", "2")
+                .withEnv("AGORA_FUNCTIONS_REPLACE_UNHEALTHY_AFTER", "10s")
                 .start()) {
             Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
             String token = signIn(FUNCTIONS, developer.key());
@@ -146,15 +151,13 @@ class FunctionsSystemIT {
             JsonNode usage = call("GET", FUNCTIONS + "/api/v1/functions/" + FUNCTION + "/usage", token, null);
             assertThat(usage.get("invocations").asLong()).isGreaterThanOrEqualTo(2 + after.size());
 
-            // the silent provider's lease is taken away (as the developer, who owns it); the deployment re-bids
+            // the gateway gives the dead agent's replica up (its lease closed for the developer) and re-bids
             String lostLease = null;
             for (JsonNode replica : deployment.get("placed")) {
                 if (replica.get("provider").asText().equalsIgnoreCase(victim)) {
                     lostLease = replica.get("leaseId").asText();
                 }
             }
-            Thread.sleep(9_000); // past the heartbeat timeout: the stopped agent gets no new lease
-            call("POST", MARKET + "/api/v1/leases/" + lostLease + "/close", token, Map.of("reason", "provider lost"));
             Set<String> firstLeases = new HashSet<>(deployment.get("placed").findValuesAsText("leaseId"));
             String deploymentId = deployment.get("id").asText();
             JsonNode rebid = await("a replacement replica", Duration.ofSeconds(60),
@@ -163,6 +166,9 @@ class FunctionsSystemIT {
                             && d.get("placed").findValuesAsText("leaseId").stream().anyMatch(l -> !firstLeases.contains(l)));
             assertThat(rebid.get("status").asText()).isEqualTo("ACTIVE");
             assertThat(rebid.get("placed").findValuesAsText("leaseId")).doesNotContain(lostLease);
+            JsonNode closedLease = call("GET", MARKET + "/api/v1/leases/" + lostLease, token, null);
+            assertThat(closedLease.get("state").asText()).isEqualTo("CLOSED");
+            assertThat(closedLease.get("closeReason").asText()).isEqualTo("provider-unreachable");
             assertThat(rebid.get("placed").findValuesAsText("provider").stream().map(String::toLowerCase))
                     .as("replacement on a live provider (with two agents, the surviving one)").doesNotContain(victim);
             HttpResponse<String> still = FunctionCalls.invoke(FUNCTION, "after");

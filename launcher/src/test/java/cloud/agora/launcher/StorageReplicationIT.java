@@ -42,12 +42,7 @@ class StorageReplicationIT {
     void aCorruptedReplicaIsCaughtByTheAuditAndRepaired() throws Exception {
         try (LocalPlatform platform = new LocalPlatform(state, "--agents", "3")
                 .withEnv("AGORA_STORAGE_AUDIT_INTERVAL", "2s")
-                // the storage gateway's STORAGE bids carry max prices of 0 for compute and the marketplace
-                // compares all four prices: agents asking for compute would never match them (reported).
-                // Here the agents sell storage only, so no compute ask stands in the way.
-                .withEnv("AGENT_PRICES_PER_VCPU_SECOND", "0")
-                .withEnv("AGENT_PRICES_PER_GIB_SECOND", "0")
-                .withEnv("AGENT_PRICES_PER_INVOCATION", "0")
+                // the agents keep their usual compute prices: a STORAGE bid is priced on GiB-months only
                 .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
                 .start()) {
             for (String key : List.of("provider", "provider-2", "provider-3")) {
