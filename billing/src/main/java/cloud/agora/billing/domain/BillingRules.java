@@ -1,7 +1,7 @@
 package cloud.agora.billing.domain;
 
 import cloud.agora.billing.config.BillingConfig;
-import cloud.agora.billing.persistence.GovernedParameterRepository;
+import cloud.agora.support.governed.GovernedParameterTable;
 import cloud.agora.protocol.governance.ParameterChanged;
 import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,10 +32,10 @@ public class BillingRules {
     private static final Logger LOG = Logger.getLogger(BillingRules.class);
 
     private final Transactions transactions;
-    private final GovernedParameterRepository governed;
+    private final GovernedParameterTable governed;
     private final BillingConfig config;
 
-    public BillingRules(Transactions transactions, GovernedParameterRepository governed, BillingConfig config) {
+    public BillingRules(Transactions transactions, GovernedParameterTable governed, BillingConfig config) {
         this.transactions = transactions;
         this.governed = governed;
         this.config = config;

@@ -49,6 +49,8 @@ public class MarketStore {
             + "created_at, expires_at, closed_at";
 
     private final AgroalDataSource dataSource;
+    private final cloud.agora.support.governed.GovernedParameterTable governedTable =
+            new cloud.agora.support.governed.GovernedParameterTable();
 
     public MarketStore(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
@@ -169,31 +171,15 @@ public class MarketStore {
      */
     public boolean recordGoverned(String name, String value, String unit, Instant effectiveAt, long proposalId,
             String eventId) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("""
-                     INSERT INTO governed_parameters (name, value, unit, effective_at, proposal_id, event_id)
-                     VALUES (?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, unit = excluded.unit,
-                         effective_at = excluded.effective_at, proposal_id = excluded.proposal_id, event_id = excluded.event_id
-                     WHERE governed_parameters.effective_at < excluded.effective_at""")) {
-            s.setString(1, name);
-            s.setString(2, value);
-            s.setString(3, unit);
-            s.setTimestamp(4, Timestamp.from(effectiveAt));
-            s.setLong(5, proposalId);
-            s.setString(6, eventId);
-            return s.executeUpdate() == 1;
+        try (Connection c = dataSource.getConnection()) {
+            return governedTable.record(c, name, value, unit, effectiveAt, proposalId, eventId);
         }
     }
 
     /** The governed value of a parameter, if governance ever set it. */
     public Optional<String> governed(String name) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT value FROM governed_parameters WHERE name = ?")) {
-            s.setString(1, name);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return governedTable.value(c, name);
         }
     }
 

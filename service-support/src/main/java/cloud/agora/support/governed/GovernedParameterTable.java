@@ -1,4 +1,4 @@
-package cloud.agora.billing.persistence;
+package cloud.agora.support.governed;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -10,9 +10,14 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Governance's decisions about billing's parameters, the latest {@code effective_at} per parameter. */
+/**
+ * A service's record of governance's decisions about its parameters ({@code governance.decisions.v1}): the latest
+ * {@code effective_at} per parameter wins, whatever order decisions arrive in. Each service creates the table in its
+ * own schema with its own Flyway migration ({@code governed_parameters}: name primary key, value, unit,
+ * effective_at, proposal_id, event_id).
+ */
 @ApplicationScoped
-public class GovernedParameterRepository {
+public class GovernedParameterTable {
 
     /**
      * Records a value unless a decision at least as recent is already recorded.
@@ -34,6 +39,16 @@ public class GovernedParameterRepository {
             s.setLong(5, proposalId);
             s.setString(6, eventId);
             return s.executeUpdate() == 1;
+        }
+    }
+
+    /** The recorded value of one parameter, if governance ever set it. */
+    public java.util.Optional<String> value(Connection c, String name) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT value FROM governed_parameters WHERE name = ?")) {
+            s.setString(1, name);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? java.util.Optional.of(r.getString(1)) : java.util.Optional.empty();
+            }
         }
     }
 
