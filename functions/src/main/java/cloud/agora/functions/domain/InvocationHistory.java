@@ -23,15 +23,18 @@ public class InvocationHistory {
 
     private final FunctionCatalog catalog;
     private final InvocationStore store;
+    private final InvocationRecorder recorder;
 
-    public InvocationHistory(FunctionCatalog catalog, InvocationStore store) {
+    public InvocationHistory(FunctionCatalog catalog, InvocationStore store, InvocationRecorder recorder) {
         this.catalog = catalog;
         this.store = store;
+        this.recorder = recorder;
     }
 
     /** The usage of {@code owner}'s function {@code name}. */
     public UsageReport usage(Address owner, String name) {
         FunctionRow function = catalog.owned(owner, name);
+        recorder.awaitRecorded(); // every call this gateway answered so far counts
         return store.usage(function.id(), name);
     }
 
@@ -42,6 +45,7 @@ public class InvocationHistory {
      */
     public Multi<LogLine> logs(Address owner, String name, Instant since, boolean follow) {
         FunctionRow function = catalog.owned(owner, name);
+        recorder.awaitRecorded();
         long[] last = {0};
         Multi<List<LogLine>> backlog = Multi.createBy().repeating().supplier(() -> page(function, last, since))
                 .until(List::isEmpty);

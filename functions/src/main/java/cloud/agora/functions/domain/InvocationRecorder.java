@@ -41,6 +41,9 @@ public class InvocationRecorder {
     private final int keepLines;
     private final int lineChars;
     private final Clock clock = Clock.systemUTC();
+    private final java.util.concurrent.ThreadPoolExecutor queue = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(10_000),
+            r -> new Thread(r, "invocation-recorder"));
 
     public InvocationRecorder(InvocationStore store, ReceiptCountersigner countersigner, OutboxRelay relay,
             FunctionsConfig config) {
@@ -49,6 +52,53 @@ public class InvocationRecorder {
         this.relay = relay;
         this.keepLines = config.logLines();
         this.lineChars = config.logLineChars();
+    }
+
+    /**
+     * Queues the recording of a reply, so the caller gets the answer without waiting for the receipt's signature
+     * checks, the counter-signature and the PostgreSQL commit. One worker records in arrival order; when the queue
+     * is full the call records inline (back-pressure). A gateway crash loses what was still queued: the usage and
+     * log lines of those calls and the gateway's counter-signed copy of their receipts — not their billing, which
+     * comes from the agent's own journal.
+     */
+    public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
+            int bytesIn, Agents.AgentReply reply) {
+        try {
+            queue.execute(() -> recordQuietly(functionId, version, replica, invocationId, bytesIn, reply));
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+            recordQuietly(functionId, version, replica, invocationId, bytesIn, reply);
+        }
+    }
+
+    /** Waits (up to 10 s) until every call answered before now is recorded: reads of usage and logs call this first. */
+    public void awaitRecorded() {
+        try {
+            queue.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException e) {
+            LOG.debugf("recording queue not drained: %s", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @jakarta.annotation.PreDestroy
+    void drain() {
+        queue.shutdown();
+        try {
+            queue.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void recordQuietly(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
+            int bytesIn, Agents.AgentReply reply) {
+        try {
+            record(functionId, version, replica, invocationId, bytesIn, reply);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "could not record invocation %s (lease %s)", invocationId, replica.leaseId());
+        }
     }
 
     /** Records the reply of the agent of {@code replica} to call {@code invocationId} of {@code version}. */

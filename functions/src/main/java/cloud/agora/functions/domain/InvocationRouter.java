@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * was reached, the call is never repeated elsewhere. At most {@code maxConcurrency} calls of
  * one function are in flight in this gateway; more are refused with 429. Replicas whose agent
  * fails its health checks ({@link ReplicaHealth}) are skipped. Every answered call is recorded
- * ({@link InvocationRecorder}: usage, stderr, the counter-signed receipt) before the outcome is
- * returned or thrown, so a function error's stderr and usage are kept too.
+ * ({@link InvocationRecorder}: usage, stderr, the counter-signed receipt) right after the answer,
+ * off the request path — a function error's stderr and usage are kept too.
  */
 @ApplicationScoped
 public class InvocationRouter {
@@ -132,7 +132,7 @@ public class InvocationRouter {
                         headers, body, version.timeoutMillis(), env);
                 Agents.AgentReply reply = agents.invoke(replica.endpoint(), call,
                         Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
-                recorder.record(function.id(), version, replica, invocationId, body.length, reply);
+                recorder.recordLater(function.id(), version, replica, invocationId, body.length, reply);
                 return outcome(name, invocationId, replica, version, reply);
             } catch (Agents.UnreachableException e) {
                 unreachable.add(replica.provider());
