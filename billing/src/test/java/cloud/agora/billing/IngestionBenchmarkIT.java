@@ -16,7 +16,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import cloud.agora.protocol.event.Topics;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,6 +47,10 @@ class IngestionBenchmarkIT {
         int port = KafkaBroker.freePort();
         Path log = Path.of("target/billing-bench.log");
         Files.deleteIfExists(log);
+        String group = "billing-bench-" + System.nanoTime();
+        // the broker is shared with the other ITs of this JVM (EndToEndIT's receipts are on the same topics): the
+        // benchmark's consumer group starts at the current end of both topics, so it measures its own receipts only
+        startAtTheEnd(bootstrap, group, List.of(Topics.USAGE_RECEIPTS, Topics.MARKETPLACE_LEASES));
         try (KafkaProducer<String, String> producer = Fixtures.producer()) {
             List<Wallet> providers = new ArrayList<>();
             List<LeaseView> leases = new ArrayList<>();
@@ -57,7 +68,7 @@ class IngestionBenchmarkIT {
                     "QUARKUS_DATASOURCE_PASSWORD", db.password(),
                     "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "AGORA_AUTH_SECRET", "billing-bench-secret-0123456789abcdef0123",
-                    "AGORA_BILLING_INGESTION_CONSUMER_GROUP", "billing-bench-" + System.nanoTime()));
+                    "AGORA_BILLING_INGESTION_CONSUMER_GROUP", group));
             String jfr = System.getProperty("bench.jfr");
             if (jfr != null) {
                 // a CPU profile of the service; it is killed at the end, so read the repository's chunk files:
@@ -86,6 +97,26 @@ class IngestionBenchmarkIT {
                 assertThat(EndToEndIT.count(sql, "SELECT sum(receipts) FROM usage_totals")).isEqualTo(total);
                 assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM quarantine")).isZero();
             }
+        }
+    }
+
+    /** Commits {@code group}'s offsets at the end of every partition of {@code topics} that exists already. */
+    private static void startAtTheEnd(String bootstrap, String group, List<String> topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Set<String> existing = admin.listTopics().names().get();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : topics) {
+                if (existing.contains(topic)) {
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                            .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                }
+            }
+            if (latest.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> offsets.put(tp, new OffsetAndMetadata(info.offset())));
+            admin.alterConsumerGroupOffsets(group, offsets).all().get();
         }
     }
 }
