@@ -32,21 +32,28 @@ public class GatewayBench {
     static final int WARMUP = Integer.parseInt(env("BENCH_WARMUP", "200"));
     static final int[] CONCURRENCY = Arrays.stream(env("BENCH_CONCURRENCY", "1,8,32").split(",")).mapToInt(Integer::parseInt)
             .toArray();
+    static final java.util.Set<String> TARGETS = java.util.Set.of(env("BENCH_TARGETS", "gateway,agent,script").split(","));
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** Each target's calls are split into this many rounds, run in turn, so drift of the machine falls on all alike. */
+    static final int ROUNDS = Integer.parseInt(env("BENCH_ROUNDS", "10"));
+
     public static void main(String[] args) throws Exception {
+        java.util.Map<String, Call> targets = new java.util.LinkedHashMap<>();
+        if (TARGETS.contains("gateway")) {
+            targets.put("gateway", GatewayBench::viaGateway);
+        }
+        if (!LEASE.isEmpty() && TARGETS.contains("agent")) {
+            targets.put("agent", GatewayBench::viaAgent);
+        }
+        if (!SCRIPT.isEmpty() && TARGETS.contains("script")) {
+            targets.put("script", GatewayBench::viaScript);
+        }
         System.out.printf("%-8s %4s %9s %9s %10s %7s%n", "target", "conc", "p50 ms", "p99 ms", "calls/s", "errors");
         for (int c : CONCURRENCY) {
-            run("gateway", c, GatewayBench::viaGateway);
-            if (!LEASE.isEmpty()) {
-                run("agent", c, GatewayBench::viaAgent);
-            }
-            if (!SCRIPT.isEmpty()) {
-                run("script", c, GatewayBench::viaScript);
-            }
+            run(targets, c);
         }
     }
-
     interface Call {
         boolean run() throws Exception;
     }
@@ -76,26 +83,44 @@ public class GatewayBench {
         return p.waitFor() == 0;
     }
 
-    static void run(String name, int concurrency, Call call) throws Exception {
+    static void run(java.util.Map<String, Call> targets, int concurrency) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
-            batch(pool, concurrency, WARMUP, call, new long[WARMUP], new AtomicInteger());
-            long[] nanos = new long[REQUESTS];
-            AtomicInteger errors = new AtomicInteger();
-            long start = System.nanoTime();
-            batch(pool, concurrency, REQUESTS, call, nanos, errors);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Arrays.sort(nanos);
-            System.out.printf("%-8s %4d %9.2f %9.2f %10.1f %7d%n", name, concurrency, nanos[REQUESTS / 2] / 1e6,
-                    nanos[(int) Math.min(REQUESTS - 1, Math.ceil(REQUESTS * 0.99) - 1)] / 1e6, REQUESTS / seconds,
-                    errors.get());
+            for (Call call : targets.values()) {
+                batch(pool, concurrency, WARMUP, call, new long[WARMUP], 0, new AtomicInteger());
+            }
+            int perRound = REQUESTS / ROUNDS;
+            java.util.Map<String, long[]> nanos = new java.util.HashMap<>();
+            java.util.Map<String, long[]> elapsed = new java.util.HashMap<>();
+            java.util.Map<String, AtomicInteger> errors = new java.util.HashMap<>();
+            targets.keySet().forEach(name -> {
+                nanos.put(name, new long[perRound * ROUNDS]);
+                elapsed.put(name, new long[1]);
+                errors.put(name, new AtomicInteger());
+            });
+            for (int round = 0; round < ROUNDS; round++) {
+                for (java.util.Map.Entry<String, Call> target : targets.entrySet()) {
+                    String name = target.getKey();
+                    long start = System.nanoTime();
+                    batch(pool, concurrency, perRound, target.getValue(), nanos.get(name), round * perRound, errors.get(name));
+                    elapsed.get(name)[0] += System.nanoTime() - start;
+                }
+            }
+            for (String name : targets.keySet()) {
+                long[] sorted = nanos.get(name);
+                Arrays.sort(sorted);
+                int n = sorted.length;
+                System.out.printf("%-8s %4d %9.2f %9.2f %10.1f %7d%n", name, concurrency, sorted[n / 2] / 1e6,
+                        sorted[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)] / 1e6, n / (elapsed.get(name)[0] / 1e9),
+                        errors.get(name).get());
+            }
         } finally {
             pool.shutdown();
         }
     }
 
-    static void batch(ExecutorService pool, int concurrency, int total, Call call, long[] nanos, AtomicInteger errors)
-            throws Exception {
+    static void batch(ExecutorService pool, int concurrency, int total, Call call, long[] nanos, int offset,
+            AtomicInteger errors) throws Exception {
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < concurrency; w++) {
@@ -109,7 +134,7 @@ public class GatewayBench {
                     } catch (Exception e) {
                         ok = false;
                     }
-                    nanos[i] = System.nanoTime() - t;
+                    nanos[offset + i] = System.nanoTime() - t;
                     if (!ok) {
                         errors.incrementAndGet();
                     }

@@ -9,7 +9,8 @@
 #   BENCH_LEASE_ID      the deployment's lease on that agent (GET /api/v1/functions/bench/deployments → placed[0].leaseId)
 #   BENCH_BUNDLE_CID    the version's bundleCid
 #   BENCH_SCRIPT        path of the handler script to run with /bin/sh (default: bench/handler.sh)
-#   BENCH_REQUESTS (2000), BENCH_WARMUP (200), BENCH_CONCURRENCY (1,8,32)
+#   BENCH_REQUESTS (2000), BENCH_WARMUP (200), BENCH_CONCURRENCY (1,8,32), BENCH_TARGETS (gateway,agent,script),
+#   BENCH_ROUNDS (10: each target's calls run in that many rounds, the targets in turn, so drift falls on all alike)
 # Note: the gateway's per-caller rate limit (agora.functions.rate-limit-per-second, default 100/s,
 # burst 200) must be raised for the gateway target, e.g. AGORA_FUNCTIONS_RATE_LIMIT_PER_SECOND=100000
 # AGORA_FUNCTIONS_RATE_LIMIT_BURST=100000 on the functions service while benchmarking.

@@ -1,6 +1,7 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.CallAdmission;
+import cloud.agora.functions.domain.InvocationRouter;
 import cloud.agora.support.auth.SignInService;
 import cloud.agora.support.problem.ProblemMappers;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,8 +27,19 @@ public class CallerGate {
         this.signIn = signIn;
     }
 
+    /** Rate limit and credit for a call of {@code function} (may read PostgreSQL for the function's owner). */
     void admit(String function, HttpHeaders headers, HttpServerRequest request) {
         admission.admit(caller(headers, request), function);
+    }
+
+    /** The rate limit alone: in memory, safe on an event loop. */
+    void rateLimit(HttpHeaders headers, HttpServerRequest request) {
+        admission.rateLimit(caller(headers, request));
+    }
+
+    /** The owner's credit for a call of {@code target}: in memory, safe on an event loop. */
+    void checkCredit(InvocationRouter.Target target) {
+        admission.checkCredit(target.function().name(), target.function().owner());
     }
 
     private String caller(HttpHeaders headers, HttpServerRequest request) {

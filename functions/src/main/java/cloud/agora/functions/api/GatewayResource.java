@@ -1,6 +1,8 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.InvocationRouter;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -16,12 +18,15 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * {@code /fn/{name}/...}: the synchronous invocation gateway. Any method; the function gets
  * the method, the path after the name, the query, the headers (less credentials) and the
- * body. The response carries {@code Agora-Invocation-Id} and {@code Agora-Provider}.
+ * body. The response carries {@code Agora-Invocation-Id} and {@code Agora-Provider}. Non-blocking: a
+ * call of a function whose routing is known costs no thread hand-off in this service.
  */
 @Path("/fn/{name}")
 public class GatewayResource {
@@ -39,7 +44,7 @@ public class GatewayResource {
 
     @GET
     @Path("{rest: .*}")
-    public Response get(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
+    public Uni<Response> get(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
         return call("GET", name, rest, uri, headers, request, new byte[0]);
@@ -47,7 +52,7 @@ public class GatewayResource {
 
     @DELETE
     @Path("{rest: .*}")
-    public Response delete(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
+    public Uni<Response> delete(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
         return call("DELETE", name, rest, uri, headers, request, new byte[0]);
@@ -55,7 +60,7 @@ public class GatewayResource {
 
     @POST
     @Path("{rest: .*}")
-    public Response post(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
+    public Uni<Response> post(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request, byte[] body) {
         return call("POST", name, rest, uri, headers, request, body);
@@ -63,7 +68,7 @@ public class GatewayResource {
 
     @PUT
     @Path("{rest: .*}")
-    public Response put(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
+    public Uni<Response> put(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request, byte[] body) {
         return call("PUT", name, rest, uri, headers, request, body);
@@ -71,7 +76,7 @@ public class GatewayResource {
 
     @PATCH
     @Path("{rest: .*}")
-    public Response patch(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
+    public Uni<Response> patch(@PathParam("name") String name, @PathParam("rest") String rest, @Context UriInfo uri,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request, byte[] body) {
         return call("PATCH", name, rest, uri, headers, request, body);
@@ -88,14 +93,26 @@ public class GatewayResource {
         return forwarded;
     }
 
-    private Response call(String method, String name, String rest, UriInfo uri, HttpHeaders headers,
+    /**
+     * Runs on the event loop: the rate limit, the routing target (from memory; read from PostgreSQL on a worker
+     * thread when not known yet), the credit check and the agent call need no thread of their own.
+     */
+    private Uni<Response> call(String method, String name, String rest, UriInfo uri, HttpHeaders headers,
             HttpServerRequest request, byte[] body) {
-        gate.admit(name, headers, request);
+        gate.rateLimit(headers, request);
+        byte[] payload = body == null ? new byte[0] : body;
         Map<String, String> forwarded = forwarded(headers);
         String query = uri.getRequestUri().getRawQuery();
-        InvocationRouter.Invocation done = router.invoke(name, method, "/" + rest, query == null ? "" : query, forwarded,
-                body == null ? new byte[0] : body);
-        return Response.ok(done.body(), "application/octet-stream").header("Agora-Invocation-Id", done.invocationId())
-                .header("Agora-Provider", done.provider()).header("Agora-Function-Version", done.version()).build();
+        Optional<InvocationRouter.Target> known = router.cachedTarget(name, payload.length);
+        Uni<InvocationRouter.Target> target = known.isPresent() ? Uni.createFrom().item(known.get())
+                : Uni.createFrom().item(() -> router.target(name, payload.length))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return target.chain(t -> {
+            gate.checkCredit(t);
+            return Uni.createFrom().completionStage(() -> router.call(UUID.randomUUID(), t, method, "/" + rest,
+                    query == null ? "" : query, forwarded, payload));
+        }).map(done -> Response.ok(done.body(), "application/octet-stream")
+                .header("Agora-Invocation-Id", done.invocationId()).header("Agora-Provider", done.provider())
+                .header("Agora-Function-Version", done.version()).build());
     }
 }

@@ -46,6 +46,29 @@ public interface FunctionsConfig {
      */
     java.util.Optional<java.nio.file.Path> gatewayKeyFile();
 
+    /**
+     * How long the gateway reuses what it read about where a function's calls go (function,
+     * active deployment, version) before reading it again. Changes made through this instance
+     * apply at once; another instance's (several gateway replicas) within this time.
+     */
+    @WithDefault("1s")
+    java.time.Duration routingCacheTtl();
+
+    /**
+     * How long the recorder waits after an answered call for more before it records them together
+     * (one transaction). Reads of usage and logs never wait for it.
+     */
+    @WithDefault("50ms")
+    java.time.Duration recordLinger();
+
+    /** Most answered calls recorded in one transaction. */
+    @WithDefault("500")
+    int recordBatch();
+
+    /** Answered calls waiting to be recorded at which the gateway refuses new calls (503 gateway-overloaded). */
+    @WithDefault("10000")
+    int recordBacklog();
+
     /** How many stderr lines are kept per function (the oldest are dropped first). */
     @WithDefault("10000")
     int logLines();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 
 /** The provider agents' invocation API ({@code POST /api/v1/invocations}), as the gateway uses it. */
 public interface Agents {
@@ -17,14 +18,22 @@ public interface Agents {
      */
     record AgentCall(UUID invocationId, UUID leaseId, String runtime, String bundle, List<String> command, String method,
             String path, String query, Map<String, String> headers, byte[] body, long timeoutMillis, Map<String, String> env) {
+
+        /** The same call on lease {@code lease}. */
+        public AgentCall onLease(UUID lease) {
+            return new AgentCall(invocationId, lease, runtime, bundle, command, method, path, query, headers, body,
+                    timeoutMillis, env);
+        }
     }
 
     /**
      * The agent's answer: outcome ({@code OK}, {@code FUNCTION_ERROR}, {@code TIMEOUT},
      * {@code OUT_OF_MEMORY}), exit code, output, the tail of the function's stderr (empty when
-     * the agent sends none) and the provider-signed receipt (null when absent or unreadable).
+     * the agent sends none) and the provider-signed receipt, read only when asked for (the recorder
+     * does, off the request path): null when absent or unreadable.
      */
-    record AgentReply(String status, int exitCode, byte[] body, String stderr, boolean stderrTruncated, UsageReceipt receipt) {
+    record AgentReply(String status, int exitCode, byte[] body, String stderr, boolean stderrTruncated,
+            java.util.function.Supplier<UsageReceipt> receipt) {
     }
 
     /** The agent could not be reached, so the call certainly did not start: another replica may take it. */
@@ -35,13 +44,12 @@ public interface Agents {
     }
 
     /**
-     * Runs the call on the agent at {@code endpoint}.
-     *
-     * @throws UnreachableException when no connection was made (safe to retry elsewhere)
-     * @throws InvocationFailedException when the agent was reached but gave no usable answer
-     *         (never retried: the function may have started)
+     * Runs the call on the agent at {@code endpoint}, without blocking the calling thread. The stage
+     * fails with {@link UnreachableException} when no connection was made (safe to retry elsewhere),
+     * with {@link InvocationFailedException} when the agent was reached but gave no usable answer
+     * (never retried: the function may have started).
      */
-    AgentReply invoke(String endpoint, AgentCall call, Duration timeout);
+    CompletionStage<AgentReply> invoke(String endpoint, AgentCall call, Duration timeout);
 
     /** Whether the agent at {@code endpoint} answers {@code GET /q/health} with 200 within {@code timeout}. */
     boolean healthy(String endpoint, Duration timeout);

@@ -3,6 +3,7 @@ package cloud.agora.functions.domain;
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.persistence.CreditStore;
 import cloud.agora.functions.persistence.FunctionStore;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.problem.ProblemException;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,18 +62,25 @@ public class CallAdmission {
 
     /** Admits a call of {@code function} by {@code caller} or throws the problem that refuses it. */
     public void admit(String caller, String function) {
+        rateLimit(caller);
+        if (!paused.isEmpty()) {
+            functions.find(function).ifPresent(f -> checkCredit(function, f.owner()));
+        }
+    }
+
+    /** Takes one of {@code caller}'s tokens or throws {@link RateLimitedException}. In memory only. */
+    public void rateLimit(String caller) {
         Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket(burst, System.nanoTime()));
         long wait = bucket.take(perSecond, burst, System.nanoTime());
         if (wait > 0) {
             throw new RateLimitedException(caller, wait);
         }
-        Set<String> now = paused;
-        if (!now.isEmpty()) {
-            functions.find(function).ifPresent(f -> {
-                if (now.contains(f.owner().value().toLowerCase(Locale.ROOT))) {
-                    throw new CreditExhaustedException(function, f.owner().checksummed());
-                }
-            });
+    }
+
+    /** Throws {@link CreditExhaustedException} while calls of {@code owner}'s functions are paused. In memory only. */
+    public void checkCredit(String function, Address owner) {
+        if (paused.contains(owner.value().toLowerCase(Locale.ROOT))) {
+            throw new CreditExhaustedException(function, owner.checksummed());
         }
     }
 

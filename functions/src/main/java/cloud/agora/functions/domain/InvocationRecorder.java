@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,6 +28,12 @@ import org.jboss.logging.Logger;
  * id, key = lease id) through the outbox, in one transaction. A suspect receipt (wrong signer,
  * bad signature, ids that do not match the call) is recorded as SUSPECT with the reason and
  * logged, its figures are not counted, and it is not forwarded; the caller still gets the result.
+ *
+ * <p>Recording happens after the answer, off the request path: one worker takes the answered calls in arrival
+ * order and records what arrived within {@code record-linger} of the first (at most {@code record-batch}) in one
+ * transaction — one commit, one outbox nudge and one Kafka batch for many calls, so recording costs the machine
+ * little while calls are running. The gateway refuses new calls (503 {@code gateway-overloaded}) while
+ * {@code record-backlog} calls wait to be recorded.
  */
 @ApplicationScoped
 public class InvocationRecorder {
@@ -41,9 +50,21 @@ public class InvocationRecorder {
     private final int keepLines;
     private final int lineChars;
     private final Clock clock = Clock.systemUTC();
-    private final java.util.concurrent.ThreadPoolExecutor queue = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(10_000),
-            r -> new Thread(r, "invocation-recorder"));
+    private final int maxBatch;
+    private final long lingerNanos;
+    private final int maxBacklog;
+    /** Answered calls ({@link Answered}) and flush requests ({@link Flush}) in arrival order. */
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private volatile boolean stopping;
+
+    private record Answered(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
+            int bytesIn, Agents.AgentReply reply) {
+    }
+
+    /** Completes once everything queued before it is recorded. */
+    private record Flush(CompletableFuture<Void> done) {
+    }
 
     public InvocationRecorder(InvocationStore store, ReceiptCountersigner countersigner, OutboxRelay relay,
             FunctionsConfig config) {
@@ -52,30 +73,37 @@ public class InvocationRecorder {
         this.relay = relay;
         this.keepLines = config.logLines();
         this.lineChars = config.logLineChars();
+        this.maxBatch = config.recordBatch();
+        this.lingerNanos = config.recordLinger().toNanos();
+        this.maxBacklog = config.recordBacklog();
+        this.worker = new Thread(this::work, "invocation-recorder");
+        this.worker.setDaemon(true);
+        this.worker.start();
     }
 
     /**
      * Queues the recording of a reply, so the caller gets the answer without waiting for the receipt's signature
-     * checks, the counter-signature and the PostgreSQL commit. One worker records in arrival order; when the queue
-     * is full the call records inline (back-pressure). A gateway crash loses what was still queued: the usage and
-     * log lines of those calls and the gateway's counter-signed copy of their receipts — not their billing, which
-     * comes from the agent's own journal.
+     * checks, the counter-signature and the PostgreSQL commit. A gateway crash loses what was still queued: the
+     * usage and log lines of those calls and the gateway's counter-signed copy of their receipts — not their
+     * billing, which comes from the agent's own journal.
      */
     public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
             int bytesIn, Agents.AgentReply reply) {
-        try {
-            queue.execute(() -> recordQuietly(functionId, version, replica, invocationId, bytesIn, reply));
-        } catch (java.util.concurrent.RejectedExecutionException full) {
-            recordQuietly(functionId, version, replica, invocationId, bytesIn, reply);
-        }
+        queue.add(new Answered(functionId, version, replica, invocationId, bytesIn, reply));
+    }
+
+    /** Whether so many answered calls wait to be recorded that the gateway should take no more for now. */
+    public boolean overloaded() {
+        return queue.size() >= maxBacklog;
     }
 
     /** Waits (up to 10 s) until every call answered before now is recorded: reads of usage and logs call this first. */
     public void awaitRecorded() {
+        Flush flush = new Flush(new CompletableFuture<>());
+        queue.add(flush);
         try {
-            queue.submit(() -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
-                | java.util.concurrent.TimeoutException e) {
+            flush.done().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             LOG.debugf("recording queue not drained: %s", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -84,27 +112,82 @@ public class InvocationRecorder {
 
     @jakarta.annotation.PreDestroy
     void drain() {
-        queue.shutdown();
-        try {
-            queue.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        stopping = true;
+        awaitRecorded();
+        worker.interrupt();
+    }
+
+    private void work() {
+        List<Answered> batch = new ArrayList<>();
+        List<Flush> flushes = new ArrayList<>();
+        while (true) {
+            try {
+                Object first = queue.take();
+                long deadline = System.nanoTime() + lingerNanos;
+                Object next = first;
+                while (next != null) {
+                    if (next instanceof Answered answered) {
+                        batch.add(answered);
+                    } else {
+                        flushes.add((Flush) next);
+                    }
+                    if (batch.size() >= maxBatch) {
+                        break;
+                    }
+                    long left = deadline - System.nanoTime();
+                    // someone waits for what is queued, or the gateway stops: no more lingering
+                    next = !flushes.isEmpty() || stopping || left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    return;
+                }
+            }
+            recordQuietly(batch);
+            flushes.forEach(f -> f.done().complete(null));
+            batch.clear();
+            flushes.clear();
         }
     }
 
-    private void recordQuietly(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply) {
+    private void recordQuietly(List<Answered> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
-            record(functionId, version, replica, invocationId, bytesIn, reply);
+            record(batch);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "could not record invocation %s (lease %s)", invocationId, replica.leaseId());
+            // one bad call must not cost the others their record: record them one by one
+            for (Answered one : batch) {
+                try {
+                    record(List.of(one));
+                } catch (RuntimeException single) {
+                    LOG.errorf(single, "could not record invocation %s (lease %s)", one.invocationId(),
+                            one.replica().leaseId());
+                }
+            }
         }
     }
 
-    /** Records the reply of the agent of {@code replica} to call {@code invocationId} of {@code version}. */
-    public InvocationRecord record(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply) {
-        UsageReceipt receipt = reply.receipt();
+    private void record(List<Answered> batch) {
+        List<InvocationStore.Recording> recordings = new ArrayList<>(batch.size());
+        boolean forwarded = false;
+        for (Answered a : batch) {
+            InvocationStore.Recording r = recording(a.functionId(), a.version(), a.replica(), a.invocationId(),
+                    a.bytesIn(), a.reply());
+            recordings.add(r);
+            forwarded |= r.receiptEvent() != null;
+        }
+        store.record(recordings);
+        if (forwarded) {
+            relay.nudge();
+        }
+    }
+
+    /** What to record of the reply: the checks of its receipt, the counter-signature, the figures and log lines. */
+    private InvocationStore.Recording recording(UUID functionId, FunctionVersion version, Deployment.Replica replica,
+            UUID invocationId, int bytesIn, Agents.AgentReply reply) {
+        UsageReceipt receipt = reply.receipt().get();
         ReceiptStatus status;
         String problem = null;
         EventEnvelope<UsageReceipt> event = null;
@@ -132,12 +215,9 @@ public class InvocationRecorder {
                 trusted ? receipt.memoryMibMillis() : 0, trusted ? receipt.wallMillis() : 0,
                 trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : reply.body().length, charge, status,
                 problem, clock.instant());
-        store.record(call, receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),
+        return new InvocationStore.Recording(call,
+                receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),
                 lines(reply.stderr(), reply.stderrTruncated()), event);
-        if (event != null) {
-            relay.nudge();
-        }
-        return call;
     }
 
     /**

@@ -4,13 +4,18 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.functions.persistence.FunctionStore;
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import cloud.agora.functions.persistence.RoutingEpoch;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,18 +45,28 @@ public class InvocationRouter {
     private final SecretSealer sealer;
     private final InvocationRecorder recorder;
     private final ReplicaHealth health;
+    private final RoutingEpoch epoch;
+    private final long targetTtlNanos;
     private final int maxBody;
-    /** Env of a version, secrets opened: versions are immutable, so this never goes stale. */
-    private final ConcurrentHashMap<String, Map<String, String>> envs = new ConcurrentHashMap<>();
+    /** Where each function's calls go, as read at an epoch, until a deadline (System.nanoTime). */
+    private final ConcurrentHashMap<String, CachedTarget> targets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, AtomicInteger> outstanding = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Limit> limits = new ConcurrentHashMap<>();
 
     private record Limit(int permits, Semaphore semaphore) {
     }
 
+    private record CachedTarget(Target target, long epoch, long until) {
+    }
+
+    /** More cached targets than this and the cache starts over (names of deleted functions do not pile up). */
+    private static final int MAX_CACHED_TARGETS = 10_000;
+
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
-            InvocationRecorder recorder, ReplicaHealth health, FunctionsConfig config) {
+            InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, FunctionsConfig config) {
         this.health = health;
+        this.epoch = epoch;
+        this.targetTtlNanos = config.routingCacheTtl().toNanos();
         this.functions = functions;
         this.deployments = deployments;
         this.agents = agents;
@@ -60,90 +75,150 @@ public class InvocationRouter {
         this.maxBody = config.maxInvocationBytes();
     }
 
-    /** Runs one call of function {@code name} under a new invocation id; anyone may call a deployed function. */
-    public Invocation invoke(String name, String method, String path, String query, Map<String, String> headers, byte[] body) {
-        return invoke(UUID.randomUUID(), name, method, path, query, headers, body);
-    }
-
     /**
-     * Runs call {@code invocationId} of function {@code name} (an async invocation keeps its id
-     * across attempts, so an agent that already ran it refuses to run it again).
+     * Runs call {@code invocationId} of function {@code name} and waits for it (an async invocation keeps its
+     * id across attempts, so an agent that already ran it refuses to run it again). Never on an event loop.
      */
     public Invocation invoke(UUID invocationId, String name, String method, String path, String query,
             Map<String, String> headers, byte[] body) {
-        Target target = target(name, body.length);
-        FunctionRow function = target.function();
-        Deployment active = target.deployment();
-        FunctionVersion version = target.version();
-        Semaphore limit = limits.compute(name, (k, l) -> l != null && l.permits() == version.maxConcurrency() ? l
-                : new Limit(version.maxConcurrency(), new Semaphore(version.maxConcurrency()))).semaphore();
-        if (!limit.tryAcquire()) {
-            throw new InvocationFailedException(429, "concurrency-limit-reached", "Too many calls in flight",
-                    "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
-                    Map.of("function", name, "maxConcurrency", version.maxConcurrency()));
-        }
         try {
-            return run(invocationId, function, version, active, method, path, query, headers, body);
-        } finally {
-            limit.release();
+            return call(invocationId, target(name, body.length), method, path, query, headers, body).toCompletableFuture()
+                    .join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
-    }
-
-    /** What a call of a function would run on: the function, its newest ACTIVE deployment and that version. */
-    public record Target(FunctionRow function, Deployment deployment, FunctionVersion version) {
     }
 
     /**
-     * Where a call of {@code name} with a body of {@code bodyBytes} would go.
+     * Starts call {@code invocationId} of {@code target} without blocking: the stage completes with the
+     * function's answer, or fails with the problem that ends the call (429 over the function's concurrency,
+     * 503 when no replica can be reached or the gateway is overloaded, 502/504 for the function's failure).
+     */
+    public CompletionStage<Invocation> call(UUID invocationId, Target target, String method, String path, String query,
+            Map<String, String> headers, byte[] body) {
+        String name = target.function().name();
+        FunctionVersion version = target.version();
+        if (recorder.overloaded()) {
+            return CompletableFuture.failedFuture(new InvocationFailedException(503, "gateway-overloaded",
+                    "The gateway is overloaded", "too many answered calls wait to be recorded; retry shortly",
+                    Map.of("function", name)));
+        }
+        Semaphore limit = limits.compute(name, (k, l) -> l != null && l.permits() == version.maxConcurrency() ? l
+                : new Limit(version.maxConcurrency(), new Semaphore(version.maxConcurrency()))).semaphore();
+        if (!limit.tryAcquire()) {
+            return CompletableFuture.failedFuture(new InvocationFailedException(429, "concurrency-limit-reached",
+                    "Too many calls in flight", "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
+                    Map.of("function", name, "maxConcurrency", version.maxConcurrency())));
+        }
+        List<Deployment.Replica> replicas = new ArrayList<>(target.deployment().placed().stream()
+                .filter(r -> health.healthy(r.endpoint())).toList());
+        replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
+        Agents.AgentCall call = new Agents.AgentCall(invocationId, null, version.runtime(), version.bundleCid(),
+                List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query, headers, body,
+                version.timeoutMillis(), target.env());
+        CompletionStage<Invocation> done = attempt(target, call, replicas, 0, new ArrayList<>());
+        done.whenComplete((ok, failed) -> limit.release());
+        return done;
+    }
+
+    /** What a call of a function would run on: the function, its newest ACTIVE deployment, that version and its env. */
+    public record Target(FunctionRow function, Deployment deployment, FunctionVersion version, Map<String, String> env) {
+    }
+
+    /**
+     * Where a call of {@code name} with a body of {@code bodyBytes} would go. What was read is kept
+     * for {@code routing-cache-ttl} unless this instance changes a function or deployment meanwhile
+     * ({@link RoutingEpoch}); another instance's change shows within that time. May read PostgreSQL.
      *
      * @throws InvocationFailedException 413 when the body is too large
      * @throws FunctionNotFoundException when there is no such function
      * @throws FunctionNotDeployedException when no deployment is ACTIVE
      */
     public Target target(String name, int bodyBytes) {
+        long readAt = epoch.current();
+        Optional<Target> cached = cachedTarget(name, bodyBytes);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        Target target = read(name);
+        if (targets.size() >= MAX_CACHED_TARGETS) {
+            targets.clear();
+        }
+        targets.put(name, new CachedTarget(target, readAt, System.nanoTime() + targetTtlNanos));
+        return target;
+    }
+
+    /**
+     * {@link #target} when it is known without reading PostgreSQL (safe on an event loop), else empty.
+     *
+     * @throws InvocationFailedException 413 when the body is too large
+     */
+    public Optional<Target> cachedTarget(String name, int bodyBytes) {
         if (bodyBytes > maxBody) {
             throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
                     "the body has " + bodyBytes + " bytes, at most " + maxBody + " are accepted",
                     Map.of("function", name, "maxBytes", maxBody));
         }
+        CachedTarget cached = targets.get(name);
+        return cached != null && cached.epoch() == epoch.current() && System.nanoTime() - cached.until() < 0
+                ? Optional.of(cached.target()) : Optional.empty();
+    }
+
+    private Target read(String name) {
         FunctionRow function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
         Deployment active = deployments.list(function.id(), name).stream()
                 .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
                 .orElseThrow(() -> new FunctionNotDeployedException(name));
         FunctionVersion version = functions.versions(function).stream().filter(v -> v.version() == active.version())
                 .findFirst().orElseThrow();
-        return new Target(function, active, version);
+        Map<String, String> env = new TreeMap<>();
+        version.env().stream().filter(e -> !e.secret()).forEach(e -> env.put(e.name(), e.value()));
+        env.putAll(functions.openSecrets(function, version.version(), sealer));
+        return new Target(function, active, version, Map.copyOf(env));
     }
 
-    private Invocation run(UUID invocationId, FunctionRow function, FunctionVersion version, Deployment active,
-            String method, String path, String query, Map<String, String> headers, byte[] body) {
-        String name = function.name();
-        Map<String, String> env = env(function, version);
-        List<Deployment.Replica> replicas = new ArrayList<>(active.placed().stream().filter(r -> health.healthy(r.endpoint()))
-                .toList());
-        replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
-        List<String> unreachable = new ArrayList<>();
-        for (Deployment.Replica replica : replicas) {
-            AtomicInteger inFlight = load(replica.leaseId());
-            inFlight.incrementAndGet();
-            try {
-                Agents.AgentCall call = new Agents.AgentCall(invocationId, replica.leaseId(), version.runtime(),
-                        version.bundleCid(), List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query,
-                        headers, body, version.timeoutMillis(), env);
-                Agents.AgentReply reply = agents.invoke(replica.endpoint(), call,
-                        Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
-                recorder.recordLater(function.id(), version, replica, invocationId, body.length, reply);
-                return outcome(name, invocationId, replica, version, reply);
-            } catch (Agents.UnreachableException e) {
-                unreachable.add(replica.provider());
-            } finally {
-                inFlight.decrementAndGet();
-            }
+    /**
+     * Tries {@code replicas} from index {@code i}: an unreachable agent passes the call to the next one (it
+     * never started); any other outcome is final.
+     */
+    private CompletionStage<Invocation> attempt(Target target, Agents.AgentCall call, List<Deployment.Replica> replicas,
+            int i, List<String> unreachable) {
+        String name = target.function().name();
+        if (i == replicas.size()) {
+            return CompletableFuture.failedFuture(new InvocationFailedException(503, "no-replica-reachable",
+                    "No replica could be reached", replicas.isEmpty() ? "every replica's agent is failing its health checks"
+                            : "every replica's agent was unreachable: " + String.join(", ", unreachable),
+                    Map.of("function", name, "invocationId", call.invocationId())));
         }
-        throw new InvocationFailedException(503, "no-replica-reachable", "No replica could be reached",
-                replicas.isEmpty() ? "every replica's agent is failing its health checks"
-                        : "every replica's agent was unreachable: " + String.join(", ", unreachable),
-                Map.of("function", name, "invocationId", invocationId));
+        Deployment.Replica replica = replicas.get(i);
+        AtomicInteger inFlight = load(replica.leaseId());
+        inFlight.incrementAndGet();
+        Agents.AgentCall onReplica = call.onLease(replica.leaseId());
+        CompletionStage<Agents.AgentReply> reply;
+        try {
+            reply = agents.invoke(replica.endpoint(), onReplica,
+                    Duration.ofMillis(target.version().timeoutMillis()).plusSeconds(5));
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        return reply.handle((answer, failure) -> {
+            inFlight.decrementAndGet();
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
+            if (cause instanceof Agents.UnreachableException) {
+                unreachable.add(replica.provider());
+                return attempt(target, call, replicas, i + 1, unreachable);
+            }
+            if (cause != null) {
+                return CompletableFuture.<Invocation>failedFuture(cause);
+            }
+            recorder.recordLater(target.function().id(), target.version(), replica, call.invocationId(), call.body().length,
+                    answer);
+            try {
+                return CompletableFuture.completedFuture(outcome(name, call.invocationId(), replica, target.version(), answer));
+            } catch (RuntimeException e) {
+                return CompletableFuture.<Invocation>failedFuture(e);
+            }
+        }).thenCompose(next -> next);
     }
 
     private static Invocation outcome(String name, UUID invocationId, Deployment.Replica replica, FunctionVersion version,
@@ -160,15 +235,6 @@ public class InvocationRouter {
             default -> throw new InvocationFailedException(502, "function-failed", "The function failed",
                     "the function exited with code " + reply.exitCode(), ids);
         };
-    }
-
-    private Map<String, String> env(FunctionRow function, FunctionVersion version) {
-        return envs.computeIfAbsent(function.id() + "/" + version.version(), k -> {
-            Map<String, String> out = new java.util.TreeMap<>();
-            version.env().stream().filter(e -> !e.secret()).forEach(e -> out.put(e.name(), e.value()));
-            out.putAll(functions.openSecrets(function, version.version(), sealer));
-            return Map.copyOf(out);
-        });
     }
 
     private AtomicInteger load(UUID leaseId) {

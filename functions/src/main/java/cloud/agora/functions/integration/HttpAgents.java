@@ -7,40 +7,116 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 
 /**
- * {@link Agents} over HTTP with the JDK client (keep-alive connections per agent). Only a
- * failure to connect counts as unreachable; anything after the request was sent is final.
+ * {@link Agents} over HTTP. Calls go through a Vert.x client (keep-alive connections per agent):
+ * started on the gateway's event loop, the whole call runs there without a thread hand-off. Only a
+ * failure to get a connection counts as unreachable; anything after the request was sent is
+ * final. Health probes use the JDK client (they run on the probe thread and may block).
  */
 @ApplicationScoped
 public class HttpAgents implements Agents {
 
-    private final HttpClient http;
+    private final HttpClient client;
+    private final java.net.http.HttpClient probes;
     private final String gatewayToken;
+    private final long connectTimeoutMillis;
     private final ObjectMapper json = JsonCodec.mapper();
 
-    public HttpAgents(FunctionsConfig config) {
-        this.http = HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout()).version(HttpClient.Version.HTTP_1_1)
-                .build();
+    public HttpAgents(Vertx vertx, FunctionsConfig config) {
+        this.connectTimeoutMillis = config.agentConnectTimeout().toMillis();
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
+        this.probes = java.net.http.HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout())
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
         this.gatewayToken = config.gatewayToken().orElse("");
     }
 
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+
     @Override
-    public AgentReply invoke(String endpoint, AgentCall call, Duration timeout) {
+    public CompletionStage<AgentReply> invoke(String endpoint, AgentCall call, Duration timeout) {
+        Buffer body;
+        try {
+            body = Buffer.buffer(json.writeValueAsBytes(request(call)));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(failed(502, "agent-failed", "The call cannot be encoded", endpoint, call));
+        }
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(base(endpoint) + "/api/v1/invocations")
+                .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
+                .putHeader("Content-Type", "application/json").putHeader("Authorization", "Bearer " + gatewayToken);
+        CompletableFuture<AgentReply> reply = new CompletableFuture<>();
+        client.request(options).onFailure(e -> reply.completeExceptionally(new UnreachableException(endpoint + ": " + e)))
+                .onSuccess(request -> request.send(body).compose(response -> response.body().map(b -> {
+                    if (response.statusCode() != 200) {
+                        throw failed(502, "agent-refused", "The agent refused the call (HTTP " + response.statusCode() + ")",
+                                endpoint, call);
+                    }
+                    return reply(b, endpoint, call);
+                })).onComplete(done -> {
+                    if (done.succeeded()) {
+                        reply.complete(done.result());
+                    } else if (done.cause() instanceof InvocationFailedException refused) {
+                        reply.completeExceptionally(refused);
+                    } else if (done.cause() instanceof TimeoutException) {
+                        reply.completeExceptionally(failed(504, "agent-timed-out", "The agent did not answer in time",
+                                endpoint, call));
+                    } else {
+                        reply.completeExceptionally(failed(502, "agent-failed", "The agent's connection failed", endpoint,
+                                call));
+                    }
+                }));
+        return reply;
+    }
+
+    @Override
+    public boolean healthy(String endpoint, Duration timeout) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base(endpoint) + "/q/health"))
+                    .timeout(timeout).GET().build();
+            return probes.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The endpoint without trailing slashes. */
+    private static String base(String endpoint) {
+        int end = endpoint.length();
+        while (end > 0 && endpoint.charAt(end - 1) == '/') {
+            end--;
+        }
+        return endpoint.substring(0, end);
+    }
+
+    private static Map<String, Object> request(AgentCall call) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("invocationId", call.invocationId());
         body.put("leaseId", call.leaseId());
@@ -54,50 +130,17 @@ public class HttpAgents implements Agents {
         body.put("body", Base64.getEncoder().encodeToString(call.body()));
         body.put("timeoutMillis", call.timeoutMillis());
         body.put("env", call.env());
-        HttpResponse<byte[]> response;
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + "/api/v1/invocations"))
-                    .timeout(timeout).header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + gatewayToken)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body))).build();
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpConnectTimeoutException | ConnectException | UnresolvedAddressException e) {
-            throw new UnreachableException(endpoint + ": " + e);
-        } catch (HttpTimeoutException e) {
-            throw failed(504, "agent-timed-out", "The agent did not answer in time", endpoint, call);
-        } catch (IOException e) {
-            if (e.getCause() instanceof ConnectException || e.getCause() instanceof UnresolvedAddressException) {
-                throw new UnreachableException(endpoint + ": " + e);
-            }
-            throw failed(502, "agent-failed", "The agent's connection failed", endpoint, call);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(503, "agent-failed", "Interrupted", endpoint, call);
-        }
-        if (response.statusCode() != 200) {
-            throw failed(502, "agent-refused", "The agent refused the call (HTTP " + response.statusCode() + ")", endpoint, call);
-        }
-        try {
-            JsonNode reply = json.readTree(response.body());
-            return new AgentReply(reply.path("status").asText(), reply.path("exitCode").asInt(),
-                    Base64.getDecoder().decode(reply.path("body").asText("")), reply.path("stderr").asText(""),
-                    reply.path("stderrTruncated").asBoolean(false), receipt(reply.path("receipt")));
-        } catch (IOException | IllegalArgumentException e) {
-            throw failed(502, "agent-failed", "The agent's answer is not readable", endpoint, call);
-        }
+        return body;
     }
 
-    @Override
-    public boolean healthy(String endpoint, Duration timeout) {
+    private AgentReply reply(Buffer body, String endpoint, AgentCall call) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + "/q/health"))
-                    .timeout(timeout).GET().build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            JsonNode reply = json.readTree(body.getBytes());
+            return new AgentReply(reply.path("status").asText(), reply.path("exitCode").asInt(),
+                    Base64.getDecoder().decode(reply.path("body").asText("")), reply.path("stderr").asText(""),
+                    reply.path("stderrTruncated").asBoolean(false), () -> receipt(reply.path("receipt")));
         } catch (IOException | IllegalArgumentException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            throw failed(502, "agent-failed", "The agent's answer is not readable", endpoint, call);
         }
     }
 

@@ -25,10 +25,12 @@ public class DeploymentStore {
     };
 
     private final AgroalDataSource dataSource;
+    private final RoutingEpoch epoch;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
 
-    public DeploymentStore(AgroalDataSource dataSource) {
+    public DeploymentStore(AgroalDataSource dataSource, RoutingEpoch epoch) {
         this.dataSource = dataSource;
+        this.epoch = epoch;
     }
 
     /** Records a new deployment of {@code functionId}. */
@@ -47,6 +49,7 @@ public class DeploymentStore {
             s.setTimestamp(9, Timestamp.from(d.createdAt()));
             s.setTimestamp(10, Timestamp.from(d.updatedAt()));
             s.executeUpdate();
+            epoch.bump();
         } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -63,6 +66,7 @@ public class DeploymentStore {
             s.setTimestamp(4, Timestamp.from(d.updatedAt()));
             s.setObject(5, d.id());
             s.executeUpdate();
+            epoch.bump();
         } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -120,6 +124,9 @@ public class DeploymentStore {
                     }
                 }
                 c.commit();
+                if (!changed.isEmpty()) {
+                    epoch.bump();
+                }
                 return changed;
             } catch (SQLException | JsonProcessingException | RuntimeException e) {
                 c.rollback();

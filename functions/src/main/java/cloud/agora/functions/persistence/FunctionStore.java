@@ -33,9 +33,11 @@ public class FunctionStore {
     }
 
     private final AgroalDataSource dataSource;
+    private final RoutingEpoch epoch;
 
-    public FunctionStore(AgroalDataSource dataSource) {
+    public FunctionStore(AgroalDataSource dataSource, RoutingEpoch epoch) {
         this.dataSource = dataSource;
+        this.epoch = epoch;
     }
 
     /** The function named {@code name}, whoever owns it. */
@@ -64,6 +66,7 @@ public class FunctionStore {
             try {
                 int version = addVersion(c, owner, spec, bundle, summary, sealer, now);
                 c.commit();
+                epoch.bump();
                 return version;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -236,6 +239,7 @@ public class FunctionStore {
                 PreparedStatement s = c.prepareStatement("DELETE FROM functions WHERE id = ?")) {
             s.setObject(1, function.id());
             s.executeUpdate();
+            epoch.bump();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

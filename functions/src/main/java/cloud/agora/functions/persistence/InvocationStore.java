@@ -35,56 +35,67 @@ public class InvocationStore {
         this.outbox = outbox;
     }
 
+    /** One answered call to record: the call, the receipt as received, its stderr lines, the receipt to forward (or null). */
+    public record Recording(InvocationRecord call, String receiptJson, List<String> lines, EventEnvelope<?> receiptEvent) {
+    }
+
     /**
-     * Records {@code call} with its log lines and, when given, appends {@code receiptEvent} to
-     * the outbox. A call already recorded (same id) changes nothing.
+     * Records the calls with their log lines and appends each receipt to forward to the outbox, all in one
+     * transaction (one commit for a batch). A call already recorded (same id) changes nothing.
      */
-    public void record(InvocationRecord call, String receiptJson, List<String> lines, EventEnvelope<?> receiptEvent) {
+    public void record(List<Recording> recordings) {
         tx.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
-                    + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
-                    + " charge_wei, receipt_status, receipt_problem, receipt_json, at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-                s.setObject(1, call.id());
-                s.setObject(2, call.functionId());
-                s.setInt(3, call.version());
-                s.setString(4, call.provider());
-                s.setObject(5, call.leaseId());
-                s.setString(6, call.status());
-                s.setInt(7, call.exitCode());
-                s.setLong(8, call.cpuNanos());
-                s.setLong(9, call.memoryMibMillis());
-                s.setLong(10, call.wallMillis());
-                s.setLong(11, call.bytesIn());
-                s.setLong(12, call.bytesOut());
-                s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
-                s.setString(14, call.receiptStatus().name());
-                s.setString(15, call.receiptProblem());
-                s.setString(16, receiptJson);
-                s.setTimestamp(17, Timestamp.from(call.at()));
-                if (s.executeUpdate() == 0) {
-                    return null;
-                }
-            }
-            if (!lines.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO function_logs (function_id, invocation_id,"
-                        + " provider, at, line) VALUES (?, ?, ?, ?, ?)")) {
-                    for (String line : lines) {
-                        s.setObject(1, call.functionId());
-                        s.setObject(2, call.id());
-                        s.setString(3, call.provider());
-                        s.setTimestamp(4, Timestamp.from(call.at()));
-                        s.setString(5, line);
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            if (receiptEvent != null) {
-                outbox.append(c, Topics.USAGE_RECEIPTS, receiptEvent);
+            for (Recording r : recordings) {
+                record(c, r);
             }
             return null;
         });
+    }
+
+    private void record(Connection c, Recording r) throws SQLException {
+        InvocationRecord call = r.call();
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
+                + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
+                + " charge_wei, receipt_status, receipt_problem, receipt_json, at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+            s.setObject(1, call.id());
+            s.setObject(2, call.functionId());
+            s.setInt(3, call.version());
+            s.setString(4, call.provider());
+            s.setObject(5, call.leaseId());
+            s.setString(6, call.status());
+            s.setInt(7, call.exitCode());
+            s.setLong(8, call.cpuNanos());
+            s.setLong(9, call.memoryMibMillis());
+            s.setLong(10, call.wallMillis());
+            s.setLong(11, call.bytesIn());
+            s.setLong(12, call.bytesOut());
+            s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
+            s.setString(14, call.receiptStatus().name());
+            s.setString(15, call.receiptProblem());
+            s.setString(16, r.receiptJson());
+            s.setTimestamp(17, Timestamp.from(call.at()));
+            if (s.executeUpdate() == 0) {
+                return;
+            }
+        }
+        if (!r.lines().isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO function_logs (function_id, invocation_id,"
+                    + " provider, at, line) VALUES (?, ?, ?, ?, ?)")) {
+                for (String line : r.lines()) {
+                    s.setObject(1, call.functionId());
+                    s.setObject(2, call.id());
+                    s.setString(3, call.provider());
+                    s.setTimestamp(4, Timestamp.from(call.at()));
+                    s.setString(5, line);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+        if (r.receiptEvent() != null) {
+            outbox.append(c, Topics.USAGE_RECEIPTS, r.receiptEvent());
+        }
     }
 
     /** Deletes every function's log lines but its newest {@code keepLines}; returns how many went. */

@@ -93,6 +93,36 @@ class GatewayTest {
     }
 
     @Test
+    void deletingAFunctionStopsItsCallsAtOnceThoughItsRoutingWasCached() {
+        deploy(live.endpoint());
+        given().body("a").when().post("/fn/" + name + "/x").then().statusCode(200);
+        dev.delete("/api/v1/functions/" + name).statusCode(204);
+        given().body("b").when().post("/fn/" + name + "/x").then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:function-not-found"));
+        assertThat(live.calls).hasSize(1);
+    }
+
+    @Test
+    void aWithdrawalByAnotherGatewayInstanceIsSeenWithinTheRoutingCacheTtl() throws Exception {
+        deploy(live.endpoint());
+        given().body("a").when().post("/fn/" + name + "/x").then().statusCode(200);
+        // another instance of this service withdraws the deployment: only the shared database changes
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "UPDATE deployments SET status = 'WITHDRAWN' WHERE function_id = (SELECT id FROM functions WHERE name = ?)")) {
+            s.setString(1, name);
+            assertThat(s.executeUpdate()).isEqualTo(1);
+        }
+        long changedAt = System.nanoTime();
+        int status;
+        do {
+            status = given().body("b").when().post("/fn/" + name + "/x").statusCode();
+        } while (status == 200 && System.nanoTime() - changedAt < java.time.Duration.ofSeconds(3).toNanos());
+        // routing-cache-ttl is 1 s: the withdrawal shows well before 3 s
+        assertThat(status).isEqualTo(409);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - changedAt)).isLessThan(java.time.Duration.ofMillis(2500));
+    }
+
+    @Test
     void aFunctionErrorIsFinalAndNeverRetriedElsewhere() {
         deploy(live.endpoint(), other.endpoint());
         given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502)

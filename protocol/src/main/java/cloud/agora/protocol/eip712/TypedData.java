@@ -3,6 +3,7 @@ package cloud.agora.protocol.eip712;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
@@ -38,7 +39,7 @@ public final class TypedData {
 
     /** Signs {@code message} in {@code domain} with {@code key}; returns 0x r‖s‖v hex (low s, v 27/28). */
     public static String sign(Eip712Domain domain, TypedStruct message, ECKeyPair key) {
-        Sign.SignatureData signature = Sign.signMessage(digest(domain, message).toBytes(), key, false);
+        Sign.SignatureData signature = Secp256k1.signHash(digest(domain, message).toBytes(), key);
         return PersonalSignature.toHex(signature);
     }
 

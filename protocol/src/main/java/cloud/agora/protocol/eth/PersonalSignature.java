@@ -27,7 +27,7 @@ public final class PersonalSignature {
 
     /** Signs {@code message} as {@code personal_sign} would; returns 0x-prefixed r‖s‖v hex. */
     public static String sign(String message, ECKeyPair key) {
-        Sign.SignatureData signature = Sign.signPrefixedMessage(message.getBytes(StandardCharsets.UTF_8), key);
+        Sign.SignatureData signature = Secp256k1.signPrefixed(message.getBytes(StandardCharsets.UTF_8), key);
         return toHex(signature);
     }
 

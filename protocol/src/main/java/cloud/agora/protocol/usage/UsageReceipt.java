@@ -3,6 +3,7 @@ package cloud.agora.protocol.usage;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.eth.Secp256k1;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -178,7 +179,7 @@ public record UsageReceipt(
     }
 
     private String sign(ECKeyPair key) {
-        return PersonalSignature.toHex(Sign.signPrefixedMessage(hash(), key));
+        return PersonalSignature.toHex(Secp256k1.signPrefixed(hash(), key));
     }
 
     private Address recover(String signatureHex) {

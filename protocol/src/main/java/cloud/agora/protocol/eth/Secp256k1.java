@@ -1,0 +1,64 @@
+package cloud.agora.protocol.eth;
+
+import java.math.BigInteger;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Sign;
+import org.web3j.utils.Numeric;
+
+/**
+ * Ethereum signatures over secp256k1, made the way web3j makes them (RFC 6979 deterministic k,
+ * low s, v = 27 + recovery id) — byte for byte the same — but without web3j's search for the
+ * recovery id, which recovers the public key up to four times per signature: the id follows from
+ * the nonce point R that signing computes anyway. Every receipt an agent signs and every receipt
+ * the gateway counter-signs pays for one signature, so this is on the platform's hot path.
+ */
+public final class Secp256k1 {
+
+    private static final BigInteger N = Sign.CURVE_PARAMS.getN();
+    private static final BigInteger HALF_N = N.shiftRight(1);
+
+    private Secp256k1() {
+    }
+
+    /** Signs a 32-byte hash as {@code Sign.signMessage(hash, key, false)} does. */
+    public static Sign.SignatureData signHash(byte[] hash, ECKeyPair key) {
+        if (hash.length != 32) {
+            throw new IllegalArgumentException("a hash to sign is 32 bytes, got " + hash.length);
+        }
+        BigInteger d = key.getPrivateKey();
+        BigInteger e = new BigInteger(1, hash);
+        HMacDSAKCalculator nonces = new HMacDSAKCalculator(new SHA256Digest());
+        nonces.init(N, d, hash);
+        FixedPointCombMultiplier multiplier = new FixedPointCombMultiplier();
+        while (true) {
+            BigInteger k = nonces.nextK();
+            ECPoint point = multiplier.multiply(Sign.CURVE_PARAMS.getG(), k).normalize();
+            BigInteger x = point.getAffineXCoord().toBigInteger();
+            BigInteger r = x.mod(N);
+            if (r.signum() == 0) {
+                continue;
+            }
+            BigInteger s = k.modInverse(N).multiply(e.add(d.multiply(r))).mod(N);
+            if (s.signum() == 0) {
+                continue;
+            }
+            int recoveryId = (point.getAffineYCoord().toBigInteger().testBit(0) ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
+            if (s.compareTo(HALF_N) > 0) {
+                // the low-s form is the signature of the negated nonce point: its y has the other parity
+                s = N.subtract(s);
+                recoveryId ^= 1;
+            }
+            return new Sign.SignatureData((byte) (27 + recoveryId), Numeric.toBytesPadded(r, 32),
+                    Numeric.toBytesPadded(s, 32));
+        }
+    }
+
+    /** Signs {@code message} as {@code personal_sign} does ({@code Sign.signPrefixedMessage(message, key)}). */
+    public static Sign.SignatureData signPrefixed(byte[] message, ECKeyPair key) {
+        return signHash(Sign.getEthereumMessageHash(message), key);
+    }
+}
