@@ -35,13 +35,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6's whole-system test on this machine: the real marketplace, storage gateway and two provider
- * agents (runc). A shell function from a bundle is deployed with 2 replicas (one per agent), invoked
+ * Issue 6's whole-system test on this machine: the real marketplace, storage gateway and three provider
+ * agents (runc). A shell function from a bundle is deployed with 2 replicas (on two of the agents), invoked
  * synchronously and asynchronously, its stderr read as logs (SSE) and its usage read; one replica's
  * agent is stopped mid-traffic and calls keep succeeding on the other; the gateway, whose health checks
  * see the agent gone for {@code replace-unhealthy-after}, closes the lost replica's lease for the developer
- * and re-bids, so the deployment is ACTIVE with 2 replicas again, the new one on a live provider — with
- * nobody touching the lease by hand.
+ * and re-bids, so the deployment is ACTIVE with 2 replicas again, the new one on the third provider — the
+ * replacement bid stays off the provider of the surviving replica — with nobody touching the lease by hand.
  */
 class FunctionsSystemIT {
 
@@ -59,7 +59,7 @@ class FunctionsSystemIT {
 
     @Test
     void twoReplicasServeSyncAndAsyncCallsAndSurviveALostAgent() throws Exception {
-        try (LocalPlatform platform = new LocalPlatform(state, "--agents", "2")
+        try (LocalPlatform platform = new LocalPlatform(state, "--agents", "3")
                 // agents heard from every 2 s; a provider silent for 8 s gets no new leases
                 .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
                 .withEnv("AGORA_MARKET_HEARTBEAT_TIMEOUT", "8s")
@@ -75,7 +75,7 @@ class FunctionsSystemIT {
                 chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()))
                         .deposit(developer, Wei.parse("1000000000000000000"));
             }
-            for (String key : List.of("provider", "provider-2")) {
+            for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
                 await("agent " + key + " in the market", Duration.ofSeconds(60),
                         () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + provider, null),
@@ -175,8 +175,10 @@ class FunctionsSystemIT {
             JsonNode closedLease = call("GET", MARKET + "/api/v1/leases/" + lostLease, token, null);
             assertThat(closedLease.get("state").asText()).isEqualTo("CLOSED");
             assertThat(closedLease.get("closeReason").asText()).isEqualTo("provider-unreachable");
-            assertThat(rebid.get("placed").findValuesAsText("provider").stream().map(String::toLowerCase))
-                    .as("replacement on a live provider (with two agents, the surviving one)").doesNotContain(victim);
+            assertThat(rebid.get("placed").findValuesAsText("provider").stream().map(String::toLowerCase).toList())
+                    .as("the survivor keeps its replica; the replacement is on the third provider, not the victim's"
+                            + " and not the survivor's").contains(placed.get(1)).doesNotContain(victim)
+                    .doesNotHaveDuplicates();
             HttpResponse<String> still = FunctionCalls.invoke(FUNCTION, "after");
             assertThat(still.statusCode()).isEqualTo(200);
         }

@@ -185,8 +185,12 @@ public class FunctionDeployer {
         Deployment now = d.following(bid, placed, clock.instant());
         int missing = d.replicas() - placed.size();
         if (now.status() == Deployment.Status.ACTIVE && missing > 0 && !replacementOpen) {
+            // the replacement stays off the providers that hold the other replicas (one provider's failure must
+            // not take several replicas of one deployment)
+            Constraints constraints = (bid.constraints() == null ? Constraints.NONE : bid.constraints())
+                    .avoiding(placed.stream().map(r -> Address.parse(r.provider())).toList());
             BidView replacement = marketplace.placeBid(bearerToken, new BidSpec(bid.kind(), bid.resources(), missing,
-                    bid.maxPrices(), bid.constraints(), null));
+                    bid.maxPrices(), constraints, null));
             deployments.addReplacementBid(d.id(), replacement.id(), clock.instant());
             placed.addAll(replicas(bearerToken, replacement));
             replacementReasons = replacement.unmatchedReasons() == null || placed.size() >= d.replicas() ? List.of()

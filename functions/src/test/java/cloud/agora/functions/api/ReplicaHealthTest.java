@@ -97,7 +97,9 @@ class ReplicaHealthTest extends TwoReplicaDeployment {
                 .isEqualToIgnoringCase(MarketplaceStub.subject(dev.token));
         assertThat(replacement.spec().replicas()).isEqualTo(1);
         assertThat(replacement.spec().maxPrices()).isEqualTo(original.spec().maxPrices());
-        assertThat(replacement.spec().constraints()).isEqualTo(original.spec().constraints());
+        // same region and attributes, and off the provider that still holds the other replica
+        assertThat(replacement.spec().constraints()).isEqualTo(original.spec().constraints()
+                .avoiding(List.of(second.provider.address())));
         assertThat(replacement.spec().resources()).isEqualTo(original.spec().resources());
         // the replacement replica serves, and reading or replaying the event places nothing more
         List<Map<String, String>> placed = dev.get("/api/v1/functions/" + name + "/deployments").statusCode(200)

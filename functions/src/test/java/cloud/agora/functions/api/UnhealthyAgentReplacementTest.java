@@ -72,6 +72,8 @@ class UnhealthyAgentReplacementTest extends TwoReplicaDeployment {
                 .filter(h -> !h.view().id().equals(lease.bidId()) && MarketplaceStub.sameOwner(h.token(), dev.token))
                 .findFirst().orElseThrow();
         assertThat(replacement.spec().replicas()).isEqualTo(1);
+        assertThat(replacement.spec().constraints().avoidProviders()).as("off the provider of the surviving replica")
+                .containsExactly(second.provider.address());
         int calls = first.calls.size();
         for (int i = 0; i < 5; i++) {
             assertThat(callProvider()).isNotEqualTo(first.provider.address().checksummed());

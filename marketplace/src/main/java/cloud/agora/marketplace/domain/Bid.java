@@ -36,6 +36,9 @@ public record Bid(
         Instant expiresAt,
         Instant closedAt) {
 
+    /** The most providers one bid may avoid (constraints.avoidProviders). */
+    public static final int MAX_AVOIDED_PROVIDERS = 64;
+
     /** Limits a new bid must respect. */
     public record Limits(int maxReplicas, Duration maxLifetime, Duration defaultLifetime) {
     }
@@ -73,6 +76,10 @@ public record Bid(
             throw new InvalidBidException("region must be 1-32 lower-case letters, digits or '-': " + constraints.region());
         }
         Names.checkAttributes(constraints.attributes(), InvalidBidException::new);
+        if (constraints.avoidProviders().size() > MAX_AVOIDED_PROVIDERS) {
+            throw new InvalidBidException("a bid may avoid at most " + MAX_AVOIDED_PROVIDERS + " providers, got "
+                    + constraints.avoidProviders().size());
+        }
         Duration lifetime = spec.ttlSeconds() == null ? limits.defaultLifetime() : Duration.ofSeconds(spec.ttlSeconds());
         if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(limits.maxLifetime()) > 0) {
             throw new InvalidBidException("ttlSeconds must be from 1 to " + limits.maxLifetime().toSeconds());

@@ -462,6 +462,8 @@ public final class OrderBook {
 
         OpenBid(Bid bid) {
             this.bid = bid;
+            // providers the bid avoids count as already used: the distinct-provider rule keeps the bid off them
+            matchedProviders.addAll(bid.constraints().avoidProviders());
         }
 
         int remaining() {

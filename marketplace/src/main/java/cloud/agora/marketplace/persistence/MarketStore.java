@@ -39,6 +39,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class MarketStore {
 
+    private static final TypeReference<List<String>> ADDRESSES = new TypeReference<>() {
+    };
     private static final TypeReference<Map<String, String>> ATTRIBUTES = new TypeReference<>() {
     };
     private static final String LEASE_COLUMNS = "l.id, l.bid_id, l.owner, l.provider, l.kind, l.cpu_millis, l.memory_mib, "
@@ -46,7 +48,7 @@ public class MarketStore {
             + "l.created_at, l.closed_at, l.closed_by, l.close_reason, p.endpoint";
     private static final String BID_COLUMNS = "id, seq, owner, kind, cpu_millis, memory_mib, storage_gib, replicas, "
             + "matched_replicas, max_vcpu_second, max_gib_second, max_invocation, max_gib_month, region, attributes, status, "
-            + "created_at, expires_at, closed_at";
+            + "created_at, expires_at, closed_at, avoid_providers";
 
     private final AgroalDataSource dataSource;
     private final cloud.agora.support.governed.GovernedParameterTable governedTable =
@@ -104,7 +106,7 @@ public class MarketStore {
 
     public void insertBid(Connection c, Bid b) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO bids (" + BID_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setObject(1, b.id());
             s.setLong(2, b.seq());
             s.setString(3, b.owner().value());
@@ -119,6 +121,7 @@ public class MarketStore {
             s.setTimestamp(17, Timestamp.from(b.createdAt()));
             s.setTimestamp(18, Timestamp.from(b.expiresAt()));
             setInstant(s, 19, b.closedAt());
+            s.setString(20, JsonCodec.write(b.constraints().avoidProviders().stream().map(Address::value).sorted().toList()));
             s.executeUpdate();
         }
     }
@@ -304,7 +307,9 @@ public class MarketStore {
                 BidKind.valueOf(r.getString("kind")), resources(r, "cpu_millis", "memory_mib", "storage_gib"),
                 r.getInt("replicas"), r.getInt("matched_replicas"),
                 prices(r, "max_vcpu_second", "max_gib_second", "max_invocation", "max_gib_month"),
-                new Constraints(r.getString("region"), JsonCodec.read(r.getString("attributes"), ATTRIBUTES)),
+                new Constraints(r.getString("region"), JsonCodec.read(r.getString("attributes"), ATTRIBUTES),
+                        JsonCodec.read(r.getString("avoid_providers"), ADDRESSES).stream().map(Address::new)
+                                .collect(java.util.stream.Collectors.toSet())),
                 BidStatus.valueOf(r.getString("status")), instant(r, "created_at"), instant(r, "expires_at"),
                 instant(r, "closed_at"));
     }

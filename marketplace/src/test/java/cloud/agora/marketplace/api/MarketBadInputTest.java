@@ -115,6 +115,10 @@ class MarketBadInputTest {
         refusedBid(bidWith("ttlSeconds", 30L * 86400), "invalid-bid", "ttlSeconds");
         refusedBid(bidWith("constraints", Map.of("region", "Not A Region")), "invalid-bid", "region");
         refusedBid(bidWith("constraints", Map.of("attributes", Map.of("bad key!", "x"))), "invalid-bid", "attribute");
+        refusedBid(bidWith("constraints", Map.of("avoidProviders", List.of("0x1234"))), "invalid-body", "avoidProviders");
+        List<String> many = java.util.stream.IntStream.rangeClosed(1, 65)
+                .mapToObj(i -> String.format("0x%040x", i)).toList();
+        refusedBid(bidWith("constraints", Map.of("avoidProviders", many)), "invalid-bid", "at most 64 providers");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.equalToIgnoringCase;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.marketplace.domain.MarketDesk;
@@ -202,6 +203,26 @@ class MarketFlowTest {
                 .body("unmatchedReasons", contains("INSUFFICIENT_CAPACITY"));
         developer.post("/api/v1/leases/" + lease + "/close", Map.of()).statusCode(200);
         developer.get("/api/v1/bids/" + waiting).statusCode(200).body("status", equalTo("MATCHED"));
+    }
+
+    @Test
+    void aBidKeepsAvoidingItsProvidersAcrossAReload() {
+        String region = unique("flow-avoid");
+        Market avoided = Market.participant().provide(region, resources(1000, 1024, 0), ASK);
+        Market developer = Market.participant();
+        Map<String, Object> spec = new java.util.HashMap<>(bid(resources(500, 512, 0), 1, MAX));
+        spec.put("constraints", Map.of("region", region, "avoidProviders", java.util.List.of(avoided.address())));
+        String id = developer.post("/api/v1/bids", spec).statusCode(201).body("status", equalTo("OPEN"))
+                .body("constraints.avoidProviders", contains(equalToIgnoringCase(avoided.address()))).extract().path("id");
+
+        desk.reload();
+
+        developer.get("/api/v1/bids/" + id).statusCode(200).body("status", equalTo("OPEN"))
+                .body("unmatchedReasons", contains("NOT_ENOUGH_DISTINCT_PROVIDERS"));
+        Market other = Market.participant().provide(region, resources(1000, 1024, 0), ASK);
+        String lease = developer.get("/api/v1/bids/" + id).statusCode(200).body("status", equalTo("MATCHED"))
+                .extract().path("leaseIds[0]");
+        developer.get("/api/v1/leases/" + lease).statusCode(200).body("provider", equalToIgnoringCase(other.address()));
     }
 
     /** A region no other test uses, so each test sees only its own providers. */

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OrderBookTest {
@@ -179,6 +180,24 @@ class OrderBookTest {
                 .containsExactly(UnmatchedReason.NO_PROVIDER_WITH_ATTRIBUTES);
         Outcome ok = bid(DEV, REPLICA, 1, 1000, new Constraints("eu", Map.of("runtime.runc", "true")), T0);
         assertThat(ok.createdLeases()).extracting(Lease::provider).containsExactly(eu);
+    }
+
+    @Test
+    void aBidStaysOffTheProvidersItAvoidsEvenWhenTheyAreCheapest() {
+        Address cheapest = provider(1, "eu", 100, BIG, Map.of());
+        Address other = provider(2, "eu", 500, BIG, Map.of());
+        Outcome placed = bid(DEV, REPLICA, 1, 1000, Constraints.NONE.avoiding(List.of(cheapest)), T0);
+        assertThat(placed.createdLeases()).extracting(Lease::provider).containsExactly(other);
+        // with every acceptable provider avoided the bid rests, and says why
+        Outcome resting = bid(DEV, REPLICA, 1, 1000, new Constraints("eu", Map.of(), Set.of(cheapest, other)), T0);
+        assertThat(resting.createdLeases()).isEmpty();
+        assertThat(book.unmatchedReasons(resting.newBids().get(0).id(), T0))
+                .containsExactly(UnmatchedReason.NOT_ENOUGH_DISTINCT_PROVIDERS);
+        // a provider that joins later is not avoided: capacity it offers goes to the resting bid
+        Address late = addr(3);
+        book.register(late, "http://p3:8090", "eu", Map.of(), T0);
+        assertThat(book.publishOffer(late, BIG, price(300), T0).createdLeases()).extracting(Lease::provider)
+                .containsExactly(late);
     }
 
     @Test
