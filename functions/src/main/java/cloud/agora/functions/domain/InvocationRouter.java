@@ -110,13 +110,19 @@ public class InvocationRouter {
                     "Too many calls in flight", "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
                     Map.of("function", name, "maxConcurrency", version.maxConcurrency())));
         }
-        List<Deployment.Replica> replicas = new ArrayList<>(target.deployment().placed().stream()
-                .filter(r -> health.healthy(r.endpoint())).toList());
-        replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
-        Agents.AgentCall call = new Agents.AgentCall(invocationId, null, version.runtime(), version.bundleCid(),
-                List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query, headers, body,
-                version.timeoutMillis(), target.env());
-        CompletionStage<Invocation> done = attempt(target, call, replicas, 0, new ArrayList<>());
+        CompletionStage<Invocation> done;
+        try {
+            List<Deployment.Replica> replicas = new ArrayList<>(target.deployment().placed().stream()
+                    .filter(r -> health.healthy(r.endpoint())).toList());
+            replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
+            Agents.AgentCall call = new Agents.AgentCall(invocationId, null, version.runtime(), version.bundleCid(),
+                    List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query, headers, body,
+                    version.timeoutMillis(), target.env());
+            done = attempt(target, call, replicas, 0, new ArrayList<>());
+        } catch (RuntimeException e) {
+            limit.release();
+            return CompletableFuture.failedFuture(e);
+        }
         done.whenComplete((ok, failed) -> limit.release());
         return done;
     }
