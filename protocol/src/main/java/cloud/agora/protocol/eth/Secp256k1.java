@@ -19,7 +19,6 @@ import org.web3j.utils.Numeric;
 public final class Secp256k1 {
 
     private static final BigInteger N = Sign.CURVE_PARAMS.getN();
-    private static final BigInteger HALF_N = N.shiftRight(1);
 
     private Secp256k1() {
     }
@@ -47,7 +46,7 @@ public final class Secp256k1 {
                 continue;
             }
             int recoveryId = (point.getAffineYCoord().toBigInteger().testBit(0) ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
-            if (s.compareTo(HALF_N) > 0) {
+            if (s.compareTo(PersonalSignature.HALF_CURVE_ORDER) > 0) {
                 // the low-s form is the signature of the negated nonce point: its y has the other parity
                 s = N.subtract(s);
                 recoveryId ^= 1;
