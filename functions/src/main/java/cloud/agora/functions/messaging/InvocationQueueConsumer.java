@@ -3,7 +3,6 @@ package cloud.agora.functions.messaging;
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
-import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -28,7 +26,7 @@ import org.jboss.logging.Logger;
  * is the truth: a row left QUEUED or RUNNING by a crash is run again by the sweeper.
  */
 @Singleton
-public class InvocationQueueConsumer extends TopicFollower {
+public class InvocationQueueConsumer extends TopicFollower<JsonNode> {
 
     private static final Logger LOG = Logger.getLogger(InvocationQueueConsumer.class);
     private static final TypeReference<EventEnvelope<JsonNode>> ENVELOPE = new TypeReference<>() {
@@ -39,7 +37,7 @@ public class InvocationQueueConsumer extends TopicFollower {
 
     public InvocationQueueConsumer(AsyncInvoker invoker, FunctionsConfig config,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.FUNCTIONS_INVOCATIONS, "functions-async", bootstrapServers);
+        super(Topics.FUNCTIONS_INVOCATIONS, "functions-async", bootstrapServers, ENVELOPE, "invocation");
         this.invoker = invoker;
         this.workers = new ThreadPoolExecutor(config.asyncWorkers(), config.asyncWorkers(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.asyncWorkers() * 4), r -> {
@@ -59,16 +57,15 @@ public class InvocationQueueConsumer extends TopicFollower {
     }
 
     @Override
-    void handle(ConsumerRecord<String, String> record) {
+    void handle(EventEnvelope<JsonNode> event) {
+        if (!AsyncInvoker.REQUESTED.equals(event.type())) {
+            return;
+        }
         UUID id;
         try {
-            EventEnvelope<JsonNode> event = JsonCodec.read(record.value(), ENVELOPE);
-            if (!AsyncInvoker.REQUESTED.equals(event.type())) {
-                return;
-            }
             id = UUID.fromString(event.id());
         } catch (IllegalArgumentException malformed) {
-            LOG.warnf("skipping a malformed invocation record at offset %d: %s", record.offset(), malformed.getMessage());
+            LOG.warnf("skipping a malformed invocation record: its id %s is not a UUID", event.id());
             return;
         }
         workers.execute(() -> invoker.run(id));

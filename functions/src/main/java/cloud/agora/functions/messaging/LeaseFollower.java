@@ -3,7 +3,6 @@ package cloud.agora.functions.messaging;
 import cloud.agora.functions.domain.FunctionDeployer;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.protocol.event.EventEnvelope;
-import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
@@ -16,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -27,7 +25,7 @@ import org.jboss.logging.Logger;
  * record changes nothing (the replica is already gone, so nothing is re-bid twice).
  */
 @Singleton
-public class LeaseFollower extends TopicFollower {
+public class LeaseFollower extends TopicFollower<LeaseView> {
 
     private static final Logger LOG = Logger.getLogger(LeaseFollower.class);
     private static final TypeReference<EventEnvelope<LeaseView>> ENVELOPE = new TypeReference<>() {
@@ -38,7 +36,7 @@ public class LeaseFollower extends TopicFollower {
 
     public LeaseFollower(DeploymentStore deployments, FunctionDeployer deployer,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers);
+        super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers, ENVELOPE, "lease");
         this.deployments = deployments;
         this.deployer = deployer;
     }
@@ -52,14 +50,7 @@ public class LeaseFollower extends TopicFollower {
     }
 
     @Override
-    void handle(ConsumerRecord<String, String> record) {
-        EventEnvelope<LeaseView> event;
-        try {
-            event = JsonCodec.read(record.value(), ENVELOPE);
-        } catch (IllegalArgumentException malformed) {
-            LOG.warnf("skipping a malformed lease record at offset %d: %s", record.offset(), malformed.getMessage());
-            return;
-        }
+    void handle(EventEnvelope<LeaseView> event) {
         if (!MarketEvents.LEASE_CLOSED.equals(event.type()) || event.data() == null) {
             return;
         }

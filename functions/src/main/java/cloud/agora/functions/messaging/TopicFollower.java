@@ -1,5 +1,8 @@
 package cloud.agora.functions.messaging;
 
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import com.fasterxml.jackson.core.type.TypeReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,23 +19,44 @@ import org.jboss.logging.Logger;
  * pattern): records are handled in order and offsets committed after each poll's records were
  * handled, so a crash re-reads them; handlers are idempotent on the envelope id.
  */
-abstract class TopicFollower {
+abstract class TopicFollower<T> {
 
     private static final Logger LOG = Logger.getLogger(TopicFollower.class);
 
     private final String topic;
     private final String group;
     private final Optional<String> bootstrapServers;
+    private final TypeReference<EventEnvelope<T>> envelope;
+    private final String what;
     private volatile KafkaConsumer<String, String> consumer;
 
-    TopicFollower(String topic, String group, Optional<String> bootstrapServers) {
+    /**
+     * @param envelope how a record's value reads
+     * @param what     what a record is, for the log line of a malformed one ("lease", "credit", ...)
+     */
+    TopicFollower(String topic, String group, Optional<String> bootstrapServers, TypeReference<EventEnvelope<T>> envelope,
+            String what) {
         this.topic = topic;
         this.group = group;
         this.bootstrapServers = bootstrapServers;
+        this.envelope = envelope;
+        this.what = what;
     }
 
-    /** Handles one record; a malformed one is logged and skipped by the implementation. */
-    abstract void handle(ConsumerRecord<String, String> record);
+    /** Handles one event (idempotent on its id: a crash re-reads it). */
+    abstract void handle(EventEnvelope<T> event);
+
+    /** Reads one record and handles it; one that does not read as an envelope is logged and skipped. */
+    private void handle(ConsumerRecord<String, String> record) {
+        EventEnvelope<T> event;
+        try {
+            event = JsonCodec.read(record.value(), envelope);
+        } catch (IllegalArgumentException malformed) {
+            LOG.warnf("skipping a malformed %s record at offset %d: %s", what, record.offset(), malformed.getMessage());
+            return;
+        }
+        handle(event);
+    }
 
     void startFollowing() {
         if (bootstrapServers.isEmpty()) {
