@@ -74,6 +74,10 @@ class ChartTest {
         assertThat(named(of(objects, ConfigMap.class), "agora-billing").getData())
                 .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres.databases.svc:5432/billing?sslmode=prefer")
                 .containsEntry("AGORA_BILLING_GATEWAYS", "0x976EA74026E726554dB657fA54763abd0C3a0aa9");
+        // the marketplace publishes the gateway keys agents learn whose grants to accept from
+        assertThat(named(of(objects, ConfigMap.class), "agora-marketplace").getData())
+                .containsEntry("AGORA_MARKET_GATEWAYS_FUNCTIONS", "0x976EA74026E726554dB657fA54763abd0C3a0aa9")
+                .containsEntry("AGORA_MARKET_GATEWAYS_STORAGE", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
         assertThat(of(objects, Role.class)).as("no agent RBAC in platform mode").isEmpty();
     }
 
@@ -157,6 +161,27 @@ class ChartTest {
         assertThat(properties).contains("agent.driver=kubernetes", "agent.kubernetes.namespace=agora-functions",
                 "agent.region=eu-west", "agent.attributes.gpu=none", "agent.billing.url=https://billing.agora.example",
                 "agent.capacity.max-storage-gi-b=100");
+        // no gateway keys configured: the agent learns them from the marketplace
+        assertThat(properties).doesNotContain("agent.gateways.");
+        String pinned = of(Chart.render("agent-values.yaml", Map.of("agent.gateways.functions",
+                "0x976EA74026E726554dB657fA54763abd0C3a0aa9")), ConfigMap.class).get(0).getData().get("application.properties");
+        assertThat(pinned).contains("agent.gateways.functions=0x976EA74026E726554dB657fA54763abd0C3a0aa9")
+                .doesNotContain("agent.gateways.storage");
+    }
+
+    @Test
+    void noSharedGatewaySecretReachesAnyPod() {
+        for (String values : List.of("platform-values.yaml", "agent-values.yaml")) {
+            for (Deployment deployment : of(Chart.render(values, Map.of()), Deployment.class)) {
+                assertThat(deployment.getSpec().getTemplate().getSpec().getContainers()).allSatisfy(c -> {
+                    assertThat(c.getEnv()).as("%s env", component(deployment)).noneSatisfy(env -> {
+                        assertThat(env.getName()).containsIgnoringCase("GATEWAY_TOKEN");
+                    });
+                    assertThat(c.getEnv()).noneSatisfy(env -> assertThat(env.getValueFrom().getSecretKeyRef().getKey())
+                            .isEqualTo("gateway-token"));
+                });
+            }
+        }
     }
 
     @Test
@@ -167,6 +192,10 @@ class ChartTest {
                 .hasMessageContaining("escrowAddress");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.rpcUrl", "not a url")))
                 .hasMessageContaining("rpcUrl");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("gateways.functions", "")))
+                .as("billing rates only witnessed receipts: it needs the witness's key").hasMessageContaining("functions");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("gateways.storage", "0x123")))
+                .hasMessageContaining("storage");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("services.marketplace.replicas", 3)))
                 .as("the matching engine cannot be scaled out").hasMessageContaining("replicas");
         assertThatThrownBy(() -> Chart.render("agent-values.yaml", Map.of("agent.billingUrl", "")))

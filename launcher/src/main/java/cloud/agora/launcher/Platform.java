@@ -85,7 +85,10 @@ final class Platform {
      */
     static List<ServiceSpec> services(int agents) {
         List<ServiceSpec> services = new ArrayList<>(List.of(
-                new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of()),
+                // the marketplace publishes the gateway keys (GET /api/v1/gateways) for agents not configured with them
+                new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of(
+                        "AGORA_MARKET_GATEWAYS_FUNCTIONS", address(state, "gateway"),
+                        "AGORA_MARKET_GATEWAYS_STORAGE", address(state, "storage"))),
                 new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
                         "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
                         "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
@@ -94,19 +97,19 @@ final class Platform {
                     String gateway = address(state, "gateway");
                     return Map.of(
                             "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString(),
-                            // the one counter-signer billing accepts (both names: DESIGN's and billing's own)
+                            // the one witness billing accepts: it rates only receipts this gateway counter-signed
                             "AGORA_BILLING_GATEWAYS", gateway,
-                            "AGORA_BILLING_INGESTION_GATEWAY_ADDRESSES", gateway,
                             "QUARKUS_CONFIG_LOCATIONS", billingDevTimings(state).toUri().toString());
                 }),
                 new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, state -> Map.of(
                         "AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString(),
                         "AGORA_STORAGE_KEY_FILE", state.resolve("keys/storage.key").toString(),
                         "AGORA_MARKETPLACE_URL", "http://localhost:8081",
-                        "AGORA_STORAGE_AGENT_TOKEN", secretFile(state, "gateway-token"))),
+                        // every agent of this platform listens on loopback
+                        "AGORA_STORAGE_LOCAL_NETWORK", "true")),
                 new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
                         "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
-                        "AGORA_FUNCTIONS_GATEWAY_TOKEN", secretFile(state, "gateway-token"),
+                        "AGORA_FUNCTIONS_LOCAL_NETWORK", "true",
                         "AGORA_FUNCTIONS_GATEWAY_KEY_FILE", state.resolve("keys/gateway.key").toString()))));
         for (int i = 1; i <= agents; i++) {
             services.add(agent(i));
@@ -130,7 +133,9 @@ final class Platform {
                 "AGENT_MARKETPLACE_URL", "http://localhost:8081",
                 "AGENT_ENDPOINT", "http://localhost:" + port,
                 "AGENT_REGION", "local",
-                "AGENT_GATEWAY_TOKEN", secretFile(state, "gateway-token"),
+                // whose grants the agent accepts: the functions gateway's for calls, the storage gateway's for blocks
+                "AGENT_GATEWAYS_FUNCTIONS", address(state, "gateway"),
+                "AGENT_GATEWAYS_STORAGE", address(state, "storage"),
                 "AGENT_STORAGE_GATEWAY_URL", "http://localhost:8084",
                 // receipts go through Kafka; billing's URL is the agent's fallback (HTTPS batches) and its voucher source
                 "AGENT_BILLING_URL", "http://localhost:8082",

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +35,8 @@ class ProviderJoinsIT {
     void theAgentJoinsAndFollowsItsLeases() throws Exception {
         try (LocalPlatform platform = new LocalPlatform(state).start()) {
             String provider = PersonalSignature.addressOf(KeyFiles.read(state.resolve("keys/provider.key"))).checksummed();
-            String gatewayToken = Files.readString(state.resolve("gateway-token")).strip();
+            // the agent lists its workloads only to its own provider, signed in at the agent itself
+            ECKeyPair providerKey = KeyFiles.read(state.resolve("keys/provider.key"));
 
             JsonNode offer = await("the agent's offer in the market", () -> get("http://localhost:8081/api/v1/providers/" + provider, null),
                     o -> o.path("available").asBoolean(false));
@@ -53,13 +53,17 @@ class ProviderJoinsIT {
             assertThat(bid.get("status").asText()).isEqualTo("MATCHED");
             String lease = bid.get("leaseIds").get(0).asText();
 
+            assertThat(status("http://localhost:8090/api/v1/workloads", null)).isEqualTo(401);
+            assertThat(status("http://localhost:8090/api/v1/workloads", signIn("http://localhost:8090", developerKey)))
+                    .as("another address's token at the agent").isIn(401, 403);
+            String agentToken = signIn("http://localhost:8090", providerKey);
             JsonNode workloads = await("the lease as a workload on the agent",
-                    () -> get("http://localhost:8090/api/v1/workloads", gatewayToken),
+                    () -> get("http://localhost:8090/api/v1/workloads", agentToken),
                     w -> w.get("workloads").findValuesAsText("leaseId").contains(lease));
             assertThat(workloads.get("marketplaceReachable").asBoolean()).isTrue();
 
             send("POST", "http://localhost:8081/api/v1/leases/" + lease + "/close", token, Map.of("reason", "done"));
-            await("the workload removed", () -> get("http://localhost:8090/api/v1/workloads", gatewayToken),
+            await("the workload removed", () -> get("http://localhost:8090/api/v1/workloads", agentToken),
                     w -> !w.get("workloads").findValuesAsText("leaseId").contains(lease));
         }
     }
@@ -82,10 +86,32 @@ class ProviderJoinsIT {
     }
 
     private static String signIn(ECKeyPair key) throws Exception {
-        String message = send("POST", "http://localhost:8081/api/v1/auth/challenge", null,
-                Map.of("address", PersonalSignature.addressOf(key).checksummed())).get("message").asText();
-        return send("POST", "http://localhost:8081/api/v1/auth/token", null,
-                Map.of("message", message, "signature", PersonalSignature.sign(message, key))).get("token").asText();
+        return signIn("http://localhost:8081", key);
+    }
+
+    /** Signs in at {@code base}; null when the service gives this key no token. */
+    private static String signIn(String base, ECKeyPair key) throws Exception {
+        HttpResponse<String> challenge = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/auth/challenge"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(
+                        Map.of("address", PersonalSignature.addressOf(key).checksummed())))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (challenge.statusCode() != 200) {
+            return null;
+        }
+        String message = JsonCodec.mapper().readTree(challenge.body()).get("message").asText();
+        HttpResponse<String> token = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/auth/token"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(
+                        Map.of("message", message, "signature", PersonalSignature.sign(message, key))))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return token.statusCode() == 200 ? JsonCodec.mapper().readTree(token.body()).get("token").asText() : null;
+    }
+
+    private static int status(String url, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static JsonNode get(String url, String token) throws Exception {

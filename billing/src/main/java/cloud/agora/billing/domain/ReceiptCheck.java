@@ -3,22 +3,38 @@ package cloud.agora.billing.domain;
 import cloud.agora.billing.domain.Rejection.Reasons;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
+import cloud.agora.protocol.eth.SignerKeys;
+import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The checks a receipt passes before it is rated: the provider's signature, the gateway's counter-signature when
- * present, and that its lease exists, belongs to its provider and is paid by its consumer. Pure: no I/O.
+ * The checks a receipt passes before it is rated: the provider's signature, the gateway's counter-signature (when
+ * present: a receipt without one is the agent's copy and waits for its witnessed twin), that its lease exists,
+ * belongs to its provider and is paid by its consumer, that the call was granted while the lease was open, and that
+ * its figures lie within its grant's and its lease's bounds ({@link ReceiptBounds}). Pure: no I/O.
  */
 public final class ReceiptCheck {
 
     private final Set<Address> gateways;
+    private final Duration skew;
     private final SignerKeys keys = new SignerKeys();
 
-    /** @param gateways the gateway keys whose counter-signature counts; empty accepts any recoverable one */
-    public ReceiptCheck(Set<Address> gateways) {
+    /**
+     * @param gateways the gateway keys whose counter-signature (witness) counts; at least one
+     * @param skew     the clock difference tolerated between gateway and provider in the bounds check
+     * @throws IllegalArgumentException when {@code gateways} is empty: nothing could ever be witnessed
+     */
+    public ReceiptCheck(Set<Address> gateways, Duration skew) {
+        if (gateways.isEmpty()) {
+            throw new IllegalArgumentException("no trusted gateway: billing rates only receipts witnessed by a gateway key");
+        }
         this.gateways = Set.copyOf(gateways);
+        this.skew = Objects.requireNonNull(skew, "skew");
     }
 
     /** Checks the signatures alone (CPU-bound; safe to run in parallel). */
@@ -52,14 +68,19 @@ public final class ReceiptCheck {
             } catch (IllegalArgumentException e) {
                 return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, e.getMessage());
             }
-            if (!gateways.isEmpty() && !gateways.contains(gateway)) {
+            if (!gateways.contains(gateway)) {
                 return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, "counter-signed by " + gateway + ", not a platform gateway");
             }
         }
         return Optional.empty();
     }
 
-    /** Checks the receipt against its lease ({@code lease} empty when billing does not know it). */
+    /**
+     * Checks the receipt against its lease ({@code lease} empty when billing does not know it), then against its grant
+     * and the lease's resources. A grant issued after the lease closed is outside the lease, whatever the receipt's
+     * {@code startedAt} says: the start must lie in the grant's window, which the gateway signed, so backdating the
+     * start cannot bring a call after the closing back inside the lease.
+     */
     public Optional<Rejection> lease(UsageReceipt receipt, Optional<LeaseTerms> lease) {
         if (lease.isEmpty()) {
             return reject(receipt, Reasons.UNKNOWN_LEASE, "no lease " + receipt.leaseId() + " (yet): parked until it arrives");
@@ -77,7 +98,18 @@ public final class ReceiptCheck {
             return reject(receipt, Reasons.OUTSIDE_LEASE,
                     "the invocation started at " + receipt.startedAt() + ", after the lease closed at " + terms.closedAt());
         }
-        return Optional.empty();
+        InvocationGrant grant = receipt.grant();
+        if (terms.closedAt() != null && grant != null && grant.issuedAt().isAfter(terms.closedAt())) {
+            return reject(receipt, Reasons.OUTSIDE_LEASE,
+                    "the call was granted at " + grant.issuedAt() + ", after the lease closed at " + terms.closedAt());
+        }
+        if (grant != null && (terms.cpuMillis() == null || terms.memoryMiB() == null)) {
+            return reject(receipt, Reasons.OUT_OF_BOUNDS, "billing does not know lease " + terms.leaseId()
+                    + "'s resources (recorded before they were kept): its receipts cannot be bounded");
+        }
+        Optional<ReceiptBounds.Violation> violation = ReceiptBounds.check(receipt,
+                terms.cpuMillis() == null ? 0 : terms.cpuMillis(), terms.memoryMiB() == null ? 0 : terms.memoryMiB(), skew);
+        return violation.flatMap(v -> reject(receipt, v.reason(), v.detail()));
     }
 
     private static Optional<Rejection> reject(UsageReceipt receipt, String reason, String detail) {

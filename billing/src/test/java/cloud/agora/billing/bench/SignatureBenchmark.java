@@ -1,6 +1,6 @@
 package cloud.agora.billing.bench;
 
-import cloud.agora.billing.domain.SignerKeys;
+import cloud.agora.protocol.eth.SignerKeys;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.usage.UsageReceipt;

@@ -4,6 +4,7 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +20,17 @@ import org.web3j.utils.Numeric;
 
 /**
  * What one function invocation used, as metered by the provider's agent from the kernel's
- * accounting of the container's cgroup, signed by the provider and optionally counter-signed
- * by the platform gateway that routed the call. Billing rates each receipt once, by
- * {@code invocationId}.
+ * accounting of the container's cgroup, naming the gateway's {@link InvocationGrant} that authorized the call,
+ * signed by the provider and witnessed (counter-signed) by the platform gateway that routed the call. Billing rates
+ * each receipt once, by {@code invocationId}, and only when it carries its grant, the gateway's witness and usage
+ * within the grant's and the lease's bounds.
  *
  * <p><b>Canonical encoding</b> ({@link #canonicalBytes()}): a fixed-length byte string, so
  * that no two receipts encode alike: the 24-byte ASCII tag {@value #ENCODING_TAG} zero-padded,
  * then invocation id (16 bytes, big-endian UUID), lease id (16), provider (20), consumer (20),
+ * the grant's hash ({@link InvocationGrant#hash()}, 32 bytes; 32 zero bytes for a receipt without a grant),
  * then the unsigned 64-bit big-endian integers cpuNanos, peakMemoryBytes, memoryMibMillis,
- * wallMillis, bytesIn, bytesOut, startedAt and endedAt (both epoch milliseconds) — 160 bytes.
+ * wallMillis, bytesIn, bytesOut, startedAt and endedAt (both epoch milliseconds) — 192 bytes.
  * {@link #hash()} is its keccak256; it is also the receipt's leaf in a {@link ReceiptMerkleTree}.
  *
  * <p><b>Signatures</b> are EIP-191 {@code personal_sign} over the 32 hash bytes (what
@@ -50,6 +53,7 @@ import org.web3j.utils.Numeric;
  * @param bytesOut          response bytes it wrote
  * @param startedAt         when it started (millisecond precision in the encoding)
  * @param endedAt           when it ended
+ * @param grant             the gateway's grant the call ran under (its hash is part of the encoding), or null
  * @param providerSignature 0x r‖s‖v over {@link #hash()} by {@code provider}
  * @param gatewaySignature  the gateway's counter-signature over the same hash, or null
  */
@@ -66,14 +70,16 @@ public record UsageReceipt(
         long bytesOut,
         Instant startedAt,
         Instant endedAt,
+        InvocationGrant grant,
         String providerSignature,
         String gatewaySignature) {
 
     /** Versions the encoding: a change of layout is a new tag. */
-    public static final String ENCODING_TAG = "agora.usage-receipt.v1";
+    public static final String ENCODING_TAG = "agora.usage-receipt.v2";
     /** Length of {@link #canonicalBytes()}. */
-    public static final int ENCODED_LENGTH = 24 + 16 + 16 + 20 + 20 + 8 * 8;
+    public static final int ENCODED_LENGTH = 24 + 16 + 16 + 20 + 20 + 32 + 8 * 8;
     private static final long MIB = 1024L * 1024L;
+    private static final byte[] NO_GRANT = new byte[32];
 
     public UsageReceipt {
         Objects.requireNonNull(invocationId, "invocationId");
@@ -94,9 +100,11 @@ public record UsageReceipt(
      * An unsigned receipt from raw figures, applying the memory rule.
      */
     public static UsageReceipt unsigned(UUID invocationId, UUID leaseId, Address provider, Address consumer, long cpuNanos,
-            long peakMemoryBytes, long wallMillis, long bytesIn, long bytesOut, Instant startedAt, Instant endedAt) {
+            long peakMemoryBytes, long wallMillis, long bytesIn, long bytesOut, Instant startedAt, Instant endedAt,
+            InvocationGrant grant) {
         return new UsageReceipt(invocationId, leaseId, provider, consumer, cpuNanos, peakMemoryBytes,
-                memoryMibMillis(peakMemoryBytes, wallMillis), wallMillis, bytesIn, bytesOut, startedAt, endedAt, null, null);
+                memoryMibMillis(peakMemoryBytes, wallMillis), wallMillis, bytesIn, bytesOut, startedAt, endedAt, grant, null,
+                null);
     }
 
     /** The memory rule: peak MiB rounded up, times wall milliseconds. */
@@ -114,6 +122,7 @@ public record UsageReceipt(
         putUuid(out, leaseId);
         out.put(Numeric.hexStringToByteArray(provider.value()));
         out.put(Numeric.hexStringToByteArray(consumer.value()));
+        out.put(grant == null ? NO_GRANT : grant.hash());
         out.putLong(cpuNanos).putLong(peakMemoryBytes).putLong(memoryMibMillis).putLong(wallMillis)
                 .putLong(bytesIn).putLong(bytesOut)
                 .putLong(startedAt.toEpochMilli()).putLong(endedAt.toEpochMilli());
@@ -138,13 +147,13 @@ public record UsageReceipt(
     public UsageReceipt signedByProvider(ECKeyPair providerKey) {
         requireSigner(providerKey, provider, "provider");
         return new UsageReceipt(invocationId, leaseId, provider, consumer, cpuNanos, peakMemoryBytes, memoryMibMillis,
-                wallMillis, bytesIn, bytesOut, startedAt, endedAt, sign(providerKey), gatewaySignature);
+                wallMillis, bytesIn, bytesOut, startedAt, endedAt, grant, sign(providerKey), gatewaySignature);
     }
 
     /** This receipt with the gateway's counter-signature added. */
     public UsageReceipt counterSignedByGateway(ECKeyPair gatewayKey) {
         return new UsageReceipt(invocationId, leaseId, provider, consumer, cpuNanos, peakMemoryBytes, memoryMibMillis,
-                wallMillis, bytesIn, bytesOut, startedAt, endedAt, providerSignature, sign(gatewayKey));
+                wallMillis, bytesIn, bytesOut, startedAt, endedAt, grant, providerSignature, sign(gatewayKey));
     }
 
     /**

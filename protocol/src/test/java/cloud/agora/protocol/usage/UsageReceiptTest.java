@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.event.JsonCodec;
@@ -24,10 +25,14 @@ class UsageReceiptTest {
     static final Address PROVIDER = new Address("0x" + Keys.getAddress(PROVIDER_KEY));
     static final Address CONSUMER = Address.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 
+    static final InvocationGrant GRANT = InvocationGrant.unsigned(UUID.fromString("00000000-0000-0000-0000-000000000001"),
+            UUID.fromString("00000000-0000-0000-0000-0000000000aa"), PROVIDER, CONSUMER, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o",
+            30_000, Instant.parse("2025-12-31T23:59:59.900Z"), java.time.Duration.ofSeconds(30)).signedBy(GATEWAY_KEY);
+
     static UsageReceipt receipt() {
         return UsageReceipt.unsigned(UUID.fromString("00000000-0000-0000-0000-000000000001"),
                 UUID.fromString("00000000-0000-0000-0000-0000000000aa"), PROVIDER, CONSUMER, 12_345_678L, 3L * 1024 * 1024 + 1,
-                250, 100, 2_000, Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00.250Z"));
+                250, 100, 2_000, Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:00:00.250Z"), GRANT);
     }
 
     @Test
@@ -40,9 +45,10 @@ class UsageReceiptTest {
     @Test
     void encodesEveryFieldAtAFixedLength() {
         byte[] bytes = receipt().canonicalBytes();
-        assertThat(bytes).hasSize(UsageReceipt.ENCODED_LENGTH).hasSize(160);
-        assertThat(new String(bytes, 0, 22)).isEqualTo("agora.usage-receipt.v1");
+        assertThat(bytes).hasSize(UsageReceipt.ENCODED_LENGTH).hasSize(192);
+        assertThat(new String(bytes, 0, 22)).isEqualTo("agora.usage-receipt.v2");
         assertThat(Numeric.toHexString(bytes, 56, 20, true)).isEqualTo(PROVIDER.value());
+        assertThat(Numeric.toHexString(bytes, 96, 32, true)).isEqualTo(GRANT.hashHex());
         assertThat(receipt().hash()).isEqualTo(Hash.sha3(bytes));
     }
 
@@ -50,11 +56,19 @@ class UsageReceiptTest {
     void everyUsageFigureChangesTheHash() {
         UsageReceipt r = receipt();
         UsageReceipt moreCpu = UsageReceipt.unsigned(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos() + 1,
-                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt());
+                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt(), r.grant());
         UsageReceipt moreOut = UsageReceipt.unsigned(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(),
-                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut() + 1, r.startedAt(), r.endedAt());
+                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut() + 1, r.startedAt(), r.endedAt(), r.grant());
+        UsageReceipt otherGrant = UsageReceipt.unsigned(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(),
+                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt(),
+                InvocationGrant.unsigned(GRANT.invocationId(), GRANT.leaseId(), GRANT.provider(), GRANT.consumer(), GRANT.bundle(),
+                        GRANT.timeoutMillis() + 1, GRANT.issuedAt(), java.time.Duration.ofSeconds(30)));
+        UsageReceipt noGrant = UsageReceipt.unsigned(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(),
+                r.peakMemoryBytes(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt(), null);
         assertThat(moreCpu.hashHex()).isNotEqualTo(r.hashHex());
         assertThat(moreOut.hashHex()).isNotEqualTo(r.hashHex()).isNotEqualTo(moreCpu.hashHex());
+        assertThat(otherGrant.hashHex()).isNotEqualTo(r.hashHex());
+        assertThat(noGrant.hashHex()).isNotEqualTo(r.hashHex()).isNotEqualTo(otherGrant.hashHex());
     }
 
     @Test
@@ -71,7 +85,7 @@ class UsageReceiptTest {
         UsageReceipt signed = receipt().signedByProvider(PROVIDER_KEY);
         UsageReceipt tampered = new UsageReceipt(signed.invocationId(), signed.leaseId(), signed.provider(), signed.consumer(),
                 signed.cpuNanos() / 2, signed.peakMemoryBytes(), signed.memoryMibMillis(), signed.wallMillis(), signed.bytesIn(),
-                signed.bytesOut(), signed.startedAt(), signed.endedAt(), signed.providerSignature(), null);
+                signed.bytesOut(), signed.startedAt(), signed.endedAt(), signed.grant(), signed.providerSignature(), null);
         assertThatThrownBy(tampered::verifyProviderSignature).isInstanceOf(InvalidSignatureException.class)
                 .hasMessageContaining("not its provider");
     }
@@ -81,7 +95,7 @@ class UsageReceiptTest {
         UsageReceipt r = receipt();
         UsageReceipt inflated = new UsageReceipt(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(),
                 r.peakMemoryBytes(), r.memoryMibMillis() * 10, r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(),
-                r.endedAt(), null, null).signedByProvider(PROVIDER_KEY);
+                r.endedAt(), r.grant(), null, null).signedByProvider(PROVIDER_KEY);
         assertThatThrownBy(inflated::verifyProviderSignature).hasMessageContaining("memory rule");
     }
 
@@ -101,9 +115,9 @@ class UsageReceiptTest {
     @Test
     void rejectsNegativeFiguresAndEndBeforeStart() {
         assertThatThrownBy(() -> UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), PROVIDER, CONSUMER, -1, 0, 0, 0, 0,
-                Instant.EPOCH, Instant.EPOCH)).isInstanceOf(IllegalArgumentException.class);
+                Instant.EPOCH, Instant.EPOCH, null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), PROVIDER, CONSUMER, 0, 0, 0, 0, 0,
-                Instant.EPOCH.plusSeconds(1), Instant.EPOCH)).isInstanceOf(IllegalArgumentException.class);
+                Instant.EPOCH.plusSeconds(1), Instant.EPOCH, null)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -112,5 +126,6 @@ class UsageReceiptTest {
         UsageReceipt read = JsonCodec.read(JsonCodec.write(signed), UsageReceipt.class);
         assertThat(read).isEqualTo(signed);
         read.verifyProviderSignature();
+        assertThat(read.grant().signer()).isEqualTo(new Address("0x" + Keys.getAddress(GATEWAY_KEY)));
     }
 }

@@ -1,4 +1,4 @@
-package cloud.agora.agent.runtime;
+package cloud.agora.protocol.invocation;
 
 /** How a call ended, as the caller and billing see it. Every outcome is metered and billed. */
 public enum InvocationOutcome {

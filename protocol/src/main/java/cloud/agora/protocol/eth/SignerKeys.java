@@ -1,8 +1,5 @@
-package cloud.agora.billing.domain;
+package cloud.agora.protocol.eth;
 
-import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.InvalidSignatureException;
-import cloud.agora.protocol.eth.PersonalSignature;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
@@ -90,7 +87,7 @@ public final class SignerKeys {
     }
 
     /** The key kept for {@code address}, if any (for tests). */
-    Optional<ECPoint> kept(Address address) {
+    public Optional<ECPoint> kept(Address address) {
         return Optional.ofNullable(keys.get(address));
     }
 

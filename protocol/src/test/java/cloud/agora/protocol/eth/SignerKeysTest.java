@@ -1,10 +1,8 @@
-package cloud.agora.billing.domain;
+package cloud.agora.protocol.eth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +25,7 @@ class SignerKeysTest {
 
     private static UsageReceipt receipt(Address provider, long cpu) {
         return UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), provider, provider, cpu, 64L << 20, 120, 10, 10,
-                Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(1_120));
+                Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(1_120), null);
     }
 
     /** web3j's answer: true iff the signature recovers the claimed provider. */
@@ -67,7 +65,7 @@ class SignerKeysTest {
             // the receipt's figures changed after signing
             variants.add(new UsageReceipt(good.invocationId(), good.leaseId(), good.provider(), good.consumer(), good.cpuNanos() + 1,
                     good.peakMemoryBytes(), good.memoryMibMillis(), good.wallMillis(), good.bytesIn(), good.bytesOut(),
-                    good.startedAt(), good.endedAt(), sig, null));
+                    good.startedAt(), good.endedAt(), good.grant(), sig, null));
             for (UsageReceipt v : variants) {
                 boolean expected = web3jSays(v);
                 boolean actual;
@@ -118,6 +116,6 @@ class SignerKeysTest {
 
     private static UsageReceipt withSignature(UsageReceipt r, String signature) {
         return new UsageReceipt(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(), r.peakMemoryBytes(),
-                r.memoryMibMillis(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt(), signature, null);
+                r.memoryMibMillis(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(), r.endedAt(), r.grant(), signature, null);
     }
 }
