@@ -110,14 +110,16 @@ class ScenarioIT {
             int fee = escrow.feeBps();
             Redemption paid = redeemAndCheckBalance(chain, escrow, provider, first, BigInteger.ZERO, fee);
 
-            // a receipt's proof checks against the root of the redeem event
-            JsonNode proof = await("the proof points at the redeem", Duration.ofSeconds(30), () -> proof(token, invocations.get(7)),
-                    p -> p.hasNonNull("settlement"));
+            // every receipt's proof checks, independently of billing's code, against the root of the redeem event:
+            // granted and witnessed by the gateway, signed by the provider, within bounds, charged to the wei
+            String gateway = Address.parse(Platform.address(state, "gateway")).value();
+            assertThat(proveEveryLine(token, invocations, paid, gateway, provider)).isEqualTo(billed);
+            JsonNode proof = proof(token, invocations.get(7));
+            assertThat(proof.get("settlement").toString()).contains(paid.receipt().transactionHash());
             List<byte[]> path = new ArrayList<>();
             proof.get("proof").forEach(node -> path.add(Numeric.hexStringToByteArray(node.asText())));
             byte[] root = Numeric.hexStringToByteArray(paid.receiptsRoot().toString());
             assertThat(ReceiptMerkleTree.verify(path, root, Numeric.hexStringToByteArray(proof.get("receiptHash").asText()))).isTrue();
-            assertThat(proof.get("settlement").toString()).contains(paid.receipt().transactionHash());
 
             // the holders raise the fee; the next redeem pays the new one
             int newFee = fee + 150;
@@ -125,11 +127,36 @@ class ScenarioIT {
                     Map.of("parameter", "escrow.fee-bps", "value", Integer.toString(newFee)))), "escrow.fee-bps");
             assertThat(escrow.feeBps()).isEqualTo(newFee);
             for (int i = 0; i < LATER_CALLS; i++) {
-                callAndCheck(random);
+                invocations.add(callAndCheck(random));
             }
             VoucherView second = awaitVoucher(providerToken, provider, developer, FIRST_CALLS + LATER_CALLS);
-            redeemAndCheckBalance(chain, escrow, provider, second, first.voucher().voucher().cumulativeAmount().value(), newFee);
+            Redemption paidAgain = redeemAndCheckBalance(chain, escrow, provider, second,
+                    first.voucher().voucher().cumulativeAmount().value(), newFee);
+            assertThat(proveEveryLine(token, invocations, paidAgain, gateway, provider))
+                    .isEqualTo(second.voucher().voucher().cumulativeAmount().value());
         }
+    }
+
+    /**
+     * Verifies every invocation's line of the bill against {@code paid}'s root with {@link IndependentBill}, once
+     * billing proves it against that redeem; returns the sum of the charges.
+     */
+    private static BigInteger proveEveryLine(String token, List<String> invocations, Redemption paid, String gateway,
+            Signer provider) throws Exception {
+        String root = paid.receiptsRoot().toString();
+        BigInteger total = BigInteger.ZERO;
+        IndependentBill.Lease lease = null;
+        for (String invocation : invocations) {
+            JsonNode proof = await("the proof of " + invocation + " against the redeem", Duration.ofSeconds(30),
+                    () -> proof(token, invocation),
+                    p -> p.hasNonNull("settlement") && p.get("settlement").toString().contains(paid.receipt().transactionHash()));
+            if (lease == null) {
+                lease = IndependentBill.Lease.of(call("GET", MARKET + "/api/v1/leases/" + proof.get("receipt").get("leaseId").asText(),
+                        token, null));
+            }
+            total = total.add(IndependentBill.verify(proof, lease, gateway, provider.address().value(), root));
+        }
+        return total;
     }
 
     /** One call with fresh pings; asserts the speeds and returns the invocation id. */
