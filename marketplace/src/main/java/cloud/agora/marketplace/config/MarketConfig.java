@@ -2,7 +2,10 @@ package cloud.agora.marketplace.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import cloud.agora.protocol.eth.Address;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** The marketplace's rules. Values marked "governed" are changed by governance at run time. */
 @ConfigMapping(prefix = "agora.market")
@@ -27,4 +30,21 @@ public interface MarketConfig {
     /** How often resting bids are checked for expiry. */
     @WithDefault("1s")
     Duration expiryInterval();
+
+    /** The platform's gateway keys the marketplace publishes at {@code GET /api/v1/gateways}. */
+    Gateways gateways();
+
+    /**
+     * Whose grants agents should trust. Agents configured with their own lists ({@code agent.gateways.*}) use those;
+     * the others learn them here. An address that does not parse (or has a wrong EIP-55 checksum) fails startup,
+     * so a typo is never published.
+     */
+    interface Gateways {
+
+        /** The functions gateways' addresses ({@code AGORA_MARKET_GATEWAYS_FUNCTIONS}, comma-separated). */
+        Optional<List<Address>> functions();
+
+        /** The storage gateways' addresses ({@code AGORA_MARKET_GATEWAYS_STORAGE}, comma-separated). */
+        Optional<List<Address>> storage();
+    }
 }

@@ -4,10 +4,10 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.Heartbeat;
 import cloud.agora.protocol.market.OfferSpec;
 import cloud.agora.protocol.market.OfferView;
+import cloud.agora.protocol.market.ProviderEndpoints;
 import cloud.agora.protocol.market.ProviderRegistration;
 import cloud.agora.protocol.resources.Resources;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -19,13 +19,20 @@ import java.util.Map;
 @ApplicationScoped
 public class ProviderRegistrar {
 
+    /** The longest endpoint accepted (it is stored and sent with every lease). */
+    static final int MAX_ENDPOINT_LENGTH = 512;
+
     private final MarketDesk desk;
 
     public ProviderRegistrar(MarketDesk desk) {
         this.desk = desk;
     }
 
-    /** Registers the caller as a provider, or updates its endpoint, region and attributes. */
+    /**
+     * Registers the caller as a provider, or updates its endpoint, region and attributes. The endpoint is stored as
+     * its normalised origin ({@link ProviderEndpoints#origin}); anything else is refused with
+     * {@code invalid-provider} and nothing is stored.
+     */
     public OfferView register(Address caller, ProviderRegistration registration) {
         if (registration == null || registration.address() == null) {
             throw new InvalidProviderException("the body must name the provider's address");
@@ -33,10 +40,7 @@ public class ProviderRegistrar {
         if (!registration.address().equals(caller)) {
             throw new AccessDeniedException("provider", registration.address(), caller);
         }
-        String endpoint = registration.endpoint();
-        if (endpoint == null || !isHttpUrl(endpoint)) {
-            throw new InvalidProviderException("endpoint must be an http(s) URL of the agent: " + endpoint);
-        }
+        String endpoint = origin(registration.endpoint());
         if (!Names.isRegion(registration.region())) {
             throw new InvalidProviderException("region must be 1-32 lower-case letters, digits or '-': " + registration.region());
         }
@@ -87,13 +91,22 @@ public class ProviderRegistrar {
         }
     }
 
-    private static boolean isHttpUrl(String text) {
+    /**
+     * The endpoint as the plain origin the gateways will call ({@code http(s)://host[:port]}): a registered path,
+     * query, fragment or user info could steer the platform's calls to another path or carry credentials, so such
+     * endpoints are refused rather than trimmed. Private addresses are not refused here: whether the platform may
+     * call them depends on each gateway's deployment ({@code local-network}), and the gateways check before every
+     * call.
+     */
+    private static String origin(String endpoint) {
+        if (endpoint != null && endpoint.length() > MAX_ENDPOINT_LENGTH) {
+            throw new InvalidProviderException("endpoint is longer than " + MAX_ENDPOINT_LENGTH + " characters");
+        }
         try {
-            URI uri = URI.create(text);
-            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
-                    && text.length() <= 512;
-        } catch (IllegalArgumentException e) {
-            return false;
+            return ProviderEndpoints.origin(endpoint);
+        } catch (ProviderEndpoints.InvalidEndpointException e) {
+            throw new InvalidProviderException("endpoint must be the agent's plain http(s) origin, e.g. "
+                    + "https://agent.example:8443: " + e.getMessage());
         }
     }
 }

@@ -36,6 +36,30 @@ public interface StorageConfig {
     /** Copies of pinned DAGs on storage providers, bought on the marketplace, and their audits. */
     Replication replication();
 
+    /**
+     * The gateway's Ethereum key file (hex private key; env {@code AGORA_STORAGE_KEY_FILE}): it signs in to the
+     * marketplace, owns the storage bids and signs the storage grants agents demand. Without it, pins asking for
+     * replicas fail with a clear status.
+     */
+    Optional<Path> keyFile();
+
+    /**
+     * Whether agents may be reached at loopback, link-local, private or reserved addresses (env
+     * {@code AGORA_STORAGE_LOCAL_NETWORK}). Only for a deployment whose agents all live on one local network (the
+     * one-machine launcher): otherwise a provider could register an endpoint that turns the gateway's calls against
+     * the platform's own network.
+     */
+    @WithDefault("false")
+    boolean localNetwork();
+
+    /**
+     * How long a storage grant is valid (env {@code AGORA_STORAGE_GRANT_VALIDITY}). The gateway reuses a grant for
+     * the same lease and provider until a quarter of this remains, so it signs about one grant per lease per
+     * three quarters of it; a leaked grant opens only that lease at that provider, for at most this long.
+     */
+    @WithDefault("PT60S")
+    Duration grantValidity();
+
     /** The embedded blockstore on local disk. */
     interface Blockstore {
 
@@ -88,16 +112,6 @@ public interface StorageConfig {
         /** The marketplace's base URL (env {@code AGORA_MARKETPLACE_URL}). */
         @WithDefault("http://localhost:8081")
         String marketplaceUrl();
-
-        /**
-         * The gateway's Ethereum key file (hex private key; env {@code AGORA_STORAGE_KEY_FILE}): it
-         * signs in to the marketplace and owns the storage bids. Without it, pins asking for
-         * replicas fail with a clear status.
-         */
-        Optional<Path> keyFile();
-
-        /** The platform's gateway secret, the bearer for agents' storage role (env {@code AGORA_STORAGE_AGENT_TOKEN}). */
-        Optional<String> agentToken();
 
         /** The highest price per GiB-month the gateway bids, in wei. */
         @WithDefault("1000000000000000000")

@@ -11,17 +11,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
 /**
- * Three in-test storage agents (real block files, real hash checks) and the marketplace
- * stand-in, all on port 0, and the gateway configured for them: its own key file, the agents'
- * bearer secret, a short challenge deadline and match timeout.
+ * Three in-test storage agents (real block files, real hash checks, storage grants required from
+ * the gateway's key) and the marketplace stand-in, all on port 0, and the gateway configured for
+ * them: its own key file, a short challenge deadline and match timeout.
  */
 public class ReplicationResource implements QuarkusTestResourceLifecycleManager {
 
-    static final String AGENT_TOKEN = "agents-gateway-secret-for-tests";
     static final List<StorageAgentServer> AGENTS = new ArrayList<>();
     static MarketplaceStandIn market;
     static Address gateway;
@@ -30,21 +30,21 @@ public class ReplicationResource implements QuarkusTestResourceLifecycleManager 
     public Map<String, String> start() {
         try {
             Path root = Files.createTempDirectory("agora-replication");
-            List<MarketplaceStandIn.Provider> providers = new ArrayList<>();
-            for (int i = 1; i <= 3; i++) {
-                StorageAgentServer agent = new StorageAgentServer(Files.createDirectories(root.resolve("agent-" + i)), AGENT_TOKEN);
-                AGENTS.add(agent);
-                providers.add(new MarketplaceStandIn.Provider(Address.parse(String.format("0x%040x", 0xa9e0 + i)),
-                        agent.endpoint()));
-            }
-            market = new MarketplaceStandIn(providers);
             ECKeyPair key = Keys.createEcKeyPair();
             gateway = PersonalSignature.addressOf(key);
             Path keyFile = root.resolve("storage.key");
             Files.writeString(keyFile, KeyFiles.toHex(key));
+            List<MarketplaceStandIn.Provider> providers = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                Address provider = Address.parse(String.format("0x%040x", 0xa9e0 + i));
+                StorageAgentServer agent = new StorageAgentServer(Files.createDirectories(root.resolve("agent-" + i)),
+                        provider, Set.of(gateway));
+                AGENTS.add(agent);
+                providers.add(new MarketplaceStandIn.Provider(provider, agent.endpoint()));
+            }
+            market = new MarketplaceStandIn(providers);
             return Map.of("agora.storage.replication.marketplace-url", market.url(),
-                    "agora.storage.replication.key-file", keyFile.toString(),
-                    "agora.storage.replication.agent-token", AGENT_TOKEN,
+                    "agora.storage.key-file", keyFile.toString(),
                     "agora.storage.replication.challenge-deadline", "2s",
                     "agora.storage.replication.match-timeout", "2s");
         } catch (Exception e) {

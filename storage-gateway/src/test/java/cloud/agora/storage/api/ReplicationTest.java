@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import cloud.agora.ipld.Cid;
+import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.storage.domain.replica.ReplicaAudits;
@@ -81,6 +82,21 @@ class ReplicationTest {
         }
     }
 
+    /**
+     * The agents serve nothing without a storage grant their {@code GrantVerifier} accepts (signed by the gateway's
+     * key, for the agent's provider and the path's lease, valid now): none was refused, and the lease was served
+     * only with grants naming it and its provider, valid for the configured 60 s.
+     */
+    private static void servedOnlyWithItsGrant(LeaseView lease) {
+        StorageAgentServer agent = agentOf(lease);
+        assertThat(agent.refusedGrants()).as("grants refused by the agent of %s", lease.provider()).isEmpty();
+        List<StorageGrant> grants = agent.acceptedGrants().stream().filter(g -> g.leaseId().equals(lease.id())).toList();
+        assertThat(grants).as("grants for lease %s", lease.id()).isNotEmpty().allSatisfy(g -> {
+            assertThat(g.provider()).isEqualTo(lease.provider()).isEqualTo(agent.provider());
+            assertThat(Duration.between(g.issuedAt(), g.expiresAt())).isEqualTo(Duration.ofSeconds(60));
+        });
+    }
+
     @Test
     void pinWithReplicationTwoIsRepairedAfterAProviderDamagesABlockAndFreedOnUnpin() throws Exception {
         String cid = uploaded(700_000, 11); // 3 raw leaves + 1 root = 4 blocks
@@ -98,6 +114,7 @@ class ReplicationTest {
         assertThat(first.get(0).provider()).isNotEqualTo(first.get(1).provider());
         for (LeaseView lease : first) {
             assertThat(verifiedBlocks(lease)).isEqualTo(4);
+            servedOnlyWithItsGrant(lease);
         }
 
         // healthy replicas pass
@@ -133,6 +150,9 @@ class ReplicationTest {
         assertThat(repaired.provider()).isNotIn(damaged.provider(), healthy.provider());
         assertThat(verifiedBlocks(repaired)).isEqualTo(4);
         assertThat(audits.round()).isZero();
+        for (LeaseView lease : now) {
+            servedOnlyWithItsGrant(lease);
+        }
 
         // unpin: blocks deleted on the providers, leases closed
         asAlice().delete("/pins/" + requestId).then().statusCode(202);

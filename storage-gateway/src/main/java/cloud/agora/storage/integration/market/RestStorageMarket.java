@@ -1,7 +1,6 @@
 package cloud.agora.storage.integration.market;
 
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidKind;
@@ -13,6 +12,7 @@ import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.integration.GatewayKey;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import cloud.agora.storage.domain.replica.StorageMarket;
@@ -41,12 +41,13 @@ public class RestStorageMarket implements StorageMarket {
 
     private final StorageConfig.Replication config;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final GatewayKey gatewayKey;
     private URI base;
-    private ECKeyPair key;
     private SignInSession session;
 
-    public RestStorageMarket(StorageConfig config) {
+    public RestStorageMarket(StorageConfig config, GatewayKey gatewayKey) {
         this.config = config.replication();
+        this.gatewayKey = gatewayKey;
     }
 
     @Override
@@ -120,22 +121,13 @@ public class RestStorageMarket implements StorageMarket {
         }
     }
 
-    private synchronized ECKeyPair key() {
-        if (key == null) {
-            var file = config.keyFile().orElseThrow(() -> new ReplicationException(
-                    "replication needs the gateway's key: set AGORA_STORAGE_KEY_FILE (agora.storage.replication.key-file)"));
-            try {
-                key = KeyFiles.read(file);
-            } catch (IOException e) {
-                throw new ReplicationException("cannot read the gateway's key file " + file + ": " + e.getMessage(), e);
-            }
-        }
-        return key;
+    private ECKeyPair key() {
+        return gatewayKey.key();
     }
 
     /** The gateway's marketplace address (null before its key is configured). */
     public Address address() {
-        return config.keyFile().isPresent() ? PersonalSignature.addressOf(key()) : null;
+        return gatewayKey.address().orElse(null);
     }
 
     private synchronized URI base() {

@@ -1,6 +1,9 @@
 package cloud.agora.storage.integration.agent;
 
 import cloud.agora.ipld.Cid;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.invocation.GrantVerifier;
+import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.event.JsonCodec;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -12,17 +15,32 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * An in-test provider agent's storage role, as DESIGN.md fixes it: real block files under
  * {@code <dir>/storage/<leaseId>/<cid>}, hash-checked on PUT, challenges answered from the bytes
- * on disk (so damaging a file makes its proofs wrong), bearer secret required, and the first
- * two requests for a new lease answered {@code 404 lease-not-held} (a real agent learns its
- * leases from the marketplace's stream a moment after the match). Port 0.
+ * on disk (so damaging a file makes its proofs wrong), and the first two requests for a new
+ * lease answered {@code 404 lease-not-held} (a real agent learns its leases from the
+ * marketplace's stream a moment after the match). Like a real agent, it serves nothing without a
+ * storage grant that {@link GrantVerifier} accepts — signed by a trusted gateway key, for this
+ * provider and the lease of the path, within its validity — and answers {@code 401} with the
+ * rejection's slug otherwise. It records every request and every grant it accepted or refused.
+ * On demand it misbehaves: block reads answered with far more bytes than any block. Port 0.
  */
 public final class StorageAgentServer implements AutoCloseable {
 
@@ -30,14 +48,28 @@ public final class StorageAgentServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Path dir;
-    private final String token;
+    private final Address provider;
+    private final GrantVerifier verifier;
+    private final AtomicInteger requests = new AtomicInteger();
+    private final List<StorageGrant> accepted = new CopyOnWriteArrayList<>();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private volatile long oversizedBlocks;
+    private volatile long oversizedProofs;
+    private final AtomicLong oversizedWritten = new AtomicLong();
+    private volatile CountDownLatch oversizedDone = new CountDownLatch(1);
     /** Requests per lease answered {@code lease-not-held} before the agent "learns" the lease. */
     private static final int LEASE_LAG_REQUESTS = 2;
     private final java.util.Map<String, Integer> unknownAnswers = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public StorageAgentServer(Path dir, String token) throws IOException {
+    /**
+     * @param dir      where its lease folders live
+     * @param provider the provider it serves (grants must name it)
+     * @param gateways the gateway keys whose grants it accepts
+     */
+    public StorageAgentServer(Path dir, Address provider, Set<Address> gateways) throws IOException {
         this.dir = dir;
-        this.token = token;
+        this.provider = provider;
+        this.verifier = new GrantVerifier(() -> gateways, Duration.ofSeconds(30));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext(PREFIX, this::handle);
         server.start();
@@ -64,14 +96,76 @@ public final class StorageAgentServer implements AutoCloseable {
         }
     }
 
+    /** The provider it serves. */
+    public Address provider() {
+        return provider;
+    }
+
+    /** Requests received so far, whatever became of them. */
+    public int requests() {
+        return requests.get();
+    }
+
+    /** The grants it accepted, one per request served. */
+    public List<StorageGrant> acceptedGrants() {
+        return List.copyOf(accepted);
+    }
+
+    /** The rejection slugs of the requests it refused for their grant. */
+    public List<String> refusedGrants() {
+        return List.copyOf(refused);
+    }
+
+    /** From now on, a block read (with a valid grant) is answered with {@code bytes} bytes, chunked. */
+    public void answerBlocksWith(long bytes) {
+        oversizedDone = new CountDownLatch(1);
+        oversizedWritten.set(0);
+        oversizedBlocks = bytes;
+    }
+
+    /** From now on, a challenge (with a valid grant) is answered with a JSON proof of {@code bytes} characters. */
+    public void answerChallengesWith(long bytes) {
+        oversizedDone = new CountDownLatch(1);
+        oversizedWritten.set(0);
+        oversizedProofs = bytes;
+    }
+
+    /**
+     * Waits until the last oversized answer ended (written whole, or cut off by the gateway).
+     *
+     * @return the bytes of it the gateway let through before it stopped reading (all of them if it read all)
+     */
+    public long oversizedAnswerWritten() throws InterruptedException {
+        if (!oversizedDone.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the oversized answer did not end within 60 s");
+        }
+        return oversizedWritten.get();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                answer(exchange, 401, "{\"type\":\"urn:agora:problem:unauthenticated\"}");
-                return;
-            }
+            requests.incrementAndGet();
             String[] parts = exchange.getRequestURI().getPath().substring(PREFIX.length()).split("/");
             String leaseId = parts[0];
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            StorageGrant grant = null;
+            if (authorization != null && authorization.startsWith(StorageGrant.SCHEME + " ")) {
+                try {
+                    grant = StorageGrant.fromToken(authorization.substring(StorageGrant.SCHEME.length() + 1));
+                } catch (IllegalArgumentException e) {
+                    refused.add(GrantVerifier.Rejection.FORGED);
+                    answer(exchange, 401, "{\"type\":\"urn:agora:problem:grant-forged\"}");
+                    return;
+                }
+            }
+            Optional<GrantVerifier.Rejection> rejection = verifier.check(grant, provider, UUID.fromString(leaseId),
+                    Instant.now());
+            if (rejection.isPresent()) {
+                refused.add(rejection.get().reason());
+                answer(exchange, 401, "{\"type\":\"urn:agora:problem:" + rejection.get().reason() + "\"}");
+                return;
+            }
+            accepted.add(grant);
             // like a real agent, it learns a new lease from the marketplace's stream a moment later
             if (unknownAnswers.merge(leaseId, 1, Integer::sum) <= LEASE_LAG_REQUESTS) {
                 answer(exchange, 404, "{\"type\":\"urn:agora:problem:lease-not-held\"}");
@@ -93,6 +187,15 @@ public final class StorageAgentServer implements AutoCloseable {
                 Files.createDirectories(leaseDir(leaseId));
                 Files.write(leaseDir(leaseId).resolve(cid.toString()), block);
                 exchange.sendResponseHeaders(201, -1);
+            } else if (parts.length == 3 && parts[1].equals("blocks") && method.equals("GET") && oversizedBlocks > 0) {
+                exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                exchange.sendResponseHeaders(200, 0);
+                stream(exchange, oversizedBlocks, (byte) 0);
+            } else if (parts.length == 2 && parts[1].equals("challenges") && method.equals("POST") && oversizedProofs > 0) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().write("{\"proof\":\"".getBytes(StandardCharsets.US_ASCII));
+                stream(exchange, oversizedProofs, (byte) 'a');
             } else if (parts.length == 3 && parts[1].equals("blocks") && method.equals("GET")) {
                 try {
                     byte[] block = Files.readAllBytes(leaseDir(leaseId).resolve(Cid.parse(parts[2]).toString()));
@@ -120,6 +223,25 @@ public final class StorageAgentServer implements AutoCloseable {
             }
         } catch (Exception e) {
             throw e instanceof IOException io ? io : new IOException(e);
+        }
+    }
+
+    /** Writes {@code bytes} bytes in 64 KiB pieces, counting what the peer took, until done or cut off. */
+    private void stream(HttpExchange exchange, long bytes, byte fill) {
+        byte[] piece = new byte[64 << 10];
+        java.util.Arrays.fill(piece, fill);
+        try {
+            long left = bytes;
+            while (left > 0) {
+                int n = (int) Math.min(piece.length, left);
+                exchange.getResponseBody().write(piece, 0, n);
+                oversizedWritten.addAndGet(n);
+                left -= n;
+            }
+        } catch (IOException cutOff) {
+            // the gateway stopped reading and closed the connection
+        } finally {
+            oversizedDone.countDown();
         }
     }
 
