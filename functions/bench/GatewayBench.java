@@ -17,13 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Warm invocation latency and throughput of one deployed function three ways: through the
  * functions gateway (/fn/NAME/), straight to the agent's POST /api/v1/invocations, and the
  * handler script run directly with /bin/sh (no container). Run with `java GatewayBench.java`
- * (JDK 17 single-file launch); settings from the environment, see gateway-bench.sh.
+ * (JDK 17 single-file launch, with the protocol module and its dependencies on the class path: the agent target
+ * signs each call's grant with the gateway key); settings from the environment, see gateway-bench.sh.
  */
 public class GatewayBench {
 
     static final String GATEWAY = env("BENCH_GATEWAY_URL", "http://localhost:8080");
     static final String AGENT = env("BENCH_AGENT_URL", "http://localhost:8090");
-    static final String AGENT_TOKEN = env("BENCH_AGENT_TOKEN", "");
+    /** The gateway's key file: the agent runs a call only with a grant signed by a gateway key it trusts. */
+    static final String GATEWAY_KEY_FILE = env("BENCH_GATEWAY_KEY_FILE", "");
+    static final String PROVIDER = env("BENCH_PROVIDER", "");
+    static final String CONSUMER = env("BENCH_CONSUMER", "");
     static final String FUNCTION = env("BENCH_FUNCTION", "bench");
     static final String LEASE = env("BENCH_LEASE_ID", "");
     static final String BUNDLE = env("BENCH_BUNDLE_CID", "");
@@ -41,21 +45,37 @@ public class GatewayBench {
     public static void main(String[] args) throws Exception {
         java.util.Map<String, Call> targets = new java.util.LinkedHashMap<>();
         if (TARGETS.contains("gateway")) {
-            targets.put("gateway", GatewayBench::viaGateway);
+            targets.put("gateway", prepared -> viaGateway());
         }
         if (!LEASE.isEmpty() && TARGETS.contains("agent")) {
-            targets.put("agent", GatewayBench::viaAgent);
+            org.web3j.crypto.ECKeyPair key = cloud.agora.protocol.eth.KeyFiles.read(java.nio.file.Path.of(GATEWAY_KEY_FILE));
+            targets.put("agent", new Call() {
+                @Override
+                public Object prepare() throws Exception {
+                    return agentCall(key);
+                }
+
+                @Override
+                public boolean run(Object prepared) throws Exception {
+                    return viaAgent((byte[]) prepared);
+                }
+            });
         }
         if (!SCRIPT.isEmpty() && TARGETS.contains("script")) {
-            targets.put("script", GatewayBench::viaScript);
+            targets.put("script", prepared -> viaScript());
         }
         System.out.printf("%-8s %4s %9s %9s %10s %7s%n", "target", "conc", "p50 ms", "p99 ms", "calls/s", "errors");
         for (int c : CONCURRENCY) {
             run(targets, c);
         }
     }
+    /** One call: {@link #prepare} runs outside the measured time (the agent target signs its grant there). */
     interface Call {
-        boolean run() throws Exception;
+        default Object prepare() throws Exception {
+            return null;
+        }
+
+        boolean run(Object prepared) throws Exception;
     }
 
     static boolean viaGateway() throws Exception {
@@ -64,13 +84,26 @@ public class GatewayBench {
         return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     }
 
-    static boolean viaAgent() throws Exception {
-        String body = "{\"invocationId\":\"" + UUID.randomUUID() + "\",\"leaseId\":\"" + LEASE + "\",\"runtime\":\"shell\","
-                + "\"bundle\":\"" + BUNDLE + "\",\"command\":[\"/bin/sh\",\"/function/handler.sh\"],\"method\":\"POST\","
-                + "\"path\":\"/\",\"query\":\"\",\"headers\":{},\"body\":\"YmVuY2g=\",\"timeoutMillis\":10000,\"env\":{}}";
+    /**
+     * The agent's call with a fresh grant signed by the gateway key (as the gateway sends it), built before the timed
+     * part: the gateway's own signing is in the gateway target's time, so the difference between the targets is what
+     * the gateway adds, signing included.
+     */
+    static byte[] agentCall(org.web3j.crypto.ECKeyPair key) throws Exception {
+        UUID id = UUID.randomUUID();
+        cloud.agora.protocol.invocation.InvocationGrant grant = cloud.agora.protocol.invocation.InvocationGrant.unsigned(id,
+                UUID.fromString(LEASE), cloud.agora.protocol.eth.Address.parse(PROVIDER),
+                cloud.agora.protocol.eth.Address.parse(CONSUMER), BUNDLE, 10_000, java.time.Instant.now(),
+                java.time.Duration.ofSeconds(30)).signedBy(key);
+        cloud.agora.protocol.invocation.InvocationCall call = new cloud.agora.protocol.invocation.InvocationCall(grant, id,
+                UUID.fromString(LEASE), "shell", BUNDLE, List.of("/bin/sh", "/function/handler.sh"), "POST", "/", "",
+                java.util.Map.of(), "bench".getBytes(), 10_000L, java.util.Map.of());
+        return cloud.agora.protocol.event.JsonCodec.mapper().writeValueAsBytes(call);
+    }
+
+    static boolean viaAgent(byte[] body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(AGENT + "/api/v1/invocations"))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + AGENT_TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     }
 
@@ -127,10 +160,12 @@ public class GatewayBench {
             workers.add(pool.submit((Callable<Void>) () -> {
                 int i;
                 while ((i = next.getAndIncrement()) < total) {
-                    long t = System.nanoTime();
                     boolean ok;
+                    long t = System.nanoTime();
                     try {
-                        ok = call.run();
+                        Object prepared = call.prepare();
+                        t = System.nanoTime();
+                        ok = call.run(prepared);
                     } catch (Exception e) {
                         ok = false;
                     }

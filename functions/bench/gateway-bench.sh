@@ -5,8 +5,12 @@
 #   BENCH_GATEWAY_URL   functions base URL            (default http://localhost:8080)
 #   BENCH_FUNCTION      deployed function name         (default bench)
 #   BENCH_AGENT_URL     the agent holding its lease    (default http://localhost:8090)
-#   BENCH_AGENT_TOKEN   the agents' AGENT_GATEWAY_TOKEN (agent target skipped without BENCH_LEASE_ID)
-#   BENCH_LEASE_ID      the deployment's lease on that agent (GET /api/v1/functions/bench/deployments → placed[0].leaseId)
+#   BENCH_LEASE_ID      the deployment's lease on that agent (GET /api/v1/functions/bench/deployments → placed[0].leaseId;
+#                       agent target skipped without it)
+#   BENCH_PROVIDER      that lease's provider (placed[0].provider)
+#   BENCH_CONSUMER      the function's owner (GET /api/v1/functions/bench → owner), the lease's owner
+#   BENCH_GATEWAY_KEY_FILE  the functions gateway's key file (the agent runs only calls with a grant it signed;
+#                       ./agora run: state/keys/gateway.key)
 #   BENCH_BUNDLE_CID    the version's bundleCid
 #   BENCH_SCRIPT        path of the handler script to run with /bin/sh (default: bench/handler.sh)
 #   BENCH_REQUESTS (2000), BENCH_WARMUP (200), BENCH_CONCURRENCY (1,8,32), BENCH_TARGETS (gateway,agent,script),
@@ -17,4 +21,9 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 export BENCH_SCRIPT="${BENCH_SCRIPT:-$here/handler.sh}"
-exec java "$here/GatewayBench.java"
+# the agent target signs grants with protocol's types: the protocol module and its dependencies on the class path
+root=$(cd "$here/../.." && pwd)
+cp_file=$(mktemp)
+trap 'rm -f "$cp_file"' EXIT
+(cd "$root" && mvn -B -q -o dependency:build-classpath -pl protocol -Dmdep.outputFile="$cp_file" > /dev/null)
+java -cp "$root/protocol/target/classes:$(cat "$cp_file")" "$here/GatewayBench.java"

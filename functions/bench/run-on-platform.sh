@@ -27,6 +27,8 @@ until curl -sf "$F/api/v1/functions/bench/deployments" -H "Authorization: Bearer
 done
 BENCH_LEASE_ID=$(curl -sf "$F/api/v1/functions/bench/deployments" -H "Authorization: Bearer $TOKEN" | jq -r '.[0].placed[0].leaseId')
 BENCH_BUNDLE_CID=$(curl -sf "$F/api/v1/functions/bench/versions" -H "Authorization: Bearer $TOKEN" | jq -r '.[-1].bundleCid')
-BENCH_AGENT_TOKEN=$(cat "$STATE/gateway-token")
-export BENCH_LEASE_ID BENCH_BUNDLE_CID BENCH_AGENT_TOKEN
+BENCH_PROVIDER=$(curl -sf "$F/api/v1/functions/bench/deployments" -H "Authorization: Bearer $TOKEN" | jq -r '.[0].placed[0].provider')
+BENCH_CONSUMER=$(curl -sf "$F/api/v1/functions/bench" -H "Authorization: Bearer $TOKEN" | jq -r '.owner')
+BENCH_GATEWAY_KEY_FILE="$STATE/keys/gateway.key"
+export BENCH_LEASE_ID BENCH_BUNDLE_CID BENCH_PROVIDER BENCH_CONSUMER BENCH_GATEWAY_KEY_FILE
 exec functions/bench/gateway-bench.sh

@@ -13,12 +13,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Async invocations: {@code POST /api/v1/functions/{name}/invocations} (body = the request
- * payload, headers as at {@code /fn}) → 202 {@code {id}} with Location, and
- * {@code GET /api/v1/invocations/{id}} ({@link AsyncInvocationStatusResource}).
+ * payload, headers as at {@code /fn}) → 202 {@code {id, status, capability}} with Location, and
+ * {@code GET /api/v1/invocations/{id}} ({@link AsyncInvocationStatusResource}), readable by the function's owner or
+ * with {@code Agora-Capability: <capability>}.
  */
 @Path("/api/v1/functions/{name}/invocations")
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,8 +36,9 @@ public class AsyncInvocationResource {
     public Response submit(@PathParam("name") String name, @Context HttpHeaders headers, @Context HttpServerRequest request,
             byte[] body) {
         gate.admit(name, headers, request);
-        UUID id = invoker.submit(name, "POST", "/", "", GatewayResource.forwarded(headers), body == null ? new byte[0] : body);
-        return Response.accepted(Map.of("id", id, "status", AsyncInvocation.Status.QUEUED))
-                .location(URI.create("/api/v1/invocations/" + id)).build();
+        AsyncInvoker.Submitted accepted = invoker.submit(name, "POST", "/", "", GatewayResource.forwarded(headers),
+                body == null ? new byte[0] : body);
+        return Response.accepted(Map.of("id", accepted.id(), "status", AsyncInvocation.Status.QUEUED, "capability",
+                accepted.capability())).location(URI.create("/api/v1/invocations/" + accepted.id())).build();
     }
 }

@@ -29,22 +29,46 @@ public interface FunctionsConfig {
     @WithDefault("6291456")
     int maxInvocationBytes();
 
-    /**
-     * The shared bearer secret the provider agents accept from this gateway
-     * ({@code AGENT_GATEWAY_TOKEN} on the agents); from the environment, never committed.
-     */
-    java.util.Optional<String> gatewayToken();
-
     /** How long to wait for an agent's TCP connection before trying another replica. */
     @WithDefault("1s")
     java.time.Duration agentConnectTimeout();
 
     /**
-     * The gateway's Ethereum key file (64 hex digits; {@code AGORA_FUNCTIONS_GATEWAY_KEY_FILE}):
-     * it counter-signs every verified receipt. Unset: receipts are checked and recorded but not
-     * forwarded to billing (which still gets each agent's own copy).
+     * The gateway's Ethereum key file (64 hex digits; {@code AGORA_FUNCTIONS_GATEWAY_KEY_FILE}). Required: it signs
+     * the {@code InvocationGrant} of every call (agents run nothing without one) and counter-signs (witnesses) every
+     * receipt the gateway found within bounds. The service does not start without it.
      */
-    java.util.Optional<java.nio.file.Path> gatewayKeyFile();
+    java.nio.file.Path gatewayKeyFile();
+
+    /**
+     * How long a grant is valid after it is issued: the latest moment the agent may start the call. Short, because a
+     * grant is sent at once; long enough for a cold bundle fetch before the start.
+     */
+    @WithDefault("PT30S")
+    java.time.Duration grantValidity();
+
+    /**
+     * The clock difference tolerated between this gateway and the agents when a receipt's times are compared with
+     * the grant's window and with what the gateway saw (the same default as billing's {@code clock-skew} and the
+     * agents' {@code gateways.clock-skew}).
+     */
+    @WithDefault("PT30S")
+    java.time.Duration clockSkew();
+
+    /**
+     * Whether agent endpoints may be loopback, private or link-local addresses ({@code AGORA_FUNCTIONS_LOCAL_NETWORK}):
+     * true only for a deployment on one local network (the one-machine launcher). False: such endpoints are never
+     * called, probed or sent a grant.
+     */
+    @WithDefault("false")
+    boolean localNetwork();
+
+    /**
+     * How long the verdict on an agent endpoint (its host resolves only to public addresses) is reused before the
+     * host is resolved again, so the call path does not resolve DNS per call.
+     */
+    @WithDefault("30s")
+    java.time.Duration endpointCheckTtl();
 
     /**
      * How long the gateway reuses what it read about where a function's calls go (function,

@@ -8,7 +8,13 @@ import cloud.agora.protocol.event.Topics;
 import cloud.agora.support.outbox.OutboxRelay;
 import cloud.agora.support.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
+import cloud.agora.protocol.eth.Address;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -50,6 +56,7 @@ public class AsyncInvoker {
     private final Duration stuckAfter;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private final Clock clock = Clock.systemUTC();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     public AsyncInvoker(InvocationRouter router, AsyncInvocationStore store, OutboxRelay relay, FunctionsConfig config) {
         this.router = router;
@@ -61,26 +68,59 @@ public class AsyncInvoker {
     }
 
     /**
-     * Accepts a call of {@code name} for later; anyone may submit, as anyone may call {@code /fn}.
+     * An accepted async call: its id and the capability to read its record and result (256 random bits, base64url;
+     * returned once, kept only as its SHA-256).
+     */
+    public record Submitted(UUID id, String capability) {
+    }
+
+    /**
+     * Accepts a call of {@code name} for later; anyone may submit, as anyone may call {@code /fn}. Only the
+     * function's owner and whoever holds the returned capability may read it afterwards.
      *
      * @throws FunctionNotFoundException    404 when there is no such function
      * @throws FunctionNotDeployedException 409 when it has no ACTIVE deployment
      */
-    public UUID submit(String name, String method, String path, String query, Map<String, String> headers, byte[] body) {
+    public Submitted submit(String name, String method, String path, String query, Map<String, String> headers,
+            byte[] body) {
         InvocationRouter.Target target = router.target(name, body.length);
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        String capability = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         store.submit(target.function().id(), new Request(id, name, method, path, query, headers, body,
-                AsyncInvocation.Status.QUEUED, 0), now, Topics.FUNCTIONS_INVOCATIONS,
+                AsyncInvocation.Status.QUEUED, 0), sha256(capability), now, Topics.FUNCTIONS_INVOCATIONS,
                 new EventEnvelope<>(id.toString(), REQUESTED, SOURCE, now, id.toString(), Map.of("invocationId", id,
                         "function", name)));
         relay.nudge();
-        return id;
+        return new Submitted(id, capability);
     }
 
-    /** The invocation {@code id}: anyone holding the (unguessable) id may read it. */
-    public AsyncInvocation get(UUID id) {
-        return store.find(id).orElseThrow(() -> new AsyncInvocationNotFoundException(id));
+    /**
+     * The invocation {@code id}, for its function's owner ({@code reader}, when signed in) or the holder of its
+     * {@code capability} (compared by hash in constant time). Anyone else gets the same 404 as for an unknown id, so
+     * an id alone reveals nothing, not even that it exists.
+     *
+     * @throws AsyncInvocationNotFoundException 404 when unknown or not the reader's to see
+     */
+    public AsyncInvocation get(UUID id, Optional<Address> reader, Optional<String> capability) {
+        AsyncInvocationStore.Readable found = store.find(id).orElseThrow(() -> new AsyncInvocationNotFoundException(id));
+        boolean owner = reader.isPresent() && reader.get().equals(found.owner());
+        boolean holder = capability.isPresent() && found.capabilitySha256() != null
+                && MessageDigest.isEqual(sha256(capability.get()), found.capabilitySha256());
+        if (!owner && !holder) {
+            throw new AsyncInvocationNotFoundException(id);
+        }
+        return found.invocation();
+    }
+
+    private static byte[] sha256(String capability) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(capability.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     /** Runs {@code id} to its end (with retries); does nothing when it is finished, unknown or already running here. */

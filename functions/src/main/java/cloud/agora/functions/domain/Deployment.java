@@ -2,6 +2,7 @@ package cloud.agora.functions.domain;
 
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.market.BidView;
 import java.time.Instant;
 import java.util.List;
@@ -29,10 +30,23 @@ public record Deployment(UUID id, String function, int version, UUID bidId, int 
     }
 
     /**
-     * One replica: the lease, the provider's agent serving it and the lease's prices (null on
-     * rows recorded before prices were kept; usage then has no charge estimate).
+     * One replica: the lease, the provider's agent serving it, the lease's prices (null on rows recorded before prices
+     * were kept; usage then has no charge estimate), the lease's resources (its CPU quota and memory limit: what a
+     * receipt may claim) and the lease's owner (who pays: the grant's consumer). Resources and owner are null on rows
+     * recorded before they were kept; the version's resources (what the bid asked for) and the function's owner
+     * stand in for them ({@link #resourcesOr}, {@link #ownerOr}).
      */
-    public record Replica(UUID leaseId, String provider, String endpoint, Prices prices) {
+    public record Replica(UUID leaseId, String provider, String endpoint, Prices prices, Resources resources, String owner) {
+
+        /** The lease's resources, or {@code fallback} on a row recorded before they were kept. */
+        public Resources resourcesOr(Resources fallback) {
+            return resources == null ? fallback : resources;
+        }
+
+        /** The lease's owner, or {@code fallback} on a row recorded before it was kept. */
+        public String ownerOr(String fallback) {
+            return owner == null ? fallback : owner;
+        }
     }
 
     /** The status a bid implies for a deployment of {@code replicas} replicas. */

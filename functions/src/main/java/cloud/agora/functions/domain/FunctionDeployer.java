@@ -213,7 +213,7 @@ public class FunctionDeployer {
             LeaseView lease = marketplace.lease(bearerToken, leaseId);
             if (lease.state() == LeaseState.ACTIVE) {
                 out.add(new Deployment.Replica(lease.id(), lease.provider().checksummed(), lease.providerEndpoint(),
-                        lease.prices()));
+                        lease.prices(), lease.resources(), lease.owner() == null ? null : lease.owner().checksummed()));
             }
         }
         return out;

@@ -18,11 +18,15 @@ public record InvocationRecord(UUID id, UUID functionId, int version, String pro
 
     /** What the gateway did with the receipt an agent returned. */
     public enum ReceiptStatus {
-        /** Provider signature verified, counter-signed, published on {@code usage.receipts.v1}. */
+        /** Witnessed: verified, within bounds, counter-signed, published on {@code usage.receipts.v1}. */
         FORWARDED,
-        /** Verified, but this gateway has no key: not counter-signed (billing still has the agent's copy). */
+        /** Rows from before the gateway key was required: verified but not counter-signed. No longer written. */
         VERIFIED,
-        /** Wrong signer, bad signature or ids that do not match the call: not forwarded. */
+        /**
+         * Not witnessed: wrong signer, bad signature, ids that do not match the call, not the grant this gateway
+         * issued, out of the lease's bounds or disagreeing with what the gateway saw ({@code receiptProblem} starts
+         * with the reason slug). Not counter-signed, not forwarded.
+         */
         SUSPECT,
         /** The agent sent none (or an unreadable one). */
         MISSING

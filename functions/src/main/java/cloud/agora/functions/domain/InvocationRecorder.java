@@ -5,9 +5,11 @@ import cloud.agora.functions.domain.InvocationRecord.ReceiptStatus;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.ReceiptRating;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.outbox.OutboxRelay;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
@@ -23,11 +25,12 @@ import org.jboss.logging.Logger;
 
 /**
  * Records every call an agent answered: usage by the provider's receipt, the function's stderr
- * as log lines, and — when the receipt is the lease's provider's and this gateway has a key —
- * the counter-signed receipt on {@code usage.receipts.v1} ({@code UsageRecorded}, id = invocation
- * id, key = lease id) through the outbox, in one transaction. A suspect receipt (wrong signer,
- * bad signature, ids that do not match the call) is recorded as SUSPECT with the reason and
- * logged, its figures are not counted, and it is not forwarded; the caller still gets the result.
+ * as log lines, and — when the gateway witnesses the receipt ({@link ReceiptCountersigner}: the lease's provider's,
+ * naming the grant this gateway issued, within the lease's bounds and what the gateway saw) — the counter-signed
+ * receipt on {@code usage.receipts.v1} ({@code UsageRecorded}, id = invocation id, key = lease id) through the
+ * outbox, in one transaction. A receipt it does not witness is recorded as SUSPECT with the reason (slug and
+ * detail), logged, counted in {@value #UNWITNESSED_METRIC} by reason; its figures are not counted and it is not
+ * forwarded (billing quarantines the agent's own copy as unwitnessed); the caller still gets the result.
  *
  * <p>Recording happens after the answer, off the request path: one worker takes the answered calls in arrival
  * order and records what arrived within {@code record-linger} of the first (at most {@code record-batch}) in one
@@ -49,7 +52,8 @@ public class InvocationRecorder {
     private final OutboxRelay relay;
     private final int keepLines;
     private final int lineChars;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
+    private final MeterRegistry meters;
     private final int maxBatch;
     private final long lingerNanos;
     private final int maxBacklog;
@@ -59,15 +63,20 @@ public class InvocationRecorder {
     private volatile boolean stopping;
 
     private record Answered(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply) {
+            int bytesIn, Agents.AgentReply reply, ReceiptCountersigner.Observation seen) {
     }
 
     /** Completes once everything queued before it is recorded. */
     private record Flush(CompletableFuture<Void> done) {
     }
 
+    /** Counter of receipts the gateway did not witness, tagged by {@code reason} ({@link ReceiptCountersigner.Refusal}). */
+    public static final String UNWITNESSED_METRIC = "agora.functions.receipts.unwitnessed";
+
     public InvocationRecorder(InvocationStore store, ReceiptCountersigner countersigner, OutboxRelay relay,
-            FunctionsConfig config) {
+            FunctionsConfig config, Clock clock, MeterRegistry meters) {
+        this.clock = clock;
+        this.meters = meters;
         this.store = store;
         this.countersigner = countersigner;
         this.relay = relay;
@@ -87,9 +96,9 @@ public class InvocationRecorder {
      * usage and log lines of those calls and the gateway's counter-signed copy of their receipts — not their
      * billing, which comes from the agent's own journal.
      */
-    public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply) {
-        queue.add(new Answered(functionId, version, replica, invocationId, bytesIn, reply));
+    public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
+            Agents.AgentReply reply, ReceiptCountersigner.Observation seen) {
+        queue.add(new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply, seen));
     }
 
     /** Whether so many answered calls wait to be recorded that the gateway should take no more for now. */
@@ -174,7 +183,7 @@ public class InvocationRecorder {
         boolean forwarded = false;
         for (Answered a : batch) {
             InvocationStore.Recording r = recording(a.functionId(), a.version(), a.replica(), a.invocationId(),
-                    a.bytesIn(), a.reply());
+                    a.bytesIn(), a.reply(), a.seen());
             recordings.add(r);
             forwarded |= r.receiptEvent() != null;
         }
@@ -186,34 +195,39 @@ public class InvocationRecorder {
 
     /** What to record of the reply: the checks of its receipt, the counter-signature, the figures and log lines. */
     private InvocationStore.Recording recording(UUID functionId, FunctionVersion version, Deployment.Replica replica,
-            UUID invocationId, int bytesIn, Agents.AgentReply reply) {
-        UsageReceipt receipt = reply.receipt().get();
+            UUID invocationId, int bytesIn, Agents.AgentReply answer, ReceiptCountersigner.Observation seen) {
+        UsageReceipt receipt = answer.receipt().get();
+        InvocationReply reply = answer.reply();
         ReceiptStatus status;
         String problem = null;
         EventEnvelope<UsageReceipt> event = null;
         if (receipt == null) {
             status = ReceiptStatus.MISSING;
             problem = "the agent returned no readable receipt";
+            meters.counter(UNWITNESSED_METRIC, "reason", "missing").increment();
         } else {
-            Optional<String> wrong = countersigner.problem(receipt, invocationId, replica.leaseId(), replica.provider());
+            Optional<ReceiptCountersigner.Refusal> wrong = countersigner.problem(receipt, invocationId, replica.leaseId(),
+                    replica.provider(), seen);
             if (wrong.isPresent()) {
                 status = ReceiptStatus.SUSPECT;
-                problem = wrong.get();
-                LOG.warnf("suspect receipt for invocation %s from %s (lease %s): %s", invocationId, replica.provider(),
-                        replica.leaseId(), problem);
+                problem = wrong.get().toString();
+                meters.counter(UNWITNESSED_METRIC, "reason", wrong.get().reason()).increment();
+                LOG.warnf("receipt not witnessed (%s) for invocation %s from %s (lease %s): %s", wrong.get().reason(),
+                        invocationId, replica.provider(), replica.leaseId(), wrong.get().detail());
             } else {
-                Optional<UsageReceipt> signed = countersigner.counterSign(receipt);
-                status = signed.isPresent() ? ReceiptStatus.FORWARDED : ReceiptStatus.VERIFIED;
-                event = signed.map(r -> new EventEnvelope<>(invocationId.toString(), RECEIPT_TYPE, SOURCE, r.endedAt(),
-                        r.leaseId().toString(), r)).orElse(null);
+                UsageReceipt signed = countersigner.counterSign(receipt);
+                status = ReceiptStatus.FORWARDED;
+                event = new EventEnvelope<>(invocationId.toString(), RECEIPT_TYPE, SOURCE, signed.endedAt(),
+                        signed.leaseId().toString(), signed);
             }
         }
-        boolean trusted = status == ReceiptStatus.FORWARDED || status == ReceiptStatus.VERIFIED;
+        boolean trusted = status == ReceiptStatus.FORWARDED;
         BigInteger charge = trusted && replica.prices() != null ? ReceiptRating.charge(replica.prices(), receipt) : null;
+        byte[] output = reply.body() == null ? new byte[0] : reply.body();
         InvocationRecord call = new InvocationRecord(invocationId, functionId, version.version(), replica.provider(),
-                replica.leaseId(), reply.status(), reply.exitCode(), trusted ? receipt.cpuNanos() : 0,
+                replica.leaseId(), reply.status().name(), reply.exitCode(), trusted ? receipt.cpuNanos() : 0,
                 trusted ? receipt.memoryMibMillis() : 0, trusted ? receipt.wallMillis() : 0,
-                trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : reply.body().length, charge, status,
+                trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : output.length, charge, status,
                 problem, clock.instant());
         return new InvocationStore.Recording(call,
                 receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),

@@ -6,6 +6,11 @@ import cloud.agora.functions.persistence.FunctionStore;
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.functions.persistence.RoutingEpoch;
 import jakarta.enterprise.context.ApplicationScoped;
+import cloud.agora.protocol.invocation.InvocationCall;
+import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.invocation.InvocationReply;
+import cloud.agora.protocol.resources.Resources;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -27,7 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skipped and the next one tried — safe because the call never started there; once an agent
  * was reached, the call is never repeated elsewhere. At most {@code maxConcurrency} calls of
  * one function are in flight in this gateway; more are refused with 429. Replicas whose agent
- * fails its health checks ({@link ReplicaHealth}) are skipped. Every answered call is recorded
+ * fails its health checks ({@link ReplicaHealth}) are skipped, and so are replicas whose endpoint the
+ * {@link EndpointGuard} refuses (nothing is sent to them). Each attempt carries its own grant ({@link GrantIssuer}) for
+ * exactly that invocation on that replica's lease. Every answered call is recorded
  * ({@link InvocationRecorder}: usage, stderr, the counter-signed receipt) right after the answer,
  * off the request path — a function error's stderr and usage are kept too.
  */
@@ -62,8 +70,16 @@ public class InvocationRouter {
     /** More cached targets than this and the cache starts over (names of deleted functions do not pile up). */
     private static final int MAX_CACHED_TARGETS = 10_000;
 
+    private final GrantIssuer grants;
+    private final EndpointGuard guard;
+    private final Clock clock;
+
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
-            InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, FunctionsConfig config) {
+            InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, EndpointGuard guard,
+            FunctionsConfig config, Clock clock) {
+        this.grants = grants;
+        this.guard = guard;
+        this.clock = clock;
         this.health = health;
         this.epoch = epoch;
         this.targetTtlNanos = config.routingCacheTtl().toNanos();
@@ -115,10 +131,10 @@ public class InvocationRouter {
             List<Deployment.Replica> replicas = new ArrayList<>(target.deployment().placed().stream()
                     .filter(r -> health.healthy(r.endpoint())).toList());
             replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
-            Agents.AgentCall call = new Agents.AgentCall(invocationId, null, version.runtime(), version.bundleCid(),
+            InvocationCall call = new InvocationCall(null, invocationId, null, version.runtime(), version.bundleCid(),
                     List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query, headers, body,
-                    version.timeoutMillis(), target.env());
-            done = attempt(target, call, replicas, 0, new ArrayList<>());
+                    (long) version.timeoutMillis(), target.env());
+            done = attempt(target, call, replicas, 0, new ArrayList<>(), new ArrayList<>());
         } catch (RuntimeException e) {
             limit.release();
             return CompletableFuture.failedFuture(e);
@@ -184,61 +200,94 @@ public class InvocationRouter {
     }
 
     /**
-     * Tries {@code replicas} from index {@code i}: an unreachable agent passes the call to the next one (it
-     * never started); any other outcome is final.
+     * Tries {@code replicas} from index {@code i}: a replica whose endpoint the {@link EndpointGuard} refuses is
+     * skipped before anything is sent to it (no call, env or grant); an unreachable agent passes the call to the next
+     * one (it never started); any other outcome is final. Each replica tried gets its own grant.
      */
-    private CompletionStage<Invocation> attempt(Target target, Agents.AgentCall call, List<Deployment.Replica> replicas,
-            int i, List<String> unreachable) {
+    private CompletionStage<Invocation> attempt(Target target, InvocationCall call, List<Deployment.Replica> replicas,
+            int i, List<String> unreachable, List<String> refused) {
         String name = target.function().name();
         if (i == replicas.size()) {
-            return CompletableFuture.failedFuture(new InvocationFailedException(503, "no-replica-reachable",
-                    "No replica could be reached", replicas.isEmpty() ? "every replica's agent is failing its health checks"
-                            : "every replica's agent was unreachable: " + String.join(", ", unreachable),
-                    Map.of("function", name, "invocationId", call.invocationId())));
+            return CompletableFuture.failedFuture(noReplica(name, call.invocationId(), replicas, unreachable, refused));
         }
         Deployment.Replica replica = replicas.get(i);
+        return guard.refusal(replica.endpoint()).thenCompose(refusal -> {
+            if (refusal.isPresent()) {
+                refused.add(replica.provider());
+                return attempt(target, call, replicas, i + 1, unreachable, refused);
+            }
+            return attemptOn(target, call, replica).handle((answer, failure) -> {
+                Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+                if (cause instanceof Agents.UnreachableException) {
+                    unreachable.add(replica.provider());
+                    return attempt(target, call, replicas, i + 1, unreachable, refused);
+                }
+                return cause != null ? CompletableFuture.<Invocation>failedFuture(cause)
+                        : CompletableFuture.completedFuture(answer);
+            }).thenCompose(next -> next);
+        });
+    }
+
+    /** One attempt on one replica whose endpoint may be called: grant, call, and the answer queued for recording. */
+    private CompletionStage<Invocation> attemptOn(Target target, InvocationCall call, Deployment.Replica replica) {
+        FunctionVersion version = target.version();
         AtomicInteger inFlight = load(replica.leaseId());
-        inFlight.incrementAndGet();
-        Agents.AgentCall onReplica = call.onLease(replica.leaseId());
+        InvocationGrant grant;
         CompletionStage<Agents.AgentReply> reply;
+        long sentAt = System.nanoTime();
         try {
-            reply = agents.invoke(replica.endpoint(), onReplica,
-                    Duration.ofMillis(target.version().timeoutMillis()).plusSeconds(5));
+            grant = grants.issue(call.invocationId(), replica, replica.ownerOr(target.function().owner().checksummed()),
+                    version);
+            inFlight.incrementAndGet();
+            reply = agents.invoke(replica.endpoint(), call.onLease(replica.leaseId(), grant),
+                    Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
         } catch (RuntimeException e) {
-            reply = CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(e);
         }
         return reply.handle((answer, failure) -> {
             inFlight.decrementAndGet();
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
-            if (cause instanceof Agents.UnreachableException) {
-                unreachable.add(replica.provider());
-                return attempt(target, call, replicas, i + 1, unreachable);
+            if (failure != null) {
+                return CompletableFuture.<Invocation>failedFuture(failure);
             }
-            if (cause != null) {
-                return CompletableFuture.<Invocation>failedFuture(cause);
-            }
-            recorder.recordLater(target.function().id(), target.version(), replica, call.invocationId(), call.body().length,
-                    answer);
+            ReceiptCountersigner.Observation seen = new ReceiptCountersigner.Observation(grant,
+                    replica.resourcesOr(new Resources(version.cpuMillis(), version.memoryMiB(), 0)), clock.instant(),
+                    Duration.ofNanos(System.nanoTime() - sentAt).toMillis());
+            recorder.recordLater(target.function().id(), version, replica, call.body().length, answer, seen);
             try {
-                return CompletableFuture.completedFuture(outcome(name, call.invocationId(), replica, target.version(), answer));
+                return CompletableFuture.completedFuture(outcome(target.function().name(), call.invocationId(), replica,
+                        version, answer.reply()));
             } catch (RuntimeException e) {
                 return CompletableFuture.<Invocation>failedFuture(e);
             }
         }).thenCompose(next -> next);
     }
 
+    private static InvocationFailedException noReplica(String name, UUID invocationId, List<Deployment.Replica> replicas,
+            List<String> unreachable, List<String> refused) {
+        Map<String, Object> ids = Map.of("function", name, "invocationId", invocationId);
+        if (!replicas.isEmpty() && refused.size() == replicas.size()) {
+            return new InvocationFailedException(502, "agent-endpoint-refused", "No replica's agent may be called",
+                    "every replica's agent endpoint is refused (not a public address, or not a plain origin); nothing"
+                            + " was sent to them: " + String.join(", ", refused), ids);
+        }
+        String detail = replicas.isEmpty() ? "every replica's agent is failing its health checks"
+                : "every replica's agent was unreachable: " + String.join(", ", unreachable)
+                        + (refused.isEmpty() ? "" : "; refused endpoints: " + String.join(", ", refused));
+        return new InvocationFailedException(503, "no-replica-reachable", "No replica could be reached", detail, ids);
+    }
+
     private static Invocation outcome(String name, UUID invocationId, Deployment.Replica replica, FunctionVersion version,
-            Agents.AgentReply reply) {
+            InvocationReply reply) {
         Map<String, Object> ids = Map.of("function", name, "invocationId", invocationId, "provider", replica.provider(),
                 "exitCode", reply.exitCode());
         return switch (reply.status()) {
-            case "OK" -> new Invocation(invocationId, replica.provider(), replica.leaseId(), version.version(), reply.status(),
-                    reply.exitCode(), reply.body());
-            case "TIMEOUT" -> throw new InvocationFailedException(504, "function-timed-out", "The function timed out",
+            case OK -> new Invocation(invocationId, replica.provider(), replica.leaseId(), version.version(),
+                    reply.status().name(), reply.exitCode(), reply.body() == null ? new byte[0] : reply.body());
+            case TIMEOUT -> throw new InvocationFailedException(504, "function-timed-out", "The function timed out",
                     "the function ran longer than " + version.timeoutMillis() + " ms", ids);
-            case "OUT_OF_MEMORY" -> throw new InvocationFailedException(502, "function-out-of-memory",
+            case OUT_OF_MEMORY -> throw new InvocationFailedException(502, "function-out-of-memory",
                     "The function ran out of memory", "the function exceeded " + version.memoryMiB() + " MiB", ids);
-            default -> throw new InvocationFailedException(502, "function-failed", "The function failed",
+            case FUNCTION_ERROR -> throw new InvocationFailedException(502, "function-failed", "The function failed",
                     "the function exited with code " + reply.exitCode(), ids);
         };
     }

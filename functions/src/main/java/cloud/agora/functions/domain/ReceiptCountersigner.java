@@ -2,72 +2,129 @@ package cloud.agora.functions.domain;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.KeyFiles;
-import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.resources.Resources;
+import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
-import org.jboss.logging.Logger;
-import org.web3j.crypto.ECKeyPair;
 
 /**
- * Checks the receipt an agent returned against the call it answers and counter-signs it with
- * the gateway's key ({@code agora.functions.gateway-key-file}). A receipt is trusted only if
- * it is for this invocation and lease, names the lease's provider, follows the memory rule and
- * carries that provider's valid signature.
+ * Decides whether the gateway witnesses (counter-signs) the receipt an agent returned, and signs it with the
+ * {@link GatewayKey}. The gateway vouches only for what it saw stay within bounds, so a receipt is witnessed only when
+ * <ol>
+ *   <li>it is for this invocation and lease, names the lease's provider, follows the memory rule and carries that
+ *       provider's valid signature;</li>
+ *   <li>its grant is exactly the grant this gateway issued for that attempt (same hash);</li>
+ *   <li>{@link ReceiptBounds#check} passes against the lease's CPU and memory (wall within the grant's timeout,
+ *       CPU within the quota, memory within the limit, start within the grant's window);</li>
+ *   <li>it agrees with what the gateway observed: {@code startedAt ≥ grant.issuedAt − skew},
+ *       {@code endedAt ≤ answer received + skew}, {@code wallMillis ≤ observed round trip + 1 s}.</li>
+ * </ol>
+ * Otherwise {@link #problem} says why (a stable reason slug and the detail); the receipt is then neither counter-signed
+ * nor published (billing quarantines the agent's own copy as unwitnessed). Pure apart from the key.
  */
 @ApplicationScoped
 public class ReceiptCountersigner {
 
-    private static final Logger LOG = Logger.getLogger(ReceiptCountersigner.class);
+    /** A receipt's wall time may exceed the round trip the gateway measured by at most this (clock granularity, metering). */
+    public static final Duration WALL_OVER_ROUND_TRIP = Duration.ofSeconds(1);
 
-    private final Optional<ECKeyPair> key;
-
-    public ReceiptCountersigner(FunctionsConfig config) {
-        this.key = config.gatewayKeyFile().map(file -> {
-            try {
-                return KeyFiles.read(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the gateway key " + file, e);
-            }
-        });
-        if (key.isEmpty()) {
-            LOG.warn("agora.functions.gateway-key-file is not set: receipts are verified but not counter-signed or forwarded");
-        }
-    }
-
-    /** The gateway's address, if it has a key. */
-    public Optional<Address> address() {
-        return key.map(PersonalSignature::addressOf);
+    /**
+     * What the gateway knows of one attempt, for the checks: the grant it sent, the lease's resources, when the
+     * answer arrived and how long the round trip took.
+     */
+    public record Observation(InvocationGrant grant, Resources lease, Instant answeredAt, long roundTripMillis) {
     }
 
     /**
-     * Why {@code receipt} cannot be trusted for the call {@code invocationId} on {@code leaseId}
-     * run by {@code provider}, or empty when it can.
+     * Why a receipt is not witnessed.
+     *
+     * @param reason a stable slug: {@code receipt-mismatch} (ids or provider), {@code receipt-signature},
+     *               {@code grant-not-issued} (not the grant this gateway sent), {@code no-grant}, {@code grant-mismatch},
+     *               {@code out-of-bounds} ({@link ReceiptBounds}), {@code not-observed} (disagrees with what the
+     *               gateway saw)
+     * @param detail what exactly
      */
-    public Optional<String> problem(UsageReceipt receipt, UUID invocationId, UUID leaseId, String provider) {
-        if (!receipt.invocationId().equals(invocationId)) {
-            return Optional.of("the receipt is for invocation " + receipt.invocationId() + ", not " + invocationId);
-        }
-        if (!receipt.leaseId().equals(leaseId)) {
-            return Optional.of("the receipt is for lease " + receipt.leaseId() + ", not " + leaseId);
-        }
-        if (!receipt.provider().equals(Address.parse(provider))) {
-            return Optional.of("the receipt names provider " + receipt.provider() + ", the lease's is " + provider);
-        }
-        try {
-            receipt.verifyProviderSignature();
-            return Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return Optional.of(e.getMessage());
+    public record Refusal(String reason, String detail) {
+
+        @Override
+        public String toString() {
+            return reason + ": " + detail;
         }
     }
 
-    /** The receipt counter-signed, or empty when this gateway has no key. */
-    public Optional<UsageReceipt> counterSign(UsageReceipt receipt) {
-        return key.map(receipt::counterSignedByGateway);
+    private final GatewayKey key;
+    private final Duration skew;
+
+    public ReceiptCountersigner(GatewayKey key, FunctionsConfig config) {
+        this.key = key;
+        this.skew = config.clockSkew();
+    }
+
+    /** The gateway's address. */
+    public Address address() {
+        return key.address();
+    }
+
+    /**
+     * Why {@code receipt} cannot be witnessed for the call {@code invocationId} on {@code leaseId} run by
+     * {@code provider} as the gateway {@code observed} it, or empty when it can.
+     */
+    public Optional<Refusal> problem(UsageReceipt receipt, UUID invocationId, UUID leaseId, String provider,
+            Observation observed) {
+        if (!receipt.invocationId().equals(invocationId)) {
+            return refuse("receipt-mismatch", "the receipt is for invocation " + receipt.invocationId() + ", not " + invocationId);
+        }
+        if (!receipt.leaseId().equals(leaseId)) {
+            return refuse("receipt-mismatch", "the receipt is for lease " + receipt.leaseId() + ", not " + leaseId);
+        }
+        if (!receipt.provider().equals(Address.parse(provider))) {
+            return refuse("receipt-mismatch", "the receipt names provider " + receipt.provider() + ", the lease's is " + provider);
+        }
+        try {
+            receipt.verifyProviderSignature();
+        } catch (IllegalArgumentException e) {
+            return refuse("receipt-signature", e.getMessage());
+        }
+        InvocationGrant issued = observed.grant();
+        if (receipt.grant() == null) {
+            return refuse(ReceiptBounds.NO_GRANT, "the receipt names no grant; this gateway issued " + issued.hashHex());
+        }
+        if (!Arrays.equals(receipt.grant().hash(), issued.hash())) {
+            return refuse("grant-not-issued", "the receipt names grant " + receipt.grant().hashHex()
+                    + ", not the grant this gateway issued for the call (" + issued.hashHex() + ")");
+        }
+        Optional<ReceiptBounds.Violation> bounds = ReceiptBounds.check(receipt, observed.lease().cpuMillis(),
+                observed.lease().memoryMiB(), skew);
+        if (bounds.isPresent()) {
+            return refuse(bounds.get().reason(), bounds.get().detail());
+        }
+        if (receipt.startedAt().isBefore(issued.issuedAt().minus(skew))) {
+            return refuse("not-observed", "the receipt starts at " + receipt.startedAt() + ", before the grant was issued at "
+                    + issued.issuedAt() + " (± " + skew.toSeconds() + " s)");
+        }
+        if (receipt.endedAt().isAfter(observed.answeredAt().plus(skew))) {
+            return refuse("not-observed", "the receipt ends at " + receipt.endedAt() + ", after the answer arrived at "
+                    + observed.answeredAt() + " (± " + skew.toSeconds() + " s)");
+        }
+        if (receipt.wallMillis() > observed.roundTripMillis() + WALL_OVER_ROUND_TRIP.toMillis()) {
+            return refuse("not-observed", "the receipt claims " + receipt.wallMillis() + " ms of wall time, the call took "
+                    + observed.roundTripMillis() + " ms from grant to answer (+" + WALL_OVER_ROUND_TRIP.toMillis() + " ms)");
+        }
+        return Optional.empty();
+    }
+
+    /** The receipt counter-signed by the gateway: its witness. */
+    public UsageReceipt counterSign(UsageReceipt receipt) {
+        return receipt.counterSignedByGateway(key.pair());
+    }
+
+    private static Optional<Refusal> refuse(String reason, String detail) {
+        return Optional.of(new Refusal(reason, detail));
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Probes every replica's agent ({@code GET /q/health}) each {@code health-interval}; an agent
  * that failed {@code health-failures} probes in a row gets no calls until one passes. State is
- * per gateway instance (each probes for itself). Unknown endpoints count as healthy. An agent that
+ * per gateway instance (each probes for itself). Unknown endpoints count as healthy. An endpoint the
+ * {@link EndpointGuard} refuses is never probed (the router never calls it either). An agent that
  * failed every probe for {@code replace-unhealthy-after} has its replicas given up and replaced
  * ({@link FunctionDeployer#abandonReplicasAt}).
  */
@@ -36,7 +37,11 @@ public class ReplicaHealth {
         replacer.shutdownNow();
     }
 
-    public ReplicaHealth(DeploymentStore deployments, Agents agents, FunctionDeployer deployer, FunctionsConfig config) {
+    private final EndpointGuard guard;
+
+    public ReplicaHealth(DeploymentStore deployments, Agents agents, FunctionDeployer deployer, EndpointGuard guard,
+            FunctionsConfig config) {
+        this.guard = guard;
         this.deployments = deployments;
         this.agents = agents;
         this.deployer = deployer;
@@ -57,6 +62,9 @@ public class ReplicaHealth {
         failingSince.keySet().retainAll(endpoints);
         java.time.Instant now = java.time.Instant.now();
         endpoints.parallelStream().forEach(endpoint -> {
+            if (guard.refusalNow(endpoint).isPresent()) {
+                return; // never probed; the router refuses it too (agent-endpoint-refused), whatever its health
+            }
             if (agents.healthy(endpoint, timeout)) {
                 failures.remove(endpoint);
                 failingSince.remove(endpoint);

@@ -4,13 +4,18 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.Agents;
 import cloud.agora.functions.domain.InvocationFailedException;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.invocation.InvocationCall;
+import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -21,8 +26,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,17 +33,25 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@link Agents} over HTTP. Calls go through a Vert.x client (keep-alive connections per agent):
- * started on the gateway's event loop, the whole call runs there without a thread hand-off. Only a
- * failure to get a connection counts as unreachable; anything after the request was sent is
- * final. Health probes use the JDK client (they run on the probe thread and may block).
+ * started on the gateway's event loop, the whole call runs there without a thread hand-off. The call is the
+ * protocol's {@link InvocationCall} with its grant (no bearer secret: the grant is the authorization). Only a
+ * failure to get a connection counts as unreachable; anything after the request was sent is final. What an agent
+ * sends back is bounded ({@link #maxReplyBytes}): a larger answer is refused as {@code agent-failed} by its
+ * Content-Length, or as soon as the bytes that arrived pass the bound (the connection is reset), never buffered
+ * whole. Health probes use the JDK client (they run on the probe thread and may block) and read no body.
  */
 @ApplicationScoped
 public class HttpAgents implements Agents {
 
+    /** Room for the reply's JSON around the body and stderr: ids, the receipt with its grant, signatures. */
+    static final int OVERHEAD_BYTES = 256 * 1024;
+    /** The stderr an agent returns: its last 64 KiB, each byte at most 6 in JSON ({@code \u0000}). */
+    static final int STDERR_BYTES = 6 * 64 * 1024;
+
     private final HttpClient client;
     private final java.net.http.HttpClient probes;
-    private final String gatewayToken;
     private final long connectTimeoutMillis;
+    private final long maxReplyBytes;
     private final ObjectMapper json = JsonCodec.mapper();
 
     public HttpAgents(Vertx vertx, FunctionsConfig config) {
@@ -49,7 +60,15 @@ public class HttpAgents implements Agents {
                 .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
         this.probes = java.net.http.HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout())
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        this.gatewayToken = config.gatewayToken().orElse("");
+        this.maxReplyBytes = maxReplyBytes(config.maxInvocationBytes());
+    }
+
+    /**
+     * The most bytes read of an agent's answer: the function's output at the gateway's largest body
+     * ({@code max-invocation-bytes}, base64 in JSON), its stderr tail and {@link #OVERHEAD_BYTES}.
+     */
+    static long maxReplyBytes(int maxBody) {
+        return 4L * ((maxBody + 2L) / 3) + STDERR_BYTES + OVERHEAD_BYTES;
     }
 
     @PreDestroy
@@ -58,39 +77,88 @@ public class HttpAgents implements Agents {
     }
 
     @Override
-    public CompletionStage<AgentReply> invoke(String endpoint, AgentCall call, Duration timeout) {
+    public CompletionStage<AgentReply> invoke(String endpoint, InvocationCall call, Duration timeout) {
         Buffer body;
         try {
-            body = Buffer.buffer(json.writeValueAsBytes(request(call)));
+            body = Buffer.buffer(json.writeValueAsBytes(call));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(failed(502, "agent-failed", "The call cannot be encoded", endpoint, call));
         }
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(base(endpoint) + "/api/v1/invocations")
                 .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
-                .putHeader("Content-Type", "application/json").putHeader("Authorization", "Bearer " + gatewayToken);
+                .putHeader("Content-Type", "application/json");
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
         client.request(options).onFailure(e -> reply.completeExceptionally(new UnreachableException(endpoint + ": " + e)))
-                .onSuccess(request -> request.send(body).compose(response -> response.body().map(b -> {
-                    if (response.statusCode() != 200) {
-                        throw failed(502, "agent-refused", "The agent refused the call (HTTP " + response.statusCode() + ")",
-                                endpoint, call);
-                    }
-                    return reply(b, endpoint, call);
-                })).onComplete(done -> {
-                    if (done.succeeded()) {
-                        reply.complete(done.result());
-                    } else if (done.cause() instanceof InvocationFailedException refused) {
-                        reply.completeExceptionally(refused);
-                    } else if (done.cause() instanceof TimeoutException) {
-                        reply.completeExceptionally(failed(504, "agent-timed-out", "The agent did not answer in time",
-                                endpoint, call));
-                    } else {
-                        reply.completeExceptionally(failed(502, "agent-failed", "The agent's connection failed", endpoint,
-                                call));
-                    }
-                }));
+                .onSuccess(request -> request.send(body)
+                        .onSuccess(response -> read(request, response, endpoint, call, reply))
+                        .onFailure(e -> reply.completeExceptionally(cause(e, endpoint, call))));
         return reply;
+    }
+
+    /** Reads the answer as it arrives, at most {@link #maxReplyBytes}; completes {@code reply} once. */
+    private void read(HttpClientRequest request, HttpClientResponse response, String endpoint, InvocationCall call,
+            CompletableFuture<AgentReply> reply) {
+        if (response.statusCode() != 200) {
+            reply.completeExceptionally(failed(502, "agent-refused",
+                    "The agent refused the call (HTTP " + response.statusCode() + ")", endpoint, call));
+            request.reset(); // its problem body is not read: the connection goes
+            return;
+        }
+        String length = response.getHeader("Content-Length");
+        if (length != null && tooLong(length)) {
+            reply.completeExceptionally(tooLarge(endpoint, call, "announced " + length.strip() + " bytes"));
+            request.reset();
+            return;
+        }
+        Buffer received = Buffer.buffer();
+        response.exceptionHandler(e -> reply.completeExceptionally(cause(e, endpoint, call)));
+        response.handler(chunk -> {
+            if (reply.isDone()) {
+                return;
+            }
+            if ((long) received.length() + chunk.length() > maxReplyBytes) {
+                reply.completeExceptionally(tooLarge(endpoint, call, "more than " + maxReplyBytes + " bytes arrived"));
+                request.reset();
+                return;
+            }
+            received.appendBuffer(chunk);
+        });
+        response.endHandler(done -> {
+            if (reply.isDone()) {
+                return;
+            }
+            try {
+                reply.complete(reply(received, endpoint, call));
+            } catch (InvocationFailedException e) {
+                reply.completeExceptionally(e);
+            }
+        });
+    }
+
+    private boolean tooLong(String length) {
+        try {
+            return Long.parseLong(length.strip()) > maxReplyBytes;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    private InvocationFailedException tooLarge(String endpoint, InvocationCall call, String what) {
+        return new InvocationFailedException(502, "agent-failed", "The agent's answer is too large",
+                "the agent's answer is larger than the " + maxReplyBytes + " bytes the gateway reads (" + what + ") ("
+                        + endpoint + ")", Map.of("invocationId", call.invocationId(), "leaseId", call.leaseId(),
+                                "maxBytes", maxReplyBytes));
+    }
+
+    private static InvocationFailedException cause(Throwable e, String endpoint, InvocationCall call) {
+        if (e instanceof InvocationFailedException refused) {
+            return refused;
+        }
+        if (e instanceof TimeoutException) {
+            return failed(504, "agent-timed-out", "The agent did not answer in time", endpoint, call);
+        }
+        return failed(502, "agent-failed", "The agent's connection failed", endpoint, call);
     }
 
     @Override
@@ -116,29 +184,19 @@ public class HttpAgents implements Agents {
         return endpoint.substring(0, end);
     }
 
-    private static Map<String, Object> request(AgentCall call) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("invocationId", call.invocationId());
-        body.put("leaseId", call.leaseId());
-        body.put("runtime", call.runtime());
-        body.put("bundle", call.bundle());
-        body.put("command", call.command());
-        body.put("method", call.method());
-        body.put("path", call.path());
-        body.put("query", call.query());
-        body.put("headers", call.headers());
-        body.put("body", Base64.getEncoder().encodeToString(call.body()));
-        body.put("timeoutMillis", call.timeoutMillis());
-        body.put("env", call.env());
-        return body;
-    }
-
-    private AgentReply reply(Buffer body, String endpoint, AgentCall call) {
+    /** The reply without its receipt, which is read later ({@link AgentReply}). */
+    private AgentReply reply(Buffer body, String endpoint, InvocationCall call) {
         try {
-            JsonNode reply = json.readTree(body.getBytes());
-            return new AgentReply(reply.path("status").asText(), reply.path("exitCode").asInt(),
-                    Base64.getDecoder().decode(reply.path("body").asText("")), reply.path("stderr").asText(""),
-                    reply.path("stderrTruncated").asBoolean(false), () -> receipt(reply.path("receipt")));
+            JsonNode tree = json.readTree(body.getBytes());
+            if (!(tree instanceof ObjectNode reply)) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            JsonNode receipt = reply.remove("receipt");
+            InvocationReply answer = json.treeToValue(reply, InvocationReply.class);
+            if (answer.status() == null) {
+                throw new IllegalArgumentException("no status");
+            }
+            return new AgentReply(answer, () -> receipt(receipt));
         } catch (IOException | IllegalArgumentException e) {
             throw failed(502, "agent-failed", "The agent's answer is not readable", endpoint, call);
         }
@@ -146,7 +204,7 @@ public class HttpAgents implements Agents {
 
     /** The receipt as sent, or null when there is none or it is not a well-formed receipt (recorded as missing). */
     private UsageReceipt receipt(JsonNode node) {
-        if (node.isMissingNode() || node.isNull()) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
             return null;
         }
         try {
@@ -156,7 +214,8 @@ public class HttpAgents implements Agents {
         }
     }
 
-    private static InvocationFailedException failed(int status, String slug, String title, String endpoint, AgentCall call) {
+    private static InvocationFailedException failed(int status, String slug, String title, String endpoint,
+            InvocationCall call) {
         return new InvocationFailedException(status, slug, title, title + " (" + endpoint + ")",
                 Map.of("invocationId", call.invocationId(), "leaseId", call.leaseId()));
     }

@@ -1,6 +1,7 @@
 package cloud.agora.functions.persistence;
 
 import cloud.agora.functions.domain.AsyncInvocation;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.support.jdbc.Transactions;
@@ -39,12 +40,23 @@ public class AsyncInvocationStore {
         this.outbox = outbox;
     }
 
-    /** Stores a QUEUED request and its queue record ({@code topic}) in one transaction. */
-    public void submit(UUID functionId, Request request, Instant now, String topic, EventEnvelope<?> queued) {
+    /**
+     * An async invocation with what decides who may read it: the function's owner and the SHA-256 of the capability
+     * returned at submission (null on rows from before capabilities).
+     */
+    public record Readable(AsyncInvocation invocation, Address owner, byte[] capabilitySha256) {
+    }
+
+    /**
+     * Stores a QUEUED request (with the SHA-256 of its read capability, never the capability) and its queue record
+     * ({@code topic}) in one transaction.
+     */
+    public void submit(UUID functionId, Request request, byte[] capabilitySha256, Instant now, String topic,
+            EventEnvelope<?> queued) {
         tx.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO async_invocations (id, function_id, function_name,"
-                    + " method, path, query, headers_json, body, status, created_at, updated_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?)")) {
+                    + " method, path, query, headers_json, body, status, created_at, updated_at, capability_sha256)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?, ?)")) {
                 s.setObject(1, request.id());
                 s.setObject(2, functionId);
                 s.setString(3, request.function());
@@ -55,6 +67,7 @@ public class AsyncInvocationStore {
                 s.setBytes(8, request.body());
                 s.setTimestamp(9, Timestamp.from(now));
                 s.setTimestamp(10, Timestamp.from(now));
+                s.setBytes(11, capabilitySha256);
                 s.executeUpdate();
             }
             outbox.append(c, topic, queued);
@@ -141,11 +154,12 @@ public class AsyncInvocationStore {
         });
     }
 
-    /** The invocation as its submitter sees it. */
-    public Optional<AsyncInvocation> find(UUID id) {
+    /** The invocation as its submitter sees it, with its function's owner and its capability's hash. */
+    public Optional<Readable> find(UUID id) {
         return tx.read(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT function_name, status, attempts, result_status,"
-                    + " result_body, provider, error_json, created_at, updated_at FROM async_invocations WHERE id = ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT a.function_name, a.status, a.attempts, a.result_status,"
+                    + " a.result_body, a.provider, a.error_json, a.created_at, a.updated_at, f.owner, a.capability_sha256"
+                    + " FROM async_invocations a JOIN functions f ON f.id = a.function_id WHERE a.id = ?")) {
                 s.setObject(1, id);
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) {
@@ -159,9 +173,10 @@ public class AsyncInvocationStore {
                         result.put("provider", r.getString(6));
                     }
                     String error = r.getString(7);
-                    return Optional.of(new AsyncInvocation(id, r.getString(1), AsyncInvocation.Status.valueOf(r.getString(2)),
-                            r.getInt(3), result, error == null ? null : JsonCodec.read(error, OBJECT),
-                            r.getTimestamp(8).toInstant(), r.getTimestamp(9).toInstant()));
+                    return Optional.of(new Readable(new AsyncInvocation(id, r.getString(1),
+                            AsyncInvocation.Status.valueOf(r.getString(2)), r.getInt(3), result,
+                            error == null ? null : JsonCodec.read(error, OBJECT), r.getTimestamp(8).toInstant(),
+                            r.getTimestamp(9).toInstant()), Address.parse(r.getString(10)), r.getBytes(11)));
                 }
             }
         });

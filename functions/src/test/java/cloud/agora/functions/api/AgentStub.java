@@ -1,94 +1,129 @@
 package cloud.agora.functions.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.UUID;
-import java.time.Instant;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.invocation.GrantVerifier;
+import cloud.agora.protocol.invocation.InvocationCall;
+import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.invocation.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.testsupport.Wallet;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A stand-in provider agent: {@code POST /api/v1/invocations} with the agent's request and
- * reply shapes, requiring the gateway's bearer secret. The "function" answers
- * {@code hello <body>} and writes {@code got <body>} to stderr; a body {@code slow} takes 1.5 s,
- * {@code fail} exits 3 (stderr {@code boom}), {@code forged} returns a receipt signed by a key
- * that is not the provider's. Every other reply carries a receipt signed by this stub's own
- * provider key ({@link #PROVIDERS}, which {@link MarketplaceStub} puts on the leases it makes
- * for this endpoint), with fixed figures: 2 ms CPU, 10 MiB peak, 5 ms wall.
+ * A stand-in provider agent: {@code POST /api/v1/invocations} with the protocol's {@link InvocationCall} and
+ * {@link InvocationReply}. Like a real agent it runs nothing without a valid grant: {@link GrantVerifier} with the
+ * test gateway's key ({@link GatewayKeyResource}) as the only trusted key and this stub's provider address, and the
+ * grant must be for exactly the call's invocation, lease, bundle and a timeout no shorter than the call's; a refused
+ * grant gets 403 with the verifier's problem slug, is kept in {@link #refusals} and runs nothing ({@link #calls}
+ * unchanged). The "function" answers {@code hello <body>} and writes {@code got <body>} to stderr; a body
+ * {@code slow} takes 1.5 s, {@code fail} exits 3 (stderr {@code boom}), {@code forged} returns a receipt signed by a
+ * key that is not the provider's. Receipts the gateway must not witness: {@code greedy} claims more CPU than the
+ * lease's quota allows, {@code other-grant} names another grant than the one sent, {@code backdated} starts five
+ * minutes before its grant, {@code long-wall} claims 5 s of wall time for a call answered at once. Answers the
+ * gateway must not read whole: {@code huge} streams 64 MiB without a Content-Length, {@code huge-announced}
+ * announces 1 GiB ({@link #oversizeBytesWritten} counts what got through). Every other reply carries a receipt
+ * signed by this stub's provider key ({@link #PROVIDERS}, which {@link MarketplaceStub} puts on the leases it makes
+ * for this endpoint) naming the call's grant, with fixed figures: 2 ms CPU, 10 MiB peak, 5 ms wall.
  */
 final class AgentStub implements AutoCloseable {
-
-    static final String TOKEN = "gateway-test-token";
 
     /** The provider key of each running stub, by endpoint. */
     static final Map<String, Wallet> PROVIDERS = new ConcurrentHashMap<>();
     static final long CPU_NANOS = 2_000_000;
     static final long PEAK_BYTES = 10L * 1024 * 1024;
     static final long WALL_MILLIS = 5;
+    static final long HUGE_BYTES = 64L * 1024 * 1024;
 
+    /** The calls this agent accepted (with a valid grant) and ran. */
     final List<JsonNode> calls = new CopyOnWriteArrayList<>();
+    /** The grants of the calls it ran. */
+    final List<InvocationGrant> grants = new CopyOnWriteArrayList<>();
+    /** Why calls were refused (the verifier's reason slugs). */
+    final List<String> refusals = new CopyOnWriteArrayList<>();
+    /** Requests of any kind (calls, health probes) that reached this stub. */
+    final AtomicInteger requests = new AtomicInteger();
+    /** Bytes of an oversized answer written before the gateway stopped reading. */
+    final AtomicLong oversizeBytesWritten = new AtomicLong();
+    /** Completes with {@link #oversizeBytesWritten} once the stub stopped writing an oversized answer. */
+    final java.util.concurrent.CompletableFuture<Long> oversizeEnded = new java.util.concurrent.CompletableFuture<>();
     /** What {@code GET /q/health} answers: 200 while true, 503 otherwise. */
     volatile boolean healthy = true;
     final Wallet provider = Wallet.random();
     private final HttpServer server;
     private final ObjectMapper json = JsonCodec.mapper();
+    private final GrantVerifier verifier = new GrantVerifier(() -> Set.of(GatewayKeyResource.address()),
+            Duration.ofSeconds(30));
+    private final Set<UUID> ran = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Every port a stand-in agent (or a dead endpoint) ever had in this JVM. Deployments of earlier tests stay ACTIVE
+     * and the gateway keeps probing their endpoints: a new stand-in on a port an earlier one had would inherit that
+     * endpoint's failed probes and get no calls until the next probe passes.
+     */
+    private static final Set<Integer> USED_PORTS = ConcurrentHashMap.newKeySet();
+
+    /** A server on a loopback port no earlier stand-in or dead endpoint had. */
+    private static HttpServer freshServer() throws IOException {
+        List<HttpServer> taken = new java.util.ArrayList<>();
+        try {
+            while (true) {
+                HttpServer candidate = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                if (USED_PORTS.add(candidate.getAddress().getPort())) {
+                    return candidate;
+                }
+                taken.add(candidate); // held open until a fresh port comes up, so the same one is not offered again
+            }
+        } finally {
+            taken.forEach(t -> t.stop(0));
+        }
+    }
 
     AgentStub() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = freshServer();
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/api/v1/invocations", exchange -> {
+            requests.incrementAndGet();
             try (exchange) {
-                if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                    exchange.sendResponseHeaders(401, -1);
+                byte[] raw = exchange.getRequestBody().readAllBytes();
+                InvocationCall call = json.readValue(raw, InvocationCall.class);
+                Optional<GrantVerifier.Rejection> refused = grantProblem(call);
+                if (refused.isPresent()) {
+                    refusals.add(refused.get().reason());
+                    send(exchange, 403, json.writeValueAsBytes(Map.of("type", "urn:agora:problem:" + refused.get().reason(),
+                            "title", "grant refused", "status", 403, "detail", refused.get().detail())));
                     return;
                 }
-                JsonNode call = json.readTree(exchange.getRequestBody().readAllBytes());
-                calls.add(call);
-                String input = new String(Base64.getDecoder().decode(call.path("body").asText()), StandardCharsets.UTF_8);
-                if (input.equals("slow")) {
-                    Thread.sleep(1500);
-                }
-                boolean fail = input.equals("fail");
-                byte[] output = ("hello " + input).getBytes(StandardCharsets.UTF_8);
-                String out = Base64.getEncoder().encodeToString(output);
-                UUID leaseId = UUID.fromString(call.path("leaseId").asText());
-                LeaseView lease = MarketplaceStub.LEASES.get(leaseId);
-                Instant end = Instant.now();
-                UsageReceipt receipt = UsageReceipt.unsigned(UUID.fromString(call.path("invocationId").asText()), leaseId,
-                        provider.address(), lease == null ? provider.address() : lease.owner(), CPU_NANOS, PEAK_BYTES,
-                        WALL_MILLIS, input.length(), output.length, end.minusMillis(WALL_MILLIS), end);
-                UsageReceipt signed = input.equals("forged") ? forge(receipt) : receipt.signedByProvider(provider.key());
-                Map<String, Object> answer = new LinkedHashMap<>();
-                answer.put("invocationId", call.path("invocationId").asText());
-                answer.put("status", fail ? "FUNCTION_ERROR" : "OK");
-                answer.put("exitCode", fail ? 3 : 0);
-                answer.put("body", out);
-                answer.put("warm", true);
-                answer.put("receipt", signed);
-                answer.put("stderr", "got " + input + "\n" + (fail ? "boom\n" : ""));
-                answer.put("stderrTruncated", false);
-                byte[] reply = json.writeValueAsBytes(answer);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, reply.length);
-                exchange.getResponseBody().write(reply);
+                calls.add(json.readTree(raw));
+                grants.add(call.grant());
+                run(exchange, call);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
         server.createContext("/q/health", exchange -> {
+            requests.incrementAndGet();
             try (exchange) {
                 exchange.sendResponseHeaders(healthy ? 200 : 503, -1);
             }
@@ -97,17 +132,93 @@ final class AgentStub implements AutoCloseable {
         PROVIDERS.put(endpoint(), provider);
     }
 
+    /** What a real agent checks before it runs a call. */
+    private Optional<GrantVerifier.Rejection> grantProblem(InvocationCall call) {
+        Optional<GrantVerifier.Rejection> refused = verifier.check(call.grant(), provider.address(), Instant.now());
+        if (refused.isPresent()) {
+            return refused;
+        }
+        InvocationGrant grant = call.grant();
+        if (!grant.invocationId().equals(call.invocationId()) || !grant.leaseId().equals(call.leaseId())
+                || !grant.bundle().equals(call.bundle()) || call.timeoutMillis() == null
+                || call.timeoutMillis() > grant.timeoutMillis()) {
+            return Optional.of(new GrantVerifier.Rejection(GrantVerifier.Rejection.MISMATCH, "the grant is for another call"));
+        }
+        if (!ran.add(call.invocationId())) {
+            return Optional.of(new GrantVerifier.Rejection(GrantVerifier.Rejection.REPLAYED, "already ran"));
+        }
+        return Optional.empty();
+    }
+
+    private void run(HttpExchange exchange, InvocationCall call) throws IOException, InterruptedException {
+        String input = new String(call.body(), StandardCharsets.UTF_8);
+        if (input.equals("slow")) {
+            Thread.sleep(1500);
+        }
+        if (input.equals("huge") || input.equals("huge-announced")) {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, input.equals("huge") ? 0 : 1L << 30);
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            OutputStream out = exchange.getResponseBody();
+            try {
+                out.write('{');
+                for (long sent = 0; sent < HUGE_BYTES; sent += chunk.length) {
+                    out.write(chunk);
+                    out.flush();
+                    oversizeBytesWritten.addAndGet(chunk.length);
+                }
+            } catch (IOException closed) {
+                // the gateway stopped reading: what it refuses is not sent whole
+            } finally {
+                oversizeEnded.complete(oversizeBytesWritten.get());
+            }
+            return;
+        }
+        boolean fail = input.equals("fail");
+        byte[] output = ("hello " + input).getBytes(StandardCharsets.UTF_8);
+        LeaseView lease = MarketplaceStub.LEASES.get(call.leaseId());
+        Address consumer = lease == null ? provider.address() : lease.owner();
+        Instant end = Instant.now();
+        long cpu = input.equals("greedy") ? 10_000_000_000L : CPU_NANOS;
+        long wall = input.equals("long-wall") ? 5_000 : WALL_MILLIS;
+        Instant start = input.equals("backdated") ? call.grant().issuedAt().minus(Duration.ofMinutes(5)) : end.minusMillis(wall);
+        if (input.equals("backdated")) {
+            end = start.plusMillis(wall);
+        }
+        InvocationGrant named = input.equals("other-grant") ? otherGrant(call.grant()) : call.grant();
+        UsageReceipt receipt = UsageReceipt.unsigned(call.invocationId(), call.leaseId(), provider.address(), consumer, cpu,
+                PEAK_BYTES, wall, call.body().length, output.length, start, end, named);
+        UsageReceipt signed = input.equals("forged") ? forge(receipt) : receipt.signedByProvider(provider.key());
+        InvocationReply reply = new InvocationReply(call.invocationId(),
+                fail ? InvocationOutcome.FUNCTION_ERROR : InvocationOutcome.OK, fail ? 3 : 0, output,
+                "got " + input + "\n" + (fail ? "boom\n" : ""), false, true, signed);
+        send(exchange, 200, json.writeValueAsBytes(reply));
+    }
+
+    /** A grant for the same call with a longer timeout, signed by a key that is not the gateway's. */
+    private static InvocationGrant otherGrant(InvocationGrant grant) {
+        return new InvocationGrant(grant.invocationId(), grant.leaseId(), grant.provider(), grant.consumer(), grant.bundle(),
+                grant.timeoutMillis() * 10, grant.issuedAt(), grant.expiresAt(), null).signedBy(Wallet.random().key());
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+    }
+
     /** A receipt that claims this provider but is signed by another key. */
     private static UsageReceipt forge(UsageReceipt receipt) {
         Wallet other = Wallet.random();
         UsageReceipt byOther = new UsageReceipt(receipt.invocationId(), receipt.leaseId(), other.address(), receipt.consumer(),
                 receipt.cpuNanos(), receipt.peakMemoryBytes(), receipt.memoryMibMillis(), receipt.wallMillis(),
-                receipt.bytesIn(), receipt.bytesOut(), receipt.startedAt(), receipt.endedAt(), null, null)
+                receipt.bytesIn(), receipt.bytesOut(), receipt.startedAt(), receipt.endedAt(), receipt.grant(), null, null)
                 .signedByProvider(other.key());
         return new UsageReceipt(receipt.invocationId(), receipt.leaseId(), receipt.provider(), receipt.consumer(),
                 receipt.cpuNanos(), receipt.peakMemoryBytes(), receipt.memoryMibMillis(), receipt.wallMillis(),
-                receipt.bytesIn(), receipt.bytesOut(), receipt.startedAt(), receipt.endedAt(), byOther.providerSignature(),
-                null);
+                receipt.bytesIn(), receipt.bytesOut(), receipt.startedAt(), receipt.endedAt(), receipt.grant(),
+                byOther.providerSignature(), null);
     }
 
     String endpoint() {
@@ -117,6 +228,7 @@ final class AgentStub implements AutoCloseable {
     /** An endpoint where nothing listens (a port just released). */
     static String dead() throws IOException {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            USED_PORTS.add(socket.getLocalPort());
             return "http://127.0.0.1:" + socket.getLocalPort();
         }
     }

@@ -84,13 +84,20 @@ class AsyncAndAdmissionTest {
         response.then().statusCode(202).body("status", equalTo("QUEUED"));
         String id = response.path("id");
         assertThat(response.header("Location")).endsWith("/api/v1/invocations/" + id);
+        String capability = response.path("capability");
+        assertThat(capability).matches("[A-Za-z0-9_-]{43}");
+        capabilities.put(id, capability);
         return id;
     }
+
+    /** The capability returned with each submission, by id. */
+    final Map<String, String> capabilities = new java.util.concurrent.ConcurrentHashMap<>();
 
     JsonPath awaitEnd(String id) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            JsonPath state = given().when().get("/api/v1/invocations/" + id).then().statusCode(200).extract().jsonPath();
+            JsonPath state = given().header("Agora-Capability", capabilities.get(id)).when().get("/api/v1/invocations/" + id)
+                    .then().statusCode(200).extract().jsonPath();
             String status = state.getString("status");
             if (!status.equals("QUEUED") && !status.equals("RUNNING")) {
                 return state;

@@ -114,6 +114,9 @@ class InvocationRecordingTest {
         receipt.verifyProviderSignature();
         assertThat(receipt.provider()).isEqualTo(agent.provider.address());
         assertThat(receipt.gatewaySigner()).isEqualTo(GatewayKeyResource.address());
+        // the witnessed receipt names the very grant the gateway sent with the call
+        assertThat(receipt.grant().hashHex()).isEqualTo(agent.grants.get(0).hashHex());
+        assertThat(receipt.grant().signer()).isEqualTo(GatewayKeyResource.address());
     }
 
     @Test

@@ -74,6 +74,15 @@ public class MarketplaceStub extends StubServer {
         return JsonCodec.read(payload, java.util.Map.class).get("sub").toString();
     }
 
+    /** The bid's owner: the signed-in developer (the address in the token's subject), as in the real marketplace. */
+    private static Address owner(String token) {
+        try {
+            return Address.parse(subject(token));
+        } catch (RuntimeException notAnAddress) {
+            return Address.parse("0x" + "1".repeat(40));
+        }
+    }
+
     private static void handle(HttpExchange ex) throws IOException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (auth == null || !auth.startsWith("Bearer ")) {
@@ -90,7 +99,7 @@ public class MarketplaceStub extends StubServer {
                 send(ex, 400, problem("invalid-bid", "maxPrices must name every unit price"));
                 return;
             }
-            BidView open = new BidView(UUID.randomUUID(), Address.parse("0x" + "1".repeat(40)), spec.kind(), spec.resources(),
+            BidView open = new BidView(UUID.randomUUID(), owner(token), spec.kind(), spec.resources(),
                     spec.replicas(), 0, spec.maxPrices(), spec.constraints(), BidStatus.OPEN, Instant.now(),
                     Instant.now().plusSeconds(600), List.of(), List.of(UnmatchedReason.NO_PROVIDER_IN_REGION));
             BidView view = "nowhere".equals(region) ? open : matched(open, spec);
