@@ -15,11 +15,11 @@ import java.io.InputStream;
 import java.util.UUID;
 
 /**
- * The storage role: blocks of the storage leases this provider holds, for the storage gateway
- * only (the same bearer secret as invocations).
+ * The storage role: blocks of the storage leases this provider holds, for the storage gateway only — every request
+ * carries its grant for the lease in the path ({@code Authorization: Agora-Grant <token>}, see {@link StorageGranted}).
  */
 @Path("/api/v1/storage/leases/{leaseId}")
-@GatewayOnly
+@StorageGranted
 public class StorageResource {
 
     private final BlockKeeper keeper;

@@ -15,9 +15,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-/** {@code GET /api/v1/workloads}: the leases this agent serves, their limits and receipt roots. */
+/**
+ * {@code GET /api/v1/workloads}: the leases this agent serves, their consumers, limits and receipt roots — for the
+ * provider only (it names who buys what from whom).
+ */
 @Path("/api/v1/workloads")
 @Produces(MediaType.APPLICATION_JSON)
+@ProviderOnly
 public class WorkloadResource {
 
     private final LeaseBook book;

@@ -1,8 +1,15 @@
 package cloud.agora.agent.config;
 
+import cloud.agora.agent.auth.ProviderSignIn;
 import cloud.agora.agent.bundle.BundleStore;
+import cloud.agora.agent.gateway.GatewayDirectory;
+import cloud.agora.agent.gateway.GatewayTrust;
+import cloud.agora.agent.gateway.MarketplaceGatewayDirectory;
+import cloud.agora.agent.gateway.StorageGrantCheck;
 import cloud.agora.agent.inventory.InventoryProbe;
 import cloud.agora.agent.inventory.OfferPublisher;
+import cloud.agora.agent.invocation.InvocationClaims;
+import cloud.agora.agent.invocation.InvocationGrants;
 import cloud.agora.agent.invocation.InvocationRunner;
 import cloud.agora.agent.journal.HttpUsageSink;
 import cloud.agora.agent.journal.KafkaUsageSink;
@@ -23,6 +30,7 @@ import cloud.agora.contracts.chain.Chain;
 import cloud.agora.contracts.chain.ChainSettings;
 import cloud.agora.contracts.chain.Escrow;
 import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.agent.storage.BlockStore;
 import cloud.agora.agent.runtime.WorkloadRuntime;
@@ -42,6 +50,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -141,11 +150,73 @@ public class AgentComponents {
                 config.storageGateway().timeout(), b.maxBytes(), b.maxUnpackedBytes(), b.maxEntries());
     }
 
+    /**
+     * The gateway keys trusted: the configured lists (an unset one trusts none of its kind), or, when both are unset,
+     * those the marketplace publishes (learnt by {@link AgentLoops}).
+     */
     @Produces
     @Singleton
-    InvocationRunner invocationRunner(AgentConfig config, LeaseBook book, LeaseReconciler reconciler, WorkloadRuntime runtime,
-            ReceiptSigner signer, ReceiptJournal journal, BundleStore bundles) {
-        return new InvocationRunner(book, reconciler, runtime, signer, journal, bundles, config.capacity().maxTimeout());
+    GatewayTrust gatewayTrust(AgentConfig config) {
+        AgentConfig.GatewaysConfig g = config.gateways();
+        if (g.functions().isEmpty() && g.storage().isEmpty()) {
+            return GatewayTrust.learning(g.clockSkew());
+        }
+        return GatewayTrust.configured(addresses("agent.gateways.functions", g.functions()),
+                addresses("agent.gateways.storage", g.storage()), g.clockSkew());
+    }
+
+    private static List<Address> addresses(String property, Optional<List<String>> values) {
+        return values.orElse(List.of()).stream().map(String::strip).filter(v -> !v.isEmpty()).map(v -> {
+            try {
+                return Address.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(property + " holds '" + v + "', not an address: " + e.getMessage(), e);
+            }
+        }).toList();
+    }
+
+    @Produces
+    @Singleton
+    GatewayDirectory gatewayDirectory(AgentConfig config) {
+        return config.marketplace().url().<GatewayDirectory>map(MarketplaceGatewayDirectory::new).orElse(GatewayDirectory.NONE);
+    }
+
+    @Produces
+    @Singleton
+    StorageGrantCheck storageGrantCheck(GatewayTrust trust, ReceiptSigner signer, Clock clock) {
+        return new StorageGrantCheck(trust, signer.provider(), clock);
+    }
+
+    @Produces
+    @Singleton
+    InvocationClaims invocationClaims(ReceiptJournal journal) {
+        return new InvocationClaims(journal);
+    }
+
+    @Produces
+    @Singleton
+    InvocationRunner invocationRunner(AgentConfig config, GatewayTrust trust, LeaseBook book, InvocationClaims claims,
+            LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer, ReceiptJournal journal,
+            BundleStore bundles, Clock clock) {
+        InvocationGrants grants = new InvocationGrants(trust, signer.provider(), book, claims);
+        return new InvocationRunner(grants, reconciler, runtime, signer, journal, bundles, config.capacity().maxTimeout(), clock);
+    }
+
+    /** This process's access tokens, under a random secret made at start (never the platform's). */
+    @Produces
+    @Singleton
+    AccessTokens accessTokens(AgentConfig config) {
+        return new AccessTokens(ProviderSignIn.freshSecret(), config.auth().tokenLifetime());
+    }
+
+    /** Sign-in for the provider only; the SIWE domain and URI are the agent's endpoint. */
+    @Produces
+    @Singleton
+    ProviderSignIn providerSignIn(AgentConfig config, ReceiptSigner signer, AccessTokens tokens, Clock clock) {
+        URI endpoint = URI.create(config.endpoint());
+        String domain = endpoint.getRawAuthority() == null ? config.endpoint() : endpoint.getRawAuthority();
+        return ProviderSignIn.of(signer.provider(), domain, config.endpoint(), config.auth().chainId(),
+                config.auth().challengeLifetime(), tokens, clock);
     }
 
     @Produces

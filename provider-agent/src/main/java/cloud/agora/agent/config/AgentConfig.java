@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -42,8 +43,11 @@ public interface AgentConfig {
     /** The marketplace this agent sells on. */
     MarketplaceConfig marketplace();
 
-    /** Callers of {@code POST /api/v1/invocations}. */
-    GatewayConfig gateway();
+    /** The platform gateways whose grants this agent accepts. */
+    GatewaysConfig gateways();
+
+    /** Sign-In with Ethereum at the agent (only its own provider signs in). */
+    AuthConfig auth();
 
     /** Container settings of the runc driver. */
     RuncConfig runc();
@@ -75,7 +79,7 @@ public interface AgentConfig {
     /** Automatic redeeming of billing's vouchers on chain. */
     SettlementConfig settlement();
 
-    /** Automatic redeem (issue 7): off unless {@code auto-redeem} and the chain settings are given. */
+    /** Automatic redeem: off unless {@code auto-redeem} and the chain settings are given. */
     interface SettlementConfig {
         /** Redeem billing's vouchers when the increment is worth the gas. Needs {@code agent.billing.url}. */
         @WithDefault("false")
@@ -194,13 +198,44 @@ public interface AgentConfig {
         Duration resyncInterval();
     }
 
-    /** How the platform gateway authenticates. */
-    interface GatewayConfig {
-        /**
-         * Shared secret the gateway sends as {@code Authorization: Bearer <token>}. Interim: to be
-         * replaced by the gateway's signed token. Never committed: set {@code AGENT_GATEWAY_TOKEN}.
-         */
-        Optional<String> token();
+    /**
+     * Whose grants count. Configured keys win; when both lists are unset the agent learns them from the marketplace's
+     * {@code GET /api/v1/gateways} (and so trusts the marketplace to name the platform's gateways), refusing every
+     * call and storage request until it has.
+     */
+    interface GatewaysConfig {
+        /** Functions gateways' addresses ({@code AGENT_GATEWAYS_FUNCTIONS}, comma-separated): invocation grants. */
+        Optional<List<String>> functions();
+
+        /** Storage gateways' addresses ({@code AGENT_GATEWAYS_STORAGE}, comma-separated): storage grants. */
+        Optional<List<String>> storage();
+
+        /** The clock difference tolerated between a gateway and this machine, either way. */
+        @WithDefault("PT30S")
+        Duration clockSkew();
+
+        /** How often the agent asks the marketplace for the keys until it has learnt them (then: each resync). */
+        @WithDefault("5s")
+        Duration learnInterval();
+    }
+
+    /**
+     * Sign-in for the provider's own view of its leases and workloads. The secret that signs challenges and tokens is
+     * random per process (never the platform's {@code AGORA_AUTH_SECRET}); the SIWE domain and URI are those of
+     * {@link #endpoint()}.
+     */
+    interface AuthConfig {
+        /** The chain sign-in messages name (31337 is Anvil's). */
+        @WithDefault("31337")
+        long chainId();
+
+        /** How long an access token is accepted. */
+        @WithDefault("1h")
+        Duration tokenLifetime();
+
+        /** How long a sign-in challenge may be answered. */
+        @WithDefault("5m")
+        Duration challengeLifetime();
     }
 
     /** runc driver settings. */

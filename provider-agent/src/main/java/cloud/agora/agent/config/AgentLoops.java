@@ -1,5 +1,7 @@
 package cloud.agora.agent.config;
 
+import cloud.agora.agent.gateway.GatewayDirectory;
+import cloud.agora.agent.gateway.GatewayTrust;
 import cloud.agora.agent.inventory.OfferPublisher;
 import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.lease.LeaseReconciler;
@@ -14,8 +16,8 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 /**
- * The agent's periodic work: heartbeat + offer, full lease resync, following the lease stream,
- * receipt shipping and warm-pool eviction. Each loop skips a tick while the previous one runs.
+ * The agent's periodic work: heartbeat + offer, full lease resync (and gateway keys refresh), following the lease
+ * stream, learning the gateway keys, receipt shipping and warm-pool eviction. Each loop skips a tick while the previous one runs.
  */
 @ApplicationScoped
 public class AgentLoops {
@@ -28,11 +30,15 @@ public class AgentLoops {
     private final OfferPublisher offers;
     private final ReceiptShipper shipper;
     private final WorkloadRuntime runtime;
+    private final GatewayTrust trust;
+    private final GatewayDirectory gateways;
     private AutoCloseable stream;
 
     public AgentLoops(AgentConfig config, Marketplace marketplace, LeaseReconciler reconciler, OfferPublisher offers,
-            ReceiptShipper shipper, WorkloadRuntime runtime) {
+            ReceiptShipper shipper, WorkloadRuntime runtime, GatewayTrust trust, GatewayDirectory gateways) {
         this.config = config;
+        this.trust = trust;
+        this.gateways = gateways;
         this.marketplace = marketplace;
         this.reconciler = reconciler;
         this.offers = offers;
@@ -45,6 +51,14 @@ public class AgentLoops {
             stream = marketplace.follow(reconciler::apply);
         } else {
             LOG.info("no marketplace URL configured: running stand-alone");
+        }
+        if (trust.learns()) {
+            if (config.marketplace().url().isPresent()) {
+                LOG.info("agent.gateways.* unset: learning the gateway keys from the marketplace; calls are refused until then");
+            } else {
+                LOG.warn("neither agent.gateways.* nor agent.marketplace.url is set: no gateway is trusted, every call and "
+                        + "storage request is refused");
+            }
         }
         if (!shipper.enabled()) {
             LOG.warn("receipt shipping is off (neither kafka.bootstrap.servers nor agent.billing.url is set): receipts stay in the journal");
@@ -69,6 +83,15 @@ public class AgentLoops {
     void resync() {
         if (config.marketplace().url().isPresent()) {
             reconciler.resync();
+            trust.learnFrom(gateways);
+        }
+    }
+
+    /** Until the gateway keys are known, asks the marketplace for them often; afterwards each resync refreshes them. */
+    @Scheduled(every = "${agent.gateways.learn-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void learnGatewayKeys() {
+        if (config.marketplace().url().isPresent() && !trust.known()) {
+            trust.learnFrom(gateways);
         }
     }
 

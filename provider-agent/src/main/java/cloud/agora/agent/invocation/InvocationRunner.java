@@ -2,7 +2,6 @@ package cloud.agora.agent.invocation;
 
 import cloud.agora.agent.bundle.BundleStore;
 import cloud.agora.agent.journal.ReceiptJournal;
-import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.metering.ReceiptSigner;
 import cloud.agora.agent.runtime.FunctionSpec;
@@ -11,9 +10,10 @@ import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;
 import cloud.agora.agent.runtime.Workload;
 import cloud.agora.agent.runtime.WorkloadRuntime;
-import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,29 +22,32 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Runs one call for a lease this provider holds: resolves the function's bundle by CID, runs it
- * under the lease's limits, signs the usage receipt and journals it (fsync) before the result
- * is returned, so that nothing answered is ever unbilled.
+ * Runs one call the platform gateway authorized (see {@link InvocationGrants}) for a lease this provider holds:
+ * resolves the function's bundle by CID, runs it under the lease's limits, signs the usage receipt naming the grant
+ * and journals it (fsync) before the result is returned, so that nothing answered is ever unbilled and nothing
+ * unauthorized is ever billed. On any refusal nothing runs and nothing is journaled.
  */
 public final class InvocationRunner {
 
-    private final LeaseBook leases;
+    private final InvocationGrants grants;
     private final LeaseReconciler reconciler;
     private final WorkloadRuntime runtime;
     private final ReceiptSigner signer;
     private final ReceiptJournal journal;
     private final BundleStore bundles;
     private final Duration maxTimeout;
+    private final Clock clock;
 
-    public InvocationRunner(LeaseBook leases, LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer,
-            ReceiptJournal journal, BundleStore bundles, Duration maxTimeout) {
-        this.leases = leases;
+    public InvocationRunner(InvocationGrants grants, LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer,
+            ReceiptJournal journal, BundleStore bundles, Duration maxTimeout, Clock clock) {
+        this.grants = grants;
         this.reconciler = reconciler;
         this.runtime = runtime;
         this.signer = signer;
         this.journal = journal;
         this.bundles = bundles;
         this.maxTimeout = maxTimeout;
+        this.clock = clock;
     }
 
     /** Largest total size of a call's function environment (names and values). */
@@ -54,12 +57,13 @@ public final class InvocationRunner {
     /**
      * The call to run.
      *
-     * @param env         the function's own environment (from its spec, secrets already opened)
-     * @param environment the call's metadata ({@code AGORA_METHOD}, {@code HTTP_*}, ...); wins over {@code env}
-     * @param timeout     null means the lease's default
+     * @param grant         the gateway's signed authorization of exactly this call
+     * @param env           the function's own environment (from its spec, secrets already opened)
+     * @param environment   the call's metadata ({@code AGORA_METHOD}, {@code HTTP_*}, ...); wins over {@code env}
+     * @param timeoutMillis null means the grant's
      */
-    public record Call(UUID invocationId, UUID leaseId, String runtime, String bundle, List<String> command, byte[] body,
-            Map<String, String> env, Map<String, String> environment, Duration timeout) {
+    public record Call(InvocationGrant grant, UUID invocationId, UUID leaseId, String runtime, String bundle,
+            List<String> command, byte[] body, Map<String, String> env, Map<String, String> environment, Long timeoutMillis) {
     }
 
     /** What the call did and its journaled receipt. */
@@ -69,38 +73,38 @@ public final class InvocationRunner {
     /**
      * Runs the call.
      *
-     * @throws InvocationRejectedException when the lease is not held, the bundle cannot be had (see {@link BundleStore}) or the call is malformed
+     * @throws cloud.agora.agent.gateway.GrantRejectedException when the grant is missing, not trusted, expired, for
+     *                                                          another provider, does not match the call, or was used
+     * @throws InvocationRejectedException when the lease is not held, the bundle cannot be had (see {@link BundleStore}),
+     *                                     the call is malformed or already ran
      */
     public Completed run(Call call) {
-        UsageReceipt earlier = journal.get(call.invocationId());
-        if (earlier != null) {
-            throw new InvocationRejectedException(409, "invocation-already-run", "Invocation already run",
-                    "invocation " + call.invocationId() + " already ran here; its receipt is journaled", call.invocationId());
+        if (call.invocationId() == null || call.leaseId() == null) {
+            throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation",
+                    "invocationId and leaseId are required", null);
         }
-        LeaseView lease = leases.find(call.leaseId()).orElseThrow(() -> new InvocationRejectedException(404, "lease-not-held",
-                "Lease not held", "this provider holds no active lease " + call.leaseId(), call.leaseId()));
+        LeaseView lease = grants.authorize(call.grant(), call.invocationId(), call.leaseId(), call.bundle(), call.timeoutMillis(),
+                clock.instant());
         Map<String, String> environment = environment(call);
         if (call.command() == null || call.command().isEmpty()) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", "a command is required",
                     call.leaseId());
         }
-        if (lease.kind() == BidKind.STORAGE) {
-            throw new InvocationRejectedException(404, "lease-not-held", "Lease not held",
-                    "lease " + call.leaseId() + " buys storage, not compute", call.leaseId());
-        }
-        Workload base = reconciler.workloadOf(lease);
-        Duration timeout = call.timeout() == null ? base.limits().timeout() : call.timeout();
+        Duration timeout = Duration.ofMillis(call.timeoutMillis() == null ? call.grant().timeoutMillis() : call.timeoutMillis());
         if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(maxTimeout) > 0) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation",
                     "timeout must be positive and at most " + maxTimeout, call.leaseId());
         }
+        grants.claim(call.grant(), clock.instant());
+        Workload base = reconciler.workloadOf(lease);
         Limits limits = new Limits(base.limits().memoryMiB(), base.limits().cpuMillis(), base.limits().pids(), timeout);
         Workload workload = new Workload(lease.id(), lease.owner(), limits);
         FunctionSpec function = new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(),
                 bundles.resolve(call.bundle(), lease.id()), call.command());
+        grants.stillValid(call.grant(), clock.instant());
         InvocationResult result = runtime.invoke(workload, function,
                 new InvocationRequest(call.invocationId(), call.body(), environment));
-        UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage());
+        UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage(), call.grant());
         journal.append(receipt);
         return new Completed(result, receipt);
     }

@@ -2,6 +2,7 @@ package cloud.agora.agent.metering;
 
 import cloud.agora.agent.runtime.Usage;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
@@ -26,10 +27,13 @@ public final class ReceiptSigner {
         return provider;
     }
 
-    /** The signed receipt of one call. */
-    public UsageReceipt sign(UUID invocationId, UUID leaseId, Address consumer, Usage usage) {
+    /**
+     * The signed receipt of one call, naming the gateway's grant that authorized it (its hash is part of what the
+     * provider signs and the gateway counter-signs, so billing charges only calls the platform authorized).
+     */
+    public UsageReceipt sign(UUID invocationId, UUID leaseId, Address consumer, Usage usage, InvocationGrant grant) {
         return UsageReceipt.unsigned(invocationId, leaseId, provider, consumer, usage.cpuNanos(), usage.peakMemoryBytes(),
-                usage.wallMillis(), usage.bytesIn(), usage.bytesOut(), usage.startedAt(), usage.endedAt())
+                usage.wallMillis(), usage.bytesIn(), usage.bytesOut(), usage.startedAt(), usage.endedAt(), grant)
                 .signedByProvider(key);
     }
 

@@ -1,5 +1,7 @@
 package cloud.agora.agent.runtime;
 
+import cloud.agora.protocol.invocation.InvocationOutcome;
+
 /**
  * The end of one call.
  *

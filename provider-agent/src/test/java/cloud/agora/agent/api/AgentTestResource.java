@@ -1,6 +1,8 @@
 package cloud.agora.agent.api;
 
 import cloud.agora.agent.bundle.BundleServer;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.eth.PersonalSignature;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,15 +10,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
+import org.web3j.crypto.ECKeyPair;
 
 /**
- * A fresh data directory, a provider key file, a gateway secret and a stand-in storage gateway
- * serving bundles by CID for the agent under test.
+ * A fresh data directory, a provider key file, the trusted functions and storage gateway keys, and a stand-in storage
+ * gateway serving bundles by CID for the agent under test.
  */
 public class AgentTestResource implements QuarkusTestResourceLifecycleManager {
 
-    static final String GATEWAY_TOKEN = "test-gateway-secret";
     static final String KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    /** The provider the agent signs for (address of {@link #KEY}). */
+    static final ECKeyPair PROVIDER_KEY = KeyFiles.parse(KEY);
+    /** The functions gateway the agent trusts: it signs invocation grants. */
+    static final ECKeyPair FUNCTIONS_GATEWAY = KeyFiles.parse("11".repeat(32));
+    /** The storage gateway the agent trusts: it signs storage grants. */
+    static final ECKeyPair STORAGE_GATEWAY = KeyFiles.parse("22".repeat(32));
+    /** A key the agent does not trust. */
+    static final ECKeyPair FORGER = KeyFiles.parse("33".repeat(32));
     static Path dataDir;
     static BundleServer storage;
 
@@ -28,7 +38,9 @@ public class AgentTestResource implements QuarkusTestResourceLifecycleManager {
             Files.writeString(key, KEY);
             storage = new BundleServer();
             return Map.of("agent.key-file", key.toString(), "agent.data-dir", dataDir.toString(),
-                    "agent.gateway.token", GATEWAY_TOKEN, "agent.storage-gateway.url", storage.url(),
+                    "agent.gateways.functions", PersonalSignature.addressOf(FUNCTIONS_GATEWAY).value(),
+                    "agent.gateways.storage", PersonalSignature.addressOf(STORAGE_GATEWAY).value(),
+                    "agent.storage-gateway.url", storage.url(),
                     "agent.runc.cgroup-parent", "agora-test-" + UUID.randomUUID().toString().substring(0, 8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

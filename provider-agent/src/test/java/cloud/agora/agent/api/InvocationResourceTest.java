@@ -12,8 +12,11 @@ import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.invocation.InvocationCall;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
@@ -25,21 +28,33 @@ import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@code POST /api/v1/invocations} on real runc: calls run only with the functions gateway's grant for exactly that
+ * call, once; every refusal is a problem and leaves nothing run or journaled.
+ */
 @QuarkusTest
 @QuarkusTestResource(AgentTestResource.class)
 @QuarkusTestResource(KafkaResource.class)
@@ -55,43 +70,85 @@ class InvocationResourceTest {
     @Inject
     ReceiptShipper shipper;
 
+    @TestHTTPResource("/api/v1/invocations")
+    URL invocations;
+
     UUID leaseId;
+    UUID otherLeaseId;
     String bundle;
 
     @BeforeEach
-    void holdALeaseAndABundle() throws Exception {
-        leaseId = UUID.randomUUID();
-        reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, new LeaseView(leaseId, UUID.randomUUID(), OWNER,
-                PROVIDER, "http://localhost:8090", BidKind.COMPUTE, new Resources(500, 64, 0),
-                new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.ZERO), LeaseState.ACTIVE, Instant.now(), null, null, null)));
+    void holdTwoLeasesAndABundle() throws Exception {
+        leaseId = hold(OWNER);
+        otherLeaseId = hold(OWNER);
         bundle = AgentTestResource.storage.publish(new TarGz()
                 .file("handler.sh", "printf '%s %s:' \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; cat\n")
                 .file("fail.sh", "exit 7\n")
                 .file("env.sh", "printf '%s|%s|%s' \"${COLOR:-unset}\" \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; echo \"warned $COLOR\" >&2\n")
+                .file("gate.sh", "while [ ! -e /function/release ]; do sleep 0.05; done; printf ran\n")
+                .file("unique-" + UUID.randomUUID(), "so that each test has a bundle of its own\n")
                 .bytes(), 1);
     }
 
-    Map<String, Object> call(UUID invocationId, String script) {
-        return Map.of("invocationId", invocationId, "leaseId", leaseId, "bundle", bundle,
-                "command", List.of("/bin/sh", "/function/" + script), "method", "PUT", "headers", Map.of("X-Name", "ada"),
-                "body", Base64.getEncoder().encodeToString("payload".getBytes(StandardCharsets.UTF_8)));
+    UUID hold(Address owner) {
+        UUID id = UUID.randomUUID();
+        reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, new LeaseView(id, UUID.randomUUID(), owner,
+                PROVIDER, "http://localhost:8090", BidKind.COMPUTE, new Resources(500, 64, 0),
+                new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.ZERO), LeaseState.ACTIVE, Instant.now(), null, null, null)));
+        return id;
     }
 
+    /** The trusted functions gateway's grant for a call of {@link #bundle} on {@link #leaseId}, valid now. */
+    InvocationGrant grant(UUID invocationId) {
+        return InvocationGrant.unsigned(invocationId, leaseId, PROVIDER, OWNER, bundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+    }
+
+    InvocationCall call(InvocationGrant grant, UUID invocationId, String script) {
+        return new InvocationCall(grant, invocationId, leaseId, null, bundle, List.of("/bin/sh", "/function/" + script), "PUT",
+                "/greet", "", Map.of("X-Name", "ada"), "payload".getBytes(StandardCharsets.UTF_8), null, null);
+    }
+
+    InvocationCall call(UUID invocationId, String script) {
+        return call(grant(invocationId), invocationId, script);
+    }
+
+    static Response send(InvocationCall call) {
+        return given().contentType(ContentType.JSON).body(JsonCodec.write(call)).post("/api/v1/invocations");
+    }
+
+    static ValidatableResponse refused(InvocationCall call, int status, String slug) {
+        return send(call).then().statusCode(status).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:" + slug));
+    }
+
+    /** Asserts that {@code invocationId} did not run: no receipt, and the journal holds as many receipts as before. */
+    void assertNothingRan(UUID invocationId, long receiptsBefore) {
+        assertThat(journal.get(invocationId)).isNull();
+        assertThat(journal.counts().receipts()).isEqualTo(receiptsBefore);
+    }
+
+    static String decode(Response response) {
+        return new String(java.util.Base64.getDecoder().decode(response.path("body").toString()), StandardCharsets.UTF_8);
+    }
+
+    // --- authorized calls
+
     @Test
-    void runsTheCallAndReturnsItsOutputWithASignedJournaledReceipt() {
+    void aGrantedCallRunsAndItsSignedJournaledReceiptCarriesTheGrant() {
         UUID id = UUID.randomUUID();
-        Response response = given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON)
-                .body(call(id, "handler.sh")).post("/api/v1/invocations");
+        InvocationGrant grant = grant(id);
+        Response response = send(call(grant, id, "handler.sh"));
         response.then().statusCode(200).body("status", equalTo("OK")).body("receipt.cpuNanos", greaterThan(0));
 
-        String output = new String(Base64.getDecoder().decode(response.path("body").toString()), StandardCharsets.UTF_8);
-        assertThat(output).isEqualTo("PUT ada:payload");
-        UsageReceipt receipt = JsonCodec.read(response.jsonPath().prettify().isEmpty() ? "{}"
-                : JsonCodec.write(response.jsonPath().getMap("receipt")), UsageReceipt.class);
+        assertThat(decode(response)).isEqualTo("PUT ada:payload");
+        UsageReceipt receipt = JsonCodec.read(JsonCodec.write(response.jsonPath().getMap("receipt")), UsageReceipt.class);
         receipt.verifyProviderSignature();
         assertThat(receipt.provider()).isEqualTo(PROVIDER);
         assertThat(receipt.consumer()).isEqualTo(OWNER);
         assertThat(receipt.bytesIn()).isEqualTo(7);
+        assertThat(receipt.grant()).isEqualTo(grant);
+        assertThat(receipt.grant().signer()).isEqualTo(PersonalSignature.addressOf(AgentTestResource.FUNCTIONS_GATEWAY));
         assertThat(journal.get(id)).isEqualTo(receipt);
 
         shipper.shipPending();
@@ -102,105 +159,243 @@ class InvocationResourceTest {
 
     @Test
     void passesTheFunctionEnvironmentAndReturnsItsStderrWithoutLeakingIntoTheNextWarmCall() {
-        Map<String, Object> first = new java.util.HashMap<>(call(UUID.randomUUID(), "env.sh"));
-        first.put("env", Map.of("COLOR", "blue", "HTTP_X_NAME", "overridden by the header"));
-        Response one = given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(first)
-                .post("/api/v1/invocations");
+        UUID first = UUID.randomUUID();
+        InvocationCall withEnv = call(first, "env.sh");
+        withEnv = new InvocationCall(withEnv.grant(), first, leaseId, null, bundle, withEnv.command(), "PUT", "/", "",
+                Map.of("X-Name", "ada"), new byte[0], null, Map.of("COLOR", "blue", "HTTP_X_NAME", "overridden by the header"));
+        Response one = send(withEnv);
         one.then().statusCode(200).body("status", equalTo("OK")).body("stderr", equalTo("warned blue\n"))
                 .body("stderrTruncated", equalTo(false));
         assertThat(decode(one)).isEqualTo("blue|PUT|ada");
 
-        Response two = given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON)
-                .body(call(UUID.randomUUID(), "env.sh")).post("/api/v1/invocations");
+        Response two = send(call(UUID.randomUUID(), "env.sh"));
         two.then().statusCode(200).body("warm", equalTo(true)).body("stderr", equalTo("warned \n"));
         assertThat(decode(two)).isEqualTo("unset|PUT|ada");
     }
 
     @Test
     void refusesPlatformVariablesInTheFunctionEnvironmentAndRunsNothing() {
+        long before = journal.counts().receipts();
         for (Map<String, String> env : List.of(Map.of("AGORA_METHOD", "GET"), Map.of("AGORA_ANYTHING", "x"),
                 Map.of("NOT-A-NAME", "x"), Map.of("NUL", "a\u0000b"))) {
             UUID id = UUID.randomUUID();
-            Map<String, Object> call = new java.util.HashMap<>(call(id, "env.sh"));
-            call.put("env", env);
-            given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call)
-                    .post("/api/v1/invocations").then().statusCode(400).contentType("application/problem+json")
-                    .body("type", equalTo("urn:agora:problem:invalid-invocation"));
-            assertThat(journal.get(id)).isNull();
+            InvocationCall c = call(id, "env.sh");
+            refused(new InvocationCall(c.grant(), id, leaseId, null, bundle, c.command(), "PUT", "/", "", Map.of(), new byte[0],
+                    null, env), 400, "invalid-invocation");
+            assertNothingRan(id, before);
         }
-    }
-
-    static String decode(Response response) {
-        return new String(Base64.getDecoder().decode(response.path("body").toString()), StandardCharsets.UTF_8);
     }
 
     @Test
     void functionErrorsAreResultsAndStillBilled() {
         UUID id = UUID.randomUUID();
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call(id, "fail.sh"))
-                .post("/api/v1/invocations").then().statusCode(200).body("status", equalTo("FUNCTION_ERROR"))
-                .body("exitCode", equalTo(7));
+        send(call(id, "fail.sh")).then().statusCode(200).body("status", equalTo("FUNCTION_ERROR")).body("exitCode", equalTo(7));
         assertThat(journal.get(id)).isNotNull();
     }
 
     @Test
-    void refusesCallersThatAreNotTheGateway() {
+    void aShorterCallTimeoutThanTheGrantsIsAccepted() {
         UUID id = UUID.randomUUID();
-        given().auth().oauth2("wrong").contentType(ContentType.JSON).body(call(id, "handler.sh")).post("/api/v1/invocations")
-                .then().statusCode(401).contentType("application/problem+json")
-                .body("type", equalTo("urn:agora:problem:gateway-unauthenticated"));
-        given().contentType(ContentType.JSON).body(call(id, "handler.sh")).post("/api/v1/invocations").then().statusCode(401);
-        assertThat(journal.get(id)).isNull();
+        InvocationCall c = call(id, "handler.sh");
+        send(new InvocationCall(c.grant(), id, leaseId, null, bundle, c.command(), "PUT", "/", "", Map.of(), new byte[0], 5_000L,
+                null)).then().statusCode(200).body("status", equalTo("OK"));
+        assertThat(journal.get(id)).isNotNull();
     }
 
     @Test
-    void refusesALeaseItDoesNotHoldAndAnUnknownBundle() {
+    void refusesAGrantedCallOnALeaseItDoesNotHoldAndAnUnknownBundle() {
+        long before = journal.counts().receipts();
         UUID id = UUID.randomUUID();
-        Map<String, Object> call = new java.util.HashMap<>(call(id, "handler.sh"));
-        call.put("leaseId", UUID.randomUUID());
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
-                .then().statusCode(404).contentType("application/problem+json")
-                .body("type", equalTo("urn:agora:problem:lease-not-held"));
-        call.put("leaseId", leaseId);
-        call.put("bundle", "../etc");
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
-                .then().statusCode(422).body("type", equalTo("urn:agora:problem:bundle-not-available"));
-        call.put("bundle", BundleServer.cidOf("never uploaded".getBytes(StandardCharsets.UTF_8), 1));
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
-                .then().statusCode(422).contentType("application/problem+json")
-                .body("type", equalTo("urn:agora:problem:bundle-not-available"));
-        assertThat(journal.get(id)).isNull();
+        UUID unheld = UUID.randomUUID();
+        InvocationGrant forUnheld = InvocationGrant.unsigned(id, unheld, PROVIDER, OWNER, bundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        InvocationCall c = call(forUnheld, id, "handler.sh");
+        refused(new InvocationCall(forUnheld, id, unheld, null, bundle, c.command(), "PUT", "/", "", Map.of(), new byte[0], null,
+                null), 404, "lease-not-held");
+
+        for (String unknown : List.of("../etc", BundleServer.cidOf("never uploaded".getBytes(StandardCharsets.UTF_8), 1))) {
+            UUID other = UUID.randomUUID();
+            InvocationGrant g = InvocationGrant.unsigned(other, leaseId, PROVIDER, OWNER, unknown, 10_000, Instant.now(),
+                    Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+            refused(new InvocationCall(g, other, leaseId, null, unknown, c.command(), "PUT", "/", "", Map.of(), new byte[0], null,
+                    null), 422, "bundle-not-available");
+            assertNothingRan(other, before);
+        }
+        assertNothingRan(id, before);
     }
 
     @Test
     void refusesABundleWhoseBytesDoNotHashToItsCid() {
+        long before = journal.counts().receipts();
         UUID id = UUID.randomUUID();
         String claimed = BundleServer.cidOf(new TarGz().file("handler.sh", "echo genuine").bytes(), 1);
         AgentTestResource.storage.serve(claimed, new TarGz().file("handler.sh", "echo tampered").bytes());
-        Map<String, Object> call = new java.util.HashMap<>(call(id, "handler.sh"));
-        call.put("bundle", claimed);
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call).post("/api/v1/invocations")
-                .then().statusCode(502).contentType("application/problem+json")
-                .body("type", equalTo("urn:agora:problem:bundle-corrupt"));
+        InvocationGrant g = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, claimed, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(new InvocationCall(g, id, leaseId, null, claimed, List.of("/bin/sh", "/function/handler.sh"), "PUT", "/", "",
+                Map.of(), new byte[0], null, null), 502, "bundle-corrupt");
         assertThat(Files.exists(AgentTestResource.dataDir.resolve("bundles").resolve(claimed))).isFalse();
-        assertThat(journal.get(id)).isNull();
+        assertNothingRan(id, before);
     }
 
     @Test
-    void refusesRunningTheSameInvocationTwice() {
-        UUID id = UUID.randomUUID();
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call(id, "handler.sh"))
-                .post("/api/v1/invocations").then().statusCode(200);
-        given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN).contentType(ContentType.JSON).body(call(id, "handler.sh"))
-                .post("/api/v1/invocations").then().statusCode(409)
-                .body("type", equalTo("urn:agora:problem:invocation-already-run"));
-    }
-
-    @Test
-    void showsInventoryAndWorkloads() {
+    void inventoryIsPublicAndShowsOnlyCapacity() {
         given().get("/api/v1/inventory").then().statusCode(200).body("cores", greaterThan(0))
-                .body("drivers[0]", equalTo("runc")).body("runtimes", org.hamcrest.Matchers.contains("shell", "jvm"));
-        given().get("/api/v1/workloads").then().statusCode(200).body("driver", equalTo("runc"))
-                .body("workloads.find { it.leaseId == '" + leaseId + "' }.limits.memoryMiB", equalTo(64));
+                .body("drivers[0]", equalTo("runc")).body("runtimes", org.hamcrest.Matchers.contains("shell", "jvm"))
+                .body("leased.cpuMillis", greaterThan(0));
+        assertThat(given().get("/api/v1/inventory").asString()).doesNotContain(leaseId.toString())
+                .doesNotContain(OWNER.value()).doesNotContain(OWNER.checksummed());
+    }
+
+    // --- attacks: each is refused with its problem, and nothing runs or is journaled
+
+    @Test
+    void aCallWithoutAGrantRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        refused(call(null, id, "handler.sh"), 401, "grant-missing");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aForgedGrantRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        InvocationGrant forged = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, bundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FORGER);
+        refused(call(forged, id, "handler.sh"), 403, "grant-forged");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantAlteredAfterSigningRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        InvocationGrant genuine = grant(id);
+        InvocationGrant longer = new InvocationGrant(id, leaseId, PROVIDER, OWNER, bundle, 300_000, genuine.issuedAt(),
+                genuine.expiresAt(), genuine.signature());
+        refused(call(longer, id, "handler.sh"), 403, "grant-forged");
+        InvocationGrant unsigned = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, bundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30));
+        refused(call(unsigned, id, "handler.sh"), 403, "grant-forged");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void anExpiredGrantRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        // expired 31 s ago: beyond the 30 s of tolerated clock skew
+        InvocationGrant expired = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, bundle, 10_000,
+                Instant.now().minusSeconds(61), Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(expired, id, "handler.sh"), 403, "grant-expired");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantIssuedInTheFutureRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        InvocationGrant early = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, bundle, 10_000,
+                Instant.now().plusSeconds(120), Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(early, id, "handler.sh"), 403, "grant-not-yet-valid");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantForAnotherProviderRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        InvocationGrant elsewhere = InvocationGrant.unsigned(id, leaseId, PersonalSignature.addressOf(AgentTestResource.FORGER),
+                OWNER, bundle, 10_000, Instant.now(), Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(elsewhere, id, "handler.sh"), 403, "grant-other-provider");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantForAnotherLeaseRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        // a genuine grant for the developer's other lease here, presented with a call on this lease
+        InvocationGrant forOther = InvocationGrant.unsigned(id, otherLeaseId, PROVIDER, OWNER, bundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(forOther, id, "handler.sh"), 403, "grant-mismatch");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantForAnotherBundleRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        String otherBundle = AgentTestResource.storage.publish(new TarGz().file("handler.sh", "echo other\n").bytes(), 1);
+        InvocationGrant forOther = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, otherBundle, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(forOther, id, "handler.sh"), 403, "grant-mismatch");
+        assertNothingRan(id, before);
+    }
+
+    @Test
+    void aGrantForAnotherInvocationConsumerOrALongerTimeoutRunsNothingAndIsRefused() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        refused(call(grant(UUID.randomUUID()), id, "handler.sh"), 403, "grant-mismatch");
+        InvocationGrant otherConsumer = InvocationGrant.unsigned(id, leaseId, PROVIDER,
+                PersonalSignature.addressOf(AgentTestResource.FORGER), bundle, 10_000, Instant.now(), Duration.ofSeconds(30))
+                .signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(call(otherConsumer, id, "handler.sh"), 403, "grant-mismatch");
+        InvocationCall c = call(id, "handler.sh");
+        refused(new InvocationCall(c.grant(), id, leaseId, null, bundle, c.command(), "PUT", "/", "", Map.of(), new byte[0],
+                10_001L, null), 403, "grant-mismatch");
+        assertNothingRan(id, before);
+        // none of the refusals used the id up: the genuine call still runs
+        send(c).then().statusCode(200);
+    }
+
+    @Test
+    void aReplayedGrantRunsNothingTheSecondTime() {
+        UUID id = UUID.randomUUID();
+        InvocationCall once = call(id, "handler.sh");
+        send(once).then().statusCode(200);
+        UsageReceipt first = journal.get(id);
+        long after = journal.counts().receipts();
+
+        refused(once, 409, "invocation-already-run");
+        // nor does a fresh grant for the same invocation id run it again
+        refused(call(id, "handler.sh"), 409, "invocation-already-run");
+        assertThat(journal.get(id)).isEqualTo(first);
+        assertThat(journal.counts().receipts()).isEqualTo(after);
+    }
+
+    @Test
+    void twoConcurrentCallsWithOneInvocationIdRunExactlyOnce() throws Exception {
+        // the bundle is fetched first, so that the release file can be put into it
+        send(call(UUID.randomUUID(), "handler.sh")).then().statusCode(200);
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        String body = JsonCodec.write(call(id, "gate.sh"));
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(invocations.toURI()).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+
+        CompletableFuture<HttpResponse<String>> a = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> b = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        // the function waits for the release file, so a call that was admitted cannot answer before it exists:
+        // the first answer must be the refusal of the duplicate
+        try {
+            CompletableFuture.anyOf(a, b).get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException bothAdmitted) {
+            // both are running: release them, the assertions below fail
+        }
+        Files.writeString(AgentTestResource.dataDir.resolve("bundles").resolve(bundle).resolve("release"), "go");
+        List<HttpResponse<String>> answers = List.of(a.get(60, TimeUnit.SECONDS), b.get(60, TimeUnit.SECONDS));
+
+        assertThat(answers).extracting(HttpResponse::statusCode).containsExactlyInAnyOrder(200, 409);
+        HttpResponse<String> refusal = answers.stream().filter(r -> r.statusCode() == 409).findFirst().orElseThrow();
+        assertThat(refusal.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(JsonCodec.read(refusal.body(), Map.class).get("type")).isEqualTo("urn:agora:problem:grant-replayed");
+        HttpResponse<String> ran = answers.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow();
+        assertThat(JsonCodec.read(ran.body(), Map.class).get("status")).isEqualTo("OK");
+        assertThat(journal.counts().receipts()).isEqualTo(before + 1);
+        assertThat(journal.get(id)).isNotNull();
     }
 }

@@ -8,6 +8,8 @@ import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
 import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
@@ -25,11 +27,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +44,7 @@ import org.junit.jupiter.api.Test;
 class StorageResourceTest {
 
     final Address gatewayAddress = Address.parse("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
-    final Address provider = Address.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    static final Address PROVIDER = Address.parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 
     @Inject
     LeaseReconciler reconciler;
@@ -60,12 +64,27 @@ class StorageResourceTest {
 
     LeaseView lease(UUID id, BidKind kind, LeaseState state) {
         Resources resources = kind == BidKind.STORAGE ? new Resources(0, 0, 1) : new Resources(500, 64, 0);
-        return new LeaseView(id, UUID.randomUUID(), gatewayAddress, provider, "http://localhost:8090", kind, resources,
+        return new LeaseView(id, UUID.randomUUID(), gatewayAddress, PROVIDER, "http://localhost:8090", kind, resources,
                 new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.of(1)), state, Instant.now(), null, null, null);
     }
 
-    static RequestSpecification gateway() {
-        return given().auth().oauth2(AgentTestResource.GATEWAY_TOKEN);
+    /** The storage gateway, with its grant for {@link #leaseId}. */
+    RequestSpecification gateway() {
+        return granted(leaseId);
+    }
+
+    /** The trusted storage gateway's grant for {@code lease} at this provider, valid for a minute from now. */
+    static String grantFor(UUID lease) {
+        return StorageGrant.issue(lease, PROVIDER, Instant.now(), Duration.ofSeconds(60), AgentTestResource.STORAGE_GATEWAY)
+                .toToken();
+    }
+
+    static RequestSpecification granted(UUID lease) {
+        return withGrant(grantFor(lease));
+    }
+
+    static RequestSpecification withGrant(String token) {
+        return given().header("Authorization", StorageGrant.SCHEME + " " + token);
     }
 
     String blocks(UUID lease) {
@@ -142,11 +161,11 @@ class StorageResourceTest {
         UUID compute = UUID.randomUUID();
         reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, lease(compute, BidKind.COMPUTE, LeaseState.ACTIVE)));
         for (UUID lease : new UUID[] {unknown, compute}) {
-            gateway().contentType("application/octet-stream").body(block).put(blocks(lease) + cid).then().statusCode(404)
+            granted(lease).contentType("application/octet-stream").body(block).put(blocks(lease) + cid).then().statusCode(404)
                     .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:lease-not-held"));
-            gateway().get(blocks(lease) + cid).then().statusCode(404).body("type", equalTo("urn:agora:problem:lease-not-held"));
-            gateway().get("/api/v1/storage/leases/" + lease).then().statusCode(404);
-            gateway().delete("/api/v1/storage/leases/" + lease).then().statusCode(404);
+            granted(lease).get(blocks(lease) + cid).then().statusCode(404).body("type", equalTo("urn:agora:problem:lease-not-held"));
+            granted(lease).get("/api/v1/storage/leases/" + lease).then().statusCode(404);
+            granted(lease).delete("/api/v1/storage/leases/" + lease).then().statusCode(404);
             assertThat(Files.exists(storedDir(lease))).isFalse();
         }
     }
@@ -187,13 +206,75 @@ class StorageResourceTest {
     }
 
     @Test
-    void refusesCallersWithoutTheGatewaySecret() {
-        given().contentType("application/octet-stream").body(block).put(blocks(leaseId) + cid).then().statusCode(401)
-                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:gateway-unauthenticated"));
-        given().auth().oauth2("wrong").get(blocks(leaseId) + cid).then().statusCode(401);
-        given().delete("/api/v1/storage/leases/" + leaseId).then().statusCode(401);
-        given().contentType(ContentType.JSON).body(Map.of("cid", cid, "nonce", "00".repeat(32)))
-                .post("/api/v1/storage/leases/" + leaseId + "/challenges").then().statusCode(401);
+    void aStorageGrantIsReusableWhileValidForEveryOperationOnItsLease() {
+        String token = grantFor(leaseId);
+        withGrant(token).contentType("application/octet-stream").body(block).put(blocks(leaseId) + cid).then().statusCode(201);
+        assertThat(withGrant(token).get(blocks(leaseId) + cid).then().statusCode(200).extract().asByteArray()).isEqualTo(block);
+        withGrant(token).get("/api/v1/storage/leases/" + leaseId).then().statusCode(200).body("blocks", equalTo(1));
+        withGrant(token).delete("/api/v1/storage/leases/" + leaseId).then().statusCode(204);
+        assertThat(Files.exists(storedDir(leaseId))).isFalse();
+    }
+
+    /** Every storage operation on {@link #leaseId}, each expected to be refused with {@code status} and {@code slug}. */
+    void everyOperationIsRefused(Supplier<RequestSpecification> caller, int status, String slug) {
+        caller.get().contentType("application/octet-stream").body(block).put(blocks(leaseId) + cid).then().statusCode(status)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:" + slug));
+        caller.get().get(blocks(leaseId) + cid).then().statusCode(status).body("type", equalTo("urn:agora:problem:" + slug));
+        caller.get().contentType(ContentType.JSON).body(Map.of("cid", cid, "nonce", "00".repeat(32)))
+                .post("/api/v1/storage/leases/" + leaseId + "/challenges").then().statusCode(status)
+                .body("type", equalTo("urn:agora:problem:" + slug));
+        caller.get().get("/api/v1/storage/leases/" + leaseId).then().statusCode(status).body("type", equalTo("urn:agora:problem:" + slug));
+        caller.get().delete("/api/v1/storage/leases/" + leaseId).then().statusCode(status).body("type", equalTo("urn:agora:problem:" + slug));
+    }
+
+    /** Stores a block with a valid grant, so that a refused DELETE visibly deletes nothing. */
+    Path storeOneBlock() {
+        gateway().contentType("application/octet-stream").body(block).put(blocks(leaseId) + cid).then().statusCode(201);
+        return storedDir(leaseId).resolve(Cid.parse(cid).blockKey());
+    }
+
+    @Test
+    void withoutAGrantNothingIsStoredReadOrDeleted() throws Exception {
+        Path stored = storeOneBlock();
+        everyOperationIsRefused(() -> given(), 401, "grant-missing");
+        everyOperationIsRefused(() -> given().auth().oauth2("a bearer token is not a grant"), 401, "grant-missing");
+        assertThat(stored).exists();
+        assertThat(Files.list(storedDir(leaseId)).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aForgedStorageGrantStoresReadsAndDeletesNothing() throws Exception {
+        Path stored = storeOneBlock();
+        String forged = StorageGrant.issue(leaseId, PROVIDER, Instant.now(), Duration.ofSeconds(60), AgentTestResource.FORGER)
+                .toToken();
+        everyOperationIsRefused(() -> withGrant(forged), 403, "grant-forged");
+        everyOperationIsRefused(() -> withGrant("not-a-grant"), 403, "grant-forged");
+        assertThat(stored).exists();
+        assertThat(Files.list(storedDir(leaseId)).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aStorageGrantForAnotherLeaseStoresReadsAndDeletesNothing() throws Exception {
+        Path stored = storeOneBlock();
+        UUID other = UUID.randomUUID();
+        reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, lease(other, BidKind.STORAGE, LeaseState.ACTIVE)));
+        everyOperationIsRefused(() -> granted(other), 403, "grant-mismatch");
+        assertThat(stored).exists();
+        assertThat(Files.list(storedDir(leaseId)).count()).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredOrForeignStorageGrantStoresNothing() {
+        String expired = StorageGrant.issue(leaseId, PROVIDER, Instant.now().minusSeconds(120), Duration.ofSeconds(60),
+                AgentTestResource.STORAGE_GATEWAY).toToken();
+        everyOperationIsRefused(() -> withGrant(expired), 403, "grant-expired");
+        String otherProvider = StorageGrant.issue(leaseId, PersonalSignature.addressOf(AgentTestResource.FORGER), Instant.now(),
+                Duration.ofSeconds(60), AgentTestResource.STORAGE_GATEWAY).toToken();
+        everyOperationIsRefused(() -> withGrant(otherProvider), 403, "grant-other-provider");
+        // the functions gateway's key is trusted for invocations, not for storage
+        String byFunctions = StorageGrant.issue(leaseId, PROVIDER, Instant.now(), Duration.ofSeconds(60),
+                AgentTestResource.FUNCTIONS_GATEWAY).toToken();
+        everyOperationIsRefused(() -> withGrant(byFunctions), 403, "grant-forged");
         assertThat(Files.exists(storedDir(leaseId))).isFalse();
     }
 }

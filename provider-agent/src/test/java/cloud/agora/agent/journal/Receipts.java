@@ -4,7 +4,10 @@ import cloud.agora.agent.metering.ReceiptSigner;
 import cloud.agora.agent.runtime.Usage;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
+import org.web3j.crypto.ECKeyPair;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -18,9 +21,15 @@ final class Receipts {
     private Receipts() {
     }
 
+    /** A functions gateway's key, to sign the grants receipts carry. */
+    static final ECKeyPair GATEWAY = KeyFiles.parse("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+
     static UsageReceipt receipt(UUID leaseId, int i) {
         Instant start = Instant.parse("2026-03-01T10:00:00Z").plusSeconds(i);
-        return SIGNER.sign(UUID.randomUUID(), leaseId, CONSUMER, new Usage(1_000_000L + i, 2_000_000L, 12, 5, 7, start,
-                start.plusMillis(12)));
+        UUID invocation = UUID.randomUUID();
+        InvocationGrant grant = InvocationGrant.unsigned(invocation, leaseId, SIGNER.provider(), CONSUMER, "bafkreitest", 1000,
+                start.minusMillis(5), Duration.ofSeconds(30)).signedBy(GATEWAY);
+        return SIGNER.sign(invocation, leaseId, CONSUMER, new Usage(1_000_000L + i, 2_000_000L, 12, 5, 7, start,
+                start.plusMillis(12)), grant);
     }
 }

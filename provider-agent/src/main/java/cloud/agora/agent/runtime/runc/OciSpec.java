@@ -78,6 +78,12 @@ final class OciSpec {
         resources.putObject("cpu").put("quota", limits.cpuMillis() * CPU_PERIOD_MICROS / 1000).put("period", CPU_PERIOD_MICROS);
         resources.putObject("pids").put("limit", limits.pids());
         resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
+        // System V IPC and POSIX message queues live in the container's IPC namespace, not in a file: they
+        // would outlive the call that made them and carry its data to the next call of a warm container.
+        // Shared memory is destroyed with the last process using it (every process of a call dies with it);
+        // message queues and semaphore sets, which belong to no process, cannot be created.
+        linux.putObject("sysctl").put("kernel.shm_rmid_forced", "1").put("kernel.msgmni", "0")
+                .put("kernel.sem", "250 32000 32 0").put("fs.mqueue.queues_max", "0");
         ArrayNode namespaces = linux.putArray("namespaces");
         for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
             namespaces.addObject().put("type", ns);

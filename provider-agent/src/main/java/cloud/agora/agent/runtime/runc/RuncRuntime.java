@@ -1,7 +1,7 @@
 package cloud.agora.agent.runtime.runc;
 
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.RuntimeFailureException;

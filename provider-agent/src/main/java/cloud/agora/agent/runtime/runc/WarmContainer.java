@@ -1,7 +1,7 @@
 package cloud.agora.agent.runtime.runc;
 
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.RuntimeFailureException;
@@ -20,29 +20,42 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A container kept alive between calls of one function. Its first process is a small shell
- * executor that reads framed calls from stdin and runs the function once per call as a child
- * with the call's body on stdin and environment, writing {@code "<exit> <length>\n"} and the
- * response back. One call at a time; per-call usage is the difference of the cgroup's CPU
- * counter and a peak reset before the call (the executor's own few forks are billed to the
- * call they serve). A container that timed out or hit its memory limit is removed, never reused.
+ * A container kept alive between calls of one function. Its first process (pid 1 of its pid
+ * namespace) is a small shell executor that reads framed calls from stdin and runs the function
+ * once per call as a child with the call's environment, the request file on stdin and per-call
+ * files as stdout and stderr. One call at a time.
+ *
+ * <p>Nothing is free in a warm container: when the function's process has exited, every process
+ * the call left in the container's cgroup (background jobs, daemons, double forks) is killed
+ * ({@link Leftovers}) <em>before</em> the call's usage is read, so their CPU until they died is
+ * that call's; then {@code /tmp}, the only writable place, is emptied from the host
+ * ({@link ContainerTmp}), so the next call sees none of this call's files. Per-call usage is
+ * the difference of the cgroup's CPU counter and a memory peak reset before the call (the
+ * executor's one fork per call is billed to the call it serves). A container that timed out,
+ * hit its memory limit, broke the executor's protocol, or whose leftovers or files could not be
+ * removed is removed, never reused — the call is still metered.
  */
 final class WarmContainer {
 
     /**
-     * Frame: {@code "<env count> <body length>\n"}, then env lines, then the body. An env line is
-     * {@code rNAME=value} (value taken as is) or {@code eNAME=escaped} (value with newlines, CRs or
-     * backslashes, written as {@code \0NNN} octal escapes and decoded with {@code printf %b}). The
-     * function runs in a subshell so one call's environment never leaks into the next; its stderr
-     * goes to a per-call file whose size and last 64 KiB follow the response:
-     * {@code "<exit> <stdout length> <stderr length>\n"}, stdout, stderr tail.
+     * Announces {@code ready} once running inside the container; then, per call, a frame
+     * {@code "<call tag> <env count>\n"} and env lines. An env line is {@code rNAME=value}
+     * (value taken as is) or {@code eNAME=escaped} (value with newlines, CRs or backslashes, written
+     * as {@code \0NNN} octal escapes and decoded with {@code printf %b}). The agent has written the
+     * body to {@code /tmp/.agora-req} beforehand. The function runs in a subshell (so one call's
+     * environment never leaks into the next) that execs it with {@code /tmp/.agora-resp} and
+     * {@code /tmp/.agora-err} as stdout and stderr, which the agent reads from the host; the
+     * executor answers {@code "<call tag> <exit>\n"} with a shell builtin once the subshell is
+     * gone, so at that moment any other process in the cgroup is a leftover of the call.
      */
     static final String EXECUTOR = """
-            while IFS=' ' read -r n len; do
+            echo ready
+            while IFS=' ' read -r call n; do
               (
                 i=0
                 while [ "$i" -lt "$n" ]; do
@@ -53,16 +66,17 @@ final class WarmContainer {
                   esac
                   i=$((i+1))
                 done
-                if [ "$len" -gt 0 ]; then dd bs="$len" count=1 iflag=fullblock of=/tmp/.agora-req 2>/dev/null; else : > /tmp/.agora-req; fi
-                "$@" < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err
-                rc=$?
-                echo "$rc $(wc -c < /tmp/.agora-resp) $(wc -c < /tmp/.agora-err)"
-                cat /tmp/.agora-resp
-                tail -c 65536 /tmp/.agora-err
-                rm -f /tmp/.agora-req /tmp/.agora-resp /tmp/.agora-err
+                exec "$@" < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err
               )
+              echo "$call $?"
             done
             """;
+
+    static final String REQUEST = ".agora-req";
+    static final String RESPONSE = ".agora-resp";
+    static final String ERRORS = ".agora-err";
+    /** How long the agent waits for the kernel to list only the executor in the cgroup after killing leftovers. */
+    static final long SETTLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     final String id;
     final String cgroup;
@@ -71,6 +85,9 @@ final class WarmContainer {
     private final OutputStream control;
     private final InputStream responses;
     private final CompletableFuture<byte[]> stderr;
+    private long executorPid = -1;
+    private ContainerTmp tmp;
+    private long calls;
     Instant idleSince;
     boolean broken;
 
@@ -100,80 +117,111 @@ final class WarmContainer {
         }
     }
 
+    /** The host pid of the executor, once the first call has found it (-1 before). */
+    long executorPid() {
+        return executorPid;
+    }
+
     /** Runs one call in this container; marks it broken when it must not be reused. */
     InvocationResult invoke(Workload workload, InvocationRequest request, boolean reused) {
         Map<String, String> env = request.environment();
         long cpuBefore;
         long oomBefore;
+        String tag = Long.toHexString(++calls) + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         try {
-            waitForCgroup();
+            if (executorPid < 0) {
+                awaitExecutor();
+            }
+            tmp.create(REQUEST, request.body());
             Cgroups.resetPeakMemory(cgroup);
             cpuBefore = Cgroups.cpuNanos(cgroup);
             oomBefore = Cgroups.oomKills(cgroup);
-        } catch (RuntimeFailureException e) {
+        } catch (IOException | RuntimeFailureException e) {
             broken = true;
-            throw e;
+            throw e instanceof RuntimeFailureException r ? r
+                    : new RuntimeFailureException("cannot prepare the warm container " + id + ": " + e.getMessage(), e);
         }
         Instant started = Instant.now();
         long startNanos = System.nanoTime();
-        Future<Frame> reply = runtime.workers().submit(this::readFrame);
+        Future<String> reply = runtime.workers().submit(this::readLine);
         try {
             StringBuilder header = new StringBuilder();
-            header.append(env.size() + 1).append(' ').append(request.body().length).append('\n');
+            header.append(tag).append(' ').append(env.size() + 1).append('\n');
             env.forEach((k, v) -> header.append(envLine(k, v)).append('\n'));
             header.append(envLine("AGORA_INVOCATION_ID", request.invocationId().toString())).append('\n');
             control.write(header.toString().getBytes(StandardCharsets.UTF_8));
-            control.write(request.body());
             control.flush();
         } catch (IOException e) {
             broken = true;
             reply.cancel(true);
             throw new RuntimeFailureException("the warm container " + id + " is gone", e);
         }
-        Frame frame = null;
+        String line = null;
         boolean timedOut = false;
         try {
-            frame = reply.get(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            line = reply.get(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             timedOut = true;
             reply.cancel(true);
         } catch (ExecutionException e) {
-            frame = null; // executor died (killed at the memory limit): decided below from the cgroup
+            line = null; // the executor's output ended: decided below from the cgroup
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             broken = true;
             throw new RuntimeFailureException("interrupted", e);
         }
         long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
+        Integer exit = parseExit(line, tag);
+        if (timedOut || exit == null) {
+            broken = true; // timed out, or the executor is dead or was written to by the function: never reused
+        }
+        // everything the call left behind dies before its usage is read; a broken container loses its executor too
+        boolean settled = Leftovers.clear(cgroup, broken ? Leftovers.NONE : executorPid, SETTLE_TIMEOUT_NANOS);
+        if (!settled) {
+            broken = true;
+        }
+        if (!Cgroups.exists(cgroup)) {
+            throw new RuntimeFailureException("the warm container " + id + " was removed during the call: " + stderrTail());
+        }
         long cpu = Cgroups.cpuNanos(cgroup) - cpuBefore;
         long peak = Cgroups.peakMemoryBytes(cgroup);
         boolean oom = Cgroups.oomKills(cgroup) > oomBefore;
+        ContainerTmp.Content out = ContainerTmp.Content.EMPTY;
+        ContainerTmp.Content err = ContainerTmp.Content.EMPTY;
+        if (!timedOut && settled && exit != null) {
+            try {
+                out = tmp.head(RESPONSE, runtime.settings().maxOutputBytes());
+                err = tmp.tail(ERRORS, InvocationResult.STDERR_TAIL_BYTES);
+                if (!tmp.wipe()) {
+                    broken = true; // too many or too deep files: a fresh container is cheaper than deleting them
+                }
+            } catch (IOException e) {
+                broken = true;
+            }
+        }
         InvocationOutcome outcome;
-        int exit;
-        byte[] out;
-        String err = frame == null ? "" : InvocationResult.stderrTail(frame.stderr, frame.stderr.length);
-        boolean errTruncated = frame != null && frame.stderrLength > frame.stderr.length;
+        int exitCode;
         if (timedOut) {
             outcome = InvocationOutcome.TIMEOUT;
-            exit = 137;
-            out = new byte[0];
+            exitCode = 137;
+            out = ContainerTmp.Content.EMPTY;
         } else if (oom) {
             outcome = InvocationOutcome.OUT_OF_MEMORY;
-            exit = frame == null ? 137 : frame.exit;
-            out = frame == null ? new byte[0] : frame.body;
-        } else if (frame == null) {
+            exitCode = exit == null ? 137 : exit;
             broken = true;
-            throw new RuntimeFailureException("the warm container " + id + " stopped unexpectedly: " + stderrTail());
+        } else if (exit == null) {
+            // the executor died or its answer was forged: something in the call did it (runc and the agent
+            // do not touch a running container), so the call is metered as the function's failure
+            outcome = InvocationOutcome.FUNCTION_ERROR;
+            exitCode = -1;
         } else {
-            exit = frame.exit;
-            out = frame.body;
+            exitCode = exit;
             outcome = exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
         }
-        if (outcome == InvocationOutcome.TIMEOUT || outcome == InvocationOutcome.OUT_OF_MEMORY) {
-            broken = true;
-        }
-        Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.length, started, started.plusMillis(wallMillis));
-        return new InvocationResult(outcome, exit, out, err, errTruncated, usage, reused);
+        String errText = stderrText(err);
+        Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.bytes().length, started,
+                started.plusMillis(wallMillis));
+        return new InvocationResult(outcome, exitCode, out.bytes(), errText, err.truncated(), usage, reused);
     }
 
     /** Kills and removes the container. */
@@ -183,7 +231,7 @@ final class WarmContainer {
         } catch (IOException e) {
             // already closed
         }
-        runtime.runc().kill(id);
+        runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
@@ -194,56 +242,73 @@ final class WarmContainer {
         runtime.removeContainer(id);
     }
 
-    private void waitForCgroup() {
-        // runc creates the cgroup before the executor runs; a fresh container may still be starting
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!java.nio.file.Files.exists(Cgroups.ROOT.resolve("cpuacct" + cgroup).resolve("cpuacct.usage"))) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new RuntimeFailureException("the warm container " + id + " did not start: " + stderrTail());
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RuntimeFailureException("interrupted", e);
+    /**
+     * Waits for the executor's {@code ready} (it runs inside the container: {@code /proc/<pid>/root}
+     * is the container's root from then on, not the host's) and finds its host pid.
+     */
+    private void awaitExecutor() {
+        Future<String> ready = runtime.workers().submit(this::readLine);
+        String line;
+        try {
+            line = ready.get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            ready.cancel(true);
+            throw new RuntimeFailureException("the warm container " + id + " did not start: " + stderrTail(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeFailureException("interrupted", e);
+        }
+        if (!"ready".equals(line)) {
+            throw new RuntimeFailureException("the warm container " + id + " did not start: " + stderrTail());
+        }
+        long pid = Cgroups.namespaceInit(cgroup);
+        if (pid < 0) {
+            throw new RuntimeFailureException("the executor of " + id + " is not in its cgroup");
+        }
+        executorPid = pid;
+        tmp = new ContainerTmp(pid);
+    }
+
+    private static Integer parseExit(String line, String tag) {
+        if (line == null || !line.startsWith(tag + " ")) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(line.substring(tag.length() + 1).strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String stderrText(ContainerTmp.Content err) {
+        byte[] bytes = err.bytes();
+        int from = 0;
+        if (err.truncated()) {
+            while (from < Math.min(3, bytes.length) && (bytes[from] & 0xC0) == 0x80) {
+                from++; // a character cut by the window is dropped, not shown as a replacement character
             }
         }
+        return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
     }
 
     private String stderrTail() {
         return stderr.isDone() ? RuncRuntime.tail(stderr.getNow(new byte[0])) : "";
     }
 
-    private Frame readFrame() throws IOException {
+    /** One line of the executor's output (without the newline); at most 256 bytes are taken as an answer. */
+    private String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = responses.read()) != '\n') {
             if (b < 0) {
                 throw new IOException("the executor closed its output");
             }
+            if (line.size() > 256) {
+                throw new IOException("the executor's answer is not one");
+            }
             line.write(b);
         }
-        String[] parts = line.toString(StandardCharsets.US_ASCII).trim().split("\\s+");
-        int exit = Integer.parseInt(parts[0]);
-        long length = Long.parseLong(parts[1]);
-        int max = runtime.settings().maxOutputBytes();
-        ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(length, max));
-        byte[] buffer = new byte[16 * 1024];
-        long remaining = length;
-        while (remaining > 0) {
-            int n = responses.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-            if (n < 0) {
-                throw new IOException("the executor closed its output mid-response");
-            }
-            int room = max - body.size();
-            if (room > 0) {
-                body.write(buffer, 0, Math.min(room, n));
-            }
-            remaining -= n;
-        }
-        long stderrLength = parts.length > 2 ? Long.parseLong(parts[2]) : 0;
-        byte[] stderr = responses.readNBytes((int) Math.min(stderrLength, InvocationResult.STDERR_TAIL_BYTES));
-        return new Frame(exit, body.toByteArray(), stderr, stderrLength);
+        return line.toString(StandardCharsets.US_ASCII);
     }
 
     /** One env line of a frame: raw when the value is one plain line, else octal-escaped. */
@@ -265,6 +330,4 @@ final class WarmContainer {
         return escaped.toString();
     }
 
-    private record Frame(int exit, byte[] body, byte[] stderr, long stderrLength) {
-    }
 }

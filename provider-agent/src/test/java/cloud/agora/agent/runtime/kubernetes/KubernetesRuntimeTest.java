@@ -7,7 +7,7 @@ import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;

@@ -3,7 +3,7 @@ package cloud.agora.agent.runtime.runc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;

@@ -3,7 +3,7 @@ package cloud.agora.agent.runtime.runc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.agent.runtime.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;
@@ -140,7 +140,7 @@ class RuncRuntimeTest {
     }
 
     @Test
-    void cpuBurnIsThrottledByItsQuotaAndMeteredWithinFivePercent() throws IOException {
+    void cpuBurnIsThrottledByItsQuotaAndMeteredWholeWithOnlyTheContainersOwnStartOnTop() throws IOException {
         // burn in a child for 3 s of wall time under a quarter-core quota; the child reports its own CPU ticks
         FunctionSpec fn = script("""
                 ( while :; do :; done ) &
@@ -160,7 +160,11 @@ class RuncRuntimeTest {
         System.out.printf("cpu burn: child %.3f s, metered %.3f s, wall %.3f s, cpu/wall %.3f%n", burnSeconds, meteredSeconds,
                 wallSeconds, meteredSeconds / wallSeconds);
         assertThat(meteredSeconds / wallSeconds).as("throttled to the quarter-core quota").isBetween(0.18, 0.30);
-        assertThat(Math.abs(meteredSeconds - burnSeconds) / burnSeconds).as("metered vs burned").isLessThanOrEqualTo(0.05);
+        // the kernel counts every process of the container: all of the child's burn (its own count has 10 ms ticks),
+        // plus the container's start, the shell, sleep and cat — about 0.05 s measured here, whatever the load
+        // (0.81-0.82 s metered for 0.76 s burned); 0.15 s leaves three times that
+        assertThat(meteredSeconds).as("the whole burn is metered").isGreaterThanOrEqualTo(burnSeconds - 0.02);
+        assertThat(meteredSeconds - burnSeconds).as("metered beyond the burn").isLessThanOrEqualTo(0.15);
     }
 
     @Test

@@ -6,9 +6,9 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Only the platform gateway may call the annotated endpoint (see {@link GatewayAuthFilter}). */
+/** Only this agent's own provider, signed in at {@code /api/v1/auth}, may call the annotated endpoint (see {@link ProviderOnlyFilter}). */
 @NameBinding
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
-public @interface GatewayOnly {
+public @interface ProviderOnly {
 }
