@@ -2,6 +2,7 @@ package cloud.agora.billing;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import cloud.agora.billing.domain.LeaseTerms;
@@ -83,9 +84,7 @@ class EndToEndIT {
                 leases.add(lease);
             }
             // identical usage: every receipt costs the same, so the threshold below is exactly 1,000 receipts
-            LeaseTerms terms = new LeaseTerms(leases.get(0).id(), developers.get(0).address(), providers.get(0).address(),
-                    Fixtures.PRICES.perVcpuSecond().value(), Fixtures.PRICES.perGiBSecond().value(),
-                    Fixtures.PRICES.perInvocation().value(), null);
+            LeaseTerms terms = Fixtures.terms(leases.get(0));
             BigInteger each = terms.charge(receipt(leases.get(0), providers.get(0)));
             Map<String, String> env = new HashMap<>(Map.of(
                     "QUARKUS_HTTP_PORT", Integer.toString(port),
@@ -98,6 +97,7 @@ class EndToEndIT {
                     "AGORA_CHAIN_ESCROW_ADDRESS", devnet.escrow().address().checksummed(),
                     "AGORA_BILLING_VOUCHERS_DELEGATE_KEY", devnet.account(4).privateKeyHex(),
                     "AGORA_AUTH_SECRET", "billing-it-secret-0123456789abcdef0123"));
+            env.put("AGORA_BILLING_GATEWAYS", Fixtures.GATEWAY.address().value());
             env.put("AGORA_BILLING_VOUCHERS_THRESHOLD", each.multiply(BigInteger.valueOf(1_000)).toString());
             env.put("AGORA_BILLING_VOUCHERS_PERIOD", "5s");
             env.put("AGORA_BILLING_VOUCHERS_INTERVAL", "1s");
@@ -218,6 +218,24 @@ class EndToEndIT {
         }
     }
 
+    @Test
+    void billingRefusesToStartWithoutATrustedGateway() throws Exception {
+        PostgresServer.Database db = PostgresServer.newDatabase();
+        Path log = Path.of("target/billing-no-gateway.log");
+        Files.deleteIfExists(log);
+        Map<String, String> env = Map.of(
+                "QUARKUS_HTTP_PORT", Integer.toString(KafkaBroker.freePort()),
+                "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", db.user(),
+                "QUARKUS_DATASOURCE_PASSWORD", db.password(),
+                "KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers(),
+                "AGORA_AUTH_SECRET", "billing-it-secret-0123456789abcdef0123");
+        try (BillingProcess billing = new BillingProcess(env, log)) {
+            assertThatThrownBy(billing::start).hasMessageContaining("billing exited");
+        }
+        assertThat(Files.readString(log)).contains("agora.billing.gateways (AGORA_BILLING_GATEWAYS) is empty");
+    }
+
     static VoucherView latest(Wallet provider) {
         String token = provider.signIn();
         String json = given().auth().oauth2(token).get("/api/v1/vouchers?provider=" + provider.address()).then().statusCode(200)
@@ -227,10 +245,13 @@ class EndToEndIT {
         return vouchers.isEmpty() ? new VoucherView(0, null, 0, Instant.EPOCH, false) : vouchers.get(0);
     }
 
+    /** The gateway's copy (granted, witnessed, within bounds): what billing rates. */
     static UsageReceipt receipt(LeaseView lease, Wallet provider) {
         Instant start = Instant.now().minusSeconds(30);
-        return UsageReceipt.unsigned(UUID.randomUUID(), lease.id(), lease.provider(), lease.owner(), 12_345_678L,
-                64L * 1024 * 1024, 150, 100, 200, start, start.plusMillis(150)).signedByProvider(provider.key());
+        UUID id = UUID.randomUUID();
+        return Fixtures.witnessed(UsageReceipt.unsigned(id, lease.id(), lease.provider(), lease.owner(), 12_345_678L,
+                64L * 1024 * 1024, 150, 100, 200, start, start.plusMillis(150), Fixtures.grant(id, lease, start))
+                .signedByProvider(provider.key()));
     }
 
     static List<UsageReceipt> receipts(int count, List<LeaseView> leases, List<Wallet> providers) {

@@ -1,6 +1,8 @@
 package cloud.agora.billing;
 
+import cloud.agora.billing.domain.LeaseTerms;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -13,6 +15,9 @@ import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.testsupport.KafkaBroker;
+import cloud.agora.testsupport.Wallet;
+import java.math.BigInteger;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -23,24 +28,67 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.web3j.crypto.ECKeyPair;
 
-/** Leases and signed receipts for tests, published the way the marketplace and the agents publish them. */
+/**
+ * Leases and receipts for tests, published the way the marketplace, the agents and the gateway publish them: every
+ * receipt names a gateway grant, lies within its grant's and lease's bounds and, unless it is the agent's copy, is
+ * counter-signed (witnessed) by {@link #GATEWAY}.
+ */
 public final class Fixtures {
 
     public static final Prices PRICES = new Prices(Wei.of(1_000_000), Wei.of(300_000), Wei.of(5_000), Wei.of(1));
+    /** A lease's resources: 2 cores, 512 MiB. */
+    public static final Resources RESOURCES = new Resources(2_000, 512, 0);
+    /** The grants' timeout. */
+    public static final long TIMEOUT_MILLIS = 30_000;
+    /** Anvil's well-known dev account 9: the platform gateway of the tests ({@code agora.billing.gateways}). */
+    public static final Wallet GATEWAY = Wallet.of(ECKeyPair.create(new BigInteger(
+            "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6", 16)));
 
     private Fixtures() {
     }
 
     public static LeaseView lease(Address owner, Address provider) {
         return new LeaseView(UUID.randomUUID(), UUID.randomUUID(), owner, provider, "http://agent.example", BidKind.COMPUTE,
-                new Resources(500, 512, 0), PRICES, LeaseState.ACTIVE, Instant.now().minusSeconds(3600), null, null, null);
+                RESOURCES, PRICES, LeaseState.ACTIVE, Instant.now().minusSeconds(3600), null, null, null);
     }
 
-    public static UsageReceipt receipt(LeaseView lease, ECKeyPair providerKey, long cpuNanos) {
+    /** The same lease, closed at {@code closedAt}. */
+    public static LeaseView closed(LeaseView lease, Instant closedAt) {
+        return new LeaseView(lease.id(), lease.bidId(), lease.owner(), lease.provider(), lease.providerEndpoint(), lease.kind(),
+                lease.resources(), lease.prices(), LeaseState.CLOSED, lease.createdAt(), closedAt, lease.owner(), "closed by its owner");
+    }
+
+    /** Billing's terms of {@code lease} (to compute expected charges). */
+    public static LeaseTerms terms(LeaseView lease) {
+        return new LeaseTerms(lease.id(), lease.owner(), lease.provider(), lease.prices().perVcpuSecond().value(),
+                lease.prices().perGiBSecond().value(), lease.prices().perInvocation().value(), lease.closedAt(),
+                lease.resources().cpuMillis(), lease.resources().memoryMiB());
+    }
+
+    /** The gateway's grant of invocation {@code invocationId} on {@code lease}, issued just before {@code start}. */
+    public static InvocationGrant grant(UUID invocationId, LeaseView lease, Instant start) {
+        return InvocationGrant.unsigned(invocationId, lease.id(), lease.provider(), lease.owner(), "bafybeigdyrztestbundle",
+                TIMEOUT_MILLIS, start.minusMillis(200), Duration.ofSeconds(30)).signedBy(GATEWAY.key());
+    }
+
+    /** The agent's copy of a granted receipt within bounds: signed by the provider, not witnessed. */
+    public static UsageReceipt agentCopy(LeaseView lease, ECKeyPair providerKey, long cpuNanos) {
         Instant start = Instant.now().minusSeconds(60);
-        return UsageReceipt.unsigned(UUID.randomUUID(), lease.id(), lease.provider(), lease.owner(), cpuNanos,
-                64L * 1024 * 1024 + cpuNanos % 1000, 120 + cpuNanos % 7, 100, 200, start, start.plusMillis(120 + cpuNanos % 7))
+        UUID id = UUID.randomUUID();
+        long wall = 500 + cpuNanos % 7;
+        return UsageReceipt.unsigned(id, lease.id(), lease.provider(), lease.owner(), cpuNanos,
+                64L * 1024 * 1024 + cpuNanos % 1000, wall, 100, 200, start, start.plusMillis(wall), grant(id, lease, start))
                 .signedByProvider(providerKey);
+    }
+
+    /** The gateway's copy of a granted receipt within bounds: signed by the provider, witnessed by {@link #GATEWAY}. */
+    public static UsageReceipt receipt(LeaseView lease, ECKeyPair providerKey, long cpuNanos) {
+        return witnessed(agentCopy(lease, providerKey, cpuNanos));
+    }
+
+    /** {@code receipt} counter-signed by {@link #GATEWAY}. */
+    public static UsageReceipt witnessed(UsageReceipt receipt) {
+        return receipt.counterSignedByGateway(GATEWAY.key());
     }
 
     public static KafkaProducer<String, String> producer() {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Ingestion throughput harness (not a timed test: it prints figures and asserts only that every receipt was rated
  * once): the packaged service as a child process with PostgreSQL and Kafka, 3 providers; a first round of
- * {@value #ROUND} signed receipts into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm). Each round is
+ * {@value #ROUND} receipts as billing rates them (granted, provider-signed and counter-signed by the gateway: two
+ * signature checks each) into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm). Each round is
  * timed from the first record sent to the last receipt committed in PostgreSQL; the receipts are signed before the
  * clock starts. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt};
@@ -69,6 +70,7 @@ class IngestionBenchmarkIT {
                     "KAFKA_BOOTSTRAP_SERVERS", bootstrap,
                     "AGORA_AUTH_SECRET", "billing-bench-secret-0123456789abcdef0123",
                     "AGORA_BILLING_INGESTION_CONSUMER_GROUP", group));
+            env.put("AGORA_BILLING_GATEWAYS", Fixtures.GATEWAY.address().value());
             String jfr = System.getProperty("bench.jfr");
             if (jfr != null) {
                 // a CPU profile of the service; it is killed at the end, so read the repository's chunk files:

@@ -38,15 +38,18 @@ public class UsageResource {
     public record Batch(List<UsageReceipt> receipts) {
     }
 
-    /** What became of a batch: how many were rated now, and each refused receipt with its reason. */
-    public record BatchResult(int rated, List<Rejection> quarantined) {
+    /**
+     * What became of a batch: how many were rated now, each refused receipt with its reason, and the receipts that
+     * wait for the gateway's witness (an agent's own copies: the gateway's counter-signed copy is what gets rated).
+     */
+    public record BatchResult(int rated, List<Rejection> quarantined, List<UUID> awaitingWitness) {
     }
 
     @POST
     @Path("/batches")
     public BatchResult batch(Batch batch) {
         RatingOutcome outcome = intake.accept(caller.address(), batch == null ? null : batch.receipts());
-        return new BatchResult(outcome.rated().size(), outcome.rejected());
+        return new BatchResult(outcome.rated().size(), outcome.rejected(), outcome.awaitingWitness());
     }
 
     /** The agent's view of one lease and UTC day. */

@@ -27,11 +27,29 @@ public interface BillingConfig {
     Credit credit();
 
     /**
-     * The functions gateways' addresses whose counter-signature is accepted (DESIGN, "gateway key"; env
-     * {@code AGORA_BILLING_GATEWAYS}, comma-separated); a receipt counter-signed by another key is quarantined. Unset:
-     * {@code ingestion.gateway-addresses}, and if that is unset too any counter-signature that recovers a key.
+     * The platform gateways' addresses (DESIGN, "gateway key"; env {@code AGORA_BILLING_GATEWAYS}, comma-separated):
+     * billing rates a receipt only when one of these keys witnessed it (counter-signed its hash). Required: billing
+     * refuses to start without at least one, since without a witness any provider could mint usage.
      */
     Optional<List<String>> gateways();
+
+    /**
+     * How long a receipt without the gateway's witness (the agent's copy) waits for its counter-signed twin before it
+     * is quarantined {@code unwitnessed} (governed: {@code billing.witness-window}).
+     */
+    @WithDefault("PT10M")
+    Duration witnessWindow();
+
+    /** How often receipts that waited longer than the witness window are quarantined. */
+    @WithDefault("30s")
+    Duration witnessSweepInterval();
+
+    /**
+     * The clock difference tolerated between the gateway and the provider when a receipt's start is checked against
+     * its grant's window ({@code ReceiptBounds}).
+     */
+    @WithDefault("PT30S")
+    Duration clockSkew();
 
     interface Ingestion {
         /** Consume {@code usage.receipts.v1} and {@code marketplace.leases.v1} (off: HTTP batches only). */
@@ -55,21 +73,6 @@ public interface BillingConfig {
         /** The most receipts one {@code POST /api/v1/usage/batches} may carry. */
         @WithDefault("5000")
         int maxHttpBatch();
-
-        /**
-         * Gateway keys whose counter-signature is accepted; a receipt counter-signed by another key is quarantined.
-         * Unset: any counter-signature that recovers a key is accepted (one-machine setups). Receipts without a
-         * counter-signature are checked on the provider's signature alone.
-         */
-        Optional<List<String>> gatewayAddresses();
-
-        /**
-         * The gateway addresses in force: {@link BillingConfig#gateways()}, else {@link #gatewayAddresses()}, else none
-         * (any recoverable counter-signature).
-         */
-        static List<String> trustedGateways(BillingConfig config) {
-            return config.gateways().or(() -> config.ingestion().gatewayAddresses()).orElse(List.of());
-        }
     }
 
     interface Vouchers {

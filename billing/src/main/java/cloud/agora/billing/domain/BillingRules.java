@@ -27,8 +27,11 @@ public class BillingRules {
     public static final String VOUCHER_THRESHOLD = "billing.voucher-threshold";
     /** How long charges may wait before a voucher is signed anyway (not declared by governance yet). */
     public static final String VOUCHER_PERIOD = "billing.voucher-period";
+    /** How long a receipt waits for the gateway's witness before it is quarantined {@code unwitnessed}. */
+    public static final String WITNESS_WINDOW = "billing.witness-window";
 
     private static final Set<String> WEI = Set.of(CREDIT_FLOOR, VOUCHER_THRESHOLD);
+    private static final Set<String> DURATIONS = Set.of(VOUCHER_PERIOD, WITNESS_WINDOW);
     private static final Logger LOG = Logger.getLogger(BillingRules.class);
 
     private final Transactions transactions;
@@ -57,6 +60,12 @@ public class BillingRules {
         return value == null ? config.vouchers().period() : Duration.parse(value);
     }
 
+    /** The witness window in effect. */
+    public Duration witnessWindow() {
+        String value = inEffect().get(WITNESS_WINDOW);
+        return value == null ? config.witnessWindow() : Duration.parse(value);
+    }
+
     /**
      * Records a decision if it is about billing, valid, and newer than what is recorded.
      *
@@ -72,7 +81,7 @@ public class BillingRules {
                     return false;
                 }
                 value = wei.toString();
-            } else if (VOUCHER_PERIOD.equals(decision.name())) {
+            } else if (DURATIONS.contains(decision.name())) {
                 Duration period = decision.durationValue();
                 if (period.isNegative() || period.isZero()) {
                     LOG.warnf("ignoring decision %s: %s must be positive, got %s", eventId, decision.name(), period);

@@ -17,6 +17,9 @@ import java.util.UUID;
  * consumer therefore pays at most the exact price and never more than 1 wei below it per receipt
  * (strictly less than 1 wei). Bytes in/out carry no price (the lease has none for them).
  *
+ * <p>The lease's resources bound what a receipt may claim ({@code ReceiptBounds}): CPU at most the quota over the
+ * wall time, peak memory at most the limit.
+ *
  * @param leaseId       the lease
  * @param owner         the developer who pays
  * @param provider      the provider that runs it and signs its receipts
@@ -24,9 +27,12 @@ import java.util.UUID;
  * @param perGiBSecond  wei per GiB-second of memory
  * @param perInvocation wei per invocation
  * @param closedAt      when it closed, or null while active
+ * @param cpuMillis     the lease's CPU in millicores (its containers' quota), or null for a lease recorded before
+ *                      billing kept its resources: then no receipt of it is within checkable bounds
+ * @param memoryMiB     the lease's memory in MiB (its containers' limit), or null likewise
  */
 public record LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteger perVcpuSecond,
-        BigInteger perGiBSecond, BigInteger perInvocation, Instant closedAt) {
+        BigInteger perGiBSecond, BigInteger perInvocation, Instant closedAt, Long cpuMillis, Long memoryMiB) {
 
     public LeaseTerms {
         Objects.requireNonNull(leaseId, "leaseId");

@@ -27,7 +27,18 @@ public record Rejection(UUID invocationId, String reason, String detail) {
         public static final String LEASE_PROVIDER_MISMATCH = "lease-provider-mismatch";
         /** The lease is paid by another developer than the receipt names. */
         public static final String LEASE_CONSUMER_MISMATCH = "lease-consumer-mismatch";
-        /** The invocation started after the lease closed. */
+        /** The receipt names no gateway grant ({@code ReceiptBounds}). */
+        public static final String NO_GRANT = "no-grant";
+        /** The receipt's grant is for another invocation, lease, provider or consumer ({@code ReceiptBounds}). */
+        public static final String GRANT_MISMATCH = "grant-mismatch";
+        /**
+         * Its wall time, CPU, peak memory or start lies outside what its grant and its lease allow ({@code ReceiptBounds}),
+         * or billing does not know the lease's resources to check them.
+         */
+        public static final String OUT_OF_BOUNDS = "out-of-bounds";
+        /** No copy counter-signed by a trusted gateway arrived within the witness window: charges nothing. */
+        public static final String UNWITNESSED = "unwitnessed";
+        /** The invocation started, or its grant was issued, after the lease closed. */
         public static final String OUTSIDE_LEASE = "outside-lease";
         /** The same receipt again (an identical copy of one already rated): charges nothing. */
         public static final String REPLAYED = "replayed";

@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * Receipts sent by remote agents over HTTPS ({@code POST /api/v1/usage/batches}). The signed-in caller must be the
  * provider of every receipt of the batch (a batch that is not entirely the caller's is refused whole); the receipts
- * are then rated like those from Kafka, so the answer is returned only after they are durably rated or quarantined.
+ * then follow the same rules as those from Kafka: the agent's own copies (not counter-signed) wait for the gateway's
+ * witness, counter-signed copies are rated, and the answer is returned only after every receipt is durably rated,
+ * waiting or quarantined.
  */
 @ApplicationScoped
 public class UsageIntake {

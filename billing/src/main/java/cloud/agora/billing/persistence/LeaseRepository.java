@@ -29,15 +29,20 @@ public class LeaseRepository {
         }
     }
 
-    /** Stores the lease as the event shows it (a later closing is kept). */
+    /**
+     * Stores the lease as the event shows it (a later closing is kept; resources missing from a row recorded before
+     * billing kept them are filled in by the lease's next event).
+     */
     public void save(Connection c, LeaseView lease) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO leases (lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second,
-                                    per_invocation, state, created_at, closed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    per_invocation, state, created_at, closed_at, cpu_millis, memory_mib)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (lease_id) DO UPDATE SET
                     state = CASE WHEN leases.closed_at IS NULL THEN EXCLUDED.state ELSE leases.state END,
-                    closed_at = COALESCE(leases.closed_at, EXCLUDED.closed_at)""")) {
+                    closed_at = COALESCE(leases.closed_at, EXCLUDED.closed_at),
+                    cpu_millis = COALESCE(leases.cpu_millis, EXCLUDED.cpu_millis),
+                    memory_mib = COALESCE(leases.memory_mib, EXCLUDED.memory_mib)""")) {
             s.setObject(1, lease.id());
             s.setString(2, lease.owner().value());
             s.setString(3, lease.provider().value());
@@ -47,6 +52,13 @@ public class LeaseRepository {
             s.setString(7, lease.state().name());
             s.setTimestamp(8, Timestamp.from(lease.createdAt()));
             s.setTimestamp(9, lease.closedAt() == null ? null : Timestamp.from(lease.closedAt()));
+            if (lease.resources() == null) {
+                s.setNull(10, java.sql.Types.BIGINT);
+                s.setNull(11, java.sql.Types.BIGINT);
+            } else {
+                s.setLong(10, lease.resources().cpuMillis());
+                s.setLong(11, lease.resources().memoryMiB());
+            }
             s.executeUpdate();
         }
     }
@@ -58,7 +70,8 @@ public class LeaseRepository {
             return found;
         }
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second, per_invocation, closed_at
+                SELECT lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second, per_invocation, closed_at,
+                       cpu_millis, memory_mib
                 FROM leases WHERE lease_id = ANY (?)""")) {
             s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet r = s.executeQuery()) {
@@ -66,7 +79,8 @@ public class LeaseRepository {
                     Timestamp closed = r.getTimestamp(7);
                     LeaseTerms terms = new LeaseTerms(r.getObject(1, UUID.class), new Address(r.getString(2)),
                             new Address(r.getString(3)), integer(r.getBigDecimal(4)), integer(r.getBigDecimal(5)),
-                            integer(r.getBigDecimal(6)), closed == null ? null : closed.toInstant());
+                            integer(r.getBigDecimal(6)), closed == null ? null : closed.toInstant(),
+                            r.getObject(8, Long.class), r.getObject(9, Long.class));
                     found.put(terms.leaseId(), terms);
                 }
             }

@@ -1,6 +1,8 @@
 package cloud.agora.billing.persistence;
 
 import cloud.agora.billing.domain.RatedReceipt;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -27,7 +29,9 @@ import java.util.UUID;
 public class ReceiptRepository {
 
     /**
-     * Inserts the receipts not already present, in one statement, and returns the ids actually inserted.
+     * Inserts the receipts not already present, in one statement, and returns the ids actually inserted. The same
+     * statement removes the copies of the inserted receipts that were waiting for their witness
+     * ({@code awaiting_witness}, by receipt hash): no extra round trip.
      */
     public Set<UUID> insertNew(Connection c, List<RatedReceipt> receipts) throws SQLException {
         Set<UUID> inserted = new HashSet<>();
@@ -44,6 +48,9 @@ public class ReceiptRepository {
         String[] gatewaySignatures = new String[n];
         String[] hashes = new String[n];
         BigDecimal[] charges = new BigDecimal[n];
+        String[] bundles = new String[n];
+        Long[][] grantFigures = new Long[3][n];
+        String[] grantSignatures = new String[n];
         for (int i = 0; i < n; i++) {
             RatedReceipt rated = receipts.get(i);
             UsageReceipt r = rated.receipt();
@@ -63,19 +70,34 @@ public class ReceiptRepository {
             gatewaySignatures[i] = r.gatewaySignature();
             hashes[i] = rated.hash();
             charges[i] = new BigDecimal(rated.charge());
+            if (r.grant() != null) {
+                bundles[i] = r.grant().bundle();
+                grantFigures[0][i] = r.grant().timeoutMillis();
+                grantFigures[1][i] = r.grant().issuedAt().toEpochMilli();
+                grantFigures[2][i] = r.grant().expiresAt().toEpochMilli();
+                grantSignatures[i] = r.grant().signature();
+            }
         }
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO receipts (invocation_id, lease_id, provider_address, consumer_address, cpu_nanos,
-                    peak_memory_bytes, memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at,
-                    provider_signature, gateway_signature, receipt_hash, charge)
-                SELECT i, l, p, c, cpu, pm, mm, w, bi, bo,
-                       timestamptz 'epoch' + s * interval '1 millisecond',
-                       timestamptz 'epoch' + e * interval '1 millisecond', ps, gs, h, ch
-                FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
-                            ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::numeric[])
-                     AS t(i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch)
-                ON CONFLICT (invocation_id) DO NOTHING
-                RETURNING invocation_id""")) {
+                WITH inserted AS (
+                    INSERT INTO receipts (invocation_id, lease_id, provider_address, consumer_address, cpu_nanos,
+                        peak_memory_bytes, memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at,
+                        provider_signature, gateway_signature, receipt_hash, charge, grant_bundle, grant_timeout_millis,
+                        grant_issued_at, grant_expires_at, grant_signature)
+                    SELECT i, l, p, c, cpu, pm, mm, w, bi, bo,
+                           timestamptz 'epoch' + s * interval '1 millisecond',
+                           timestamptz 'epoch' + e * interval '1 millisecond', ps, gs, h, ch, gb, gt,
+                           timestamptz 'epoch' + gi * interval '1 millisecond',
+                           timestamptz 'epoch' + ge * interval '1 millisecond', gsig
+                    FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                                ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::numeric[],
+                                ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::text[])
+                         AS t(i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch, gb, gt, gi, ge, gsig)
+                    ON CONFLICT (invocation_id) DO NOTHING
+                    RETURNING invocation_id, receipt_hash),
+                witnessed AS (
+                    DELETE FROM awaiting_witness a USING inserted WHERE a.receipt_hash = inserted.receipt_hash)
+                SELECT invocation_id FROM inserted""")) {
             int k = 1;
             s.setArray(k++, c.createArrayOf("uuid", ids));
             s.setArray(k++, c.createArrayOf("uuid", leases));
@@ -87,7 +109,12 @@ public class ReceiptRepository {
             s.setArray(k++, c.createArrayOf("text", providerSignatures));
             s.setArray(k++, c.createArrayOf("text", gatewaySignatures));
             s.setArray(k++, c.createArrayOf("text", hashes));
-            s.setArray(k, c.createArrayOf("numeric", charges));
+            s.setArray(k++, c.createArrayOf("numeric", charges));
+            s.setArray(k++, c.createArrayOf("text", bundles));
+            for (Long[] figure : grantFigures) {
+                s.setArray(k++, c.createArrayOf("int8", figure));
+            }
+            s.setArray(k, c.createArrayOf("text", grantSignatures));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     inserted.add(r.getObject(1, UUID.class));
@@ -203,17 +230,25 @@ public class ReceiptRepository {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT invocation_id, lease_id, provider_address, consumer_address, cpu_nanos, peak_memory_bytes,
                        memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at, provider_signature,
-                       gateway_signature, receipt_hash, charge, voucher_seq
+                       gateway_signature, receipt_hash, charge, voucher_seq, grant_bundle, grant_timeout_millis,
+                       grant_issued_at, grant_expires_at, grant_signature
                 FROM receipts WHERE invocation_id = ?""")) {
             s.setObject(1, invocationId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
                     return java.util.Optional.empty();
                 }
-                UsageReceipt receipt = new UsageReceipt(r.getObject(1, UUID.class), r.getObject(2, UUID.class),
-                        new cloud.agora.protocol.eth.Address(r.getString(3)), new cloud.agora.protocol.eth.Address(r.getString(4)),
+                UUID id = r.getObject(1, UUID.class);
+                UUID leaseId = r.getObject(2, UUID.class);
+                Address provider = new Address(r.getString(3));
+                Address consumer = new Address(r.getString(4));
+                // a rated receipt's grant names the receipt's own invocation, lease, provider and consumer
+                InvocationGrant grant = r.getString(18) == null ? null : new InvocationGrant(id, leaseId, provider, consumer,
+                        r.getString(18), r.getLong(19), r.getTimestamp(20).toInstant(), r.getTimestamp(21).toInstant(),
+                        r.getString(22));
+                UsageReceipt receipt = new UsageReceipt(id, leaseId, provider, consumer,
                         r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9), r.getLong(10),
-                        r.getTimestamp(11).toInstant(), r.getTimestamp(12).toInstant(), r.getString(13), r.getString(14));
+                        r.getTimestamp(11).toInstant(), r.getTimestamp(12).toInstant(), grant, r.getString(13), r.getString(14));
                 String hash = r.getString(15);
                 BigInteger charge = r.getBigDecimal(16).toBigIntegerExact();
                 int seq = r.getInt(17);

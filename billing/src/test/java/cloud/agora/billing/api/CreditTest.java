@@ -108,9 +108,7 @@ class CreditTest {
         given().auth().oauth2(d.provider().signIn()).contentType(ContentType.JSON)
                 .body(JsonCodec.write(Map.of("receipts", receipts))).post("/api/v1/usage/batches")
                 .then().statusCode(200).body("rated", equalTo(count));
-        LeaseTerms terms = new LeaseTerms(d.lease().id(), d.lease().owner(), d.lease().provider(),
-                d.lease().prices().perVcpuSecond().value(), d.lease().prices().perGiBSecond().value(),
-                d.lease().prices().perInvocation().value(), null);
+        LeaseTerms terms = cloud.agora.billing.Fixtures.terms(d.lease());
         return receipts.stream().map(terms::charge).reduce(BigInteger.ZERO, BigInteger::add);
     }
 

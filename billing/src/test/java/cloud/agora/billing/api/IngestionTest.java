@@ -61,10 +61,8 @@ class IngestionTest {
         return new Db(dataSource);
     }
 
-    BigInteger expected(LeaseView lease, List<UsageReceipt> receipts) {
-        return receipts.stream().map(r -> new cloud.agora.billing.domain.LeaseTerms(lease.id(), lease.owner(), lease.provider(),
-                lease.prices().perVcpuSecond().value(), lease.prices().perGiBSecond().value(),
-                lease.prices().perInvocation().value(), null).charge(r)).reduce(BigInteger.ZERO, BigInteger::add);
+    static BigInteger expected(LeaseView lease, List<UsageReceipt> receipts) {
+        return receipts.stream().map(Fixtures.terms(lease)::charge).reduce(BigInteger.ZERO, BigInteger::add);
     }
 
     @Test
@@ -110,20 +108,22 @@ class IngestionTest {
         Fixtures.publishLease(producer, strangersLease);
         UsageReceipt good = receipt(lease, provider.key(), 5_000_000);
         UsageReceipt unsigned = UsageReceipt.unsigned(UUID.randomUUID(), lease.id(), provider.address(), developer.address(),
-                1, 1, 1, 1, 1, good.startedAt(), good.endedAt());
+                1, 1, 1, 1, 1, good.startedAt(), good.endedAt(), null);
         UsageReceipt signedByStranger = new UsageReceipt(unsigned.invocationId(), lease.id(), provider.address(),
-                developer.address(), 1, 1, 1, 1, 1, 1, good.startedAt(), good.endedAt(),
+                developer.address(), 1, 1, 1, 1, 1, 1, good.startedAt(), good.endedAt(), null,
                 UsageReceipt.unsigned(unsigned.invocationId(), lease.id(), stranger.address(), developer.address(), 1, 1, 1, 1, 1,
-                        good.startedAt(), good.endedAt()).signedByProvider(stranger.key()).providerSignature(), null);
+                        good.startedAt(), good.endedAt(), null).signedByProvider(stranger.key()).providerSignature(), null);
         UsageReceipt tampered = new UsageReceipt(good.invocationId(), good.leaseId(), good.provider(), good.consumer(),
                 good.cpuNanos() * 1000, good.peakMemoryBytes(), good.memoryMibMillis(), good.wallMillis(), good.bytesIn(),
-                good.bytesOut(), good.startedAt(), good.endedAt(), good.providerSignature(), null);
-        UsageReceipt onStrangersLease = receipt(strangersLease, stranger.key(), 10).signedByProvider(stranger.key());
-        UsageReceipt wrongLeaseProvider = UsageReceipt.unsigned(UUID.randomUUID(), strangersLease.id(), provider.address(),
-                developer.address(), 1, 1, 1, 1, 1, good.startedAt(), good.endedAt()).signedByProvider(provider.key());
-        UsageReceipt badGateway = receipt(lease, provider.key(), 7).counterSignedByGateway(stranger.key());
-        UsageReceipt conflicting = UsageReceipt.unsigned(good.invocationId(), lease.id(), provider.address(), developer.address(),
-                1, 1, 1, 1, 1, good.startedAt(), good.endedAt()).signedByProvider(provider.key());
+                good.bytesOut(), good.startedAt(), good.endedAt(), good.grant(), good.providerSignature(), good.gatewaySignature());
+        UsageReceipt onStrangersLease = receipt(strangersLease, stranger.key(), 10);
+        UsageReceipt wrongLeaseProvider = Fixtures.witnessed(UsageReceipt.unsigned(UUID.randomUUID(), strangersLease.id(),
+                provider.address(), developer.address(), 1, 1, 1, 1, 1, good.startedAt(), good.endedAt(), null)
+                .signedByProvider(provider.key()));
+        UsageReceipt badGateway = Fixtures.agentCopy(lease, provider.key(), 7).counterSignedByGateway(stranger.key());
+        UsageReceipt conflicting = Fixtures.witnessed(UsageReceipt.unsigned(good.invocationId(), lease.id(), provider.address(),
+                developer.address(), 1, 1, 1, 1, 1, good.startedAt(), good.endedAt(),
+                Fixtures.grant(good.invocationId(), lease, good.startedAt())).signedByProvider(provider.key()));
         Fixtures.publishReceipts(producer, List.of(good, signedByStranger, tampered, wrongLeaseProvider, badGateway));
         Db db0 = db();
         await().atMost(Duration.ofSeconds(30)).until(() -> db0.count("SELECT count(*) FROM receipts WHERE invocation_id = ?",
@@ -147,52 +147,58 @@ class IngestionTest {
         assertThat(onStrangersLease).isNotNull();
     }
 
-    /** Anvil's well-known dev account 9: the platform gateway of the tests ({@code %test.agora.billing.gateways}). */
-    static final Wallet GATEWAY = Wallet.of(org.web3j.crypto.ECKeyPair.create(new BigInteger(
-            "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6", 16)));
-
     @Test
-    void theAgentsAndTheGatewaysCopiesOfAReceiptAreRatedOnceAndTheCounterSignatureIsRecorded() throws Exception {
-        assertThat(GATEWAY.address().value()).isEqualTo("0xa0ee7a142d267c1f36714e4a8f75612f20a79720");
+    void theAgentsAndTheGatewaysCopiesOfAReceiptAreRatedOnceInEitherOrderAndTheAgentsCopyWaitsForItsWitness() throws Exception {
+        assertThat(Fixtures.GATEWAY.address().value()).isEqualTo("0xa0ee7a142d267c1f36714e4a8f75612f20a79720");
         Wallet provider = Wallet.random();
         Wallet developer = Wallet.random();
         LeaseView lease = lease(developer.address(), provider.address());
         Fixtures.publishLease(producer, lease);
         // agent first, gateway later (separate batches)
-        UsageReceipt agentFirst = receipt(lease, provider.key(), 11_000_000);
+        UsageReceipt agentFirst = Fixtures.agentCopy(lease, provider.key(), 11_000_000);
         // gateway first, agent later
-        UsageReceipt gatewayFirst = receipt(lease, provider.key(), 12_000_000);
+        UsageReceipt gatewayFirst = Fixtures.agentCopy(lease, provider.key(), 12_000_000);
         // both in one batch
-        UsageReceipt together = receipt(lease, provider.key(), 13_000_000);
+        UsageReceipt together = Fixtures.agentCopy(lease, provider.key(), 13_000_000);
         // the gateway counter-signs, but the agent sends other figures under the same invocation id
-        UsageReceipt counterSigned = receipt(lease, provider.key(), 14_000_000);
+        UsageReceipt counterSigned = Fixtures.agentCopy(lease, provider.key(), 14_000_000);
         UsageReceipt otherContent = UsageReceipt.unsigned(counterSigned.invocationId(), lease.id(), provider.address(),
                 developer.address(), 99_000_000, counterSigned.peakMemoryBytes(), counterSigned.wallMillis(), 0, 0,
-                counterSigned.startedAt(), counterSigned.endedAt()).signedByProvider(provider.key());
-        Fixtures.publishReceipts(producer, List.of(agentFirst, gatewayFirst.counterSignedByGateway(GATEWAY.key()),
-                together, together.counterSignedByGateway(GATEWAY.key()), counterSigned.counterSignedByGateway(GATEWAY.key())));
+                counterSigned.startedAt(), counterSigned.endedAt(), counterSigned.grant()).signedByProvider(provider.key());
+        Fixtures.publishReceipts(producer, List.of(agentFirst, Fixtures.witnessed(gatewayFirst), together,
+                Fixtures.witnessed(together), Fixtures.witnessed(counterSigned)));
         Db db = db();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isEqualTo(4));
-        Fixtures.publishReceipts(producer, List.of(agentFirst.counterSignedByGateway(GATEWAY.key()), gatewayFirst, otherContent));
+                db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isEqualTo(3));
+        // the agent's copy alone is not rated: it waits for its witness, keyed by its hash
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.strings(
+                "SELECT receipt_hash FROM awaiting_witness WHERE lease_id = ?", lease.id())).containsExactly(agentFirst.hashHex()));
+        assertThat(db.count("SELECT count(*) FROM receipts WHERE invocation_id = ?", agentFirst.invocationId())).isZero();
+        assertThat(db.count("SELECT receipts FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(3);
+        Fixtures.publishReceipts(producer, List.of(Fixtures.witnessed(agentFirst), gatewayFirst, otherContent));
         // receipts that overtook their lease (the two topics are not ordered with each other) were parked and
         // rated when it arrived: those rows are resolved; the only open one is the conflicting duplicate
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.strings(
                 "SELECT reason FROM quarantine WHERE lease_id = ? AND resolved_at IS NULL", lease.id()))
                 .containsExactly("conflicting-duplicate"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isEqualTo(4));
+        // the witnessed copy resolved the waiting one; the agent's copy after its rated twin waits for nothing
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                db.count("SELECT count(*) FROM awaiting_witness WHERE lease_id = ?", lease.id())).isZero());
         assertThat(db.strings("SELECT reason FROM quarantine WHERE lease_id = ? AND resolved_at IS NOT NULL", lease.id()))
                 .allMatch("unknown-lease"::equals);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.count(
-                "SELECT count(*) FROM receipts WHERE lease_id = ? AND gateway_signature IS NOT NULL", lease.id())).isEqualTo(4));
         for (UsageReceipt r : List.of(agentFirst, gatewayFirst, together, counterSigned)) {
             assertThat(db.strings("SELECT gateway_signature FROM receipts WHERE invocation_id = ?", r.invocationId()))
-                    .containsExactly(r.counterSignedByGateway(GATEWAY.key()).gatewaySignature());
+                    .containsExactly(Fixtures.witnessed(r).gatewaySignature());
         }
         assertThat(db.strings("SELECT CAST(invocation_id AS text) FROM quarantine WHERE lease_id = ? AND resolved_at IS NULL",
                 lease.id())).containsExactly(counterSigned.invocationId().toString());
         List<UsageReceipt> charged = List.of(agentFirst, gatewayFirst, together, counterSigned);
         assertThat(db.count("SELECT receipts FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(4);
         assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected(lease, charged));
+        assertThat(db.number("SELECT rated FROM pairs WHERE consumer_address = ?", developer.address().value()))
+                .isEqualTo(expected(lease, charged));
     }
 
     @Test
@@ -222,14 +228,28 @@ class IngestionTest {
         Fixtures.publishLease(producer, lease);
         Db db = db();
         await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
-        List<UsageReceipt> receipts = List.of(receipt(lease, provider.key(), 1), receipt(lease, provider.key(), 2));
+        List<UsageReceipt> agentCopies = List.of(Fixtures.agentCopy(lease, provider.key(), 1),
+                Fixtures.agentCopy(lease, provider.key(), 2));
+        List<UsageReceipt> receipts = agentCopies.stream().map(Fixtures::witnessed).toList();
         String token = provider.signIn();
+        // the agent's own copies wait for the gateway's witness: nothing is rated yet
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(JsonCodec.write(Map.of("receipts", agentCopies)))
+                .post("/api/v1/usage/batches").then().statusCode(200).body("rated", equalTo(0)).body("quarantined", hasSize(0))
+                .body("awaitingWitness", hasSize(2));
+        assertThat(db.count("SELECT count(*) FROM receipts WHERE lease_id = ?", lease.id())).isZero();
+        assertThat(db.count("SELECT count(*) FROM awaiting_witness WHERE lease_id = ?", lease.id())).isEqualTo(2);
         String body = JsonCodec.write(Map.of("receipts", receipts));
         given().auth().oauth2(token).contentType(ContentType.JSON).body(body).post("/api/v1/usage/batches").then()
-                .statusCode(200).body("rated", equalTo(2)).body("quarantined", hasSize(0));
+                .statusCode(200).body("rated", equalTo(2)).body("quarantined", hasSize(0)).body("awaitingWitness", hasSize(0));
+        assertThat(db.count("SELECT count(*) FROM awaiting_witness WHERE lease_id = ?", lease.id())).isZero();
         given().auth().oauth2(token).contentType(ContentType.JSON).body(body).post("/api/v1/usage/batches").then()
                 .statusCode(200).body("rated", equalTo(0)).body("quarantined", hasSize(2))
                 .body("quarantined[0].reason", equalTo("replayed"));
+        // the agent's copies again, after their witnessed twins were rated: nothing to do
+        given().auth().oauth2(token).contentType(ContentType.JSON).body(JsonCodec.write(Map.of("receipts", agentCopies)))
+                .post("/api/v1/usage/batches").then().statusCode(200).body("rated", equalTo(0)).body("quarantined", hasSize(0))
+                .body("awaitingWitness", hasSize(0));
+        assertThat(db.count("SELECT count(*) FROM awaiting_witness WHERE lease_id = ?", lease.id())).isZero();
         assertThat(db.number("SELECT charged FROM usage_totals WHERE lease_id = ?", lease.id())).isEqualTo(expected(lease, receipts));
     }
 

@@ -49,7 +49,7 @@ public class SignatureBenchmark {
         hashes = new byte[256][];
         for (int i = 0; i < receipts.length; i++) {
             receipts[i] = UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), provider, provider, 1_000_000L + i,
-                    64L << 20, 120, 10, 10, Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(1_120)).signedByProvider(key);
+                    64L << 20, 120, 10, 10, Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(1_120), null).signedByProvider(key);
             hashes[i] = receipts[i].hash();
         }
         kept = new SignerKeys();

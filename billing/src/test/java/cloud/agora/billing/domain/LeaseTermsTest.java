@@ -19,13 +19,13 @@ class LeaseTermsTest {
 
     static LeaseTerms terms(long cpu, long memory, long invocation) {
         return new LeaseTerms(UUID.randomUUID(), CONSUMER, PROVIDER, BigInteger.valueOf(cpu), BigInteger.valueOf(memory),
-                BigInteger.valueOf(invocation), null);
+                BigInteger.valueOf(invocation), null, 1_000L, 512L);
     }
 
     static UsageReceipt receipt(long cpuNanos, long peakBytes, long wallMillis) {
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         return UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), PROVIDER, CONSUMER, cpuNanos, peakBytes, wallMillis,
-                10, 20, start, start.plusMillis(wallMillis));
+                10, 20, start, start.plusMillis(wallMillis), null);
     }
 
     @Test

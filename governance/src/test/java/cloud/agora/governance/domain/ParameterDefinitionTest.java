@@ -20,6 +20,7 @@ class ParameterDefinitionTest {
         assertThat(named("escrow.fee-bps").canonical("007")).isEqualTo("7");
         assertThat(named("marketplace.heartbeat-timeout").canonical("PT0M45.000S")).isEqualTo("PT45S");
         assertThat(named("escrow.withdrawal-delay").canonical("P30D")).isEqualTo("PT720H");
+        assertThat(named("billing.witness-window").canonical("P7D")).isEqualTo("PT168H");
     }
 
     @Test
@@ -27,6 +28,8 @@ class ParameterDefinitionTest {
         assertThatThrownBy(() -> named("escrow.fee-bps").canonical("1001")).isInstanceOf(InvalidProposalException.class)
                 .hasMessageContaining("out of bounds [0, 1000] bps");
         assertThatThrownBy(() -> named("escrow.withdrawal-delay").canonical("P31D")).hasMessageContaining("out of bounds");
+        assertThatThrownBy(() -> named("billing.witness-window").canonical("PT59S")).hasMessageContaining("out of bounds");
+        assertThatThrownBy(() -> named("billing.witness-window").canonical("P8D")).hasMessageContaining("out of bounds");
         assertThatThrownBy(() -> named("marketplace.heartbeat-timeout").canonical("30")).hasMessageContaining("ISO-8601");
         assertThatThrownBy(() -> named("functions.max-body-size").canonical("1e6")).hasMessageContaining("not an integer");
         assertThatThrownBy(() -> named("escrow.fee-bps").canonical("")).hasMessageContaining("required");
@@ -44,8 +47,8 @@ class ParameterDefinitionTest {
         }
         // every parameter a service follows from governance.decisions.v1 is declared here
         assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
-                "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor");
-        assertThat(Parameters.ALL).hasSize(14);
+                "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window");
+        assertThat(Parameters.ALL).hasSize(15);
     }
 
     @Test
