@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6's whole-system test on this machine: the real marketplace, storage gateway and three provider
+ * The functions whole-system test on this machine: the real marketplace, storage gateway and three provider
  * agents (runc). A shell function from a bundle is deployed with 2 replicas (on two of the agents), invoked
  * synchronously and asynchronously, its stderr read as logs (SSE) and its usage read; one replica's
  * agent is stopped mid-traffic and calls keep succeeding on the other; the gateway, whose health checks

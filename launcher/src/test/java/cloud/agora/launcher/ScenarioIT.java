@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.web3j.utils.Numeric;
 
 /**
- * The scenario of issue 9 as users live it, against the platform {@code ./agora run} starts: the
+ * The whole scenario as users live it, against the platform {@code ./agora run} starts: the
  * provider's agent joins with prices; the developer signs in, deposits ETH, authorizes billing's
  * delegate, deploys the vehicle-speed example, calls it many times and gets the right speeds, reads
  * usage and a receipt's proof; the provider redeems its voucher and its balance rises by exactly the

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5's replication test with the real marketplace and three real provider agents selling
+ * The replication test with the real marketplace and three real provider agents selling
  * storage: a pin with replication 2 is placed on two agents; one block on one agent's disk is
  * damaged; the storage gateway's audit catches it, closes that lease and repairs it under a new lease
  * from a healthy copy, so two healthy copies exist again.
