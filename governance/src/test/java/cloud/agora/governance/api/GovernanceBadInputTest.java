@@ -101,8 +101,10 @@ class GovernanceBadInputTest {
     @Test
     void parametersAreDeclaredWithBoundsUnitsAndWhereTheyTakeEffect() {
         given().when().get("/api/v1/parameters").then().statusCode(200)
-                .body("size()", equalTo(14))
+                .body("size()", equalTo(15))
                 .body("find { it.name == 'billing.voucher-period' }.unit", equalTo("duration"))
+                .body("find { it.name == 'billing.witness-window' }.unit", equalTo("duration"))
+                .body("find { it.name == 'billing.witness-window' }.takesEffectIn", equalTo("billing"))
                 .body("find { it.name == 'billing.voucher-period' }.takesEffectIn", equalTo("billing"))
                 .body("find { it.name == 'escrow.fee-bps' }.onChain", equalTo(true))
                 .body("find { it.name == 'escrow.fee-bps' }.max", equalTo("1000"))
