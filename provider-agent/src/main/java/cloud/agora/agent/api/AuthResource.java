@@ -3,14 +3,15 @@ package cloud.agora.agent.api;
 import cloud.agora.agent.auth.ProviderSignIn;
 import cloud.agora.agent.auth.SignInRefusedException;
 import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInExchange.Challenge;
+import cloud.agora.protocol.auth.SignInExchange.ChallengeRequest;
+import cloud.agora.protocol.auth.SignInExchange.TokenRequest;
 import cloud.agora.protocol.auth.SiweMessage;
-import cloud.agora.protocol.eth.Address;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Instant;
 
 /**
  * Sign-In with Ethereum for this agent's provider, the same requests and answers as the platform's services
@@ -28,22 +29,6 @@ public class AuthResource {
         this.signIn = signIn;
     }
 
-    /** {@code {"address": "0x…"}}. */
-    public record ChallengeRequest(Address address) {
-    }
-
-    /** The EIP-4361 message to sign with {@code personal_sign} and until when it may be answered. */
-    public record Challenge(String message, Instant expiresAt) {
-    }
-
-    /** The signed message and its signature (0x r‖s‖v). */
-    public record TokenRequest(String message, String signature) {
-    }
-
-    /** A bearer token and when it stops being accepted. */
-    public record Token(String token, Instant expiresAt) {
-    }
-
     /** A message for the provider's address to sign. */
     @POST
     @Path("/challenge")
@@ -58,12 +43,11 @@ public class AuthResource {
     /** A token for the provider's signed challenge. */
     @POST
     @Path("/token")
-    public Token token(TokenRequest request) {
+    public AccessTokens.IssuedToken token(TokenRequest request) {
         if (request == null || request.message() == null || request.signature() == null) {
             throw invalid("the body must hold the signed message and its signature");
         }
-        AccessTokens.IssuedToken issued = signIn.signIn(request.message(), request.signature());
-        return new Token(issued.token(), issued.expiresAt());
+        return signIn.signIn(request.message(), request.signature());
     }
 
     private static SignInRefusedException invalid(String detail) {

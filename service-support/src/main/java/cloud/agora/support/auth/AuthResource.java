@@ -2,16 +2,17 @@ package cloud.agora.support.auth;
 
 import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.InvalidSiweMessageException;
+import cloud.agora.protocol.auth.SignInExchange.Challenge;
+import cloud.agora.protocol.auth.SignInExchange.ChallengeRequest;
+import cloud.agora.protocol.auth.SignInExchange.TokenRequest;
 import cloud.agora.protocol.auth.SignInRejectedException;
 import cloud.agora.protocol.auth.SiweMessage;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Instant;
 import java.util.Map;
 
 /** Sign-in with Ethereum: a challenge to sign, then a token for the signature. */
@@ -40,30 +41,17 @@ public class AuthResource {
     /** A token for a signed challenge. */
     @POST
     @Path("/token")
-    public Token token(TokenRequest request) {
+    public AccessTokens.IssuedToken token(TokenRequest request) {
         if (request == null || request.message() == null || request.signature() == null) {
             throw new SignInInvalidException("the body must hold the signed message and its signature");
         }
         try {
-            AccessTokens.IssuedToken issued = signIn.signIn(request.message(), request.signature());
-            return new Token(issued.token(), issued.expiresAt());
+            return signIn.signIn(request.message(), request.signature());
         } catch (InvalidSiweMessageException e) {
             throw new SignInInvalidException("not an EIP-4361 message: " + e.getMessage());
         } catch (SignInRejectedException e) {
             throw new SignInRefusedException(e.getMessage());
         }
-    }
-
-    public record ChallengeRequest(Address address) {
-    }
-
-    public record Challenge(String message, Instant expiresAt) {
-    }
-
-    public record TokenRequest(String message, String signature) {
-    }
-
-    public record Token(String token, Instant expiresAt) {
     }
 
     static class SignInInvalidException extends ProblemException {
