@@ -13,7 +13,10 @@ import cloud.agora.protocol.market.MarketEvents;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.protocol.usage.ReceiptBatch;
+import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.WitnessBatch;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.Wallet;
 import java.math.BigInteger;
@@ -117,7 +120,31 @@ public final class Fixtures {
     }
 
     public static String envelope(UsageReceipt r) {
-        return JsonCodec.write(new EventEnvelope<>(r.invocationId().toString(), "UsageRecorded", "provider-agent", r.endedAt(),
+        return JsonCodec.write(new EventEnvelope<>(r.invocationId().toString(), UsageEvents.RECEIPT, "provider-agent", r.endedAt(),
                 r.leaseId().toString(), r));
+    }
+
+    /** A provider's batch record: envelope id = batch root, key = provider. */
+    public static String envelope(ReceiptBatch batch) {
+        return JsonCodec.write(new EventEnvelope<>(batch.attestation().root(), UsageEvents.RECEIPT_BATCH, "provider-agent",
+                Instant.now(), batch.attestation().signer().value(), batch));
+    }
+
+    /** A gateway's witness batch record: envelope id = batch root, key = gateway. */
+    public static String envelope(WitnessBatch batch) {
+        return JsonCodec.write(new EventEnvelope<>(batch.attestation().root(), UsageEvents.WITNESS_BATCH, "functions",
+                Instant.now(), batch.attestation().signer().value(), batch));
+    }
+
+    /** {@link #GATEWAY}'s witness batch of {@code receipts}. */
+    public static WitnessBatch witnessBatch(List<UsageReceipt> receipts) {
+        return WitnessBatch.sign(receipts.stream().map(UsageReceipt::hash).toList(), GATEWAY.key());
+    }
+
+    /** Publishes the records (batches' envelopes) in order and waits for the broker's acks. */
+    public static void publish(KafkaProducer<String, String> producer, String... envelopes) throws Exception {
+        for (String envelope : envelopes) {
+            producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, "batch", envelope)).get();
+        }
     }
 }

@@ -3,7 +3,10 @@ package cloud.agora.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.WitnessBatch;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.PostgresServer;
 import cloud.agora.testsupport.Wallet;
@@ -29,17 +32,23 @@ import org.junit.jupiter.api.Test;
 /**
  * Ingestion throughput harness (not a timed test: it prints figures and asserts only that every receipt was rated
  * once): the packaged service as a child process with PostgreSQL and Kafka, 3 providers; a first round of
- * {@value #ROUND} receipts as billing rates them (granted, provider-signed and counter-signed by the gateway: two
- * signature checks each) into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm). Each round is
- * timed from the first record sent to the last receipt committed in PostgreSQL; the receipts are signed before the
- * clock starts. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
+ * {@value #ROUND} receipts into a fresh JVM (cold), then {@value #WARM_ROUNDS} more rounds (warm), each round in one
+ * of two forms, interleaved: <b>batches</b> — per provider, batches of {@link #BATCH} receipts as the gateway
+ * witnesses them ({@code WitnessBatch}, published first) and as the agent ships them ({@code ReceiptBatch}): one
+ * signature check per batch; <b>receipts</b> — every receipt on its own record, counter-signed by the gateway: two
+ * signature checks per receipt. The cold round and the even warm rounds are batches, the odd warm rounds receipts
+ * ({@code -Dbench.forms=batches} or {@code receipts} for one form only). Each round is timed from the first record
+ * sent to the last receipt committed in PostgreSQL; receipts and batches are signed before the clock starts, their
+ * JSON is written while it runs. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt};
  * {@code -Dbench.jfr=target/jfr} records a JFR CPU profile of the service in that directory (chunk files).
  */
 class IngestionBenchmarkIT {
 
     static final int ROUND = Integer.getInteger("bench.round", 10_000);
-    static final int WARM_ROUNDS = Integer.getInteger("bench.warm-rounds", 3);
+    static final int WARM_ROUNDS = Integer.getInteger("bench.warm-rounds", 4);
+    static final int BATCH = Integer.getInteger("bench.batch", ReceiptBatch.MAX_RECEIPTS);
+    static final String FORMS = System.getProperty("bench.forms", "both");
 
     @Test
     void ratesEveryReceiptOnceAndPrintsTheThroughputColdAndWarm() throws Exception {
@@ -84,15 +93,24 @@ class IngestionBenchmarkIT {
                 EndToEndIT.awaitCount(sql, "SELECT count(*) FROM leases", EndToEndIT.PROVIDERS, Duration.ofMinutes(1));
                 long total = 0;
                 for (int round = 0; round <= WARM_ROUNDS; round++) {
+                    boolean batches = FORMS.equals("batches") || !FORMS.equals("receipts") && round % 2 == 0;
                     List<UsageReceipt> receipts = EndToEndIT.receipts(ROUND, leases, providers);
+                    List<Object> records = batches ? batches(receipts, providers) : new ArrayList<>(receipts);
                     long started = System.nanoTime();
-                    Fixtures.publishReceipts(producer, receipts);
+                    for (Object record : records) {
+                        String key = record instanceof UsageReceipt r ? r.leaseId().toString() : "batch";
+                        String value = record instanceof UsageReceipt r ? Fixtures.envelope(r)
+                                : record instanceof ReceiptBatch b ? Fixtures.envelope(b) : Fixtures.envelope((WitnessBatch) record);
+                        producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, key, value));
+                    }
+                    producer.flush();
                     double published = (System.nanoTime() - started) / 1e9;
                     total += ROUND;
                     EndToEndIT.awaitCount(sql, "SELECT count(*) FROM receipts", total, Duration.ofMinutes(3));
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    System.out.printf("INGESTION %s round %d: %d receipts through Kafka into PostgreSQL in %.2f s = %.0f receipts/s"
-                                    + " (the test's producer took %.2f s of it)%n", round == 0 ? "cold" : "warm", round, ROUND,
+                    System.out.printf("INGESTION %s round %d, %s: %d receipts through Kafka into PostgreSQL in %.2f s = %.0f receipts/s"
+                                    + " (the test's producer took %.2f s of it)%n", round == 0 ? "cold" : "warm", round,
+                            batches ? "batches of " + BATCH + " (1 check per batch)" : "receipts (2 checks per receipt)", ROUND,
                             seconds, ROUND / seconds, published);
                 }
                 assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM receipts")).isEqualTo(total);
@@ -100,6 +118,28 @@ class IngestionBenchmarkIT {
                 assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM quarantine")).isZero();
             }
         }
+    }
+
+    /**
+     * The round's receipts as the platform attests them in batches: per provider, chunks of {@link #BATCH}, each as the
+     * gateway's witness batch followed by the provider's batch (the gateway witnesses at the call, the agent ships
+     * later). The receipts keep the provider signature the gateway checked; billing does not need it.
+     */
+    private static List<Object> batches(List<UsageReceipt> receipts, List<Wallet> providers) {
+        List<Object> records = new ArrayList<>();
+        for (Wallet provider : providers) {
+            List<UsageReceipt> own = receipts.stream().filter(r -> r.provider().equals(provider.address()))
+                    .map(r -> new UsageReceipt(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), r.cpuNanos(),
+                            r.peakMemoryBytes(), r.memoryMibMillis(), r.wallMillis(), r.bytesIn(), r.bytesOut(), r.startedAt(),
+                            r.endedAt(), r.grant(), r.providerSignature(), null))
+                    .toList();
+            for (int from = 0; from < own.size(); from += BATCH) {
+                List<UsageReceipt> chunk = own.subList(from, Math.min(own.size(), from + BATCH));
+                records.add(Fixtures.witnessBatch(chunk));
+                records.add(ReceiptBatch.sign(chunk, provider.key()));
+            }
+        }
+        return records;
     }
 
     /** Commits {@code group}'s offsets at the end of every partition of {@code topics} that exists already. */

@@ -5,6 +5,7 @@ import cloud.agora.billing.domain.ReceiptProver.ReceiptProof;
 import cloud.agora.billing.persistence.SettlementRepository.SettlementRef;
 import cloud.agora.protocol.billing.VoucherView;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.usage.BatchInclusion;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -33,10 +34,12 @@ public class ReceiptResource {
     /**
      * The proof: {@code ReceiptMerkleTree.verify(proof, voucher.receiptsRoot, receiptHash)} (or OpenZeppelin's
      * {@code MerkleProof.verify}) holds, and {@code voucher.receiptsRoot} is the root in the redeem event of
-     * {@code settlement.transactionHash} once the voucher is redeemed.
+     * {@code settlement.transactionHash} once the voucher is redeemed. A receipt attested in batches instead of by
+     * signatures of its own has {@code providerBatch} / {@code witnessBatch}: the signed batch root and the receipt's
+     * path to it ({@code BatchInclusion.covers(receiptHash)}); otherwise they are absent.
      */
     public record Proof(UsageReceipt receipt, String receiptHash, Wei charge, VoucherView voucher, List<String> proof,
-            SettlementRef settlement) {
+            SettlementRef settlement, BatchInclusion providerBatch, BatchInclusion witnessBatch) {
     }
 
     @GET
@@ -44,6 +47,7 @@ public class ReceiptResource {
     public Proof proof(@PathParam("invocationId") UUID invocationId) {
         ReceiptProof p = prover.prove(invocationId, caller.address());
         return new Proof(p.receipt().receipt(), p.receipt().hash(), new Wei(p.receipt().charge()),
-                VoucherResource.view(p.voucher()), p.proof(), p.settlement().orElse(null));
+                VoucherResource.view(p.voucher()), p.proof(), p.settlement().orElse(null), p.providerBatch().orElse(null),
+                p.witnessBatch().orElse(null));
     }
 }

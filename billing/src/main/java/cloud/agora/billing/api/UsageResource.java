@@ -4,6 +4,7 @@ import cloud.agora.billing.domain.RatingOutcome;
 import cloud.agora.billing.domain.Rejection;
 import cloud.agora.billing.domain.UsageIntake;
 import cloud.agora.billing.domain.UsageReconciler;
+import cloud.agora.protocol.usage.BatchAttestation;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -34,8 +35,11 @@ public class UsageResource {
         this.caller = caller;
     }
 
-    /** A batch of the caller's signed receipts. */
-    public record Batch(List<UsageReceipt> receipts) {
+    /**
+     * A batch of the caller's receipts: each signed by the caller, or all attested by one {@code attestation} of the
+     * caller over their Merkle root (the JSON of protocol's {@code ReceiptBatch}).
+     */
+    public record Batch(List<UsageReceipt> receipts, BatchAttestation attestation) {
     }
 
     /**
@@ -48,7 +52,8 @@ public class UsageResource {
     @POST
     @Path("/batches")
     public BatchResult batch(Batch batch) {
-        RatingOutcome outcome = intake.accept(caller.address(), batch == null ? null : batch.receipts());
+        RatingOutcome outcome = intake.accept(caller.address(), batch == null ? null : batch.receipts(),
+                batch == null ? null : batch.attestation());
         return new BatchResult(outcome.rated().size(), outcome.rejected(), outcome.awaitingWitness());
     }
 

@@ -44,7 +44,7 @@ public class LeaseRecorder {
                 leases.save(c, event.data());
                 List<IncomingReceipt> parked = new ArrayList<>();
                 for (QuarantineRepository.Parked p : quarantine.takeParked(c, event.data().id())) {
-                    parked.add(IncomingReceipt.parse(p.payload(), "parked:" + p.source()));
+                    parked.add(IncomingReceipt.parse(p.payload(), "parked:" + p.source()).attestedIn(p.providerBatch()));
                 }
                 if (!parked.isEmpty()) {
                     RatingOutcome outcome = rater.rateIn(c, parked);

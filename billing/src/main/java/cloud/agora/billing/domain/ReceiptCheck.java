@@ -7,7 +7,10 @@ import cloud.agora.protocol.eth.SignerKeys;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.ReceiptBatch;
+import cloud.agora.protocol.usage.WitnessBatch;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -48,18 +51,29 @@ public final class ReceiptCheck {
      * {@link SignerKeys}' kept public keys.
      */
     public Optional<Rejection> signatures(UsageReceipt receipt, byte[] hash) {
-        if (receipt.providerSignature() == null) {
+        return signatures(receipt, hash, false);
+    }
+
+    /**
+     * Checks the signatures alone, as {@link #signatures(UsageReceipt, byte[])}; {@code inAttestedBatch}: the receipt
+     * came in a provider's batch whose attestation was verified ({@link #receiptBatch}), so it needs no provider
+     * signature of its own (one it carries is not checked).
+     */
+    public Optional<Rejection> signatures(UsageReceipt receipt, byte[] hash, boolean inAttestedBatch) {
+        if (!inAttestedBatch && receipt.providerSignature() == null) {
             return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, "the receipt is not signed by its provider");
         }
         if (receipt.memoryMibMillis() != UsageReceipt.memoryMibMillis(receipt.peakMemoryBytes(), receipt.wallMillis())) {
             return reject(receipt, Reasons.INVALID_USAGE, "memoryMibMillis does not follow the memory rule");
         }
-        try {
-            if (!keys.signedBy(hash, receipt.providerSignature(), receipt.provider())) {
-                return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, "the receipt is not signed by its provider " + receipt.provider());
+        if (!inAttestedBatch) {
+            try {
+                if (!keys.signedBy(hash, receipt.providerSignature(), receipt.provider())) {
+                    return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, "the receipt is not signed by its provider " + receipt.provider());
+                }
+            } catch (InvalidSignatureException e) {
+                return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, e.getMessage());
             }
-        } catch (InvalidSignatureException e) {
-            return reject(receipt, Reasons.BAD_PROVIDER_SIGNATURE, e.getMessage());
         }
         if (receipt.gatewaySignature() != null) {
             Address gateway;
@@ -73,6 +87,25 @@ public final class ReceiptCheck {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why a provider's batch does not attest its receipts, if it does not ({@link ReceiptBatch#problem}): one
+     * signature check for the whole batch.
+     *
+     * @param hashes the receipts' hashes, in order
+     */
+    public Optional<String> receiptBatch(ReceiptBatch batch, List<byte[]> hashes) {
+        return batch.problem(hashes, keys);
+    }
+
+    /** Why a witness batch does not count, if it does not: signed by a key that is not a trusted gateway, or invalid. */
+    public Optional<String> witnessBatch(WitnessBatch batch) {
+        Address signer = batch.attestation().signer();
+        if (!gateways.contains(signer)) {
+            return Optional.of("attested by " + signer + ", not a platform gateway");
+        }
+        return batch.problem(keys);
     }
 
     /**

@@ -8,7 +8,11 @@ import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.StoredVoucher;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.billing.persistence.BatchRepository;
+import cloud.agora.protocol.usage.BatchInclusion;
 import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import java.sql.Connection;
+import java.sql.SQLException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +35,7 @@ public class ReceiptProver {
     private final ReceiptRepository receipts;
     private final VoucherRepository vouchers;
     private final SettlementRepository settlements;
+    private final BatchRepository batches;
     private final Map<String, ReceiptMerkleTree> trees = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ReceiptMerkleTree> eldest) {
@@ -39,11 +44,12 @@ public class ReceiptProver {
     };
 
     public ReceiptProver(Transactions transactions, ReceiptRepository receipts, VoucherRepository vouchers,
-            SettlementRepository settlements) {
+            SettlementRepository settlements, BatchRepository batches) {
         this.transactions = transactions;
         this.receipts = receipts;
         this.vouchers = vouchers;
         this.settlements = settlements;
+        this.batches = batches;
     }
 
     /**
@@ -53,8 +59,13 @@ public class ReceiptProver {
      * @param voucher    the voucher whose root the path leads to
      * @param proof      the sibling hashes, leaf to root (OpenZeppelin {@code MerkleProof.verify} order)
      * @param settlement the confirmed redeem of that voucher, if any
+     * @param providerBatch the provider's batch attestation covering the receipt and its path to the batch root, when
+     *                   the receipt was attested in a batch (else it carries its provider signature)
+     * @param witnessBatch the gateway's witness batch and the receipt's path to its root, when it was witnessed in a
+     *                   batch (else it carries the gateway's counter-signature)
      */
-    public record ReceiptProof(StoredReceipt receipt, StoredVoucher voucher, List<String> proof, Optional<SettlementRef> settlement) {
+    public record ReceiptProof(StoredReceipt receipt, StoredVoucher voucher, List<String> proof, Optional<SettlementRef> settlement,
+            Optional<BatchInclusion> providerBatch, Optional<BatchInclusion> witnessBatch) {
     }
 
     /** The proof of {@code invocationId}, for its developer or its provider. */
@@ -90,8 +101,20 @@ public class ReceiptProver {
             }
             List<String> proof = tree.proof(Numeric.hexStringToByteArray(stored.hash())).stream()
                     .map(Numeric::toHexString).toList();
-            return new ReceiptProof(stored, voucher, proof, settled);
+            Optional<BatchInclusion> providerBatch = stored.providerBatch() == null ? Optional.empty()
+                    : Optional.of(inclusion(c, stored.providerBatch(), provider, stored.hash()));
+            Optional<BatchInclusion> witnessBatch = stored.witnessBatch() == null ? Optional.empty()
+                    : Optional.of(inclusion(c, stored.witnessBatch(), stored.witnessGateway(), stored.hash()));
+            return new ReceiptProof(stored, voucher, proof, settled, providerBatch, witnessBatch);
         });
+    }
+
+    private BatchInclusion inclusion(Connection c, String root, Address signer, String receiptHash) throws SQLException {
+        BatchRepository.StoredBatch batch = batches.find(c, root, signer)
+                .orElseThrow(() -> new IllegalStateException("batch " + root + " of " + signer + " is not stored"));
+        List<String> path = ReceiptMerkleTree.of(batch.leaves()).proof(Numeric.hexStringToByteArray(receiptHash)).stream()
+                .map(Numeric::toHexString).toList();
+        return new BatchInclusion(batch.attestation(), path);
     }
 
     void remember(Address consumer, Address provider, long seq, ReceiptMerkleTree tree) {

@@ -2,6 +2,9 @@ package cloud.agora.billing.domain;
 
 import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.BatchAttestation;
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -25,13 +28,29 @@ public class UsageIntake {
         this.config = config;
     }
 
-    /** Rates the caller's batch. */
+    /** Rates the caller's batch of receipts, each signed by the caller. */
     public RatingOutcome accept(Address caller, List<UsageReceipt> receipts) {
+        return accept(caller, receipts, null);
+    }
+
+    /**
+     * Rates the caller's batch: receipts each signed by the caller, or, with {@code attestation}, a
+     * {@link ReceiptBatch} attested by the caller (at most {@value ReceiptBatch#MAX_RECEIPTS} receipts).
+     */
+    public RatingOutcome accept(Address caller, List<UsageReceipt> receipts, BatchAttestation attestation) {
         if (receipts == null || receipts.isEmpty()) {
             throw new InvalidUsageBatchException("a batch holds at least one receipt");
         }
         if (receipts.size() > config.ingestion().maxHttpBatch()) {
             throw new InvalidUsageBatchException("a batch holds at most " + config.ingestion().maxHttpBatch()
+                    + " receipts, got " + receipts.size());
+        }
+        if (attestation != null && !attestation.signer().equals(caller)) {
+            throw new AccessDeniedException(caller, "the batch is attested by " + attestation.signer()
+                    + ", not the caller: attest only your own receipts");
+        }
+        if (attestation != null && receipts.size() > ReceiptBatch.MAX_RECEIPTS) {
+            throw new InvalidUsageBatchException("an attested batch holds at most " + ReceiptBatch.MAX_RECEIPTS
                     + " receipts, got " + receipts.size());
         }
         List<IncomingReceipt> batch = new ArrayList<>(receipts.size());
@@ -44,6 +63,11 @@ public class UsageIntake {
                         + receipt.provider() + "'s, not the caller's: send only your own receipts");
             }
             batch.add(IncomingReceipt.of(receipt, "http:" + caller.value()));
+        }
+        if (attestation != null) {
+            ReceiptBatch attested = new ReceiptBatch(attestation, receipts);
+            return rater.rate(new UsageArrivals(List.of(), List.of(new UsageArrivals.Arrived<>(attested,
+                    JsonCodec.write(attested), "http:" + caller.value())), List.of()));
         }
         return rater.rate(batch);
     }

@@ -10,6 +10,10 @@ import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.billing.persistence.WitnessRepository;
+import cloud.agora.billing.persistence.WitnessRepository.Witness;
+import cloud.agora.billing.persistence.BatchRepository;
+import cloud.agora.protocol.usage.ReceiptBatch;
+import cloud.agora.protocol.usage.WitnessBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,19 +57,21 @@ public class UsageRater {
     private final ReceiptRepository receipts;
     private final QuarantineRepository quarantine;
     private final WitnessRepository witnesses;
+    private final BatchRepository batchesOf;
     private final Set<Address> gateways;
     private final ReceiptCheck check;
     private final MeterRegistry metrics;
     private final Clock clock;
 
     public UsageRater(Transactions transactions, LeaseRepository leases, ReceiptRepository receipts,
-            QuarantineRepository quarantine, WitnessRepository witnesses, BillingConfig config, MeterRegistry metrics,
-            Clock clock) {
+            QuarantineRepository quarantine, WitnessRepository witnesses, BatchRepository batchesOf, BillingConfig config,
+            MeterRegistry metrics, Clock clock) {
         this.transactions = transactions;
         this.leases = leases;
         this.receipts = receipts;
         this.quarantine = quarantine;
         this.witnesses = witnesses;
+        this.batchesOf = batchesOf;
         this.gateways = trustedGateways(config);
         this.check = new ReceiptCheck(gateways, config.clockSkew());
         this.metrics = metrics;
@@ -95,46 +101,93 @@ public class UsageRater {
 
     /** Rates {@code batch} in its own transaction. */
     public RatingOutcome rate(List<IncomingReceipt> batch) {
-        List<Checked> signatureChecks = checkSignatures(batch);
-        return transactions.inTransaction(c -> rateIn(c, batch, signatureChecks));
+        return rate(UsageArrivals.of(batch));
+    }
+
+    /** Rates what arrived (receipts, providers' batches, witness batches) in one transaction. */
+    public RatingOutcome rate(UsageArrivals arrivals) {
+        Prepared prepared = prepare(arrivals);
+        return transactions.inTransaction(c -> rateIn(c, prepared));
     }
 
     /** Rates {@code batch} inside the caller's transaction on {@code c} (signatures are checked here too). */
     public RatingOutcome rateIn(Connection c, List<IncomingReceipt> batch) throws SQLException {
-        return rateIn(c, batch, checkSignatures(batch));
+        return rateIn(c, prepare(UsageArrivals.of(batch)));
     }
 
-    /** A receipt's hash (computed once) and what its signatures said. */
-    private record Checked(String hash, Optional<Rejection> rejection) {
+    /** A receipt with its hash (computed once) and what its signatures said. */
+    private record Checked(IncomingReceipt in, String hash, Optional<Rejection> rejection) {
     }
 
-    private List<Checked> checkSignatures(List<IncomingReceipt> batch) {
-        // signature checks are the CPU cost of ingestion: spread them over the cores
-        return batch.parallelStream()
-                .map(in -> {
-                    if (in.receipt() == null) {
-                        return new Checked(null, Optional.<Rejection>empty());
-                    }
-                    byte[] hash = in.receipt().hash();
-                    return new Checked(Numeric.toHexString(hash), check.signatures(in.receipt(), hash));
-                })
-                .toList();
+    /**
+     * What the CPU-bound checks found, before the transaction: every receipt with its hash and signature verdict, the
+     * verified batches to store, the hashes the verified witness batches cover, and what was refused already.
+     */
+    private record Prepared(List<Checked> receipts, List<BatchRepository.StoredBatch> batches,
+            Map<String, Witness> witnessedNow, List<Entry> refused) {
     }
 
-    private RatingOutcome rateIn(Connection c, List<IncomingReceipt> batch, List<Checked> signatureChecks)
-            throws SQLException {
+    private Prepared prepare(UsageArrivals arrivals) {
         List<Entry> refused = new ArrayList<>();
+        List<BatchRepository.StoredBatch> batches = new ArrayList<>();
+        Map<String, Witness> witnessedNow = new HashMap<>();
+        for (UsageArrivals.Arrived<WitnessBatch> arrived : arrivals.witnessBatches()) {
+            WitnessBatch batch = arrived.batch();
+            Optional<String> problem = check.witnessBatch(batch);
+            if (problem.isPresent()) {
+                refused.add(new Entry(new Rejection(null, Reasons.BAD_GATEWAY_SIGNATURE, "witness batch "
+                        + batch.attestation().root() + ": " + problem.get()), arrived.source(), null, null, arrived.payload()));
+                continue;
+            }
+            List<byte[]> hashes = batch.hashes();
+            batches.add(new BatchRepository.StoredBatch(batch.attestation(), hashes));
+            Witness witness = new Witness(batch.attestation().signer(), batch.attestation().root());
+            hashes.forEach(h -> witnessedNow.putIfAbsent(Numeric.toHexString(h), witness));
+        }
+        // signature checks are the CPU cost of ingestion: spread them over the cores
+        List<Checked> receipts = new ArrayList<>(arrivals.receipts().parallelStream().map(this::checkSignatures).toList());
+        for (UsageArrivals.Arrived<ReceiptBatch> arrived : arrivals.receiptBatches()) {
+            ReceiptBatch batch = arrived.batch();
+            List<byte[]> hashes = batch.receipts().parallelStream().map(UsageReceipt::hash).toList();
+            Optional<String> problem = check.receiptBatch(batch, hashes);
+            String root = batch.attestation().root();
+            if (problem.isEmpty()) {
+                batches.add(new BatchRepository.StoredBatch(batch.attestation(), hashes));
+            }
+            for (int i = 0; i < hashes.size(); i++) {
+                UsageReceipt receipt = batch.receipts().get(i);
+                IncomingReceipt in = IncomingReceipt.of(receipt, arrived.source()).attestedIn(problem.isEmpty() ? root : null);
+                Optional<Rejection> rejection = problem.isPresent()
+                        ? Optional.of(new Rejection(receipt.invocationId(), Reasons.BAD_PROVIDER_SIGNATURE,
+                                "provider batch " + root + ": " + problem.get()))
+                        : check.signatures(receipt, hashes.get(i), true);
+                receipts.add(new Checked(in, Numeric.toHexString(hashes.get(i)), rejection));
+            }
+        }
+        return new Prepared(receipts, batches, witnessedNow, refused);
+    }
+
+    private Checked checkSignatures(IncomingReceipt in) {
+        if (in.receipt() == null) {
+            return new Checked(in, null, Optional.empty());
+        }
+        byte[] hash = in.receipt().hash();
+        return new Checked(in, Numeric.toHexString(hash), check.signatures(in.receipt(), hash, in.providerBatch() != null));
+    }
+
+    private RatingOutcome rateIn(Connection c, Prepared prepared) throws SQLException {
+        List<Entry> refused = new ArrayList<>(prepared.refused());
         List<IncomingReceipt> signed = new ArrayList<>();
         Map<IncomingReceipt, String> hashes = new IdentityHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            IncomingReceipt in = batch.get(i);
+        for (Checked checked : prepared.receipts()) {
+            IncomingReceipt in = checked.in();
             if (in.receipt() == null) {
                 refused.add(new Entry(new Rejection(null, Reasons.MALFORMED, in.malformed()), in.source(), null, null, in.payload()));
-            } else if (signatureChecks.get(i).rejection().isPresent()) {
-                refused.add(entry(signatureChecks.get(i).rejection().get(), in));
+            } else if (checked.rejection().isPresent()) {
+                refused.add(entry(checked.rejection().get(), in));
             } else {
                 signed.add(in);
-                hashes.put(in, signatureChecks.get(i).hash());
+                hashes.put(in, checked.hash());
             }
         }
         Set<UUID> leaseIds = signed.stream().map(in -> in.receipt().leaseId()).collect(Collectors.toSet());
@@ -147,24 +200,63 @@ public class UsageRater {
             missing.removeAll(terms.keySet());
             terms.putAll(leases.find(c, missing));
         }
+        Map<String, Witness> witnessedNow = prepared.witnessedNow();
+        boolean joins = !witnessedNow.isEmpty() || signed.stream().anyMatch(in -> !witnessedItself(in));
+        if (joins) {
+            // after the lease-arrivals lock, never before it (LeaseRecorder takes them in that order too)
+            witnesses.lockJoin(c);
+        }
+        batchesOf.store(c, prepared.batches());
+        witnesses.recordWitnessed(c, witnessedNow);
+        // the providers' copies that were waiting for these witnesses: checked when they began waiting, rated now
+        List<WitnessRepository.Waiting> released = witnesses.release(c, witnessedNow.keySet());
+        if (!released.isEmpty()) {
+            for (WitnessRepository.Waiting w : released) {
+                IncomingReceipt in = IncomingReceipt.parse(w.payload(), w.source()).attestedIn(w.providerBatch())
+                        .witnessedBy(witnessedNow.get(w.hash()));
+                if (in.receipt() != null) {
+                    signed.add(in);
+                    hashes.put(in, w.hash());
+                }
+            }
+            Set<UUID> missing = released.stream().map(WitnessRepository.Waiting::leaseId).collect(Collectors.toSet());
+            missing.removeAll(terms.keySet());
+            terms.putAll(leases.find(c, missing)); // they waited, so their leases are known: no lock needed
+        }
         Map<UUID, RatedReceipt> candidates = new LinkedHashMap<>();
         Map<UUID, IncomingReceipt> sources = new HashMap<>();
         List<IncomingReceipt> copies = new ArrayList<>();
-        List<IncomingReceipt> unwitnessed = new ArrayList<>();
+        List<IncomingReceipt> providerCopies = new ArrayList<>();
         for (IncomingReceipt in : signed) {
             UsageReceipt receipt = in.receipt();
             Optional<LeaseTerms> lease = Optional.ofNullable(terms.get(receipt.leaseId()));
             Optional<Rejection> leaseProblem = check.lease(receipt, lease);
             if (leaseProblem.isPresent()) {
                 refused.add(entry(leaseProblem.get(), in));
-            } else if (receipt.gatewaySignature() == null) {
-                // the agent's copy: rated only through its witnessed twin (below: waits for it, or is already covered)
-                unwitnessed.add(in);
-            } else if (candidates.containsKey(receipt.invocationId())) {
-                copies.add(in);
+            } else if (!witnessedItself(in)) {
+                // a provider's copy: rated once a gateway's witness covers it (below: known, waits, or already rated)
+                providerCopies.add(in);
             } else {
-                candidates.put(receipt.invocationId(), new RatedReceipt(receipt, hashes.get(in), lease.get().charge(receipt)));
-                sources.put(receipt.invocationId(), in);
+                candidate(in, hashes.get(in), lease.get(), candidates, sources, copies);
+            }
+        }
+        // providers' copies whose witness came earlier (in a witness batch of a previous transaction, or this one)
+        List<IncomingReceipt> unwitnessed = new ArrayList<>();
+        if (!providerCopies.isEmpty()) {
+            Set<String> unknown = new java.util.HashSet<>();
+            providerCopies.forEach(in -> unknown.add(hashes.get(in)));
+            unknown.removeAll(witnessedNow.keySet());
+            Map<String, Witness> earlier = witnesses.witnessed(c, unknown);
+            for (IncomingReceipt in : providerCopies) {
+                String hash = hashes.get(in);
+                Witness witness = witnessedNow.containsKey(hash) ? witnessedNow.get(hash) : earlier.get(hash);
+                if (witness == null) {
+                    unwitnessed.add(in);
+                } else {
+                    IncomingReceipt witnessed = in.witnessedBy(witness);
+                    hashes.put(witnessed, hash);
+                    candidate(witnessed, hash, terms.get(in.receipt().leaseId()), candidates, sources, copies);
+                }
             }
         }
         List<RatedReceipt> all = new ArrayList<>(candidates.values());
@@ -189,7 +281,11 @@ public class UsageRater {
                 UsageReceipt receipt = in.receipt();
                 ReceiptRepository.StoredSignatures was = stored.get(receipt.invocationId());
                 boolean same = hashes.get(in).equals(was.hash());
-                if (same && was.gatewaySignature() == null) {
+                if (same && receipt.gatewaySignature() == null) {
+                    // a provider's copy witnessed in a batch, of a receipt already rated: nothing to do
+                    continue;
+                }
+                if (same && was.unwitnessed()) {
                     // rated before witnesses were required: keep the counter-signature, charge nothing
                     counterSignatures.put(receipt.invocationId(), receipt.gatewaySignature());
                     continue;
@@ -206,7 +302,7 @@ public class UsageRater {
                 if (was == null) {
                     if (waitingHashes.add(hash)) {
                         waiting.add(new WitnessRepository.Waiting(hash, receipt.invocationId(), receipt.leaseId(),
-                                receipt.provider().value(), in.source(), in.payload()));
+                                receipt.provider().value(), in.source(), in.payload(), in.providerBatch()));
                     }
                 } else if (!hash.equals(was.hash())) {
                     refused.add(entry(new Rejection(receipt.invocationId(), Reasons.CONFLICTING_DUPLICATE,
@@ -227,8 +323,26 @@ public class UsageRater {
                 waiting.stream().map(WitnessRepository.Waiting::invocationId).toList());
     }
 
+    /** Whether the receipt carries a gateway's witness itself (its counter-signature) or came with a known one. */
+    private static boolean witnessedItself(IncomingReceipt in) {
+        return in.receipt().gatewaySignature() != null || in.witness() != null;
+    }
+
+    /** Makes {@code in} the receipt rated under its invocation id, or a copy when another one is already. */
+    private static void candidate(IncomingReceipt in, String hash, LeaseTerms lease, Map<UUID, RatedReceipt> candidates,
+            Map<UUID, IncomingReceipt> sources, List<IncomingReceipt> copies) {
+        UsageReceipt receipt = in.receipt();
+        if (candidates.containsKey(receipt.invocationId())) {
+            copies.add(in);
+        } else {
+            candidates.put(receipt.invocationId(), new RatedReceipt(receipt, hash, lease.charge(receipt), in.providerBatch(),
+                    in.witness()));
+            sources.put(receipt.invocationId(), in);
+        }
+    }
+
     private static Entry entry(Rejection rejection, IncomingReceipt in) {
         UsageReceipt r = in.receipt();
-        return new Entry(rejection, in.source(), r.leaseId(), r.provider().value(), in.payload());
+        return new Entry(rejection, in.source(), r.leaseId(), r.provider().value(), in.payload(), in.providerBatch());
     }
 }

@@ -71,7 +71,7 @@ public class WitnessSweep {
                         WitnessRepository.Waiting w = e.waiting();
                         entries.add(new QuarantineRepository.Entry(new Rejection(w.invocationId(), Reasons.UNWITNESSED,
                                 "no copy counter-signed by a trusted gateway arrived within " + window + ": charges nothing"),
-                                w.source(), w.leaseId(), w.provider(), w.payload()));
+                                w.source(), w.leaseId(), w.provider(), w.payload(), w.providerBatch()));
                     }
                 }
                 quarantine.add(c, entries);

@@ -8,7 +8,13 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.billing.domain.UsageArrivals;
+import cloud.agora.protocol.usage.ReceiptBatch;
+import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.WitnessBatch;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -35,6 +41,10 @@ public class KafkaIngestion {
     private static final TypeReference<EventEnvelope<UsageReceipt>> RECEIPT_EVENT = new TypeReference<>() {
     };
     private static final TypeReference<EventEnvelope<LeaseView>> LEASE_EVENT = new TypeReference<>() {
+    };
+    private static final TypeReference<EventEnvelope<ReceiptBatch>> RECEIPT_BATCH_EVENT = new TypeReference<>() {
+    };
+    private static final TypeReference<EventEnvelope<WitnessBatch>> WITNESS_BATCH_EVENT = new TypeReference<>() {
     };
 
     private final BillingConfig config;
@@ -67,11 +77,64 @@ public class KafkaIngestion {
     }
 
     void onReceipts(List<ConsumerRecord<String, String>> records) {
-        List<IncomingReceipt> batch = new ArrayList<>(records.size());
-        for (ConsumerRecord<String, String> record : records) {
-            batch.add(parseReceipt(record.value()));
+        rater.rate(parse(records.stream().map(ConsumerRecord::value).toList()));
+    }
+
+    /**
+     * Reads the records of {@code usage.receipts.v1} by their envelope's type: single receipts
+     * ({@value UsageEvents#RECEIPT}), providers' batches ({@value UsageEvents#RECEIPT_BATCH}) and gateways' witness
+     * batches ({@value UsageEvents#WITNESS_BATCH}); anything else is a malformed receipt (quarantined).
+     */
+    static UsageArrivals parse(List<String> values) {
+        List<IncomingReceipt> receipts = new ArrayList<>();
+        List<UsageArrivals.Arrived<ReceiptBatch>> receiptBatches = new ArrayList<>();
+        List<UsageArrivals.Arrived<WitnessBatch>> witnessBatches = new ArrayList<>();
+        for (String value : values) {
+            String type = value == null ? null : typeOf(value);
+            try {
+                if (UsageEvents.RECEIPT_BATCH.equals(type)) {
+                    EventEnvelope<ReceiptBatch> event = JsonCodec.read(value, RECEIPT_BATCH_EVENT);
+                    if (event.data() != null) {
+                        receiptBatches.add(new UsageArrivals.Arrived<>(event.data(), value, "kafka"));
+                        continue;
+                    }
+                } else if (UsageEvents.WITNESS_BATCH.equals(type)) {
+                    EventEnvelope<WitnessBatch> event = JsonCodec.read(value, WITNESS_BATCH_EVENT);
+                    if (event.data() != null) {
+                        witnessBatches.add(new UsageArrivals.Arrived<>(event.data(), value, "kafka"));
+                        continue;
+                    }
+                }
+            } catch (RuntimeException e) {
+                receipts.add(IncomingReceipt.malformed(value, "kafka", e.getMessage()));
+                continue;
+            }
+            receipts.add(parseReceipt(value));
         }
-        rater.rate(batch);
+        return new UsageArrivals(receipts, receiptBatches, witnessBatches);
+    }
+
+    /**
+     * The envelope's {@code type}, read with a streaming parser that stops at it (the data is parsed once, into its
+     * type), or null when there is none.
+     */
+    static String typeOf(String value) {
+        try (JsonParser parser = JsonCodec.mapper().getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken token = parser.nextToken();
+                if ("type".equals(field)) {
+                    return token == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     void onLeases(List<ConsumerRecord<String, String>> records) {

@@ -42,6 +42,8 @@ final class TopicLoop implements Runnable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
         props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        // a record may be a batch of hundreds of receipts: let one poll bring several (the default 1 MiB brings one)
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         this.topic = topic;

@@ -21,12 +21,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class QuarantineRepository {
 
-    /** One refused payload. */
-    public record Entry(Rejection rejection, String source, UUID leaseId, String provider, String payload) {
+    /**
+     * One refused payload.
+     *
+     * @param providerBatch the root of the provider's batch that attested the receipt, when it came in one (a parked
+     *                      receipt is rated later on that attestation); null otherwise
+     */
+    public record Entry(Rejection rejection, String source, UUID leaseId, String provider, String payload, String providerBatch) {
+
+        public Entry(Rejection rejection, String source, UUID leaseId, String provider, String payload) {
+            this(rejection, source, leaseId, provider, payload, null);
+        }
     }
 
     /** A parked receipt waiting for its lease. */
-    public record Parked(long id, String payload, String source) {
+    public record Parked(long id, String payload, String source, String providerBatch) {
     }
 
     /** Records the entries (batched). */
@@ -35,8 +44,9 @@ public class QuarantineRepository {
             return;
         }
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO quarantine (payload_hash, reason, detail, source, invocation_id, lease_id, provider_address, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO quarantine (payload_hash, reason, detail, source, invocation_id, lease_id, provider_address, payload,
+                    provider_batch)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (payload_hash, reason) DO UPDATE SET
                     times_seen = quarantine.times_seen + 1, last_seen = now(), detail = EXCLUDED.detail""")) {
             for (Entry e : entries) {
@@ -48,6 +58,7 @@ public class QuarantineRepository {
                 s.setObject(6, e.leaseId());
                 s.setString(7, e.provider());
                 s.setString(8, e.payload());
+                s.setString(9, e.providerBatch());
                 s.addBatch();
             }
             s.executeBatch();
@@ -60,11 +71,11 @@ public class QuarantineRepository {
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE quarantine SET resolved_at = now()
                 WHERE lease_id = ? AND reason = 'unknown-lease' AND resolved_at IS NULL
-                RETURNING id, payload, source""")) {
+                RETURNING id, payload, source, provider_batch""")) {
             s.setObject(1, leaseId);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    parked.add(new Parked(r.getLong(1), r.getString(2), r.getString(3)));
+                    parked.add(new Parked(r.getLong(1), r.getString(2), r.getString(3), r.getString(4)));
                 }
             }
         }

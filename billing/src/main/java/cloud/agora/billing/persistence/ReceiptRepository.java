@@ -51,6 +51,9 @@ public class ReceiptRepository {
         String[] bundles = new String[n];
         Long[][] grantFigures = new Long[3][n];
         String[] grantSignatures = new String[n];
+        String[] providerBatches = new String[n];
+        String[] witnessGateways = new String[n];
+        String[] witnessBatches = new String[n];
         for (int i = 0; i < n; i++) {
             RatedReceipt rated = receipts.get(i);
             UsageReceipt r = rated.receipt();
@@ -77,22 +80,27 @@ public class ReceiptRepository {
                 grantFigures[2][i] = r.grant().expiresAt().toEpochMilli();
                 grantSignatures[i] = r.grant().signature();
             }
+            providerBatches[i] = rated.providerBatch();
+            if (rated.witness() != null) {
+                witnessGateways[i] = rated.witness().gateway().value();
+                witnessBatches[i] = rated.witness().root();
+            }
         }
         try (PreparedStatement s = c.prepareStatement("""
                 WITH inserted AS (
                     INSERT INTO receipts (invocation_id, lease_id, provider_address, consumer_address, cpu_nanos,
                         peak_memory_bytes, memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at,
                         provider_signature, gateway_signature, receipt_hash, charge, grant_bundle, grant_timeout_millis,
-                        grant_issued_at, grant_expires_at, grant_signature)
+                        grant_issued_at, grant_expires_at, grant_signature, provider_batch, gateway_address, gateway_batch)
                     SELECT i, l, p, c, cpu, pm, mm, w, bi, bo,
                            timestamptz 'epoch' + s * interval '1 millisecond',
                            timestamptz 'epoch' + e * interval '1 millisecond', ps, gs, h, ch, gb, gt,
                            timestamptz 'epoch' + gi * interval '1 millisecond',
-                           timestamptz 'epoch' + ge * interval '1 millisecond', gsig
+                           timestamptz 'epoch' + ge * interval '1 millisecond', gsig, pb, ga, gbt
                     FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
                                 ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::numeric[],
-                                ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::text[])
-                         AS t(i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch, gb, gt, gi, ge, gsig)
+                                ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::text[])
+                         AS t(i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch, gb, gt, gi, ge, gsig, pb, ga, gbt)
                     ON CONFLICT (invocation_id) DO NOTHING
                     RETURNING invocation_id, receipt_hash),
                 witnessed AS (
@@ -114,7 +122,10 @@ public class ReceiptRepository {
             for (Long[] figure : grantFigures) {
                 s.setArray(k++, c.createArrayOf("int8", figure));
             }
-            s.setArray(k, c.createArrayOf("text", grantSignatures));
+            s.setArray(k++, c.createArrayOf("text", grantSignatures));
+            s.setArray(k++, c.createArrayOf("text", providerBatches));
+            s.setArray(k++, c.createArrayOf("text", witnessGateways));
+            s.setArray(k, c.createArrayOf("text", witnessBatches));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     inserted.add(r.getObject(1, UUID.class));
@@ -142,8 +153,16 @@ public class ReceiptRepository {
         return found;
     }
 
-    /** What is stored of a rated receipt's identity: its hash and its gateway counter-signature (null if none yet). */
-    public record StoredSignatures(String hash, String gatewaySignature) {
+    /**
+     * What is stored of a rated receipt's identity: its hash, its gateway counter-signature (null if none) and the
+     * root of the gateway's witness batch (null if none).
+     */
+    public record StoredSignatures(String hash, String gatewaySignature, String gatewayBatch) {
+
+        /** Whether it was rated before witnesses were required (neither a counter-signature nor a witness batch). */
+        public boolean unwitnessed() {
+            return gatewaySignature == null && gatewayBatch == null;
+        }
     }
 
     /** The stored hash and counter-signature of those of {@code ids} already rated. */
@@ -153,11 +172,11 @@ public class ReceiptRepository {
             return found;
         }
         try (PreparedStatement s = c.prepareStatement(
-                "SELECT invocation_id, receipt_hash, gateway_signature FROM receipts WHERE invocation_id = ANY (?)")) {
+                "SELECT invocation_id, receipt_hash, gateway_signature, gateway_batch FROM receipts WHERE invocation_id = ANY (?)")) {
             s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    found.put(r.getObject(1, UUID.class), new StoredSignatures(r.getString(2), r.getString(3)));
+                    found.put(r.getObject(1, UUID.class), new StoredSignatures(r.getString(2), r.getString(3), r.getString(4)));
                 }
             }
         }
@@ -221,8 +240,12 @@ public class ReceiptRepository {
         }
     }
 
-    /** A stored receipt with what billing did with it. */
-    public record StoredReceipt(UsageReceipt receipt, String hash, BigInteger charge, Integer voucherSeq) {
+    /**
+     * A stored receipt with what billing did with it, and the batches that attested it (null when it carries the
+     * signature itself): its provider's batch root, the witnessing gateway and its batch root.
+     */
+    public record StoredReceipt(UsageReceipt receipt, String hash, BigInteger charge, Integer voucherSeq,
+            String providerBatch, Address witnessGateway, String witnessBatch) {
     }
 
     /** The receipt of {@code invocationId}, if rated. */
@@ -231,7 +254,7 @@ public class ReceiptRepository {
                 SELECT invocation_id, lease_id, provider_address, consumer_address, cpu_nanos, peak_memory_bytes,
                        memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at, provider_signature,
                        gateway_signature, receipt_hash, charge, voucher_seq, grant_bundle, grant_timeout_millis,
-                       grant_issued_at, grant_expires_at, grant_signature
+                       grant_issued_at, grant_expires_at, grant_signature, provider_batch, gateway_address, gateway_batch
                 FROM receipts WHERE invocation_id = ?""")) {
             s.setObject(1, invocationId);
             try (ResultSet r = s.executeQuery()) {
@@ -252,7 +275,9 @@ public class ReceiptRepository {
                 String hash = r.getString(15);
                 BigInteger charge = r.getBigDecimal(16).toBigIntegerExact();
                 int seq = r.getInt(17);
-                return java.util.Optional.of(new StoredReceipt(receipt, hash, charge, r.wasNull() ? null : seq));
+                Integer voucherSeq = r.wasNull() ? null : seq;
+                return java.util.Optional.of(new StoredReceipt(receipt, hash, charge, voucherSeq, r.getString(23),
+                        r.getString(24) == null ? null : new Address(r.getString(24)), r.getString(25)));
             }
         }
     }

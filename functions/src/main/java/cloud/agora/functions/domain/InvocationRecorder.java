@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.InvocationRecord.ReceiptStatus;
 import cloud.agora.functions.persistence.InvocationStore;
@@ -42,7 +43,7 @@ import org.jboss.logging.Logger;
 public class InvocationRecorder {
 
     /** The envelope type and source of forwarded receipts. */
-    public static final String RECEIPT_TYPE = "UsageRecorded";
+    public static final String RECEIPT_TYPE = UsageEvents.RECEIPT;
     public static final String SOURCE = "functions";
 
     private static final Logger LOG = Logger.getLogger(InvocationRecorder.class);

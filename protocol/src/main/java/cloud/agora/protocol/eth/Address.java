@@ -3,6 +3,8 @@ package cloud.agora.protocol.eth;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.web3j.crypto.Keys;
 
@@ -16,6 +18,13 @@ import org.web3j.crypto.Keys;
 public record Address(String value) {
 
     private static final Pattern HEX_ADDRESS = Pattern.compile("0x[0-9a-fA-F]{40}");
+    /**
+     * Addresses already parsed and their checksummed forms, by text: computing an EIP-55 checksum is a keccak, and a
+     * platform sees few distinct addresses many times (every receipt names three). Bounded: emptied when full.
+     */
+    private static final int CACHED = 10_000;
+    private static final Map<String, Address> PARSED = new ConcurrentHashMap<>();
+    private static final Map<String, String> CHECKSUMMED = new ConcurrentHashMap<>();
 
     public Address {
         if (value == null || !HEX_ADDRESS.matcher(value).matches()) {
@@ -31,6 +40,10 @@ public record Address(String value) {
      */
     @JsonCreator
     public static Address parse(String text) {
+        Address known = text == null ? null : PARSED.get(text);
+        if (known != null) {
+            return known;
+        }
         if (text == null || !HEX_ADDRESS.matcher(text).matches()) {
             throw new InvalidAddressException(text);
         }
@@ -39,13 +52,22 @@ public record Address(String value) {
         if (mixedCase && !Keys.toChecksumAddress(text).equals(text)) {
             throw new InvalidAddressException(text);
         }
-        return new Address(text);
+        return remember(PARSED, text, new Address(text));
     }
 
     /** The EIP-55 checksummed form, as wallets show it. */
     @JsonValue
     public String checksummed() {
-        return Keys.toChecksumAddress(value);
+        String known = CHECKSUMMED.get(value);
+        return known != null ? known : remember(CHECKSUMMED, value, Keys.toChecksumAddress(value));
+    }
+
+    private static <T> T remember(Map<String, T> cache, String key, T value) {
+        if (cache.size() >= CACHED) {
+            cache.clear();
+        }
+        cache.put(key, value);
+        return value;
     }
 
     @Override

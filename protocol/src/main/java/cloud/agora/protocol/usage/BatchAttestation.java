@@ -6,9 +6,11 @@ import cloud.agora.protocol.eth.Secp256k1;
 import cloud.agora.protocol.eth.SignerKeys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
@@ -56,6 +58,26 @@ public record BatchAttestation(Address signer, String root, String signature) {
     /** Whether the signature is {@code signer}'s over this root ({@code keys} keeps recovered keys). */
     public boolean signatureValid(SignerKeys keys) {
         return keys.signedBy(digest(Numeric.hexStringToByteArray(root)), signature, signer);
+    }
+
+    /**
+     * Why this attestation does not cover exactly the receipts with these hashes, if it does not: {@code root} is not
+     * their {@link ReceiptMerkleTree} root, or the signature is not {@code signer}'s over it (one signature check).
+     */
+    public Optional<String> problem(Collection<byte[]> receiptHashes, SignerKeys keys) {
+        byte[] computed = ReceiptMerkleTree.of(receiptHashes).root();
+        if (!Arrays.equals(computed, Numeric.hexStringToByteArray(root))) {
+            return Optional.of("the attested root " + root + " is not the root of the batch's receipts ("
+                    + Numeric.toHexString(computed) + ")");
+        }
+        try {
+            if (!signatureValid(keys)) {
+                return Optional.of("the batch attestation is not signed by " + signer);
+            }
+        } catch (RuntimeException e) {
+            return Optional.of("the batch attestation's signature is invalid: " + e.getMessage());
+        }
+        return Optional.empty();
     }
 
     /** Whether {@code path} links {@code receiptHash} to this batch's root. */

@@ -1,5 +1,6 @@
 package cloud.agora.agent.journal;
 
+import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -24,7 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaUsageSink implements UsageSink, AutoCloseable {
 
     /** The envelope type and source of receipt records. */
-    public static final String TYPE = "UsageRecorded";
+    public static final String TYPE = UsageEvents.RECEIPT;
     public static final String SOURCE = "provider-agent";
 
     private final KafkaProducer<String, String> producer;
