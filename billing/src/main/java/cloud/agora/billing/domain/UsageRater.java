@@ -106,7 +106,11 @@ public class UsageRater {
 
     /** Rates what arrived (receipts, providers' batches, witness batches) in one transaction. */
     public RatingOutcome rate(UsageArrivals arrivals) {
-        Prepared prepared = prepare(arrivals);
+        return rate(prepare(arrivals));
+    }
+
+    /** Rates what {@link #prepare} checked, in one transaction. */
+    public RatingOutcome rate(Prepared prepared) {
         return transactions.inTransaction(c -> rateIn(c, prepared));
     }
 
@@ -116,18 +120,22 @@ public class UsageRater {
     }
 
     /** A receipt with its hash (computed once) and what its signatures said. */
-    private record Checked(IncomingReceipt in, String hash, Optional<Rejection> rejection) {
+    record Checked(IncomingReceipt in, String hash, Optional<Rejection> rejection) {
     }
 
     /**
      * What the CPU-bound checks found, before the transaction: every receipt with its hash and signature verdict, the
      * verified batches to store, the hashes the verified witness batches cover, and what was refused already.
      */
-    private record Prepared(List<Checked> receipts, List<BatchRepository.StoredBatch> batches,
+    public record Prepared(List<Checked> receipts, List<BatchRepository.StoredBatch> batches,
             Map<String, Witness> witnessedNow, List<Entry> refused) {
     }
 
-    private Prepared prepare(UsageArrivals arrivals) {
+    /**
+     * The CPU-bound part of rating (hashes, batch and receipt signatures), safe to run outside and alongside a
+     * transaction; {@link #rate(Prepared)} does the rest.
+     */
+    public Prepared prepare(UsageArrivals arrivals) {
         List<Entry> refused = new ArrayList<>();
         List<BatchRepository.StoredBatch> batches = new ArrayList<>();
         Map<String, Witness> witnessedNow = new HashMap<>();
@@ -207,7 +215,6 @@ public class UsageRater {
             witnesses.lockJoin(c);
         }
         batchesOf.store(c, prepared.batches());
-        witnesses.recordWitnessed(c, witnessedNow);
         // the providers' copies that were waiting for these witnesses: checked when they began waiting, rated now
         List<WitnessRepository.Waiting> released = witnesses.release(c, witnessedNow.keySet());
         if (!released.isEmpty()) {
@@ -259,6 +266,12 @@ public class UsageRater {
                 }
             }
         }
+        // the witnesses this transaction did not use wait for their providers' copies in `witnessed`; a used one is
+        // kept with its receipt (gateway_address, gateway_batch), so the common case writes one row per receipt
+        Map<String, Witness> unused = new HashMap<>(witnessedNow);
+        released.forEach(w -> unused.remove(w.hash()));
+        providerCopies.forEach(in -> unused.remove(hashes.get(in)));
+        witnesses.recordWitnessed(c, unused);
         List<RatedReceipt> all = new ArrayList<>(candidates.values());
         Set<UUID> inserted = receipts.insertNew(c, all);
         List<RatedReceipt> rated = all.stream().filter(r -> inserted.contains(r.receipt().invocationId())).toList();

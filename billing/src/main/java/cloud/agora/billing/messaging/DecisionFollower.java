@@ -32,7 +32,7 @@ public class DecisionFollower {
     private final BillingConfig config;
     private final Optional<String> bootstrapServers;
     private final BillingRules rules;
-    private TopicLoop loop;
+    private TopicLoop<?> loop;
 
     public DecisionFollower(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
             BillingRules rules) {
@@ -46,7 +46,7 @@ public class DecisionFollower {
             LOG.info("Kafka is off: governed parameters stay at their configured or recorded values");
             return;
         }
-        loop = new TopicLoop(bootstrapServers.get(), config.ingestion().consumerGroup(), config.ingestion().instanceId(),
+        loop = TopicLoop.of(bootstrapServers.get(), config.ingestion().consumerGroup(), config.ingestion().instanceId(),
                 Topics.GOVERNANCE_DECISIONS, 100, this::onDecisions);
         loop.start();
     }

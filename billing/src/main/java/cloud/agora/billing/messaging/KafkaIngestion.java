@@ -51,7 +51,7 @@ public class KafkaIngestion {
     private final Optional<String> bootstrapServers;
     private final UsageRater rater;
     private final LeaseRecorder leases;
-    private final List<TopicLoop> loops = new ArrayList<>();
+    private final List<TopicLoop<?>> loops = new ArrayList<>();
 
     public KafkaIngestion(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
             UsageRater rater, LeaseRecorder leases) {
@@ -67,17 +67,16 @@ public class KafkaIngestion {
             return;
         }
         String group = config.ingestion().consumerGroup();
-        loops.add(new TopicLoop(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, this::onLeases));
-        loops.add(new TopicLoop(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.USAGE_RECEIPTS, config.ingestion().batchSize(), this::onReceipts));
+        loops.add(TopicLoop.of(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, this::onLeases));
+        // receipts in two stages: parsing and signature checks of the next poll overlap the current poll's transaction
+        loops.add(new TopicLoop<>(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.USAGE_RECEIPTS,
+                config.ingestion().batchSize(), records -> rater.prepare(parse(records.stream().map(ConsumerRecord::value).toList())),
+                rater::rate));
         loops.forEach(TopicLoop::start);
     }
 
     void stop(@Observes ShutdownEvent event) {
         loops.forEach(TopicLoop::stop);
-    }
-
-    void onReceipts(List<ConsumerRecord<String, String>> records) {
-        rater.rate(parse(records.stream().map(ConsumerRecord::value).toList()));
     }
 
     /**

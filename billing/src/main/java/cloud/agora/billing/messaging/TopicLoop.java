@@ -5,34 +5,52 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * One thread consuming one topic with manual offset commits: poll a batch, hand it to the handler (which commits
- * its database transaction), then commit the offsets. A crash between the two redelivers the batch, which the
- * handler deduplicates; a handler failure rewinds to the batch's first offsets and retries after a pause, so
- * nothing is skipped. Kafka outages are ridden out by the client's reconnects.
+ * One thread consuming one topic with manual offset commits, in two stages: the consumer thread polls a batch and
+ * <em>prepares</em> it (CPU work: parsing, hashing, signature checks), another thread <em>applies</em> it (the database
+ * transaction); while batch n's transaction runs, batch n+1 is polled and prepared. A batch's offsets are committed
+ * only after its transaction committed, so a crash in between redelivers it and the handler deduplicates it. A
+ * failure (in either stage) rewinds to the first offsets of the failed batch (and of the batch prepared behind it)
+ * and retries after a pause, so nothing is skipped. Kafka outages are ridden out by the client's reconnects.
+ *
+ * @param <P> what the prepare stage hands to the apply stage
  */
-final class TopicLoop implements Runnable {
+final class TopicLoop<P> implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(TopicLoop.class);
 
     private final String topic;
     private final KafkaConsumer<String, String> consumer;
-    private final Consumer<List<ConsumerRecord<String, String>>> handler;
+    private final Function<List<ConsumerRecord<String, String>>, P> prepare;
+    private final Consumer<P> apply;
     private final Thread thread;
+    private final ExecutorService applier;
     private volatile boolean running = true;
 
+    /** A one-stage loop: {@code handler} does all the work (and the transaction) on the apply thread. */
+    static TopicLoop<List<ConsumerRecord<String, String>>> of(String bootstrapServers, String group,
+            java.util.Optional<String> instanceId, String topic, int batchSize, Consumer<List<ConsumerRecord<String, String>>> handler) {
+        return new TopicLoop<>(bootstrapServers, group, instanceId, topic, batchSize, records -> records, handler);
+    }
+
     TopicLoop(String bootstrapServers, String group, java.util.Optional<String> instanceId, String topic, int batchSize,
-            Consumer<List<ConsumerRecord<String, String>>> handler) {
+            Function<List<ConsumerRecord<String, String>>, P> prepare, Consumer<P> apply) {
         Properties props = new Properties();
         instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -48,8 +66,10 @@ final class TopicLoop implements Runnable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         this.topic = topic;
         this.consumer = new KafkaConsumer<>(props);
-        this.handler = handler;
+        this.prepare = prepare;
+        this.apply = apply;
         this.thread = new Thread(this, "billing-" + topic);
+        this.applier = Executors.newSingleThreadExecutor(r -> new Thread(r, "billing-" + topic + "-apply"));
     }
 
     void start() {
@@ -64,34 +84,48 @@ final class TopicLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        applier.shutdown();
+    }
+
+    /** A batch being applied: its transaction, the offsets to commit after it and where to rewind if it fails. */
+    private record Applying(Future<?> transaction, Map<TopicPartition, OffsetAndMetadata> next, Map<TopicPartition, Long> first) {
     }
 
     @Override
     public void run() {
+        Applying applying = null;
         try {
             consumer.subscribe(List.of(topic));
             while (running) {
-                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) {
-                    continue;
-                }
+                ConsumerRecords<String, String> records = consumer.poll(applying == null ? Duration.ofMillis(500) : Duration.ofMillis(5));
                 List<ConsumerRecord<String, String>> batch = new java.util.ArrayList<>(records.count());
                 records.forEach(batch::add);
-                try {
-                    handler.accept(batch);
-                } catch (RuntimeException e) {
-                    LOG.warnf("%s: a batch of %d records failed, retrying it: %s", topic, batch.size(), e.getMessage());
-                    rewind(batch);
-                    pause();
-                    continue;
+                P prepared = null;
+                RuntimeException prepareFailure = null;
+                if (!batch.isEmpty()) {
+                    try {
+                        prepared = prepare.apply(batch); // overlaps the previous batch's transaction
+                    } catch (RuntimeException e) {
+                        prepareFailure = e;
+                    }
                 }
-                try {
-                    consumer.commitSync();
-                } catch (WakeupException e) {
-                    throw e;
-                } catch (RuntimeException e) {
-                    // the batch is in the database; a redelivery is deduplicated there
-                    LOG.warnf("%s: offset commit failed (the batch will be redelivered and deduplicated): %s", topic, e.getMessage());
+                if (applying != null) {
+                    Applying done = applying;
+                    applying = null;
+                    if (!finished(done)) {
+                        rewind(done.first(), batch);
+                        pause();
+                        continue;
+                    }
+                }
+                if (prepareFailure != null) {
+                    LOG.warnf("%s: a batch of %d records could not be prepared, retrying it: %s", topic, batch.size(),
+                            prepareFailure.getMessage());
+                    rewind(Map.of(), batch);
+                    pause();
+                } else if (prepared != null) {
+                    P input = prepared;
+                    applying = new Applying(applier.submit(() -> apply.accept(input)), next(batch), first(batch));
                 }
             }
         } catch (WakeupException e) {
@@ -99,16 +133,58 @@ final class TopicLoop implements Runnable {
         } catch (RuntimeException e) {
             LOG.errorf(e, "%s: the consumer stopped", topic);
         } finally {
+            if (applying != null) {
+                finished(applying); // commit what was applied; a failure is redelivered at the next start
+            }
             consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void rewind(List<ConsumerRecord<String, String>> batch) {
+    /** Waits for the batch's transaction; commits its offsets when it committed. Whether it did. */
+    private boolean finished(Applying applying) {
+        try {
+            applying.transaction().get();
+        } catch (ExecutionException e) {
+            LOG.warnf("%s: a batch failed, retrying it: %s", topic, e.getCause() == null ? e : e.getCause().getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return false;
+        }
+        try {
+            consumer.commitSync(applying.next());
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the batch is in the database; a redelivery is deduplicated there
+            LOG.warnf("%s: offset commit failed (the batch will be redelivered and deduplicated): %s", topic, e.getMessage());
+        }
+        return true;
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> next(List<ConsumerRecord<String, String>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            next.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return next;
+    }
+
+    private static Map<TopicPartition, Long> first(List<ConsumerRecord<String, String>> batch) {
         Map<TopicPartition, Long> first = new HashMap<>();
         for (ConsumerRecord<String, String> r : batch) {
             first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
         }
-        first.forEach(consumer::seek);
+        return first;
+    }
+
+    /** Seeks back to the first offsets of the failed batch and of the batch polled behind it. */
+    private void rewind(Map<TopicPartition, Long> failed, List<ConsumerRecord<String, String>> behind) {
+        Map<TopicPartition, Long> to = new HashMap<>(first(behind));
+        failed.forEach((partition, offset) -> to.merge(partition, offset, Math::min));
+        to.forEach(consumer::seek);
     }
 
     private void pause() {
