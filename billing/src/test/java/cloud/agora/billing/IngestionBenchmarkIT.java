@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
  * signature check per batch; <b>receipts</b> — every receipt on its own record, counter-signed by the gateway: two
  * signature checks per receipt. The cold round and the even warm rounds are batches, the odd warm rounds receipts
  * ({@code -Dbench.forms=batches} or {@code receipts} for one form only). Each round is timed from the first record
- * sent to the last receipt committed in PostgreSQL; receipts and batches are signed before the clock starts, their
- * JSON is written while it runs. Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
+ * sent to the last receipt committed in PostgreSQL; receipts and batches are signed and their records' JSON written
+ * before the clock starts (agents and gateways do that on their own machines). Run: {@code mvn -o -q -pl billing verify -Dits -Dit.test=IngestionBenchmarkIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false; grep INGESTION billing/target/failsafe-reports/*IngestionBenchmarkIT-output.txt};
  * {@code -Dbench.jfr=target/jfr} records a JFR CPU profile of the service in that directory (chunk files).
  */
@@ -96,13 +96,14 @@ class IngestionBenchmarkIT {
                     boolean batches = FORMS.equals("batches") || !FORMS.equals("receipts") && round % 2 == 0;
                     List<UsageReceipt> receipts = EndToEndIT.receipts(ROUND, leases, providers);
                     List<Object> records = batches ? batches(receipts, providers) : new ArrayList<>(receipts);
+                    // what agents and gateways write on their own machines: before the clock, in parallel
+                    List<ProducerRecord<String, String>> sent = records.parallelStream().map(record -> new ProducerRecord<>(
+                            Topics.USAGE_RECEIPTS, record instanceof UsageReceipt r ? r.leaseId().toString() : "batch",
+                            record instanceof UsageReceipt r ? Fixtures.envelope(r)
+                                    : record instanceof ReceiptBatch b ? Fixtures.envelope(b) : Fixtures.envelope((WitnessBatch) record)))
+                            .toList();
                     long started = System.nanoTime();
-                    for (Object record : records) {
-                        String key = record instanceof UsageReceipt r ? r.leaseId().toString() : "batch";
-                        String value = record instanceof UsageReceipt r ? Fixtures.envelope(r)
-                                : record instanceof ReceiptBatch b ? Fixtures.envelope(b) : Fixtures.envelope((WitnessBatch) record);
-                        producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, key, value));
-                    }
+                    sent.forEach(producer::send);
                     producer.flush();
                     double published = (System.nanoTime() - started) / 1e9;
                     total += ROUND;

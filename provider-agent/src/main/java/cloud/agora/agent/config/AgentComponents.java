@@ -255,7 +255,7 @@ public class AgentComponents {
         }
         UsageSink usageSink = switch (sink) {
             case "kafka" -> new KafkaUsageSink(bootstrap.orElseThrow(() -> new IllegalStateException(
-                    "agent.journal.sink=kafka needs kafka.bootstrap.servers")), Duration.ofSeconds(30));
+                    "agent.journal.sink=kafka needs kafka.bootstrap.servers")), Duration.ofSeconds(30), signer.key());
             case "http" -> new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
                     "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout());
             case "none" -> null;

@@ -3,6 +3,7 @@ package cloud.agora.agent.journal;
 import cloud.agora.protocol.auth.SignInSession;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.io.IOException;
 import java.net.URI;
@@ -16,9 +17,10 @@ import org.jboss.logging.Logger;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * Ships receipts to billing over HTTPS: {@code POST /api/v1/usage/batches}
- * {@code {"receipts": [UsageReceipt...]}} with the provider's own bearer token (Sign-In with
- * Ethereum at billing; billing accepts only the caller's own receipts). A batch counts as
+ * Ships receipts to billing over HTTPS: {@code POST /api/v1/usage/batches} with a {@code ReceiptBatch}
+ * {@code {"receipts": [UsageReceipt...], "attestation": {...}}} (at most 500 receipts, attested by one signature of
+ * the provider's key over their Merkle root) and the provider's own bearer token (Sign-In with Ethereum at billing;
+ * billing accepts only the caller's own receipts). A batch counts as
  * delivered only on a 2xx answer, which means billing rated it, found it already rated, or
  * quarantined it with a reason (logged here; a quarantined receipt would be refused again, so
  * it is not re-sent). Anything else — no connection, a timeout, a lost answer, 5xx — fails the
@@ -32,17 +34,26 @@ public final class HttpUsageSink implements UsageSink {
     private final HttpClient http;
     private final SignInSession session;
     private final Duration timeout;
+    private final ECKeyPair key;
 
     public HttpUsageSink(String billingUrl, Address provider, ECKeyPair key, Duration timeout) {
         this.base = URI.create(billingUrl.replaceAll("/+$", "") + "/");
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         this.session = new SignInSession(base, provider, key, http);
+        this.key = key;
         this.timeout = timeout;
     }
 
     @Override
     public void deliver(List<UsageReceipt> receipts) {
-        String body = JsonCodec.write(Map.of("receipts", receipts));
+        for (ReceiptBatch batch : KafkaUsageSink.attested(receipts, key)) {
+            deliver(batch);
+        }
+    }
+
+    private void deliver(ReceiptBatch batch) {
+        List<UsageReceipt> receipts = batch.receipts();
+        String body = JsonCodec.write(batch);
         for (int attempt = 0; attempt < 2; attempt++) {
             HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/usage/batches")).timeout(timeout)
                     .header("Content-Type", "application/json").header("Accept", "application/json")

@@ -1,6 +1,9 @@
 package cloud.agora.agent.journal;
 
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageEvents;
+import java.time.Instant;
+import org.web3j.crypto.ECKeyPair;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -18,20 +21,24 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Ships receipts to {@code usage.receipts.v1} as {@code UsageRecorded} envelopes whose id is
- * the invocation id (billing's deduplication key), keyed by lease id. Idempotent producer,
- * {@code acks=all}: a batch counts as delivered only when every record is acknowledged.
+ * Ships receipts to {@code usage.receipts.v1} as attested batches: per at most {@value ReceiptBatch#MAX_RECEIPTS}
+ * receipts, one {@link ReceiptBatch} signed by the provider's key over the Merkle root of their hashes
+ * ({@value UsageEvents#RECEIPT_BATCH} envelope, id = the root, key = the provider), so billing checks one provider
+ * signature per batch instead of one per receipt. Idempotent producer, {@code acks=all}: a delivery counts only when
+ * every record is acknowledged; a batch shipped again after a crash is deduplicated by billing (invocation ids).
  */
 public final class KafkaUsageSink implements UsageSink, AutoCloseable {
 
-    /** The envelope type and source of receipt records. */
-    public static final String TYPE = UsageEvents.RECEIPT;
+    /** The envelope type and source of the agent's records. */
+    public static final String TYPE = UsageEvents.RECEIPT_BATCH;
     public static final String SOURCE = "provider-agent";
 
     private final KafkaProducer<String, String> producer;
     private final Duration ackTimeout;
+    private final ECKeyPair providerKey;
 
-    public KafkaUsageSink(String bootstrapServers, Duration ackTimeout) {
+    /** @param providerKey the provider's key, which attests the batches */
+    public KafkaUsageSink(String bootstrapServers, Duration ackTimeout, ECKeyPair providerKey) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -44,15 +51,17 @@ public final class KafkaUsageSink implements UsageSink, AutoCloseable {
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         this.producer = new KafkaProducer<>(props);
         this.ackTimeout = ackTimeout;
+        this.providerKey = providerKey;
     }
 
     @Override
     public void deliver(List<UsageReceipt> receipts) {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
-        for (UsageReceipt r : receipts) {
-            EventEnvelope<UsageReceipt> event = new EventEnvelope<>(r.invocationId().toString(), TYPE, SOURCE, r.endedAt(),
-                    r.leaseId().toString(), r);
-            acks.add(producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, r.leaseId().toString(), JsonCodec.write(event))));
+        for (ReceiptBatch batch : attested(receipts, providerKey)) {
+            String provider = batch.attestation().signer().value();
+            EventEnvelope<ReceiptBatch> event = new EventEnvelope<>(batch.attestation().root(), TYPE, SOURCE, Instant.now(),
+                    provider, batch);
+            acks.add(producer.send(new ProducerRecord<>(Topics.USAGE_RECEIPTS, provider, JsonCodec.write(event))));
         }
         producer.flush();
         long deadline = System.nanoTime() + ackTimeout.toNanos();
@@ -66,6 +75,15 @@ public final class KafkaUsageSink implements UsageSink, AutoCloseable {
                 throw new IllegalStateException("Kafka did not acknowledge a receipt: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** {@code receipts} in attested batches of at most {@value ReceiptBatch#MAX_RECEIPTS}, signed by {@code key}. */
+    static List<ReceiptBatch> attested(List<UsageReceipt> receipts, ECKeyPair key) {
+        List<ReceiptBatch> batches = new ArrayList<>();
+        for (int from = 0; from < receipts.size(); from += ReceiptBatch.MAX_RECEIPTS) {
+            batches.add(ReceiptBatch.sign(receipts.subList(from, Math.min(receipts.size(), from + ReceiptBatch.MAX_RECEIPTS)), key));
+        }
+        return batches;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
+import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.agent.bundle.BundleServer;
 import cloud.agora.agent.bundle.TarGz;
 import cloud.agora.agent.journal.ReceiptJournal;
@@ -154,7 +155,8 @@ class InvocationResourceTest {
         shipper.shipPending();
         var records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
                 recs -> recs.stream().anyMatch(r -> r.value().contains(id.toString())), Duration.ofSeconds(20));
-        assertThat(records).anyMatch(r -> r.key().equals(leaseId.toString()) && r.value().contains("\"UsageRecorded\""));
+        // in an attested batch, keyed by the provider
+        assertThat(records).anyMatch(r -> r.value().contains("\"" + UsageEvents.RECEIPT_BATCH + "\"") && r.value().contains(id.toString()));
     }
 
     @Test

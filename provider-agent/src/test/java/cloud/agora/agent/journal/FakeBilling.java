@@ -4,6 +4,8 @@ import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.SignInChallenges;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.eth.SignerKeys;
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpExchange;
@@ -78,23 +80,19 @@ final class FakeBilling implements AutoCloseable {
                 answer(ex, 401, Map.of("type", "urn:agora:problem:unauthenticated"));
                 return;
             }
-            Map<String, List<UsageReceipt>> batch = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(),
-                    StandardCharsets.UTF_8), new TypeReference<Map<String, List<UsageReceipt>>>() {
-                    });
-            for (UsageReceipt r : batch.get("receipts")) {
-                if (!r.provider().equals(caller)) {
-                    answer(ex, 403, Map.of("type", "urn:agora:problem:access-denied"));
-                    return;
-                }
-                r.verifyProviderSignature();
+            ReceiptBatch batch = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                    ReceiptBatch.class);
+            if (!batch.attestation().signer().equals(caller) || batch.problem(batch.hashes(), new SignerKeys()).isPresent()) {
+                answer(ex, 403, Map.of("type", "urn:agora:problem:access-denied"));
+                return;
             }
-            batch.get("receipts").forEach(r -> received.add(r.invocationId()));
+            batch.receipts().forEach(r -> received.add(r.invocationId()));
             if (mode == Mode.TAKE_THEN_DROP_ANSWER) {
                 ex.getResponseBody().close();
                 ex.close();
                 return;
             }
-            answer(ex, 200, Map.of("rated", batch.get("receipts").size(), "quarantined", List.of()));
+            answer(ex, 200, Map.of("rated", batch.receipts().size(), "quarantined", List.of()));
         });
         server.start();
     }

@@ -26,7 +26,7 @@ public final class JournalCrashChild {
             receipts.add(r);
         }
         if (shipped > 0) {
-            KafkaUsageSink sink = new KafkaUsageSink(args[4], Duration.ofSeconds(20));
+            KafkaUsageSink sink = new KafkaUsageSink(args[4], Duration.ofSeconds(20), Receipts.SIGNER.key());
             sink.deliver(receipts.subList(0, shipped));
             journal.markShipped(receipts.subList(0, shipped).stream().map(UsageReceipt::invocationId).toList());
         }

@@ -3,6 +3,7 @@ package cloud.agora.agent.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.TopicReader;
 import java.io.BufferedReader;
@@ -43,13 +44,13 @@ class ReceiptShipperCrashTest {
     void receiptsWaitInTheJournalWhileKafkaIsDown() throws Exception {
         UUID lease = UUID.randomUUID();
         try (ReceiptJournal journal = ReceiptJournal.open(dir);
-                KafkaUsageSink sink = new KafkaUsageSink("127.0.0.1:" + KafkaBroker.freePort(), Duration.ofSeconds(2))) {
+                KafkaUsageSink sink = new KafkaUsageSink("127.0.0.1:" + KafkaBroker.freePort(), Duration.ofSeconds(2), Receipts.SIGNER.key())) {
             journal.append(Receipts.receipt(lease, 0));
             assertThat(new ReceiptShipper(journal, sink, 100).shipPending()).isZero();
             assertThat(journal.counts().unshipped()).isEqualTo(1);
         }
         try (ReceiptJournal journal = ReceiptJournal.open(dir);
-                KafkaUsageSink sink = new KafkaUsageSink(KafkaBroker.bootstrapServers(), Duration.ofSeconds(20))) {
+                KafkaUsageSink sink = new KafkaUsageSink(KafkaBroker.bootstrapServers(), Duration.ofSeconds(20), Receipts.SIGNER.key())) {
             assertThat(new ReceiptShipper(journal, sink, 100).shipPending()).isEqualTo(1);
         }
         assertThat(countsById(lease, 1)).hasSize(1).containsValue(1L);
@@ -74,7 +75,7 @@ class ReceiptShipperCrashTest {
         assertThat(child.exitValue()).isEqualTo(137);
 
         try (ReceiptJournal journal = ReceiptJournal.open(dir);
-                KafkaUsageSink sink = new KafkaUsageSink(bootstrap, Duration.ofSeconds(20))) {
+                KafkaUsageSink sink = new KafkaUsageSink(bootstrap, Duration.ofSeconds(20), Receipts.SIGNER.key())) {
             assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(n, n - shippedBeforeCrash));
             assertThat(new ReceiptShipper(journal, sink, 7).shipPending()).isEqualTo(n - shippedBeforeCrash);
             assertThat(journal.counts().unshipped()).isZero();
@@ -88,14 +89,22 @@ class ReceiptShipperCrashTest {
         // read until all are there, then a little longer so that a duplicate would be seen
         long[] seenAt = {0};
         List<ConsumerRecord<String, String>> records = TopicReader.readUntil(Topics.USAGE_RECEIPTS, recs -> {
-            long ours = recs.stream().filter(r -> lease.toString().equals(r.key())).count();
+            long ours = ours(recs, lease).size();
             if (ours >= expected && seenAt[0] == 0) {
                 seenAt[0] = System.nanoTime();
             }
             return seenAt[0] != 0 && System.nanoTime() - seenAt[0] > TimeUnit.SECONDS.toNanos(2);
         }, Duration.ofSeconds(30));
-        return records.stream().filter(r -> lease.toString().equals(r.key()))
-                .map(r -> cloud.agora.protocol.event.JsonCodec.read(r.value(), Map.class).get("id").toString())
-                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        return ours(records, lease).stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    /** The invocation ids of the lease's receipts in the agent's attested batches, as often as they were shipped. */
+    static List<String> ours(List<ConsumerRecord<String, String>> records, UUID lease) {
+        return records.stream().filter(r -> Receipts.SIGNER.provider().value().equals(r.key()))
+                .map(r -> cloud.agora.protocol.event.JsonCodec.read(r.value(),
+                        new com.fasterxml.jackson.core.type.TypeReference<cloud.agora.protocol.event.EventEnvelope<ReceiptBatch>>() {
+                        }).data())
+                .flatMap(b -> b.receipts().stream()).filter(receipt -> receipt.leaseId().equals(lease))
+                .map(receipt -> receipt.invocationId().toString()).toList();
     }
 }
