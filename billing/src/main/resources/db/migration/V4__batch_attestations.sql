@@ -27,3 +27,9 @@ ALTER TABLE receipts ALTER COLUMN provider_signature DROP NOT NULL,
 -- A waiting or parked receipt keeps the provider batch that attested it (its signature was checked on arrival).
 ALTER TABLE awaiting_witness ADD COLUMN provider_batch text;
 ALTER TABLE quarantine ADD COLUMN provider_batch text;
+
+-- Addresses and hashes are ASCII hex: compare them bytewise ("C"), not by the database's locale. Every rated receipt
+-- adds entries to the indexes on (consumer, provider, ...), and at tens of thousands of receipts per second locale
+-- comparisons were a measurable part of the insert.
+ALTER TABLE receipts ALTER COLUMN consumer_address TYPE text COLLATE "C",
+    ALTER COLUMN provider_address TYPE text COLLATE "C";

@@ -88,29 +88,39 @@ public class KafkaIngestion {
         List<IncomingReceipt> receipts = new ArrayList<>();
         List<UsageArrivals.Arrived<ReceiptBatch>> receiptBatches = new ArrayList<>();
         List<UsageArrivals.Arrived<WitnessBatch>> witnessBatches = new ArrayList<>();
-        for (String value : values) {
-            String type = value == null ? null : typeOf(value);
-            try {
-                if (UsageEvents.RECEIPT_BATCH.equals(type)) {
-                    EventEnvelope<ReceiptBatch> event = JsonCodec.read(value, RECEIPT_BATCH_EVENT);
-                    if (event.data() != null) {
-                        receiptBatches.add(new UsageArrivals.Arrived<>(event.data(), value, "kafka"));
-                        continue;
-                    }
-                } else if (UsageEvents.WITNESS_BATCH.equals(type)) {
-                    EventEnvelope<WitnessBatch> event = JsonCodec.read(value, WITNESS_BATCH_EVENT);
-                    if (event.data() != null) {
-                        witnessBatches.add(new UsageArrivals.Arrived<>(event.data(), value, "kafka"));
-                        continue;
-                    }
-                }
-            } catch (RuntimeException e) {
-                receipts.add(IncomingReceipt.malformed(value, "kafka", e.getMessage()));
-                continue;
+        // records are independent, and a batch record is hundreds of receipts: parse them in parallel, keep their order
+        List<Object> parsed = (values.size() > 1 ? values.parallelStream() : values.stream()).map(KafkaIngestion::parseOne).toList();
+        for (Object item : parsed) {
+            if (item instanceof IncomingReceipt receipt) {
+                receipts.add(receipt);
+            } else if (item instanceof UsageArrivals.Arrived<?> arrived && arrived.batch() instanceof ReceiptBatch batch) {
+                receiptBatches.add(new UsageArrivals.Arrived<>(batch, arrived.payload(), arrived.source()));
+            } else if (item instanceof UsageArrivals.Arrived<?> arrived && arrived.batch() instanceof WitnessBatch batch) {
+                witnessBatches.add(new UsageArrivals.Arrived<>(batch, arrived.payload(), arrived.source()));
             }
-            receipts.add(parseReceipt(value));
         }
         return new UsageArrivals(receipts, receiptBatches, witnessBatches);
+    }
+
+    /** One record: an {@code Arrived} batch, or an {@code IncomingReceipt} (parsed or malformed). */
+    private static Object parseOne(String value) {
+        String type = value == null ? null : typeOf(value);
+        try {
+            if (UsageEvents.RECEIPT_BATCH.equals(type)) {
+                EventEnvelope<ReceiptBatch> event = JsonCodec.read(value, RECEIPT_BATCH_EVENT);
+                if (event.data() != null) {
+                    return new UsageArrivals.Arrived<>(event.data(), value, "kafka");
+                }
+            } else if (UsageEvents.WITNESS_BATCH.equals(type)) {
+                EventEnvelope<WitnessBatch> event = JsonCodec.read(value, WITNESS_BATCH_EVENT);
+                if (event.data() != null) {
+                    return new UsageArrivals.Arrived<>(event.data(), value, "kafka");
+                }
+            }
+        } catch (RuntimeException e) {
+            return IncomingReceipt.malformed(value, "kafka", e.getMessage());
+        }
+        return parseReceipt(value);
     }
 
     /**
