@@ -10,7 +10,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /**
  * @title AgoraEscrow
  * @notice Holds developers' (consumers') ETH and settles what they owe providers through cumulative,
- * EIP-712-signed vouchers: one redeem can pay for thousands of function invocations.
+ * EIP-712-signed vouchers: one redeem can pay for thousands of function invocations, and one
+ * {redeemMany} can pay a provider many consumers' vouchers.
  *
  * A consumer {deposit}s ETH. A voucher `Voucher(consumer, provider, cumulativeAmount, receiptsRoot)`
  * says "`consumer` owes `provider` `cumulativeAmount` in total so far, for the usage receipts whose
@@ -20,9 +21,13 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
  * accrues to the treasury ({sweepFees}). Only the newest voucher matters; an older or replayed one
  * pays nothing and reverts.
  *
- * Withdrawals take two steps ({requestWithdrawal}, then {withdraw} after the withdrawal delay) so
- * that providers holding vouchers can redeem them first. The fee, the delay, the treasury and the
- * executor itself can be changed only by the governance executor.
+ * What a consumer owes cannot be dodged: withdrawals take two steps ({requestWithdrawal}, then
+ * {withdraw} after the withdrawal delay), and a change that narrows what the delegate may sign
+ * (another delegate, a lower cap, {revoke}) takes effect only after the same delay. Until then the
+ * delegate in effect keeps signing within its cap, and the vouchers it signed keep paying. The
+ * delay has a floor fixed at deployment ({minWithdrawalDelay}) that no governance vote can go below.
+ * The fee, the delay and the treasury can be changed only by the governance executor, which hands its
+ * role over in two steps ({proposeExecutor}, {acceptExecutor}).
  *
  * @dev Signatures are checked with OpenZeppelin's {ECDSA} (low-s only, so a signature has one form)
  * over an {EIP712} digest bound to this chain id and this contract's address (no replay across chains
@@ -30,6 +35,11 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
  * that pays is `nonReentrant` (transient storage). The fee accrues in the contract instead of being
  * pushed to the treasury on every redeem: it saves a second external call (~7k gas per redeem) and a
  * treasury that cannot receive ETH can never block providers from being paid.
+ *
+ * A requested delegation change is stored beside the delegation in effect, and its time in the
+ * consumer's account slot, which every redeem reads anyway: a redeem learns whether a change is due
+ * without another storage read. The first transaction that touches the consumer's delegation after
+ * that time (a redeem, {authorize}, {revoke}) writes the change in; the views apply it on the fly.
  */
 contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice A cumulative payment promise; see the contract's description.
@@ -40,13 +50,7 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         bytes32 receiptsRoot;
     }
 
-    /// @dev A consumer's balance and what its delegate has spent, in one slot: a redeem updates both.
-    struct Account {
-        uint128 balance;
-        uint128 delegateSpent;
-    }
-
-    /// @dev The one delegate signer a consumer authorized, and its total spending cap.
+    /// @dev A delegate signer and its total spending cap; the zero delegate means none.
     struct Delegation {
         address delegate;
         uint96 cap;
@@ -75,24 +79,47 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice The longest withdrawal delay governance can set.
     uint64 public constant MAX_WITHDRAWAL_DELAY = 30 days;
 
+    /// @notice The lowest floor a deployment may give the withdrawal delay ({minWithdrawalDelay}).
+    uint64 public constant MIN_WITHDRAWAL_DELAY_FLOOR = 1 hours;
+
     uint256 private constant _BPS = 10_000;
+
+    uint64 private immutable _minWithdrawalDelay;
 
     Settings private _settings;
     address private _treasury;
     address private _executor;
-    mapping(address consumer => Account) private _accounts;
+    address private _pendingExecutor;
+    /**
+     * @dev A consumer's balance (bits 0-95), what its delegate has spent (96-191), and when its requested
+     * delegation change takes effect (192-255; 0: none), packed by hand in one slot ({_packAccount}) so that a
+     * redeem reads and writes all three with one SLOAD and one SSTORE (a struct costs a read-modify-write per field).
+     */
+    mapping(address consumer => uint256) private _accounts;
     mapping(address consumer => Delegation) private _delegations;
+    mapping(address consumer => Delegation) private _pendingDelegations;
     mapping(address consumer => mapping(address provider => uint256)) private _redeemed;
     mapping(address consumer => Withdrawal) private _withdrawals;
 
     /// @notice `consumer` deposited `amount`; its balance is now `balance`.
     event Deposited(address indexed consumer, uint256 amount, uint256 balance);
 
-    /// @notice `consumer` let `delegate` sign vouchers paying up to `cap` in total.
-    event DelegateAuthorized(address indexed consumer, address indexed delegate, uint256 cap);
+    /**
+     * @notice From now on `delegate` is the one key that may sign vouchers for `consumer`, paying at most
+     * `cap` in total (the zero address: none). Emitted for the changes that take effect at once (a first
+     * delegate, a higher or equal cap for the same delegate).
+     */
+    event DelegationChanged(address indexed consumer, address indexed delegate, uint256 cap);
 
-    /// @notice `consumer` withdrew `delegate`'s authorization.
-    event DelegateRevoked(address indexed consumer, address indexed delegate);
+    /**
+     * @notice `consumer` asked that `delegate` with `cap` (the zero address: no delegate) replace its
+     * delegation from `effectiveAt` (unix seconds). Until then the delegation in effect still signs and
+     * its vouchers still pay; from then on the change is in effect with no further transaction.
+     */
+    event DelegationChangeRequested(address indexed consumer, address indexed delegate, uint256 cap, uint64 effectiveAt);
+
+    /// @notice `consumer`'s requested delegation change was dropped by a change that took effect at once.
+    event DelegationChangeCancelled(address indexed consumer);
 
     /**
      * @notice A voucher was redeemed: `provider` received `payment` and the treasury accrued `fee`,
@@ -107,6 +134,12 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         uint256 fee,
         bytes32 receiptsRoot
     );
+
+    /**
+     * @notice {redeemMany} paid nothing for the voucher of `consumer` to `provider` for `cumulativeAmount`:
+     * `reason` is the custom error {redeem} would have reverted with (e.g. {AgoraEscrowStaleVoucher}).
+     */
+    event VoucherSkipped(address indexed consumer, address indexed provider, uint256 cumulativeAmount, bytes reason);
 
     /// @notice `consumer` asked to withdraw `amount`, payable from `unlockAt`.
     event WithdrawalRequested(address indexed consumer, uint256 amount, uint64 unlockAt);
@@ -129,11 +162,17 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice The treasury changed from `oldTreasury` to `newTreasury`.
     event TreasuryChanged(address indexed oldTreasury, address indexed newTreasury);
 
+    /// @notice The executor `executor` proposed `proposed` as its successor (the zero address: no one).
+    event ExecutorChangeProposed(address indexed executor, address indexed proposed);
+
     /// @notice The governance executor changed from `oldExecutor` to `newExecutor`.
     event ExecutorChanged(address indexed oldExecutor, address indexed newExecutor);
 
     /// @notice `caller` is not the governance executor.
     error AgoraEscrowUnauthorizedExecutor(address caller);
+
+    /// @notice `caller` is not the proposed executor.
+    error AgoraEscrowNotProposedExecutor(address caller);
 
     /// @notice The zero address was given where an account is needed.
     error AgoraEscrowZeroAddress();
@@ -147,6 +186,9 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice `delay` is above {MAX_WITHDRAWAL_DELAY}.
     error AgoraEscrowDelayTooLong(uint256 delay, uint256 maxDelay);
 
+    /// @notice `delay` is below the floor `minDelay` ({minWithdrawalDelay}, or {MIN_WITHDRAWAL_DELAY_FLOOR} for the floor itself).
+    error AgoraEscrowDelayTooShort(uint256 delay, uint256 minDelay);
+
     /// @notice A consumer cannot make itself (or the zero address) its own delegate.
     error AgoraEscrowInvalidDelegate(address delegate);
 
@@ -156,7 +198,7 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice The signature has a high `s` (the malleable twin of a valid one); only low-s is accepted.
     error AgoraEscrowMalleableSignature(bytes32 s);
 
-    /// @notice `signer` is neither `consumer` nor the delegate `consumer` authorized.
+    /// @notice `signer` is neither `consumer` nor the delegate in effect for `consumer`.
     error AgoraEscrowUnauthorizedSigner(address signer, address consumer);
 
     /// @notice The voucher's `cumulativeAmount` is not above what the pair has already `redeemed`.
@@ -183,6 +225,12 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice Sending `amount` to `to` failed.
     error AgoraEscrowTransferFailed(address to, uint256 amount);
 
+    /// @notice {redeemMany} got `vouchers` vouchers and `signatures` signatures: it needs as many, and at least one.
+    error AgoraEscrowBatchLengthMismatch(uint256 vouchers, uint256 signatures);
+
+    /// @notice A {redeemMany} batch pays one provider, `provider`; a voucher names `other`.
+    error AgoraEscrowMixedProviders(address provider, address other);
+
     modifier onlyExecutor() {
         if (msg.sender != _executor) {
             revert AgoraEscrowUnauthorizedExecutor(msg.sender);
@@ -194,19 +242,27 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
      * @param executor_ the governance executor, the only account that may change the parameters
      * @param treasury_ where platform fees go
      * @param feeBps_ the platform fee in basis points of each redeemed increment
-     * @param withdrawalDelay_ seconds between a withdrawal request and the withdrawal
+     * @param withdrawalDelay_ seconds between a withdrawal (or delegation change) request and its effect
+     * @param minWithdrawalDelay_ the floor of the withdrawal delay, fixed for the contract's life: at least
+     * {MIN_WITHDRAWAL_DELAY_FLOOR}, at most {MAX_WITHDRAWAL_DELAY}
      */
     constructor(
         address executor_,
         address treasury_,
         uint16 feeBps_,
-        uint64 withdrawalDelay_
+        uint64 withdrawalDelay_,
+        uint64 minWithdrawalDelay_
     ) EIP712("Agora Escrow", "1") {
         if (executor_ == address(0) || treasury_ == address(0)) {
             revert AgoraEscrowZeroAddress();
         }
+        if (minWithdrawalDelay_ < MIN_WITHDRAWAL_DELAY_FLOOR) {
+            revert AgoraEscrowDelayTooShort(minWithdrawalDelay_, MIN_WITHDRAWAL_DELAY_FLOOR);
+        }
         _checkFee(feeBps_);
-        _checkDelay(withdrawalDelay_);
+        _checkDelay(minWithdrawalDelay_, MIN_WITHDRAWAL_DELAY_FLOOR);
+        _checkDelay(withdrawalDelay_, minWithdrawalDelay_);
+        _minWithdrawalDelay = minWithdrawalDelay_;
         _executor = executor_;
         _treasury = treasury_;
         _settings = Settings({feeBps: feeBps_, withdrawalDelay: withdrawalDelay_, accruedFees: 0});
@@ -219,16 +275,19 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         if (msg.value == 0) {
             revert AgoraEscrowZeroAmount();
         }
-        Account storage account = _accounts[msg.sender];
-        uint256 balance = account.balance + msg.value;
-        account.balance = SafeCast.toUint128(balance);
+        (uint256 balance, uint256 spent, uint64 changeAt) = _unpackAccount(_accounts[msg.sender]);
+        balance = SafeCast.toUint96(balance + msg.value);
+        _accounts[msg.sender] = _packAccount(balance, spent, changeAt);
         emit Deposited(msg.sender, msg.value, balance);
     }
 
     /**
-     * @notice Lets `delegate` sign vouchers for the caller that pay up to `cap` in total. A consumer
-     * has at most one delegate: authorizing another one replaces it and starts its spending from zero;
-     * authorizing the same one again changes its cap and keeps what it has spent.
+     * @notice Lets `delegate` sign vouchers for the caller that pay up to `cap` in total. A consumer has at
+     * most one delegate. A first delegate, or a cap at least as high for the delegate in effect, takes effect
+     * at once (and drops a requested change). Another delegate, or a lower cap, is a request that takes effect
+     * after the withdrawal delay: until then the delegate in effect keeps signing within its cap, so vouchers
+     * it signed are still paid. A new delegate starts spending from zero; the same one keeps what it spent.
+     * Requesting again the change already pending keeps its time; any other request replaces it.
      * @param delegate the key that may sign (e.g. the billing service's)
      * @param cap the most its vouchers may pay out in total, in wei
      */
@@ -239,28 +298,35 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         if (cap == 0) {
             revert AgoraEscrowZeroAmount();
         }
-        Delegation storage current = _delegations[msg.sender];
-        address previous = current.delegate;
-        if (previous != delegate) {
-            current.delegate = delegate;
-            _accounts[msg.sender].delegateSpent = 0;
+        uint96 newCap = SafeCast.toUint96(cap);
+        (address current, uint256 currentCap, uint256 balance, uint256 spent, uint64 changeAt) =
+            _currentDelegation(msg.sender);
+        if (current != address(0) && (current != delegate || newCap < currentCap)) {
+            _requestDelegationChange(msg.sender, balance, spent, changeAt, Delegation({delegate: delegate, cap: newCap}));
+            return;
         }
-        current.cap = SafeCast.toUint96(cap);
-        if (previous != address(0) && previous != delegate) {
-            emit DelegateRevoked(msg.sender, previous);
+        if (current != delegate) {
+            spent = 0;
         }
-        emit DelegateAuthorized(msg.sender, delegate, cap);
+        _accounts[msg.sender] = _packAccount(balance, spent, 0);
+        _delegations[msg.sender] = Delegation({delegate: delegate, cap: newCap});
+        if (changeAt != 0) {
+            delete _pendingDelegations[msg.sender];
+            emit DelegationChangeCancelled(msg.sender);
+        }
+        emit DelegationChanged(msg.sender, delegate, cap);
     }
 
-    /// @notice Ends the caller's delegate's authorization: its vouchers, even already signed ones, no longer pay.
+    /**
+     * @notice Asks to end the caller's delegate's authorization after the withdrawal delay. Until then its
+     * vouchers, already signed or not, still pay within its cap; from then on none does.
+     */
     function revoke() external {
-        address delegate = _delegations[msg.sender].delegate;
-        if (delegate == address(0)) {
+        (address current,, uint256 balance, uint256 spent, uint64 changeAt) = _currentDelegation(msg.sender);
+        if (current == address(0)) {
             revert AgoraEscrowNoDelegate(msg.sender);
         }
-        delete _delegations[msg.sender];
-        _accounts[msg.sender].delegateSpent = 0;
-        emit DelegateRevoked(msg.sender, delegate);
+        _requestDelegationChange(msg.sender, balance, spent, changeAt, Delegation({delegate: address(0), cap: 0}));
     }
 
     /**
@@ -273,7 +339,7 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         if (amount == 0) {
             revert AgoraEscrowZeroAmount();
         }
-        uint256 balance = _accounts[msg.sender].balance;
+        (uint256 balance,,) = _unpackAccount(_accounts[msg.sender]);
         if (amount > balance) {
             revert AgoraEscrowInsufficientBalance(balance, amount);
         }
@@ -304,11 +370,10 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         if (block.timestamp < pending.unlockAt) {
             revert AgoraEscrowWithdrawalLocked(pending.unlockAt);
         }
-        Account storage account = _accounts[msg.sender];
-        uint256 balance = account.balance;
+        (uint256 balance, uint256 spent, uint64 changeAt) = _unpackAccount(_accounts[msg.sender]);
         amount = pending.amount < balance ? pending.amount : balance;
         delete _withdrawals[msg.sender];
-        account.balance = uint128(balance - amount);
+        _accounts[msg.sender] = _packAccount(balance - amount, spent, changeAt);
         emit Withdrawn(msg.sender, amount);
         _sendValue(msg.sender, amount);
     }
@@ -320,47 +385,63 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
      * has redeemed so far, less the platform fee; if the consumer's balance is smaller than the
      * increment, pays what the balance holds and leaves the rest redeemable later.
      * @param voucher the voucher
-     * @param signature the EIP-712 signature, r‖s‖v, by the consumer or an authorized delegate
+     * @param signature the EIP-712 signature, r‖s‖v, by the consumer or the delegate in effect
      * @return payment the wei sent to the provider
      */
     function redeem(Voucher calldata voucher, bytes calldata signature) external nonReentrant returns (uint256 payment) {
-        address signer = _recoverSigner(hashVoucher(voucher), signature);
-        address consumer = voucher.consumer;
-        address provider = voucher.provider;
-
-        uint256 alreadyRedeemed = _redeemed[consumer][provider];
-        if (voucher.cumulativeAmount <= alreadyRedeemed) {
-            revert AgoraEscrowStaleVoucher(voucher.cumulativeAmount, alreadyRedeemed);
+        (uint256 amount, uint256 fee, bytes memory reason) = _settle(voucher, signature, _settings.feeBps);
+        if (reason.length != 0) {
+            _revertWith(reason);
         }
-        Account memory account = _accounts[consumer];
-        if (account.balance == 0) {
-            revert AgoraEscrowNoBalance(consumer);
-        }
-        uint256 amount = voucher.cumulativeAmount - alreadyRedeemed;
-        if (amount > account.balance) {
-            amount = account.balance;
-        }
-        if (signer != consumer) {
-            Delegation memory allowed = _delegations[consumer];
-            if (signer != allowed.delegate) {
-                revert AgoraEscrowUnauthorizedSigner(signer, consumer);
-            }
-            if (account.delegateSpent + amount > allowed.cap) {
-                revert AgoraEscrowCapExceeded(signer, allowed.cap, account.delegateSpent, amount);
-            }
-            account.delegateSpent += uint128(amount);
-        }
-
-        uint256 fee = (amount * _settings.feeBps) / _BPS;
-        _redeemed[consumer][provider] = alreadyRedeemed + amount;
-        account.balance -= uint128(amount);
-        _accounts[consumer] = account;
         if (fee != 0) {
             _settings.accruedFees += uint176(fee);
         }
         payment = amount - fee;
-        emit VoucherRedeemed(consumer, provider, alreadyRedeemed + amount, payment, fee, voucher.receiptsRoot);
+        _sendValue(voucher.provider, payment);
+    }
 
+    /**
+     * @notice Redeems many consumers' vouchers for one provider in one transaction, paying the provider once.
+     * Each voucher is settled as {redeem} would settle it (one {VoucherRedeemed} each); a voucher that
+     * {redeem} would refuse is skipped with a {VoucherSkipped} event carrying the error, and the others are
+     * still paid, so that nobody can make the batch fail by front-running one of its vouchers. Vouchers for
+     * the same pair are settled in order (a later one pays its increment over an earlier one).
+     * @param vouchers the vouchers, all naming the same provider
+     * @param signatures their signatures, in the same order
+     * @return payment the wei sent to the provider
+     * @return skipped how many vouchers paid nothing
+     */
+    function redeemMany(Voucher[] calldata vouchers, bytes[] calldata signatures)
+        external
+        nonReentrant
+        returns (uint256 payment, uint256 skipped)
+    {
+        uint256 count = vouchers.length;
+        if (count == 0 || count != signatures.length) {
+            revert AgoraEscrowBatchLengthMismatch(count, signatures.length);
+        }
+        address provider = vouchers[0].provider;
+        uint256 feeBps_ = _settings.feeBps;
+        uint256 total;
+        uint256 fees;
+        for (uint256 i = 0; i < count; ++i) {
+            Voucher calldata voucher = vouchers[i];
+            if (voucher.provider != provider) {
+                revert AgoraEscrowMixedProviders(provider, voucher.provider);
+            }
+            (uint256 amount, uint256 fee, bytes memory reason) = _settle(voucher, signatures[i], feeBps_);
+            if (reason.length != 0) {
+                ++skipped;
+                emit VoucherSkipped(voucher.consumer, provider, voucher.cumulativeAmount, reason);
+            } else {
+                total += amount;
+                fees += fee;
+            }
+        }
+        if (fees != 0) {
+            _settings.accruedFees += uint176(fees);
+        }
+        payment = total - fees;
         _sendValue(provider, payment);
     }
 
@@ -387,10 +468,13 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         emit FeeChanged(old, feeBps_);
     }
 
-    /// @notice Sets the withdrawal delay for requests made from now on. Executor only.
-    /// @param delay the new delay in seconds, at most {MAX_WITHDRAWAL_DELAY}
+    /**
+     * @notice Sets the withdrawal delay for withdrawal and delegation change requests made from now on
+     * (pending ones keep their time). Executor only.
+     * @param delay the new delay in seconds, from {minWithdrawalDelay} to {MAX_WITHDRAWAL_DELAY}
+     */
     function setWithdrawalDelay(uint64 delay) external onlyExecutor {
-        _checkDelay(delay);
+        _checkDelay(delay, _minWithdrawalDelay);
         uint64 old = _settings.withdrawalDelay;
         _settings.withdrawalDelay = delay;
         emit WithdrawalDelayChanged(old, delay);
@@ -407,15 +491,26 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         emit TreasuryChanged(old, treasury_);
     }
 
-    /// @notice Hands the executor role to `executor_` (e.g. a timelock). Executor only.
-    /// @param executor_ the new executor
-    function setExecutor(address executor_) external onlyExecutor {
-        if (executor_ == address(0)) {
-            revert AgoraEscrowZeroAddress();
+    /**
+     * @notice Proposes `executor_` (e.g. a timelock) as the next executor; it takes the role when it calls
+     * {acceptExecutor}, which proves it can act. A new proposal replaces the previous one; the zero address
+     * withdraws it. Executor only.
+     * @param executor_ the proposed executor
+     */
+    function proposeExecutor(address executor_) external onlyExecutor {
+        _pendingExecutor = executor_;
+        emit ExecutorChangeProposed(msg.sender, executor_);
+    }
+
+    /// @notice Makes the caller the executor. Only the proposed executor may call it.
+    function acceptExecutor() external {
+        if (msg.sender != _pendingExecutor) {
+            revert AgoraEscrowNotProposedExecutor(msg.sender);
         }
         address old = _executor;
-        _executor = executor_;
-        emit ExecutorChanged(old, executor_);
+        _executor = msg.sender;
+        delete _pendingExecutor;
+        emit ExecutorChanged(old, msg.sender);
     }
 
     // ---------------------------------------------------------------- views
@@ -423,13 +518,14 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
     /// @notice The EIP-712 digest a signer signs for `voucher` at this escrow on this chain.
     /// @param voucher the voucher
     /// @return the digest
-    function hashVoucher(Voucher calldata voucher) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(VOUCHER_TYPEHASH, voucher)));
+    function hashVoucher(Voucher calldata voucher) external view returns (bytes32) {
+        return _hashVoucher(voucher);
     }
 
     /// @notice `consumer`'s balance, in wei.
     function balanceOf(address consumer) external view returns (uint256) {
-        return _accounts[consumer].balance;
+        (uint256 balance,,) = _unpackAccount(_accounts[consumer]);
+        return balance;
     }
 
     /// @notice What the pair has redeemed in total, in wei.
@@ -437,10 +533,38 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         return _redeemed[consumer][provider];
     }
 
-    /// @notice `consumer`'s delegate (the zero address if none), its cap and what it has spent so far.
+    /**
+     * @notice The delegation in effect now: `consumer`'s delegate (the zero address if none), its cap and what
+     * it has spent so far. A requested change counts from its time on.
+     */
     function delegation(address consumer) external view returns (address delegate, uint256 cap, uint256 spent) {
-        Delegation memory current = _delegations[consumer];
-        return (current.delegate, current.cap, _accounts[consumer].delegateSpent);
+        uint64 changeAt;
+        (, spent, changeAt) = _unpackAccount(_accounts[consumer]);
+        (delegate, cap) = _loadDelegation(_delegations[consumer]);
+        if (_isDue(changeAt)) {
+            (address next, uint256 nextCap) = _loadDelegation(_pendingDelegations[consumer]);
+            if (next != delegate) {
+                spent = 0;
+            }
+            (delegate, cap) = (next, nextCap);
+        }
+    }
+
+    /**
+     * @notice `consumer`'s requested delegation change not yet in effect: the delegate (the zero address for a
+     * revocation), its cap, and when it takes effect. An `effectiveAt` of 0 means none.
+     */
+    function pendingDelegation(address consumer)
+        external
+        view
+        returns (address delegate, uint256 cap, uint64 effectiveAt)
+    {
+        (,, uint64 changeAt) = _unpackAccount(_accounts[consumer]);
+        if (changeAt == 0 || _isDue(changeAt)) {
+            return (address(0), 0, 0);
+        }
+        Delegation memory next = _pendingDelegations[consumer];
+        return (next.delegate, next.cap, changeAt);
     }
 
     /// @notice `consumer`'s pending withdrawal; an amount of 0 means none.
@@ -454,9 +578,14 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         return _settings.feeBps;
     }
 
-    /// @notice The withdrawal delay, in seconds.
+    /// @notice The withdrawal delay, in seconds: for withdrawals and for delegation changes that narrow.
     function withdrawalDelay() external view returns (uint64) {
         return _settings.withdrawalDelay;
+    }
+
+    /// @notice The floor of the withdrawal delay, in seconds, fixed at deployment.
+    function minWithdrawalDelay() external view returns (uint64) {
+        return _minWithdrawalDelay;
     }
 
     /// @notice Fees accrued and not yet swept to the treasury, in wei.
@@ -474,17 +603,174 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         return _executor;
     }
 
+    /// @notice The proposed next executor, the zero address if none.
+    function pendingExecutor() external view returns (address) {
+        return _pendingExecutor;
+    }
+
     // ---------------------------------------------------------------- internals
 
-    function _recoverSigner(bytes32 digest, bytes calldata signature) private pure returns (address) {
-        (address signer, ECDSA.RecoverError err, bytes32 errArg) = ECDSA.tryRecoverCalldata(digest, signature);
+    /**
+     * @dev Checks one voucher and records its effects (balance, redeemed total, delegate spending, the
+     * {VoucherRedeemed} event) without paying anyone. Returns the amount taken from the consumer's balance and
+     * the fee in it; or, paying nothing and changing nothing but a due delegation change, the ABI-encoded custom
+     * error that {redeem} reverts with and {redeemMany} reports.
+     */
+    function _settle(Voucher calldata voucher, bytes calldata signature, uint256 feeBps_)
+        private
+        returns (uint256 amount, uint256 fee, bytes memory reason)
+    {
+        address signer;
+        (signer, reason) = _recoverSigner(_hashVoucher(voucher), signature);
+        if (reason.length != 0) {
+            return (0, 0, reason);
+        }
+        address consumer = voucher.consumer;
+        address provider = voucher.provider;
+        uint256 cumulativeAmount = voucher.cumulativeAmount;
+
+        uint256 alreadyRedeemed = _redeemed[consumer][provider];
+        if (cumulativeAmount <= alreadyRedeemed) {
+            return (0, 0, abi.encodeWithSelector(AgoraEscrowStaleVoucher.selector, cumulativeAmount, alreadyRedeemed));
+        }
+        (uint256 balance, uint256 spent, uint64 changeAt) = _unpackAccount(_accounts[consumer]);
+        if (balance == 0) {
+            return (0, 0, abi.encodeWithSelector(AgoraEscrowNoBalance.selector, consumer));
+        }
+        amount = cumulativeAmount - alreadyRedeemed;
+        if (amount > balance) {
+            amount = balance;
+        }
+        if (signer != consumer) {
+            address delegate;
+            uint256 cap;
+            if (_isDue(changeAt)) {
+                (delegate, cap, spent) = _applyDelegationChange(consumer, balance, spent);
+                changeAt = 0;
+            } else {
+                (delegate, cap) = _loadDelegation(_delegations[consumer]);
+            }
+            if (signer != delegate) {
+                return (0, 0, abi.encodeWithSelector(AgoraEscrowUnauthorizedSigner.selector, signer, consumer));
+            }
+            if (spent + amount > cap) {
+                return (0, 0, abi.encodeWithSelector(AgoraEscrowCapExceeded.selector, signer, cap, spent, amount));
+            }
+            spent += amount;
+        }
+
+        fee = (amount * feeBps_) / _BPS;
+        _redeemed[consumer][provider] = alreadyRedeemed + amount;
+        _accounts[consumer] = _packAccount(balance - amount, spent, changeAt);
+        emit VoucherRedeemed(consumer, provider, alreadyRedeemed + amount, amount - fee, fee, voucher.receiptsRoot);
+    }
+
+    /**
+     * @dev The delegation in effect for `consumer` and its account's fields, once a requested change that is due
+     * has been written in.
+     */
+    function _currentDelegation(address consumer)
+        private
+        returns (address delegate, uint256 cap, uint256 balance, uint256 spent, uint64 changeAt)
+    {
+        (balance, spent, changeAt) = _unpackAccount(_accounts[consumer]);
+        if (_isDue(changeAt)) {
+            (delegate, cap, spent) = _applyDelegationChange(consumer, balance, spent);
+            changeAt = 0;
+        } else {
+            (delegate, cap) = _loadDelegation(_delegations[consumer]);
+        }
+    }
+
+    /**
+     * @dev Writes in `consumer`'s requested delegation change, which is due: the delegation replaced, the request
+     * cleared, the spending restarted if the delegate changes. Returns the delegation now in effect and its spending.
+     */
+    function _applyDelegationChange(address consumer, uint256 balance, uint256 spent)
+        private
+        returns (address delegate, uint256 cap, uint256 spentAfter)
+    {
+        (address previous,) = _loadDelegation(_delegations[consumer]);
+        Delegation memory next = _pendingDelegations[consumer];
+        spentAfter = next.delegate == previous ? spent : 0;
+        _accounts[consumer] = _packAccount(balance, spentAfter, 0);
+        _delegations[consumer] = next;
+        delete _pendingDelegations[consumer];
+        return (next.delegate, next.cap, spentAfter);
+    }
+
+    /// @dev Records `next` as `consumer`'s delegation from one withdrawal delay on, unless it is already pending.
+    function _requestDelegationChange(
+        address consumer,
+        uint256 balance,
+        uint256 spent,
+        uint64 changeAt,
+        Delegation memory next
+    ) private {
+        (address pending, uint256 pendingCap) = _loadDelegation(_pendingDelegations[consumer]);
+        if (changeAt == 0 || pending != next.delegate || pendingCap != next.cap) {
+            changeAt = uint64(block.timestamp) + _settings.withdrawalDelay;
+            _accounts[consumer] = _packAccount(balance, spent, changeAt);
+            _pendingDelegations[consumer] = next;
+        }
+        emit DelegationChangeRequested(consumer, next.delegate, next.cap, changeAt);
+    }
+
+    /// @dev Whether a delegation change requested for `changeAt` (0: none) is in effect.
+    function _isDue(uint64 changeAt) private view returns (bool) {
+        return changeAt != 0 && block.timestamp >= changeAt;
+    }
+
+    function _unpackAccount(uint256 word) private pure returns (uint256 balance, uint256 spent, uint64 changeAt) {
+        return (uint96(word), uint96(word >> 96), uint64(word >> 192));
+    }
+
+    /// @dev Callers keep `balance` and `spent` below 2^96 (deposits are SafeCast, spending is under a uint96 cap).
+    function _packAccount(uint256 balance, uint256 spent, uint64 changeAt) private pure returns (uint256) {
+        return uint256(uint96(balance)) | (uint256(uint96(spent)) << 96) | (uint256(changeAt) << 192);
+    }
+
+    /// @dev Reads a {Delegation} with one SLOAD (reading the fields one by one costs one each).
+    function _loadDelegation(Delegation storage stored) private view returns (address delegate, uint256 cap) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+        return (address(uint160(word)), word >> 160);
+    }
+
+    /// @dev {hashVoucher} without copying the voucher into fresh memory (a batch hashes many).
+    function _hashVoucher(Voucher calldata voucher) private view returns (bytes32) {
+        bytes32 typeHash = VOUCHER_TYPEHASH;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), voucher, 0x80)
+            structHash := keccak256(ptr, 0xa0)
+        }
+        return _hashTypedDataV4(structHash);
+    }
+
+    function _recoverSigner(bytes32 digest, bytes calldata signature)
+        private
+        pure
+        returns (address signer, bytes memory reason)
+    {
+        ECDSA.RecoverError err;
+        bytes32 errArg;
+        (signer, err, errArg) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.InvalidSignatureS) {
-            revert AgoraEscrowMalleableSignature(errArg);
+            reason = abi.encodeWithSelector(AgoraEscrowMalleableSignature.selector, errArg);
+        } else if (err != ECDSA.RecoverError.NoError) {
+            reason = abi.encodeWithSelector(AgoraEscrowInvalidSignature.selector);
         }
-        if (err != ECDSA.RecoverError.NoError) {
-            revert AgoraEscrowInvalidSignature();
+    }
+
+    function _revertWith(bytes memory reason) private pure {
+        assembly ("memory-safe") {
+            revert(add(reason, 0x20), mload(reason))
         }
-        return signer;
     }
 
     function _sendValue(address to, uint256 amount) private {
@@ -499,7 +785,10 @@ contract AgoraEscrow is EIP712, ReentrancyGuardTransient {
         }
     }
 
-    function _checkDelay(uint64 delay) private pure {
+    function _checkDelay(uint64 delay, uint64 minDelay) private pure {
+        if (delay < minDelay) {
+            revert AgoraEscrowDelayTooShort(delay, minDelay);
+        }
         if (delay > MAX_WITHDRAWAL_DELAY) {
             revert AgoraEscrowDelayTooLong(delay, MAX_WITHDRAWAL_DELAY);
         }

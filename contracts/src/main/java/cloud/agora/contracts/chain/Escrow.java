@@ -7,10 +7,12 @@ import cloud.agora.protocol.eip712.Voucher;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.money.Wei;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * A deployed {@code AgoraEscrow}: consumers' deposits, their delegate signer, voucher redemption, delayed
- * withdrawals and the governed parameters. Write methods send a transaction signed by the given
+ * A deployed {@code AgoraEscrow}: consumers' deposits, their delegate signer, voucher redemption (one voucher or
+ * a provider's batch), delayed withdrawals and delegation changes, and the governed parameters. Write methods send a transaction signed by the given
  * {@link Signer} and return once it is mined and confirmed; a revert throws {@link ContractRevertedException}
  * whose {@code error()} is the contract's custom error (e.g. {@code AgoraEscrowStaleVoucher}).
  */
@@ -24,14 +26,29 @@ public interface Escrow {
     /** Adds {@code amount} to {@code consumer}'s balance. */
     TxReceipt deposit(Signer consumer, Wei amount);
 
-    /** Lets {@code delegate} sign vouchers for {@code consumer} up to {@code cap} in total (replacing any other delegate). */
+    /**
+     * Lets {@code delegate} sign vouchers for {@code consumer} up to {@code cap} in total. A first delegate, or a cap
+     * at least as high for the delegate in effect, takes effect at once; another delegate or a lower cap is a
+     * request that takes effect after the withdrawal delay ({@link #pendingDelegation}).
+     */
     TxReceipt authorize(Signer consumer, Address delegate, Wei cap);
 
-    /** Ends {@code consumer}'s delegate's authorization. */
+    /**
+     * Asks to end {@code consumer}'s delegate's authorization after the withdrawal delay; until then the delegate's
+     * vouchers still pay within its cap.
+     */
     TxReceipt revoke(Signer consumer);
 
     /** Redeems {@code voucher}, paying its provider the increment less the fee; {@code submitter} pays the gas. */
     Redemption redeem(Signer submitter, SignedVoucher voucher);
+
+    /**
+     * Redeems {@code vouchers} (many consumers', one provider's) in one transaction that pays the provider once; a
+     * voucher that {@link #redeem} would refuse is skipped and reported, the others are paid. Throws
+     * {@link ContractRevertedException} only when the batch itself is wrong: empty, or naming several providers
+     * ({@code AgoraEscrowMixedProviders}).
+     */
+    BatchRedemption redeemMany(Signer submitter, List<SignedVoucher> vouchers);
 
     /** Starts a withdrawal of {@code amount}, payable after the withdrawal delay. */
     TxReceipt requestWithdrawal(Signer consumer, Wei amount);
@@ -48,21 +65,31 @@ public interface Escrow {
     /** Sets the fee (basis points); executor only. */
     TxReceipt setFee(Signer executor, int feeBps);
 
-    /** Sets the withdrawal delay; executor only. */
+    /** Sets the withdrawal delay, not below {@link #minWithdrawalDelay()}; executor only. */
     TxReceipt setWithdrawalDelay(Signer executor, Duration delay);
 
     /** Sets the treasury; executor only. */
     TxReceipt setTreasury(Signer executor, Address treasury);
 
-    /** Hands the executor role to {@code next}; executor only. */
-    TxReceipt setExecutor(Signer executor, Address next);
+    /**
+     * Proposes {@code next} as the executor (the zero address withdraws the proposal); executor only. The role
+     * moves when {@code next} calls {@link #acceptExecutor}.
+     */
+    TxReceipt proposeExecutor(Signer executor, Address next);
+
+    /** Makes {@code next}, the proposed executor, the executor. */
+    TxReceipt acceptExecutor(Signer next);
 
     Wei balanceOf(Address consumer);
 
     /** What the pair has redeemed in total. */
     Wei redeemed(Address consumer, Address provider);
 
+    /** The delegation in effect now (a requested change counts from its time on). */
     Delegation delegation(Address consumer);
+
+    /** {@code consumer}'s requested delegation change not in effect yet, if any. */
+    Optional<PendingDelegation> pendingDelegation(Address consumer);
 
     PendingWithdrawal pendingWithdrawal(Address consumer);
 
@@ -70,11 +97,17 @@ public interface Escrow {
 
     Duration withdrawalDelay();
 
+    /** The floor of the withdrawal delay, fixed at deployment. */
+    Duration minWithdrawalDelay();
+
     Wei accruedFees();
 
     Address treasury();
 
     Address executor();
+
+    /** The proposed next executor, if any. */
+    Optional<Address> pendingExecutor();
 
     /** The digest the contract computes for {@code voucher} (to cross-check off-chain signing). */
     Bytes32 hashVoucher(Voucher voucher);

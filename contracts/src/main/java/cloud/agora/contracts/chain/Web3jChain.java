@@ -123,7 +123,8 @@ final class Web3jChain implements Chain {
                 new org.web3j.abi.datatypes.Address(parameters.executor().value()),
                 new org.web3j.abi.datatypes.Address(parameters.treasury().value()),
                 new Uint16(parameters.feeBps()),
-                new Uint64(parameters.withdrawalDelay().toSeconds())));
+                new Uint64(parameters.withdrawalDelay().toSeconds()),
+                new Uint64(parameters.minWithdrawalDelay().toSeconds())));
         return escrow(deploy(deployer, AgoraEscrow.BINARY + constructor));
     }
 
@@ -175,6 +176,11 @@ final class Web3jChain implements Chain {
     /** Sends {@code function} to {@code contract} from {@code from}, with {@code value} wei attached. */
     TransactionReceipt write(Signer from, Address contract, RemoteFunctionCall<?> function, BigInteger value) {
         return send(from, contract.value(), value, function.encodeFunctionCall());
+    }
+
+    /** The custom error in {@code revertData} (0x hex), as a revert of a transaction would report it. */
+    ContractRevertedException decodeRevert(String revertData) {
+        return reverts.decode(revertData);
     }
 
     TxReceipt toReceipt(TransactionReceipt receipt) {

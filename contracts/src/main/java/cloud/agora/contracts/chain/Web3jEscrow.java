@@ -20,6 +20,8 @@ import org.web3j.utils.Numeric;
 /** {@link Escrow} through the generated {@link AgoraEscrow} wrapper (used only to encode and decode). */
 final class Web3jEscrow implements Escrow {
 
+    private static final String ZERO_ADDRESS = "0x" + "0".repeat(40);
+
     private final Web3jChain chain;
     private final Address address;
     private final AgoraEscrow contract;
@@ -57,17 +59,34 @@ final class Web3jEscrow implements Escrow {
 
     @Override
     public Redemption redeem(Signer submitter, SignedVoucher signed) {
-        Voucher voucher = signed.voucher();
         TransactionReceipt receipt = chain.write(submitter, address, contract.redeem(
-                new AgoraEscrow.Voucher(voucher.consumer().value(), voucher.provider().value(),
-                        voucher.cumulativeAmount().value(), voucher.receiptsRoot().toBytes()),
-                Numeric.hexStringToByteArray(signed.signature())), BigInteger.ZERO);
+                wrap(signed.voucher()), Numeric.hexStringToByteArray(signed.signature())), BigInteger.ZERO);
         AgoraEscrow.VoucherRedeemedEventResponse event = AgoraEscrow.getVoucherRedeemedEvents(receipt).stream()
                 .filter(e -> address.equals(new Address(e.log.getAddress())))
                 .findFirst()
                 .orElseThrow(() -> new ChainException("redeem " + receipt.getTransactionHash() + " emitted no VoucherRedeemed"));
-        return new Redemption(chain.toReceipt(receipt), new Wei(event.payment), new Wei(event.fee),
-                new Wei(event.redeemed), Bytes32.of(event.receiptsRoot));
+        return redemption(chain.toReceipt(receipt), event);
+    }
+
+    @Override
+    public BatchRedemption redeemMany(Signer submitter, List<SignedVoucher> vouchers) {
+        TransactionReceipt receipt = chain.write(submitter, address, contract.redeemMany(
+                vouchers.stream().map(v -> wrap(v.voucher())).toList(),
+                vouchers.stream().map(v -> Numeric.hexStringToByteArray(v.signature())).toList()), BigInteger.ZERO);
+        TxReceipt tx = chain.toReceipt(receipt);
+        List<BatchRedemption.Paid> paid = AgoraEscrow.getVoucherRedeemedEvents(receipt).stream()
+                .filter(e -> address.equals(new Address(e.log.getAddress())))
+                .map(e -> new BatchRedemption.Paid(new Address(e.consumer), redemption(tx, e)))
+                .toList();
+        List<BatchRedemption.Skipped> skipped = AgoraEscrow.getVoucherSkippedEvents(receipt).stream()
+                .filter(e -> address.equals(new Address(e.log.getAddress())))
+                .map(e -> {
+                    ContractRevertedException reason = chain.decodeRevert(Numeric.toHexString(e.reason));
+                    return new BatchRedemption.Skipped(new Address(e.consumer), new Wei(e.cumulativeAmount),
+                            reason.error(), reason.args());
+                })
+                .toList();
+        return new BatchRedemption(tx, paid, skipped);
     }
 
     @Override
@@ -106,8 +125,13 @@ final class Web3jEscrow implements Escrow {
     }
 
     @Override
-    public TxReceipt setExecutor(Signer executor, Address next) {
-        return send(executor, contract.setExecutor(next.value()));
+    public TxReceipt proposeExecutor(Signer executor, Address next) {
+        return send(executor, contract.proposeExecutor(next.value()));
+    }
+
+    @Override
+    public TxReceipt acceptExecutor(Signer next) {
+        return send(next, contract.acceptExecutor());
     }
 
     @Override
@@ -123,11 +147,20 @@ final class Web3jEscrow implements Escrow {
     @Override
     public Delegation delegation(Address consumer) {
         List<Type> values = chain.read(address, contract.delegation(consumer.value()));
-        Address delegate = new Address((String) values.get(0).getValue());
-        return new Delegation(
-                delegate.value().equals("0x" + "0".repeat(40)) ? Optional.empty() : Optional.of(delegate),
+        return new Delegation(optionalAddress(values.get(0)),
                 new Wei((BigInteger) values.get(1).getValue()),
                 new Wei((BigInteger) values.get(2).getValue()));
+    }
+
+    @Override
+    public Optional<PendingDelegation> pendingDelegation(Address consumer) {
+        List<Type> values = chain.read(address, contract.pendingDelegation(consumer.value()));
+        long effectiveAt = ((BigInteger) values.get(2).getValue()).longValueExact();
+        if (effectiveAt == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new PendingDelegation(optionalAddress(values.get(0)),
+                new Wei((BigInteger) values.get(1).getValue()), Instant.ofEpochSecond(effectiveAt)));
     }
 
     @Override
@@ -148,6 +181,11 @@ final class Web3jEscrow implements Escrow {
     }
 
     @Override
+    public Duration minWithdrawalDelay() {
+        return Duration.ofSeconds(uint(contract.minWithdrawalDelay()).longValueExact());
+    }
+
+    @Override
     public Wei accruedFees() {
         return new Wei(uint(contract.accruedFees()));
     }
@@ -163,11 +201,29 @@ final class Web3jEscrow implements Escrow {
     }
 
     @Override
+    public Optional<Address> pendingExecutor() {
+        return optionalAddress(chain.read(address, contract.pendingExecutor()).get(0));
+    }
+
+    @Override
     public Bytes32 hashVoucher(Voucher voucher) {
-        byte[] digest = (byte[]) chain.read(address, contract.hashVoucher(new AgoraEscrow.Voucher(
-                voucher.consumer().value(), voucher.provider().value(),
-                voucher.cumulativeAmount().value(), voucher.receiptsRoot().toBytes()))).get(0).getValue();
+        byte[] digest = (byte[]) chain.read(address, contract.hashVoucher(wrap(voucher))).get(0).getValue();
         return Bytes32.of(digest);
+    }
+
+    private static AgoraEscrow.Voucher wrap(Voucher voucher) {
+        return new AgoraEscrow.Voucher(voucher.consumer().value(), voucher.provider().value(),
+                voucher.cumulativeAmount().value(), voucher.receiptsRoot().toBytes());
+    }
+
+    private static Redemption redemption(TxReceipt receipt, AgoraEscrow.VoucherRedeemedEventResponse event) {
+        return new Redemption(receipt, new Wei(event.payment), new Wei(event.fee), new Wei(event.redeemed),
+                Bytes32.of(event.receiptsRoot));
+    }
+
+    private static Optional<Address> optionalAddress(Type value) {
+        Address address = new Address((String) value.getValue());
+        return address.value().equals(ZERO_ADDRESS) ? Optional.empty() : Optional.of(address);
     }
 
     private BigInteger uint(RemoteFunctionCall<?> function) {

@@ -43,8 +43,13 @@ public final class Devnet implements AutoCloseable {
 
     /** The platform fee the escrow starts with: 1 %. */
     public static final int FEE_BPS = 100;
-    /** The withdrawal delay the escrow starts with. */
+    /** The withdrawal delay the escrow starts with (also the delay of a delegation change that narrows). */
     public static final Duration WITHDRAWAL_DELAY = Duration.ofHours(1);
+    /**
+     * The floor of the devnet escrow's withdrawal delay: the lowest the contract accepts, so that the local
+     * platform's developers wait an hour, not a day; tests skip it with {@link #increaseTime}.
+     */
+    public static final Duration MIN_WITHDRAWAL_DELAY = EscrowParameters.LOWEST_MIN_WITHDRAWAL_DELAY;
     /** AGORA each dev account receives at deployment: one million tokens (18 decimals). */
     public static final BigInteger HOLDER_ALLOCATION = BigInteger.TEN.pow(24);
 
@@ -79,13 +84,16 @@ public final class Devnet implements AutoCloseable {
             Address tokenAddress = createAddress(deployer.address(), 0);
             Address escrowAddress = createAddress(deployer.address(), 1);
             if (chain.hasCode(tokenAddress) && chain.hasCode(escrowAddress)) {
-                return new Devnet(anvil, chain, chain.token(tokenAddress), chain.escrow(escrowAddress));
+                Escrow escrow = chain.escrow(escrowAddress);
+                requireCurrent(escrow, options);
+                return new Devnet(anvil, chain, chain.token(tokenAddress), escrow);
             }
             Map<Address, BigInteger> allocations = new LinkedHashMap<>();
             DevKeys.all().forEach(key -> allocations.put(key.address(), HOLDER_ALLOCATION));
             Token token = chain.deployToken(deployer, allocations);
             Escrow escrow = chain.deployEscrow(deployer,
-                    new EscrowParameters(deployer.address(), DevKeys.get(1).address(), FEE_BPS, WITHDRAWAL_DELAY));
+                    new EscrowParameters(deployer.address(), DevKeys.get(1).address(), FEE_BPS, WITHDRAWAL_DELAY,
+                            MIN_WITHDRAWAL_DELAY));
             return new Devnet(anvil, chain, token, escrow);
         } catch (RuntimeException e) {
             if (chain != null) {
@@ -93,6 +101,20 @@ public final class Devnet implements AutoCloseable {
             }
             anvil.close();
             throw e;
+        }
+    }
+
+    /**
+     * A state file written by an older build holds an escrow without this build's functions, at the address this
+     * build would deploy to: say so instead of failing later on a missing function.
+     */
+    private static void requireCurrent(Escrow escrow, Anvil.Options options) {
+        try {
+            escrow.minWithdrawalDelay();
+        } catch (ChainException e) {
+            throw new ChainException("the chain state " + options.stateFile()
+                    + " holds an AgoraEscrow older than this build (no minWithdrawalDelay()): delete the state file"
+                    + " so that the devnet deploys the current contracts", e);
         }
     }
 

@@ -49,7 +49,7 @@ class EscrowGovernanceTest {
         assertUnauthorized(() -> escrow.setFee(stranger, 0), stranger);
         assertUnauthorized(() -> escrow.setWithdrawalDelay(stranger, Duration.ZERO), stranger);
         assertUnauthorized(() -> escrow.setTreasury(stranger, stranger.address()), stranger);
-        assertUnauthorized(() -> escrow.setExecutor(stranger, stranger.address()), stranger);
+        assertUnauthorized(() -> escrow.proposeExecutor(stranger, stranger.address()), stranger);
         assertThat(escrow.feeBps()).isEqualTo(Devnet.FEE_BPS);
         assertThat(escrow.withdrawalDelay()).isEqualTo(Devnet.WITHDRAWAL_DELAY);
         assertThat(escrow.treasury()).isEqualTo(devnet.treasury().address());
@@ -62,7 +62,8 @@ class EscrowGovernanceTest {
         assertThat(escrow.withdrawalDelay()).isEqualTo(Duration.ofDays(2));
         assertThat(escrow.treasury()).isEqualTo(newTreasury.address());
 
-        escrow.setExecutor(devnet.executor(), stranger.address());
+        escrow.proposeExecutor(devnet.executor(), stranger.address());
+        escrow.acceptExecutor(stranger);
         assertUnauthorized(() -> escrow.setFee(devnet.executor(), 0), devnet.executor());
         escrow.setFee(stranger, 0);
         assertThat(escrow.feeBps()).isZero();
@@ -77,6 +78,78 @@ class EscrowGovernanceTest {
             assertThat(e.args()).containsExactly(BigInteger.valueOf(1_001), BigInteger.valueOf(1_000));
         });
         assertThatThrownBy(() -> escrow.setWithdrawalDelay(executor, Duration.ofDays(31)))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooLong"));
+    }
+
+    @Test
+    void theExecutorRoleMovesOnlyWhenTheProposedExecutorAcceptsIt() {
+        Escrow escrow = devnet.escrow();
+        Signer executor = devnet.executor();
+        Signer successor = devnet.newAccount();
+        Signer stranger = devnet.newAccount();
+
+        escrow.proposeExecutor(executor, successor.address());
+        assertThat(escrow.pendingExecutor()).contains(successor.address());
+        assertThat(escrow.executor()).isEqualTo(executor.address());
+        escrow.setFee(executor, 200);   // the old executor governs until the role is accepted
+        assertThatThrownBy(() -> escrow.acceptExecutor(stranger)).isInstanceOfSatisfying(ContractRevertedException.class, e -> {
+            assertThat(e.error()).isEqualTo("AgoraEscrowNotProposedExecutor");
+            assertThat(e.args()).containsExactly(stranger.address());
+        });
+
+        escrow.proposeExecutor(executor, stranger.address());   // a new proposal replaces the previous one
+        assertThatThrownBy(() -> escrow.acceptExecutor(successor)).isInstanceOfSatisfying(ContractRevertedException.class,
+                e -> assertThat(e.error()).isEqualTo("AgoraEscrowNotProposedExecutor"));
+        escrow.proposeExecutor(executor, successor.address());
+        escrow.acceptExecutor(successor);
+        assertThat(escrow.executor()).isEqualTo(successor.address());
+        assertThat(escrow.pendingExecutor()).isEmpty();
+        assertUnauthorized(() -> escrow.setFee(executor, 0), executor);
+        assertThatThrownBy(() -> escrow.acceptExecutor(stranger)).isInstanceOfSatisfying(ContractRevertedException.class,
+                e -> assertThat(e.error()).isEqualTo("AgoraEscrowNotProposedExecutor"));
+        escrow.proposeExecutor(successor, stranger.address());
+        escrow.proposeExecutor(successor, new cloud.agora.protocol.eth.Address("0x" + "0".repeat(40)));   // withdrawn
+        assertThat(escrow.pendingExecutor()).isEmpty();
+    }
+
+    @Test
+    void noVoteTakesTheWithdrawalDelayBelowTheFloorFixedAtDeployment() {
+        Escrow escrow = devnet.escrow();
+        Signer executor = devnet.executor();
+        assertThat(escrow.minWithdrawalDelay()).isEqualTo(Devnet.MIN_WITHDRAWAL_DELAY);
+        assertThatThrownBy(() -> escrow.setWithdrawalDelay(executor, Devnet.MIN_WITHDRAWAL_DELAY.minusSeconds(1)))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> {
+                    assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooShort");
+                    assertThat(e.args()).containsExactly(BigInteger.valueOf(3_599), BigInteger.valueOf(3_600));
+                });
+        assertThat(escrow.withdrawalDelay()).isEqualTo(Devnet.WITHDRAWAL_DELAY);
+        escrow.setWithdrawalDelay(executor, Devnet.MIN_WITHDRAWAL_DELAY);
+
+        // a production deployment's floor: a day; governance may lengthen the delay, never shorten it below a day
+        Signer deployer = devnet.newAccount();
+        Escrow production = devnet.chain().deployEscrow(deployer, new EscrowParameters(deployer.address(),
+                deployer.address(), 100, Duration.ofDays(2), EscrowParameters.PRODUCTION_MIN_WITHDRAWAL_DELAY));
+        assertThat(production.minWithdrawalDelay()).isEqualTo(Duration.ofDays(1));
+        assertThatThrownBy(() -> production.setWithdrawalDelay(deployer, Duration.ofHours(23)))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooShort"));
+        production.setWithdrawalDelay(deployer, Duration.ofDays(1));
+        assertThat(production.withdrawalDelay()).isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void aDeploymentCannotChooseAFloorBelowAnHourOrADelayBelowItsFloor() {
+        Signer deployer = devnet.newAccount();
+        assertThatThrownBy(() -> devnet.chain().deployEscrow(deployer, new EscrowParameters(deployer.address(),
+                deployer.address(), 100, Duration.ofHours(1), Duration.ofMinutes(59))))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> {
+                    assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooShort");
+                    assertThat(e.args()).containsExactly(BigInteger.valueOf(3_540), BigInteger.valueOf(3_600));
+                });
+        assertThatThrownBy(() -> devnet.chain().deployEscrow(deployer, new EscrowParameters(deployer.address(),
+                deployer.address(), 100, Duration.ofHours(5), Duration.ofHours(6))))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooShort"));
+        assertThatThrownBy(() -> devnet.chain().deployEscrow(deployer, new EscrowParameters(deployer.address(),
+                deployer.address(), 100, Duration.ofDays(31), Duration.ofDays(31))))
                 .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowDelayTooLong"));
     }
 
@@ -103,14 +176,15 @@ class EscrowGovernanceTest {
     void deploysWithItsParametersAndMeasuresTheGas() {
         Signer deployer = devnet.newAccount();
         Escrow escrow = devnet.chain().deployEscrow(deployer,
-                new EscrowParameters(deployer.address(), deployer.address(), 1_000, Duration.ofDays(30)));
+                new EscrowParameters(deployer.address(), deployer.address(), 1_000, Duration.ofDays(30),
+                        EscrowParameters.PRODUCTION_MIN_WITHDRAWAL_DELAY));
         GasReport.record("deploy AgoraEscrow", devnet.chain().lastDeployment().gasUsed());
         assertThat(escrow.feeBps()).isEqualTo(1_000);
         assertThat(escrow.withdrawalDelay()).isEqualTo(Duration.ofDays(30));
         devnet.chain().deployToken(deployer, Map.of(deployer.address(), BigInteger.TEN.pow(27)));
         GasReport.record("deploy AgoraToken (1 holder)", devnet.chain().lastDeployment().gasUsed());
         assertThatThrownBy(() -> devnet.chain().deployEscrow(deployer,
-                new EscrowParameters(deployer.address(), deployer.address(), 1_001, Duration.ZERO)))
+                new EscrowParameters(deployer.address(), deployer.address(), 1_001, Duration.ofDays(1), Duration.ofDays(1))))
                 .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("AgoraEscrowFeeTooHigh"));
     }
 

@@ -15,6 +15,7 @@ import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.money.Wei;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -179,13 +180,27 @@ class EscrowTest {
     }
 
     @Test
-    void aRevokedDelegatesVouchersNoLongerPay() {
+    void aRevokedDelegatesVouchersStillPayDuringTheDelayAndNoLongerAfterIt() {
         fund();
         SignedVoucher signedBeforeRevoke = voucher(delegate, 1_000L);
-        escrow.revoke(consumer);
+        SignedVoucher signedDuringTheDelay = voucher(delegate, 3_000L);
+        SignedVoucher redeemedTooLate = voucher(delegate, 5_000L);
+        TxReceipt revoke = escrow.revoke(consumer);
+        PendingDelegation pending = escrow.pendingDelegation(consumer.address()).orElseThrow();
+        assertThat(pending.isRevocation()).isTrue();
+        assertThat(escrow.delegation(consumer.address()).delegate()).contains(delegate.address());
+
+        // the revoke was sent ahead of the provider's redeem: the provider is still paid, up to the last second
+        assertThat(escrow.redeem(submitter, signedBeforeRevoke).redeemed()).isEqualTo(Wei.of(1_000L));
+        devnet.increaseTime(Devnet.WITHDRAWAL_DELAY.minusSeconds(5));
+        assertThat(escrow.redeem(submitter, signedDuringTheDelay).redeemed()).isEqualTo(Wei.of(3_000L));
+
+        devnet.increaseTime(Duration.ofSeconds(5));
         assertThat(escrow.delegation(consumer.address()).delegate()).isEmpty();
-        assertRevertsAndMovesNoMoney(() -> escrow.redeem(submitter, signedBeforeRevoke), "AgoraEscrowUnauthorizedSigner",
+        assertThat(escrow.pendingDelegation(consumer.address())).isEmpty();
+        assertRevertsAndMovesNoMoney(() -> escrow.redeem(submitter, redeemedTooLate), "AgoraEscrowUnauthorizedSigner",
                 args -> assertThat(args).containsExactly(delegate.address(), consumer.address()));
+        GasReport.record("revoke (requested)", revoke.gasUsed());
     }
 
     @Test

@@ -26,7 +26,7 @@ public final class Parameters {
     public static final List<ParameterDefinition> ALL = List.of(
             new ParameterDefinition(ESCROW_FEE, INTEGER, "0", "1000", "100", "bps", ParameterTarget.ESCROW,
                     "the platform fee taken from each voucher redemption"),
-            new ParameterDefinition(ESCROW_WITHDRAWAL_DELAY, DURATION, "PT0S", "PT720H", "PT1H", "duration", ParameterTarget.ESCROW,
+            new ParameterDefinition(ESCROW_WITHDRAWAL_DELAY, DURATION, "PT1H", "PT720H", "PT1H", "duration", ParameterTarget.ESCROW,
                     "how long a developer's withdrawal waits so that providers can redeem first"),
             new ParameterDefinition("marketplace.heartbeat-timeout", DURATION, "PT5S", "PT1H", "PT30S", "duration",
                     ParameterTarget.MARKETPLACE, "a provider silent for longer gets no new leases"),
