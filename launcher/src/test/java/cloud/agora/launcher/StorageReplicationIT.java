@@ -70,8 +70,9 @@ class StorageReplicationIT {
                     p -> List.of("pinned", "failed").contains(p.get("status").asText()));
             assertThat(pinned.get("status").asText()).as("%s", pinned).isEqualTo("pinned");
 
-            List<Path> holders = AGENTS.stream().map(this::leaseDirs).flatMap(List::stream).toList();
-            assertThat(holders).as("one lease folder on each of two agents").hasSize(2);
+            // a replica whose transfer failed under load is closed and bought again; its agent deletes the closed
+            // lease's folder when it learns of the closing: wait for that, not for a fixed time
+            List<Path> holders = leaseFolders(2, Duration.ofSeconds(60));
             assertThat(holders).allSatisfy(dir -> assertThat(healthyBlocks(dir)).isEqualTo(4));
             Path damaged = holders.get(0);
             Path healthy = holders.get(1);
@@ -140,5 +141,17 @@ class StorageReplicationIT {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** The agents' lease folders once there are {@code count} of them (checked every 500 ms until {@code limit}). */
+    private List<Path> leaseFolders(int count, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Path> holders = AGENTS.stream().map(this::leaseDirs).flatMap(List::stream).toList();
+        while (holders.size() != count && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            holders = AGENTS.stream().map(this::leaseDirs).flatMap(List::stream).toList();
+        }
+        assertThat(holders).as("one lease folder on each of two agents").hasSize(count);
+        return holders;
     }
 }
