@@ -99,13 +99,17 @@ public final class ReceiptCheck {
         return batch.problem(hashes, keys);
     }
 
-    /** Why a witness batch does not count, if it does not: signed by a key that is not a trusted gateway, or invalid. */
-    public Optional<String> witnessBatch(WitnessBatch batch) {
+    /**
+     * Why a witness batch does not count, if it does not: signed by a key that is not a trusted gateway, or invalid.
+     *
+     * @param hashes the batch's hashes ({@link WitnessBatch#hashes()})
+     */
+    public Optional<String> witnessBatch(WitnessBatch batch, List<byte[]> hashes) {
         Address signer = batch.attestation().signer();
         if (!gateways.contains(signer)) {
             return Optional.of("attested by " + signer + ", not a platform gateway");
         }
-        return batch.problem(keys);
+        return batch.problem(hashes, keys);
     }
 
     /**

@@ -141,13 +141,13 @@ public class UsageRater {
         Map<String, Witness> witnessedNow = new HashMap<>();
         for (UsageArrivals.Arrived<WitnessBatch> arrived : arrivals.witnessBatches()) {
             WitnessBatch batch = arrived.batch();
-            Optional<String> problem = check.witnessBatch(batch);
+            List<byte[]> hashes = batch.hashes();
+            Optional<String> problem = check.witnessBatch(batch, hashes);
             if (problem.isPresent()) {
                 refused.add(new Entry(new Rejection(null, Reasons.BAD_GATEWAY_SIGNATURE, "witness batch "
                         + batch.attestation().root() + ": " + problem.get()), arrived.source(), null, null, arrived.payload()));
                 continue;
             }
-            List<byte[]> hashes = batch.hashes();
             batches.add(new BatchRepository.StoredBatch(batch.attestation(), hashes));
             Witness witness = new Witness(batch.attestation().signer(), batch.attestation().root());
             hashes.forEach(h -> witnessedNow.putIfAbsent(Numeric.toHexString(h), witness));

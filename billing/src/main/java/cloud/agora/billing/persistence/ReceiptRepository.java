@@ -159,24 +159,6 @@ public class ReceiptRepository {
         }
     }
 
-    /** The stored receipt hash of those of {@code ids} already rated. */
-    public Map<UUID, String> storedHashes(Connection c, Collection<UUID> ids) throws SQLException {
-        Map<UUID, String> found = new HashMap<>();
-        if (ids.isEmpty()) {
-            return found;
-        }
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT invocation_id, receipt_hash FROM receipts WHERE invocation_id = ANY (?)")) {
-            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    found.put(r.getObject(1, UUID.class), r.getString(2));
-                }
-            }
-        }
-        return found;
-    }
-
     /**
      * What is stored of a rated receipt's identity: its hash, its gateway counter-signature (null if none) and the
      * root of the gateway's witness batch (null if none).

@@ -46,8 +46,12 @@ public record WitnessBatch(BatchAttestation attestation, List<String> receiptHas
         return receiptHashes.stream().map(Numeric::hexStringToByteArray).toList();
     }
 
-    /** Why the attestation does not cover these hashes, if it does not (root or signature). */
-    public Optional<String> problem(SignerKeys keys) {
-        return attestation.problem(hashes(), keys);
+    /**
+     * Why the attestation does not cover these hashes, if it does not (root or signature).
+     *
+     * @param hashes {@link #hashes()} (decoded once by the caller)
+     */
+    public Optional<String> problem(List<byte[]> hashes, SignerKeys keys) {
+        return attestation.problem(hashes, keys);
     }
 }
