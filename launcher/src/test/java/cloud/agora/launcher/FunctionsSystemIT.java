@@ -8,6 +8,7 @@ import static cloud.agora.launcher.PlatformCalls.signIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.Escrow;
 import cloud.agora.contracts.chain.ChainSettings;
 import cloud.agora.contracts.chain.Signer;
 import cloud.agora.protocol.eth.Address;
@@ -70,10 +71,13 @@ class FunctionsSystemIT {
                 .start()) {
             Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
             String token = signIn(FUNCTIONS, developer.key());
-            // a developer without escrow balance is paused by billing's credit control (402): fund it first
+            // a developer who has not deposited and authorized billing's delegate is paused by billing's credit
+            // control (402): fund and authorize first
             try (Chain chain = Chain.connect(ChainSettings.local(PlatformCalls.CHAIN, 31337))) {
-                chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()))
-                        .deposit(developer, Wei.parse("1000000000000000000"));
+                Escrow escrow = chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()));
+                escrow.deposit(developer, Wei.parse("1000000000000000000"));
+                escrow.authorize(developer, Address.parse(Platform.address(state, "billing-delegate")),
+                        Wei.parse("1000000000000000000"));
             }
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);

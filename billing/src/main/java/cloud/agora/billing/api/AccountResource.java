@@ -3,6 +3,9 @@ package cloud.agora.billing.api;
 import cloud.agora.billing.domain.BillReader;
 import cloud.agora.billing.domain.BillReader.Account;
 import cloud.agora.billing.domain.BillReader.Statement;
+import cloud.agora.billing.domain.AccessDeniedException;
+import cloud.agora.billing.domain.Credit;
+import cloud.agora.billing.domain.CreditController;
 import cloud.agora.billing.domain.InvalidQueryException;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.auth.Caller;
@@ -28,8 +31,10 @@ public class AccountResource {
     private final BillReader bills;
     private final Caller caller;
     private final Clock clock;
+    private final CreditController credit;
 
-    public AccountResource(BillReader bills, Caller caller, Clock clock) {
+    public AccountResource(BillReader bills, Caller caller, Clock clock, CreditController credit) {
+        this.credit = credit;
         this.bills = bills;
         this.caller = caller;
         this.clock = clock;
@@ -40,6 +45,20 @@ public class AccountResource {
     @Path("/accounts/{address}")
     public Account account(@PathParam("address") String address) {
         return bills.account(caller.address(), Address.parse(address));
+    }
+
+    /**
+     * The caller's credit decided now ({@code Credit}: balance, pending withdrawal, billing's cap left, unpaid,
+     * spendable, floor and why they would be paused); 503 {@code chain-unavailable} without the chain.
+     */
+    @GET
+    @Path("/accounts/{address}/credit")
+    public Credit credit(@PathParam("address") String address) {
+        Address account = Address.parse(address);
+        if (!caller.address().equals(account)) {
+            throw new AccessDeniedException(caller.address(), "only " + account + " sees its credit");
+        }
+        return credit.current(account);
     }
 
     /**

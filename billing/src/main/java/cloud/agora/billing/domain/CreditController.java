@@ -8,6 +8,7 @@ import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.money.Wei;
 import cloud.agora.support.outbox.Outbox;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.quarkus.scheduler.Scheduled;
@@ -23,12 +24,13 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Credit control: a developer whose escrow balance minus unpaid charges is below the governed floor is paused
+ * Credit control: a developer whose {@link Credit} says so — billing not their delegate (or a revoke requested), or
+ * {@code min(balance − pending withdrawal, cap left) − unpaid} below the governed floor — is paused
  * ({@code CreditExhausted} on {@code billing.credit.v1}: functions stops routing their calls) and resumed
- * ({@code CreditRestored}) when a deposit or a lower charge brings them back. Only changes are published. The floor
- * is governed ({@link BillingRules#creditFloor()}).
- * Reviewed after every chain range that touched the developer, and for everyone on a timer (charges grow with
- * usage).
+ * ({@code CreditRestored}) when a deposit, an authorization or a lower charge brings them back. Only changes are
+ * published. The floor is governed ({@link BillingRules#creditFloor()}).
+ * Reviewed after every chain range that touched the developer, and for everyone with charges or an open lease on a
+ * timer (charges grow with usage; withdrawals and delegation changes are read from the escrow at each review).
  */
 @ApplicationScoped
 public class CreditController {
@@ -42,9 +44,11 @@ public class CreditController {
     private final OutboxRelay relay;
     private final BillingRules rules;
     private final Clock clock;
+    private final DelegateKey delegateKey;
 
     public CreditController(Transactions transactions, VoucherRepository pairs, EscrowLedger ledger, Outbox outbox,
-            OutboxRelay relay, BillingRules rules, Clock clock) {
+            OutboxRelay relay, BillingRules rules, Clock clock, DelegateKey delegateKey) {
+        this.delegateKey = delegateKey;
         this.transactions = transactions;
         this.pairs = pairs;
         this.ledger = ledger;
@@ -67,16 +71,17 @@ public class CreditController {
         }
     }
 
-    /** Decides and, on a change, publishes each developer's credit. */
+    /** Decides and, on a change, publishes each developer's credit ({@link Credit}). */
     public void review(Collection<Address> consumers) {
-        BigInteger floor = rules.creditFloor();
+        Wei floor = new Wei(rules.creditFloor());
         boolean published = false;
         for (Address consumer : consumers) {
-            BigInteger balance = ledger.balanceOf(consumer).value();
+            EscrowLedger.Standing standing = ledger.standing(consumer);
             published |= transactions.inTransaction(c -> {
                 List<PairState> owed = pairs.pairsOf(c, consumer, true);
-                BigInteger unpaid = owed.stream().map(PairState::unpaid).reduce(BigInteger.ZERO, BigInteger::add);
-                boolean paused = balance.subtract(unpaid).compareTo(floor) < 0;
+                Wei unpaid = new Wei(owed.stream().map(PairState::unpaid).reduce(BigInteger.ZERO, BigInteger::add));
+                Credit credit = Credit.decide(standing, delegateKey.address(), unpaid, floor);
+                boolean paused = credit.paused();
                 Boolean before = null;
                 try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
                     s.setString(1, consumer.value());
@@ -87,31 +92,49 @@ public class CreditController {
                     }
                 }
                 try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO credit (consumer_address, balance, paused, decided_at) VALUES (?, ?, ?, ?)
+                        INSERT INTO credit (consumer_address, balance, paused, decided_at, reason, spendable)
+                        VALUES (?, ?, ?, ?, ?, ?)
                         ON CONFLICT (consumer_address) DO UPDATE SET balance = EXCLUDED.balance, paused = EXCLUDED.paused,
-                            decided_at = EXCLUDED.decided_at""")) {
+                            decided_at = EXCLUDED.decided_at, reason = EXCLUDED.reason, spendable = EXCLUDED.spendable""")) {
                     s.setString(1, consumer.value());
-                    s.setBigDecimal(2, new BigDecimal(balance));
+                    s.setBigDecimal(2, new BigDecimal(credit.balance().value()));
                     s.setBoolean(3, paused);
                     s.setTimestamp(4, Timestamp.from(clock.instant()));
+                    s.setString(5, credit.reason().orElse(null));
+                    s.setBigDecimal(6, new BigDecimal(credit.spendable()));
                     s.executeUpdate();
                 }
                 if ((before == null && !paused) || (before != null && before == paused)) {
                     return false;
                 }
-                CreditView view = new CreditView(consumer, new cloud.agora.protocol.money.Wei(balance),
-                        new cloud.agora.protocol.money.Wei(unpaid), new cloud.agora.protocol.money.Wei(floor), paused);
                 outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
                         paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
-                        clock.instant(), consumer.checksummed(), view));
-                LOG.infof("credit: %s %s (balance %s, unpaid %s, floor %s)", consumer, paused ? "paused" : "resumed",
-                        balance, unpaid, floor);
+                        clock.instant(), consumer.checksummed(), view(consumer, credit)));
+                LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
+                        + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
+                        credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),
+                        unpaid, credit.spendable(), floor);
                 return true;
             });
         }
         if (published) {
             relay.nudge();
         }
+    }
+
+    /** The developer's credit decided now from the chain and the charges, without recording or publishing it. */
+    public Credit current(Address consumer) {
+        if (!ledger.configured()) {
+            throw new ChainUnavailableException("no chain is configured (agora.chain.rpc-url, agora.chain.escrow-address)");
+        }
+        EscrowLedger.Standing standing = ledger.standing(consumer);
+        Wei unpaid = new Wei(transactions.read(c -> pairs.pairsOf(c, consumer, true)).stream().map(PairState::unpaid)
+                .reduce(BigInteger.ZERO, BigInteger::add));
+        return Credit.decide(standing, delegateKey.address(), unpaid, new Wei(rules.creditFloor()));
+    }
+
+    static CreditView view(Address consumer, Credit credit) {
+        return new CreditView(consumer, credit.balance(), credit.unpaid(), credit.floor(), credit.paused());
     }
 
     /** Whether the developer is paused now (false when never reviewed). */

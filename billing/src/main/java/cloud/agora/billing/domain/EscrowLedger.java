@@ -25,6 +25,12 @@ public interface EscrowLedger {
     /** The consumer's delegate signer, its cap and what it spent. */
     Allowance allowance(Address consumer);
 
+    /**
+     * Everything the escrow holds that bounds what the consumer can still be charged: balance, pending withdrawal,
+     * the delegation in effect and a requested (narrowing) change not in effect yet.
+     */
+    Standing standing(Address consumer);
+
     /** The latest block's number. */
     long headBlock();
 
@@ -46,6 +52,28 @@ public interface EscrowLedger {
         public Wei remaining() {
             return cap.isGreaterThan(spent) ? cap.minus(spent) : Wei.ZERO;
         }
+    }
+
+    /**
+     * A consumer's standing at the escrow.
+     *
+     * @param balance           the escrow balance
+     * @param pendingWithdrawal the amount of a requested withdrawal (zero when none): it leaves the balance once the
+     *                          withdrawal delay has passed, so it backs no new charge
+     * @param delegation        the delegation in effect
+     * @param pendingChange     a requested change of the delegation (a revoke, a lower cap or another delegate) that
+     *                          takes effect after the withdrawal delay
+     */
+    record Standing(Wei balance, Wei pendingWithdrawal, Allowance delegation, Optional<DelegationChange> pendingChange) {
+    }
+
+    /**
+     * A requested delegation change not in effect yet.
+     *
+     * @param delegate the delegate after the change (empty: revoked)
+     * @param cap      the cap after the change
+     */
+    record DelegationChange(Optional<Address> delegate, Wei cap) {
     }
 
     /** An event of the escrow, located in the chain. */

@@ -84,6 +84,19 @@ public class Web3jEscrowLedger implements EscrowLedger {
     }
 
     @Override
+    public Standing standing(Address consumer) {
+        try {
+            Escrow e = escrow();
+            Delegation d = e.delegation(consumer);
+            return new Standing(e.balanceOf(consumer), e.pendingWithdrawal(consumer).amount(),
+                    new Allowance(d.delegate(), d.cap(), d.spent()),
+                    e.pendingDelegation(consumer).map(p -> new DelegationChange(p.delegate(), p.cap())));
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
     public long headBlock() {
         try {
             return web3j().ethBlockNumber().send().getBlockNumber().longValueExact();

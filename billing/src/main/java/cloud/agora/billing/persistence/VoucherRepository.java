@@ -52,10 +52,11 @@ public class VoucherRepository {
                 + column + " = ? ORDER BY consumer_address, provider_address", s -> s.setString(1, account.value()));
     }
 
-    /** Every consumer billing rated something for. */
+    /** Every consumer billing rated something for or who holds an open lease: the developers credit control reviews. */
     public List<Address> consumers(Connection c) throws SQLException {
         List<Address> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT consumer_address FROM pairs");
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT consumer_address FROM pairs UNION SELECT owner_address FROM leases WHERE closed_at IS NULL""");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 out.add(new Address(r.getString(1)));

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.equalTo;
 import cloud.agora.billing.BillingDevnetResource;
 import cloud.agora.billing.Fixtures;
 import cloud.agora.billing.domain.BillingRules;
+import cloud.agora.billing.domain.Credit;
 import cloud.agora.billing.domain.CreditController;
 import cloud.agora.billing.domain.LeaseTerms;
 import cloud.agora.contracts.chain.Signer;
@@ -17,6 +18,7 @@ import cloud.agora.contracts.devnet.Devnet;
 import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -50,7 +52,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Credit control against Anvil and Kafka: unpaid charges past the floor pause a developer ({@code CreditExhausted}),
  * a deposit on chain resumes them ({@code CreditRestored}), only changes are published, and the floor follows
- * governance's {@code ParameterChanged}.
+ * governance's {@code ParameterChanged}. Credit counts everything the escrow holds against the developer: no
+ * authorization of billing's delegate, a requested revoke, a requested withdrawal and a requested lower cap each pause
+ * at the next review, although the escrow still honours the old terms for the withdrawal delay.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
@@ -87,10 +91,32 @@ class CreditTest {
     record Developer(Signer signer, LeaseView lease, Wallet provider) {
     }
 
-    /** A developer who deposited {@code deposit} (and authorized nobody: nothing is vouchered, charges stay unpaid). */
+    /**
+     * A developer who deposited {@code deposit} and authorized billing's delegate with a cap far above it (charges
+     * stay unpaid: nobody redeems in these tests), holding a lease billing knows.
+     */
     Developer developer(Wei deposit) throws Exception {
+        return developer(deposit, true);
+    }
+
+    Address billingDelegate() {
+        return devnet.account(4).address();
+    }
+
+    /** A developer who deposited {@code deposit} (nothing when zero) and authorized nobody, holding a lease. */
+    Developer unauthorized(Wei deposit) throws Exception {
+        return developer(deposit, false);
+    }
+
+    /** Deposits and authorizes before the lease exists, so that no review sees the developer half set up. */
+    Developer developer(Wei deposit, boolean authorizeBilling) throws Exception {
         Signer signer = devnet.newAccount();
-        devnet.escrow().deposit(signer, deposit);
+        if (!deposit.isZero()) {
+            devnet.escrow().deposit(signer, deposit);
+        }
+        if (authorizeBilling) {
+            devnet.escrow().authorize(signer, billingDelegate(), Wei.of(Long.MAX_VALUE));
+        }
         Wallet provider = Wallet.random();
         LeaseView lease = lease(signer.address(), provider.address());
         Fixtures.publishLease(producer, lease);
@@ -175,6 +201,7 @@ class CreditTest {
                     .containsExactly(raised.toString());
 
             credit.review(List.of(d.signer().address()));
+            assertThat(credit.current(d.signer().address()).reason()).contains(Credit.BELOW_FLOOR);
             List<EventEnvelope<CreditView>> events = creditEvents(d.signer(), 1);
             assertThat(events).hasSize(1);
             assertThat(events.get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
@@ -185,6 +212,88 @@ class CreditTest {
             decide(BillingRules.CREDIT_FLOOR, defaultFloor.toString(), "wei", 43, now.plusSeconds(2));
             await().atMost(Duration.ofSeconds(30)).until(() -> rules.creditFloor().equals(defaultFloor));
         }
+    }
+
+    @Test
+    void aDeveloperWithNoDepositOrWhoNeverAuthorizedBillingIsPausedAndAnAuthorizationResumesThem() throws Exception {
+        Developer none = unauthorized(Wei.ZERO);
+        Developer rich = unauthorized(Wei.of(1_000_000_000_000_000_000L));
+        // the timer reviews every developer holding an open lease, charged or not
+        await().atMost(Duration.ofSeconds(30)).until(() -> credit.paused(rich.signer().address()) && credit.paused(none.signer().address()));
+        assertThat(credit.current(rich.signer().address()).reason()).contains(Credit.NOT_AUTHORIZED);
+        assertThat(creditEvents(rich.signer(), 1).get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+
+        devnet.escrow().authorize(rich.signer(), billingDelegate(), Wei.of(1_000_000_000L));
+        credit.review(List.of(rich.signer().address()));
+        assertThat(credit.paused(rich.signer().address())).isFalse();
+        assertThat(creditEvents(rich.signer(), 2).get(1).type()).isEqualTo(BillingEvents.CREDIT_RESTORED);
+        // authorized but nothing deposited: spendable 0 is not below the test's floor of 0, one wei owed is
+        devnet.escrow().authorize(none.signer(), billingDelegate(), Wei.of(1_000_000_000L));
+        credit.review(List.of(none.signer().address()));
+        Credit empty = credit.current(none.signer().address());
+        assertThat(empty.spendable()).isZero();
+        charge(none, 1);
+        assertThat(credit.current(none.signer().address()).reason()).contains(Credit.BELOW_FLOOR);
+    }
+
+    @Test
+    void aWithdrawalRequestPausesAtOnceAndADepositResumes() throws Exception {
+        Wei deposit = Wei.of(50_000_000L);
+        Developer d = developer(deposit);
+        BigInteger charged = charge(d, 2);
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+
+        // asking for everything but what the charges need, minus one wei: the withdrawal cannot happen for an hour,
+        // yet the balance it takes backs no new charge from now on
+        devnet.escrow().requestWithdrawal(d.signer(), new Wei(deposit.value().subtract(charged).add(BigInteger.ONE)));
+        credit.review(List.of(d.signer().address()));
+        Credit withdrawing = credit.current(d.signer().address());
+        assertThat(withdrawing.reason()).contains(Credit.BELOW_FLOOR);
+        assertThat(withdrawing.spendable()).isEqualTo(BigInteger.ONE.negate());
+        assertThat(devnet.escrow().balanceOf(d.signer().address())).isEqualTo(deposit); // still in the escrow
+        List<EventEnvelope<CreditView>> events = creditEvents(d.signer(), 1);
+        assertThat(events.get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+
+        devnet.escrow().deposit(d.signer(), Wei.of(1_000));
+        // the settlement follower sees the Deposited event and reviews the developer
+        assertThat(creditEvents(d.signer(), 2).get(1).type()).isEqualTo(BillingEvents.CREDIT_RESTORED);
+        assertThat(credit.paused(d.signer().address())).isFalse();
+    }
+
+    @Test
+    void aRequestedRevokePausesAtOnceWhileTheEscrowStillHonoursBillingsDelegation() throws Exception {
+        Developer d = developer(Wei.of(50_000_000L));
+        charge(d, 1);
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+
+        devnet.escrow().revoke(d.signer());
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.current(d.signer().address()).reason()).contains(Credit.NOT_AUTHORIZED);
+        assertThat(creditEvents(d.signer(), 1).get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+        // billing's vouchers still pay for the withdrawal delay: what it rated before the pause stays collectable
+        assertThat(devnet.escrow().delegation(d.signer().address()).delegate()).contains(billingDelegate());
+
+        // authorizing billing again with at least the same cap cancels the request at once
+        devnet.escrow().authorize(d.signer(), billingDelegate(), Wei.of(Long.MAX_VALUE));
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+    }
+
+    @Test
+    void aRequestedLowerCapCountsFromTheRequest() throws Exception {
+        Developer d = developer(Wei.of(1_000_000_000L));
+        BigInteger charged = charge(d, 2);
+        credit.review(List.of(d.signer().address()));
+        assertThat(credit.paused(d.signer().address())).isFalse();
+
+        devnet.escrow().authorize(d.signer(), billingDelegate(), new Wei(charged.subtract(BigInteger.ONE)));
+        credit.review(List.of(d.signer().address()));
+        Credit lowered = credit.current(d.signer().address());
+        assertThat(lowered.capRemaining()).contains(new Wei(charged.subtract(BigInteger.ONE)));
+        assertThat(lowered.spendable()).isEqualTo(BigInteger.ONE.negate());
+        assertThat(lowered.reason()).contains(Credit.BELOW_FLOOR);
     }
 
     static void decide(String name, String value, String unit, long proposal, Instant effectiveAt) throws Exception {
