@@ -9,8 +9,11 @@ cd "$(dirname "$0")/../.."
 F=${BENCH_GATEWAY_URL:-http://localhost:8080}
 STATE=${STATE:-state}
 TOKEN=$(./agora cli login --key "$STATE/keys/developer.key" --url "$F")
-# billing's credit control pauses a developer without escrow funds: deposit 1 ETH for the calls
+# billing's credit control pauses a developer without escrow funds or without authorizing billing's delegate:
+# deposit 1 ETH for the calls and let billing sign vouchers up to it
 ./agora cli deposit --key "$STATE/keys/developer.key" --amount-wei 1000000000000000000 --state "$STATE" > /dev/null
+./agora cli authorize --key "$STATE/keys/developer.key" --delegate "$(./agora cli address --key "$STATE/keys/billing-delegate.key")" \
+  --cap-wei 1000000000000000000 --state "$STATE" > /dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp functions/bench/handler.sh "$work/handler.sh"

@@ -59,7 +59,7 @@ final class Platform {
         DEV_ROLES.put("provider", 3);
         DEV_ROLES.put("holder", 4);
         DEV_ROLES.put("billing-delegate", 5);
-        // functions' gateway key: it counter-signs every receipt an agent returns; billing trusts its address
+        // functions' gateway key: it witnesses every receipt an agent returns (in batches); billing trusts its address
         DEV_ROLES.put("gateway", 6);
         // the storage gateway's key: it buys STORAGE leases in the marketplace for replicated pins
         DEV_ROLES.put("storage", 7);
@@ -97,7 +97,7 @@ final class Platform {
                     String gateway = address(state, "gateway");
                     return Map.of(
                             "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString(),
-                            // the one witness billing accepts: it rates only receipts this gateway counter-signed
+                            // the one witness billing accepts: it rates only receipts this gateway witnessed
                             "AGORA_BILLING_GATEWAYS", gateway,
                             "QUARKUS_CONFIG_LOCATIONS", billingDevTimings(state).toUri().toString());
                 }),

@@ -17,9 +17,10 @@ import org.web3j.utils.Numeric;
 /**
  * Checks a line of the bill the way a developer with any Ethereum library would, from the proof's JSON and the
  * formats in protocol's README alone: it re-encodes the grant and the receipt byte by byte, recovers every
- * signature with web3j's primitives, recomputes the charge from the lease's prices and walks the Merkle path with
- * its own sorted-pair keccak. It uses none of billing's code nor protocol's encoders, so a change to either that
- * alters what is signed or charged fails here.
+ * signature with web3j's primitives, recomputes the charge from the lease's prices and walks the Merkle paths (to the
+ * voucher's root, and to the roots of the batches that attest the receipt) with its own sorted-pair keccak. It uses
+ * none of billing's code nor protocol's encoders, so a change to either that alters what is signed or charged fails
+ * here.
  */
 final class IndependentBill {
 
@@ -53,8 +54,8 @@ final class IndependentBill {
         byte[] receiptHash = Hash.sha3(receiptBytes(r, grantHash));
         assertThat(Numeric.toHexString(receiptHash)).as("billing's leaf is the receipt's hash")
                 .isEqualTo(proof.get("receiptHash").asText());
-        assertThat(signer(receiptHash, r.get("providerSignature").asText())).as("signed by its provider").isEqualTo(provider);
-        assertThat(signer(receiptHash, r.get("gatewaySignature").asText())).as("witnessed by the gateway").isEqualTo(gateway);
+        assertAttested(receiptHash, r.get("providerSignature"), proof.get("providerBatch"), provider, "signed by its provider");
+        assertAttested(receiptHash, r.get("gatewaySignature"), proof.get("witnessBatch"), gateway, "witnessed by the gateway");
 
         // the grant is for this call, and the usage lies within it and the lease
         assertThat(g.get("invocationId").asText()).isEqualTo(r.get("invocationId").asText());
@@ -77,14 +78,55 @@ final class IndependentBill {
         assertThat(new BigInteger(proof.get("charge").asText())).as("the charge to the wei").isEqualTo(charge);
 
         // the Merkle path from the leaf to the voucher's root
-        byte[] node = receiptHash;
-        for (JsonNode sibling : proof.get("proof")) {
+        assertThat(Numeric.toHexString(fold(receiptHash, proof.get("proof")))).as("the path reaches the voucher's root")
+                .isEqualTo(root.toLowerCase());
+        return charge;
+    }
+
+    /**
+     * That {@code party} attests the receipt with hash {@code receiptHash}: by a signature of its own over the hash, or
+     * by a batch — the batch's path folds the hash into the batch's root, and {@code personal_sign} over
+     * {@code keccak256(tag ‖ root)} recovers the batch's signer, which is {@code party}. Each of the two that is there
+     * must hold, and one must be.
+     */
+    private static void assertAttested(byte[] receiptHash, JsonNode signature, JsonNode batch, String party, String what) {
+        assertThat(present(signature) || present(batch)).as(what + ": a signature of its own or a batch").isTrue();
+        if (present(signature)) {
+            assertThat(signer(receiptHash, signature.asText())).as(what).isEqualTo(party);
+        }
+        if (present(batch)) {
+            JsonNode attestation = batch.get("attestation");
+            byte[] batchRoot = fold(receiptHash, batch.get("path"));
+            assertThat(Numeric.toHexString(batchRoot)).as(what + ": the path reaches the batch's root")
+                    .isEqualTo(attestation.get("root").asText().toLowerCase());
+            String batchSigner = signer(batchDigest(batchRoot), attestation.get("signature").asText());
+            assertThat(batchSigner).as(what + ": the batch's signature is its signer's")
+                    .isEqualTo(attestation.get("signer").asText().toLowerCase());
+            assertThat(batchSigner).as(what + " (in a batch)").isEqualTo(party);
+        }
+    }
+
+    private static boolean present(JsonNode node) {
+        return node != null && !node.isNull();
+    }
+
+    /** What a batch's signer signs: keccak256 of the ASCII tag zero-padded to 32 bytes, then the 32-byte root. */
+    private static byte[] batchDigest(byte[] batchRoot) {
+        ByteBuffer out = ByteBuffer.allocate(64);
+        tag(out, "agora.receipt-batch.v1", 32);
+        out.put(batchRoot);
+        return Hash.sha3(out.array());
+    }
+
+    /** The root a Merkle path leads to from {@code leaf}: each step keccak256 of the sorted pair. */
+    private static byte[] fold(byte[] leaf, JsonNode path) {
+        byte[] node = leaf;
+        for (JsonNode sibling : path) {
             byte[] other = Numeric.hexStringToByteArray(sibling.asText());
             boolean first = Arrays.compareUnsigned(node, other) <= 0;
             node = Hash.sha3(concat(first ? node : other, first ? other : node));
         }
-        assertThat(Numeric.toHexString(node)).as("the path reaches the voucher's root").isEqualTo(root.toLowerCase());
-        return charge;
+        return node;
     }
 
     private static byte[] grantBytes(JsonNode g) {

@@ -35,8 +35,8 @@ public interface FunctionsConfig {
 
     /**
      * The gateway's Ethereum key file (64 hex digits; {@code AGORA_FUNCTIONS_GATEWAY_KEY_FILE}). Required: it signs
-     * the {@code InvocationGrant} of every call (agents run nothing without one) and counter-signs (witnesses) every
-     * receipt the gateway found within bounds. The service does not start without it.
+     * the {@code InvocationGrant} of every call (agents run nothing without one) and the witness batches of the
+     * receipts the gateway found within bounds. The service does not start without it.
      */
     java.nio.file.Path gatewayKeyFile();
 

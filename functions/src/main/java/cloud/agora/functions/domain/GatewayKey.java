@@ -37,7 +37,7 @@ public class GatewayKey {
         }
     }
 
-    /** The key pair (signs grants and counter-signs receipts). */
+    /** The key pair (signs grants and the witness batches of receipts). */
     public ECKeyPair pair() {
         return key;
     }

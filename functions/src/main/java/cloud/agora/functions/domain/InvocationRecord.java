@@ -18,14 +18,17 @@ public record InvocationRecord(UUID id, UUID functionId, int version, String pro
 
     /** What the gateway did with the receipt an agent returned. */
     public enum ReceiptStatus {
-        /** Witnessed: verified, within bounds, counter-signed, published on {@code usage.receipts.v1}. */
+        /**
+         * Witnessed: verified, within bounds, its hash in the gateway's witness batch on {@code usage.receipts.v1}
+         * (the name is older than witness batches: the gateway no longer forwards the receipt itself).
+         */
         FORWARDED,
-        /** Rows from before the gateway key was required: verified but not counter-signed. No longer written. */
+        /** Rows from before the gateway key was required: verified but not witnessed. No longer written. */
         VERIFIED,
         /**
          * Not witnessed: wrong signer, bad signature, ids that do not match the call, not the grant this gateway
          * issued, out of the lease's bounds or disagreeing with what the gateway saw ({@code receiptProblem} starts
-         * with the reason slug). Not counter-signed, not forwarded.
+         * with the reason slug). In no witness batch.
          */
         SUSPECT,
         /** The agent sent none (or an unreadable one). */

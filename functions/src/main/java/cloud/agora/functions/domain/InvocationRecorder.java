@@ -9,6 +9,7 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.ReceiptRating;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.WitnessBatch;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -25,31 +26,35 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Records every call an agent answered: usage by the provider's receipt, the function's stderr
- * as log lines, and — when the gateway witnesses the receipt ({@link ReceiptCountersigner}: the lease's provider's,
- * naming the grant this gateway issued, within the lease's bounds and what the gateway saw) — the counter-signed
- * receipt on {@code usage.receipts.v1} ({@code UsageRecorded}, id = invocation id, key = lease id) through the
- * outbox, in one transaction. A receipt it does not witness is recorded as SUSPECT with the reason (slug and
- * detail), logged, counted in {@value #UNWITNESSED_METRIC} by reason; its figures are not counted and it is not
- * forwarded (billing quarantines the agent's own copy as unwitnessed); the caller still gets the result.
+ * Records every call an agent answered: usage by the provider's receipt, the function's stderr as log lines, and the
+ * gateway's witness of the receipts it vouches for ({@link ReceiptWitness}: the lease's provider's, naming the grant
+ * this gateway issued, within the lease's bounds and what the gateway saw). The witness is one {@link WitnessBatch}
+ * per recording transaction — one gateway signature over the Merkle root of the hashes of every receipt witnessed in
+ * it — appended to the outbox for {@code usage.receipts.v1} ({@value #WITNESS_TYPE}, id = the root, key = the
+ * gateway's address) in the transaction that records the calls. The receipts themselves reach billing from their
+ * agents, which ship them; billing rates a receipt once its provider's attestation and a gateway's witness both
+ * cover its hash. A receipt the gateway does not witness is recorded as SUSPECT with the reason (slug and detail),
+ * logged, counted in {@value #UNWITNESSED_METRIC} by reason; its figures are not counted and its hash is in no witness
+ * batch (billing quarantines the agent's copy as unwitnessed); the caller still gets the result.
  *
  * <p>Recording happens after the answer, off the request path: one worker takes the answered calls in arrival
  * order and records what arrived within {@code record-linger} of the first (at most {@code record-batch}) in one
- * transaction — one commit, one outbox nudge and one Kafka batch for many calls, so recording costs the machine
- * little while calls are running. The gateway refuses new calls (503 {@code gateway-overloaded}) while
- * {@code record-backlog} calls wait to be recorded.
+ * transaction — one commit, one signature, one outbox nudge and one Kafka record for many calls, so recording costs
+ * the machine little while calls are running. A batch that fails is recorded again call by call (each with its own
+ * witness batch). The gateway refuses new calls (503 {@code gateway-overloaded}) while {@code record-backlog} calls
+ * wait to be recorded.
  */
 @ApplicationScoped
 public class InvocationRecorder {
 
-    /** The envelope type and source of forwarded receipts. */
-    public static final String RECEIPT_TYPE = UsageEvents.RECEIPT;
+    /** The envelope type and source of the gateway's witness batches. */
+    public static final String WITNESS_TYPE = UsageEvents.WITNESS_BATCH;
     public static final String SOURCE = "functions";
 
     private static final Logger LOG = Logger.getLogger(InvocationRecorder.class);
 
     private final InvocationStore store;
-    private final ReceiptCountersigner countersigner;
+    private final ReceiptWitness witness;
     private final OutboxRelay relay;
     private final int keepLines;
     private final int lineChars;
@@ -64,22 +69,22 @@ public class InvocationRecorder {
     private volatile boolean stopping;
 
     private record Answered(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply, ReceiptCountersigner.Observation seen) {
+            int bytesIn, Agents.AgentReply reply, ReceiptWitness.Observation seen) {
     }
 
     /** Completes once everything queued before it is recorded. */
     private record Flush(CompletableFuture<Void> done) {
     }
 
-    /** Counter of receipts the gateway did not witness, tagged by {@code reason} ({@link ReceiptCountersigner.Refusal}). */
+    /** Counter of receipts the gateway did not witness, tagged by {@code reason} ({@link ReceiptWitness.Refusal}). */
     public static final String UNWITNESSED_METRIC = "agora.functions.receipts.unwitnessed";
 
-    public InvocationRecorder(InvocationStore store, ReceiptCountersigner countersigner, OutboxRelay relay,
+    public InvocationRecorder(InvocationStore store, ReceiptWitness witness, OutboxRelay relay,
             FunctionsConfig config, Clock clock, MeterRegistry meters) {
         this.clock = clock;
         this.meters = meters;
         this.store = store;
-        this.countersigner = countersigner;
+        this.witness = witness;
         this.relay = relay;
         this.keepLines = config.logLines();
         this.lineChars = config.logLineChars();
@@ -93,12 +98,12 @@ public class InvocationRecorder {
 
     /**
      * Queues the recording of a reply, so the caller gets the answer without waiting for the receipt's signature
-     * checks, the counter-signature and the PostgreSQL commit. A gateway crash loses what was still queued: the
-     * usage and log lines of those calls and the gateway's counter-signed copy of their receipts — not their
-     * billing, which comes from the agent's own journal.
+     * checks, the witness and the PostgreSQL commit. A gateway crash loses what was still queued: the usage and log
+     * lines of those calls and the gateway's witness of their receipts (billing, which gets the receipts from the
+     * agents' journals, then quarantines them as unwitnessed).
      */
     public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
-            Agents.AgentReply reply, ReceiptCountersigner.Observation seen) {
+            Agents.AgentReply reply, ReceiptWitness.Observation seen) {
         queue.add(new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply, seen));
     }
 
@@ -181,33 +186,38 @@ public class InvocationRecorder {
 
     private void record(List<Answered> batch) {
         List<InvocationStore.Recording> recordings = new ArrayList<>(batch.size());
-        boolean forwarded = false;
         for (Answered a : batch) {
-            InvocationStore.Recording r = recording(a.functionId(), a.version(), a.replica(), a.invocationId(),
-                    a.bytesIn(), a.reply(), a.seen());
-            recordings.add(r);
-            forwarded |= r.receiptEvent() != null;
+            recordings.add(recording(a.functionId(), a.version(), a.replica(), a.invocationId(), a.bytesIn(), a.reply(),
+                    a.seen()));
         }
-        store.record(recordings);
-        if (forwarded) {
+        if (store.record(recordings, this::witnessEvents)) {
             relay.nudge();
         }
     }
 
-    /** What to record of the reply: the checks of its receipt, the counter-signature, the figures and log lines. */
+    /** The gateway's witness of the receipts with these hashes, as outbox events: id = the batch root, key = the gateway. */
+    private List<EventEnvelope<?>> witnessEvents(List<byte[]> receiptHashes) {
+        List<EventEnvelope<?>> events = new ArrayList<>();
+        for (WitnessBatch batch : witness.sign(receiptHashes)) {
+            String gateway = batch.attestation().signer().value();
+            events.add(new EventEnvelope<>(batch.attestation().root(), WITNESS_TYPE, SOURCE, clock.instant(), gateway, batch));
+        }
+        return events;
+    }
+
+    /** What to record of the reply: the checks of its receipt, whether it is witnessed, the figures and log lines. */
     private InvocationStore.Recording recording(UUID functionId, FunctionVersion version, Deployment.Replica replica,
-            UUID invocationId, int bytesIn, Agents.AgentReply answer, ReceiptCountersigner.Observation seen) {
+            UUID invocationId, int bytesIn, Agents.AgentReply answer, ReceiptWitness.Observation seen) {
         UsageReceipt receipt = answer.receipt().get();
         InvocationReply reply = answer.reply();
         ReceiptStatus status;
         String problem = null;
-        EventEnvelope<UsageReceipt> event = null;
         if (receipt == null) {
             status = ReceiptStatus.MISSING;
             problem = "the agent returned no readable receipt";
             meters.counter(UNWITNESSED_METRIC, "reason", "missing").increment();
         } else {
-            Optional<ReceiptCountersigner.Refusal> wrong = countersigner.problem(receipt, invocationId, replica.leaseId(),
+            Optional<ReceiptWitness.Refusal> wrong = witness.problem(receipt, invocationId, replica.leaseId(),
                     replica.provider(), seen);
             if (wrong.isPresent()) {
                 status = ReceiptStatus.SUSPECT;
@@ -216,10 +226,7 @@ public class InvocationRecorder {
                 LOG.warnf("receipt not witnessed (%s) for invocation %s from %s (lease %s): %s", wrong.get().reason(),
                         invocationId, replica.provider(), replica.leaseId(), wrong.get().detail());
             } else {
-                UsageReceipt signed = countersigner.counterSign(receipt);
                 status = ReceiptStatus.FORWARDED;
-                event = new EventEnvelope<>(invocationId.toString(), RECEIPT_TYPE, SOURCE, signed.endedAt(),
-                        signed.leaseId().toString(), signed);
             }
         }
         boolean trusted = status == ReceiptStatus.FORWARDED;
@@ -230,9 +237,8 @@ public class InvocationRecorder {
                 trusted ? receipt.memoryMibMillis() : 0, trusted ? receipt.wallMillis() : 0,
                 trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : output.length, charge, status,
                 problem, clock.instant());
-        return new InvocationStore.Recording(call,
-                receipt == null ? null : JsonCodec.write(event != null ? event.data() : receipt),
-                lines(reply.stderr(), reply.stderrTruncated()), event);
+        return new InvocationStore.Recording(call, receipt == null ? null : JsonCodec.write(receipt),
+                lines(reply.stderr(), reply.stderrTruncated()), trusted ? receipt.hash() : null);
     }
 
     /**

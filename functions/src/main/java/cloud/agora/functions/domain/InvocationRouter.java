@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fails its health checks ({@link ReplicaHealth}) are skipped, and so are replicas whose endpoint the
  * {@link EndpointGuard} refuses (nothing is sent to them). Each attempt carries its own grant ({@link GrantIssuer}) for
  * exactly that invocation on that replica's lease. Every answered call is recorded
- * ({@link InvocationRecorder}: usage, stderr, the counter-signed receipt) right after the answer,
+ * ({@link InvocationRecorder}: usage, stderr, the gateway's witness of the receipt) right after the answer,
  * off the request path — a function error's stderr and usage are kept too.
  */
 @ApplicationScoped
@@ -249,7 +249,7 @@ public class InvocationRouter {
             if (failure != null) {
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
-            ReceiptCountersigner.Observation seen = new ReceiptCountersigner.Observation(grant,
+            ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant,
                     replica.resourcesOr(new Resources(version.cpuMillis(), version.memoryMiB(), 0)), clock.instant(),
                     Duration.ofNanos(System.nanoTime() - sentAt).toMillis());
             recorder.recordLater(target.function().id(), version, replica, call.body().length, answer, seen);

@@ -19,10 +19,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * Recorded calls, their stderr lines and (in the same transaction) the counter-signed receipt
- * in the outbox, so a receipt is published exactly when its call is recorded.
+ * Recorded calls, their stderr lines and (in the same transaction) the gateway's witness of their receipts in the
+ * outbox, so a receipt is witnessed exactly when its call is recorded, and only once.
  */
 @ApplicationScoped
 public class InvocationStore {
@@ -35,24 +36,46 @@ public class InvocationStore {
         this.outbox = outbox;
     }
 
-    /** One answered call to record: the call, the receipt as received, its stderr lines, the receipt to forward (or null). */
-    public record Recording(InvocationRecord call, String receiptJson, List<String> lines, EventEnvelope<?> receiptEvent) {
+    /**
+     * One answered call to record.
+     *
+     * @param call        what is kept of the call
+     * @param receiptJson the receipt as the agent returned it (provider-signed), or null when there was none
+     * @param lines       its stderr lines
+     * @param witnessed   the hash of the receipt the gateway witnesses, or null when it witnesses none
+     */
+    public record Recording(InvocationRecord call, String receiptJson, List<String> lines, byte[] witnessed) {
     }
 
     /**
-     * Records the calls with their log lines and appends each receipt to forward to the outbox, all in one
-     * transaction (one commit for a batch). A call already recorded (same id) changes nothing.
+     * Records the calls with their log lines and appends the witness of their receipts to the outbox, all in one
+     * transaction (one commit for a batch). A call already recorded (same id) changes nothing and is not witnessed
+     * again.
+     *
+     * @param witness the outbox events that witness the receipts with the given hashes (those of the calls this
+     *                transaction records), for {@code usage.receipts.v1}; called once, and only when there are some
+     * @return whether any event was appended (the relay can be nudged)
      */
-    public void record(List<Recording> recordings) {
-        tx.inTransaction(c -> {
+    public boolean record(List<Recording> recordings, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
+        return tx.inTransaction(c -> {
+            List<byte[]> witnessed = new ArrayList<>();
             for (Recording r : recordings) {
-                record(c, r);
+                if (record(c, r) && r.witnessed() != null) {
+                    witnessed.add(r.witnessed());
+                }
             }
-            return null;
+            if (witnessed.isEmpty()) {
+                return false;
+            }
+            for (EventEnvelope<?> event : witness.apply(witnessed)) {
+                outbox.append(c, Topics.USAGE_RECEIPTS, event);
+            }
+            return true;
         });
     }
 
-    private void record(Connection c, Recording r) throws SQLException {
+    /** Records one call; false when it was recorded already. */
+    private boolean record(Connection c, Recording r) throws SQLException {
         InvocationRecord call = r.call();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
                 + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
@@ -76,7 +99,7 @@ public class InvocationStore {
             s.setString(16, r.receiptJson());
             s.setTimestamp(17, Timestamp.from(call.at()));
             if (s.executeUpdate() == 0) {
-                return;
+                return false;
             }
         }
         if (!r.lines().isEmpty()) {
@@ -93,9 +116,7 @@ public class InvocationStore {
                 s.executeBatch();
             }
         }
-        if (r.receiptEvent() != null) {
-            outbox.append(c, Topics.USAGE_RECEIPTS, r.receiptEvent());
-        }
+        return true;
     }
 
     /** Deletes every function's log lines but its newest {@code keepLines}; returns how many went. */

@@ -60,6 +60,8 @@ final class AgentStub implements AutoCloseable {
     final List<JsonNode> calls = new CopyOnWriteArrayList<>();
     /** The grants of the calls it ran. */
     final List<InvocationGrant> grants = new CopyOnWriteArrayList<>();
+    /** The receipts it returned, by invocation id. */
+    final Map<UUID, UsageReceipt> receipts = new ConcurrentHashMap<>();
     /** Why calls were refused (the verifier's reason slugs). */
     final List<String> refusals = new CopyOnWriteArrayList<>();
     /** Requests of any kind (calls, health probes) that reached this stub. */
@@ -190,6 +192,7 @@ final class AgentStub implements AutoCloseable {
         UsageReceipt receipt = UsageReceipt.unsigned(call.invocationId(), call.leaseId(), provider.address(), consumer, cpu,
                 PEAK_BYTES, wall, call.body().length, output.length, start, end, named);
         UsageReceipt signed = input.equals("forged") ? forge(receipt) : receipt.signedByProvider(provider.key());
+        receipts.put(call.invocationId(), signed);
         InvocationReply reply = new InvocationReply(call.invocationId(),
                 fail ? InvocationOutcome.FUNCTION_ERROR : InvocationOutcome.OK, fail ? 3 : 0, output,
                 "got " + input + "\n" + (fail ? "boom\n" : ""), false, true, signed);

@@ -12,7 +12,7 @@ import java.util.Map;
 /** A fresh gateway key in a temporary key file ({@code agora.functions.gateway-key-file}). */
 public class GatewayKeyResource implements QuarkusTestResourceLifecycleManager {
 
-    /** The gateway's key: receipts it forwards must carry this address's counter-signature. */
+    /** The gateway's key: the witness batches it publishes must be signed by this address. */
     public static final Wallet KEY = Wallet.random();
 
     private Path file;

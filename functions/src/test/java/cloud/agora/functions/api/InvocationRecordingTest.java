@@ -5,20 +5,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.domain.Agents;
+import cloud.agora.functions.domain.Deployment;
+import cloud.agora.functions.domain.GrantIssuer;
+import cloud.agora.functions.domain.InvocationRecorder;
+import cloud.agora.functions.domain.InvocationRouter;
+import cloud.agora.functions.domain.ReceiptWitness;
+import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.event.JsonCodec;
-import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.invocation.InvocationOutcome;
+import cloud.agora.protocol.invocation.InvocationReply;
+import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.support.outbox.OutboxRelay;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
-import cloud.agora.testsupport.TopicReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -28,7 +41,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,15 +52,14 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the gateway does with each answered call: env to the agent, the receipt checked,
- * counter-signed and published, usage and stderr recorded for the owner (stand-in agents that
- * sign real receipts; real PostgreSQL and Kafka).
+ * What the gateway does with each answered call: env to the agent, the receipt checked and witnessed in the gateway's
+ * batch for the recording transaction, usage and stderr recorded for the owner (stand-in agents that sign real
+ * receipts; real PostgreSQL and Kafka).
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
@@ -57,6 +71,30 @@ class InvocationRecordingTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    InvocationRouter router;
+
+    @Inject
+    InvocationStore store;
+
+    @Inject
+    ReceiptWitness witness;
+
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    FunctionsConfig config;
+
+    @Inject
+    GrantIssuer grants;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    Clock clock;
 
     @TestHTTPResource("/")
     URL base;
@@ -101,33 +139,85 @@ class InvocationRecordingTest {
     }
 
     @Test
-    void aVerifiedReceiptIsCounterSignedAndPublishedKeyedByLease() {
+    void aVerifiedReceiptIsWitnessedInABatchSignedByTheGateway() throws Exception {
         String id = call("world", 200);
-        List<ConsumerRecord<String, String>> records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
-                rs -> rs.stream().anyMatch(r -> r.value().contains(id)), Duration.ofSeconds(30));
-        ConsumerRecord<String, String> record = records.stream().filter(r -> r.value().contains(id)).findFirst().orElseThrow();
-        JsonNode envelope = JsonCodec.read(record.value(), JsonNode.class);
-        assertThat(envelope.path("id").asText()).isEqualTo(id);
-        assertThat(envelope.path("type").asText()).isEqualTo("UsageRecorded");
-        UsageReceipt receipt = JsonCodec.mapper().convertValue(envelope.path("data"), UsageReceipt.class);
-        assertThat(record.key()).isEqualTo(receipt.leaseId().toString());
+        UsageReceipt receipt = agent.receipts.get(UUID.fromString(id));
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(List.of(receipt));
+        WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, receipt));
+        // what is witnessed is the provider's receipt naming the very grant the gateway sent with the call
         receipt.verifyProviderSignature();
         assertThat(receipt.provider()).isEqualTo(agent.provider.address());
-        assertThat(receipt.gatewaySigner()).isEqualTo(GatewayKeyResource.address());
-        // the witnessed receipt names the very grant the gateway sent with the call
         assertThat(receipt.grant().hashHex()).isEqualTo(agent.grants.get(0).hashHex());
         assertThat(receipt.grant().signer()).isEqualTo(GatewayKeyResource.address());
+        // the gateway keeps the receipt as the agent returned it, with no counter-signature
+        assertThat(receipt.gatewaySignature()).isNull();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT receipt_status, receipt_json FROM invocations WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(id));
+            try (ResultSet r = s.executeQuery()) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getString(1)).isEqualTo("FORWARDED");
+                assertThat(JsonCodec.read(r.getString(2), UsageReceipt.class)).isEqualTo(receipt);
+            }
+        }
     }
 
     @Test
-    void aForgedReceiptStillAnswersTheCallButIsRecordedSuspectAndNotForwarded() throws Exception {
+    void callsRecordedInOneTransactionShareOneWitnessBatch() {
+        InvocationRouter.Target target = router.target(name, 0);
+        Deployment.Replica replica = target.deployment().placed().get(0);
+        // this recorder waits a minute for more answers, so what is queued before the flush is one transaction
+        InvocationRecorder recorder = new InvocationRecorder(store, witness, relay, lingering(Duration.ofMinutes(1)), clock,
+                meters);
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            receipts.add(answer(recorder, target, replica));
+        }
+        recorder.awaitRecorded();
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
+        WitnessRecords.Witnessed shared = WitnessRecords.witnessing(batches, receipts.get(0));
+        assertThat(receipts).allSatisfy(r -> assertThat(WitnessRecords.witnessing(batches, r)).isSameAs(shared));
+        assertThat(shared.batch().receiptHashes()).containsExactlyInAnyOrderElementsOf(
+                receipts.stream().map(UsageReceipt::hashHex).toList());
+        WitnessRecords.assertSignedByTheGateway(shared);
+        dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(5))
+                .body("suspectReceipts", equalTo(0));
+    }
+
+    /** Queues an answered call on {@code recorder} as the router does: its grant, the agent's receipt, what was seen. */
+    UsageReceipt answer(InvocationRecorder recorder, InvocationRouter.Target target, Deployment.Replica replica) {
+        UUID id = UUID.randomUUID();
+        InvocationGrant grant = grants.issue(id, replica, replica.ownerOr(target.function().owner().checksummed()),
+                target.version());
+        Instant end = clock.instant();
+        UsageReceipt receipt = UsageReceipt.unsigned(id, replica.leaseId(), agent.provider.address(), grant.consumer(),
+                AgentStub.CPU_NANOS, AgentStub.PEAK_BYTES, AgentStub.WALL_MILLIS, 1, 7,
+                end.minusMillis(AgentStub.WALL_MILLIS), end, grant).signedByProvider(agent.provider.key());
+        InvocationReply reply = new InvocationReply(id, InvocationOutcome.OK, 0, "hello x".getBytes(StandardCharsets.UTF_8),
+                "", false, true, receipt);
+        Resources lease = replica.resourcesOr(new Resources(target.version().cpuMillis(), target.version().memoryMiB(), 0));
+        recorder.recordLater(target.function().id(), target.version(), replica, 1, new Agents.AgentReply(reply, () -> receipt),
+                new ReceiptWitness.Observation(grant, lease, clock.instant(), AgentStub.WALL_MILLIS + 10));
+        return receipt;
+    }
+
+    /** The service's configuration with another {@code record-linger}. */
+    FunctionsConfig lingering(Duration linger) {
+        return (FunctionsConfig) Proxy.newProxyInstance(FunctionsConfig.class.getClassLoader(),
+                new Class<?>[] {FunctionsConfig.class},
+                (proxy, method, args) -> method.getName().equals("recordLinger") ? linger : method.invoke(config, args));
+    }
+
+    @Test
+    void aForgedReceiptStillAnswersTheCallButIsRecordedSuspectAndNeverWitnessed() throws Exception {
         String forged = given().body("forged").when().post("/fn/" + name + "/x").then().statusCode(200)
                 .body(equalTo("hello forged")).extract().header("Agora-Invocation-Id");
         String good = call("world", 200);
-        List<ConsumerRecord<String, String>> records = TopicReader.readUntil(Topics.USAGE_RECEIPTS,
-                rs -> rs.stream().anyMatch(r -> r.value().contains(good)), Duration.ofSeconds(30));
-        assertThat(records).anyMatch(r -> r.value().contains(good));
-        assertThat(records).noneMatch(r -> r.value().contains(forged));
+        UsageReceipt goodReceipt = agent.receipts.get(UUID.fromString(good));
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(List.of(goodReceipt));
+        WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, goodReceipt));
+        UsageReceipt forgedReceipt = agent.receipts.get(UUID.fromString(forged));
+        assertThat(batches).noneMatch(w -> w.names(forgedReceipt));
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT receipt_status, receipt_problem, cpu_nanos FROM invocations WHERE id = ?")) {
             s.setObject(1, UUID.fromString(forged));

@@ -29,7 +29,7 @@ public final class ReceiptSigner {
 
     /**
      * The signed receipt of one call, naming the gateway's grant that authorized it (its hash is part of what the
-     * provider signs and the gateway counter-signs, so billing charges only calls the platform authorized).
+     * provider signs and the gateway witnesses, so billing charges only calls the platform authorized).
      */
     public UsageReceipt sign(UUID invocationId, UUID leaseId, Address consumer, Usage usage, InvocationGrant grant) {
         return UsageReceipt.unsigned(invocationId, leaseId, provider, consumer, usage.cpuNanos(), usage.peakMemoryBytes(),

@@ -3,6 +3,7 @@ package cloud.agora.support.outbox;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -16,15 +17,30 @@ import java.util.UUID;
 @ApplicationScoped
 public class Outbox {
 
-    /** Adds {@code event} to the outbox inside the caller's transaction on {@code connection}. */
+    /**
+     * Adds {@code event} to the outbox inside the caller's transaction on {@code connection}. Appending the same event
+     * id twice fails (the row's id is unique).
+     */
     public void append(Connection connection, String topic, EventEnvelope<?> event) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO outbox (event_id, topic, record_key, payload) VALUES (?, ?, ?, ?)")) {
-            insert.setObject(1, UUID.fromString(event.id()));
+            insert.setObject(1, rowId(event.id()));
             insert.setString(2, topic);
             insert.setString(3, event.subject());
             insert.setString(4, JsonCodec.write(event));
             insert.executeUpdate();
+        }
+    }
+
+    /**
+     * The outbox row's id for an event id: the id itself when it is a UUID, else (a batch's Merkle root, which names a
+     * batch event) the name-based UUID of its text, so the same event still gets the same row id.
+     */
+    static UUID rowId(String eventId) {
+        try {
+            return UUID.fromString(eventId);
+        } catch (IllegalArgumentException notUuid) {
+            return UUID.nameUUIDFromBytes(eventId.getBytes(StandardCharsets.UTF_8));
         }
     }
 }

@@ -6,16 +6,20 @@ import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.protocol.usage.WitnessBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Decides whether the gateway witnesses (counter-signs) the receipt an agent returned, and signs it with the
- * {@link GatewayKey}. The gateway vouches only for what it saw stay within bounds, so a receipt is witnessed only when
+ * Decides whether the gateway witnesses the receipt an agent returned, and signs its witness of many receipts at once
+ * with the {@link GatewayKey}. The gateway vouches only for what it saw stay within bounds, so a receipt is witnessed
+ * only when
  * <ol>
  *   <li>it is for this invocation and lease, names the lease's provider, follows the memory rule and carries that
  *       provider's valid signature;</li>
@@ -25,11 +29,13 @@ import java.util.UUID;
  *   <li>it agrees with what the gateway observed: {@code startedAt ≥ grant.issuedAt − skew},
  *       {@code endedAt ≤ answer received + skew}, {@code wallMillis ≤ observed round trip + 1 s}.</li>
  * </ol>
- * Otherwise {@link #problem} says why (a stable reason slug and the detail); the receipt is then neither counter-signed
- * nor published (billing quarantines the agent's own copy as unwitnessed). Pure apart from the key.
+ * Otherwise {@link #problem} says why (a stable reason slug and the detail); the receipt's hash is then in no witness
+ * batch (billing quarantines the agent's own copy as unwitnessed). The witness itself is {@link #sign}: one
+ * {@link WitnessBatch} (one signature over the Merkle root of the receipts' hashes) per recording transaction rather
+ * than a counter-signature per receipt. Pure apart from the key.
  */
 @ApplicationScoped
-public class ReceiptCountersigner {
+public class ReceiptWitness {
 
     /** A receipt's wall time may exceed the round trip the gateway measured by at most this (clock granularity, metering). */
     public static final Duration WALL_OVER_ROUND_TRIP = Duration.ofSeconds(1);
@@ -61,7 +67,7 @@ public class ReceiptCountersigner {
     private final GatewayKey key;
     private final Duration skew;
 
-    public ReceiptCountersigner(GatewayKey key, FunctionsConfig config) {
+    public ReceiptWitness(GatewayKey key, FunctionsConfig config) {
         this.key = key;
         this.skew = config.clockSkew();
     }
@@ -119,9 +125,17 @@ public class ReceiptCountersigner {
         return Optional.empty();
     }
 
-    /** The receipt counter-signed by the gateway: its witness. */
-    public UsageReceipt counterSign(UsageReceipt receipt) {
-        return receipt.counterSignedByGateway(key.pair());
+    /**
+     * The gateway's witness of the receipts with these hashes (each passed {@link #problem}): one {@link WitnessBatch}
+     * per at most {@value WitnessBatch#MAX_RECEIPTS} hashes, in order; none for none.
+     */
+    public List<WitnessBatch> sign(List<byte[]> receiptHashes) {
+        List<WitnessBatch> batches = new ArrayList<>();
+        for (int from = 0; from < receiptHashes.size(); from += WitnessBatch.MAX_RECEIPTS) {
+            int to = Math.min(receiptHashes.size(), from + WitnessBatch.MAX_RECEIPTS);
+            batches.add(WitnessBatch.sign(receiptHashes.subList(from, to), key.pair()));
+        }
+        return batches;
     }
 
     private static Optional<Refusal> refuse(String reason, String detail) {
