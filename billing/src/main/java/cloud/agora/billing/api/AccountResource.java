@@ -4,7 +4,7 @@ import cloud.agora.billing.domain.BillReader;
 import cloud.agora.billing.domain.BillReader.Account;
 import cloud.agora.billing.domain.BillReader.Statement;
 import cloud.agora.billing.domain.AccessDeniedException;
-import cloud.agora.billing.domain.Credit;
+import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.billing.domain.CreditController;
 import cloud.agora.billing.domain.InvalidQueryException;
 import cloud.agora.protocol.eth.Address;
@@ -53,12 +53,12 @@ public class AccountResource {
      */
     @GET
     @Path("/accounts/{address}/credit")
-    public Credit credit(@PathParam("address") String address) {
+    public CreditView credit(@PathParam("address") String address) {
         Address account = Address.parse(address);
         if (!caller.address().equals(account)) {
             throw new AccessDeniedException(caller.address(), "only " + account + " sees its credit");
         }
-        return credit.current(account);
+        return credit.current(account).view(account);
     }
 
     /**

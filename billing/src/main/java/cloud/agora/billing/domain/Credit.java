@@ -1,5 +1,6 @@
 package cloud.agora.billing.domain;
 
+import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.money.Wei;
 import java.math.BigInteger;
@@ -34,9 +35,15 @@ public record Credit(Wei balance, Wei pendingWithdrawal, Optional<Wei> capRemain
         Wei floor, Optional<String> reason) {
 
     /** Billing is not the developer's delegate, or a revoke or another delegate is requested. */
-    public static final String NOT_AUTHORIZED = "not-authorized";
+    public static final String NOT_AUTHORIZED = CreditView.NOT_AUTHORIZED;
     /** Spendable credit is below the floor. */
-    public static final String BELOW_FLOOR = "below-floor";
+    public static final String BELOW_FLOOR = CreditView.BELOW_FLOOR;
+
+    /** The decision as billing publishes and answers it. */
+    public CreditView view(Address consumer) {
+        return new CreditView(consumer, balance, pendingWithdrawal, capRemaining.orElse(null), unpaid, spendable, floor,
+                paused(), reason.orElse(null));
+    }
 
     /** Whether the developer's calls must stop. */
     public boolean paused() {

@@ -4,7 +4,6 @@ import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
 import cloud.agora.billing.persistence.VoucherRepository.PairState;
 import cloud.agora.protocol.billing.BillingEvents;
-import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
@@ -109,7 +108,7 @@ public class CreditController {
                 }
                 outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
                         paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
-                        clock.instant(), consumer.checksummed(), view(consumer, credit)));
+                        clock.instant(), consumer.checksummed(), credit.view(consumer)));
                 LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
                         + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
                         credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),
@@ -131,10 +130,6 @@ public class CreditController {
         Wei unpaid = new Wei(transactions.read(c -> pairs.pairsOf(c, consumer, true)).stream().map(PairState::unpaid)
                 .reduce(BigInteger.ZERO, BigInteger::add));
         return Credit.decide(standing, delegateKey.address(), unpaid, new Wei(rules.creditFloor()));
-    }
-
-    static CreditView view(Address consumer, Credit credit) {
-        return new CreditView(consumer, credit.balance(), credit.unpaid(), credit.floor(), credit.paused());
     }
 
     /** Whether the developer is paused now (false when never reviewed). */

@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.protocol.eth.Address;
@@ -34,16 +35,21 @@ public class FunctionDeployer {
     private final Clock clock = Clock.systemUTC();
 
     private final SignInService signIn;
+    private final Billing billing;
 
     public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace,
-            SignInService signIn) {
+            SignInService signIn, Billing billing) {
         this.signIn = signIn;
+        this.billing = billing;
         this.catalog = catalog;
         this.deployments = deployments;
         this.marketplace = marketplace;
     }
 
-    /** Places the bid for one version of the caller's function and records the deployment. */
+    /**
+     * Places the bid for one version of the caller's function and records the deployment, once billing says it will
+     * collect for the caller ({@link PaymentRequiredException} otherwise: nothing is bid for, nothing leased).
+     */
     public Deployment deploy(Address owner, String bearerToken, String name, DeploymentOrder order) {
         FunctionRow function = catalog.owned(owner, name);
         order.check();
@@ -52,6 +58,10 @@ public class FunctionDeployer {
                 : versions.stream().filter(v -> v.version() == order.version()).findFirst()
                         .orElseThrow(() -> new VersionNotFoundException(name, order.version()));
         int replicas = order.replicas() == null ? 1 : order.replicas();
+        CreditView credit = billing.credit(bearerToken, owner);
+        if (credit.paused()) {
+            throw new PaymentRequiredException(name, credit);
+        }
         BidSpec bid = new BidSpec(BidKind.COMPUTE, new Resources(version.cpuMillis(), version.memoryMiB(), 0), replicas,
                 order.maxPrices(), order.constraints() == null ? Constraints.NONE : order.constraints(), order.ttlSeconds());
         BidView placed = marketplace.placeBid(bearerToken, bid);

@@ -216,7 +216,8 @@ class AsyncAndAdmissionTest {
     void credit(String type, boolean paused) {
         Address me = Address.parse(dev.address());
         EventEnvelope<CreditView> event = EventEnvelope.of(type, BillingEvents.SOURCE, Instant.now(), me.value(),
-                new CreditView(me, Wei.of(0), Wei.of(100), Wei.of(10), paused));
+                new CreditView(me, Wei.of(0), Wei.ZERO, Wei.ZERO, Wei.of(100), java.math.BigInteger.valueOf(-100), Wei.of(10), paused,
+                        paused ? CreditView.BELOW_FLOOR : null));
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

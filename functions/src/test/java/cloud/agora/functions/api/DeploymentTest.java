@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.protocol.billing.CreditView;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.testsupport.KafkaResource;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MarketplaceStub.class)
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(GatewayKeyResource.class)
+@QuarkusTestResource(BillingStub.class)
 class DeploymentTest {
 
     static final Map<String, Object> MAX = Map.of("perVcpuSecond", "5000", "perGiBSecond", "5000", "perInvocation", "50",
@@ -79,6 +82,42 @@ class DeploymentTest {
         assertThat(providers).doesNotHaveDuplicates().hasSize(2);
         List<String> endpoints = alice.get(deployments() + "/" + id).extract().path("placed.endpoint");
         assertThat(endpoints).containsExactlyInAnyOrder("http://agent-0.test:8090", "http://agent-1.test:8090");
+    }
+
+    @Test
+    void aDeveloperBillingWillNotCollectForGets402AndNothingIsBidFor() {
+        Address me = Address.parse(alice.address());
+        int bids = MarketplaceStub.BIDS.size();
+        try {
+            for (String reason : List.of(CreditView.NOT_AUTHORIZED, CreditView.BELOW_FLOOR)) {
+                BillingStub.CREDIT.put(me.value().toLowerCase(), BillingStub.refused(me, reason));
+                int asked = BillingStub.ASKED.get();
+                alice.post(deployments(), order(1, 1, "eu")).statusCode(402)
+                        .body("type", equalTo("urn:agora:problem:payment-required")).body("reason", equalTo(reason))
+                        .body("spendable", equalTo("-500")).body("detail", containsString(name));
+                assertThat(BillingStub.ASKED.get()).as("billing was asked, with the developer's own token").isEqualTo(asked + 1);
+            }
+        } finally {
+            BillingStub.CREDIT.remove(me.value().toLowerCase());
+        }
+        assertThat(MarketplaceStub.BIDS).as("no bid placed").hasSize(bids);
+        alice.get(deployments()).statusCode(200).body("$", hasSize(0));
+        // in good standing again: the same order deploys
+        alice.post(deployments(), order(1, 1, "eu")).statusCode(201).body("status", equalTo("ACTIVE"));
+    }
+
+    @Test
+    void whenBillingCannotAnswerNothingIsDeployed() {
+        int bids = MarketplaceStub.BIDS.size();
+        BillingStub.DOWN.set(true);
+        try {
+            alice.post(deployments(), order(1, 1, "eu")).statusCode(503)
+                    .body("type", equalTo("urn:agora:problem:billing-unavailable"));
+        } finally {
+            BillingStub.DOWN.set(false);
+        }
+        assertThat(MarketplaceStub.BIDS).hasSize(bids);
+        alice.get(deployments()).statusCode(200).body("$", hasSize(0));
     }
 
     @Test

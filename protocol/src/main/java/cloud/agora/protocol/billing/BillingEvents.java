@@ -12,9 +12,12 @@ public final class BillingEvents {
     public static final String SETTLEMENT_CONFIRMED = "SettlementConfirmed";
     /** A confirmed redeem disappeared in a reorganisation deeper than the confirmation depth. */
     public static final String SETTLEMENT_REVERTED = "SettlementReverted";
-    /** A developer's escrow balance minus unpaid charges fell below the floor: pause their deployments. */
+    /**
+     * Billing will not collect more for the developer: their spendable credit fell below the floor, or billing is not
+     * (or will not stay) their delegate ({@link CreditView#reason()}): pause their deployments.
+     */
     public static final String CREDIT_EXHAUSTED = "CreditExhausted";
-    /** Funds arrived (or charges were paid): the developer's deployments may run again. */
+    /** Funds or an authorization arrived (or charges were paid): the developer's deployments may run again. */
     public static final String CREDIT_RESTORED = "CreditRestored";
     /** The topic of credit decisions (functions pauses and resumes routing on it). */
     public static final String CREDIT_TOPIC = cloud.agora.protocol.event.Topics.BILLING_CREDIT;
