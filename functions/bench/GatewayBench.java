@@ -68,6 +68,68 @@ public class GatewayBench {
         for (int c : CONCURRENCY) {
             run(targets, c);
         }
+        if (PAIRS > 0 && targets.containsKey("gateway") && targets.containsKey("agent")) {
+            paired(targets.get("gateway"), targets.get("agent"));
+        }
+    }
+
+    /** Calls of the paired comparison (0: none). */
+    static final int PAIRS = Integer.parseInt(env("BENCH_PAIRS", "0"));
+
+    /**
+     * What the gateway adds, measured in pairs: {@link #PAIRS} times, one call through the gateway and one straight to
+     * the agent back to back (which goes first alternates), one at a time. Both calls of a pair meet the same state of
+     * the machine (background work, page cache, CPU frequency), so the median of the pairs' differences shows the
+     * gateway's own cost with far less spread than the difference of two medians taken apart. Also printed: the
+     * medians of ten consecutive blocks of pairs, whose spread shows how steady the figure is within the run.
+     */
+    static void paired(Call gateway, Call agent) throws Exception {
+        long[] diffs = new long[PAIRS];
+        long[] g = new long[PAIRS];
+        long[] a = new long[PAIRS];
+        int errors = 0;
+        for (int i = 0; i < PAIRS; i++) {
+            Object prepared = agent.prepare();
+            long viaGateway;
+            long viaAgent;
+            boolean ok;
+            if (i % 2 == 0) {
+                long t = System.nanoTime();
+                ok = gateway.run(null);
+                viaGateway = System.nanoTime() - t;
+                t = System.nanoTime();
+                ok &= agent.run(prepared);
+                viaAgent = System.nanoTime() - t;
+            } else {
+                long t = System.nanoTime();
+                ok = agent.run(prepared);
+                viaAgent = System.nanoTime() - t;
+                t = System.nanoTime();
+                ok &= gateway.run(null);
+                viaGateway = System.nanoTime() - t;
+            }
+            if (!ok) {
+                errors++;
+            }
+            g[i] = viaGateway;
+            a[i] = viaAgent;
+            diffs[i] = viaGateway - viaAgent;
+        }
+        int block = PAIRS / 10;
+        List<String> blocks = new ArrayList<>();
+        for (int b = 0; b < 10 && block > 0; b++) {
+            blocks.add(String.format("%.2f", median(Arrays.copyOfRange(diffs, b * block, (b + 1) * block)) / 1e6));
+        }
+        System.out.printf("PAIRED %d pairs (%d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
+                + " the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, errors, median(g) / 1e6,
+                median(a) / 1e6, median(diffs) / 1e6, block, String.join(" ", blocks));
+    }
+
+    static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
     }
     /** One call: {@link #prepare} runs outside the measured time (the agent target signs its grant there). */
     interface Call {

@@ -15,6 +15,8 @@
 #   BENCH_SCRIPT        path of the handler script to run with /bin/sh (default: bench/handler.sh)
 #   BENCH_REQUESTS (2000), BENCH_WARMUP (200), BENCH_CONCURRENCY (1,8,32), BENCH_TARGETS (gateway,agent,script),
 #   BENCH_ROUNDS (10: each target's calls run in that many rounds, the targets in turn, so drift falls on all alike)
+#   BENCH_PAIRS (0): after the table, that many pairs of calls (gateway, agent) back to back, one at a time: the median
+#                of the pairs' differences is what the gateway adds (line "PAIRED ...")
 # Note: the gateway's per-caller rate limit (agora.functions.rate-limit-per-second, default 100/s,
 # burst 200) must be raised for the gateway target, e.g. AGORA_FUNCTIONS_RATE_LIMIT_PER_SECOND=100000
 # AGORA_FUNCTIONS_RATE_LIMIT_BURST=100000 on the functions service while benchmarking.

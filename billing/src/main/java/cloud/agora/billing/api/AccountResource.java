@@ -49,7 +49,9 @@ public class AccountResource {
 
     /**
      * The caller's credit decided now ({@code Credit}: balance, pending withdrawal, billing's cap left, unpaid,
-     * spendable, floor and why they would be paused); 503 {@code chain-unavailable} without the chain.
+     * spendable, floor and why they would be paused); 503 {@code chain-unavailable} without the chain. The decision is
+     * recorded and, when it changes the developer's standing, published at once (an authorization or a deposit the
+     * developer just made resumes them now, not at the next timed review).
      */
     @GET
     @Path("/accounts/{address}/credit")
@@ -58,7 +60,7 @@ public class AccountResource {
         if (!caller.address().equals(account)) {
             throw new AccessDeniedException(caller.address(), "only " + account + " sees its credit");
         }
-        return credit.current(account).view(account);
+        return credit.reviewNow(account).view(account);
     }
 
     /**

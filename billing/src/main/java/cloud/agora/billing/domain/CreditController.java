@@ -72,53 +72,76 @@ public class CreditController {
 
     /** Decides and, on a change, publishes each developer's credit ({@link Credit}). */
     public void review(Collection<Address> consumers) {
-        Wei floor = new Wei(rules.creditFloor());
         boolean published = false;
         for (Address consumer : consumers) {
-            EscrowLedger.Standing standing = ledger.standing(consumer);
-            published |= transactions.inTransaction(c -> {
-                List<PairState> owed = pairs.pairsOf(c, consumer, true);
-                Wei unpaid = new Wei(owed.stream().map(PairState::unpaid).reduce(BigInteger.ZERO, BigInteger::add));
-                Credit credit = Credit.decide(standing, delegateKey.address(), unpaid, floor);
-                boolean paused = credit.paused();
-                Boolean before = null;
-                try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
-                    s.setString(1, consumer.value());
-                    try (ResultSet r = s.executeQuery()) {
-                        if (r.next()) {
-                            before = r.getBoolean(1);
-                        }
-                    }
-                }
-                try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO credit (consumer_address, balance, paused, decided_at, reason, spendable)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (consumer_address) DO UPDATE SET balance = EXCLUDED.balance, paused = EXCLUDED.paused,
-                            decided_at = EXCLUDED.decided_at, reason = EXCLUDED.reason, spendable = EXCLUDED.spendable""")) {
-                    s.setString(1, consumer.value());
-                    s.setBigDecimal(2, new BigDecimal(credit.balance().value()));
-                    s.setBoolean(3, paused);
-                    s.setTimestamp(4, Timestamp.from(clock.instant()));
-                    s.setString(5, credit.reason().orElse(null));
-                    s.setBigDecimal(6, new BigDecimal(credit.spendable()));
-                    s.executeUpdate();
-                }
-                if ((before == null && !paused) || (before != null && before == paused)) {
-                    return false;
-                }
-                outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
-                        paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
-                        clock.instant(), consumer.checksummed(), credit.view(consumer)));
-                LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
-                        + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
-                        credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),
-                        unpaid, credit.spendable(), floor);
-                return true;
-            });
+            published |= decide(consumer).changed();
         }
         if (published) {
             relay.nudge();
         }
+    }
+
+    /**
+     * Decides {@code consumer}'s credit now, records it and publishes it if it changed: what a developer (or the
+     * functions service on their behalf, before a deployment) asks for, so that an authorization or a deposit resumes
+     * them at once rather than at the next timed review.
+     */
+    public Credit reviewNow(Address consumer) {
+        if (!ledger.configured()) {
+            throw new ChainUnavailableException("no chain is configured (agora.chain.rpc-url, agora.chain.escrow-address)");
+        }
+        Decision decision = decide(consumer);
+        if (decision.changed()) {
+            relay.nudge();
+        }
+        return decision.credit();
+    }
+
+    private record Decision(Credit credit, boolean changed) {
+    }
+
+    private Decision decide(Address consumer) {
+        Wei floor = new Wei(rules.creditFloor());
+        EscrowLedger.Standing standing = ledger.standing(consumer);
+        return transactions.inTransaction(c -> {
+            List<PairState> owed = pairs.pairsOf(c, consumer, true);
+            Wei unpaid = new Wei(owed.stream().map(PairState::unpaid).reduce(BigInteger.ZERO, BigInteger::add));
+            Credit credit = Credit.decide(standing, delegateKey.address(), unpaid, floor);
+            boolean paused = credit.paused();
+            Boolean before = null;
+            try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
+                s.setString(1, consumer.value());
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        before = r.getBoolean(1);
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO credit (consumer_address, balance, paused, decided_at, reason, spendable)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (consumer_address) DO UPDATE SET balance = EXCLUDED.balance, paused = EXCLUDED.paused,
+                        decided_at = EXCLUDED.decided_at, reason = EXCLUDED.reason, spendable = EXCLUDED.spendable""")) {
+                s.setString(1, consumer.value());
+                s.setBigDecimal(2, new BigDecimal(credit.balance().value()));
+                s.setBoolean(3, paused);
+                s.setTimestamp(4, Timestamp.from(clock.instant()));
+                s.setString(5, credit.reason().orElse(null));
+                s.setBigDecimal(6, new BigDecimal(credit.spendable()));
+                s.executeUpdate();
+            }
+            if ((before == null && !paused) || (before != null && before == paused)) {
+                return new Decision(credit, false);
+            }
+            outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
+                    paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
+                    clock.instant(), consumer.checksummed(), credit.view(consumer)));
+            LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
+                    + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
+                    credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),
+                    unpaid, credit.spendable(), floor);
+            return new Decision(credit, true);
+        });
     }
 
     /** The developer's credit decided now from the chain and the charges, without recording or publishing it. */

@@ -237,6 +237,27 @@ class CreditTest {
     }
 
     @Test
+    void askingForOnesCreditAfterAuthorizingResumesAtOnceAndOnlyTheOwnerMayAsk() throws Exception {
+        Developer d = unauthorized(Wei.of(1_000_000_000L));
+        credit.review(List.of(d.signer().address()));
+        assertThat(creditEvents(d.signer(), 1).get(0).type()).isEqualTo(BillingEvents.CREDIT_EXHAUSTED);
+        String path = "/api/v1/accounts/" + d.signer().address().checksummed() + "/credit";
+        String token = Wallet.of(d.signer().key()).signIn();
+        given().auth().oauth2(token).get(path).then().statusCode(200).body("paused", equalTo(true))
+                .body("reason", equalTo(Credit.NOT_AUTHORIZED)).body("capRemaining", equalTo("0"));
+
+        devnet.escrow().authorize(d.signer(), billingDelegate(), Wei.of(500_000_000L));
+        given().auth().oauth2(token).get(path).then().statusCode(200).body("paused", equalTo(false))
+                .body("capRemaining", equalTo("500000000")).body("balance", equalTo("1000000000"));
+        // the answer is recorded and published now, not at the next timed review
+        assertThat(credit.paused(d.signer().address())).isFalse();
+        assertThat(creditEvents(d.signer(), 2).get(1).type()).isEqualTo(BillingEvents.CREDIT_RESTORED);
+        // another signed-in account may not read it
+        given().auth().oauth2(Wallet.random().signIn()).get(path).then().statusCode(403);
+        given().get(path).then().statusCode(401);
+    }
+
+    @Test
     void aWithdrawalRequestPausesAtOnceAndADepositResumes() throws Exception {
         Wei deposit = Wei.of(50_000_000L);
         Developer d = developer(deposit);

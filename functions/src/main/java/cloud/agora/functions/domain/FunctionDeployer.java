@@ -36,11 +36,13 @@ public class FunctionDeployer {
 
     private final SignInService signIn;
     private final Billing billing;
+    private final CallAdmission admission;
 
     public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace,
-            SignInService signIn, Billing billing) {
+            SignInService signIn, Billing billing, CallAdmission admission) {
         this.signIn = signIn;
         this.billing = billing;
+        this.admission = admission;
         this.catalog = catalog;
         this.deployments = deployments;
         this.marketplace = marketplace;
@@ -59,6 +61,8 @@ public class FunctionDeployer {
                         .orElseThrow(() -> new VersionNotFoundException(name, order.version()));
         int replicas = order.replicas() == null ? 1 : order.replicas();
         CreditView credit = billing.credit(bearerToken, owner);
+        // billing's answer is its newest decision: calls follow it now (its event, already published, may lag)
+        admission.creditDecided(owner.value(), credit.paused(), clock.instant(), "credit-check-" + UUID.randomUUID());
         if (credit.paused()) {
             throw new PaymentRequiredException(name, credit);
         }

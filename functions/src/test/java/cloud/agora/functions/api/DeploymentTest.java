@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.functions.domain.CallAdmission;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.LeaseState;
@@ -38,6 +39,9 @@ class DeploymentTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    CallAdmission admission;
 
     Developer alice;
     String name;
@@ -104,6 +108,16 @@ class DeploymentTest {
         alice.get(deployments()).statusCode(200).body("$", hasSize(0));
         // in good standing again: the same order deploys
         alice.post(deployments(), order(1, 1, "eu")).statusCode(201).body("status", equalTo("ACTIVE"));
+    }
+
+    @Test
+    void billingsAnswerToADeploymentResumesCallsAnEarlierDecisionPaused() {
+        Address me = Address.parse(alice.address());
+        admission.creditDecided(me.value(), true, java.time.Instant.now().minusSeconds(1), "earlier-" + UUID.randomUUID());
+        org.junit.jupiter.api.Assertions.assertThrows(CallAdmission.CreditExhaustedException.class,
+                () -> admission.checkCredit(name, me));
+        alice.post(deployments(), order(1, 1, "eu")).statusCode(201);
+        admission.checkCredit(name, me); // billing answered "not paused" just now: calls go through
     }
 
     @Test
