@@ -19,6 +19,7 @@ const VOTE_TYPES = {
     { name: "proposalId", type: "uint256" },
     { name: "support", type: "uint8" },
     { name: "reason", type: "string" },
+    { name: "nonce", type: "uint256" },
   ],
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Signs a governance Vote with ethers.js's signTypedData (what a browser wallet does), for GovernanceFlowTest.
-// Input: one JSON argument {key, domain: {name, version, chainId, verifyingContract}, vote: {proposalId, support, reason}};
+// Input: one JSON argument {key, domain: {name, version, chainId, verifyingContract}, vote: {proposalId, support, reason, nonce}};
 // output: the 0x signature on one line.
 "use strict";
 const path = require("path");
@@ -11,6 +11,7 @@ const VOTE_TYPES = {
     { name: "proposalId", type: "uint256" },
     { name: "support", type: "uint8" },
     { name: "reason", type: "string" },
+    { name: "nonce", type: "uint256" },
   ],
 };
 

@@ -21,9 +21,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * A token holder's vote: signs {@code Vote(proposalId, support, reason)} (EIP-712, domain "Agora
- * Governance" with the token's address) and posts it to governance, which weighs it at the
- * proposal's snapshot. Prints governance's answer.
+ * A token holder's vote: signs {@code Vote(proposalId, support, reason, nonce)} (EIP-712, domain "Agora
+ * Governance" with the token's address; the nonce is the current time in milliseconds unless given, so a later
+ * vote replaces an earlier one and an old signature re-posted never does) and posts it to governance, which weighs
+ * it at the proposal's snapshot. Prints governance's answer.
  */
 @Command(name = "vote", description = "Signs an EIP-712 vote on a proposal and posts it to governance.")
 class VoteCommand implements Callable<Integer> {
@@ -39,6 +40,9 @@ class VoteCommand implements Callable<Integer> {
 
     @Option(names = "--reason", defaultValue = "", description = "a reason, signed with the vote")
     String reason;
+
+    @Option(names = "--nonce", description = "the vote's nonce: a later vote needs a greater one (default: now in ms)")
+    BigInteger nonce;
 
     @Option(names = "--governance", defaultValue = "http://localhost:8083", description = "governance's URL (default ${DEFAULT-VALUE})")
     String governance;
@@ -56,12 +60,14 @@ class VoteCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         VoteSupport choice = VoteSupport.valueOf(support.toUpperCase(java.util.Locale.ROOT));
         Address tokenAddress = Address.parse(token != null ? token : Files.readString(state.resolve("anvil/token-address")).strip());
-        Vote vote = new Vote(BigInteger.valueOf(proposal), choice, reason);
+        BigInteger voteNonce = nonce != null ? nonce : BigInteger.valueOf(System.currentTimeMillis());
+        Vote vote = new Vote(BigInteger.valueOf(proposal), choice, reason, voteNonce);
         String signature = TypedData.sign(Eip712Domain.governance(chainId, tokenAddress), vote, KeyFiles.read(key));
         String url = governance.replaceAll("/+$", "") + "/api/v1/proposals/" + proposal + "/votes";
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(
-                        Map.of("support", choice.code(), "reason", reason, "signature", signature)))).build(),
+                        Map.of("support", choice.code(), "reason", reason, "nonce", voteNonce,
+                                "signature", signature)))).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
             throw new IOException(url + " answered " + response.statusCode() + ": " + response.body());

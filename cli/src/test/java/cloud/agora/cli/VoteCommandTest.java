@@ -53,7 +53,7 @@ class VoteCommandTest {
         governance.start();
         try {
             int status = new CommandLine(new AgoraCli()).execute("vote", "--key", key.toString(), "--proposal", "42",
-                    "--support", "against", "--reason", "too high", "--state", dir.toString(),
+                    "--support", "against", "--reason", "too high", "--nonce", "7", "--state", dir.toString(),
                     "--governance", "http://127.0.0.1:" + governance.getAddress().getPort());
             assertThat(status).isZero();
         } finally {
@@ -62,7 +62,8 @@ class VoteCommandTest {
         assertThat(path.get()).isEqualTo("/api/v1/proposals/42/votes");
         JsonNode body = JsonCodec.mapper().readTree(received.get());
         assertThat(body.get("support").asInt()).isEqualTo(VoteSupport.AGAINST.code());
-        Vote vote = new Vote(BigInteger.valueOf(42), VoteSupport.AGAINST, "too high");
+        assertThat(body.get("nonce").asText()).isEqualTo("7");
+        Vote vote = new Vote(BigInteger.valueOf(42), VoteSupport.AGAINST, "too high", BigInteger.valueOf(7));
         assertThat(TypedData.recoverSigner(Eip712Domain.governance(31337, token), vote, body.get("signature").asText()))
                 .isEqualTo(PersonalSignature.addressOf(holder));
     }

@@ -48,8 +48,8 @@ class CrossImplementationTest {
         Voucher javaVoucher = new Voucher(consumer.address(), provider.address(), Wei.of(700_000_000L),
                 Bytes32.parse("0x" + "c3".repeat(32)));
         Vote ethersVote = new Vote(new BigInteger("115792089237316195423570985008687907853269984665640564039457584007913129639935"),
-                VoteSupport.AGAINST, "too expensive ✗");
-        Vote javaVote = new Vote(BigInteger.valueOf(7), VoteSupport.ABSTAIN, "");
+                VoteSupport.AGAINST, "too expensive ✗", BigInteger.TWO.pow(256).subtract(BigInteger.ONE));
+        Vote javaVote = new Vote(BigInteger.valueOf(7), VoteSupport.ABSTAIN, "", BigInteger.valueOf(1_733_356_800_000L));
         String javaVoucherSignature = TypedData.sign(escrow.domain(), javaVoucher, delegate.key());
         String javaVoteSignature = TypedData.sign(devnet.token().governanceDomain(), javaVote, delegate.key());
 

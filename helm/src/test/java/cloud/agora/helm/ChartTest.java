@@ -70,6 +70,7 @@ class ChartTest {
         }
         ConfigMap functions = named(of(objects, ConfigMap.class), "agora-functions");
         assertThat(functions.getData()).containsEntry("QUARKUS_REST_CLIENT_MARKETPLACE_URL", "http://agora-marketplace:8081")
+                .containsEntry("QUARKUS_REST_CLIENT_BILLING_URL", "http://agora-billing:8082")
                 .containsEntry("AGORA_FUNCTIONS_GATEWAY_KEY_FILE", "/var/run/agora/keys/functions-gateway.key");
         assertThat(named(of(objects, ConfigMap.class), "agora-billing").getData())
                 .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://postgres.databases.svc:5432/billing?sslmode=prefer")
@@ -78,6 +79,12 @@ class ChartTest {
         assertThat(named(of(objects, ConfigMap.class), "agora-marketplace").getData())
                 .containsEntry("AGORA_MARKET_GATEWAYS_FUNCTIONS", "0x976EA74026E726554dB657fA54763abd0C3a0aa9")
                 .containsEntry("AGORA_MARKET_GATEWAYS_STORAGE", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
+        // governance finds the escrow's timelock and checks its guardians can cancel before scheduling anything
+        assertThat(named(of(objects, ConfigMap.class), "agora-governance").getData())
+                .containsEntry("AGORA_CHAIN_TIMELOCK_ADDRESS", "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0")
+                .containsEntry("AGORA_CHAIN_GUARDIANS",
+                        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8,0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")
+                .containsEntry("AGORA_CHAIN_EXECUTOR_KEY_FILE", "/var/run/agora/keys/executor.key");
         assertThat(of(objects, Role.class)).as("no agent RBAC in platform mode").isEmpty();
     }
 
@@ -196,6 +203,8 @@ class ChartTest {
                 .as("billing rates only witnessed receipts: it needs the witness's key").hasMessageContaining("functions");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("gateways.storage", "0x123")))
                 .hasMessageContaining("storage");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.guardians", "0x123")))
+                .as("a guardian is an address").hasMessageContaining("guardians");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("services.marketplace.replicas", 3)))
                 .as("the matching engine cannot be scaled out").hasMessageContaining("replicas");
         assertThatThrownBy(() -> Chart.render("agent-values.yaml", Map.of("agent.billingUrl", "")))

@@ -66,8 +66,11 @@ final class Platform {
         // the second and third provider (./agora run --agents 2|3)
         DEV_ROLES.put("provider-2", 8);
         DEV_ROLES.put("provider-3", 9);
-        // the devnet's governance executor (it deployed the escrow and may set its fee and delay)
+        // governance's key on the devnet: it deployed the contracts and is the timelock's proposer and executor (the
+        // escrow's executor is the timelock: a fee change waits the timelock's delay)
         DEV_ROLES.put("executor", 0);
+        // the devnet timelock's guardian: may cancel a scheduled change during its delay (also the devnet treasury)
+        DEV_ROLES.put("guardian", Devnet.GUARDIAN_ACCOUNT);
     }
 
     /** The most provider agents one machine runs: one per funded provider dev key. */
@@ -91,6 +94,8 @@ final class Platform {
                         "AGORA_MARKET_GATEWAYS_STORAGE", address(state, "storage"))),
                 new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
                         "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
+                        "AGORA_CHAIN_TIMELOCK_ADDRESS", Files.readString(state.resolve("anvil/timelock-address")).strip(),
+                        "AGORA_CHAIN_GUARDIANS", address(state, "guardian"),
                         "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
                         "QUARKUS_CONFIG_LOCATIONS", governanceDevTimings(state).toUri().toString())),
                 new ServiceSpec("billing", "billing", 8082, true, state -> {
@@ -214,8 +219,8 @@ final class Platform {
         urls.forEach((name, url) -> ready.append(String.format("  %-16s %s  (OpenAPI %s/q/openapi)%n", name, url, url)));
         ready.append(String.format("  %-16s %s%n", "postgresql", postgresBase));
         ready.append(String.format("  %-16s %s%n", "kafka", kafka));
-        ready.append(String.format("  %-16s %s (chain %s; token %s, escrow %s)%n", "ethereum", devnet.rpcUrl(),
-                devnet.chainId(), devnet.token().address(), devnet.escrow().address()));
+        ready.append(String.format("  %-16s %s (chain %s; token %s, escrow %s, timelock %s)%n", "ethereum", devnet.rpcUrl(),
+                devnet.chainId(), devnet.token().address(), devnet.escrow().address(), devnet.timelock().address()));
         ready.append("Dev keys (sign in with: ./agora cli login --key <file> --url <service>):\n");
         for (Map.Entry<String, Path> key : keys.entrySet()) {
             ECKeyPair pair = KeyFiles.read(key.getValue());
@@ -305,7 +310,9 @@ final class Platform {
         Files.writeString(state.resolve("pids/anvil.pid"), Long.toString(devnet.anvil().pid()));
         Files.writeString(dir.resolve("token-address"), devnet.token().address().checksummed());
         Files.writeString(dir.resolve("escrow-address"), devnet.escrow().address().checksummed());
-        log("contracts: token %s, escrow %s", devnet.token().address(), devnet.escrow().address());
+        Files.writeString(dir.resolve("timelock-address"), devnet.timelock().address().checksummed());
+        log("contracts: token %s, escrow %s, its executor the timelock %s (delay %s)", devnet.token().address(),
+                devnet.escrow().address(), devnet.timelock().address(), devnet.timelock().minDelay());
         return Map.of(
                 "AGORA_CHAIN_RPC_URL", devnet.rpcUrl(),
                 "AGORA_CHAIN_CHAIN_ID", Long.toString(devnet.chainId()),
@@ -447,7 +454,8 @@ final class Platform {
     /**
      * Governance timings for one machine: a proposal can be voted on from the next block for 20
      * blocks (extended by 5 when quorum is first reached in its last 5) and executes 10 s after it
-     * passed, so a token holder can try governance in minutes
+     * passed (on chain: through the timelock, where the guardian key can cancel it meanwhile; a vote may
+     * shorten that to the devnet timelock's floor, a second), so a token holder can try governance in minutes
      * (mainnet-like defaults would take days). They are the parameters' initial values; once
      * governance changes them, its own record wins.
      */
@@ -458,6 +466,8 @@ final class Platform {
                 "agora.governance.initial-values.\"governance.voting-delay\"=1",
                 "agora.governance.initial-values.\"governance.voting-period\"=20",
                 "agora.governance.initial-values.\"governance.timelock\"=PT10S",
+                "# the devnet timelock's floor is a second; a public deployment keeps the default floor, an hour",
+                "agora.governance.timelock-floor=PT1S",
                 "# quorum first reached in the last 5 blocks extends the vote by 5 (the default, 7200, exceeds this period)",
                 "agora.governance.late-quorum-extension=5", ""));
         return file;

@@ -45,10 +45,11 @@ final class Proposals {
 
         mine(proposal.get("snapshotBlock").asLong() + 1 - blockNumber());
         Address tokenAddress = Address.parse(Files.readString(state.resolve("anvil/token-address")).strip());
-        Vote vote = new Vote(BigInteger.valueOf(id), VoteSupport.FOR, "yes");
+        BigInteger nonce = BigInteger.valueOf(System.currentTimeMillis());
+        Vote vote = new Vote(BigInteger.valueOf(id), VoteSupport.FOR, "yes", nonce);
         String signature = TypedData.sign(Eip712Domain.governance(31337, tokenAddress), vote, holder);
         call("POST", GOVERNANCE + "/api/v1/proposals/" + id + "/votes", null,
-                Map.of("support", 1, "reason", "yes", "signature", signature));
+                Map.of("support", 1, "reason", "yes", "nonce", nonce, "signature", signature));
 
         mine(proposal.get("endBlock").asLong() + 1 - blockNumber());
         return PlatformCalls.await("proposal " + id + " executed", Duration.ofSeconds(90),

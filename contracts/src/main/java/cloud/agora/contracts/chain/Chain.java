@@ -41,11 +41,20 @@ public interface Chain extends AutoCloseable {
     /** Deploys an {@code AgoraEscrow} with {@code parameters}; {@code deployer} pays the gas. */
     Escrow deployEscrow(Signer deployer, EscrowParameters parameters);
 
+    /**
+     * Deploys an {@code AgoraTimelock} (OpenZeppelin's {@code TimelockController} with no admin and a floor under
+     * its delay) with {@code parameters}; {@code deployer} pays the gas and gets no role.
+     */
+    Timelock deployTimelock(Signer deployer, TimelockParameters parameters);
+
     /** The token deployed at {@code address}. */
     Token token(Address address);
 
     /** The escrow deployed at {@code address}. */
     Escrow escrow(Address address);
+
+    /** The timelock deployed at {@code address}. */
+    Timelock timelock(Address address);
 
     /** The receipt of the deployment transaction behind the last {@code deploy*} call (for gas accounting). */
     TxReceipt lastDeployment();

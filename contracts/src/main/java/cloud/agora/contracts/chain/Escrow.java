@@ -80,6 +80,21 @@ public interface Escrow {
     /** Makes {@code next}, the proposed executor, the executor. */
     TxReceipt acceptExecutor(Signer next);
 
+    /** {@link #setFee} as a call for a timelock operation (the executor being a {@link Timelock}). */
+    TimelockCall setFeeCall(int feeBps);
+
+    /** {@link #setWithdrawalDelay} as a call for a timelock operation. */
+    TimelockCall setWithdrawalDelayCall(Duration delay);
+
+    /** {@link #setTreasury} as a call for a timelock operation. */
+    TimelockCall setTreasuryCall(Address treasury);
+
+    /** {@link #proposeExecutor} as a call for a timelock operation. */
+    TimelockCall proposeExecutorCall(Address next);
+
+    /** {@link #acceptExecutor} as a call for a timelock operation: how a timelock takes the executor role. */
+    TimelockCall acceptExecutorCall();
+
     Wei balanceOf(Address consumer);
 
     /** What the pair has redeemed in total. */

@@ -38,6 +38,7 @@ final class RevertDecoder {
         add("Panic", List.of("uint256"));
         addAbiResource("AgoraEscrow.abi");
         addAbiResource("AgoraToken.abi");
+        addAbiResource("AgoraTimelock.abi");
     }
 
     /** Also knows the errors of the ABI at {@code resource} (in the contracts' ABI folder), if it exists. */

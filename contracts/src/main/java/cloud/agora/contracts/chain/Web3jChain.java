@@ -1,6 +1,7 @@
 package cloud.agora.contracts.chain;
 
 import cloud.agora.contracts.wrappers.AgoraEscrow;
+import cloud.agora.contracts.wrappers.AgoraTimelock;
 import cloud.agora.contracts.wrappers.AgoraToken;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.money.Wei;
@@ -27,10 +28,12 @@ import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.RemoteFunctionCall;
 import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
+import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
@@ -129,6 +132,22 @@ final class Web3jChain implements Chain {
     }
 
     @Override
+    public Timelock deployTimelock(Signer deployer, TimelockParameters parameters) {
+        String constructor = FunctionEncoder.encodeConstructor(List.<Type>of(
+                new Uint256(parameters.minDelay().toSeconds()),
+                new Uint256(parameters.minDelayFloor().toSeconds()),
+                addresses(parameters.proposers()),
+                addresses(parameters.executors()),
+                addresses(parameters.guardians())));
+        return timelock(deploy(deployer, AgoraTimelock.BINARY + constructor));
+    }
+
+    private static DynamicArray<org.web3j.abi.datatypes.Address> addresses(List<Address> accounts) {
+        return new DynamicArray<>(org.web3j.abi.datatypes.Address.class,
+                accounts.stream().map(a -> new org.web3j.abi.datatypes.Address(a.value())).toList());
+    }
+
+    @Override
     public Token token(Address address) {
         return new Web3jToken(this, address, AgoraToken.load(address.value(), web3j,
                 new ReadonlyTransactionManager(web3j, address.value()), new DefaultGasProvider()));
@@ -137,6 +156,12 @@ final class Web3jChain implements Chain {
     @Override
     public Escrow escrow(Address address) {
         return new Web3jEscrow(this, address, AgoraEscrow.load(address.value(), web3j,
+                new ReadonlyTransactionManager(web3j, address.value()), new DefaultGasProvider()));
+    }
+
+    @Override
+    public Timelock timelock(Address address) {
+        return new Web3jTimelock(this, address, AgoraTimelock.load(address.value(), web3j,
                 new ReadonlyTransactionManager(web3j, address.value()), new DefaultGasProvider()));
     }
 
@@ -173,9 +198,31 @@ final class Web3jChain implements Chain {
         return function.decodeFunctionResponse(result.getValue());
     }
 
+    /** The logs of {@code contract} from {@code fromBlock} to the latest block whose topics start with {@code topics}. */
+    List<org.web3j.protocol.core.methods.response.Log> logs(Address contract, long fromBlock, String... topics) {
+        if (fromBlock > blockNumber()) {
+            return List.of();   // nodes refuse a range that starts after the head
+        }
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameterName.LATEST, contract.value());
+        for (String topic : topics) {
+            filter.addSingleTopic(topic);
+        }
+        List<org.web3j.protocol.core.methods.response.Log> logs = new ArrayList<>();
+        for (EthLog.LogResult<?> result : rpc(web3j.ethGetLogs(filter)).getLogs()) {
+            logs.add((org.web3j.protocol.core.methods.response.Log) result.get());
+        }
+        return logs;
+    }
+
     /** Sends {@code function} to {@code contract} from {@code from}, with {@code value} wei attached. */
     TransactionReceipt write(Signer from, Address contract, RemoteFunctionCall<?> function, BigInteger value) {
         return send(from, contract.value(), value, function.encodeFunctionCall());
+    }
+
+    /** Sends calldata {@code data} to {@code contract} from {@code from} (no ether). */
+    TransactionReceipt writeData(Signer from, Address contract, String data) {
+        return send(from, contract.value(), BigInteger.ZERO, data);
     }
 
     /** The custom error in {@code revertData} (0x hex), as a revert of a transaction would report it. */

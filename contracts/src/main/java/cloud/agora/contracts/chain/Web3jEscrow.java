@@ -135,6 +135,35 @@ final class Web3jEscrow implements Escrow {
     }
 
     @Override
+    public TimelockCall setFeeCall(int feeBps) {
+        return call(contract.setFee(BigInteger.valueOf(feeBps)));
+    }
+
+    @Override
+    public TimelockCall setWithdrawalDelayCall(Duration delay) {
+        return call(contract.setWithdrawalDelay(BigInteger.valueOf(delay.toSeconds())));
+    }
+
+    @Override
+    public TimelockCall setTreasuryCall(Address treasury) {
+        return call(contract.setTreasury(treasury.value()));
+    }
+
+    @Override
+    public TimelockCall proposeExecutorCall(Address next) {
+        return call(contract.proposeExecutor(next.value()));
+    }
+
+    @Override
+    public TimelockCall acceptExecutorCall() {
+        return call(contract.acceptExecutor());
+    }
+
+    private TimelockCall call(RemoteFunctionCall<?> function) {
+        return new TimelockCall(address, function.encodeFunctionCall());
+    }
+
+    @Override
     public Wei balanceOf(Address consumer) {
         return new Wei(uint(contract.balanceOf(consumer.value())));
     }

@@ -7,8 +7,8 @@ import java.util.Map;
  * Quarkus test resource: a {@link Devnet} for the application under test. Its configuration
  * ({@link Devnet#config()}: {@code agora.chain.rpc-url}, {@code agora.chain.chain-id},
  * {@code agora.chain.escrow-address}, {@code agora.chain.token-address}, {@code agora.chain.executor-key}, the
- * dev accounts) is handed to the application, and a test field annotated {@link InjectDevnet} receives the
- * devnet itself.
+ * dev accounts, {@code agora.devnet.timelock-address}) is handed to the application, and a test field annotated
+ * {@link InjectDevnet} receives the devnet itself.
  *
  * <pre>{@code
  * @QuarkusTest

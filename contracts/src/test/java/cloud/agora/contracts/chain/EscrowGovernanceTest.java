@@ -19,7 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Only the governance executor sets the fee, the delay, the treasury and the executor. Each test starts from a snapshot. */
+/**
+ * Only the governance executor sets the fee, the delay, the treasury and the executor. The devnet's escrow is
+ * governed by its timelock ({@code TimelockTest}); these tests deploy escrows governed by a plain key to check the
+ * escrow's own rules. Each test starts from a snapshot.
+ */
 @ExtendWith(DevnetExtension.class)
 class EscrowGovernanceTest {
 
@@ -40,9 +44,16 @@ class EscrowGovernanceTest {
         devnet.revert(snapshot);
     }
 
+    /** An escrow like the devnet's whose executor is a plain key, {@code executor}. */
+    private Escrow escrowGovernedBy(Signer executor) {
+        return devnet.chain().deployEscrow(devnet.governanceKey(), new EscrowParameters(executor.address(),
+                devnet.treasury().address(), Devnet.FEE_BPS, Devnet.WITHDRAWAL_DELAY, Devnet.MIN_WITHDRAWAL_DELAY));
+    }
+
     @Test
     void onlyTheExecutorSetsTheParameters() {
-        Escrow escrow = devnet.escrow();
+        Signer executor = devnet.newAccount();
+        Escrow escrow = escrowGovernedBy(executor);
         Signer stranger = devnet.newAccount();
         Signer newTreasury = devnet.newAccount();
 
@@ -53,26 +64,26 @@ class EscrowGovernanceTest {
         assertThat(escrow.feeBps()).isEqualTo(Devnet.FEE_BPS);
         assertThat(escrow.withdrawalDelay()).isEqualTo(Devnet.WITHDRAWAL_DELAY);
         assertThat(escrow.treasury()).isEqualTo(devnet.treasury().address());
-        assertThat(escrow.executor()).isEqualTo(devnet.executor().address());
+        assertThat(escrow.executor()).isEqualTo(executor.address());
 
-        escrow.setFee(devnet.executor(), 250);
-        escrow.setWithdrawalDelay(devnet.executor(), Duration.ofDays(2));
-        escrow.setTreasury(devnet.executor(), newTreasury.address());
+        escrow.setFee(executor, 250);
+        escrow.setWithdrawalDelay(executor, Duration.ofDays(2));
+        escrow.setTreasury(executor, newTreasury.address());
         assertThat(escrow.feeBps()).isEqualTo(250);
         assertThat(escrow.withdrawalDelay()).isEqualTo(Duration.ofDays(2));
         assertThat(escrow.treasury()).isEqualTo(newTreasury.address());
 
-        escrow.proposeExecutor(devnet.executor(), stranger.address());
+        escrow.proposeExecutor(executor, stranger.address());
         escrow.acceptExecutor(stranger);
-        assertUnauthorized(() -> escrow.setFee(devnet.executor(), 0), devnet.executor());
+        assertUnauthorized(() -> escrow.setFee(executor, 0), executor);
         escrow.setFee(stranger, 0);
         assertThat(escrow.feeBps()).isZero();
     }
 
     @Test
     void boundsTheFeeAndTheDelay() {
-        Escrow escrow = devnet.escrow();
-        Signer executor = devnet.executor();
+        Signer executor = devnet.newAccount();
+        Escrow escrow = escrowGovernedBy(executor);
         assertThatThrownBy(() -> escrow.setFee(executor, 1_001)).isInstanceOfSatisfying(ContractRevertedException.class, e -> {
             assertThat(e.error()).isEqualTo("AgoraEscrowFeeTooHigh");
             assertThat(e.args()).containsExactly(BigInteger.valueOf(1_001), BigInteger.valueOf(1_000));
@@ -83,8 +94,8 @@ class EscrowGovernanceTest {
 
     @Test
     void theExecutorRoleMovesOnlyWhenTheProposedExecutorAcceptsIt() {
-        Escrow escrow = devnet.escrow();
-        Signer executor = devnet.executor();
+        Signer executor = devnet.newAccount();
+        Escrow escrow = escrowGovernedBy(executor);
         Signer successor = devnet.newAccount();
         Signer stranger = devnet.newAccount();
 
@@ -114,8 +125,8 @@ class EscrowGovernanceTest {
 
     @Test
     void noVoteTakesTheWithdrawalDelayBelowTheFloorFixedAtDeployment() {
-        Escrow escrow = devnet.escrow();
-        Signer executor = devnet.executor();
+        Signer executor = devnet.newAccount();
+        Escrow escrow = escrowGovernedBy(executor);
         assertThat(escrow.minWithdrawalDelay()).isEqualTo(Devnet.MIN_WITHDRAWAL_DELAY);
         assertThatThrownBy(() -> escrow.setWithdrawalDelay(executor, Devnet.MIN_WITHDRAWAL_DELAY.minusSeconds(1)))
                 .isInstanceOfSatisfying(ContractRevertedException.class, e -> {

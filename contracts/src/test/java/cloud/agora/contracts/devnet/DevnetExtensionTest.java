@@ -30,7 +30,8 @@ class DevnetExtensionTest {
     void theContractsAreDeployed(Devnet devnet) {
         assertThat(devnet.chain().hasCode(devnet.escrow().address())).isTrue();
         assertThat(devnet.chain().hasCode(devnet.token().address())).isTrue();
-        assertThat(devnet.escrow().executor()).isEqualTo(devnet.executor().address());
+        assertThat(devnet.chain().hasCode(devnet.timelock().address())).isTrue();
+        assertThat(devnet.escrow().executor()).isEqualTo(devnet.timelock().address());
         if (seen != null) {
             assertThat(devnet).isSameAs(seen);
         }

@@ -44,8 +44,8 @@ public class ParameterResource {
         });
     }
 
-    private static ParameterView view(ParameterDefinition p, StoredValue value, List<StoredValue> history) {
-        return new ParameterView(p.name(), p.kind().name().toLowerCase(), value.value(), p.unit(), p.min(), p.max(),
+    private ParameterView view(ParameterDefinition p, StoredValue value, List<StoredValue> history) {
+        return new ParameterView(p.name(), p.kind().name().toLowerCase(), value.value(), p.unit(), book.minimum(p), p.max(),
                 p.target().name().toLowerCase(), p.onChain(), p.description(), value.proposalId(), value.changedAt(),
                 history.stream().filter(h -> h.name().equals(p.name()))
                         .map(h -> new HistoryEntry(h.value(), h.proposalId(), h.changedAt())).toList());

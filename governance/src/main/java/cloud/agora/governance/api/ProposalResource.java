@@ -48,16 +48,26 @@ public class ProposalResource {
         }
     }
 
-    /** A proposal with its state at the current head block. */
+    /**
+     * A proposal with its state at the current head block.
+     *
+     * @param timelockOperation the id of its on-chain operation in the timelock (look it up there: {@code getTimestamp},
+     *                          {@code CallScheduled}, {@code Cancelled}), once scheduled
+     * @param scheduleTxHash    the transaction that scheduled it
+     * @param cancelledAt       when governance saw the operation cancelled (state {@code cancelled})
+     */
     public record ProposalView(long id, String state, String proposer, String title, String description, long createdBlock,
             long snapshotBlock, long endBlock, long headBlock, int quorumBps, String quorum, TallyView tally, Instant createdAt,
-            Instant eta, Instant executedAt, List<ProposalChange> changes, DomainView voteDomain) {
+            Instant eta, Instant executedAt, List<ProposalChange> changes, String timelockOperation, String scheduleTxHash,
+            Instant cancelledAt, DomainView voteDomain) {
     }
 
-    /** A counted vote with its signature (re-verifiable against {@code voteDomain}). */
-    public record VoteView(String voter, int support, String reason, String signature, String weight, Instant castAt) {
+    /** A counted vote with its signature (re-verifiable against {@code voteDomain}); the nonce as a decimal string. */
+    public record VoteView(String voter, int support, String reason, String nonce, String signature, String weight,
+            Instant castAt) {
         static VoteView of(CastVote v) {
-            return new VoteView(v.voter(), v.support().code(), v.reason(), v.signature(), v.weight().toString(), v.castAt());
+            return new VoteView(v.voter(), v.support().code(), v.reason(), v.nonce() == null ? null : v.nonce().toString(),
+                    v.signature(), v.weight().toString(), v.castAt());
         }
     }
 
@@ -135,6 +145,6 @@ public class ProposalResource {
         return new ProposalView(p.id(), p.stateAt(head).name().toLowerCase(), p.proposer(), p.title(), p.description(),
                 p.createdBlock(), p.snapshotBlock(), p.endBlock(), head, p.quorumBps(),
                 p.quorum() == null ? null : p.quorum().toString(), TallyView.of(p.tally()), p.createdAt(), p.eta(), p.executedAt(),
-                p.changes(), new DomainView(d.name(), d.version(), d.chainId(), d.verifyingContract().checksummed()));
+                p.changes(), p.timelockOperation(), p.scheduleTxHash(), p.cancelledAt(), new DomainView(d.name(), d.version(), d.chainId(), d.verifyingContract().checksummed()));
     }
 }

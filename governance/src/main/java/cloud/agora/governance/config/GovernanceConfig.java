@@ -28,6 +28,14 @@ public interface GovernanceConfig {
     @WithDefault("7200")
     long lateQuorumExtension();
 
+    /**
+     * The floor of {@code governance.timelock}: no proposal may set the delay of passed changes below it (nor below the
+     * on-chain timelock's own floor, {@code minDelayFloor}). An hour by default, the value for a public chain; the
+     * local platform and the tests set a second.
+     */
+    @WithDefault("PT1H")
+    Duration timelockFloor();
+
     /** How long a queued proposal may wait for execution after its timelock before it expires. */
     @WithDefault("14d")
     Duration gracePeriod();

@@ -40,6 +40,12 @@ public class ParameterBook {
                 throw new IllegalStateException("agora.governance.initial-values names an undeclared parameter: " + name);
             }
         }
+        Duration timelock = Duration.parse(Parameters.named(Parameters.TIMELOCK).orElseThrow()
+                .canonical(initial.getOrDefault(Parameters.TIMELOCK, Parameters.named(Parameters.TIMELOCK).orElseThrow().defaultValue())));
+        if (timelock.compareTo(config.timelockFloor()) < 0) {
+            throw new IllegalStateException("the initial governance.timelock " + timelock + " is below agora.governance.timelock-floor "
+                    + config.timelockFloor() + ": raise the one or lower the other");
+        }
         Instant now = Instant.now(Clock.systemUTC());
         tx.inTransaction(c -> {
             for (ParameterDefinition p : Parameters.ALL) {
@@ -57,6 +63,18 @@ public class ParameterBook {
     /** Every value each parameter has had, oldest first. */
     public List<StoredValue> history(Connection c) throws SQLException {
         return store.history(c);
+    }
+
+    /**
+     * The lowest value {@code parameter} may be given by a proposal as far as this service's configuration goes: its
+     * declared minimum, raised by {@code agora.governance.timelock-floor} for {@code governance.timelock}.
+     */
+    public String minimum(ParameterDefinition parameter) {
+        if (parameter.name().equals(Parameters.TIMELOCK)
+                && config.timelockFloor().compareTo(Duration.parse(parameter.min())) > 0) {
+            return config.timelockFloor().toString();
+        }
+        return parameter.min();
     }
 
     /** The current value of an integer parameter. */

@@ -45,8 +45,8 @@ public record ParameterDefinition(String name, ParameterKind kind, String min, S
         return value.toString();
     }
 
-    /** Whether it takes effect on chain (rather than in a service). */
+    /** Whether it takes effect on chain (a call made through the timelock), besides any service. */
     public boolean onChain() {
-        return target == ParameterTarget.ESCROW;
+        return target == ParameterTarget.ESCROW || target == ParameterTarget.TIMELOCK;
     }
 }

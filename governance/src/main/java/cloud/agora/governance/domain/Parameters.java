@@ -10,7 +10,9 @@ import java.util.Optional;
 
 /**
  * The one declaration of every governed parameter. A parameter not listed here cannot be proposed; bounds are
- * inclusive. On-chain bounds match the escrow's own limits (fee at most 1,000 bps, delay at most 30 days).
+ * inclusive. On-chain bounds match the escrow's own limits (fee at most 1,000 bps, delay at most 30 days). The
+ * lower bound of {@link #TIMELOCK} is raised further by the configured floor ({@code agora.governance.timelock-floor})
+ * and the on-chain timelock's own floor.
  */
 public final class Parameters {
 
@@ -50,8 +52,9 @@ public final class Parameters {
                     "blocks between a proposal's creation and its snapshot"),
             new ParameterDefinition(VOTING_PERIOD, INTEGER, "5", "201600", "50400", "blocks", ParameterTarget.GOVERNANCE,
                     "blocks votes are taken for after the snapshot"),
-            new ParameterDefinition(TIMELOCK, DURATION, "PT0S", "PT720H", "PT48H", "duration", ParameterTarget.GOVERNANCE,
-                    "how long a passed proposal waits before it is executed"),
+            new ParameterDefinition(TIMELOCK, DURATION, "PT0S", "PT720H", "PT48H", "duration", ParameterTarget.TIMELOCK,
+                    "how long a passed proposal waits before it is executed (the on-chain timelock's delay too); not below"
+                            + " the configured floor"),
             new ParameterDefinition(PROPOSAL_THRESHOLD, INTEGER, "0", "100000000000000000000000000", "1000000000000000000000",
                     "token-units", ParameterTarget.GOVERNANCE,
                     "voting power (AGORA in 18-decimal units) a proposer needs at the latest block"));

@@ -12,27 +12,42 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.nio.charset.StandardCharsets;
+import org.jboss.logging.Logger;
 
 /**
- * Queues succeeded proposals for the timelock and executes them when it has passed. On-chain changes are sent from
- * the executor key only when the chain does not already hold the value (so a crash between the transaction and
- * its record does not send it twice); service changes update the stored value and append a
- * {@code ParameterChanged} to the outbox in one transaction. Each change is marked executed once; the proposal is
- * EXECUTED when all are. Emits {@code ParameterChanged} on {@code governance.decisions.v1} (key: parameter name)
- * for every change, on chain or not, so that every service can see the current values.
+ * Queues succeeded proposals for the timelock and executes them when it has passed.
+ *
+ * <p>A proposal with on-chain changes (the escrow's fee and withdrawal delay, the timelock's own delay) is one
+ * operation of the on-chain timelock, the escrow's executor: queueing schedules it (delay: {@code governance.timelock},
+ * not below the configured floor nor the timelock's own delay), and the proposal is executed when the chain says
+ * the operation is ready — never earlier, whatever this service's clock says. Before sending anything the operation's
+ * state is read from the chain, so a crash between a transaction and its record never sends it twice: an operation
+ * found scheduled is recorded, one found done is recorded as executed. An operation that disappears (a guardian
+ * cancelled it during the delay: {@code Cancelled} is in the chain's logs) makes the proposal CANCELLED, and none of
+ * its changes, service ones included, takes effect.
+ *
+ * <p>A proposal with service changes only waits {@code governance.timelock} on this service's clock.
+ *
+ * <p>Each change is then marked executed once, with the stored value and a {@code ParameterChanged} in the outbox
+ * in one transaction; the proposal is EXECUTED when all are. Emits {@code ParameterChanged} on
+ * {@code governance.decisions.v1} (key: parameter name) for every change, on chain or not, so that every service can
+ * see the current values.
  */
 @ApplicationScoped
 public class ProposalExecutor {
+
+    private static final Logger LOG = Logger.getLogger(ProposalExecutor.class);
 
     private final Transactions tx;
     private final GovernanceStore store;
     private final GovernanceChain chain;
     private final Outbox outbox;
     private final OutboxRelay relay;
-    private final Duration gracePeriod;
+    private final GovernanceConfig config;
 
     public ProposalExecutor(Transactions tx, GovernanceStore store, GovernanceChain chain, Outbox outbox, OutboxRelay relay,
             GovernanceConfig config) {
@@ -41,43 +56,128 @@ public class ProposalExecutor {
         this.chain = chain;
         this.outbox = outbox;
         this.relay = relay;
-        this.gracePeriod = config.gracePeriod();
+        this.config = config;
     }
 
-    /** Advances proposal {@code id}: queues it if it succeeded, executes it if its eta has passed. Idempotent. */
+    /**
+     * Advances proposal {@code id}: queues it if it succeeded (scheduling its on-chain operation), executes it once its
+     * timelock has passed, records a cancelled operation. Idempotent.
+     */
     public ProposalState advance(long id) {
         Instant now = Instant.now(Clock.systemUTC());
         Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));
+        Optional<OnChainChanges> onChain = OnChainChanges.of(proposal);
         if (proposal.recorded() == ProposalState.SUCCEEDED) {
-            Duration timelock = tx.read(c -> ParameterBook.duration(store.values(c), Parameters.TIMELOCK));
+            if (onChain.isPresent()) {
+                return schedule(proposal, onChain.get(), now);
+            }
+            Duration timelock = tx.read(c -> timelock(store.values(c)));
             tx.inTransaction(c -> {
                 store.queue(c, id, now.plus(timelock));
                 return null;
             });
             return ProposalState.QUEUED;
         }
-        if (proposal.recorded() != ProposalState.QUEUED || now.isBefore(proposal.eta())) {
+        if (proposal.recorded() != ProposalState.QUEUED) {
             return proposal.recorded();
         }
-        if (now.isAfter(proposal.eta().plus(gracePeriod))) {
-            tx.inTransaction(c -> {
-                store.finish(c, id, ProposalState.EXPIRED, now);
-                return null;
-            });
+        if (onChain.isPresent()) {
+            return advanceOnChain(proposal, onChain.get(), now);
+        }
+        if (now.isBefore(proposal.eta())) {
+            return ProposalState.QUEUED;
+        }
+        if (now.isAfter(proposal.eta().plus(config.gracePeriod()))) {
+            finish(id, ProposalState.EXPIRED);
             return ProposalState.EXPIRED;
         }
+        return executeChanges(proposal, null);
+    }
+
+    /** The delay passed changes wait: {@code governance.timelock}, not below the configured floor. */
+    Duration timelock(Map<String, GovernanceStore.StoredValue> values) {
+        Duration governed = ParameterBook.duration(values, Parameters.TIMELOCK);
+        return governed.compareTo(config.timelockFloor()) < 0 ? config.timelockFloor() : governed;
+    }
+
+    /** Schedules the proposal's operation unless the chain already has it (or saw it cancelled); records it QUEUED. */
+    private ProposalState schedule(Proposal proposal, OnChainChanges changes, Instant now) {
+        TimelockStatus status = chain.status(changes);
+        String scheduleTx = null;
+        if (status.state() == TimelockStatus.State.UNSET) {
+            if (chain.wasCancelled(changes, proposal.endBlock())) {
+                return cancelled(proposal, changes, now);
+            }
+            Duration delay = tx.read(c -> timelock(store.values(c)));
+            scheduleTx = chain.schedule(changes, delay);
+            status = chain.status(changes);
+            LOG.infof("governance: proposal %d scheduled in the timelock (operation %s, ready at %s, tx %s)", proposal.id(),
+                    chain.operationId(changes), status.readyAt(), scheduleTx);
+        }
+        String operation = chain.operationId(changes);
+        Instant eta = status.readyAt() != null ? status.readyAt() : now;
+        String hash = scheduleTx;
+        tx.inTransaction(c -> {
+            store.queueOnChain(c, proposal.id(), eta, operation, hash);
+            return null;
+        });
+        return ProposalState.QUEUED;
+    }
+
+    /** A queued proposal with on-chain changes: what the chain says about its operation decides. */
+    private ProposalState advanceOnChain(Proposal proposal, OnChainChanges changes, Instant now) {
+        TimelockStatus status = chain.status(changes);
+        return switch (status.state()) {
+            // cancelled during the delay, or (queued by an earlier version, or a lost schedule) never scheduled
+            case UNSET -> schedule(proposal, changes, now);
+            // scheduled: recorded already, or (a crash after a re-schedule) recorded now
+            case WAITING -> proposal.timelockOperation() == null ? schedule(proposal, changes, now) : ProposalState.QUEUED;
+            case READY -> {
+                if (now.isAfter(proposal.eta().plus(config.gracePeriod()))) {
+                    // withdrawn on chain too, so that it can never be executed later
+                    chain.cancel(changes);
+                    finish(proposal.id(), ProposalState.EXPIRED);
+                    yield ProposalState.EXPIRED;
+                }
+                String executeTx = chain.execute(changes);
+                LOG.infof("governance: proposal %d executed through the timelock (tx %s)", proposal.id(), executeTx);
+                yield executeChanges(proposal, executeTx);
+            }
+            // executed on chain before a crash: record it, send nothing
+            case DONE -> executeChanges(proposal, null);
+        };
+    }
+
+    private ProposalState cancelled(Proposal proposal, OnChainChanges changes, Instant now) {
+        String operation = chain.operationId(changes);
+        LOG.warnf("governance: proposal %d: its timelock operation %s was cancelled on chain; none of its changes takes effect",
+                proposal.id(), operation);
+        tx.inTransaction(c -> {
+            store.cancel(c, proposal.id(), operation, now);
+            return null;
+        });
+        return ProposalState.CANCELLED;
+    }
+
+    /** Records every change not yet marked (on-chain ones with {@code executeTx}, when known); the proposal is EXECUTED. */
+    private ProposalState executeChanges(Proposal proposal, String executeTx) {
         for (int i = 0; i < proposal.changes().size(); i++) {
             ProposalChange change = proposal.changes().get(i);
             if (change.executedAt() == null) {
-                apply(id, i, change);
+                boolean onChain = Parameters.named(change.parameter()).map(ParameterDefinition::onChain).orElse(false);
+                apply(proposal.id(), i, change, onChain ? executeTx : null);
             }
         }
-        tx.inTransaction(c -> {
-            store.finish(c, id, ProposalState.EXECUTED, Instant.now(Clock.systemUTC()));
-            return null;
-        });
+        finish(proposal.id(), ProposalState.EXECUTED);
         relay.nudge();
         return ProposalState.EXECUTED;
+    }
+
+    private void finish(long id, ProposalState state) {
+        tx.inTransaction(c -> {
+            store.finish(c, id, state, Instant.now(Clock.systemUTC()));
+            return null;
+        });
     }
 
     /** One event id per (proposal, change): a replayed execution republishes the same id, which consumers drop. */
@@ -86,15 +186,8 @@ public class ProposalExecutor {
                 .getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    private void apply(long id, int position, ProposalChange change) {
+    private void apply(long id, int position, ProposalChange change, String txHash) {
         ParameterDefinition parameter = Parameters.named(change.parameter()).orElseThrow();
-        Optional<String> txHash = Optional.empty();
-        if (Parameters.ESCROW_FEE.equals(parameter.name())) {
-            txHash = chain.ensureFee(Integer.parseInt(change.value()));
-        } else if (Parameters.ESCROW_WITHDRAWAL_DELAY.equals(parameter.name())) {
-            txHash = chain.ensureWithdrawalDelay(Duration.parse(change.value()));
-        }
-        String hash = txHash.orElse(null);
         tx.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.changes().get(position).executedAt() != null) {
@@ -105,7 +198,7 @@ public class ProposalExecutor {
             ParameterChanged changed = new ParameterChanged(parameter.name(), change.value(), parameter.unit(), id, now);
             outbox.append(c, Topics.GOVERNANCE_DECISIONS, new EventEnvelope<>(eventId(id, position), ParameterChanged.TYPE,
                     ParameterChanged.SOURCE, now, parameter.name(), changed));
-            store.markChangeExecuted(c, id, position, hash, now);
+            store.markChangeExecuted(c, id, position, txHash, now);
             return null;
         });
     }

@@ -1,5 +1,6 @@
 package cloud.agora.governance.domain;
 
+import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.governance.persistence.GovernanceStore.StoredValue;
 import cloud.agora.support.jdbc.Transactions;
@@ -7,6 +8,7 @@ import cloud.agora.protocol.eth.Address;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,7 +20,8 @@ import java.util.Set;
  * Creates proposals. The proposer needs at least {@code governance.proposal-threshold} voting power at the latest
  * block; every change must name a declared parameter and a value within its bounds. The snapshot block is the
  * head block + {@code governance.voting-delay}; voting ends {@code governance.voting-period} blocks later. The
- * quorum in force at creation is the proposal's quorum.
+ * quorum in force at creation is the proposal's quorum. {@code governance.timelock} cannot go below its floor: the
+ * configured one ({@code agora.governance.timelock-floor}) or the on-chain timelock's, whichever is higher.
  */
 @ApplicationScoped
 public class ProposalMaker {
@@ -29,11 +32,13 @@ public class ProposalMaker {
     private final Transactions tx;
     private final GovernanceStore store;
     private final GovernanceChain chain;
+    private final GovernanceConfig config;
 
-    public ProposalMaker(Transactions tx, GovernanceStore store, GovernanceChain chain) {
+    public ProposalMaker(Transactions tx, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
         this.tx = tx;
         this.store = store;
         this.chain = chain;
+        this.config = config;
     }
 
     /** Validates and stores {@code draft} by {@code proposer}; nothing is stored when it is refused. */
@@ -50,6 +55,16 @@ public class ProposalMaker {
             throw new InvalidProposalException("description: at most 20,000 characters");
         }
         List<ProposalChange> changes = changes(draft.changes());
+        for (ProposalChange change : changes) {
+            ParameterDefinition parameter = Parameters.named(change.parameter()).orElseThrow();
+            if (parameter.onChain() && parameter.kind() == ParameterKind.DURATION && Duration.parse(change.value()).getNano() != 0) {
+                throw new InvalidProposalException(parameter.name() + ": " + change.value()
+                        + " is not whole seconds (the chain counts seconds)", Map.of("parameter", parameter.name()));
+            }
+            if (change.parameter().equals(Parameters.TIMELOCK)) {
+                requireAboveFloor(Duration.parse(change.value()));
+            }
+        }
 
         Map<String, StoredValue> values = tx.read(c -> store.values(c));
         BigInteger threshold = ParameterBook.integer(values, Parameters.PROPOSAL_THRESHOLD);
@@ -68,6 +83,18 @@ public class ProposalMaker {
             long id = store.insertProposal(c, proposer.checksummed(), title, description, head, snapshot, end, quorumBps, now, changes);
             return store.proposal(c, id, false).orElseThrow();
         });
+    }
+
+    /** A vote cannot shorten the delay of passed changes below the configured floor, nor below the on-chain one. */
+    private void requireAboveFloor(Duration timelock) {
+        Duration configured = config.timelockFloor();
+        Duration onChain = chain.timelockFloor();
+        Duration floor = configured.compareTo(onChain) >= 0 ? configured : onChain;
+        if (timelock.compareTo(floor) < 0) {
+            throw new InvalidProposalException(Parameters.TIMELOCK + ": " + timelock + " is below the floor " + floor
+                    + " (configured " + configured + ", on-chain timelock " + onChain + ")",
+                    Map.of("parameter", Parameters.TIMELOCK, "floor", floor.toString()));
+        }
     }
 
     private static List<ProposalChange> changes(List<ProposalDraft.Change> requested) {

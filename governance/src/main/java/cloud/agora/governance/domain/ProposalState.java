@@ -13,10 +13,15 @@ public enum ProposalState {
     DEFEATED,
     /** Passed (a transient state: a passed proposal is queued at once; shown while its queueing is recorded). */
     SUCCEEDED,
-    /** Passed and waiting for its timelock ({@code eta}). */
+    /** Passed and waiting for its timelock ({@code eta}; on chain, its operation scheduled in the timelock). */
     QUEUED,
     /** Every change took effect. */
     EXECUTED,
     /** Queued but not executed within the grace period after its eta. */
-    EXPIRED
+    EXPIRED,
+    /**
+     * Queued, and its on-chain operation cancelled during the delay (by a guardian): none of its changes, on chain or
+     * not, takes effect.
+     */
+    CANCELLED
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Takes EIP-712 signed votes. The voter is the address the signature recovers in the proposal's domain ("Agora
  * Governance", "1", chain id, token); its weight is its voting power at the snapshot block, so tokens received
  * after the snapshot weigh nothing. Votes are taken while snapshot &lt; head block ≤ end. One vote per voter: a
- * later vote inside the window replaces the earlier one (the stored signature is always the counted one).
+ * vote with a greater nonce inside the window replaces the counted one (the stored signature is always the counted
+ * one); a vote whose nonce is not greater is refused ({@link StaleVoteException}), so an older signed vote re-posted
+ * after a newer one never takes its place.
  */
 @ApplicationScoped
 public class VoteCaster {
@@ -45,8 +47,11 @@ public class VoteCaster {
 
     /** Checks and counts {@code ballot} for proposal {@code id}; nothing is stored when it is refused. */
     public Outcome cast(long id, VoteBallot ballot) {
-        if (ballot == null || ballot.support() == null || ballot.signature() == null) {
-            throw new InvalidVoteException("support (0 against, 1 for, 2 abstain) and signature are required");
+        if (ballot == null || ballot.support() == null || ballot.signature() == null || ballot.nonce() == null) {
+            throw new InvalidVoteException("support (0 against, 1 for, 2 abstain), nonce and signature are required");
+        }
+        if (ballot.nonce().signum() < 0 || ballot.nonce().bitLength() > 256) {
+            throw new InvalidVoteException("nonce: a uint256 (0 to 2^256 - 1), got " + ballot.nonce(), Map.of("proposalId", id));
         }
         VoteSupport support;
         try {
@@ -60,7 +65,7 @@ public class VoteCaster {
         if (!proposal.votingOpenAt(head)) {
             throw closed(proposal, head);
         }
-        Vote vote = new Vote(BigInteger.valueOf(id), support, reason);
+        Vote vote = new Vote(BigInteger.valueOf(id), support, reason, ballot.nonce());
         Address voter;
         try {
             voter = TypedData.recoverSigner(chain.voteDomain(), vote, ballot.signature());
@@ -77,7 +82,7 @@ public class VoteCaster {
             if (!claimed.equals(voter)) {
                 throw new InvalidVoteException("the signature recovers " + voter.checksummed() + ", not " + claimed.checksummed()
                         + ": it was made over another domain (name, version, chain id, token) or another proposal id, support"
-                        + " or reason", Map.of("proposalId", id, "voter", claimed.checksummed(), "recovered", voter.checksummed()));
+                        + ", reason or nonce", Map.of("proposalId", id, "voter", claimed.checksummed(), "recovered", voter.checksummed()));
             }
         }
         BigInteger weight = chain.pastVotes(voter, proposal.snapshotBlock());
@@ -91,11 +96,20 @@ public class VoteCaster {
                 ? Tally.quorumOf(supplyAtSnapshot.computeIfAbsent(id, k -> chain.pastTotalSupply(proposal.snapshotBlock())),
                         proposal.quorumBps())
                 : null;
-        CastVote cast = new CastVote(id, voter.checksummed(), support, reason, ballot.signature(), weight, Instant.now(Clock.systemUTC()));
+        CastVote cast = new CastVote(id, voter.checksummed(), support, reason, ballot.nonce(), ballot.signature(), weight,
+                Instant.now(Clock.systemUTC()));
         return tx.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.recorded() != null) {
                 throw closed(locked, head);
+            }
+            // under the proposal's row lock: two votes of one voter are compared one after the other
+            CastVote counted = store.vote(c, id, cast.voter()).orElse(null);
+            if (counted != null && counted.nonce() != null && cast.nonce().compareTo(counted.nonce()) <= 0) {
+                throw new StaleVoteException("the counted vote of " + cast.voter() + " on proposal " + id + " has nonce "
+                        + counted.nonce() + "; a vote replaces it only with a greater nonce, this one has " + cast.nonce(),
+                        Map.of("proposalId", id, "voter", cast.voter(), "countedNonce", counted.nonce().toString(),
+                                "nonce", cast.nonce().toString()));
             }
             long end = locked.endBlock();
             boolean before = quorum != null && store.tally(c, id).reaches(quorum);

@@ -112,7 +112,11 @@ public class VoteTallier {
 
     /** One stored vote checked again: its weight if the signature holds (null otherwise), and what disagrees. */
     private Checked check(Eip712Domain domain, Proposal proposal, CastVote v) {
-        Vote signed = new Vote(BigInteger.valueOf(proposal.id()), v.support(), v.reason());
+        if (v.nonce() == null) {
+            return new Checked(v, null, v.voter() + ": stored before votes carried a nonce; its signature is over the"
+                    + " earlier vote type, which this version does not verify");
+        }
+        Vote signed = new Vote(BigInteger.valueOf(proposal.id()), v.support(), v.reason(), v.nonce());
         Address signer;
         try {
             signer = TypedData.recoverSigner(domain, signed, v.signature());

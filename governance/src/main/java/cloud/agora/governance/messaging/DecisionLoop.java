@@ -11,9 +11,10 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Drives proposals after their vote, on one thread: tallies the ended ones, queues the passed ones, executes
- * them after the timelock. Everything it does is recorded in PostgreSQL and re-derived on the next tick, so a
- * restart picks up where the last run stopped; a failure (chain or database down) is retried on the next tick.
+ * Drives proposals after their vote, on one thread: tallies the ended ones, queues the passed ones (scheduling
+ * their on-chain changes in the timelock), executes them after the timelock, and notices the ones a guardian
+ * cancelled. Everything it does is recorded in PostgreSQL or read from the chain and re-derived on the next tick, so
+ * a restart picks up where the last run stopped; a failure (chain or database down) is retried on the next tick.
  */
 @ApplicationScoped
 public class DecisionLoop {

@@ -130,7 +130,8 @@ public class GovernanceStore {
     }
 
     private static final String PROPOSAL_COLUMNS = "id, proposer, title, description, created_block, snapshot_block, end_block, "
-            + "quorum_bps, created_at, state, for_votes, against_votes, abstain_votes, voters, quorum, eta, executed_at";
+            + "quorum_bps, created_at, state, for_votes, against_votes, abstain_votes, voters, quorum, eta, executed_at, "
+            + "timelock_operation, schedule_tx_hash, cancelled_at";
 
     public Optional<Proposal> proposal(Connection c, long id, boolean forUpdate) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT " + PROPOSAL_COLUMNS + " FROM proposal WHERE id = ?"
@@ -159,7 +160,7 @@ public class GovernanceStore {
         return proposals;
     }
 
-    /** Ids of proposals not yet tallied whose end block is below {@code headBlock}, and of queued ones. */
+    /** Ids of proposals not yet tallied whose end block is below {@code headBlock}, and of succeeded and queued ones. */
     public List<Long> due(Connection c, long headBlock) throws SQLException {
         List<Long> ids = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(
@@ -192,6 +193,33 @@ public class GovernanceStore {
         }
     }
 
+    /**
+     * Records that a succeeded or queued proposal's timelock {@code operation} is scheduled, ready at {@code eta}: the
+     * proposal is QUEUED. {@code scheduleTxHash} is kept when null (the operation was found scheduled, e.g. after a
+     * crash between the transaction and this record).
+     */
+    public void queueOnChain(Connection c, long id, Instant eta, String operation, String scheduleTxHash) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE proposal SET state = 'QUEUED', eta = ?, timelock_operation = ?, "
+                + "schedule_tx_hash = COALESCE(?, schedule_tx_hash) WHERE id = ? AND state IN ('SUCCEEDED', 'QUEUED')")) {
+            s.setTimestamp(1, eta == null ? null : Timestamp.from(eta));
+            s.setString(2, operation);
+            s.setString(3, scheduleTxHash);
+            s.setLong(4, id);
+            s.executeUpdate();
+        }
+    }
+
+    /** Marks a succeeded or queued proposal CANCELLED: its timelock operation was cancelled on chain. */
+    public void cancel(Connection c, long id, String operation, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE proposal SET state = 'CANCELLED', cancelled_at = ?, "
+                + "timelock_operation = ? WHERE id = ? AND state IN ('SUCCEEDED', 'QUEUED')")) {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setString(2, operation);
+            s.setLong(3, id);
+            s.executeUpdate();
+        }
+    }
+
     public void recordTally(Connection c, long id, ProposalState state, Tally tally, BigInteger quorum, Instant eta, Instant now)
             throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE proposal SET state = ?, for_votes = ?, against_votes = ?, "
@@ -210,7 +238,8 @@ public class GovernanceStore {
     }
 
     public void markChangeExecuted(Connection c, long id, int position, String txHash, Instant now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE proposal_change SET executed_at = ?, tx_hash = ? "
+        // a replay that found the operation already done on chain has no hash: keep the one recorded, if any
+        try (PreparedStatement s = c.prepareStatement("UPDATE proposal_change SET executed_at = ?, tx_hash = COALESCE(?, tx_hash) "
                 + "WHERE proposal_id = ? AND position = ? AND executed_at IS NULL")) {
             s.setTimestamp(1, Timestamp.from(now));
             s.setString(2, txHash);
@@ -237,10 +266,12 @@ public class GovernanceStore {
                 r.getBigDecimal(12).toBigIntegerExact(), r.getBigDecimal(13).toBigIntegerExact(), r.getLong(14));
         Timestamp eta = r.getTimestamp(16);
         Timestamp executedAt = r.getTimestamp(17);
+        Timestamp cancelledAt = r.getTimestamp(20);
         return new Proposal(id, r.getString(2), r.getString(3), r.getString(4), r.getLong(5), r.getLong(6), r.getLong(7),
                 r.getInt(8), r.getTimestamp(9).toInstant(), state == null ? null : ProposalState.valueOf(state), tally,
                 r.getBigDecimal(15) == null ? null : r.getBigDecimal(15).toBigIntegerExact(),
-                eta == null ? null : eta.toInstant(), executedAt == null ? null : executedAt.toInstant(), changes(c, id));
+                eta == null ? null : eta.toInstant(), executedAt == null ? null : executedAt.toInstant(), changes(c, id),
+                r.getString(18), r.getString(19), cancelledAt == null ? null : cancelledAt.toInstant());
     }
 
     private List<ProposalChange> changes(Connection c, long id) throws SQLException {
@@ -261,40 +292,57 @@ public class GovernanceStore {
 
     // ---- votes
 
-    /** Stores {@code vote}, replacing the voter's earlier vote on the proposal; returns whether one was replaced. */
-    public boolean upsertVote(Connection c, CastVote vote) throws SQLException {
-        boolean existed;
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM vote WHERE proposal_id = ? AND voter = ?")) {
-            s.setLong(1, vote.proposalId());
-            s.setString(2, vote.voter());
+    /** The voter's counted vote on the proposal, if any. */
+    public Optional<CastVote> vote(Connection c, long proposalId, String voter) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + VOTE_COLUMNS + " FROM vote WHERE proposal_id = ? AND voter = ?")) {
+            s.setLong(1, proposalId);
+            s.setString(2, voter);
             try (ResultSet rows = s.executeQuery()) {
-                existed = rows.next();
+                return rows.next() ? Optional.of(vote(proposalId, rows)) : Optional.empty();
             }
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO vote (proposal_id, voter, support, reason, signature, weight, cast_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal_id, voter) DO UPDATE SET support = EXCLUDED.support, "
-                + "reason = EXCLUDED.reason, signature = EXCLUDED.signature, weight = EXCLUDED.weight, cast_at = EXCLUDED.cast_at")) {
+    }
+
+    /**
+     * Stores {@code vote}, replacing the voter's earlier vote on the proposal (the caller has checked that its nonce
+     * is greater); returns whether one was replaced.
+     */
+    public boolean upsertVote(Connection c, CastVote vote) throws SQLException {
+        boolean existed = vote(c, vote.proposalId(), vote.voter()).isPresent();
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO vote (proposal_id, voter, support, reason, nonce, signature, "
+                + "weight, cast_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (proposal_id, voter) DO UPDATE SET "
+                + "support = EXCLUDED.support, reason = EXCLUDED.reason, nonce = EXCLUDED.nonce, signature = EXCLUDED.signature, "
+                + "weight = EXCLUDED.weight, cast_at = EXCLUDED.cast_at")) {
             s.setLong(1, vote.proposalId());
             s.setString(2, vote.voter());
             s.setShort(3, (short) vote.support().code());
             s.setString(4, vote.reason());
-            s.setString(5, vote.signature());
-            s.setBigDecimal(6, new BigDecimal(vote.weight()));
-            s.setTimestamp(7, Timestamp.from(vote.castAt()));
+            s.setBigDecimal(5, vote.nonce() == null ? null : new BigDecimal(vote.nonce()));
+            s.setString(6, vote.signature());
+            s.setBigDecimal(7, new BigDecimal(vote.weight()));
+            s.setTimestamp(8, Timestamp.from(vote.castAt()));
             s.executeUpdate();
         }
         return existed;
     }
 
+    private static final String VOTE_COLUMNS = "voter, support, reason, nonce, signature, weight, cast_at";
+
+    private static CastVote vote(long proposalId, ResultSet rows) throws SQLException {
+        BigDecimal nonce = rows.getBigDecimal(4);
+        return new CastVote(proposalId, rows.getString(1), VoteSupport.ofCode(rows.getShort(2)), rows.getString(3),
+                nonce == null ? null : nonce.toBigIntegerExact(), rows.getString(5), rows.getBigDecimal(6).toBigIntegerExact(),
+                rows.getTimestamp(7).toInstant());
+    }
+
     public List<CastVote> votes(Connection c, long proposalId) throws SQLException {
         List<CastVote> votes = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT voter, support, reason, signature, weight, cast_at FROM vote "
+        try (PreparedStatement s = c.prepareStatement("SELECT " + VOTE_COLUMNS + " FROM vote "
                 + "WHERE proposal_id = ? ORDER BY cast_at, voter")) {
             s.setLong(1, proposalId);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    votes.add(new CastVote(proposalId, rows.getString(1), VoteSupport.ofCode(rows.getShort(2)), rows.getString(3),
-                            rows.getString(4), rows.getBigDecimal(5).toBigIntegerExact(), rows.getTimestamp(6).toInstant()));
+                    votes.add(vote(proposalId, rows));
                 }
             }
         }

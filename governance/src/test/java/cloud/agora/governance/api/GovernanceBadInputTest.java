@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.contracts.devnet.Devnet;
-import cloud.agora.contracts.devnet.DevnetResource;
 import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.testsupport.KafkaResource;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(KafkaResource.class)
-@QuarkusTestResource(DevnetResource.class)
+@QuarkusTestResource(GovernanceDevnetResource.class)
 class GovernanceBadInputTest {
 
     @InjectDevnet
@@ -58,6 +57,9 @@ class GovernanceBadInputTest {
         refused(holder.propose(proposal("marketplace.heartbeat-timeout", "45 seconds")), 400, "invalid-proposal", "ISO-8601");
         refused(holder.propose(proposal("marketplace.heartbeat-timeout", "PT1S")), 400, "invalid-proposal", "out of bounds");
         refused(holder.propose(proposal("escrow.treasury", "0x00")), 400, "invalid-proposal", "no governed parameter");
+        // the delay of passed changes: declared from PT0S, but no vote goes below the floor (PT1S in tests)
+        refused(holder.propose(proposal("governance.timelock", "PT0S")), 400, "invalid-proposal", "below the floor PT1S");
+        refused(holder.propose(proposal("governance.timelock", "PT1.5S")), 400, "invalid-proposal", "whole seconds");
         refused(holder.propose(Map.of("title", "t", "changes", List.of())), 400, "invalid-proposal", "at least one");
         refused(holder.propose(Map.of("title", "t", "changes", List.of(Map.of("parameter", "escrow.fee-bps", "value", "1"),
                 Map.of("parameter", "escrow.fee-bps", "value", "2")))), 400, "invalid-proposal", "twice");
@@ -111,6 +113,9 @@ class GovernanceBadInputTest {
                 .body("find { it.name == 'escrow.fee-bps' }.unit", equalTo("bps"))
                 .body("find { it.name == 'marketplace.heartbeat-timeout' }.takesEffectIn", equalTo("marketplace"))
                 .body("find { it.name == 'governance.voting-period' }.value", equalTo("10"))
+                .body("find { it.name == 'governance.timelock' }.min", equalTo("PT1S"))
+                .body("find { it.name == 'governance.timelock' }.onChain", equalTo(true))
+                .body("find { it.name == 'governance.timelock' }.takesEffectIn", equalTo("timelock"))
                 .body("find { it.name == 'governance.voting-period' }.history[0].proposalId", org.hamcrest.Matchers.nullValue());
     }
 }

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.contracts.chain.Signer;
 import cloud.agora.contracts.devnet.Devnet;
-import cloud.agora.contracts.devnet.DevnetResource;
 import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.governance.domain.ProposalExecutor;
 import java.sql.Connection;
@@ -51,7 +50,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(KafkaResource.class)
-@QuarkusTestResource(DevnetResource.class)
+@QuarkusTestResource(GovernanceDevnetResource.class)
 class GovernanceFlowTest {
 
     static final BigInteger MILLION = Devnet.HOLDER_ALLOCATION;
@@ -125,7 +124,10 @@ class GovernanceFlowTest {
                 .body("tally.abstainVotes", equalTo(MILLION.toString()))
                 .body("tally.voters", equalTo(3))
                 .body("quorum", equalTo(MILLION.multiply(BigInteger.TEN).multiply(BigInteger.valueOf(4)).divide(BigInteger.valueOf(100)).toString()))
-                .body("changes[0].txHash", org.hamcrest.Matchers.startsWith("0x"));
+                .body("changes[0].txHash", org.hamcrest.Matchers.startsWith("0x"))
+                .body("changes[1].txHash", org.hamcrest.Matchers.nullValue())
+                .body("timelockOperation", org.hamcrest.Matchers.startsWith("0x"))
+                .body("scheduleTxHash", org.hamcrest.Matchers.startsWith("0x"));
         assertThat(devnet.escrow().feeBps()).isEqualTo(250);
 
         RestAssured.get("/api/v1/parameters").then().statusCode(200)
@@ -143,7 +145,8 @@ class GovernanceFlowTest {
         assertThat(heartbeat.durationValue()).isEqualTo(Duration.ofSeconds(45));
         assertThat(heartbeat.unit()).isEqualTo(ParameterChanged.UNIT_DURATION);
 
-        // a crash after the fee transaction but before its record: the replay sends no second transaction
+        // a crash after the execution transaction but before its record: the operation is done on chain, so the replay
+        // sends no second transaction
         long head = devnet.chain().blockNumber();
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE proposal SET state = 'QUEUED', executed_at = NULL WHERE id = " + id);
@@ -194,6 +197,10 @@ class GovernanceFlowTest {
         refused(id, Holder.ballot(id, 1, "yes", voter.sign(right, id + 1, VoteSupport.FOR, "yes"), address), 400, "invalid-vote", "recovers");
         refused(id, Holder.ballot(id, 3, "yes", signedFor, address), 400, "invalid-vote", "support");
         refused(id, Holder.ballot(id, 1, "yes", "0x1234", address), 400, "invalid-vote", "signature");
+        refused(id, Holder.ballot(id, 1, "yes", 2, signedFor, address), 400, "invalid-vote", "recovers");   // tampered nonce
+        refused(id, Holder.ballot(id, 1, "yes", null, signedFor, address), 400, "invalid-vote", "nonce");
+        refused(id, Holder.ballot(id, 1, "yes", -1, signedFor, address), 400, "invalid-vote", "nonce");
+        refused(id, Holder.ballot(id, 1, "yes", "1", signedFor, address), 400, "invalid-body", "nonce");   // a JSON integer
 
         Holder powerless = new Holder(devnet.newAccount());
         refused(id, powerless.vote(right, id, VoteSupport.FOR, ""), 403, "no-voting-power", powerless.address());
@@ -249,6 +256,48 @@ class GovernanceFlowTest {
     }
 
     @Test
+    void anOlderSignedVoteRepostedNeverReplacesANewerOne() throws Exception {
+        long id = new Holder(devnet.account(4)).proposeChanges(Map.of("billing.voucher-period", "PT2H"));
+        openVoting(id);
+        Holder voter = new Holder(devnet.account(4));
+        String voteA = voter.sign(domain(), id, VoteSupport.FOR, "A", BigInteger.ONE);
+        Holder.ballot(id, 1, "A", 1, voteA, voter.address()).statusCode(200).body("replacedEarlierVote", equalTo(false));
+        voter.vote(domain(), id, VoteSupport.AGAINST, "B", BigInteger.TWO).statusCode(200).body("replacedEarlierVote", equalTo(true));
+        List<String> counted = storedVote(id, voter.address());
+
+        // A, validly signed, re-posted after B: refused, B stands
+        Holder.ballot(id, 1, "A", 1, voteA, voter.address()).statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("urn:agora:problem:stale-vote"))
+                .body("detail", containsString("nonce 2"));
+        // the same nonce as the counted vote with other content: refused too
+        voter.vote(domain(), id, VoteSupport.FOR, "B'", BigInteger.TWO).statusCode(409)
+                .body("type", equalTo("urn:agora:problem:stale-vote"));
+        assertThat(storedVote(id, voter.address())).as("support, reason, nonce, signature").isEqualTo(counted);
+        RestAssured.get("/api/v1/proposals/" + id + "/votes").then().statusCode(200)
+                .body("size()", equalTo(1)).body("[0].support", equalTo(0)).body("[0].nonce", equalTo("2"));
+
+        endVoting(id);
+        assertThat(awaitState(id, "executed", "defeated")).isEqualTo("defeated");
+        Holder.proposal(id).body("tally.againstVotes", equalTo(MILLION.toString())).body("tally.forVotes", equalTo("0"));
+        RestAssured.get("/api/v1/proposals/" + id + "/recount").then().statusCode(200)
+                .body("tally.againstVotes", equalTo(MILLION.toString())).body("discrepancies.size()", equalTo(0));
+    }
+
+    /** The stored vote of {@code voter}: support, reason, nonce, signature. */
+    List<String> storedVote(long id, String voter) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement(
+                     "SELECT support, reason, nonce, signature FROM vote WHERE proposal_id = ? AND voter = ?")) {
+            s.setLong(1, id);
+            s.setString(2, voter);
+            try (java.sql.ResultSet rows = s.executeQuery()) {
+                assertThat(rows.next()).isTrue();
+                return List.of(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4));
+            }
+        }
+    }
+
+    @Test
     void votesSignedByEthersSignTypedDataAreAccepted() throws Exception {
         Optional<Path> node = Optional.ofNullable(System.getenv("PATH")).stream()
                 .flatMap(path -> List.of(path.split(File.pathSeparator)).stream())
@@ -262,15 +311,16 @@ class GovernanceFlowTest {
         Map<String, Object> input = Map.of("key", signer.privateKeyHex(),
                 "domain", Map.of("name", "Agora Governance", "version", "1", "chainId", devnet.chainId(),
                         "verifyingContract", devnet.token().address().checksummed()),
-                "vote", Map.of("proposalId", Long.toString(id), "support", 1, "reason", reason));
+                "vote", Map.of("proposalId", Long.toString(id), "support", 1, "reason", reason, "nonce", "1733356800000"));
         Process process = new ProcessBuilder(node.get().toString(), "src/test/node/sign-vote.js", JsonCodec.write(input))
                 .redirectErrorStream(true).start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String signature = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(process.exitValue()).as(signature).isZero();
 
-        Holder.ballot(id, 1, reason, signature, null).statusCode(200)
+        Holder.ballot(id, 1, reason, 1_733_356_800_000L, signature, null).statusCode(200)
                 .body("vote.voter", equalTo(signer.address().checksummed()))
+                .body("vote.nonce", equalTo("1733356800000"))
                 .body("vote.weight", equalTo(MILLION.toString()));
     }
 }

@@ -14,9 +14,16 @@ import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A token holder in tests: a devnet key that signs in, proposes and signs votes as a wallet would. */
 final class Holder {
+
+    /** The nonce of {@link #sign(Eip712Domain, long, VoteSupport, String)} and the 5-argument {@link #ballot}. */
+    static final BigInteger NONCE = BigInteger.ONE;
+
+    /** Nonces of {@link #vote}: growing, as a wallet using the time in milliseconds would make them. */
+    private static final AtomicLong NONCES = new AtomicLong(System.currentTimeMillis());
 
     final Signer signer;
     private String token;
@@ -48,16 +55,29 @@ final class Holder {
                 .statusCode(201).extract().jsonPath().getLong("id");
     }
 
-    /** The signature of {@code vote} in {@code domain} by this holder. */
+    /** The signature of the vote in {@code domain} by this holder, with nonce {@link #NONCE}. */
     String sign(Eip712Domain domain, long proposalId, VoteSupport support, String reason) {
-        return TypedData.sign(domain, new Vote(BigInteger.valueOf(proposalId), support, reason), signer.key());
+        return sign(domain, proposalId, support, reason, NONCE);
     }
 
-    /** Posts a ballot as given (support code, reason, signature, optional claimed voter). */
+    /** The signature of the vote in {@code domain} by this holder. */
+    String sign(Eip712Domain domain, long proposalId, VoteSupport support, String reason, BigInteger nonce) {
+        return TypedData.sign(domain, new Vote(BigInteger.valueOf(proposalId), support, reason, nonce), signer.key());
+    }
+
+    /** Posts a ballot as given with nonce {@link #NONCE} (support code, reason, signature, optional claimed voter). */
     static ValidatableResponse ballot(long proposalId, int support, String reason, String signature, String voter) {
+        return ballot(proposalId, support, reason, NONCE, signature, voter);
+    }
+
+    /** Posts a ballot as given (support code, reason, nonce (omitted when null), signature, optional claimed voter). */
+    static ValidatableResponse ballot(long proposalId, int support, String reason, Object nonce, String signature, String voter) {
         Map<String, Object> body = new HashMap<>();
         body.put("support", support);
         body.put("reason", reason);
+        if (nonce != null) {
+            body.put("nonce", nonce);
+        }
         body.put("signature", signature);
         if (voter != null) {
             body.put("voter", voter);
@@ -65,9 +85,14 @@ final class Holder {
         return given().contentType(ContentType.JSON).body(body).when().post("/api/v1/proposals/" + proposalId + "/votes").then();
     }
 
-    /** Signs and posts a correct vote. */
+    /** Signs and posts a correct vote with a nonce greater than any this test run used before. */
     ValidatableResponse vote(Eip712Domain domain, long proposalId, VoteSupport support, String reason) {
-        return ballot(proposalId, support.code(), reason, sign(domain, proposalId, support, reason), address());
+        return vote(domain, proposalId, support, reason, BigInteger.valueOf(NONCES.incrementAndGet()));
+    }
+
+    /** Signs and posts a correct vote with {@code nonce}. */
+    ValidatableResponse vote(Eip712Domain domain, long proposalId, VoteSupport support, String reason, BigInteger nonce) {
+        return ballot(proposalId, support.code(), reason, nonce, sign(domain, proposalId, support, reason, nonce), address());
     }
 
     static ValidatableResponse proposal(long id) {

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import cloud.agora.contracts.chain.Signer;
 import cloud.agora.contracts.devnet.Devnet;
-import cloud.agora.contracts.devnet.DevnetResource;
 import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.governance.domain.VoteTallier;
 import cloud.agora.governance.persistence.GovernanceStore;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(KafkaResource.class)
-@QuarkusTestResource(DevnetResource.class)
+@QuarkusTestResource(GovernanceDevnetResource.class)
 class TallyBenchmarkTest {
 
     static final int VOTERS = Integer.getInteger("governance.bench.voters", 10_000);

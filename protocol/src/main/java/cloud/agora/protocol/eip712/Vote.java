@@ -9,30 +9,42 @@ import java.util.Objects;
 import org.web3j.crypto.Hash;
 
 /**
- * A token holder's gasless vote: {@code Vote(uint256 proposalId,uint8 support,string reason)} in the
+ * A token holder's gasless vote: {@code Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)} in the
  * "Agora Governance" domain, whose verifying contract is the token that weighs the vote.
+ *
+ * <p>The nonce orders one voter's votes on one proposal: any number the voter makes grow (a timestamp in
+ * milliseconds does). A vote replaces the voter's counted one only with a strictly greater nonce, so an older
+ * signed vote re-posted after a newer one cannot take its place.
  *
  * @param proposalId the proposal voted on (a uint256)
  * @param support    against, for or abstain
  * @param reason     free text, possibly empty, hashed as UTF-8
+ * @param nonce      the voter's ordering number for this vote (a uint256)
  */
-public record Vote(BigInteger proposalId, VoteSupport support, String reason) implements TypedStruct {
+public record Vote(BigInteger proposalId, VoteSupport support, String reason, BigInteger nonce) implements TypedStruct {
 
     static final List<Field> FIELDS = List.of(
             new Field("proposalId", "uint256"),
             new Field("support", "uint8"),
-            new Field("reason", "string"));
+            new Field("reason", "string"),
+            new Field("nonce", "uint256"));
 
-    /** {@code keccak256("Vote(uint256 proposalId,uint8 support,string reason)")}. */
-    public static final Bytes32 TYPE_HASH = Bytes32.of(Hash.sha3(
-            "Vote(uint256 proposalId,uint8 support,string reason)".getBytes(StandardCharsets.UTF_8)));
+    /** The type's encoding, as EIP-712 hashes it. */
+    public static final String TYPE = "Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)";
+
+    /** {@code keccak256("Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)")}. */
+    public static final Bytes32 TYPE_HASH = Bytes32.of(Hash.sha3(TYPE.getBytes(StandardCharsets.UTF_8)));
 
     public Vote {
         Objects.requireNonNull(proposalId, "proposalId");
         Objects.requireNonNull(support, "support");
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(nonce, "nonce");
         if (proposalId.signum() < 0 || proposalId.bitLength() > 256) {
             throw new IllegalArgumentException("a proposal id is a uint256, got " + proposalId);
+        }
+        if (nonce.signum() < 0 || nonce.bitLength() > 256) {
+            throw new IllegalArgumentException("a vote nonce is a uint256, got " + nonce);
         }
     }
 
@@ -52,6 +64,7 @@ public record Vote(BigInteger proposalId, VoteSupport support, String reason) im
         message.put("proposalId", proposalId.toString());
         message.put("support", support.code());
         message.put("reason", reason);
+        message.put("nonce", nonce.toString());
         return message;
     }
 
@@ -61,6 +74,7 @@ public record Vote(BigInteger proposalId, VoteSupport support, String reason) im
                 TYPE_HASH.toBytes(),
                 AbiWords.uint256(proposalId),
                 AbiWords.uint256(BigInteger.valueOf(support.code())),
-                Hash.sha3(reason.getBytes(StandardCharsets.UTF_8)))));
+                Hash.sha3(reason.getBytes(StandardCharsets.UTF_8)),
+                AbiWords.uint256(nonce))));
     }
 }

@@ -33,7 +33,8 @@ class TypedDataTest {
             Address.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
             Wei.parse("1234567890123456789"),
             Bytes32.parse("0x" + "ab".repeat(32)));
-    private static final Vote VOTE = new Vote(BigInteger.valueOf(42), VoteSupport.FOR, "lower fees — ça va");
+    private static final Vote VOTE = new Vote(BigInteger.valueOf(42), VoteSupport.FOR, "lower fees — ça va",
+            BigInteger.valueOf(1_733_356_800_000L));
 
     @Test
     void hashesTheEscrowDomainAsEthersDoes() {
@@ -53,10 +54,10 @@ class TypedDataTest {
     @Test
     void hashesAndSignsAVoteWithAUnicodeReasonAsEthersDoes() {
         assertThat(TypedData.digest(GOVERNANCE_DOMAIN, VOTE).hex())
-                .isEqualTo("0x2840af09d266f962bd9f10b5b2dfcf1f4b7c96a92db4b84409202d81e2ca1dc7");
+                .isEqualTo("0xaa846e5ba7d086b7d3319a6b5e8fe2d4293c593b0f237543df5ba1a1fbda2c86");
         assertThat(TypedData.sign(GOVERNANCE_DOMAIN, VOTE, ANVIL_0)).isEqualTo(
-                "0x21273e953d66d3e7621dfa7058b52616c63562f4b28ed6a9837e46ebd0216274"
-                        + "75e39c3f8b62246041870777514ea103f8c93e5827abe70e281808477cb6d1d61c");
+                "0xaf73fdf13af75d6c9225b97f0c33dd8698f49bed9dc8b9c1fe9790b798c8d51b"
+                        + "0af54aa0e97979116e957e5a91c8c3a98b59ebd8326bc3f4ae884dd54a39c2fe1b");
     }
 
     @Test
@@ -118,7 +119,12 @@ class TypedDataTest {
     void validatesItsValues() {
         assertThatThrownBy(() -> Bytes32.parse("0x12")).isInstanceOf(IllegalArgumentException.class);
         assertThat(Bytes32.parse("0x" + "AB".repeat(32))).isEqualTo(Bytes32.parse("0x" + "ab".repeat(32)));
-        assertThatThrownBy(() -> new Vote(BigInteger.ONE.negate(), VoteSupport.FOR, "")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Vote(BigInteger.ONE.negate(), VoteSupport.FOR, "", BigInteger.ONE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Vote(BigInteger.ONE, VoteSupport.FOR, "", BigInteger.ONE.negate()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Vote(BigInteger.ONE, VoteSupport.FOR, "", BigInteger.TWO.pow(256)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> VoteSupport.ofCode(3)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Eip712Domain.escrow(0, ESCROW)).isInstanceOf(IllegalArgumentException.class);
         assertThat(VoteSupport.ofCode(2)).isEqualTo(VoteSupport.ABSTAIN);
