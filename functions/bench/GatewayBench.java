@@ -75,6 +75,9 @@ public class GatewayBench {
 
     /** Calls of the paired comparison (0: none). */
     static final int PAIRS = Integer.parseInt(env("BENCH_PAIRS", "0"));
+    /** A pause after each pair (ms, 0: none), so that the work a call leaves behind (recording, shipping) is done
+     * before the next pair starts: the pairs then measure the call path itself rather than what it competes with. */
+    static final int PAIR_GAP_MS = Integer.parseInt(env("BENCH_PAIR_GAP_MS", "0"));
 
     /**
      * What the gateway adds, measured in pairs: {@link #PAIRS} times, one call through the gateway and one straight to
@@ -111,6 +114,9 @@ public class GatewayBench {
             if (!ok) {
                 errors++;
             }
+            if (PAIR_GAP_MS > 0) {
+                Thread.sleep(PAIR_GAP_MS);
+            }
             g[i] = viaGateway;
             a[i] = viaAgent;
             diffs[i] = viaGateway - viaAgent;
@@ -120,8 +126,8 @@ public class GatewayBench {
         for (int b = 0; b < 10 && block > 0; b++) {
             blocks.add(String.format("%.2f", median(Arrays.copyOfRange(diffs, b * block, (b + 1) * block)) / 1e6));
         }
-        System.out.printf("PAIRED %d pairs (%d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
-                + " the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, errors, median(g) / 1e6,
+        System.out.printf("PAIRED %d pairs (gap %d ms, %d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
+                + " the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, PAIR_GAP_MS, errors, median(g) / 1e6,
                 median(a) / 1e6, median(diffs) / 1e6, block, String.join(" ", blocks));
     }
 
