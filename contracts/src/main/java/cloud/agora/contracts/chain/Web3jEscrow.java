@@ -18,23 +18,12 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
 /** {@link Escrow} through the generated {@link AgoraEscrow} wrapper (used only to encode and decode). */
-final class Web3jEscrow implements Escrow {
+final class Web3jEscrow extends Web3jContract<AgoraEscrow> implements Escrow {
 
     private static final String ZERO_ADDRESS = "0x" + "0".repeat(40);
 
-    private final Web3jChain chain;
-    private final Address address;
-    private final AgoraEscrow contract;
-
     Web3jEscrow(Web3jChain chain, Address address, AgoraEscrow contract) {
-        this.chain = chain;
-        this.address = address;
-        this.contract = contract;
-    }
-
-    @Override
-    public Address address() {
-        return address;
+        super(chain, address, contract);
     }
 
     @Override
@@ -253,17 +242,5 @@ final class Web3jEscrow implements Escrow {
     private static Optional<Address> optionalAddress(Type value) {
         Address address = new Address((String) value.getValue());
         return address.value().equals(ZERO_ADDRESS) ? Optional.empty() : Optional.of(address);
-    }
-
-    private BigInteger uint(RemoteFunctionCall<?> function) {
-        return (BigInteger) chain.read(address, function).get(0).getValue();
-    }
-
-    private TxReceipt send(Signer from, RemoteFunctionCall<?> function) {
-        return send(from, function, BigInteger.ZERO);
-    }
-
-    private TxReceipt send(Signer from, RemoteFunctionCall<?> function, BigInteger value) {
-        return chain.toReceipt(chain.write(from, address, function, value));
     }
 }

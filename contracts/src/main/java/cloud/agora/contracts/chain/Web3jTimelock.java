@@ -11,25 +11,13 @@ import java.util.List;
 import java.util.Optional;
 import org.web3j.abi.EventEncoder;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.RemoteFunctionCall;
 import org.web3j.utils.Numeric;
 
 /** {@link Timelock} through the generated {@link AgoraTimelock} wrapper (used only to encode and decode). */
-final class Web3jTimelock implements Timelock {
-
-    private final Web3jChain chain;
-    private final Address address;
-    private final AgoraTimelock contract;
+final class Web3jTimelock extends Web3jContract<AgoraTimelock> implements Timelock {
 
     Web3jTimelock(Web3jChain chain, Address address, AgoraTimelock contract) {
-        this.chain = chain;
-        this.address = address;
-        this.contract = contract;
-    }
-
-    @Override
-    public Address address() {
-        return address;
+        super(chain, address, contract);
     }
 
     @Override
@@ -114,13 +102,5 @@ final class Web3jTimelock implements Timelock {
 
     private static List<byte[]> payloads(TimelockOperation operation) {
         return operation.calls().stream().map(c -> Numeric.hexStringToByteArray(c.data())).toList();
-    }
-
-    private BigInteger uint(RemoteFunctionCall<?> function) {
-        return (BigInteger) chain.read(address, function).get(0).getValue();
-    }
-
-    private TxReceipt send(Signer from, RemoteFunctionCall<?> function) {
-        return chain.toReceipt(chain.write(from, address, function, BigInteger.ZERO));
     }
 }

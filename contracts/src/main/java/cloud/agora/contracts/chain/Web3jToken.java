@@ -4,24 +4,12 @@ import cloud.agora.contracts.wrappers.AgoraToken;
 import cloud.agora.protocol.eip712.Eip712Domain;
 import cloud.agora.protocol.eth.Address;
 import java.math.BigInteger;
-import org.web3j.protocol.core.RemoteFunctionCall;
 
 /** {@link Token} through the generated {@link AgoraToken} wrapper (used only to encode and decode). */
-final class Web3jToken implements Token {
-
-    private final Web3jChain chain;
-    private final Address address;
-    private final AgoraToken contract;
+final class Web3jToken extends Web3jContract<AgoraToken> implements Token {
 
     Web3jToken(Web3jChain chain, Address address, AgoraToken contract) {
-        this.chain = chain;
-        this.address = address;
-        this.contract = contract;
-    }
-
-    @Override
-    public Address address() {
-        return address;
+        super(chain, address, contract);
     }
 
     @Override
@@ -61,15 +49,11 @@ final class Web3jToken implements Token {
 
     @Override
     public TxReceipt transfer(Signer from, Address to, BigInteger amount) {
-        return chain.toReceipt(chain.write(from, address, contract.transfer(to.value(), amount), BigInteger.ZERO));
+        return send(from, contract.transfer(to.value(), amount));
     }
 
     @Override
     public TxReceipt delegate(Signer holder, Address delegatee) {
-        return chain.toReceipt(chain.write(holder, address, contract.delegate(delegatee.value()), BigInteger.ZERO));
-    }
-
-    private BigInteger uint(RemoteFunctionCall<?> function) {
-        return (BigInteger) chain.read(address, function).get(0).getValue();
+        return send(holder, contract.delegate(delegatee.value()));
     }
 }
