@@ -60,8 +60,8 @@ public record Credit(Wei balance, Wei pendingWithdrawal, Optional<Wei> capRemain
      */
     public static Credit decide(EscrowLedger.Standing standing, Optional<Address> billingDelegate, Wei unpaid, Wei floor) {
         BigInteger available = standing.balance().value().subtract(standing.pendingWithdrawal().value()).max(BigInteger.ZERO);
-        Optional<Wei> capRemaining = billingDelegate.map(billing -> capRemaining(standing, billing));
         boolean authorized = billingDelegate.isEmpty() || authorized(standing, billingDelegate.get());
+        Optional<Wei> capRemaining = billingDelegate.map(billing -> authorized ? capRemaining(standing) : Wei.ZERO);
         BigInteger covered = capRemaining.map(cap -> available.min(cap.value())).orElse(available);
         BigInteger spendable = covered.subtract(unpaid.value());
         Optional<String> reason = !authorized ? Optional.of(NOT_AUTHORIZED)
@@ -75,11 +75,8 @@ public record Credit(Wei balance, Wei pendingWithdrawal, Optional<Wei> capRemain
         return now && after;
     }
 
-    /** What billing's vouchers may still pay: zero unless billing is the delegate now and after a requested change. */
-    private static Wei capRemaining(EscrowLedger.Standing standing, Address billing) {
-        if (!authorized(standing, billing)) {
-            return Wei.ZERO;
-        }
+    /** What the delegate in effect, billing, may still pay: its cap (a requested lower one counts) less what it spent. */
+    private static Wei capRemaining(EscrowLedger.Standing standing) {
         EscrowLedger.Allowance now = standing.delegation();
         BigInteger cap = standing.pendingChange().map(c -> c.cap().value().min(now.cap().value())).orElse(now.cap().value());
         BigInteger left = cap.subtract(now.spent().value());

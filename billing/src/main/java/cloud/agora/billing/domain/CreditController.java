@@ -14,12 +14,13 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Collection;
-import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
@@ -87,9 +88,7 @@ public class CreditController {
      * them at once rather than at the next timed review.
      */
     public Credit reviewNow(Address consumer) {
-        if (!ledger.configured()) {
-            throw new ChainUnavailableException("no chain is configured (agora.chain.rpc-url, agora.chain.escrow-address)");
-        }
+        requireChain();
         Decision decision = decide(consumer);
         if (decision.changed()) {
             relay.nudge();
@@ -104,9 +103,7 @@ public class CreditController {
         Wei floor = new Wei(rules.creditFloor());
         EscrowLedger.Standing standing = ledger.standing(consumer);
         return transactions.inTransaction(c -> {
-            List<PairState> owed = pairs.pairsOf(c, consumer, true);
-            Wei unpaid = new Wei(owed.stream().map(PairState::unpaid).reduce(BigInteger.ZERO, BigInteger::add));
-            Credit credit = Credit.decide(standing, delegateKey.address(), unpaid, floor);
+            Credit credit = credit(c, consumer, standing, floor);
             boolean paused = credit.paused();
             Boolean before = null;
             try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
@@ -139,20 +136,29 @@ public class CreditController {
             LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
                     + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
                     credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),
-                    unpaid, credit.spendable(), floor);
+                    credit.unpaid(), credit.spendable(), floor);
             return new Decision(credit, true);
         });
     }
 
     /** The developer's credit decided now from the chain and the charges, without recording or publishing it. */
     public Credit current(Address consumer) {
+        requireChain();
+        EscrowLedger.Standing standing = ledger.standing(consumer);
+        return transactions.read(c -> credit(c, consumer, standing, new Wei(rules.creditFloor())));
+    }
+
+    private void requireChain() {
         if (!ledger.configured()) {
             throw new ChainUnavailableException("no chain is configured (agora.chain.rpc-url, agora.chain.escrow-address)");
         }
-        EscrowLedger.Standing standing = ledger.standing(consumer);
-        Wei unpaid = new Wei(transactions.read(c -> pairs.pairsOf(c, consumer, true)).stream().map(PairState::unpaid)
+    }
+
+    /** {@link Credit#decide} with the developer's unpaid charges read on {@code c}. */
+    private Credit credit(Connection c, Address consumer, EscrowLedger.Standing standing, Wei floor) throws SQLException {
+        Wei unpaid = new Wei(pairs.pairsOf(c, consumer, true).stream().map(PairState::unpaid)
                 .reduce(BigInteger.ZERO, BigInteger::add));
-        return Credit.decide(standing, delegateKey.address(), unpaid, new Wei(rules.creditFloor()));
+        return Credit.decide(standing, delegateKey.address(), unpaid, floor);
     }
 
     /** Whether the developer is paused now (false when never reviewed). */
