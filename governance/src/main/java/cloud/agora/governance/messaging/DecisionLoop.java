@@ -8,6 +8,7 @@ import cloud.agora.support.jdbc.Transactions;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,6 +27,7 @@ public class DecisionLoop {
     private final GovernanceChain chain;
     private final VoteTallier tallier;
     private final ProposalExecutor executor;
+    private final AtomicLong passes = new AtomicLong();
 
     public DecisionLoop(Transactions tx, GovernanceStore store, GovernanceChain chain, VoteTallier tallier,
             ProposalExecutor executor) {
@@ -36,8 +38,24 @@ public class DecisionLoop {
         this.executor = executor;
     }
 
+    /**
+     * How many passes of the loop have ended, successful or not: two more than a caller saw mean that one whole pass
+     * began after the caller looked, so whatever it could do about the caller's state it has done.
+     */
+    public long passes() {
+        return passes.get();
+    }
+
     @Scheduled(every = "${agora.governance.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
+        try {
+            pass();
+        } finally {
+            passes.incrementAndGet();
+        }
+    }
+
+    private void pass() {
         long head;
         List<Long> due;
         try {

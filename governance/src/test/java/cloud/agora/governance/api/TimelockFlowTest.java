@@ -1,5 +1,6 @@
 package cloud.agora.governance.api;
 
+import cloud.agora.governance.messaging.DecisionLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -18,6 +19,7 @@ import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
@@ -44,6 +46,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 class TimelockFlowTest {
 
     static final Duration HOUR = Duration.ofHours(1);
+
+    @Inject
+    DecisionLoop loop;
+
+    /** Waits until one whole pass of the decision loop began after now: it had every chance to act. */
+    void awaitWholeLoopPass() {
+        long seen = loop.passes();
+        await().atMost(Duration.ofSeconds(30)).until(() -> loop.passes() >= seen + 2);
+    }
 
     @InjectDevnet
     Devnet devnet;
@@ -130,7 +141,7 @@ class TimelockFlowTest {
         // past the delay: still nothing, whoever tries
         devnet.increaseTime(HOUR.plusSeconds(1));
         assertThatThrownBy(() -> timelock.execute(devnet.governanceKey(), operation)).isInstanceOf(ContractRevertedException.class);
-        Thread.sleep(2_500);   // a few decision-loop ticks
+        awaitWholeLoopPass();
         Holder.proposal(id).body("state", equalTo("cancelled"));
         assertThat(devnet.escrow().feeBps()).isEqualTo(fee);
         assertThat(feeHistory()).as("the fee's history").isEqualTo(history);
@@ -149,7 +160,7 @@ class TimelockFlowTest {
         // early: refused on chain, and the service waits for the chain (its own eta is the chain's)
         assertThatThrownBy(() -> devnet.timelock().execute(devnet.governanceKey(), operation)).isInstanceOfSatisfying(
                 ContractRevertedException.class, e -> assertThat(e.error()).isEqualTo("TimelockUnexpectedOperationState"));
-        Thread.sleep(2_500);
+        awaitWholeLoopPass();
         Holder.proposal(id).body("state", equalTo("queued"));
         assertThat(devnet.escrow().feeBps()).isEqualTo(fee);
 

@@ -1,5 +1,6 @@
 package cloud.agora.governance.api;
 
+import cloud.agora.governance.messaging.DecisionLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -12,6 +13,7 @@ import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
@@ -42,6 +44,15 @@ class UncheckedGuardianTest {
         }
     }
 
+    @Inject
+    DecisionLoop loop;
+
+    /** Waits until one whole pass of the decision loop began after now: it had every chance to act. */
+    void awaitWholeLoopPass() {
+        long seen = loop.passes();
+        await().atMost(Duration.ofSeconds(30)).until(() -> loop.passes() >= seen + 2);
+    }
+
     @InjectDevnet
     Devnet devnet;
 
@@ -61,7 +72,7 @@ class UncheckedGuardianTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !"active".equals(Holder.proposal(id).extract().jsonPath().getString("state")));
         long head = devnet.chain().blockNumber();
 
-        Thread.sleep(3_000);   // a few decision-loop ticks
+        awaitWholeLoopPass();
         Holder.proposal(id).body("state", equalTo("succeeded")).body("timelockOperation", nullValue());
         assertThat(devnet.chain().blockNumber()).as("no schedule transaction").isEqualTo(head);
         assertThat(devnet.escrow().feeBps()).isEqualTo(fee);
