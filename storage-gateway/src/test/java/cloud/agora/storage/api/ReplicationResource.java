@@ -35,7 +35,7 @@ public class ReplicationResource implements QuarkusTestResourceLifecycleManager 
             Path keyFile = root.resolve("storage.key");
             Files.writeString(keyFile, KeyFiles.toHex(key));
             List<MarketplaceStandIn.Provider> providers = new ArrayList<>();
-            for (int i = 1; i <= 3; i++) {
+            for (int i = 1; i <= 4; i++) {
                 Address provider = Address.parse(String.format("0x%040x", 0xa9e0 + i));
                 StorageAgentServer agent = new StorageAgentServer(Files.createDirectories(root.resolve("agent-" + i)),
                         provider, Set.of(gateway));

@@ -9,6 +9,7 @@ import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.storage.domain.replica.ReplicaAudits;
+import cloud.agora.storage.domain.replica.Replicator;
 import cloud.agora.storage.integration.agent.StorageAgentServer;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -22,6 +23,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +46,9 @@ class ReplicationTest {
 
     @Inject
     ReplicaAudits audits;
+
+    @Inject
+    Replicator replicator;
 
     private RequestSpecification asAlice() {
         return given().auth().oauth2(alice).contentType("application/json");
@@ -159,6 +167,48 @@ class ReplicationTest {
         assertThat(leases(LeaseState.ACTIVE)).isEmpty();
         for (LeaseView lease : now) {
             assertThat(agentOf(lease).blocks(lease.id().toString())).isZero();
+        }
+    }
+
+    /**
+     * The audit round repairs any DAG with fewer active replicas than wanted. Started while a pin is still copying
+     * into its second lease (one replica active, the other filling), it waits for that pin's replication and then
+     * finds nothing missing: no third lease is bought, and the pin ends with exactly its two.
+     */
+    @Test
+    void anAuditRoundWhileAPinStillFillsItsReplicasBuysNoSurplusLease() throws Exception {
+        String cid = uploaded(700_000, 14); // 4 blocks: the gate lets the first replica's four through
+        int before = ReplicationResource.market.leases().size();
+        StorageAgentServer.PutGate gate = new StorageAgentServer.PutGate(4);
+        ReplicationResource.AGENTS.forEach(a -> a.holdPutsAt(gate));
+        ExecutorService auditor = Executors.newSingleThreadExecutor();
+        try {
+            String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "2"))).post("/pins").then()
+                    .statusCode(202).extract().path("requestid");
+            gate.awaitHeld();
+            assertThat(leases(LeaseState.ACTIVE)).hasSize(2);
+            Future<Integer> round = auditor.submit(audits::round);
+            // the round reaches the repair: it waits for the pin's replication, or (without that) buys a third lease
+            // (four providers: one may be excluded for a failed audit in another test, two hold this pin's leases)
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> replicator.waiting() > 0 || ReplicationResource.market.leases().size() > before + 2
+                            || round.isDone());
+            gate.open();
+            assertThat(round.get(60, TimeUnit.SECONDS)).isZero();
+            Map<String, Object> pinned = settled(requestId);
+            assertThat(pinned.get("status")).as(pinned.toString()).isEqualTo("pinned");
+            assertThat(ReplicationResource.market.leases()).as("leases bought").hasSize(before + 2);
+            List<LeaseView> active = leases(LeaseState.ACTIVE);
+            assertThat(active).hasSize(2);
+            for (LeaseView lease : active) {
+                assertThat(verifiedBlocks(lease)).isEqualTo(4);
+            }
+            asAlice().delete("/pins/" + requestId).then().statusCode(202);
+            assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+        } finally {
+            gate.open();
+            ReplicationResource.AGENTS.forEach(a -> a.holdPutsAt(null));
+            auditor.shutdownNow();
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,7 +23,9 @@ import org.jboss.logging.Logger;
  * its CID, else from the gateway's own verified store), and only then counts the replica
  * active. Releasing deletes the blocks on the agents and closes the leases.
  *
- * <p>Called from one thread at a time (the pin worker); state lives in {@code replicas}.
+ * <p>The pin worker and the audit round both call it: buying, filling, failing and releasing
+ * replicas take one lock, so a repair that starts while a pin is still filling its second replica
+ * waits and then counts it, instead of buying a surplus lease. State lives in {@code replicas}.
  */
 @ApplicationScoped
 public class Replicator {
@@ -36,6 +39,7 @@ public class Replicator {
     private final ReplicaRepository replicas;
     private final Transactions tx;
     private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
 
     public Replicator(StorageMarket market, StorageProviders providers, VerifiedBlocks blocks, ReplicaRepository replicas,
             Transactions tx, Clock clock) {
@@ -55,6 +59,20 @@ public class Replicator {
      *                              whose transfer failed is closed and marked failed)
      */
     public List<Replica> ensure(Cid root, int wanted) {
+        lock.lock();
+        try {
+            return ensureLocked(root, wanted);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many threads wait for another's replication work to end (0 when none). */
+    public int waiting() {
+        return lock.getQueueLength();
+    }
+
+    private List<Replica> ensureLocked(Cid root, int wanted) {
         List<Replica> active = active(root);
         int missing = wanted - active.size();
         if (missing <= 0) {
@@ -82,7 +100,7 @@ public class Replicator {
                 LOG.infof("replica of %s on %s (lease %s) holds all %d blocks", root, lease.provider(), lease.leaseId(), dag.size());
             } catch (RuntimeException e) {
                 LOG.warnf("transferring %s to lease %s failed: %s", root, lease.leaseId(), e.getMessage());
-                fail(lease, "transfer failed: " + e.getMessage());
+                failLocked(lease, "transfer failed: " + e.getMessage());
                 failure = new ReplicationException("copying the blocks to provider " + lease.provider() + " failed: "
                         + e.getMessage(), e);
             }
@@ -95,6 +113,15 @@ public class Replicator {
 
     /** Marks a replica failed and closes its lease (the blocks are the provider's to delete). */
     public void fail(StorageLease lease, String reason) {
+        lock.lock();
+        try {
+            failLocked(lease, reason);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failLocked(StorageLease lease, String reason) {
         tx.inTransaction(c -> {
             replicas.mark(c, lease.leaseId(), Replica.State.FAILED, reason);
             return null;
@@ -109,6 +136,15 @@ public class Replicator {
 
     /** Deletes every copy of the DAG on providers and closes their leases (after the last unpin). */
     public void release(Cid root) {
+        lock.lock();
+        try {
+            releaseLocked(root);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseLocked(Cid root) {
         List<Replica> all = tx.read(c -> replicas.ofRoot(c, root));
         for (Replica replica : all) {
             if (replica.state() == Replica.State.CLOSED || replica.state() == Replica.State.FAILED) {

@@ -60,6 +60,48 @@ public final class StorageAgentServer implements AutoCloseable {
     /** Requests per lease answered {@code lease-not-held} before the agent "learns" the lease. */
     private static final int LEASE_LAG_REQUESTS = 2;
     private final java.util.Map<String, Integer> unknownAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile PutGate gate;
+    private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
+
+    /**
+     * Holds block PUTs, across every agent that shares it, once {@code free} of them have passed,
+     * until {@link #open()}: a test stops a replication in the middle of its copying.
+     */
+    public static final class PutGate {
+        private final int free;
+        private final AtomicInteger passed = new AtomicInteger();
+        private final CountDownLatch held = new CountDownLatch(1);
+        private final CountDownLatch open = new CountDownLatch(1);
+
+        public PutGate(int free) {
+            this.free = free;
+        }
+
+        /** Waits until a PUT is held. */
+        public void awaitHeld() throws InterruptedException {
+            if (!held.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no block PUT reached the gate within 60 s");
+            }
+        }
+
+        public void open() {
+            open.countDown();
+        }
+
+        void enter() throws InterruptedException {
+            if (passed.incrementAndGet() > free) {
+                held.countDown();
+                if (!open.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the gate stayed closed for 60 s");
+                }
+            }
+        }
+    }
+
+    /** Puts block PUTs behind {@code gate} (null: none). */
+    public void holdPutsAt(PutGate gate) {
+        this.gate = gate;
+    }
 
     /**
      * @param dir      where its lease folders live
@@ -72,6 +114,7 @@ public final class StorageAgentServer implements AutoCloseable {
         this.verifier = new GrantVerifier(() -> gateways, Duration.ofSeconds(30));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext(PREFIX, this::handle);
+        server.setExecutor(handlers);
         server.start();
     }
 
@@ -179,6 +222,10 @@ public final class StorageAgentServer implements AutoCloseable {
                 answer(exchange, 200, JsonCodec.write(Map.of("leaseId", leaseId, "blocks", blocks(leaseId))));
             } else if (parts.length == 3 && parts[1].equals("blocks") && method.equals("PUT")) {
                 Cid cid = Cid.parse(parts[2]);
+                PutGate held = gate;
+                if (held != null) {
+                    held.enter();
+                }
                 byte[] block = exchange.getRequestBody().readAllBytes();
                 if (!cid.matches(block)) {
                     answer(exchange, 400, "{\"type\":\"urn:agora:problem:block-hash-mismatch\"}");
@@ -270,5 +317,6 @@ public final class StorageAgentServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        handlers.shutdownNow();
     }
 }
