@@ -202,6 +202,7 @@ final class Platform {
             env.put("AGORA_AUTH_SECRET", secret);
             env.putAll(chain);
             env.putAll(service.env().of(state));
+            env.putAll(signedEvents(state, service.name()));
             if (service.database()) {
                 String database = service.name().replace('-', '_');
                 createDatabase(postgresBase, database);
@@ -503,6 +504,46 @@ final class Platform {
     /** The checksummed address of a dev role's key. */
     static String address(Path state, String role) throws IOException {
         return PersonalSignature.addressOf(KeyFiles.read(state.resolve("keys/" + role + ".key"))).checksummed();
+    }
+
+    /** The services that sign what they publish; every consumer checks their topics against these keys. */
+    static final List<String> EVENT_PRODUCERS = List.of("marketplace", "billing", "governance", "functions");
+
+    /**
+     * Signed events for {@code service}: every producer's event address (so it reads their topics only when signed by
+     * them) and, for a producer, its own event key ({@code keys/events-<service>.key}, random, made on first use).
+     */
+    static Map<String, String> signedEvents(Path state, String service) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String producer : EVENT_PRODUCERS) {
+            env.put("AGORA_EVENTS_PRODUCERS_" + producer.toUpperCase(java.util.Locale.ROOT),
+                    PersonalSignature.addressOf(eventKey(state, producer)).checksummed());
+        }
+        if (EVENT_PRODUCERS.contains(service)) {
+            eventKey(state, service);
+            env.put("AGORA_EVENTS_KEY_FILE", state.resolve("keys/events-" + service + ".key").toString());
+        }
+        return env;
+    }
+
+    /** A producer's event-signing key, kept (owner-only) in {@code keys/events-<service>.key}, made on first use. */
+    private static ECKeyPair eventKey(Path state, String service) {
+        try {
+            Path file = state.resolve("keys/events-" + service + ".key");
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.getParent());
+                Path fresh = Files.createTempFile(file.getParent(), "events-", ".tmp",
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(fresh, KeyFiles.toHex(org.web3j.crypto.Keys.createEcKeyPair()) + "\n");
+                Files.move(fresh, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            return KeyFiles.read(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot keep the event key of " + service, e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A random 32-byte key, base64, kept in {@code state/<name>}, made on first use. */

@@ -6,6 +6,7 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -28,25 +29,29 @@ import org.jboss.logging.Logger;
  * Follows governance's decisions ({@code governance.decisions.v1}) and applies the market's
  * own without a restart: the heartbeat timeout changes in the running book, the maximum bid
  * lifetime for the next bid. Offsets are committed only after a decision is recorded, so a
- * crash re-reads it (applying it again changes nothing).
+ * crash re-reads it (applying it again changes nothing). A record governance did not sign is
+ * quarantined, not applied ({@link SignedEvents}).
  */
 @ApplicationScoped
 public class DecisionFollower {
 
     private static final Logger LOG = Logger.getLogger(DecisionFollower.class);
+    private static final String GROUP = "marketplace";
     private static final TypeReference<EventEnvelope<ParameterChanged>> DECISION = new TypeReference<>() {
     };
 
     private final MarketRules rules;
     private final MarketDesk desk;
+    private final SignedEvents events;
     private final Optional<String> bootstrapServers;
     private volatile KafkaConsumer<String, String> consumer;
     private Thread follower;
 
-    public DecisionFollower(MarketRules rules, MarketDesk desk,
+    public DecisionFollower(MarketRules rules, MarketDesk desk, SignedEvents events,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
         this.rules = rules;
         this.desk = desk;
+        this.events = events;
         this.bootstrapServers = bootstrapServers;
     }
 
@@ -55,6 +60,7 @@ public class DecisionFollower {
             LOG.warn("kafka.bootstrap.servers is not set: governance decisions are not followed");
             return;
         }
+        events.follow(Topics.GOVERNANCE_DECISIONS, GROUP);
         follower = new Thread(this::follow, "governance-decisions");
         follower.setDaemon(true);
         follower.start();
@@ -69,7 +75,7 @@ public class DecisionFollower {
     private void follow() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "marketplace");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -91,6 +97,9 @@ public class DecisionFollower {
     }
 
     private void apply(ConsumerRecord<String, String> record) {
+        if (!events.admit(GROUP, record)) {
+            return;
+        }
         EventEnvelope<ParameterChanged> event;
         try {
             event = JsonCodec.read(record.value(), DECISION);

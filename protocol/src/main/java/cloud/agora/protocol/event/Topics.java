@@ -14,6 +14,11 @@ public final class Topics {
     public static final String GOVERNANCE_DECISIONS = "governance.decisions.v1";
     public static final String FUNCTIONS_INVOCATIONS = "functions.invocations.v1";
     public static final String FUNCTIONS_DEAD_LETTERS = "functions.dead-letters.v1";
+    /**
+     * Records a consumer refused (not signed by their topic's producer, or unreadable), copied as they were with headers
+     * saying why, which consumer and where from. For operators; nothing consumes it.
+     */
+    public static final String QUARANTINE = "platform.quarantine.v1";
 
     private Topics() {
     }

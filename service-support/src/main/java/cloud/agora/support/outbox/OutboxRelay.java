@@ -1,10 +1,13 @@
 package cloud.agora.support.outbox;
 
+import cloud.agora.protocol.event.EventSignature;
+import cloud.agora.support.events.SignedEvents;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +33,8 @@ import org.jboss.logging.Logger;
  * Publishes outbox rows to Kafka in commit order and deletes them once the broker has
  * acknowledged them. At-least-once: a crash between acknowledgement and delete republishes
  * the same event ids, which consumers deduplicate. While Kafka is down rows simply wait.
- * One thread drains, so per-key order is the order of the transactions that wrote them.
+ * One thread drains, so per-key order is the order of the transactions that wrote them. Each
+ * record carries the service's signature ({@link SignedEvents}) when it has an event key.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -39,14 +43,16 @@ public class OutboxRelay {
 
     private final AgroalDataSource dataSource;
     private final OutboxConfig config;
+    private final SignedEvents events;
     private final Optional<String> bootstrapServers;
     private final ExecutorService drainer = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile KafkaProducer<String, String> producer;
 
-    public OutboxRelay(AgroalDataSource dataSource, OutboxConfig config,
+    public OutboxRelay(AgroalDataSource dataSource, OutboxConfig config, SignedEvents events,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
         this.dataSource = dataSource;
+        this.events = events;
         this.config = config;
         this.bootstrapServers = bootstrapServers;
     }
@@ -105,7 +111,11 @@ public class OutboxRelay {
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {
                             published.add(rows.getLong(1));
-                            acks.add(kafka.send(new ProducerRecord<>(rows.getString(2), rows.getString(3), rows.getString(4))));
+                            ProducerRecord<String, String> record = new ProducerRecord<>(rows.getString(2), rows.getString(3),
+                                    rows.getString(4));
+                            events.signature(record.topic(), record.key(), record.value()).ifPresent(signature -> record
+                                    .headers().add(EventSignature.HEADER, signature.getBytes(StandardCharsets.US_ASCII)));
+                            acks.add(kafka.send(record));
                         }
                     }
                 }

@@ -1,0 +1,159 @@
+package cloud.agora.support.events;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.event.EventProducers;
+import cloud.agora.protocol.event.EventSignature;
+import cloud.agora.protocol.event.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * Events that cannot be forged. Publishing: the outbox relay asks {@link #signature} for each record and sends it in
+ * the {@link EventSignature#HEADER} header. Consuming: every follower asks {@link #admit} before it reads a record; a
+ * record of a checked topic that its producer did not sign is not handled but copied to {@link Topics#QUARANTINE}
+ * (with the reason, the consumer and where it came from in headers) and logged, and the follower goes on.
+ */
+@ApplicationScoped
+public class SignedEvents {
+
+    private static final Logger LOG = Logger.getLogger(SignedEvents.class);
+
+    /** Headers of a quarantined record: why, who refused it, and where it was read. */
+    public static final String REASON = "agora-quarantine-reason";
+    public static final String CONSUMER = "agora-quarantine-consumer";
+    public static final String ORIGIN = "agora-quarantine-origin";
+
+    private final Optional<ECKeyPair> key;
+    private final EventProducers producers;
+    private final Optional<String> bootstrapServers;
+    private volatile KafkaProducer<String, String> quarantine;
+
+    public SignedEvents(EventsConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
+        this.key = config.keyFile().map(SignedEvents::read);
+        Map<String, Set<Address>> byService = new LinkedHashMap<>();
+        put(byService, "marketplace", config.producers().marketplace());
+        put(byService, "billing", config.producers().billing());
+        put(byService, "governance", config.producers().governance());
+        put(byService, "functions", config.producers().functions());
+        this.producers = new EventProducers(byService);
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    private static ECKeyPair read(String file) {
+        try {
+            return KeyFiles.read(Path.of(file));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the event-signing key " + file + " (agora.events.key-file)", e);
+        }
+    }
+
+    private static void put(Map<String, Set<Address>> byService, String service, Optional<List<String>> addresses) {
+        addresses.filter(list -> !list.isEmpty()).ifPresent(list -> byService.put(service,
+                list.stream().map(String::trim).map(Address::parse).collect(Collectors.toUnmodifiableSet())));
+    }
+
+    /** The address this service signs its events with, if it has a key. */
+    public Optional<Address> signer() {
+        return key.map(PersonalSignature::addressOf);
+    }
+
+    /** The signature for a record this service publishes, or empty when it has no key. */
+    public Optional<String> signature(String topic, String recordKey, String value) {
+        return key.map(k -> EventSignature.sign(topic, recordKey, value, k));
+    }
+
+    /**
+     * Says at a follower's start whether {@code topic}'s records will be checked: a topic whose producer is not
+     * configured is read as written, which trusts everyone who can write to it.
+     */
+    public void follow(String topic, String consumer) {
+        if (producers.checks(topic)) {
+            LOG.infof("%s reads %s only when signed by %s's configured keys", consumer, topic, EventProducers.serviceOf(topic));
+        } else {
+            LOG.warnf("%s reads %s WITHOUT checking who wrote it: set agora.events.producers.%s to the producer's "
+                    + "event-signing address(es)", consumer, topic, EventProducers.serviceOf(topic));
+        }
+    }
+
+    /**
+     * Whether {@code consumer} may read {@code record}: signed by its topic's producer, or of a topic not checked.
+     * A refused record is quarantined before this returns.
+     */
+    public boolean admit(String consumer, ConsumerRecord<String, String> record) {
+        Header header = record.headers().lastHeader(EventSignature.HEADER);
+        String signature = header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
+        Optional<EventProducers.Rejection> rejection = producers.check(record.topic(), record.key(), record.value(), signature);
+        if (rejection.isEmpty()) {
+            return true;
+        }
+        String origin = record.topic() + "/" + record.partition() + "@" + record.offset();
+        LOG.warnf("%s: quarantined the record at %s (%s): not read", consumer, origin, rejection.get().reason());
+        quarantine(consumer, record, rejection.get().reason(), origin);
+        return false;
+    }
+
+    /** Copies a record this consumer could not use to {@link Topics#QUARANTINE}, with why; never throws. */
+    public void quarantine(String consumer, ConsumerRecord<String, String> record, String reason, String origin) {
+        try {
+            ProducerRecord<String, String> copy = new ProducerRecord<>(Topics.QUARANTINE, record.key(), record.value());
+            record.headers().forEach(copy.headers()::add);
+            copy.headers().add(REASON, reason.getBytes(StandardCharsets.UTF_8));
+            copy.headers().add(CONSUMER, consumer.getBytes(StandardCharsets.UTF_8));
+            copy.headers().add(ORIGIN, origin.getBytes(StandardCharsets.UTF_8));
+            KafkaProducer<String, String> kafka = quarantineProducer();
+            if (kafka != null) {
+                kafka.send(copy, (metadata, e) -> {
+                    if (e != null) {
+                        LOG.warnf("could not quarantine the record at %s: %s", origin, e.getMessage());
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not quarantine the record at %s: %s", origin, e.getMessage());
+        }
+    }
+
+    private KafkaProducer<String, String> quarantineProducer() {
+        if (quarantine == null && bootstrapServers.isPresent()) {
+            synchronized (this) {
+                if (quarantine == null) {
+                    Properties props = new Properties();
+                    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+                    props.put(ProducerConfig.ACKS_CONFIG, "all");
+                    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    quarantine = new KafkaProducer<>(props);
+                }
+            }
+        }
+        return quarantine;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        KafkaProducer<String, String> kafka = quarantine;
+        if (kafka != null) {
+            kafka.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+}
