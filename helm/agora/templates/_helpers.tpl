@@ -47,6 +47,10 @@ AGORA_CHAIN_RPC_URL: {{ .Values.ethereum.rpcUrl | quote }}
 AGORA_CHAIN_CHAIN_ID: {{ .Values.ethereum.chainId | quote }}
 AGORA_CHAIN_ESCROW_ADDRESS: {{ .Values.ethereum.escrowAddress | quote }}
 QUARKUS_DATASOURCE_USERNAME: {{ .Values.postgresql.username | quote }}
+AGORA_EVENTS_PRODUCERS_MARKETPLACE: {{ .Values.events.producers.marketplace | quote }}
+AGORA_EVENTS_PRODUCERS_BILLING: {{ .Values.events.producers.billing | quote }}
+AGORA_EVENTS_PRODUCERS_GOVERNANCE: {{ .Values.events.producers.governance | quote }}
+AGORA_EVENTS_PRODUCERS_FUNCTIONS: {{ .Values.events.producers.functions | quote }}
 {{- end -}}
 
 {{- define "agora.jdbcUrl" -}}

@@ -86,6 +86,21 @@ class ChartTest {
                         "0x70997970C51812dc3A010C7d01b50e0d17dc79C8,0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")
                 .containsEntry("AGORA_CHAIN_EXECUTOR_KEY_FILE", "/var/run/agora/keys/executor.key");
         assertThat(of(objects, Role.class)).as("no agent RBAC in platform mode").isEmpty();
+        // signed events: every service checks each producer's records against its address; producers sign with their key
+        for (String component : PLATFORM) {
+            Map<String, String> data = named(of(objects, ConfigMap.class), "agora-" + component).getData();
+            assertThat(data).as(component).containsEntry("AGORA_EVENTS_PRODUCERS_MARKETPLACE",
+                    "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f")
+                    .containsEntry("AGORA_EVENTS_PRODUCERS_BILLING", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720")
+                    .containsEntry("AGORA_EVENTS_PRODUCERS_GOVERNANCE", "0xBcd4042DE499D14e55001CcbB24a551F3b954096")
+                    .containsEntry("AGORA_EVENTS_PRODUCERS_FUNCTIONS", "0x71bE63f3384f5fb98995898A86B02Fb2426c5788");
+            if (component.equals("storage-gateway")) {
+                assertThat(data).as(component).doesNotContainKey("AGORA_EVENTS_KEY_FILE");
+            } else {
+                assertThat(data).as(component).containsEntry("AGORA_EVENTS_KEY_FILE",
+                        "/var/run/agora/keys/events-" + component + ".key");
+            }
+        }
     }
 
     @Test
@@ -203,6 +218,8 @@ class ChartTest {
                 .as("billing rates only witnessed receipts: it needs the witness's key").hasMessageContaining("functions");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("gateways.storage", "0x123")))
                 .hasMessageContaining("storage");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("events.producers.governance", "")))
+                .as("consumers must know whose signatures a topic needs").hasMessageContaining("governance");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.guardians", "0x123")))
                 .as("a guardian is an address").hasMessageContaining("guardians");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("services.marketplace.replicas", 3)))
