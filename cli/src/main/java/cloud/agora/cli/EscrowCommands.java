@@ -20,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,10 +58,23 @@ final class EscrowCommands {
                 + "(default ${DEFAULT-VALUE})")
         Path state;
 
+        @Option(names = "--poll-interval", defaultValue = "${env:AGORA_CHAIN_POLL_INTERVAL:-PT0.005S}",
+                converter = DurationConverter.class, description = "how often to ask for the receipt (default "
+                + "${DEFAULT-VALUE}, for a local node; a public network: PT1S)")
+        Duration pollInterval;
+
+        @Option(names = "--receipt-timeout", defaultValue = "${env:AGORA_CHAIN_RECEIPT_TIMEOUT:-PT10S}",
+                converter = DurationConverter.class, description = "how long a transaction may take to be mined "
+                + "(default ${DEFAULT-VALUE}; a public network: PT5M)")
+        Duration receiptTimeout;
+
+        @Option(names = "--confirmations", defaultValue = "${env:AGORA_CHAIN_CONFIRMATIONS:-1}",
+                description = "blocks that must contain or follow the transaction (default ${DEFAULT-VALUE}; a public "
+                + "network: 2 or more)")
+        int confirmations;
+
         Chain connect() {
-            ChainSettings settings = rpcUrl.contains("127.0.0.1") || rpcUrl.contains("localhost")
-                    ? ChainSettings.local(rpcUrl, chainId) : ChainSettings.remote(rpcUrl, chainId);
-            return Chain.connect(settings);
+            return Chain.connect(ChainSettings.of(rpcUrl, chainId, pollInterval, receiptTimeout, confirmations));
         }
 
         Address escrowAddress() throws IOException {

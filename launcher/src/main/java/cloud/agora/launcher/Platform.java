@@ -317,7 +317,11 @@ final class Platform {
         return Map.of(
                 "AGORA_CHAIN_RPC_URL", devnet.rpcUrl(),
                 "AGORA_CHAIN_CHAIN_ID", Long.toString(devnet.chainId()),
-                "AGORA_CHAIN_ESCROW_ADDRESS", devnet.escrow().address().checksummed());
+                "AGORA_CHAIN_ESCROW_ADDRESS", devnet.escrow().address().checksummed(),
+                // Anvil mines each transaction at once and no block without one: poll fast, count a transaction once mined
+                "AGORA_CHAIN_POLL_INTERVAL", "5ms",
+                "AGORA_CHAIN_RECEIPT_TIMEOUT", "10s",
+                "AGORA_CHAIN_CONFIRMATIONS", "1");
     }
 
     private void createDatabase(String base, String name) throws SQLException {

@@ -32,6 +32,16 @@ public record ChainSettings(String rpcUrl, long chainId, Duration pollInterval, 
         }
     }
 
+    /**
+     * Settings from a service's configuration: poll every {@code pollInterval}, give a transaction
+     * {@code receiptTimeout} to be mined (and as long again for its confirmations).
+     */
+    public static ChainSettings of(String rpcUrl, long chainId, Duration pollInterval, Duration receiptTimeout,
+            int confirmations) {
+        long polls = Math.max(1, -Math.floorDiv(-receiptTimeout.toMillis(), Math.max(1, pollInterval.toMillis())));
+        return new ChainSettings(rpcUrl, chainId, pollInterval, (int) Math.min(Integer.MAX_VALUE, polls), confirmations);
+    }
+
     /** A public or test network: poll every second for up to five minutes, wait for 2 confirmations. */
     public static ChainSettings remote(String rpcUrl, long chainId) {
         return new ChainSettings(rpcUrl, chainId, Duration.ofSeconds(1), 300, 2);

@@ -3,6 +3,7 @@ package cloud.agora.governance.config;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.ConfigMapping;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -48,7 +49,18 @@ public interface ChainConfig {
     /** A file holding governance's key (hex, as {@code KeyFiles} reads it). */
     Optional<Path> executorKeyFile();
 
-    /** How many blocks must contain or follow a schedule, execute or cancel transaction before it counts. */
-    @WithDefault("1")
+    /**
+     * How many blocks must contain or follow a schedule, execute or cancel transaction before it counts. The default
+     * suits a public network; a local node that mines only on a transaction (Anvil) needs 1.
+     */
+    @WithDefault("2")
     int confirmations();
+
+    /** How often to ask the node for a receipt or a new block (a public network: 1 s; a local node: a few ms). */
+    @WithDefault("1s")
+    Duration pollInterval();
+
+    /** How long a transaction may take to be mined before it counts as failed (a public network: minutes). */
+    @WithDefault("5m")
+    Duration receiptTimeout();
 }

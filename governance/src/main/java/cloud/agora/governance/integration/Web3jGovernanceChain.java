@@ -215,8 +215,8 @@ public class Web3jGovernanceChain implements GovernanceChain {
         if (chain == null) {
             synchronized (this) {
                 if (chain == null) {
-                    chain = Chain.connect(ChainSettings.local(config.rpcUrl(), config.chainId())
-                            .withConfirmations(config.confirmations()));
+                    chain = Chain.connect(ChainSettings.of(config.rpcUrl(), config.chainId(), config.pollInterval(),
+                            config.receiptTimeout(), config.confirmations()));
                 }
             }
         }
