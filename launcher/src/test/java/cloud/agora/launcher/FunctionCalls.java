@@ -38,8 +38,25 @@ final class FunctionCalls {
         return Files.readAllBytes(out);
     }
 
+    /** A shell function that echoes its body and logs its size on stderr, as a tar.gz (built under {@code work}). */
+    static byte[] echoBundle(Path work) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("echo"));
+        Files.writeString(dir.resolve("handler.sh"), "#!/bin/sh\nbody=$(cat)\necho \"got ${#body} bytes\" >&2\nprintf 'echo:%s' \"$body\"\n");
+        Path out = work.resolve("echo.tar.gz");
+        Process tar = new ProcessBuilder("tar", "-czf", out.toString(), "-C", dir.toString(), "handler.sh").inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        return Files.readAllBytes(out);
+    }
+
     /** {@code POST /api/v1/functions}: multipart {@code spec} (JSON) and {@code bundle} (tar.gz); returns the version. */
     static JsonNode publish(String token, Map<String, Object> spec, byte[] bundle) throws Exception {
+        HttpResponse<String> response = publishing(token, spec, bundle);
+        assertThat(response.statusCode()).as("publish: %s", response.body()).isEqualTo(201);
+        return JsonCodec.mapper().readTree(response.body());
+    }
+
+    /** {@code POST /api/v1/functions}, whatever the answer. */
+    static HttpResponse<String> publishing(String token, Map<String, Object> spec, byte[] bundle) throws Exception {
         String boundary = "agora-" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"spec\"\r\n"
@@ -51,8 +68,7 @@ final class FunctionCalls {
         HttpResponse<String> response = PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(FUNCTIONS + "/api/v1/functions"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("publish: %s", response.body()).isEqualTo(201);
-        return JsonCodec.mapper().readTree(response.body());
+        return response;
     }
 
     /** Deploys the latest version with {@code replicas} replicas in region {@code local}; waits until it is ACTIVE. */

@@ -87,7 +87,7 @@ class FunctionsSystemIT {
             }
 
             FunctionCalls.publish(token, Map.of("name", FUNCTION, "runtime", "shell", "entrypoint", "handler.sh",
-                    "memoryMiB", 64, "cpuMillis", 100), echoBundle());
+                    "memoryMiB", 64, "cpuMillis", 100), FunctionCalls.echoBundle(work));
             JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, FUNCTION, 2);
             List<String> placed = new ArrayList<>();
             deployment.get("placed").forEach(r -> placed.add(r.get("provider").asText().toLowerCase()));
@@ -196,16 +196,6 @@ class FunctionsSystemIT {
             }
         }
         throw new AssertionError("no local agent for " + provider);
-    }
-
-    /** A shell function that echoes its body and logs its size on stderr, as a tar.gz. */
-    private byte[] echoBundle() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("echo"));
-        Files.writeString(dir.resolve("handler.sh"), "#!/bin/sh\nbody=$(cat)\necho \"got ${#body} bytes\" >&2\nprintf 'echo:%s' \"$body\"\n");
-        Path out = work.resolve("echo.tar.gz");
-        Process tar = new ProcessBuilder("tar", "-czf", out.toString(), "-C", dir.toString(), "handler.sh").inheritIO().start();
-        assertThat(tar.waitFor()).isZero();
-        return Files.readAllBytes(out);
     }
 
     /** Reads a server-sent-events stream that ends by itself (no follow). */

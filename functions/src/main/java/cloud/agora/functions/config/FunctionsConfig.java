@@ -25,9 +25,19 @@ public interface FunctionsConfig {
     @WithDefault("10000")
     int maxBundleEntries();
 
-    /** Largest request body the invocation gateway forwards to a function. */
+    /**
+     * Largest request body the invocation gateway forwards to a function until governance decides otherwise: the
+     * default of the governed {@code functions.max-body-size} (governance's own default, 6 MiB).
+     */
     @WithDefault("6291456")
     int maxInvocationBytes();
+
+    /**
+     * Longest timeout a function may declare until governance decides otherwise: the default of the governed
+     * {@code functions.max-timeout} (governance's own default, 5 minutes).
+     */
+    @WithDefault("PT5M")
+    java.time.Duration maxTimeout();
 
     /** How long to wait for an agent's TCP connection before trying another replica. */
     @WithDefault("1s")

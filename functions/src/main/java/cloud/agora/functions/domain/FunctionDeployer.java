@@ -37,9 +37,11 @@ public class FunctionDeployer {
     private final SignInService signIn;
     private final Billing billing;
     private final CallAdmission admission;
+    private final FunctionRules rules;
 
     public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace,
-            SignInService signIn, Billing billing, CallAdmission admission) {
+            SignInService signIn, Billing billing, CallAdmission admission, FunctionRules rules) {
+        this.rules = rules;
         this.signIn = signIn;
         this.billing = billing;
         this.admission = admission;
@@ -50,7 +52,9 @@ public class FunctionDeployer {
 
     /**
      * Places the bid for one version of the caller's function and records the deployment, once billing says it will
-     * collect for the caller ({@link PaymentRequiredException} otherwise: nothing is bid for, nothing leased).
+     * collect for the caller ({@link PaymentRequiredException} otherwise: nothing is bid for, nothing leased). A
+     * version whose timeout is above the governed {@code functions.max-timeout} in effect is refused
+     * ({@link InvalidFunctionSpecException}) before billing or the marketplace is asked.
      */
     public Deployment deploy(Address owner, String bearerToken, String name, DeploymentOrder order) {
         FunctionRow function = catalog.owned(owner, name);
@@ -59,6 +63,7 @@ public class FunctionDeployer {
         FunctionVersion version = order.version() == null ? versions.get(versions.size() - 1)
                 : versions.stream().filter(v -> v.version() == order.version()).findFirst()
                         .orElseThrow(() -> new VersionNotFoundException(name, order.version()));
+        rules.inEffect().checkTimeout(name, version);
         int replicas = order.replicas() == null ? 1 : order.replicas();
         CreditView credit = billing.credit(bearerToken, owner);
         // billing's answer is its newest decision: calls follow it now (its event, already published, may lag)

@@ -20,10 +20,12 @@ public class FunctionRegistrar {
     private final BundleStore bundles;
     private final BundleInspector inspector;
     private final SecretSealer sealer;
+    private final FunctionRules rules;
     private final Clock clock = Clock.systemUTC();
 
-    public FunctionRegistrar(FunctionStore functions, BundleStore bundles, FunctionsConfig config) {
+    public FunctionRegistrar(FunctionStore functions, BundleStore bundles, FunctionRules rules, FunctionsConfig config) {
         this.functions = functions;
+        this.rules = rules;
         this.bundles = bundles;
         this.inspector = new BundleInspector(config.maxBundleBytes(), config.maxUnpackedBytes(), config.maxBundleEntries());
         this.sealer = new SecretSealer(Base64.getDecoder().decode(config.secretKey()));
@@ -31,10 +33,11 @@ public class FunctionRegistrar {
 
     /**
      * Publishes a new version of {@code spec.name()} for {@code owner} (the first one creates
-     * the function), storing the bundle with the developer's own access token.
+     * the function), storing the bundle with the developer's own access token. Its timeout may not be above the
+     * governed {@code functions.max-timeout} in effect ({@link FunctionRules}).
      */
     public FunctionVersion publish(Address owner, String bearerToken, FunctionSpec requested, byte[] bundle) {
-        FunctionSpec spec = requested.validated();
+        FunctionSpec spec = requested.validated(rules.inEffect().maxTimeoutMillis());
         functions.find(spec.name()).filter(f -> !f.owner().equals(owner)).ifPresent(f -> {
             throw new FunctionNameTakenException("the name '" + spec.name() + "' belongs to another developer",
                     Map.of("function", spec.name()));

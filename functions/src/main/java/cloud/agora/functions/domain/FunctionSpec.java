@@ -1,6 +1,7 @@
 package cloud.agora.functions.domain;
 
 import cloud.agora.protocol.bundle.BundlePaths;
+import cloud.agora.protocol.governance.FunctionsParameters;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -8,14 +9,15 @@ import java.util.regex.Pattern;
 
 /**
  * What a developer asks for when publishing a version. Absent optional fields take the
- * defaults below; {@link #validated()} checks every rule and returns the complete spec.
+ * defaults below; {@link #validated} checks every rule and returns the complete spec.
  *
  * @param name           global function name: lower-case letters, digits and '-', 2–63, a letter first, no '-' last
  * @param runtime        a {@link Runtime} id
  * @param entrypoint     the script inside the bundle, a safe relative path (default {@code handler.sh})
  * @param memoryMiB      memory per replica, {@value #MIN_MEMORY_MIB}–{@value #MAX_MEMORY_MIB} (default 128)
  * @param cpuMillis      CPU per replica, {@value #MIN_CPU_MILLIS}–{@value #MAX_CPU_MILLIS} (default 250)
- * @param timeoutMillis  per-invocation limit, {@value #MIN_TIMEOUT_MILLIS}–{@value #MAX_TIMEOUT_MILLIS} (default 10 s)
+ * @param timeoutMillis  per-invocation limit, from {@value #MIN_TIMEOUT_MILLIS} to the governed {@code functions.max-timeout}
+ *                       (default {@value #DEFAULT_TIMEOUT_MILLIS}, or that maximum when it is shorter)
  * @param maxConcurrency most invocations in flight across replicas, 1–{@value #MAX_CONCURRENCY} (default 10)
  * @param env            at most {@value #MAX_ENV} variables
  */
@@ -27,8 +29,7 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
     public static final int MIN_CPU_MILLIS = 10;
     public static final int MAX_CPU_MILLIS = 4000;
     public static final int MIN_TIMEOUT_MILLIS = 100;
-    /** The provider agent's own ceiling ({@code agent.capacity.max-timeout}, 300 s). */
-    public static final int MAX_TIMEOUT_MILLIS = 300_000;
+    public static final int DEFAULT_TIMEOUT_MILLIS = 10_000;
     public static final int MAX_CONCURRENCY = 1000;
     public static final int MAX_ENV = 64;
     public static final int MAX_ENV_VALUE_CHARS = 4096;
@@ -36,8 +37,12 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,61}[a-z0-9]");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
-    /** This spec with defaults filled in, or the first rule it breaks as an exception. */
-    public FunctionSpec validated() {
+    /**
+     * This spec with defaults filled in, or the first rule it breaks as an exception.
+     *
+     * @param maxTimeoutMillis the longest timeout a function may declare now (the governed {@code functions.max-timeout})
+     */
+    public FunctionSpec validated(int maxTimeoutMillis) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new InvalidFunctionSpecException("name must be 2-63 characters of a-z, 0-9 and '-', start with a letter"
                     + " and not end with '-', got " + quoted(name));
@@ -55,7 +60,11 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
         }
         int memory = within("memoryMiB", memoryMiB, 128, MIN_MEMORY_MIB, MAX_MEMORY_MIB);
         int cpu = within("cpuMillis", cpuMillis, 250, MIN_CPU_MILLIS, MAX_CPU_MILLIS);
-        int timeout = within("timeoutMillis", timeoutMillis, 10_000, MIN_TIMEOUT_MILLIS, MAX_TIMEOUT_MILLIS);
+        int timeout = timeoutMillis == null ? Math.min(DEFAULT_TIMEOUT_MILLIS, maxTimeoutMillis) : timeoutMillis;
+        if (timeout < MIN_TIMEOUT_MILLIS || timeout > maxTimeoutMillis) {
+            throw new InvalidFunctionSpecException("timeoutMillis must be between " + MIN_TIMEOUT_MILLIS + " and "
+                    + maxTimeoutMillis + " (the governed " + FunctionsParameters.MAX_TIMEOUT + "), got " + timeout);
+        }
         int concurrency = within("maxConcurrency", maxConcurrency, 10, 1, MAX_CONCURRENCY);
         List<EnvVar> variables = env == null ? List.of() : List.copyOf(env);
         if (variables.size() > MAX_ENV) {

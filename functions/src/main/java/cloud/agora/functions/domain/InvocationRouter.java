@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link EndpointGuard} refuses (nothing is sent to them). Each attempt carries its own grant ({@link GrantIssuer}) for
  * exactly that invocation on that replica's lease. Every answered call is recorded
  * ({@link InvocationRecorder}: usage, stderr, the gateway's witness of the receipt) right after the answer,
- * off the request path — a function error's stderr and usage are kept too.
+ * off the request path — a function error's stderr and usage are kept too. A call whose body, or whose version's
+ * timeout, is above the governed limits in effect ({@link FunctionRules}) is refused before anything is sent or
+ * recorded.
  */
 @ApplicationScoped
 public class InvocationRouter {
@@ -55,7 +57,7 @@ public class InvocationRouter {
     private final ReplicaHealth health;
     private final RoutingEpoch epoch;
     private final long targetTtlNanos;
-    private final int maxBody;
+    private final FunctionRules rules;
     /** Where each function's calls go, as read at an epoch, until a deadline (System.nanoTime). */
     private final ConcurrentHashMap<String, CachedTarget> targets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, AtomicInteger> outstanding = new ConcurrentHashMap<>();
@@ -76,7 +78,7 @@ public class InvocationRouter {
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
             InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, EndpointGuard guard,
-            FunctionsConfig config, Clock clock) {
+            FunctionRules rules, FunctionsConfig config, Clock clock) {
         this.grants = grants;
         this.guard = guard;
         this.clock = clock;
@@ -88,7 +90,7 @@ public class InvocationRouter {
         this.agents = agents;
         this.sealer = registrar.sealer();
         this.recorder = recorder;
-        this.maxBody = config.maxInvocationBytes();
+        this.rules = rules;
     }
 
     /**
@@ -152,9 +154,10 @@ public class InvocationRouter {
      * for {@code routing-cache-ttl} unless this instance changes a function or deployment meanwhile
      * ({@link RoutingEpoch}); another instance's change shows within that time. May read PostgreSQL.
      *
-     * @throws InvocationFailedException 413 when the body is too large
+     * @throws InvocationFailedException 413 when the body is above the governed {@code functions.max-body-size}
      * @throws FunctionNotFoundException when there is no such function
      * @throws FunctionNotDeployedException when no deployment is ACTIVE
+     * @throws InvalidFunctionSpecException when the version's timeout is above the governed {@code functions.max-timeout}
      */
     public Target target(String name, int bodyBytes) {
         long readAt = epoch.current();
@@ -167,23 +170,27 @@ public class InvocationRouter {
             targets.clear();
         }
         targets.put(name, new CachedTarget(target, readAt, System.nanoTime() + targetTtlNanos));
-        return target;
+        return allowed(target);
     }
 
     /**
-     * {@link #target} when it is known without reading PostgreSQL (safe on an event loop), else empty.
+     * {@link #target} when it is known without reading PostgreSQL (safe on an event loop), else empty. The body is
+     * checked first, before anything is read.
      *
-     * @throws InvocationFailedException 413 when the body is too large
+     * @throws InvocationFailedException 413 when the body is above the governed {@code functions.max-body-size}
+     * @throws InvalidFunctionSpecException when the version's timeout is above the governed {@code functions.max-timeout}
      */
     public Optional<Target> cachedTarget(String name, int bodyBytes) {
-        if (bodyBytes > maxBody) {
-            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
-                    "the body has " + bodyBytes + " bytes, at most " + maxBody + " are accepted",
-                    Map.of("function", name, "maxBytes", maxBody));
-        }
+        rules.inEffect().checkBody(name, bodyBytes);
         CachedTarget cached = targets.get(name);
         return cached != null && cached.epoch() == epoch.current() && System.nanoTime() - cached.until() < 0
-                ? Optional.of(cached.target()) : Optional.empty();
+                ? Optional.of(allowed(cached.target())) : Optional.empty();
+    }
+
+    /** {@code target}, unless its version's timeout is above the governed {@code functions.max-timeout} in effect. */
+    private Target allowed(Target target) {
+        rules.inEffect().checkTimeout(target.function().name(), target.version());
+        return target;
     }
 
     private Target read(String name) {

@@ -2,6 +2,7 @@ package cloud.agora.functions.integration;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.Agents;
+import cloud.agora.functions.domain.FunctionRules;
 import cloud.agora.functions.domain.InvocationFailedException;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationCall;
@@ -36,7 +37,8 @@ import java.util.concurrent.TimeoutException;
  * started on the gateway's event loop, the whole call runs there without a thread hand-off. The call is the
  * protocol's {@link InvocationCall} with its grant (no bearer secret: the grant is the authorization). Only a
  * failure to get a connection counts as unreachable; anything after the request was sent is final. What an agent
- * sends back is bounded ({@link #maxReplyBytes}): a larger answer is refused as {@code agent-failed} by its
+ * sends back is bounded ({@link #maxReplyBytes}, from the governed {@code functions.max-body-size} in effect when the call
+ * is sent): a larger answer is refused as {@code agent-failed} by its
  * Content-Length, or as soon as the bytes that arrived pass the bound (the connection is reset), never buffered
  * whole. Health probes use the JDK client (they run on the probe thread and may block) and read no body.
  */
@@ -51,21 +53,21 @@ public class HttpAgents implements Agents {
     private final HttpClient client;
     private final java.net.http.HttpClient probes;
     private final long connectTimeoutMillis;
-    private final long maxReplyBytes;
+    private final FunctionRules rules;
     private final ObjectMapper json = JsonCodec.mapper();
 
-    public HttpAgents(Vertx vertx, FunctionsConfig config) {
+    public HttpAgents(Vertx vertx, FunctionsConfig config, FunctionRules rules) {
         this.connectTimeoutMillis = config.agentConnectTimeout().toMillis();
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
         this.probes = java.net.http.HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout())
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        this.maxReplyBytes = maxReplyBytes(config.maxInvocationBytes());
+        this.rules = rules;
     }
 
     /**
      * The most bytes read of an agent's answer: the function's output at the gateway's largest body
-     * ({@code max-invocation-bytes}, base64 in JSON), its stderr tail and {@link #OVERHEAD_BYTES}.
+     * ({@code maxBody}, base64 in JSON), its stderr tail and {@link #OVERHEAD_BYTES}.
      */
     static long maxReplyBytes(int maxBody) {
         return 4L * ((maxBody + 2L) / 3) + STDERR_BYTES + OVERHEAD_BYTES;
@@ -89,16 +91,17 @@ public class HttpAgents implements Agents {
                 .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/json");
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
+        long maxReplyBytes = maxReplyBytes(rules.inEffect().maxBodyBytes());
         client.request(options).onFailure(e -> reply.completeExceptionally(new UnreachableException(endpoint + ": " + e)))
                 .onSuccess(request -> request.send(body)
-                        .onSuccess(response -> read(request, response, endpoint, call, reply))
+                        .onSuccess(response -> read(request, response, endpoint, call, maxReplyBytes, reply))
                         .onFailure(e -> reply.completeExceptionally(cause(e, endpoint, call))));
         return reply;
     }
 
-    /** Reads the answer as it arrives, at most {@link #maxReplyBytes}; completes {@code reply} once. */
+    /** Reads the answer as it arrives, at most {@code maxReplyBytes}; completes {@code reply} once. */
     private void read(HttpClientRequest request, HttpClientResponse response, String endpoint, InvocationCall call,
-            CompletableFuture<AgentReply> reply) {
+            long maxReplyBytes, CompletableFuture<AgentReply> reply) {
         if (response.statusCode() != 200) {
             reply.completeExceptionally(failed(502, "agent-refused",
                     "The agent refused the call (HTTP " + response.statusCode() + ")", endpoint, call));
@@ -106,8 +109,8 @@ public class HttpAgents implements Agents {
             return;
         }
         String length = response.getHeader("Content-Length");
-        if (length != null && tooLong(length)) {
-            reply.completeExceptionally(tooLarge(endpoint, call, "announced " + length.strip() + " bytes"));
+        if (length != null && tooLong(length, maxReplyBytes)) {
+            reply.completeExceptionally(tooLarge(endpoint, call, maxReplyBytes, "announced " + length.strip() + " bytes"));
             request.reset();
             return;
         }
@@ -118,7 +121,8 @@ public class HttpAgents implements Agents {
                 return;
             }
             if ((long) received.length() + chunk.length() > maxReplyBytes) {
-                reply.completeExceptionally(tooLarge(endpoint, call, "more than " + maxReplyBytes + " bytes arrived"));
+                reply.completeExceptionally(tooLarge(endpoint, call, maxReplyBytes, "more than " + maxReplyBytes
+                        + " bytes arrived"));
                 request.reset();
                 return;
             }
@@ -136,7 +140,7 @@ public class HttpAgents implements Agents {
         });
     }
 
-    private boolean tooLong(String length) {
+    private static boolean tooLong(String length, long maxReplyBytes) {
         try {
             return Long.parseLong(length.strip()) > maxReplyBytes;
         } catch (NumberFormatException e) {
@@ -144,7 +148,8 @@ public class HttpAgents implements Agents {
         }
     }
 
-    private InvocationFailedException tooLarge(String endpoint, InvocationCall call, String what) {
+    private static InvocationFailedException tooLarge(String endpoint, InvocationCall call, long maxReplyBytes,
+            String what) {
         return new InvocationFailedException(502, "agent-failed", "The agent's answer is too large",
                 "the agent's answer is larger than the " + maxReplyBytes + " bytes the gateway reads (" + what + ") ("
                         + endpoint + ")", Map.of("invocationId", call.invocationId(), "leaseId", call.leaseId(),

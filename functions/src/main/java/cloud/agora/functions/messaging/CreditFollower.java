@@ -4,6 +4,7 @@ import cloud.agora.functions.domain.CallAdmission;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -24,8 +25,9 @@ public class CreditFollower extends TopicFollower<CreditView> {
     private final CallAdmission admission;
 
     public CreditFollower(CallAdmission admission,
+            SignedEvents events,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(BillingEvents.CREDIT_TOPIC, "functions-credit", bootstrapServers, ENVELOPE, "credit");
+        super(BillingEvents.CREDIT_TOPIC, "functions-credit", bootstrapServers, ENVELOPE, "credit", events);
         this.admission = admission;
     }
 

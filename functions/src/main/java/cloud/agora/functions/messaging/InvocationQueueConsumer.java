@@ -4,6 +4,7 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,8 +37,9 @@ public class InvocationQueueConsumer extends TopicFollower<JsonNode> {
     private final ThreadPoolExecutor workers;
 
     public InvocationQueueConsumer(AsyncInvoker invoker, FunctionsConfig config,
+            SignedEvents events,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.FUNCTIONS_INVOCATIONS, "functions-async", bootstrapServers, ENVELOPE, "invocation");
+        super(Topics.FUNCTIONS_INVOCATIONS, "functions-async", bootstrapServers, ENVELOPE, "invocation", events);
         this.invoker = invoker;
         this.workers = new ThreadPoolExecutor(config.asyncWorkers(), config.asyncWorkers(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.asyncWorkers() * 4), r -> {

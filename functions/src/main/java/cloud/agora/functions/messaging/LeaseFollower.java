@@ -6,6 +6,7 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -35,8 +36,9 @@ public class LeaseFollower extends TopicFollower<LeaseView> {
     private final FunctionDeployer deployer;
 
     public LeaseFollower(DeploymentStore deployments, FunctionDeployer deployer,
+            SignedEvents events,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers, ENVELOPE, "lease");
+        super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers, ENVELOPE, "lease", events);
         this.deployments = deployments;
         this.deployer = deployer;
     }

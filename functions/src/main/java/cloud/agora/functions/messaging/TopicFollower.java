@@ -2,6 +2,7 @@ package cloud.agora.functions.messaging;
 
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,7 @@ abstract class TopicFollower<T> {
     private final Optional<String> bootstrapServers;
     private final TypeReference<EventEnvelope<T>> envelope;
     private final String what;
+    private final SignedEvents events;
     private volatile KafkaConsumer<String, String> consumer;
 
     /**
@@ -35,19 +37,26 @@ abstract class TopicFollower<T> {
      * @param what     what a record is, for the log line of a malformed one ("lease", "credit", ...)
      */
     TopicFollower(String topic, String group, Optional<String> bootstrapServers, TypeReference<EventEnvelope<T>> envelope,
-            String what) {
+            String what, SignedEvents events) {
         this.topic = topic;
         this.group = group;
         this.bootstrapServers = bootstrapServers;
         this.envelope = envelope;
         this.what = what;
+        this.events = events;
     }
 
     /** Handles one event (idempotent on its id: a crash re-reads it). */
     abstract void handle(EventEnvelope<T> event);
 
-    /** Reads one record and handles it; one that does not read as an envelope is logged and skipped. */
+    /**
+     * Reads one record and handles it: one its topic's producer did not sign is quarantined unread
+     * ({@link SignedEvents}); one that does not read as an envelope is logged and skipped.
+     */
     private void handle(ConsumerRecord<String, String> record) {
+        if (!events.admit(group, record)) {
+            return;
+        }
         EventEnvelope<T> event;
         try {
             event = JsonCodec.read(record.value(), envelope);
@@ -63,6 +72,7 @@ abstract class TopicFollower<T> {
             LOG.warnf("kafka.bootstrap.servers is not set: %s is not followed", topic);
             return;
         }
+        events.follow(topic, group);
         Thread follower = new Thread(this::follow, "follow-" + topic);
         follower.setDaemon(true);
         follower.start();

@@ -12,12 +12,16 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.support.events.SignedEvents;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import cloud.agora.testsupport.TopicReader;
+import cloud.agora.testsupport.Wallet;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -31,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,6 +54,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MarketplaceStub.class)
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(GatewayKeyResource.class)
+@QuarkusTestResource(value = EventKeys.class, initArgs = @ResourceArg(name = "service", value = "functions"))
 class AsyncAndAdmissionTest {
 
     @Inject
@@ -213,17 +219,57 @@ class AsyncAndAdmissionTest {
         throw new AssertionError("never answered " + status);
     }
 
+    /**
+     * A CreditRestored written to billing's topic by anyone but billing — unsigned, signed by a stranger, signed by
+     * another service's event key — resumes nothing: each is quarantined with its reason, the paused developer's calls
+     * still get 402 and reach no agent, and billing's own CreditRestored sent after them resumes the calls.
+     */
+    @Test
+    void aCreditRestoredBillingDidNotSignResumesNothingAndIsQuarantined() throws Exception {
+        deploy(agent.endpoint());
+        given().body("a").when().post("/fn/" + name + "/x").then().statusCode(200);
+        credit(BillingEvents.CREDIT_EXHAUSTED, true);
+        awaitStatus(402);
+        int reached = agent.calls.size();
+
+        String restored = creditRecord(BillingEvents.CREDIT_RESTORED, false);
+        String key = Address.parse(dev.address()).value();
+        send(new ProducerRecord<>(BillingEvents.CREDIT_TOPIC, key, restored));
+        send(EventKeys.signedBy(Wallet.random().key(), BillingEvents.CREDIT_TOPIC, key, restored));
+        send(EventKeys.signedBy(EventKeys.of("marketplace"), BillingEvents.CREDIT_TOPIC, key, restored));
+        List<ConsumerRecord<String, String>> quarantined = TopicReader.readUntil(Topics.QUARANTINE,
+                records -> records.stream().filter(r -> r.value().equals(restored)).count() >= 3, Duration.ofSeconds(30));
+        assertThat(quarantined.stream().filter(r -> r.value().equals(restored))
+                .map(r -> new String(r.headers().lastHeader(SignedEvents.REASON).value(), StandardCharsets.UTF_8)))
+                .containsExactlyInAnyOrder("unsigned", "not-signed-by-producer", "not-signed-by-producer");
+
+        given().body("b").when().post("/fn/" + name + "/x").then().statusCode(402);
+        assertThat(agent.calls).hasSize(reached);
+
+        credit(BillingEvents.CREDIT_RESTORED, false);
+        awaitStatus(200);
+    }
+
     void credit(String type, boolean paused) {
+        Address me = Address.parse(dev.address());
+        send(EventKeys.signed(BillingEvents.CREDIT_TOPIC, me.value(), creditRecord(type, paused)));
+    }
+
+    String creditRecord(String type, boolean paused) {
         Address me = Address.parse(dev.address());
         EventEnvelope<CreditView> event = EventEnvelope.of(type, BillingEvents.SOURCE, Instant.now(), me.value(),
                 new CreditView(me, Wei.of(0), Wei.ZERO, Wei.ZERO, Wei.of(100), java.math.BigInteger.valueOf(-100), Wei.of(10), paused,
                         paused ? CreditView.BELOW_FLOOR : null));
+        return JsonCodec.write(event);
+    }
+
+    static void send(ProducerRecord<String, String> record) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            producer.send(new ProducerRecord<>(BillingEvents.CREDIT_TOPIC, me.value(), JsonCodec.write(event)));
+            producer.send(record);
             producer.flush();
         }
     }

@@ -11,6 +11,7 @@ import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
@@ -26,7 +27,6 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,7 +132,7 @@ class ReplicaHealthTest extends TwoReplicaDeployment {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            producer.send(new ProducerRecord<>(Topics.MARKETPLACE_LEASES, event.subject(), JsonCodec.write(event)));
+            producer.send(EventKeys.signed(Topics.MARKETPLACE_LEASES, event.subject(), JsonCodec.write(event)));
             producer.flush();
         }
     }

@@ -1,0 +1,54 @@
+package cloud.agora.functions.domain;
+
+import cloud.agora.protocol.governance.FunctionsParameters;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The limits governance sets on functions, as in effect at one moment: the longest timeout a function may declare
+ * ({@code functions.max-timeout}) and the largest request body of an invocation ({@code functions.max-body-size}).
+ * Its checks throw the problem that refuses what goes beyond them.
+ *
+ * @param maxTimeout   the longest timeout a function version may declare
+ * @param maxBodyBytes the largest request body the gateway forwards
+ */
+public record GovernedLimits(Duration maxTimeout, int maxBodyBytes) {
+
+    public GovernedLimits {
+        if (maxTimeout.toMillis() < FunctionSpec.MIN_TIMEOUT_MILLIS || maxTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the longest timeout must be from " + FunctionSpec.MIN_TIMEOUT_MILLIS
+                    + " ms to " + Integer.MAX_VALUE + " ms, got " + maxTimeout);
+        }
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("the largest body must be at least 1 byte, got " + maxBodyBytes);
+        }
+    }
+
+    /** The longest timeout, in milliseconds. */
+    public int maxTimeoutMillis() {
+        return (int) maxTimeout.toMillis();
+    }
+
+    /**
+     * Refuses a call or deployment of {@code version} of {@code function} when its timeout is above the longest
+     * allowed (400 {@code invalid-function-spec}: the version must be published again with a shorter timeout).
+     */
+    public void checkTimeout(String function, FunctionVersion version) {
+        if (version.timeoutMillis() > maxTimeoutMillis()) {
+            throw new InvalidFunctionSpecException("version " + version.version() + " of '" + function
+                    + "' declares timeoutMillis " + version.timeoutMillis() + ", above the governed "
+                    + FunctionsParameters.MAX_TIMEOUT + " of " + maxTimeoutMillis() + " ms (" + maxTimeout
+                    + "); publish a version with a shorter timeout", Map.of("function", function, "version",
+                            version.version(), "maxTimeoutMillis", maxTimeoutMillis()));
+        }
+    }
+
+    /** Refuses a call of {@code function} whose request body has more than the largest allowed (413). */
+    public void checkBody(String function, int bodyBytes) {
+        if (bodyBytes > maxBodyBytes) {
+            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
+                    "the body has " + bodyBytes + " bytes, at most " + maxBodyBytes + " are accepted (the governed "
+                            + FunctionsParameters.MAX_BODY_SIZE + ")", Map.of("function", function, "maxBytes", maxBodyBytes));
+        }
+    }
+}

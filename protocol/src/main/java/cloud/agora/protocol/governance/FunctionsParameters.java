@@ -1,0 +1,16 @@
+package cloud.agora.protocol.governance;
+
+/**
+ * The names of the governed parameters the functions service follows: the {@link ParameterChanged#name()} of
+ * governance's decisions about them on {@code governance.decisions.v1}.
+ */
+public final class FunctionsParameters {
+
+    /** The longest timeout a function may declare; a duration ({@link ParameterChanged#UNIT_DURATION}). */
+    public static final String MAX_TIMEOUT = "functions.max-timeout";
+    /** The largest request or response body of an invocation; a number of bytes. */
+    public static final String MAX_BODY_SIZE = "functions.max-body-size";
+
+    private FunctionsParameters() {
+    }
+}
