@@ -51,7 +51,7 @@ abstract class TopicFollower<T> {
 
     /**
      * Reads one record and handles it: one its topic's producer did not sign is quarantined unread
-     * ({@link SignedEvents}); one that does not read as an envelope is logged and skipped.
+     * ({@link SignedEvents}); one that does not read as an envelope (a poison record) is quarantined too.
      */
     private void handle(ConsumerRecord<String, String> record) {
         if (!events.admit(group, record)) {
@@ -61,7 +61,7 @@ abstract class TopicFollower<T> {
         try {
             event = JsonCodec.read(record.value(), envelope);
         } catch (IllegalArgumentException malformed) {
-            LOG.warnf("skipping a malformed %s record at offset %d: %s", what, record.offset(), malformed.getMessage());
+            events.quarantine(group, record, "unreadable " + what + ": " + malformed.getMessage());
             return;
         }
         handle(event);

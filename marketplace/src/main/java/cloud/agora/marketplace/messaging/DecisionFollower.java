@@ -104,7 +104,7 @@ public class DecisionFollower {
         try {
             event = JsonCodec.read(record.value(), DECISION);
         } catch (IllegalArgumentException malformed) {
-            LOG.warnf("skipping a malformed decision at offset %d: %s", record.offset(), malformed.getMessage());
+            events.quarantine(GROUP, record, "unreadable decision: " + malformed.getMessage());
             return;
         }
         if (!ParameterChanged.TYPE.equals(event.type()) || event.data() == null) {

@@ -83,8 +83,8 @@ class GovernedRulesTest {
 
     /**
      * Decisions written to the topic by anyone but governance — unsigned, signed by a stranger, signed by another
-     * service's event key — change no rule: each is quarantined with its reason, and a signed decision sent after them
-     * is applied.
+     * service's event key — change no rule: each is quarantined with its reason; so is a poison record (signed, but no
+     * decision), and the follower goes on: a signed decision sent after them is applied.
      */
     @Test
     void aDecisionGovernanceDidNotSignChangesNoRuleAndIsQuarantined() throws Exception {
@@ -95,15 +95,22 @@ class GovernedRulesTest {
         send(new ProducerRecord<>(Topics.GOVERNANCE_DECISIONS, "marketplace.max-bid-lifetime", body));
         send(EventKeys.signedBy(Wallet.random().key(), Topics.GOVERNANCE_DECISIONS, "marketplace.max-bid-lifetime", body));
         send(EventKeys.signedBy(EventKeys.of("marketplace"), Topics.GOVERNANCE_DECISIONS, "marketplace.max-bid-lifetime", body));
+        // and a poison record: signed by governance, but no decision at all
+        String poison = "{\"id\": \"" + now + "\", \"type\": ";
+        send(EventKeys.signed(Topics.GOVERNANCE_DECISIONS, "marketplace.max-bid-lifetime", poison));
 
         List<ConsumerRecord<String, String>> quarantined = TopicReader.readUntil(Topics.QUARANTINE,
-                records -> records.stream().filter(r -> r.value().equals(body)).count() >= 3, Duration.ofSeconds(30));
+                records -> records.stream().filter(r -> r.value().equals(body) || r.value().equals(poison)).count() >= 4,
+                Duration.ofSeconds(30));
         assertThat(quarantined.stream().filter(r -> r.value().equals(body))
                 .map(r -> new String(r.headers().lastHeader(SignedEvents.REASON).value(), StandardCharsets.UTF_8)))
                 .containsExactlyInAnyOrder("unsigned", "not-signed-by-producer", "not-signed-by-producer");
         assertThat(quarantined.stream().filter(r -> r.value().equals(body))
                 .map(r -> new String(r.headers().lastHeader(SignedEvents.CONSUMER).value(), StandardCharsets.UTF_8)))
                 .containsOnly("marketplace");
+        assertThat(quarantined.stream().filter(r -> r.value().equals(poison))
+                .map(r -> new String(r.headers().lastHeader(SignedEvents.REASON).value(), StandardCharsets.UTF_8)))
+                .singleElement().asString().startsWith("unreadable decision");
 
         // the follower went on: a decision governance signed, sent after the forged ones, is applied; they were not
         try {

@@ -107,14 +107,17 @@ public class SignedEvents {
         if (rejection.isEmpty()) {
             return true;
         }
-        String origin = record.topic() + "/" + record.partition() + "@" + record.offset();
-        LOG.warnf("%s: quarantined the record at %s (%s): not read", consumer, origin, rejection.get().reason());
-        quarantine(consumer, record, rejection.get().reason(), origin);
+        quarantine(consumer, record, rejection.get().reason());
         return false;
     }
 
-    /** Copies a record this consumer could not use to {@link Topics#QUARANTINE}, with why; never throws. */
-    public void quarantine(String consumer, ConsumerRecord<String, String> record, String reason, String origin) {
+    /**
+     * Copies a record {@code consumer} will not use (unsigned, or unreadable: a poison record) to
+     * {@link Topics#QUARANTINE} with why, and logs it; the consumer goes on with the next. Never throws.
+     */
+    public void quarantine(String consumer, ConsumerRecord<String, String> record, String reason) {
+        String origin = record.topic() + "/" + record.partition() + "@" + record.offset();
+        LOG.warnf("%s: quarantined the record at %s (%s): not read", consumer, origin, reason);
         try {
             ProducerRecord<String, String> copy = new ProducerRecord<>(Topics.QUARANTINE, record.key(), record.value());
             record.headers().forEach(copy.headers()::add);
