@@ -53,6 +53,12 @@ class IngestionBenchmarkIT {
     @Test
     void ratesEveryReceiptOnceAndPrintsTheThroughputColdAndWarm() throws Exception {
         PostgresServer.Database db = PostgresServer.newDatabase();
+        try (Connection admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             java.sql.Statement s = admin.createStatement()) {
+            // the embedded server starts with synchronous_commit off (zonky's default); billing's exactly-once and
+            // "accepted data survives a crash" need a commit to be durable before the Kafka offset moves, so measure that
+            s.execute("ALTER DATABASE " + db.name() + " SET synchronous_commit = on");
+        }
         String bootstrap = KafkaBroker.bootstrapServers();
         int port = KafkaBroker.freePort();
         Path log = Path.of("target/billing-bench.log");

@@ -6,11 +6,9 @@ import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import org.postgresql.PGConnection;
 import java.math.BigInteger;
@@ -36,45 +34,68 @@ import java.util.UUID;
 public class ReceiptRepository {
 
     /**
-     * Inserts the receipts not already present and returns the ids actually inserted. The rows are streamed with a
-     * binary {@code COPY} into a per-session temporary table, then moved in one statement
-     * ({@code INSERT ... SELECT ... ON CONFLICT (invocation_id) DO NOTHING RETURNING}), which also removes the copies of
-     * the inserted receipts that were waiting for their witness ({@code awaiting_witness}, by receipt hash). Binary COPY
-     * instead of {@code unnest} of 24 array parameters: the server no longer parses every value of every array (see the
-     * README's ingestion figures).
+     * Inserts the receipts not already present and returns the ids actually inserted, removing the copies of the
+     * inserted receipts that were waiting for their witness ({@code awaiting_witness}, by receipt hash).
+     *
+     * <p>The common case is that none of them is stored yet: the rows then go with one binary {@code COPY} straight
+     * into {@code receipts} (PostgreSQL inserts them page by page, one WAL record per page), under a savepoint (not
+     * released: it ends with the transaction, one round trip fewer).
+     * The primary key still guards exactly-once: if any id is stored already (a redelivery, a replay, the same
+     * receipt committed concurrently), the {@code COPY} fails as a whole, is rolled back to the savepoint, and the
+     * rows go through {@link #insertAbsent} instead. The caller's candidates hold each invocation id once.
      */
     public Set<UUID> insertNew(Connection c, List<RatedReceipt> receipts) throws SQLException {
-        Set<UUID> inserted = new HashSet<>();
         if (receipts.isEmpty()) {
-            return inserted;
+            return new HashSet<>();
         }
+        byte[] rows = ReceiptCopyRows.of(receipts);
+        Savepoint beforeCopy = c.setSavepoint();
+        try {
+            copy(c, "COPY receipts (" + ReceiptCopyRows.COLUMNS + ") FROM STDIN (FORMAT binary)", rows);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback(beforeCopy);
+            return insertAbsent(c, rows);
+        }
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM awaiting_witness WHERE receipt_hash = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("text", receipts.stream().map(RatedReceipt::hash).toArray()));
+            s.executeUpdate();
+        }
+        Set<UUID> inserted = new HashSet<>();
+        receipts.forEach(r -> inserted.add(r.receipt().invocationId()));
+        return inserted;
+    }
+
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    /**
+     * Inserts those of {@code rows} ({@link ReceiptCopyRows}) whose id is not stored yet and returns their ids: a
+     * binary {@code COPY} into a per-session temporary table, then one statement
+     * ({@code INSERT ... SELECT ... ON CONFLICT (invocation_id) DO NOTHING RETURNING}) that also removes the inserted
+     * receipts' waiting copies.
+     */
+    private static Set<UUID> insertAbsent(Connection c, byte[] rows) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("""
                     CREATE TEMPORARY TABLE IF NOT EXISTS receipt_staging (
                         i uuid, l uuid, p text, c text, cpu int8, pm int8, mm int8, w int8, bi int8, bo int8, s timestamptz, e timestamptz,
-                        ps text, gs text, h text, ch text, gb text, gt int8, gi timestamptz, ge timestamptz, gsig text, pb text, ga text,
+                        ps text, gs text, h text, ch numeric, gb text, gt int8, gi timestamptz, ge timestamptz, gsig text, pb text, ga text,
                         gbt text)""");
             s.execute("TRUNCATE receipt_staging");
         }
-        try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY receipt_staging FROM STDIN (FORMAT binary)",
-                    new ByteArrayInputStream(copyRows(receipts)));
-        } catch (IOException e) {
-            throw new SQLException("could not stream the receipts to PostgreSQL", e);
-        }
+        copy(c, "COPY receipt_staging FROM STDIN (FORMAT binary)", rows);
+        Set<UUID> inserted = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement("""
                 WITH inserted AS (
-                    INSERT INTO receipts (invocation_id, lease_id, provider_address, consumer_address, cpu_nanos,
-                        peak_memory_bytes, memory_mib_millis, wall_millis, bytes_in, bytes_out, started_at, ended_at,
-                        provider_signature, gateway_signature, receipt_hash, charge, grant_bundle, grant_timeout_millis,
-                        grant_issued_at, grant_expires_at, grant_signature, provider_batch, gateway_address, gateway_batch)
-                    SELECT i, l, p, c, cpu, pm, mm, w, bi, bo, s, e, ps, gs, h, ch::numeric, gb, gt, gi, ge, gsig, pb, ga, gbt
-                    FROM receipt_staging
+                    INSERT INTO receipts (%s)
+                    SELECT * FROM receipt_staging
                     ON CONFLICT (invocation_id) DO NOTHING
                     RETURNING invocation_id, receipt_hash),
                 witnessed AS (
                     DELETE FROM awaiting_witness a USING inserted WHERE a.receipt_hash = inserted.receipt_hash)
-                SELECT invocation_id FROM inserted""");
+                SELECT invocation_id FROM inserted""".formatted(ReceiptCopyRows.COLUMNS));
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 inserted.add(r.getObject(1, UUID.class));
@@ -83,79 +104,11 @@ public class ReceiptRepository {
         return inserted;
     }
 
-    /** The receipts as PostgreSQL's binary COPY format for {@code receipt_staging} (24 fields per row). */
-    private static byte[] copyRows(List<RatedReceipt> receipts) throws SQLException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(receipts.size() * 1_200);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1));
-            out.writeInt(0); // flags
-            out.writeInt(0); // header extension
-            for (RatedReceipt rated : receipts) {
-                UsageReceipt r = rated.receipt();
-                InvocationGrant g = r.grant();
-                out.writeShort(24);
-                uuid(out, r.invocationId());
-                uuid(out, r.leaseId());
-                text(out, r.provider().value());
-                text(out, r.consumer().value());
-                int8(out, r.cpuNanos());
-                int8(out, r.peakMemoryBytes());
-                int8(out, r.memoryMibMillis());
-                int8(out, r.wallMillis());
-                int8(out, r.bytesIn());
-                int8(out, r.bytesOut());
-                timestamp(out, r.startedAt().toEpochMilli());
-                timestamp(out, r.endedAt().toEpochMilli());
-                // a receipt attested in its provider's batch needs no signature of its own: the batch (and its path) proves it
-                text(out, rated.providerBatch() == null ? r.providerSignature() : null);
-                text(out, r.gatewaySignature());
-                text(out, rated.hash());
-                text(out, rated.charge().toString());
-                text(out, g == null ? null : g.bundle());
-                int8(out, g == null ? null : g.timeoutMillis());
-                timestamp(out, g == null ? null : g.issuedAt().toEpochMilli());
-                timestamp(out, g == null ? null : g.expiresAt().toEpochMilli());
-                text(out, g == null ? null : g.signature());
-                text(out, rated.providerBatch());
-                text(out, rated.witness() == null ? null : rated.witness().gateway().value());
-                text(out, rated.witness() == null ? null : rated.witness().root());
-            }
-            out.writeShort(-1);
+    private static void copy(Connection c, String sql, byte[] rows) throws SQLException {
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new ByteArrayInputStream(rows));
         } catch (IOException e) {
-            throw new SQLException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void uuid(DataOutputStream out, UUID id) throws IOException {
-        out.writeInt(16);
-        out.writeLong(id.getMostSignificantBits());
-        out.writeLong(id.getLeastSignificantBits());
-    }
-
-    private static void int8(DataOutputStream out, Long value) throws IOException {
-        if (value == null) {
-            out.writeInt(-1);
-        } else {
-            out.writeInt(8);
-            out.writeLong(value);
-        }
-    }
-
-    /** PostgreSQL's binary timestamptz: microseconds since 2000-01-01 00:00 UTC. */
-    private static void timestamp(DataOutputStream out, Long epochMillis) throws IOException {
-        int8(out, epochMillis == null ? null : (epochMillis - POSTGRES_EPOCH_MILLIS) * 1_000);
-    }
-
-    private static final long POSTGRES_EPOCH_MILLIS = 946_684_800_000L;
-
-    private static void text(DataOutputStream out, String value) throws IOException {
-        if (value == null) {
-            out.writeInt(-1);
-        } else {
-            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-            out.writeInt(utf8.length);
-            out.write(utf8);
+            throw new SQLException("could not stream the receipts to PostgreSQL", e);
         }
     }
 
