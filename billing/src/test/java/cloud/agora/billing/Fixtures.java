@@ -2,10 +2,10 @@ package cloud.agora.billing;
 
 import cloud.agora.billing.domain.LeaseTerms;
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
@@ -17,6 +17,7 @@ import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.protocol.usage.WitnessBatch;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaBroker;
 import cloud.agora.testsupport.Wallet;
 import java.math.BigInteger;
@@ -108,7 +109,7 @@ public final class Fixtures {
     public static void publishLease(KafkaProducer<String, String> producer, LeaseView lease) throws Exception {
         EventEnvelope<LeaseView> event = EventEnvelope.of(MarketEvents.LEASE_CREATED, MarketEvents.SOURCE, lease.createdAt(),
                 lease.id().toString(), lease);
-        producer.send(new ProducerRecord<>(Topics.MARKETPLACE_LEASES, lease.id().toString(), JsonCodec.write(event))).get();
+        producer.send(EventKeys.signed(Topics.MARKETPLACE_LEASES, lease.id().toString(), JsonCodec.write(event))).get();
     }
 
     /** As the agent's KafkaUsageSink ships them: envelope id = invocation id, key = lease id. */

@@ -6,6 +6,7 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -32,10 +33,12 @@ public class DecisionFollower {
     private final BillingConfig config;
     private final Optional<String> bootstrapServers;
     private final BillingRules rules;
+    private final SignedEvents events;
     private TopicLoop<?> loop;
 
     public DecisionFollower(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
-            BillingRules rules) {
+            BillingRules rules, SignedEvents events) {
+        this.events = events;
         this.config = config;
         this.bootstrapServers = bootstrapServers;
         this.rules = rules;
@@ -47,7 +50,7 @@ public class DecisionFollower {
             return;
         }
         loop = TopicLoop.of(bootstrapServers.get(), config.ingestion().consumerGroup(), config.ingestion().instanceId(),
-                Topics.GOVERNANCE_DECISIONS, 100, this::onDecisions);
+                Topics.GOVERNANCE_DECISIONS, 100, events, this::onDecisions);
         loop.start();
     }
 
@@ -63,7 +66,7 @@ public class DecisionFollower {
             try {
                 decision = JsonCodec.read(record.value(), DECISION);
             } catch (RuntimeException e) {
-                LOG.warnf("%s: skipping an unreadable decision at offset %d: %s", record.topic(), record.offset(), e.getMessage());
+                events.quarantine(config.ingestion().consumerGroup(), record, "unreadable decision: " + e.getMessage());
                 continue;
             }
             if (ParameterChanged.TYPE.equals(decision.type()) && decision.data() != null) {

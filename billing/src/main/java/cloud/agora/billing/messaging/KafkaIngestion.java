@@ -3,16 +3,17 @@ package cloud.agora.billing.messaging;
 import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.billing.domain.IncomingReceipt;
 import cloud.agora.billing.domain.LeaseRecorder;
+import cloud.agora.billing.domain.UsageArrivals;
 import cloud.agora.billing.domain.UsageRater;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
-import cloud.agora.billing.domain.UsageArrivals;
 import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.protocol.usage.WitnessBatch;
+import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -51,10 +52,12 @@ public class KafkaIngestion {
     private final Optional<String> bootstrapServers;
     private final UsageRater rater;
     private final LeaseRecorder leases;
+    private final SignedEvents events;
     private final List<TopicLoop<?>> loops = new ArrayList<>();
 
     public KafkaIngestion(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
-            UsageRater rater, LeaseRecorder leases) {
+            UsageRater rater, LeaseRecorder leases, SignedEvents events) {
+        this.events = events;
         this.config = config;
         this.bootstrapServers = bootstrapServers;
         this.rater = rater;
@@ -67,10 +70,11 @@ public class KafkaIngestion {
             return;
         }
         String group = config.ingestion().consumerGroup();
-        loops.add(TopicLoop.of(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, this::onLeases));
+        loops.add(TopicLoop.of(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, events,
+                this::onLeases));
         // receipts in two stages: parsing and signature checks of the next poll overlap the current poll's transaction
         loops.add(new TopicLoop<>(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.USAGE_RECEIPTS,
-                config.ingestion().batchSize(), records -> rater.prepare(parse(records.stream().map(ConsumerRecord::value).toList())),
+                config.ingestion().batchSize(), events, records -> rater.prepare(parse(records.stream().map(ConsumerRecord::value).toList())),
                 rater::rate));
         loops.forEach(TopicLoop::start);
     }
@@ -152,7 +156,7 @@ public class KafkaIngestion {
             try {
                 events.add(JsonCodec.read(record.value(), LEASE_EVENT));
             } catch (RuntimeException e) {
-                LOG.warnf("%s: skipping an unreadable lease event at offset %d: %s", record.topic(), record.offset(), e.getMessage());
+                this.events.quarantine(config.ingestion().consumerGroup(), record, "unreadable lease event: " + e.getMessage());
             }
         }
         leases.record(events);

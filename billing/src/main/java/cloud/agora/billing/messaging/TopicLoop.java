@@ -1,5 +1,6 @@
 package cloud.agora.billing.messaging;
 
+import cloud.agora.support.events.SignedEvents;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,9 @@ import org.jboss.logging.Logger;
  * transaction); while batch n's transaction runs, batch n+1 is polled and prepared. A batch's offsets are committed
  * only after its transaction committed, so a crash in between redelivers it and the handler deduplicates it. A
  * failure (in either stage) rewinds to the first offsets of the failed batch (and of the batch prepared behind it)
- * and retries after a pause, so nothing is skipped. Kafka outages are ridden out by the client's reconnects.
+ * and retries after a pause, so nothing is skipped. Kafka outages are ridden out by the client's reconnects. A record
+ * its topic's producer did not sign is quarantined ({@link SignedEvents}) and never reaches either stage; its offset
+ * is committed with the batch it came in.
  *
  * @param <P> what the prepare stage hands to the apply stage
  */
@@ -36,6 +39,8 @@ final class TopicLoop<P> implements Runnable {
     private static final Logger LOG = Logger.getLogger(TopicLoop.class);
 
     private final String topic;
+    private final String group;
+    private final SignedEvents events;
     private final KafkaConsumer<String, String> consumer;
     private final Function<List<ConsumerRecord<String, String>>, P> prepare;
     private final Consumer<P> apply;
@@ -45,12 +50,13 @@ final class TopicLoop<P> implements Runnable {
 
     /** A one-stage loop: {@code handler} does all the work (and the transaction) on the apply thread. */
     static TopicLoop<List<ConsumerRecord<String, String>>> of(String bootstrapServers, String group,
-            java.util.Optional<String> instanceId, String topic, int batchSize, Consumer<List<ConsumerRecord<String, String>>> handler) {
-        return new TopicLoop<>(bootstrapServers, group, instanceId, topic, batchSize, records -> records, handler);
+            java.util.Optional<String> instanceId, String topic, int batchSize, SignedEvents events,
+            Consumer<List<ConsumerRecord<String, String>>> handler) {
+        return new TopicLoop<>(bootstrapServers, group, instanceId, topic, batchSize, events, records -> records, handler);
     }
 
     TopicLoop(String bootstrapServers, String group, java.util.Optional<String> instanceId, String topic, int batchSize,
-            Function<List<ConsumerRecord<String, String>>, P> prepare, Consumer<P> apply) {
+            SignedEvents events, Function<List<ConsumerRecord<String, String>>, P> prepare, Consumer<P> apply) {
         Properties props = new Properties();
         instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -65,6 +71,8 @@ final class TopicLoop<P> implements Runnable {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         this.topic = topic;
+        this.group = group;
+        this.events = events;
         this.consumer = new KafkaConsumer<>(props);
         this.prepare = prepare;
         this.apply = apply;
@@ -73,6 +81,7 @@ final class TopicLoop<P> implements Runnable {
     }
 
     void start() {
+        events.follow(topic, group);
         thread.start();
     }
 
@@ -98,13 +107,20 @@ final class TopicLoop<P> implements Runnable {
             consumer.subscribe(List.of(topic));
             while (running) {
                 ConsumerRecords<String, String> records = consumer.poll(applying == null ? Duration.ofMillis(500) : Duration.ofMillis(5));
+                // every polled record's offset counts (for commits and rewinds); only the admitted ones are handled
                 List<ConsumerRecord<String, String>> batch = new java.util.ArrayList<>(records.count());
                 records.forEach(batch::add);
+                List<ConsumerRecord<String, String>> admitted = new java.util.ArrayList<>(batch.size());
+                for (ConsumerRecord<String, String> record : batch) {
+                    if (events.admit(group, record)) {
+                        admitted.add(record);
+                    }
+                }
                 P prepared = null;
                 RuntimeException prepareFailure = null;
                 if (!batch.isEmpty()) {
                     try {
-                        prepared = prepare.apply(batch); // overlaps the previous batch's transaction
+                        prepared = prepare.apply(admitted); // overlaps the previous batch's transaction
                     } catch (RuntimeException e) {
                         prepareFailure = e;
                     }

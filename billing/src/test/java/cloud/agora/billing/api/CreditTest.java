@@ -26,6 +26,7 @@ import cloud.agora.protocol.governance.ParameterChanged;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import cloud.agora.testsupport.TopicReader;
@@ -44,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -319,7 +319,7 @@ class CreditTest {
 
     static void decide(String name, String value, String unit, long proposal, Instant effectiveAt) throws Exception {
         ParameterChanged change = new ParameterChanged(name, value, unit, proposal, effectiveAt);
-        producer.send(new ProducerRecord<>(Topics.GOVERNANCE_DECISIONS, name, JsonCodec.write(EventEnvelope.of(
+        producer.send(EventKeys.signed(Topics.GOVERNANCE_DECISIONS, name, JsonCodec.write(EventEnvelope.of(
                 ParameterChanged.TYPE, ParameterChanged.SOURCE, effectiveAt, name, change)))).get();
     }
 }

@@ -11,24 +11,33 @@ import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.billing.BillingDevnetResource;
 import cloud.agora.billing.Fixtures;
+import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.market.MarketEvents;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.support.events.SignedEvents;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
+import cloud.agora.testsupport.TopicReader;
 import cloud.agora.testsupport.Wallet;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +49,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(KafkaResource.class)
 @QuarkusTestResource(BillingDevnetResource.class)
+@QuarkusTestResource(value = EventKeys.class, initArgs = @ResourceArg(name = "service", value = "billing"))
 class IngestionTest {
 
     static KafkaProducer<String, String> producer;
@@ -63,6 +73,47 @@ class IngestionTest {
 
     static BigInteger expected(LeaseView lease, List<UsageReceipt> receipts) {
         return receipts.stream().map(Fixtures.terms(lease)::charge).reduce(BigInteger.ZERO, BigInteger::add);
+    }
+
+    /**
+     * A LeaseCreated naming a victim as owner and a LeaseClosed of an honest lease, written to the marketplace's topic
+     * by anyone but the marketplace — unsigned, signed by a stranger, signed by another service's event key — record
+     * no lease and close none: each is quarantined with its reason, and billing goes on (a lease the marketplace
+     * signed after them is recorded). No lease a victim would pay for exists, so no receipt can be charged under it.
+     */
+    @Test
+    void leaseEventsTheMarketplaceDidNotSignCreateAndCloseNothing() throws Exception {
+        Wallet provider = Wallet.random();
+        Wallet victim = Wallet.random();
+        LeaseView honest = lease(victim.address(), provider.address());
+        Fixtures.publishLease(producer, honest);
+        Db db = db();
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", honest.id()) == 1);
+
+        LeaseView forged = lease(victim.address(), provider.address());
+        String created = JsonCodec.write(EventEnvelope.of(MarketEvents.LEASE_CREATED, MarketEvents.SOURCE, forged.createdAt(),
+                forged.id().toString(), forged));
+        String closed = JsonCodec.write(EventEnvelope.of(MarketEvents.LEASE_CLOSED, MarketEvents.SOURCE, Instant.now(),
+                honest.id().toString(), Fixtures.closed(honest, Instant.now())));
+        for (String[] event : List.of(new String[] {forged.id().toString(), created}, new String[] {honest.id().toString(), closed})) {
+            producer.send(new ProducerRecord<>(Topics.MARKETPLACE_LEASES, event[0], event[1])).get();
+            producer.send(EventKeys.signedBy(Wallet.random().key(), Topics.MARKETPLACE_LEASES, event[0], event[1])).get();
+            producer.send(EventKeys.signedBy(EventKeys.of("functions"), Topics.MARKETPLACE_LEASES, event[0], event[1])).get();
+        }
+        List<ConsumerRecord<String, String>> quarantined = TopicReader.readUntil(Topics.QUARANTINE,
+                records -> records.stream().filter(r -> r.value().equals(created) || r.value().equals(closed)).count() >= 6,
+                Duration.ofSeconds(30));
+        for (String event : List.of(created, closed)) {
+            assertThat(quarantined.stream().filter(r -> r.value().equals(event))
+                    .map(r -> new String(r.headers().lastHeader(SignedEvents.REASON).value(), StandardCharsets.UTF_8)))
+                    .containsExactlyInAnyOrder("unsigned", "not-signed-by-producer", "not-signed-by-producer");
+        }
+
+        LeaseView after = lease(victim.address(), provider.address());
+        Fixtures.publishLease(producer, after);
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", after.id()) == 1);
+        assertThat(db.count("SELECT count(*) FROM leases WHERE lease_id = ?", forged.id())).isZero();
+        assertThat(db.count("SELECT count(*) FROM leases WHERE lease_id = ? AND closed_at IS NULL", honest.id())).isEqualTo(1);
     }
 
     @Test

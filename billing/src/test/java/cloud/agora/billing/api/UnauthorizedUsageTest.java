@@ -15,6 +15,7 @@ import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import cloud.agora.testsupport.Wallet;
@@ -27,7 +28,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -255,7 +255,7 @@ class UnauthorizedUsageTest {
     static void decide(String window, long proposal, Instant effectiveAt) throws Exception {
         ParameterChanged change = new ParameterChanged(BillingRules.WITNESS_WINDOW, window, ParameterChanged.UNIT_DURATION,
                 proposal, effectiveAt);
-        producer.send(new ProducerRecord<>(Topics.GOVERNANCE_DECISIONS, BillingRules.WITNESS_WINDOW, JsonCodec.write(
+        producer.send(EventKeys.signed(Topics.GOVERNANCE_DECISIONS, BillingRules.WITNESS_WINDOW, JsonCodec.write(
                 EventEnvelope.of(ParameterChanged.TYPE, ParameterChanged.SOURCE, effectiveAt, BillingRules.WITNESS_WINDOW,
                         change)))).get();
     }
