@@ -354,8 +354,9 @@ final class Platform {
         String classpath = Files.readString(root.resolve("kafka-broker/target/kafka.classpath")).strip();
         if (!Files.exists(data.resolve("meta.properties"))) {
             log("formatting Kafka storage in %s", data);
-            Process format = new ProcessBuilder(java(), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
-                    clusterId(), "-c", config.toString())
+            Process format = new ProcessBuilder(java(), "-cp", classpath, "kafka.tools.StorageTool", "format",
+                    // joined to its option: a random id may start with '-', which the tool's parser takes for an option
+                    "--cluster-id=" + clusterId(), "-c", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("logs/kafka.log").toFile()))
                     .start();

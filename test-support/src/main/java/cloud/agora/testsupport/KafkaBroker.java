@@ -69,7 +69,7 @@ public final class KafkaBroker {
                 props.store(out, "agora test broker");
             }
             ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
-            int exit = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
+            int exit = StorageTool.execute(new String[] {"format", "--cluster-id=" + Uuid.randomUuid(), "-c", config.toString()},
                     new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
             if (exit != 0) {
                 throw new IllegalStateException("kafka storage format failed: " + formatOutput.toString(StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package cloud.agora.billing.messaging;
 
 import cloud.agora.support.events.SignedEvents;
+import cloud.agora.support.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -59,7 +60,7 @@ final class TopicLoop<P> implements Runnable {
             SignedEvents events, Function<List<ConsumerRecord<String, String>>, P> prepare, Consumer<P> apply) {
         Properties props = new Properties();
         instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(KafkaClients.connection(bootstrapServers));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

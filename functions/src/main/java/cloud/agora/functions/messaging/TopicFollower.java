@@ -3,6 +3,7 @@ package cloud.agora.functions.messaging;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.support.events.SignedEvents;
+import cloud.agora.support.kafka.KafkaClients;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.time.Duration;
 import java.util.List;
@@ -87,7 +88,7 @@ abstract class TopicFollower<T> {
 
     private void follow() {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+        props.putAll(KafkaClients.connection(bootstrapServers.get()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

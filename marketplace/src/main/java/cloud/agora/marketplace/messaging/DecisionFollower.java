@@ -7,6 +7,7 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
 import cloud.agora.support.events.SignedEvents;
+import cloud.agora.support.kafka.KafkaClients;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -74,7 +75,7 @@ public class DecisionFollower {
 
     private void follow() {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+        props.putAll(KafkaClients.connection(bootstrapServers.get()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -6,6 +6,7 @@ import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.EventProducers;
 import cloud.agora.protocol.event.EventSignature;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.support.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -88,7 +89,9 @@ public class SignedEvents {
      * configured is read as written, which trusts everyone who can write to it.
      */
     public void follow(String topic, String consumer) {
-        if (producers.checks(topic)) {
+        if (Topics.USAGE_RECEIPTS.equals(topic)) {
+            LOG.infof("%s reads %s, whose receipts carry their own provider and gateway signatures", consumer, topic);
+        } else if (producers.checks(topic)) {
             LOG.infof("%s reads %s only when signed by %s's configured keys", consumer, topic, EventProducers.serviceOf(topic));
         } else {
             LOG.warnf("%s reads %s WITHOUT checking who wrote it: set agora.events.producers.%s to the producer's "
@@ -142,7 +145,7 @@ public class SignedEvents {
             synchronized (this) {
                 if (quarantine == null) {
                     Properties props = new Properties();
-                    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+                    props.putAll(KafkaClients.connection(bootstrapServers.get()));
                     props.put(ProducerConfig.ACKS_CONFIG, "all");
                     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
                     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

@@ -2,6 +2,7 @@ package cloud.agora.support.outbox;
 
 import cloud.agora.protocol.event.EventSignature;
 import cloud.agora.support.events.SignedEvents;
+import cloud.agora.support.kafka.KafkaClients;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -149,7 +150,7 @@ public class OutboxRelay {
                         return null;
                     }
                     Properties props = new Properties();
-                    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers.get());
+                    props.putAll(KafkaClients.connection(bootstrapServers.get()));
                     props.put(ProducerConfig.ACKS_CONFIG, "all");
                     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
                     props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
