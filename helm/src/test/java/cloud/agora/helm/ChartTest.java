@@ -103,6 +103,41 @@ class ChartTest {
         }
     }
 
+    /**
+     * With {@code kafka.security.protocol=SASL_SSL} each service that uses Kafka signs in over TLS as its own SCRAM
+     * user, its password from the operator's Secret (never in the ConfigMap), the brokers' CA mounted as a file; the
+     * storage gateway, which uses no Kafka, gets no credentials. Plaintext by default.
+     */
+    @Test
+    void kafkaOverTlsWithOneScramUserPerServiceAndNoPasswordInAConfigMap() {
+        List<HasMetadata> plain = Chart.render("platform-values.yaml", Map.of());
+        assertThat(named(of(plain, ConfigMap.class), "agora-billing").getData()).doesNotContainKeys("KAFKA_SECURITY_PROTOCOL",
+                "KAFKA_SASL_JAAS_CONFIG");
+
+        List<HasMetadata> objects = Chart.render("platform-values.yaml", Map.of("kafka.security.protocol", "SASL_SSL",
+                "kafka.security.caSecretKey", "kafka-ca.crt"));
+        for (String component : List.of("marketplace", "billing", "governance", "functions")) {
+            Map<String, String> data = named(of(objects, ConfigMap.class), "agora-" + component).getData();
+            assertThat(data).as(component).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+                    .containsEntry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+                    .containsEntry("KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                            + "username=\"agora-" + component + "\" password=\"${KAFKA_PASSWORD}\";")
+                    .containsEntry("KAFKA_SSL_TRUSTSTORE_TYPE", "PEM")
+                    .containsEntry("KAFKA_SSL_TRUSTSTORE_LOCATION", "/var/run/agora/keys/kafka-ca.crt");
+            PodSpec pod = named(of(objects, Deployment.class), "agora-" + component).getSpec().getTemplate().getSpec();
+            EnvVar password = pod.getContainers().get(0).getEnv().stream().filter(e -> e.getName().equals("KAFKA_PASSWORD"))
+                    .findFirst().orElseThrow();
+            assertThat(password.getValue()).isNull();
+            assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("kafka-password-" + component);
+            assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getSecret() == null ? List.of()
+                    : v.getSecret().getItems()).anySatisfy(item -> assertThat(item.getKey()).isEqualTo("kafka-ca.crt")));
+        }
+        Map<String, String> storage = named(of(objects, ConfigMap.class), "agora-storage-gateway").getData();
+        assertThat(storage).doesNotContainKeys("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_JAAS_CONFIG");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("kafka.security.protocol", "SSL_PLAIN")))
+                .hasMessageContaining("protocol");
+    }
+
     @Test
     void matchingEngineAndExecutorHaveOneWriterWhileStatelessServicesScale() {
         List<HasMetadata> objects = Chart.render("platform-values.yaml", Map.of());
