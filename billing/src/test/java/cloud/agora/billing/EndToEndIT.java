@@ -98,6 +98,8 @@ class EndToEndIT {
                     "AGORA_BILLING_VOUCHERS_DELEGATE_KEY", devnet.account(4).privateKeyHex(),
                     "AGORA_AUTH_SECRET", "billing-it-secret-0123456789abcdef0123"));
             env.put("AGORA_BILLING_GATEWAYS", Fixtures.GATEWAY.address().value());
+            env.put("AGORA_CHAIN_POLL_INTERVAL", "5ms");
+            env.put("AGORA_CHAIN_RECEIPT_TIMEOUT", "10s");
             env.put("AGORA_BILLING_VOUCHERS_THRESHOLD", each.multiply(BigInteger.valueOf(1_000)).toString());
             env.put("AGORA_BILLING_VOUCHERS_PERIOD", "5s");
             env.put("AGORA_BILLING_VOUCHERS_INTERVAL", "1s");

@@ -179,10 +179,8 @@ public class Web3jEscrowLedger implements EscrowLedger {
             synchronized (this) {
                 if (escrow == null) {
                     String url = config.rpcUrl().orElseThrow(() -> new ChainUnavailableException("agora.chain.rpc-url is not set"));
-                    ChainSettings settings = url.contains("127.0.0.1") || url.contains("localhost")
-                            ? ChainSettings.local(url, config.chainId())
-                            : ChainSettings.remote(url, config.chainId());
-                    chain = Chain.connect(settings.withConfirmations(Math.max(1, confirmations)));
+                    chain = Chain.connect(ChainSettings.of(url, config.chainId(), config.pollInterval(),
+                            config.receiptTimeout(), Math.max(1, confirmations)));
                     escrow = chain.escrow(escrowAddress());
                 }
             }
