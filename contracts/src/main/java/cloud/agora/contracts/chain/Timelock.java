@@ -70,4 +70,12 @@ public interface Timelock {
 
     /** The call that changes the delay ({@code updateDelay}), to be scheduled through this timelock itself. */
     TimelockCall updateDelayCall(Duration delay);
+
+    /**
+     * A call that changes nothing on chain but commits an operation to {@code record}: the timelock's own
+     * {@code getMinDelay()} with {@code keccak256(record)} appended (calldata the function ignores). A change that
+     * takes effect off chain (a service parameter) then waits in, and can be cancelled through, this timelock like an
+     * on-chain one, and its executed call — with the record's hash — is in the chain's {@code CallExecuted} logs.
+     */
+    TimelockCall recordCall(String record);
 }

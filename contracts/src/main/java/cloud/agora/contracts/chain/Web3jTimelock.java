@@ -92,6 +92,12 @@ final class Web3jTimelock extends Web3jContract<AgoraTimelock> implements Timelo
         return new TimelockCall(address, contract.updateDelay(BigInteger.valueOf(delay.toSeconds())).encodeFunctionCall());
     }
 
+    @Override
+    public TimelockCall recordCall(String record) {
+        byte[] hash = org.web3j.crypto.Hash.sha3(record.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new TimelockCall(address, contract.getMinDelay().encodeFunctionCall() + Numeric.toHexStringNoPrefix(hash));
+    }
+
     private static List<String> targets(TimelockOperation operation) {
         return operation.calls().stream().map(c -> c.target().value()).toList();
     }

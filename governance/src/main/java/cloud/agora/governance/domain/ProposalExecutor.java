@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.nio.charset.StandardCharsets;
 import org.jboss.logging.Logger;
@@ -21,8 +20,9 @@ import org.jboss.logging.Logger;
 /**
  * Queues succeeded proposals for the timelock and executes them when it has passed.
  *
- * <p>A proposal with on-chain changes (the escrow's fee and withdrawal delay, the timelock's own delay) is one
- * operation of the on-chain timelock, the escrow's executor: queueing schedules it (delay: {@code governance.timelock},
+ * <p>Every passed proposal is one operation of the on-chain timelock, the escrow's executor — its on-chain changes
+ * (the escrow's fee and withdrawal delay, the timelock's own delay) as calls, its service parameters as calls that
+ * change nothing but commit the operation to them ({@link OnChainChanges}): queueing schedules it (delay: {@code governance.timelock},
  * not below the configured floor nor the timelock's own delay), and the proposal is executed when the chain says
  * the operation is ready — never earlier, whatever this service's clock says. Before sending anything the operation's
  * state is read from the chain, so a crash between a transaction and its record never sends it twice: an operation
@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
  * cancelled it during the delay: {@code Cancelled} is in the chain's logs) makes the proposal CANCELLED, and none of
  * its changes, service ones included, takes effect.
  *
- * <p>A proposal with service changes only waits {@code governance.timelock} on this service's clock.
+ * <p>So a guardian can cancel any passed change during the delay, a service parameter as well as the fee.
  *
  * <p>Each change is then marked executed once, with the stored value and a {@code ParameterChanged} in the outbox
  * in one transaction; the proposal is EXECUTED when all are. Emits {@code ParameterChanged} on
@@ -66,32 +66,14 @@ public class ProposalExecutor {
     public ProposalState advance(long id) {
         Instant now = Instant.now(Clock.systemUTC());
         Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));
-        Optional<OnChainChanges> onChain = OnChainChanges.of(proposal);
+        OnChainChanges operation = OnChainChanges.of(proposal);
         if (proposal.recorded() == ProposalState.SUCCEEDED) {
-            if (onChain.isPresent()) {
-                return schedule(proposal, onChain.get(), now);
-            }
-            Duration timelock = tx.read(c -> timelock(store.values(c)));
-            tx.inTransaction(c -> {
-                store.queue(c, id, now.plus(timelock));
-                return null;
-            });
-            return ProposalState.QUEUED;
+            return schedule(proposal, operation, now);
         }
         if (proposal.recorded() != ProposalState.QUEUED) {
             return proposal.recorded();
         }
-        if (onChain.isPresent()) {
-            return advanceOnChain(proposal, onChain.get(), now);
-        }
-        if (now.isBefore(proposal.eta())) {
-            return ProposalState.QUEUED;
-        }
-        if (now.isAfter(proposal.eta().plus(config.gracePeriod()))) {
-            finish(id, ProposalState.EXPIRED);
-            return ProposalState.EXPIRED;
-        }
-        return executeChanges(proposal, null);
+        return advanceOnChain(proposal, operation, now);
     }
 
     /** The delay passed changes wait: {@code governance.timelock}, not below the configured floor. */

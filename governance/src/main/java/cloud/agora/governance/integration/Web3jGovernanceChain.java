@@ -35,9 +35,10 @@ import java.util.Map;
  * {@code agora.chain.executor-key}; it is read when first needed. The timelock is {@code agora.chain.timelock-address}
  * or, when that is not set, the escrow's executor; either way it must be the escrow's executor.
  *
- * <p>A proposal's on-chain changes become the calls {@code setFee}, {@code setWithdrawalDelay} (on the escrow) and
- * {@code updateDelay} (on the timelock itself), in the proposal's order, with the salt
- * {@code keccak256("agora-governance:proposal:<id>:created-block:<block>")}.
+ * <p>A proposal's changes become the calls {@code setFee}, {@code setWithdrawalDelay} (on the escrow),
+ * {@code updateDelay} (on the timelock itself) and, for a service parameter, the timelock's {@code getMinDelay()} with
+ * {@code keccak256("agora-governance:<name>=<value>")} appended (it changes nothing; the operation commits to the
+ * change), in the proposal's order, with the salt {@code keccak256("agora-governance:proposal:<id>:created-block:<block>")}.
  */
 @ApplicationScoped
 public class Web3jGovernanceChain implements GovernanceChain {
@@ -148,7 +149,8 @@ public class Web3jGovernanceChain implements GovernanceChain {
             case Parameters.ESCROW_FEE -> escrow.setFeeCall(Integer.parseInt(change.value()));
             case Parameters.ESCROW_WITHDRAWAL_DELAY -> escrow.setWithdrawalDelayCall(Duration.parse(change.value()));
             case Parameters.TIMELOCK -> timelock.updateDelayCall(Duration.parse(change.value()));
-            default -> throw new IllegalArgumentException(change.parameter() + " does not take effect on chain");
+            // a service parameter: the operation commits to it, and it waits (and may be cancelled) like the others
+            default -> timelock.recordCall("agora-governance:" + change.parameter() + "=" + change.value());
         };
     }
 

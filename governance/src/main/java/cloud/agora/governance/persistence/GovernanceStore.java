@@ -184,15 +184,6 @@ public class GovernanceStore {
         }
     }
 
-    /** Queues a succeeded proposal for execution at {@code eta}. */
-    public void queue(Connection c, long id, Instant eta) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE proposal SET state = 'QUEUED', eta = ? WHERE id = ? AND state = 'SUCCEEDED'")) {
-            s.setTimestamp(1, Timestamp.from(eta));
-            s.setLong(2, id);
-            s.executeUpdate();
-        }
-    }
-
     /**
      * Records that a succeeded or queued proposal's timelock {@code operation} is scheduled, ready at {@code eta}: the
      * proposal is QUEUED. {@code scheduleTxHash} is kept when null (the operation was found scheduled, e.g. after a

@@ -1,6 +1,5 @@
 package cloud.agora.governance.api;
 
-import cloud.agora.governance.messaging.DecisionLoop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -14,14 +13,16 @@ import cloud.agora.contracts.chain.Timelock;
 import cloud.agora.contracts.chain.TimelockOperation;
 import cloud.agora.contracts.devnet.Devnet;
 import cloud.agora.contracts.devnet.InjectDevnet;
+import cloud.agora.governance.messaging.DecisionLoop;
+import cloud.agora.protocol.eip712.Bytes32;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -149,8 +150,31 @@ class TimelockFlowTest {
                 .body("find { it.name == 'escrow.fee-bps' }.value", equalTo(Integer.toString(fee)));
     }
 
+    /**
+     * A service parameter waits in the on-chain timelock too, as an operation that commits to the change: a guardian
+     * cancels it there like a fee change, and the service's value never changes (nothing is published for it).
+     */
     @Test
     @Order(4)
+    void aGuardianCancelsAQueuedServiceParameterChangeAndItNeverTakesEffect() {
+        String before = RestAssured.get("/api/v1/parameters").then().extract().jsonPath()
+                .getString("find { it.name == 'marketplace.max-bid-lifetime' }.value");
+        long id = pass(Map.of("marketplace.max-bid-lifetime", "PT100H"));
+        assertThat(awaitState(id, "queued", "executed", "cancelled")).isEqualTo("queued");
+        String operation = Holder.proposal(id).extract().jsonPath().getString("timelockOperation");
+        assertThat(devnet.timelock().state(Bytes32.parse(operation))).isEqualTo(OperationState.WAITING);
+
+        devnet.timelock().cancel(devnet.guardian(), Bytes32.parse(operation));
+        assertThat(awaitState(id, "cancelled", "executed")).isEqualTo("cancelled");
+        devnet.increaseTime(HOUR.plusSeconds(1));
+        awaitWholeLoopPass();
+        Holder.proposal(id).body("state", equalTo("cancelled")).body("changes[0].executedAt", org.hamcrest.Matchers.nullValue());
+        RestAssured.get("/api/v1/parameters").then()
+                .body("find { it.name == 'marketplace.max-bid-lifetime' }.value", equalTo(before));
+    }
+
+    @Test
+    @Order(5)
     void aFeeChangeTakesEffectOnlyAfterTheDelayOnChain() throws Exception {
         int fee = devnet.escrow().feeBps();
         long id = pass(Map.of("escrow.fee-bps", "300"));
@@ -172,7 +196,7 @@ class TimelockFlowTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theDelayGoesBackToTheFloorThroughTheTimelock() {
         long id = pass(Map.of("governance.timelock", "PT1S"));
         assertThat(awaitState(id, "queued", "executed")).isEqualTo("queued");
