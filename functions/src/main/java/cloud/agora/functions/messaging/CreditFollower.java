@@ -4,6 +4,7 @@ import cloud.agora.functions.domain.CallAdmission;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.support.events.EventFollower;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
@@ -16,7 +17,7 @@ import org.jboss.logging.Logger;
 
 /** Follows billing's credit decisions ({@code billing.credit.v1}): CreditExhausted pauses a developer's functions, CreditRestored resumes them. */
 @Singleton
-public class CreditFollower extends TopicFollower<CreditView> {
+public class CreditFollower extends EventFollower<CreditView> {
 
     private static final Logger LOG = Logger.getLogger(CreditFollower.class);
     private static final TypeReference<EventEnvelope<CreditView>> ENVELOPE = new TypeReference<>() {
@@ -40,7 +41,7 @@ public class CreditFollower extends TopicFollower<CreditView> {
     }
 
     @Override
-    void handle(EventEnvelope<CreditView> event) {
+    protected void handle(EventEnvelope<CreditView> event) {
         boolean exhausted = BillingEvents.CREDIT_EXHAUSTED.equals(event.type());
         if ((!exhausted && !BillingEvents.CREDIT_RESTORED.equals(event.type())) || event.data() == null) {
             return;

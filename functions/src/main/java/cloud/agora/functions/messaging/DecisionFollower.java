@@ -4,6 +4,7 @@ import cloud.agora.functions.domain.FunctionRules;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.support.events.EventFollower;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,7 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * nothing.
  */
 @Singleton
-public class DecisionFollower extends TopicFollower<ParameterChanged> {
+public class DecisionFollower extends EventFollower<ParameterChanged> {
 
     private static final TypeReference<EventEnvelope<ParameterChanged>> ENVELOPE = new TypeReference<>() {
     };
@@ -43,7 +44,7 @@ public class DecisionFollower extends TopicFollower<ParameterChanged> {
     }
 
     @Override
-    void handle(EventEnvelope<ParameterChanged> event) {
+    protected void handle(EventEnvelope<ParameterChanged> event) {
         if (ParameterChanged.TYPE.equals(event.type()) && event.data() != null) {
             rules.apply(event.id(), event.data());
         }

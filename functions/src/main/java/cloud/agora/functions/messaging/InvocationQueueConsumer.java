@@ -4,6 +4,7 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.support.events.EventFollower;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,7 @@ import org.jboss.logging.Logger;
  * is the truth: a row left QUEUED or RUNNING by a crash is run again by the sweeper.
  */
 @Singleton
-public class InvocationQueueConsumer extends TopicFollower<JsonNode> {
+public class InvocationQueueConsumer extends EventFollower<JsonNode> {
 
     private static final Logger LOG = Logger.getLogger(InvocationQueueConsumer.class);
     private static final TypeReference<EventEnvelope<JsonNode>> ENVELOPE = new TypeReference<>() {
@@ -59,7 +60,7 @@ public class InvocationQueueConsumer extends TopicFollower<JsonNode> {
     }
 
     @Override
-    void handle(EventEnvelope<JsonNode> event) {
+    protected void handle(EventEnvelope<JsonNode> event) {
         if (!AsyncInvoker.REQUESTED.equals(event.type())) {
             return;
         }

@@ -6,6 +6,7 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
+import cloud.agora.support.events.EventFollower;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
  * record changes nothing (the replica is already gone, so nothing is re-bid twice).
  */
 @Singleton
-public class LeaseFollower extends TopicFollower<LeaseView> {
+public class LeaseFollower extends EventFollower<LeaseView> {
 
     private static final Logger LOG = Logger.getLogger(LeaseFollower.class);
     private static final TypeReference<EventEnvelope<LeaseView>> ENVELOPE = new TypeReference<>() {
@@ -52,7 +53,7 @@ public class LeaseFollower extends TopicFollower<LeaseView> {
     }
 
     @Override
-    void handle(EventEnvelope<LeaseView> event) {
+    protected void handle(EventEnvelope<LeaseView> event) {
         if (!MarketEvents.LEASE_CLOSED.equals(event.type()) || event.data() == null) {
             return;
         }
