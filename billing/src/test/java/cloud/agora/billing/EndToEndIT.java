@@ -249,8 +249,12 @@ class EndToEndIT {
 
     /** The gateway's copy (granted, witnessed, within bounds): what billing rates. */
     static UsageReceipt receipt(LeaseView lease, Wallet provider) {
+        return receipt(lease, provider, UUID.randomUUID());
+    }
+
+    /** The receipt of call {@code id} (the gateway's invocation id) on {@code lease}, witnessed. */
+    static UsageReceipt receipt(LeaseView lease, Wallet provider, UUID id) {
         Instant start = Instant.now().minusSeconds(30);
-        UUID id = UUID.randomUUID();
         return Fixtures.witnessed(UsageReceipt.unsigned(id, lease.id(), lease.provider(), lease.owner(), 12_345_678L,
                 64L * 1024 * 1024, 150, 100, 200, start, start.plusMillis(150), Fixtures.grant(id, lease, start))
                 .signedByProvider(provider.key()));

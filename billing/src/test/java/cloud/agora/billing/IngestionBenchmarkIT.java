@@ -49,6 +49,28 @@ class IngestionBenchmarkIT {
     static final int WARM_ROUNDS = Integer.getInteger("bench.warm-rounds", 4);
     static final int BATCH = Integer.getInteger("bench.batch", ReceiptBatch.MAX_RECEIPTS);
     static final String FORMS = System.getProperty("bench.forms", "both");
+    /**
+     * The invocation ids: {@code random} (version 4, what the gateway issues), {@code ordered} (version 7: time first,
+     * so the primary key's inserts land on its rightmost pages) or {@code alternate} (warm rounds take turns, random
+     * first) — to see what the gateway's choice of id costs billing.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+
+    /** {@code count} witnessed receipts spread over the leases, with random or time-ordered (version 7) ids. */
+    static List<UsageReceipt> receipts(int count, List<LeaseView> leases, List<Wallet> providers, boolean ordered) {
+        return java.util.stream.IntStream.range(0, count).parallel().mapToObj(i -> EndToEndIT.receipt(
+                leases.get(i % EndToEndIT.PROVIDERS), providers.get(i % EndToEndIT.PROVIDERS),
+                ordered ? timeOrdered() : java.util.UUID.randomUUID())).toList();
+    }
+
+    /** A version 7 UUID: 48 bits of Unix milliseconds, a 12-bit sequence, then 62 random bits. */
+    static java.util.UUID timeOrdered() {
+        long msb = (System.currentTimeMillis() << 16) | 0x7000L | (SEQUENCE.getAndIncrement() & 0x0FFFL);
+        long lsb = (java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new java.util.UUID(msb, lsb);
+    }
+
+    static final String IDS = System.getProperty("bench.ids", "random");
 
     @Test
     void ratesEveryReceiptOnceAndPrintsTheThroughputColdAndWarm() throws Exception {
@@ -100,7 +122,8 @@ class IngestionBenchmarkIT {
                 long total = 0;
                 for (int round = 0; round <= WARM_ROUNDS; round++) {
                     boolean batches = FORMS.equals("batches") || !FORMS.equals("receipts") && round % 2 == 0;
-                    List<UsageReceipt> receipts = EndToEndIT.receipts(ROUND, leases, providers);
+                    boolean ordered = IDS.equals("ordered") || IDS.equals("alternate") && round > 0 && round % 2 == 0;
+                    List<UsageReceipt> receipts = receipts(ROUND, leases, providers, ordered);
                     List<Object> records = batches ? batches(receipts, providers) : new ArrayList<>(receipts);
                     // what agents and gateways write on their own machines: before the clock, in parallel
                     List<ProducerRecord<String, String>> sent = records.parallelStream().map(record -> new ProducerRecord<>(
@@ -120,7 +143,8 @@ class IngestionBenchmarkIT {
                     double seconds = (System.nanoTime() - started) / 1e9;
                     System.out.printf("INGESTION %s round %d, %s: %d receipts through Kafka into PostgreSQL in %.2f s = %.0f receipts/s"
                                     + " (the test's producer took %.2f s of it)%n", round == 0 ? "cold" : "warm", round,
-                            batches ? "batches of " + BATCH + " (1 check per batch)" : "receipts (2 checks per receipt)", ROUND,
+                            (batches ? "batches of " + BATCH + " (1 check per batch)" : "receipts (2 checks per receipt)")
+                                    + (ordered ? ", time-ordered ids" : ""), ROUND,
                             seconds, ROUND / seconds, published);
                 }
                 assertThat(EndToEndIT.count(sql, "SELECT count(*) FROM receipts")).isEqualTo(total);
