@@ -25,13 +25,16 @@ public final class EventSignature {
     private EventSignature() {
     }
 
-    /** keccak256 of the domain, topic, key and value, each prefixed by its length in bytes (a null key counts as -1). */
+    /**
+     * keccak256 of the domain, topic, key and value, each prefixed by its length in bytes (a null key or value — a
+     * tombstone — counts as -1).
+     */
     public static byte[] hash(String topic, String key, String value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (value == null ? 0 : value.length() * 2));
         field(bytes, DOMAIN);
         field(bytes, topic.getBytes(StandardCharsets.UTF_8));
         field(bytes, key == null ? null : key.getBytes(StandardCharsets.UTF_8));
-        field(bytes, value.getBytes(StandardCharsets.UTF_8));
+        field(bytes, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
         return Hash.sha3(bytes.toByteArray());
     }
 

@@ -59,6 +59,14 @@ class EventProducersTest {
     }
 
     @Test
+    void aTombstoneIsCheckedLikeAnyRecord() {
+        assertThat(producers.check(LEASES, "lease-1", null, null)).contains(EventProducers.Rejection.UNSIGNED);
+        assertThat(producers.check(LEASES, "lease-1", null, EventSignature.sign(LEASES, "lease-1", null, marketplace))).isEmpty();
+        assertThat(producers.check(LEASES, "lease-1", "", EventSignature.sign(LEASES, "lease-1", null, marketplace)))
+                .contains(EventProducers.Rejection.FORGED);
+    }
+
+    @Test
     void aTopicWhoseProducerIsNotConfiguredIsNotChecked() {
         assertThat(producers.checks(Topics.GOVERNANCE_DECISIONS)).isFalse();
         assertThat(producers.checks(LEASES)).isTrue();

@@ -139,9 +139,13 @@ public abstract class EventFollower<T> {
         }
         EventEnvelope<T> event;
         try {
-            event = JsonCodec.read(record.value(), envelope);
-        } catch (IllegalArgumentException malformed) {
+            event = record.value() == null ? null : JsonCodec.read(record.value(), envelope);
+        } catch (RuntimeException malformed) {
             events.quarantine(group, record, "unreadable " + what + ": " + malformed.getMessage());
+            return true;
+        }
+        if (event == null) {
+            events.quarantine(group, record, "unreadable " + what + ": an empty record");
             return true;
         }
         Duration backoff = firstBackoff;
