@@ -121,7 +121,7 @@ class EndToEndIT {
 
                 // 2. faults: SIGKILL during ingestion, during voucher signing, a broker restart
                 List<UsageReceipt> faulted = receipts(FAULTED, leases, providers);
-                Fixtures.publishReceipts(producer, faulted.subList(0, 3_000));
+                Fixtures.publishReceipts(producer, faulted.subList(0, 1_500));
                 awaitCount(sql, "SELECT count(*) FROM receipts", MEASURED + 1, Duration.ofMinutes(1));
                 billing.kill();
                 System.out.printf("killed during ingestion at %d rated%n", count(sql, "SELECT count(*) FROM receipts"));
@@ -129,6 +129,9 @@ class EndToEndIT {
                 Random random = new Random(11);
                 for (int k = 0; k < 3; k++) {
                     long before = count(sql, "SELECT count(*) FROM vouchers");
+                    // new charges each time, so that there is voucher signing to interrupt (a fast ingestion may
+                    // have rated and vouchered everything sent before)
+                    Fixtures.publishReceipts(producer, faulted.subList(1_500 + k * 500, 2_000 + k * 500));
                     await().atMost(Duration.ofSeconds(30)).until(() -> count(sql, "SELECT count(*) FROM vouchers") > before
                             || count(sql, "SELECT count(*) FROM pairs WHERE rated > vouchered") > 0);
                     Thread.sleep(random.nextInt(1_500));
