@@ -6,6 +6,7 @@ import cloud.agora.contracts.devnet.Devnet;
 import cloud.agora.kafka.KraftSettings;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.event.EventProducers;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.Socket;
@@ -511,20 +512,17 @@ final class Platform {
         return PersonalSignature.addressOf(KeyFiles.read(state.resolve("keys/" + role + ".key"))).checksummed();
     }
 
-    /** The services that sign what they publish; every consumer checks their topics against these keys. */
-    static final List<String> EVENT_PRODUCERS = List.of("marketplace", "billing", "governance", "functions");
-
     /**
      * Signed events for {@code service}: every producer's event address (so it reads their topics only when signed by
      * them) and, for a producer, its own event key ({@code keys/events-<service>.key}, random, made on first use).
      */
     static Map<String, String> signedEvents(Path state, String service) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String producer : EVENT_PRODUCERS) {
+        for (String producer : EventProducers.SERVICES) {
             env.put("AGORA_EVENTS_PRODUCERS_" + producer.toUpperCase(java.util.Locale.ROOT),
                     PersonalSignature.addressOf(eventKey(state, producer)).checksummed());
         }
-        if (EVENT_PRODUCERS.contains(service)) {
+        if (EventProducers.SERVICES.contains(service)) {
             eventKey(state, service);
             env.put("AGORA_EVENTS_KEY_FILE", state.resolve("keys/events-" + service + ".key").toString());
         }

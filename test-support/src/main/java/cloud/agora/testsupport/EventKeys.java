@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.web3j.crypto.ECKeyPair;
@@ -26,9 +25,6 @@ import org.web3j.crypto.Hash;
  * module's own {@code agora.events.key-file}.
  */
 public final class EventKeys implements QuarkusTestResourceLifecycleManager {
-
-    /** The services whose topics are checked. */
-    public static final List<String> PRODUCERS = List.of("marketplace", "billing", "governance", "functions");
 
     private String service;
 
@@ -63,7 +59,7 @@ public final class EventKeys implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>();
-        for (String producer : PRODUCERS) {
+        for (String producer : EventProducers.SERVICES) {
             config.put("agora.events.producers." + producer, address(producer).toString());
         }
         if (service != null) {

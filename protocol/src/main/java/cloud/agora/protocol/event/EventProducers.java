@@ -3,6 +3,7 @@ package cloud.agora.protocol.event;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.SignerKeys;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +35,9 @@ public final class EventProducers {
             return reason;
         }
     }
+
+    /** The services that sign what they publish (each one's addresses are {@code agora.events.producers.<service>}). */
+    public static final List<String> SERVICES = List.of("marketplace", "billing", "governance", "functions");
 
     private final Map<String, Set<Address>> byService;
     private final SignerKeys keys = new SignerKeys();
