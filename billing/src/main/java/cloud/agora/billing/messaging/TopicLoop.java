@@ -117,6 +117,11 @@ final class TopicLoop<P> implements Runnable {
                         admitted.add(record);
                     }
                 }
+                if (batch.isEmpty() && applying != null && !applying.transaction().isDone()) {
+                    // the next fetch is not back yet: keep polling rather than wait for the transaction, or the next
+                    // batch is prepared only after it and the two stages no longer overlap
+                    continue;
+                }
                 P prepared = null;
                 RuntimeException prepareFailure = null;
                 if (!batch.isEmpty()) {

@@ -3,13 +3,10 @@ package cloud.agora.billing.persistence;
 import cloud.agora.billing.domain.RatedReceipt;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,75 +30,113 @@ final class ReceiptCopyRows {
 
     /** The whole COPY stream (header, one row per receipt, trailer). */
     static byte[] of(List<RatedReceipt> receipts) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(receipts.size() * 1_200);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1));
-            out.writeInt(0); // flags
-            out.writeInt(0); // header extension
-            for (RatedReceipt rated : receipts) {
-                UsageReceipt r = rated.receipt();
-                InvocationGrant g = r.grant();
-                out.writeShort(24);
-                uuid(out, r.invocationId());
-                uuid(out, r.leaseId());
-                text(out, r.provider().value());
-                text(out, r.consumer().value());
-                int8(out, r.cpuNanos());
-                int8(out, r.peakMemoryBytes());
-                int8(out, r.memoryMibMillis());
-                int8(out, r.wallMillis());
-                int8(out, r.bytesIn());
-                int8(out, r.bytesOut());
-                timestamp(out, r.startedAt().toEpochMilli());
-                timestamp(out, r.endedAt().toEpochMilli());
-                // a receipt attested in its provider's batch needs no signature of its own: the batch (and its path) proves it
-                text(out, rated.providerBatch() == null ? r.providerSignature() : null);
-                text(out, r.gatewaySignature());
-                text(out, rated.hash());
-                numeric(out, rated.charge());
-                text(out, g == null ? null : g.bundle());
-                int8(out, g == null ? null : g.timeoutMillis());
-                timestamp(out, g == null ? null : g.issuedAt().toEpochMilli());
-                timestamp(out, g == null ? null : g.expiresAt().toEpochMilli());
-                text(out, g == null ? null : g.signature());
-                text(out, rated.providerBatch());
-                text(out, rated.witness() == null ? null : rated.witness().gateway().value());
-                text(out, rated.witness() == null ? null : rated.witness().root());
-            }
-            out.writeShort(-1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        Out out = new Out(receipts.size() * 1_200 + 32);
+        out.put("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1));
+        out.putInt(0); // flags
+        out.putInt(0); // header extension
+        for (RatedReceipt rated : receipts) {
+            UsageReceipt r = rated.receipt();
+            InvocationGrant g = r.grant();
+            out.putShort(24);
+            uuid(out, r.invocationId());
+            uuid(out, r.leaseId());
+            text(out, r.provider().value());
+            text(out, r.consumer().value());
+            int8(out, r.cpuNanos());
+            int8(out, r.peakMemoryBytes());
+            int8(out, r.memoryMibMillis());
+            int8(out, r.wallMillis());
+            int8(out, r.bytesIn());
+            int8(out, r.bytesOut());
+            timestamp(out, r.startedAt().toEpochMilli());
+            timestamp(out, r.endedAt().toEpochMilli());
+            // a receipt attested in its provider's batch needs no signature of its own: the batch (and its path) proves it
+            text(out, rated.providerBatch() == null ? r.providerSignature() : null);
+            text(out, r.gatewaySignature());
+            text(out, rated.hash());
+            numeric(out, rated.charge());
+            text(out, g == null ? null : g.bundle());
+            int8(out, g == null ? null : g.timeoutMillis());
+            timestamp(out, g == null ? null : g.issuedAt().toEpochMilli());
+            timestamp(out, g == null ? null : g.expiresAt().toEpochMilli());
+            text(out, g == null ? null : g.signature());
+            text(out, rated.providerBatch());
+            text(out, rated.witness() == null ? null : rated.witness().gateway().value());
+            text(out, rated.witness() == null ? null : rated.witness().root());
         }
-        return bytes.toByteArray();
+        out.putShort(-1);
+        return out.bytes();
     }
 
-    private static void uuid(DataOutputStream out, java.util.UUID id) throws IOException {
-        out.writeInt(16);
-        out.writeLong(id.getMostSignificantBits());
-        out.writeLong(id.getLeastSignificantBits());
+    /**
+     * A growing big-endian buffer: a {@code DataOutputStream} over a {@code ByteArrayOutputStream} spent a tenth of the
+     * rows' time in per-byte synchronized writes.
+     */
+    static final class Out {
+
+        private ByteBuffer buffer;
+
+        Out(int capacity) {
+            buffer = ByteBuffer.allocate(capacity);
+        }
+
+        private ByteBuffer room(int bytes) {
+            if (buffer.remaining() < bytes) {
+                ByteBuffer larger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes));
+                buffer.flip();
+                buffer = larger.put(buffer);
+            }
+            return buffer;
+        }
+
+        void putShort(int value) {
+            room(2).putShort((short) value);
+        }
+
+        void putInt(int value) {
+            room(4).putInt(value);
+        }
+
+        void putLong(long value) {
+            room(8).putLong(value);
+        }
+
+        void put(byte[] bytes) {
+            room(bytes.length).put(bytes);
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buffer.array(), buffer.position());
+        }
     }
 
-    private static void int8(DataOutputStream out, Long value) throws IOException {
+    private static void uuid(Out out, java.util.UUID id) {
+        out.putInt(16);
+        out.putLong(id.getMostSignificantBits());
+        out.putLong(id.getLeastSignificantBits());
+    }
+
+    private static void int8(Out out, Long value) {
         if (value == null) {
-            out.writeInt(-1);
+            out.putInt(-1);
         } else {
-            out.writeInt(8);
-            out.writeLong(value);
+            out.putInt(8);
+            out.putLong(value);
         }
     }
 
     /** PostgreSQL's binary timestamptz: microseconds since 2000-01-01 00:00 UTC. */
-    private static void timestamp(DataOutputStream out, Long epochMillis) throws IOException {
+    private static void timestamp(Out out, Long epochMillis) {
         int8(out, epochMillis == null ? null : (epochMillis - POSTGRES_EPOCH_MILLIS) * 1_000);
     }
 
-    private static void text(DataOutputStream out, String value) throws IOException {
+    private static void text(Out out, String value) {
         if (value == null) {
-            out.writeInt(-1);
+            out.putInt(-1);
         } else {
             byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-            out.writeInt(utf8.length);
-            out.write(utf8);
+            out.putInt(utf8.length);
+            out.put(utf8);
         }
     }
 
@@ -109,20 +144,25 @@ final class ReceiptCopyRows {
      * PostgreSQL's binary numeric for an integer: the count of base-10,000 digits, the weight of the first one
      * (digits − 1), the sign (0x4000 negative), the display scale 0, then the digits, most significant first.
      */
-    static void numeric(DataOutputStream out, BigInteger value) throws IOException {
-        List<Integer> digits = new ArrayList<>();
+    static void numeric(Out out, BigInteger value) {
+        // base-10,000 digits, least significant first (a charge in wei has at most 20)
+        short[] digits = new short[24];
+        int count = 0;
         for (BigInteger rest = value.abs(); rest.signum() > 0; ) {
             BigInteger[] qr = rest.divideAndRemainder(NUMERIC_BASE);
-            digits.add(0, qr[1].intValue());
+            if (count == digits.length) {
+                digits = Arrays.copyOf(digits, count * 2);
+            }
+            digits[count++] = (short) qr[1].intValue();
             rest = qr[0];
         }
-        out.writeInt(8 + 2 * digits.size());
-        out.writeShort(digits.size());
-        out.writeShort(digits.isEmpty() ? 0 : digits.size() - 1);
-        out.writeShort(value.signum() < 0 ? 0x4000 : 0);
-        out.writeShort(0);
-        for (int digit : digits) {
-            out.writeShort(digit);
+        out.putInt(8 + 2 * count);
+        out.putShort(count);
+        out.putShort(count == 0 ? 0 : count - 1);
+        out.putShort(value.signum() < 0 ? 0x4000 : 0);
+        out.putShort(0);
+        for (int i = count - 1; i >= 0; i--) {
+            out.putShort(digits[i]);
         }
     }
 }

@@ -1,10 +1,10 @@
 package cloud.agora.protocol.eip712;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.Keccak256;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import org.web3j.crypto.Hash;
 
 /**
  * An EIP-712 signing domain with all four fields the platform uses: {@code name}, {@code version},
@@ -21,7 +21,7 @@ public record Eip712Domain(String name, String version, long chainId, Address ve
     public static final String VERSION = "1";
 
     static final String ENCODED_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
-    private static final byte[] TYPE_HASH = Hash.sha3(ENCODED_TYPE.getBytes(StandardCharsets.UTF_8));
+    private static final byte[] TYPE_HASH = Keccak256.hash(ENCODED_TYPE.getBytes(StandardCharsets.UTF_8));
 
     public Eip712Domain {
         Objects.requireNonNull(name, "name");
@@ -44,10 +44,10 @@ public record Eip712Domain(String name, String version, long chainId, Address ve
 
     /** {@code hashStruct(EIP712Domain)}: the domain separator a contract's {@code _domainSeparatorV4()} returns. */
     public Bytes32 separator() {
-        return Bytes32.of(Hash.sha3(AbiWords.concat(
+        return Bytes32.of(Keccak256.hash(AbiWords.concat(
                 TYPE_HASH,
-                Hash.sha3(name.getBytes(StandardCharsets.UTF_8)),
-                Hash.sha3(version.getBytes(StandardCharsets.UTF_8)),
+                Keccak256.hash(name.getBytes(StandardCharsets.UTF_8)),
+                Keccak256.hash(version.getBytes(StandardCharsets.UTF_8)),
                 AbiWords.uint256(BigInteger.valueOf(chainId)),
                 AbiWords.address(verifyingContract))));
     }

@@ -2,6 +2,7 @@ package cloud.agora.protocol.eip712;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 
@@ -34,7 +34,7 @@ public final class TypedData {
 
     /** {@code keccak256("\x19\x01" ‖ domainSeparator ‖ hashStruct(message))}: the 32 bytes that are signed. */
     public static Bytes32 digest(Eip712Domain domain, TypedStruct message) {
-        return Bytes32.of(Hash.sha3(AbiWords.concat(PREFIX, domain.separator().toBytes(), message.hashStruct().toBytes())));
+        return Bytes32.of(Keccak256.hash(AbiWords.concat(PREFIX, domain.separator().toBytes(), message.hashStruct().toBytes())));
     }
 
     /** Signs {@code message} in {@code domain} with {@code key}; returns 0x r‖s‖v hex (low s, v 27/28). */

@@ -1,12 +1,12 @@
 package cloud.agora.protocol.eip712;
 
+import cloud.agora.protocol.eth.Keccak256;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.web3j.crypto.Hash;
 
 /**
  * A token holder's gasless vote: {@code Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)} in the
@@ -33,7 +33,7 @@ public record Vote(BigInteger proposalId, VoteSupport support, String reason, Bi
     public static final String TYPE = "Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)";
 
     /** {@code keccak256("Vote(uint256 proposalId,uint8 support,string reason,uint256 nonce)")}. */
-    public static final Bytes32 TYPE_HASH = Bytes32.of(Hash.sha3(TYPE.getBytes(StandardCharsets.UTF_8)));
+    public static final Bytes32 TYPE_HASH = Bytes32.of(Keccak256.hash(TYPE.getBytes(StandardCharsets.UTF_8)));
 
     public Vote {
         Objects.requireNonNull(proposalId, "proposalId");
@@ -70,11 +70,11 @@ public record Vote(BigInteger proposalId, VoteSupport support, String reason, Bi
 
     @Override
     public Bytes32 hashStruct() {
-        return Bytes32.of(Hash.sha3(AbiWords.concat(
+        return Bytes32.of(Keccak256.hash(AbiWords.concat(
                 TYPE_HASH.toBytes(),
                 AbiWords.uint256(proposalId),
                 AbiWords.uint256(BigInteger.valueOf(support.code())),
-                Hash.sha3(reason.getBytes(StandardCharsets.UTF_8)),
+                Keccak256.hash(reason.getBytes(StandardCharsets.UTF_8)),
                 AbiWords.uint256(nonce))));
     }
 }

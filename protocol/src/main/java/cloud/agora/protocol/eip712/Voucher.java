@@ -1,13 +1,13 @@
 package cloud.agora.protocol.eip712;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.money.Wei;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.web3j.crypto.Hash;
 
 /**
  * A cumulative payment promise from a consumer (developer) to a provider:
@@ -30,7 +30,7 @@ public record Voucher(Address consumer, Address provider, Wei cumulativeAmount, 
             new Field("receiptsRoot", "bytes32"));
 
     /** {@code keccak256("Voucher(address consumer,address provider,uint256 cumulativeAmount,bytes32 receiptsRoot)")}. */
-    public static final Bytes32 TYPE_HASH = Bytes32.of(Hash.sha3(
+    public static final Bytes32 TYPE_HASH = Bytes32.of(Keccak256.hash(
             "Voucher(address consumer,address provider,uint256 cumulativeAmount,bytes32 receiptsRoot)"
                     .getBytes(StandardCharsets.UTF_8)));
 
@@ -63,7 +63,7 @@ public record Voucher(Address consumer, Address provider, Wei cumulativeAmount, 
 
     @Override
     public Bytes32 hashStruct() {
-        return Bytes32.of(Hash.sha3(AbiWords.concat(
+        return Bytes32.of(Keccak256.hash(AbiWords.concat(
                 TYPE_HASH.toBytes(),
                 AbiWords.address(consumer),
                 AbiWords.address(provider),

@@ -10,7 +10,6 @@ import org.bouncycastle.asn1.x9.X9IntegerConverter;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
-import org.web3j.crypto.Hash;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
@@ -134,7 +133,7 @@ public final class SignerKeys {
 
     private static Address address(ECPoint key) {
         byte[] encoded = key.getEncoded(false);
-        byte[] hash = Hash.sha3(encoded, 1, 64);
+        byte[] hash = Keccak256.hash(encoded, 1, 64);
         return new Address(Numeric.toHexString(hash, 12, 20, true));
     }
 
@@ -142,6 +141,6 @@ public final class SignerKeys {
         byte[] message = new byte[PREFIX.length + hash.length];
         System.arraycopy(PREFIX, 0, message, 0, PREFIX.length);
         System.arraycopy(hash, 0, message, PREFIX.length, hash.length);
-        return Hash.sha3(message);
+        return Keccak256.hash(message);
     }
 }

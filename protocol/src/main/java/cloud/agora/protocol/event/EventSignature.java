@@ -1,12 +1,12 @@
 package cloud.agora.protocol.event;
 
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 
 /**
  * The producing service's signature on one Kafka record, carried in the record's {@link #HEADER} header: EIP-191
@@ -35,7 +35,7 @@ public final class EventSignature {
         field(bytes, topic.getBytes(StandardCharsets.UTF_8));
         field(bytes, key == null ? null : key.getBytes(StandardCharsets.UTF_8));
         field(bytes, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
-        return Hash.sha3(bytes.toByteArray());
+        return Keccak256.hash(bytes.toByteArray());
     }
 
     /** The signature of the record ({@code topic}, {@code key}, {@code value}) by {@code producer}, for {@link #HEADER}. */

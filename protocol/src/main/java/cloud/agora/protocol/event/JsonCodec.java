@@ -9,7 +9,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The one JSON form of the platform's records outside HTTP (Kafka, outbox, journals):
- * ISO-8601 instants, unknown properties ignored so that older consumers read newer events.
+ * ISO-8601 instants (read by {@link IsoInstants}), unknown properties ignored so that older consumers read newer events.
  */
 public final class JsonCodec {
 
@@ -21,6 +21,7 @@ public final class JsonCodec {
     /** Applies the platform's settings to a mapper (also used for the services' REST mapper). */
     public static ObjectMapper configure(ObjectMapper mapper) {
         return mapper.registerModule(new JavaTimeModule())
+                .registerModule(IsoInstants.module())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
     }

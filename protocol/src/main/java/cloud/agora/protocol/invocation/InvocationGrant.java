@@ -2,6 +2,7 @@ package cloud.agora.protocol.invocation;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
@@ -84,14 +84,14 @@ public record InvocationGrant(UUID invocationId, UUID leaseId, Address provider,
         CanonicalBytes.uuid(out, leaseId);
         CanonicalBytes.address(out, provider);
         CanonicalBytes.address(out, consumer);
-        out.put(Hash.sha3(bundle.getBytes(StandardCharsets.UTF_8)));
+        out.put(Keccak256.hash(bundle.getBytes(StandardCharsets.UTF_8)));
         out.putLong(timeoutMillis).putLong(issuedAt.toEpochMilli()).putLong(expiresAt.toEpochMilli());
         return out.array();
     }
 
     /** keccak256 of the canonical encoding: what the gateway signs, and what a receipt commits to. */
     public byte[] hash() {
-        return Hash.sha3(canonicalBytes());
+        return Keccak256.hash(canonicalBytes());
     }
 
     /** The 0x hex form of {@link #hash()}. */

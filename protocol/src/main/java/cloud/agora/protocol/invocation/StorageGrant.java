@@ -1,6 +1,7 @@
 package cloud.agora.protocol.invocation;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import java.nio.BufferUnderflowException;
@@ -11,7 +12,6 @@ import java.util.Base64;
 import java.util.Objects;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 
 /**
  * The storage gateway's authorization to use one storage lease at one provider's agent (put and read blocks, answer
@@ -65,7 +65,7 @@ public record StorageGrant(UUID leaseId, Address provider, Instant issuedAt, Ins
 
     /** keccak256 of the canonical encoding: what is signed. */
     public byte[] hash() {
-        return Hash.sha3(canonicalBytes());
+        return Keccak256.hash(canonicalBytes());
     }
 
     /** The compact form sent after {@value #SCHEME} in an {@code Authorization} header. */

@@ -1,6 +1,7 @@
 package cloud.agora.protocol.usage;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import cloud.agora.protocol.eth.SignerKeys;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
 
 /**
@@ -52,7 +52,7 @@ public record BatchAttestation(Address signer, String root, String signature) {
     /** What is signed for a batch with root {@code root}. */
     public static byte[] digest(byte[] root) {
         byte[] tag = ENCODING_TAG.getBytes(StandardCharsets.US_ASCII);
-        return Hash.sha3(ByteBuffer.allocate(64).put(tag).put(new byte[32 - tag.length]).put(root).array());
+        return Keccak256.hash(ByteBuffer.allocate(64).put(tag).put(new byte[32 - tag.length]).put(root).array());
     }
 
     /** Whether the signature is {@code signer}'s over this root ({@code keys} keeps recovered keys). */

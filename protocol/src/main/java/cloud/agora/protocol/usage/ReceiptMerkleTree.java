@@ -1,12 +1,12 @@
 package cloud.agora.protocol.usage;
 
+import cloud.agora.protocol.eth.Keccak256;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import org.web3j.crypto.Hash;
 import org.web3j.utils.Numeric;
 
 /**
@@ -127,7 +127,7 @@ public final class ReceiptMerkleTree {
         byte[] both = new byte[first.length + second.length];
         System.arraycopy(first, 0, both, 0, first.length);
         System.arraycopy(second, 0, both, first.length, second.length);
-        return Hash.sha3(both);
+        return Keccak256.hash(both);
     }
 
     private static int indexOf(List<byte[]> sorted, byte[] leaf) {

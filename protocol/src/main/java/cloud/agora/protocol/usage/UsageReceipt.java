@@ -2,6 +2,7 @@ package cloud.agora.protocol.usage;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
+import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import cloud.agora.protocol.invocation.InvocationGrant;
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
@@ -131,7 +131,7 @@ public record UsageReceipt(
 
     /** keccak256 of the canonical encoding: what is signed, and the receipt's Merkle leaf. */
     public byte[] hash() {
-        return Hash.sha3(canonicalBytes());
+        return Keccak256.hash(canonicalBytes());
     }
 
     /** The 0x hex form of {@link #hash()}. */
