@@ -12,7 +12,8 @@ import java.util.Map;
  * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
  * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC and UTS
  * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
- * user nobody; no capabilities; {@code no_new_privs}; no devices beyond the OCI defaults;
+ * user nobody; no capabilities; {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open
+ * files, core dumps (none) and file size; no devices beyond the OCI defaults;
  * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
  */
 final class OciSpec {
@@ -51,7 +52,12 @@ final class OciSpec {
         for (String set : List.of("bounding", "effective", "inheritable", "permitted", "ambient")) {
             caps.putArray(set);
         }
-        process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
+        ArrayNode rlimits = process.putArray("rlimits");
+        rlimits.addObject().put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
+        // no core dumps (they would land in the call's /tmp), no file larger than /tmp itself
+        rlimits.addObject().put("type", "RLIMIT_CORE").put("hard", 0).put("soft", 0);
+        long fileSize = tmpSizeMiB * 1024L * 1024L;
+        rlimits.addObject().put("type", "RLIMIT_FSIZE").put("hard", fileSize).put("soft", fileSize);
         process.put("noNewPrivileges", true);
 
         spec.putObject("root").put("path", rootfs.toString()).put("readonly", true);
@@ -88,6 +94,7 @@ final class OciSpec {
         for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
             namespaces.addObject().put("type", ns);
         }
+        SyscallFilter.addTo(linux);
         ArrayNode masked = linux.putArray("maskedPaths");
         List.of("/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                 "/proc/sched_debug", "/proc/scsi", "/sys/firmware").forEach(masked::add);

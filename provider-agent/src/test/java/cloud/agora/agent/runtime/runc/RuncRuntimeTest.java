@@ -259,6 +259,81 @@ class RuncRuntimeTest {
         assertThat(runtime.leasesPresent()).doesNotContain(w.leaseId());
     }
 
+    /**
+     * A static binary (built here from {@code runc/escape-probe.c}) that tries what a hostile tenant tries first. The
+     * seccomp allow-list refuses each with EPERM; without it, uid nobody without capabilities could still create a user
+     * namespace (and become root in it), read its keyring, trace its own child and open an io_uring.
+     */
+    @Test
+    void aFunctionCannotCreateNamespacesMountUseTheKeyringTraceOrOpenAnIoUring() throws Exception {
+        buildProbe();
+        for (boolean cold : List.of(true, false)) {
+            FunctionSpec fn = script("exec /function/probe\n");
+            InvocationResult result = cold ? runtime.invokeCold(small(), fn, InvocationRequest.of(""))
+                    : runtime.invoke(small(), fn, InvocationRequest.of(""));
+
+            assertThat(result.outcome()).as(result.stderr()).isEqualTo(InvocationOutcome.OK);
+            assertThat(out(result).lines().toList()).as(cold ? "cold" : "warm").containsExactly(
+                    "unshare-user " + SyscallFilter.EPERM, "keyctl " + SyscallFilter.EPERM, "mount " + SyscallFilter.EPERM,
+                    "ptrace " + SyscallFilter.EPERM, "io_uring_setup " + SyscallFilter.EPERM,
+                    "clone-newns " + SyscallFilter.EPERM);
+        }
+    }
+
+    /** Builds {@code runc/escape-probe.c} into the bundle as {@code /function/probe} (a static binary). */
+    void buildProbe() throws IOException, InterruptedException {
+        Path source = data.resolve("escape-probe.c");
+        try (var in = RuncRuntimeTest.class.getResourceAsStream("/runc/escape-probe.c")) {
+            Files.copy(in, source);
+        }
+        Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-o", bundle.resolve("probe").toString(), source.toString())
+                .redirectErrorStream(true).start();
+        String built = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor()).as(built).isZero();
+    }
+
+    @Test
+    void descriptorExhaustionAnOutputFloodAndAFullTmpEndThatCallOnlyWhileANeighbourKeepsAnswering() throws Exception {
+        buildProbe();
+        Path neighbourBundle = Files.createDirectories(data.resolve("neighbour"));
+        Files.writeString(neighbourBundle.resolve("handler.sh"), "printf 'still here %s' \"$(cat)\"\n");
+        FunctionSpec neighbourFn = FunctionSpec.shell(neighbourBundle, "handler.sh");
+        Workload neighbour = small();
+        // room in memory for a full /tmp (its pages count against the memory limit)
+        Workload hostile = workload(256, 1000, 32, Duration.ofSeconds(3));
+        Map<String, String> attacks = new java.util.LinkedHashMap<>();
+        attacks.put("descriptors", "exec /function/probe fds\n");
+        attacks.put("output flood", "yes flooding-the-agent\n");
+        attacks.put("full tmp", "head -c 200000000 /dev/zero > /tmp/fill; echo \"head ended $?\"; stat -c %s /tmp/fill\n");
+        for (Map.Entry<String, String> attack : attacks.entrySet()) {
+            Files.writeString(bundle.resolve("handler.sh"), attack.getValue());
+            InvocationResult hit = runtime.invoke(hostile, FunctionSpec.shell(bundle, "handler.sh"), InvocationRequest.of(""));
+            switch (attack.getKey()) {
+                // the open-files rlimit stops it inside its own call: 1,024 descriptors minus stdio
+                case "descriptors" -> assertThat(out(hit)).matches("fds 10[0-2][0-9] 24\n");
+                // kept up to the output bound, the rest drained, and the call ends at its timeout
+                case "output flood" -> {
+                    assertThat(hit.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+                    assertThat(hit.stdout().length).isLessThanOrEqualTo(6 * 1024 * 1024);
+                }
+                // the file stops where /tmp is full (or at the file-size rlimit, its size): the writer fails
+                default -> {
+                    List<String> lines = out(hit).lines().toList();
+                    assertThat(lines.get(0)).startsWith("head ended ").isNotEqualTo("head ended 0");
+                    assertThat(Long.parseLong(lines.get(1))).isBetween(60L * 1024 * 1024, 64L * 1024 * 1024);
+                }
+            }
+            InvocationResult other = runtime.invoke(neighbour, neighbourFn, InvocationRequest.of(attack.getKey()));
+            assertThat(other.outcome()).as("the neighbour after " + attack.getKey()).isEqualTo(InvocationOutcome.OK);
+            assertThat(out(other)).isEqualTo("still here " + attack.getKey());
+        }
+        // and the hostile lease's own next call runs in a clean container
+        Files.writeString(bundle.resolve("handler.sh"), "ls /tmp | wc -l\n");
+        InvocationResult after = runtime.invoke(hostile, FunctionSpec.shell(bundle, "handler.sh"), InvocationRequest.of(""));
+        assertThat(after.outcome()).isEqualTo(InvocationOutcome.OK);
+        assertThat(out(after).strip()).isEqualTo("0");
+    }
+
     static String hostAddress() throws IOException {
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (nic.isUp() && !nic.isLoopback()) {

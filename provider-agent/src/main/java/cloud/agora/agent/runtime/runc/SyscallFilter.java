@@ -1,0 +1,102 @@
+package cloud.agora.agent.runtime.runc;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * The seccomp allow-list of every function container, in the OCI spec's {@code linux.seccomp} form (runc loads it
+ * with libseccomp before the function's first instruction). It follows the container ecosystem's default profile for
+ * a container without capabilities (Docker's and containerd's): everything not listed fails with {@code EPERM}; no
+ * namespace creation or entry ({@code unshare}, {@code setns}, {@code clone} with a namespace flag), no mounts, no
+ * kernel keyring ({@code keyctl}, {@code add_key}, {@code request_key}), no {@code ptrace} or cross-process memory
+ * access, no {@code bpf}, {@code perf_event_open}, {@code userfaultfd} or module loading, and no {@code io_uring}
+ * (whose submissions bypass this filter). {@code clone3} answers {@code ENOSYS}, as in the ecosystem's profile, so that
+ * the C library falls back to {@code clone}, whose flags the filter can read. Stricter than the default in two places:
+ * {@code syslog} and {@code ptrace} are not allowed even where the kernel would allow them to an unprivileged process.
+ */
+final class SyscallFilter {
+
+    static final int EPERM = 1;
+    static final int ENOSYS = 38;
+
+    /** The namespace flags of clone(2): a call with any of them set is refused. */
+    static final long CLONE_NAMESPACES = 0x00020000L /* NEWNS */ | 0x02000000L /* NEWCGROUP */ | 0x04000000L /* NEWUTS */
+            | 0x08000000L /* NEWIPC */ | 0x10000000L /* NEWUSER */ | 0x20000000L /* NEWPID */ | 0x40000000L /* NEWNET */;
+
+    /** Allowed whatever their arguments (x86-64 and, for 32-bit binaries, i386 and x32 names). */
+    static final List<String> ALLOWED = List.of(
+            "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk", "capget", "capset", "chdir", "chmod",
+            "chown", "chown32", "clock_getres", "clock_getres_time64", "clock_gettime", "clock_gettime64",
+            "clock_nanosleep", "clock_nanosleep_time64", "close", "close_range", "connect", "copy_file_range", "creat",
+            "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_ctl_old", "epoll_pwait",
+            "epoll_pwait2", "epoll_wait", "epoll_wait_old", "eventfd", "eventfd2", "execve", "execveat", "exit",
+            "exit_group", "faccessat", "faccessat2", "fadvise64", "fadvise64_64", "fallocate", "fchdir", "fchmod",
+            "fchmodat", "fchmodat2", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64", "fdatasync", "fgetxattr",
+            "flistxattr", "flock", "fork", "fremovexattr", "fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs",
+            "fstatfs64", "fsync", "ftruncate", "ftruncate64", "futex", "futex_time64", "futex_waitv", "futimesat",
+            "get_robust_list", "get_thread_area", "getcpu", "getcwd", "getdents", "getdents64", "getegid", "getegid32",
+            "geteuid", "geteuid32", "getgid", "getgid32", "getgroups", "getgroups32", "getitimer", "getpeername",
+            "getpgid", "getpgrp", "getpid", "getppid", "getpriority", "getrandom", "getresgid", "getresgid32",
+            "getresuid", "getresuid32", "getrlimit", "getrusage", "getsid", "getsockname", "getsockopt", "gettid",
+            "gettimeofday", "getuid", "getuid32", "getxattr", "inotify_add_watch", "inotify_init", "inotify_init1",
+            "inotify_rm_watch", "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
+            "io_setup", "io_submit", "ioctl", "ioprio_get", "ioprio_set", "ipc", "kill", "lchown", "lchown32",
+            "lgetxattr", "link", "linkat", "listen", "listxattr", "llistxattr", "_llseek", "lremovexattr", "lseek",
+            "lsetxattr", "lstat", "lstat64", "madvise", "membarrier", "memfd_create", "mincore", "mkdir", "mkdirat",
+            "mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap", "mmap2", "mprotect", "mq_getsetattr",
+            "mq_notify", "mq_open", "mq_timedreceive", "mq_timedreceive_time64", "mq_timedsend",
+            "mq_timedsend_time64", "mq_unlink", "mremap", "msgctl", "msgget", "msgrcv", "msgsnd", "msync", "munlock",
+            "munlockall", "munmap", "nanosleep", "newfstatat", "_newselect", "open", "openat", "openat2", "pause",
+            "pidfd_open", "pidfd_send_signal", "pipe", "pipe2", "poll", "ppoll", "ppoll_time64", "prctl", "pread64",
+            "preadv", "preadv2", "prlimit64", "pselect6", "pselect6_time64", "pwrite64", "pwritev", "pwritev2", "read",
+            "readahead", "readlink", "readlinkat", "readv", "recv", "recvfrom", "recvmmsg", "recvmmsg_time64",
+            "recvmsg", "remap_file_pages", "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir",
+            "rseq", "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn",
+            "rt_sigsuspend", "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_tgsigqueueinfo", "sched_get_priority_max",
+            "sched_get_priority_min", "sched_getaffinity", "sched_getattr", "sched_getparam", "sched_getscheduler",
+            "sched_rr_get_interval", "sched_rr_get_interval_time64", "sched_setaffinity", "sched_setattr",
+            "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp", "select", "semctl", "semget", "semop",
+            "semtimedop", "semtimedop_time64", "send", "sendfile", "sendfile64", "sendmmsg", "sendmsg", "sendto",
+            "set_robust_list", "set_thread_area", "set_tid_address", "setfsgid", "setfsgid32", "setfsuid",
+            "setfsuid32", "setgid", "setgid32", "setgroups", "setgroups32", "setitimer", "setpgid", "setpriority",
+            "setregid", "setregid32", "setresgid", "setresgid32", "setresuid", "setresuid32", "setreuid",
+            "setreuid32", "setrlimit", "setsid", "setsockopt", "setuid", "setuid32", "setxattr", "shmat", "shmctl",
+            "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "sigprocmask", "sigreturn",
+            "socket", "socketcall", "socketpair", "splice", "stat", "stat64", "statfs", "statfs64", "statx", "symlink",
+            "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create",
+            "timer_delete", "timer_getoverrun", "timer_gettime", "timer_gettime64", "timer_settime",
+            "timer_settime64", "timerfd_create", "timerfd_gettime", "timerfd_gettime64", "timerfd_settime",
+            "timerfd_settime64", "times", "tkill", "truncate", "truncate64", "ugetrlimit", "umask", "uname", "unlink",
+            "unlinkat", "utime", "utimensat", "utimensat_time64", "utimes", "vfork", "vmsplice", "wait4", "waitid",
+            "waitpid", "write", "writev");
+
+    private SyscallFilter() {
+    }
+
+    /** Adds {@code seccomp} to the spec's {@code linux} object. */
+    static void addTo(ObjectNode linux) {
+        ObjectNode seccomp = linux.putObject("seccomp");
+        seccomp.put("defaultAction", "SCMP_ACT_ERRNO");
+        seccomp.put("defaultErrnoRet", EPERM);
+        seccomp.putArray("architectures").add("SCMP_ARCH_X86_64").add("SCMP_ARCH_X86").add("SCMP_ARCH_X32");
+        ArrayNode rules = seccomp.putArray("syscalls");
+        ArrayNode names = rules.addObject().put("action", "SCMP_ACT_ALLOW").putArray("names");
+        ALLOWED.forEach(names::add);
+        // clone(2) without any namespace flag (its flags are argument 0 on x86)
+        rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names(linux, "clone"))
+                .putArray("args").addObject().put("index", 0).put("value", CLONE_NAMESPACES).put("valueTwo", 0)
+                .put("op", "SCMP_CMP_MASKED_EQ");
+        // clone3 passes its flags in memory the filter cannot read: refuse it as absent, the C library then uses clone
+        rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", ENOSYS).set("names", names(linux, "clone3"));
+        // personality(2) only to query or to select the usual Linux personalities (as the ecosystem's default)
+        for (long persona : List.of(0x0L, 0x8L, 0x20000L, 0x20008L, 0xffffffffL)) {
+            rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names(linux, "personality"))
+                    .putArray("args").addObject().put("index", 0).put("value", persona).put("op", "SCMP_CMP_EQ");
+        }
+    }
+
+    private static ArrayNode names(ObjectNode factory, String name) {
+        return factory.arrayNode().add(name);
+    }
+}
