@@ -61,4 +61,19 @@ final class Market {
     static Map<String, Object> bid(Map<String, Object> resources, int replicas, Map<String, Object> maxPrices) {
         return Map.of("resources", resources, "replicas", replicas, "maxPrices", maxPrices, "ttlSeconds", 600);
     }
+
+    /** One HTTP/1.1 answer read from a raw socket: status line, headers and a body of its Content-Length. */
+    static String readAnswer(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
+        byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
+        return head + new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -188,6 +188,28 @@ class MarketBadInputTest {
     }
 
     /** Rows in bids, leases and the outbox, plus events ever appended (the outbox sequence). */
+    /**
+     * Only the headers are sent, announcing 11 MiB (above Quarkus's default 10,240 KiB): the answer comes from the
+     * length alone, before a byte of the body exists.
+     */
+    @Test
+    void aBodyAboveTheServiceLimitIsRefusedByItsLengthWithAProblem() throws Exception {
+        List<Long> before = counts();
+        String answer;
+        try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /api/v1/bids HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + developer.token + "\r\nContent-Type: application/json\r\nContent-Length: " + 11 * 1024 * 1024
+                    + "\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            answer = Market.readAnswer(socket.getInputStream());
+        }
+        assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("content-type: application/problem+json")
+                .contains("\"type\":\"urn:agora:problem:body-too-large\"").contains("\"maxBytes\":" + 10240 * 1024)
+                .contains("\"instance\":\"/api/v1/bids\"");
+        assertThat(counts()).as("bids, leases, outbox rows").isEqualTo(before);
+    }
+
     private List<Long> counts() throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM bids), (SELECT count(*) FROM leases), "
