@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
- * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC and UTS
+ * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC, UTS and cgroup
  * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
  * user nobody; no capabilities; {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open
  * files, core dumps (none) and file size; no devices beyond the OCI defaults;
@@ -91,7 +91,7 @@ final class OciSpec {
         linux.putObject("sysctl").put("kernel.shm_rmid_forced", "1").put("kernel.msgmni", "0")
                 .put("kernel.sem", "250 32000 32 0").put("fs.mqueue.queues_max", "0");
         ArrayNode namespaces = linux.putArray("namespaces");
-        for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+        for (String ns : List.of("pid", "ipc", "uts", "mount", "network", "cgroup")) {
             namespaces.addObject().put("type", ns);
         }
         SyscallFilter.addTo(linux);

@@ -259,6 +259,16 @@ class RuncRuntimeTest {
         assertThat(runtime.leasesPresent()).doesNotContain(w.leaseId());
     }
 
+    /** In its own cgroup namespace a function sees its cgroup as the root, not the host's layout (parent, lease id). */
+    @Test
+    void seesItsOwnCgroupAsTheRootNotTheHostsPaths() throws IOException {
+        InvocationResult result = runtime.invoke(small(), script("cat /proc/self/cgroup\n"), InvocationRequest.of(""));
+        assertThat(result.outcome()).isEqualTo(InvocationOutcome.OK);
+        List<String> lines = out(result).lines().toList();
+        assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line).endsWith(":/"));
+        assertThat(out(result)).doesNotContain(cgroupParent);
+    }
+
     /**
      * A static binary (built here from {@code runc/escape-probe.c}) that tries what a hostile tenant tries first. The
      * seccomp allow-list refuses each with EPERM; without it, uid nobody without capabilities could still create a user
