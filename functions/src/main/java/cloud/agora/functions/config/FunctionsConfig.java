@@ -143,6 +143,13 @@ public interface FunctionsConfig {
     @WithDefault("200")
     double rateLimitBurst();
 
+    /**
+     * Followed log streams ({@code GET .../logs?follow=true}) one developer may hold open at once, per gateway
+     * instance: each polls PostgreSQL until it is closed.
+     */
+    @WithDefault("4")
+    int maxLogStreamsPerCaller();
+
     /** How often every replica's agent is probed at {@code GET /q/health}. */
     @WithDefault("5s")
     java.time.Duration healthInterval();

@@ -2,13 +2,17 @@ package cloud.agora.functions.domain;
 
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.functions.persistence.InvocationStore;
+import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.support.problem.ProblemException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A function's recorded calls for its owner: usage so far and the stderr lines of every call,
@@ -24,11 +28,25 @@ public class InvocationHistory {
     private final FunctionCatalog catalog;
     private final InvocationStore store;
     private final InvocationRecorder recorder;
+    private final int maxFollowed;
+    /** Followed streams open per developer on this instance (no entry: none). */
+    private final ConcurrentHashMap<Address, Integer> followed = new ConcurrentHashMap<>();
 
-    public InvocationHistory(FunctionCatalog catalog, InvocationStore store, InvocationRecorder recorder) {
+    public InvocationHistory(FunctionCatalog catalog, InvocationStore store, InvocationRecorder recorder,
+            FunctionsConfig config) {
         this.catalog = catalog;
         this.store = store;
         this.recorder = recorder;
+        this.maxFollowed = config.maxLogStreamsPerCaller();
+    }
+
+    /** Refused: the developer already follows as many log streams as one may. */
+    public static final class TooManyLogStreamsException extends ProblemException {
+        TooManyLogStreamsException(String function, int max) {
+            super(429, "too-many-log-streams", "Too many followed log streams", "at most " + max + " followed log"
+                    + " streams may be open at once; close one before following '" + function + "'",
+                    Map.of("function", function, "maxStreams", max));
+        }
     }
 
     /** The usage of {@code owner}'s function {@code name}. */
@@ -41,7 +59,8 @@ public class InvocationHistory {
     /**
      * The log lines of {@code owner}'s function {@code name} written at or after {@code since},
      * oldest first; with {@code follow}, new lines keep coming until the subscriber cancels.
-     * The ownership check happens now (so a stranger gets 404 before any stream starts).
+     * The ownership check happens now (so a stranger gets 404 before any stream starts), and so does the bound on
+     * followed streams ({@code max-log-streams-per-caller}: 429 {@code too-many-log-streams}).
      */
     public Multi<LogLine> logs(Address owner, String name, Instant since, boolean follow) {
         FunctionRow function = catalog.owned(owner, name);
@@ -51,9 +70,18 @@ public class InvocationHistory {
                 .until(List::isEmpty);
         Multi<List<LogLine>> stream = backlog;
         if (follow) {
+            // counted from here until the stream ends for any reason (the client closing it cancels it)
+            followed.compute(owner, (who, open) -> {
+                int now = open == null ? 0 : open;
+                if (now >= maxFollowed) {
+                    throw new TooManyLogStreamsException(name, maxFollowed);
+                }
+                return now + 1;
+            });
             Multi<List<LogLine>> tail = Multi.createFrom().ticks().every(FOLLOW_POLL).onOverflow().drop()
                     .emitOn(Infrastructure.getDefaultWorkerPool()).map(tick -> page(function, last, since));
-            stream = Multi.createBy().concatenating().streams(backlog, tail);
+            stream = Multi.createBy().concatenating().streams(backlog, tail).onTermination()
+                    .invoke(() -> followed.computeIfPresent(owner, (who, open) -> open <= 1 ? null : open - 1));
         }
         return stream.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).onItem().transformToIterable(lines -> lines);
     }

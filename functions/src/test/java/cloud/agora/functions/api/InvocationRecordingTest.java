@@ -283,6 +283,45 @@ class InvocationRecordingTest {
                 .body("type", equalTo("urn:agora:problem:invalid-since"));
     }
 
+    /**
+     * A developer holds at most {@code max-log-streams-per-caller} (2 in tests) followed streams: the next one is a 429
+     * problem, and closing one lets a new one in (the server sees the close and ends that stream).
+     */
+    @Test
+    void followedLogStreamsAreBoundedPerDeveloperAndAClosedOneFreesItsPlace() throws Exception {
+        List<HttpResponse<java.io.InputStream>> open = new ArrayList<>();
+        open.add(follow());
+        open.add(follow());
+        open.forEach(r -> assertThat(r.statusCode()).isEqualTo(200));
+        HttpResponse<java.io.InputStream> refused = follow();
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(JsonCodec.read(new String(refused.body().readAllBytes(), StandardCharsets.UTF_8), JsonNode.class)
+                .path("type").asText()).isEqualTo("urn:agora:problem:too-many-log-streams");
+        // a stream that ends by itself is not counted
+        assertThat(sse(false, 0, null)).isEmpty();
+
+        open.remove(0).body().close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        HttpResponse<java.io.InputStream> again = follow();
+        while (again.statusCode() == 429 && System.nanoTime() < deadline) {
+            again.body().close();
+            Thread.sleep(100);
+            again = follow();
+        }
+        assertThat(again.statusCode()).as("a followed stream after one was closed").isEqualTo(200);
+        again.body().close();
+        for (HttpResponse<java.io.InputStream> r : open) {
+            r.body().close();
+        }
+    }
+
+    /** Opens a followed log stream and returns as soon as its status and headers arrived. */
+    HttpResponse<java.io.InputStream> follow() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "api/v1/functions/" + name + "/logs?follow=true"))
+                .header("Authorization", "Bearer " + dev.token).header("Accept", "text/event-stream").build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     /** Reads up to {@code count} SSE data events (into {@code sink} as they come when given). */
     List<JsonNode> sse(boolean follow, int count, BlockingQueue<JsonNode> sink) {
         List<JsonNode> out = new ArrayList<>();
