@@ -189,8 +189,8 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    InvocationClaims invocationClaims(ReceiptJournal journal) {
-        return new InvocationClaims(journal);
+    InvocationClaims invocationClaims(ReceiptJournal journal, AgentConfig config, Clock clock) {
+        return new InvocationClaims(journal, config.dataDir().resolve("claims"), clock.instant());
     }
 
     @Produces

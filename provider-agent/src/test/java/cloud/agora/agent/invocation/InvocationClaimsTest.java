@@ -85,4 +85,30 @@ class InvocationClaimsTest {
             assertThat(fresh.claim(id, now.plusSeconds(60), now)).contains(InvocationClaims.Refusal.ALREADY_RUN);
         }
     }
+
+    /**
+     * A claim is written to the claims log before its call runs, with no buffering in the process (each claim is one
+     * write to the kernel), so a new instance on the same directory — an agent restarted after a kill, before
+     * anything was closed or flushed — refuses the id while its grant could still be presented, and forgets it after.
+     */
+    @Test
+    void aClaimSurvivesARestartUntilItsGrantCouldNoLongerBePresented() throws Exception {
+        Path claimsDir = dir.resolve("claims");
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            InvocationClaims before = new InvocationClaims(journal, claimsDir, now);
+            UUID id = UUID.randomUUID();
+            Instant keepUntil = now.plusSeconds(60);
+            assertThat(before.claim(id, keepUntil, now)).isEmpty();
+            // a kill can cut the last line short: it is skipped
+            java.nio.file.Files.writeString(claimsDir.resolve(InvocationClaims.LOG), "0a1b2c", java.nio.file.StandardOpenOption.APPEND);
+
+            InvocationClaims restarted = new InvocationClaims(journal, claimsDir, now.plusSeconds(5));
+            assertThat(restarted.claim(id, keepUntil, now.plusSeconds(5))).contains(InvocationClaims.Refusal.CLAIMED);
+            assertThat(restarted.claim(UUID.randomUUID(), keepUntil, now.plusSeconds(5))).isEmpty();
+
+            Instant later = keepUntil.plus(InvocationClaims.MARGIN).plusSeconds(1);
+            InvocationClaims muchLater = new InvocationClaims(journal, claimsDir, later);
+            assertThat(muchLater.claim(id, later.plusSeconds(60), later)).isEmpty();
+        }
+    }
 }
