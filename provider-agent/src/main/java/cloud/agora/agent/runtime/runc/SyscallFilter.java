@@ -1,6 +1,7 @@
 package cloud.agora.agent.runtime.runc;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
@@ -84,19 +85,19 @@ final class SyscallFilter {
         ArrayNode names = rules.addObject().put("action", "SCMP_ACT_ALLOW").putArray("names");
         ALLOWED.forEach(names::add);
         // clone(2) without any namespace flag (its flags are argument 0 on x86)
-        rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names(linux, "clone"))
+        rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names("clone"))
                 .putArray("args").addObject().put("index", 0).put("value", CLONE_NAMESPACES).put("valueTwo", 0)
                 .put("op", "SCMP_CMP_MASKED_EQ");
         // clone3 passes its flags in memory the filter cannot read: refuse it as absent, the C library then uses clone
-        rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", ENOSYS).set("names", names(linux, "clone3"));
+        rules.addObject().put("action", "SCMP_ACT_ERRNO").put("errnoRet", ENOSYS).set("names", names("clone3"));
         // personality(2) only to query or to select the usual Linux personalities (as the ecosystem's default)
         for (long persona : List.of(0x0L, 0x8L, 0x20000L, 0x20008L, 0xffffffffL)) {
-            rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names(linux, "personality"))
+            rules.addObject().put("action", "SCMP_ACT_ALLOW").<ObjectNode>set("names", names("personality"))
                     .putArray("args").addObject().put("index", 0).put("value", persona).put("op", "SCMP_CMP_EQ");
         }
     }
 
-    private static ArrayNode names(ObjectNode factory, String name) {
-        return factory.arrayNode().add(name);
+    private static ArrayNode names(String name) {
+        return JsonNodeFactory.instance.arrayNode().add(name);
     }
 }

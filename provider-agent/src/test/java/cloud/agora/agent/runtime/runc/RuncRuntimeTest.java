@@ -290,16 +290,26 @@ class RuncRuntimeTest {
         }
     }
 
-    /** Builds {@code runc/escape-probe.c} into the bundle as {@code /function/probe} (a static binary). */
+    /** The probe, compiled once for the class (both tests that run it copy it into their bundle). */
+    @TempDir
+    static Path compiled;
+
+    /** Puts {@code runc/escape-probe.c}, built statically, into the bundle as {@code /function/probe}. */
     void buildProbe() throws IOException, InterruptedException {
-        Path source = data.resolve("escape-probe.c");
-        try (var in = RuncRuntimeTest.class.getResourceAsStream("/runc/escape-probe.c")) {
-            Files.copy(in, source);
+        Path probe = compiled.resolve("probe");
+        synchronized (RuncRuntimeTest.class) {
+            if (!Files.exists(probe)) {
+                Path source = compiled.resolve("escape-probe.c");
+                try (var in = RuncRuntimeTest.class.getResourceAsStream("/runc/escape-probe.c")) {
+                    Files.copy(in, source);
+                }
+                Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-o", probe.toString(), source.toString())
+                        .redirectErrorStream(true).start();
+                String built = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(gcc.waitFor()).as(built).isZero();
+            }
         }
-        Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-o", bundle.resolve("probe").toString(), source.toString())
-                .redirectErrorStream(true).start();
-        String built = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(gcc.waitFor()).as(built).isZero();
+        Files.copy(probe, bundle.resolve("probe"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     @Test
