@@ -8,9 +8,11 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.UsageReceipt;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -54,6 +56,9 @@ public class HttpAgents implements Agents {
     private final java.net.http.HttpClient probes;
     private final long connectTimeoutMillis;
     private final FunctionRules rules;
+    private static final ObjectReader WITHOUT_RECEIPT = JsonCodec.mapper().copy()
+            .addMixIn(InvocationReply.class, ReceiptReadLater.class).readerFor(InvocationReply.class);
+
     private final ObjectMapper json = JsonCodec.mapper();
 
     public HttpAgents(Vertx vertx, FunctionsConfig config, FunctionRules rules) {
@@ -189,34 +194,48 @@ public class HttpAgents implements Agents {
         return endpoint.substring(0, end);
     }
 
-    /** The reply without its receipt, which is read later ({@link AgentReply}). */
-    private AgentReply reply(Buffer body, String endpoint, InvocationCall call) {
+    /**
+     * The reply without its receipt, which is read later ({@link AgentReply}) from the same bytes: on the call path the
+     * receipt's tokens are skipped, not built into objects.
+     */
+    private AgentReply reply(Buffer received, String endpoint, InvocationCall call) {
+        byte[] body = received.getBytes();
         try {
-            JsonNode tree = json.readTree(body.getBytes());
-            if (!(tree instanceof ObjectNode reply)) {
-                throw new IllegalArgumentException("not a JSON object");
-            }
-            JsonNode receipt = reply.remove("receipt");
-            InvocationReply answer = json.treeToValue(reply, InvocationReply.class);
-            if (answer.status() == null) {
+            InvocationReply answer = WITHOUT_RECEIPT.readValue(body);
+            if (answer == null || answer.status() == null) {
                 throw new IllegalArgumentException("no status");
             }
-            return new AgentReply(answer, () -> receipt(receipt));
+            return new AgentReply(answer, () -> receipt(body));
         } catch (IOException | IllegalArgumentException e) {
             throw failed(502, "agent-failed", "The agent's answer is not readable", endpoint, call);
         }
     }
 
-    /** The receipt as sent, or null when there is none or it is not a well-formed receipt (recorded as missing). */
-    private UsageReceipt receipt(JsonNode node) {
-        if (node == null || node.isMissingNode() || node.isNull()) {
+    /**
+     * The reply's receipt as sent, or null when there is none or it is not a well-formed receipt (recorded as missing).
+     */
+    private UsageReceipt receipt(byte[] reply) {
+        try (JsonParser parser = json.createParser(reply)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("receipt".equals(name)) {
+                    return value == JsonToken.VALUE_NULL ? null : json.readValue(parser, UsageReceipt.class);
+                }
+                parser.skipChildren();
+            }
             return null;
-        }
-        try {
-            return json.treeToValue(node, UsageReceipt.class);
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** Reads an {@link InvocationReply} leaving its receipt out. */
+    @JsonIgnoreProperties("receipt")
+    private interface ReceiptReadLater {
     }
 
     private static InvocationFailedException failed(int status, String slug, String title, String endpoint,

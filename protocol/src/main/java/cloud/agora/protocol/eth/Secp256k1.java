@@ -32,28 +32,53 @@ public final class Secp256k1 {
         BigInteger e = new BigInteger(1, hash);
         HMacDSAKCalculator nonces = new HMacDSAKCalculator(new SHA256Digest());
         nonces.init(N, d, hash);
-        FixedPointCombMultiplier multiplier = new FixedPointCombMultiplier();
         while (true) {
-            BigInteger k = nonces.nextK();
-            ECPoint point = multiplier.multiply(Sign.CURVE_PARAMS.getG(), k).normalize();
-            BigInteger x = point.getAffineXCoord().toBigInteger();
-            BigInteger r = x.mod(N);
-            if (r.signum() == 0) {
-                continue;
+            Sign.SignatureData signature = sign(e, d, noncePoint(nonces.nextK()));
+            if (signature != null) {
+                return signature;
             }
-            BigInteger s = k.modInverse(N).multiply(e.add(d.multiply(r))).mod(N);
-            if (s.signum() == 0) {
-                continue;
-            }
-            int recoveryId = (point.getAffineYCoord().toBigInteger().testBit(0) ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
-            if (s.compareTo(PersonalSignature.HALF_CURVE_ORDER) > 0) {
-                // the low-s form is the signature of the negated nonce point: its y has the other parity
-                s = N.subtract(s);
-                recoveryId ^= 1;
-            }
-            return new Sign.SignatureData((byte) (27 + recoveryId), Numeric.toBytesPadded(r, 32),
-                    Numeric.toBytesPadded(s, 32));
         }
+    }
+
+    /**
+     * What a signature with nonce {@code k} takes from k alone: r, k⁻¹ and the recovery id of the nonce point R = kG
+     * (the scalar multiplication, the costly part of signing), or null when r is 0 (the nonce cannot be used).
+     */
+    static NoncePoint noncePoint(BigInteger k) {
+        ECPoint point = new FixedPointCombMultiplier().multiply(Sign.CURVE_PARAMS.getG(), k).normalize();
+        BigInteger x = point.getAffineXCoord().toBigInteger();
+        BigInteger r = x.mod(N);
+        if (r.signum() == 0) {
+            return null;
+        }
+        int recoveryId = (point.getAffineYCoord().toBigInteger().testBit(0) ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
+        return new NoncePoint(r, k.modInverse(N), recoveryId);
+    }
+
+    /**
+     * The low-s signature of hash {@code e} by private key {@code d} with a nonce point, or null when the point is
+     * null or s is 0 (another nonce is needed).
+     */
+    static Sign.SignatureData sign(BigInteger e, BigInteger d, NoncePoint nonce) {
+        if (nonce == null) {
+            return null;
+        }
+        BigInteger s = nonce.kInverse().multiply(e.add(d.multiply(nonce.r()))).mod(N);
+        if (s.signum() == 0) {
+            return null;
+        }
+        int recoveryId = nonce.recoveryId();
+        if (s.compareTo(PersonalSignature.HALF_CURVE_ORDER) > 0) {
+            // the low-s form is the signature of the negated nonce point: its y has the other parity
+            s = N.subtract(s);
+            recoveryId ^= 1;
+        }
+        return new Sign.SignatureData((byte) (27 + recoveryId), Numeric.toBytesPadded(nonce.r(), 32),
+                Numeric.toBytesPadded(s, 32));
+    }
+
+    /** r, k⁻¹ mod n and the recovery id of one nonce k. */
+    record NoncePoint(BigInteger r, BigInteger kInverse, int recoveryId) {
     }
 
     /** Signs {@code message} as {@code personal_sign} does ({@code Sign.signPrefixedMessage(message, key)}). */

@@ -4,6 +4,7 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.eth.PrecomputedNonceSigner;
 import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.math.BigInteger;
@@ -104,6 +105,12 @@ public record InvocationGrant(UUID invocationId, UUID leaseId, Address provider,
     public InvocationGrant signedBy(ECKeyPair gatewayKey) {
         return new InvocationGrant(invocationId, leaseId, provider, consumer, bundle, timeoutMillis, issuedAt, expiresAt,
                 PersonalSignature.toHex(Secp256k1.signPrefixed(hash(), gatewayKey)));
+    }
+
+    /** This grant signed by {@code signer}'s key, with a nonce it computed ahead when one is ready. */
+    public InvocationGrant signedBy(PrecomputedNonceSigner signer) {
+        return new InvocationGrant(invocationId, leaseId, provider, consumer, bundle, timeoutMillis, issuedAt, expiresAt,
+                PersonalSignature.toHex(signer.signPrefixed(hash())));
     }
 
     /**
