@@ -78,6 +78,8 @@ public class GatewayBench {
     /** A pause after each pair (ms, 0: none), so that the work a call leaves behind (recording, shipping) is done
      * before the next pair starts: the pairs then measure the call path itself rather than what it competes with. */
     static final int PAIR_GAP_MS = Integer.parseInt(env("BENCH_PAIR_GAP_MS", "0"));
+    /** When set, a pair starts every that many ms (the platform's background work then runs at the same rate in any build). */
+    static final int PAIR_PERIOD_MS = Integer.parseInt(env("BENCH_PAIR_PERIOD_MS", "0"));
 
     /**
      * What the gateway adds, measured in pairs: {@link #PAIRS} times, one call through the gateway and one straight to
@@ -91,6 +93,7 @@ public class GatewayBench {
         long[] g = new long[PAIRS];
         long[] a = new long[PAIRS];
         int errors = 0;
+        long pairsStarted = System.nanoTime();
         for (int i = 0; i < PAIRS; i++) {
             Object prepared = agent.prepare();
             long viaGateway;
@@ -117,6 +120,13 @@ public class GatewayBench {
             if (PAIR_GAP_MS > 0) {
                 Thread.sleep(PAIR_GAP_MS);
             }
+            if (PAIR_PERIOD_MS > 0) {
+                long next = pairsStarted + (i + 1L) * PAIR_PERIOD_MS * 1_000_000L;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                }
+            }
             g[i] = viaGateway;
             a[i] = viaAgent;
             diffs[i] = viaGateway - viaAgent;
@@ -126,7 +136,7 @@ public class GatewayBench {
         for (int b = 0; b < 10 && block > 0; b++) {
             blocks.add(String.format("%.2f", median(Arrays.copyOfRange(diffs, b * block, (b + 1) * block)) / 1e6));
         }
-        System.out.printf("PAIRED %d pairs (gap %d ms, %d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
+        System.out.printf("PAIRED %d pairs (gap %d ms, period " + PAIR_PERIOD_MS + " ms, %d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
                 + " the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, PAIR_GAP_MS, errors, median(g) / 1e6,
                 median(a) / 1e6, median(diffs) / 1e6, block, String.join(" ", blocks));
     }

@@ -17,6 +17,9 @@
 #   BENCH_ROUNDS (10: each target's calls run in that many rounds, the targets in turn, so drift falls on all alike)
 #   BENCH_PAIRS (0): after the table, that many pairs of calls (gateway, agent) back to back, one at a time: the median
 #                of the pairs' differences is what the gateway adds (line "PAIRED ...")
+#   BENCH_PAIR_GAP_MS (0): pause after each pair; BENCH_PAIR_PERIOD_MS (0): start a pair every that many ms instead, so
+#                that the platform's work after each call (recording, Kafka, billing) runs at the same rate whatever
+#                the build's latency
 # Note: the gateway's per-caller rate limit (agora.functions.rate-limit-per-second, default 100/s,
 # burst 200) must be raised for the gateway target, e.g. AGORA_FUNCTIONS_RATE_LIMIT_PER_SECOND=100000
 # AGORA_FUNCTIONS_RATE_LIMIT_BURST=100000 on the functions service while benchmarking.

@@ -18,9 +18,13 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -144,7 +148,63 @@ class UsageNobodyCanMintIT {
             JsonNode after = call("GET", BILLING + "/api/v1/vouchers?provider=" + provider.checksummed(), providerBilling, null);
             assertThat(after.get(0).get("receipts").asLong()).isEqualTo(4);
             assertThat(after.get(0).get("voucher").toString()).isEqualTo(vouchered.get(0).get("voucher").toString());
+
+            // 4. a developer whose escrow covers five calls at most: the gateways grant no sixth, so what billing rates
+            // for the provider stays within what the escrow pays (exposure 0, under the floor)
+            providerNeverServesBeyondTheDevelopersCredit(escrow, stranger, providerKey);
         }
+    }
+
+    /**
+     * {@code developer} deposits what five calls can cost at most (and a half) and calls eight times at once: at most
+     * five are granted, the rest get 402 {@code credit-exhausted} and no receipt; once billing rated what ran, the
+     * unpaid charges are within what the escrow holds for the provider.
+     */
+    private void providerNeverServesBeyondTheDevelopersCredit(Escrow escrow, Signer developer, ECKeyPair providerKey)
+            throws Exception {
+        String token = signIn(FUNCTIONS, developer.key());
+        FunctionCalls.publish(token, Map.of("name", "budgeted", "runtime", "shell", "entrypoint", "handler.sh",
+                "memoryMiB", 64, "cpuMillis", 250, "timeoutMillis", 1_000), FunctionCalls.echoBundle(work));
+        // deposit first: the deployment's credit check records the figure the gateway holds calls under
+        String provider = Signer.of(providerKey).address().checksummed();
+        JsonNode offer = java.util.stream.StreamSupport.stream(call("GET", MARKET + "/api/v1/offers", null, null).spliterator(),
+                false).filter(o -> o.get("provider").asText().equalsIgnoreCase(provider)).findFirst().orElseThrow();
+        Prices prices = JsonCodec.mapper().treeToValue(offer.get("prices"), Prices.class);
+        BigInteger maxCharge = ReceiptBounds.maxCharge(prices, 1_000, 250, 64);
+        BigInteger deposit = maxCharge.multiply(BigInteger.valueOf(5)).add(maxCharge.divide(BigInteger.TWO));
+        escrow.deposit(developer, new Wei(deposit));
+        escrow.authorize(developer, Address.parse(Platform.address(state, "billing-delegate")), new Wei(deposit.multiply(BigInteger.TEN)));
+        JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, "budgeted", 1);
+        assertThat(JsonCodec.mapper().treeToValue(deployment.get("placed").get(0).get("prices"), Prices.class))
+                .as("the lease is at the offer's prices").isEqualTo(prices);
+
+        List<HttpResponse<String>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            answers.add(FunctionCalls.invoke("budgeted", "call " + i));
+        }
+        long served = answers.stream().filter(a -> a.statusCode() == 200).count();
+        assertThat(served).as("calls granted").isBetween(1L, 5L);
+        assertThat(answers.stream().filter(a -> a.statusCode() != 200)).allSatisfy(a -> {
+            assertThat(a.statusCode()).isEqualTo(402);
+            assertThat(a.body()).contains("urn:agora:problem:credit-exhausted");
+        });
+
+        String billing = signIn(BILLING, developer.key());
+        String account = BILLING + "/api/v1/accounts/" + developer.address().checksummed();
+        String providerBilling = signIn(BILLING, providerKey);
+        await("billing rated the " + served + " calls served", Duration.ofSeconds(60),
+                () -> call("GET", BILLING + "/api/v1/vouchers?provider=" + provider + "&consumer=" + developer.address().checksummed(), providerBilling, null),
+                l -> l.size() == 1 && l.get(0).get("receipts").asLong() == served);
+        JsonNode credit = call("GET", account + "/credit", billing, null);
+        BigInteger unpaid = new BigInteger(credit.get("unpaid").asText());
+        BigInteger covered = new BigInteger(credit.get("balance").asText())
+                .subtract(new BigInteger(credit.get("pendingWithdrawal").asText()))
+                .min(new BigInteger(credit.get("capRemaining").asText()));
+        BigInteger exposure = unpaid.subtract(covered).max(BigInteger.ZERO);
+        assertThat(unpaid).isPositive().isLessThanOrEqualTo(maxCharge.multiply(BigInteger.valueOf(served)));
+        assertThat(exposure).as("what the provider cannot collect").isLessThanOrEqualTo(
+                new BigInteger(credit.get("floor").asText()));
+        assertThat(exposure).isZero();
     }
 
     private static InvocationGrant grant(UUID invocation, UUID lease, Address provider, Address consumer, String bundle, Instant issued) {

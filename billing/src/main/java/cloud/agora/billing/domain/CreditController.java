@@ -27,8 +27,9 @@ import org.jboss.logging.Logger;
  * Credit control: a developer whose {@link Credit} says so — billing not their delegate (or a revoke requested), or
  * {@code min(balance − pending withdrawal, cap left) − unpaid} below the governed floor — is paused
  * ({@code CreditExhausted} on {@code billing.credit.v1}: functions stops routing their calls) and resumed
- * ({@code CreditRestored}) when a deposit, an authorization or a lower charge brings them back. Only changes are
- * published. The floor is governed ({@link BillingRules#creditFloor()}).
+ * ({@code CreditRestored}) when a deposit, an authorization or a lower charge brings them back; a review that changes
+ * neither publishes {@code CreditReviewed} with its figures (the gateways hold what they grant under the newest
+ * spendable credit). The floor is governed ({@link BillingRules#creditFloor()}).
  * Reviewed after every chain range that touched the developer, and for everyone with charges or an open lease on a
  * timer (charges grow with usage; withdrawals and delegation changes are read from the escrow at each review).
  */
@@ -71,28 +72,25 @@ public class CreditController {
         }
     }
 
-    /** Decides and, on a change, publishes each developer's credit ({@link Credit}). */
+    /** Decides and publishes each developer's credit ({@link Credit}). */
     public void review(Collection<Address> consumers) {
-        boolean published = false;
         for (Address consumer : consumers) {
-            published |= decide(consumer).changed();
+            decide(consumer);
         }
-        if (published) {
+        if (!consumers.isEmpty()) {
             relay.nudge();
         }
     }
 
     /**
-     * Decides {@code consumer}'s credit now, records it and publishes it if it changed: what a developer (or the
-     * functions service on their behalf, before a deployment) asks for, so that an authorization or a deposit resumes
-     * them at once rather than at the next timed review.
+     * Decides {@code consumer}'s credit now, records it and publishes it: what a developer (or the functions service on
+     * their behalf, before a deployment) asks for, so that an authorization or a deposit resumes them at once rather
+     * than at the next timed review.
      */
     public Credit reviewNow(Address consumer) {
         requireChain();
         Decision decision = decide(consumer);
-        if (decision.changed()) {
-            relay.nudge();
-        }
+        relay.nudge();
         return decision.credit();
     }
 
@@ -106,6 +104,12 @@ public class CreditController {
             Credit credit = credit(c, consumer, standing, floor);
             boolean paused = credit.paused();
             Boolean before = null;
+            // one decision per developer at a time, also before their first row exists (a timed review and a
+            // developer's question racing would otherwise both see no row and both publish a first decision)
+            try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+                s.setString(1, "credit:" + consumer.value());
+                s.execute();
+            }
             try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
                 s.setString(1, consumer.value());
                 try (ResultSet r = s.executeQuery()) {
@@ -127,12 +131,14 @@ public class CreditController {
                 s.setBigDecimal(6, new BigDecimal(credit.spendable()));
                 s.executeUpdate();
             }
-            if ((before == null && !paused) || (before != null && before == paused)) {
+            boolean changed = !((before == null && !paused) || (before != null && before == paused));
+            String type = !changed ? BillingEvents.CREDIT_REVIEWED
+                    : paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED;
+            outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(type, BillingEvents.SOURCE, clock.instant(),
+                    consumer.checksummed(), credit.view(consumer)));
+            if (!changed) {
                 return new Decision(credit, false);
             }
-            outbox.append(c, Topics.BILLING_CREDIT, EventEnvelope.of(
-                    paused ? BillingEvents.CREDIT_EXHAUSTED : BillingEvents.CREDIT_RESTORED, BillingEvents.SOURCE,
-                    clock.instant(), consumer.checksummed(), credit.view(consumer)));
             LOG.infof("credit: %s %s (%s; balance %s, pending withdrawal %s, cap left %s, unpaid %s, spendable %s,"
                     + " floor %s)", consumer, paused ? "paused" : "resumed", credit.reason().orElse("covered"),
                     credit.balance(), credit.pendingWithdrawal(), credit.capRemaining().map(Wei::toString).orElse("-"),

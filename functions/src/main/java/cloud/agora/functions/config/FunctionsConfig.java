@@ -165,4 +165,20 @@ public interface FunctionsConfig {
      */
     @WithDefault("60s")
     java.time.Duration replaceUnhealthyAfter();
+
+    /**
+     * How long after its grant a call's receipt is rated by billing at the latest, for the spending budget
+     * ({@code SpendingBudget}): the gateways hold the most that the calls they granted since this long before billing's
+     * newest credit figure can cost under that figure. Covers the recording, the agent's shipping, billing's ingestion
+     * and the clock skew between gateway and billing; a receipt rated later than this is outside the bound.
+     */
+    @WithDefault("60s")
+    java.time.Duration spendingRatingLag();
+
+    /**
+     * How long a gateway instance grants calls against one claimed share of a developer's credit before it gives back
+     * what it did not use and claims again.
+     */
+    @WithDefault("5s")
+    java.time.Duration spendingClaimLife();
 }

@@ -45,7 +45,7 @@ public class AsyncInvoker {
     public static final String DEAD_LETTERED = "InvocationDeadLettered";
     public static final String SOURCE = "functions";
     private static final Set<String> NOT_STARTED = Set.of("no-replica-reachable", "concurrency-limit-reached", "gateway-overloaded",
-            "function-not-deployed", "credit-exhausted");
+            "function-not-deployed", "credit-exhausted", "credit-unavailable");
     private static final Logger LOG = Logger.getLogger(AsyncInvoker.class);
 
     private final InvocationRouter router;

@@ -7,6 +7,7 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.problem.ProblemException;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
@@ -84,9 +85,12 @@ public class CallAdmission {
         }
     }
 
-    /** Billing decided on {@code owner}'s credit (at {@code at}, event {@code eventId}). */
-    public void creditDecided(String owner, boolean isPaused, Instant at, String eventId) {
-        credit.decide(owner.toLowerCase(Locale.ROOT), isPaused, at, eventId);
+    /**
+     * Billing decided on {@code owner}'s credit (at {@code at}, event {@code eventId}), with {@code spendable} the
+     * figure the {@link SpendingBudget} holds calls under (null when it carried none).
+     */
+    public void creditDecided(String owner, boolean isPaused, Instant at, String eventId, BigInteger spendable) {
+        credit.decide(owner.toLowerCase(Locale.ROOT), isPaused, at, eventId, spendable);
         refresh();
     }
 

@@ -67,7 +67,8 @@ public class FunctionDeployer {
         int replicas = order.replicas() == null ? 1 : order.replicas();
         CreditView credit = billing.credit(bearerToken, owner);
         // billing's answer is its newest decision: calls follow it now (its event, already published, may lag)
-        admission.creditDecided(owner.value(), credit.paused(), clock.instant(), "credit-check-" + UUID.randomUUID());
+        admission.creditDecided(owner.value(), credit.paused(), clock.instant(), "credit-check-" + UUID.randomUUID(),
+                credit.spendable());
         if (credit.paused()) {
             throw new PaymentRequiredException(name, credit);
         }

@@ -2,14 +2,15 @@ package cloud.agora.functions.domain;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.persistence.DeploymentStore;
-import cloud.agora.functions.persistence.FunctionStore;
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import cloud.agora.functions.persistence.FunctionStore;
 import cloud.agora.functions.persistence.RoutingEpoch;
-import jakarta.enterprise.context.ApplicationScoped;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.protocol.usage.ReceiptBounds;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,13 +74,15 @@ public class InvocationRouter {
     private static final int MAX_CACHED_TARGETS = 10_000;
 
     private final GrantIssuer grants;
+    private final SpendingBudget budget;
     private final EndpointGuard guard;
     private final Clock clock;
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
-            InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, EndpointGuard guard,
-            FunctionRules rules, FunctionsConfig config, Clock clock) {
+            InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, SpendingBudget budget,
+            EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock) {
         this.grants = grants;
+        this.budget = budget;
         this.guard = guard;
         this.clock = clock;
         this.health = health;
@@ -235,16 +238,34 @@ public class InvocationRouter {
         });
     }
 
-    /** One attempt on one replica whose endpoint may be called: grant, call, and the answer queued for recording. */
+    /**
+     * One attempt on one replica whose endpoint may be called: the most it can cost taken out of the owner's credit
+     * ({@link SpendingBudget}), then grant, call, and the answer queued for recording.
+     */
     private CompletionStage<Invocation> attemptOn(Target target, InvocationCall call, Deployment.Replica replica) {
+        FunctionVersion version = target.version();
+        String consumer = replica.ownerOr(target.function().owner().checksummed());
+        Resources resources = replica.resourcesOr(new Resources(version.cpuMillis(), version.memoryMiB(), 0));
+        CompletionStage<Void> budgeted;
+        try {
+            budgeted = budget.reserve(target.function().name(), consumer, ReceiptBounds.maxCharge(replica.prices(),
+                    version.timeoutMillis(), resources.cpuMillis(), resources.memoryMiB()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return budgeted.thenCompose(granted -> send(target, call, replica, consumer, resources));
+    }
+
+    /** Grants and sends one budgeted attempt; the answer is queued for recording. */
+    private CompletionStage<Invocation> send(Target target, InvocationCall call, Deployment.Replica replica,
+            String consumer, Resources resources) {
         FunctionVersion version = target.version();
         AtomicInteger inFlight = load(replica.leaseId());
         InvocationGrant grant;
         CompletionStage<Agents.AgentReply> reply;
         long sentAt = System.nanoTime();
         try {
-            grant = grants.issue(call.invocationId(), replica, replica.ownerOr(target.function().owner().checksummed()),
-                    version);
+            grant = grants.issue(call.invocationId(), replica, consumer, version);
             inFlight.incrementAndGet();
             reply = agents.invoke(replica.endpoint(), call.onLease(replica.leaseId(), grant),
                     Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
@@ -256,8 +277,7 @@ public class InvocationRouter {
             if (failure != null) {
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
-            ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant,
-                    replica.resourcesOr(new Resources(version.cpuMillis(), version.memoryMiB(), 0)), clock.instant(),
+            ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant, resources, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - sentAt).toMillis());
             recorder.recordLater(target.function().id(), version, replica, call.body().length, answer, seen);
             try {

@@ -15,7 +15,11 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** Follows billing's credit decisions ({@code billing.credit.v1}): CreditExhausted pauses a developer's functions, CreditRestored resumes them. */
+/**
+ * Follows billing's credit decisions ({@code billing.credit.v1}): CreditExhausted pauses a developer's functions,
+ * CreditRestored resumes them; each of them and every CreditReviewed records billing's newest spendable figure, under
+ * which the {@link cloud.agora.functions.domain.SpendingBudget} holds the calls it grants.
+ */
 @Singleton
 public class CreditFollower extends EventFollower<CreditView> {
 
@@ -42,11 +46,16 @@ public class CreditFollower extends EventFollower<CreditView> {
 
     @Override
     protected void handle(EventEnvelope<CreditView> event) {
+        boolean reviewed = BillingEvents.CREDIT_REVIEWED.equals(event.type());
         boolean exhausted = BillingEvents.CREDIT_EXHAUSTED.equals(event.type());
-        if ((!exhausted && !BillingEvents.CREDIT_RESTORED.equals(event.type())) || event.data() == null) {
+        if ((!exhausted && !reviewed && !BillingEvents.CREDIT_RESTORED.equals(event.type())) || event.data() == null) {
             return;
         }
-        admission.creditDecided(event.data().consumer().value(), exhausted, event.time(), event.id());
-        LOG.infof("credit of %s: %s", event.data().consumer(), exhausted ? "paused" : "restored");
+        // a review changed nothing in kind: it carries its paused state and its spendable figure like a decision
+        boolean paused = reviewed ? event.data().paused() : exhausted;
+        admission.creditDecided(event.data().consumer().value(), paused, event.time(), event.id(), event.data().spendable());
+        if (!reviewed) {
+            LOG.infof("credit of %s: %s", event.data().consumer(), exhausted ? "paused" : "restored");
+        }
     }
 }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.domain.SpendingBudget;
+import cloud.agora.functions.persistence.CreditStore;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
@@ -12,6 +15,8 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
+import cloud.agora.protocol.usage.ReceiptBounds;
 import cloud.agora.support.events.SignedEvents;
 import cloud.agora.testsupport.EventKeys;
 import cloud.agora.testsupport.KafkaBroker;
@@ -25,8 +30,11 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -59,6 +67,14 @@ class AsyncAndAdmissionTest {
 
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    CreditStore credits;
+    @Inject
+    Clock clock;
+    @Inject
+    Vertx vertx;
+    @Inject
+    FunctionsConfig config;
 
     Developer dev;
     String name;
@@ -250,6 +266,123 @@ class AsyncAndAdmissionTest {
         awaitStatus(200);
     }
 
+    /** The most a call of a function with a 1 s timeout, 250 millicores and 128 MiB can cost at the test's prices. */
+    static final BigInteger MAX_CHARGE = ReceiptBounds.maxCharge(new Prices(Wei.of(5_000), Wei.of(5_000), Wei.of(50),
+            Wei.ZERO), 1_000, 250, 128);
+
+    static CreditView spendable(Address developer, BigInteger spendable) {
+        return new CreditView(developer, new Wei(spendable), Wei.ZERO, new Wei(spendable), Wei.ZERO, spendable, Wei.ZERO,
+                false, null);
+    }
+
+    BigInteger claimed(Address developer) throws Exception {
+        try (var c = dataSource.getConnection(); var s = c.prepareStatement(
+                "SELECT coalesce(sum(amount), 0) FROM spending_claims WHERE address = ?")) {
+            s.setString(1, developer.value().toLowerCase(java.util.Locale.ROOT));
+            try (var r = s.executeQuery()) {
+                r.next();
+                return r.getBigDecimal(1).toBigIntegerExact();
+            }
+        }
+    }
+
+    /**
+     * A developer with credit for three calls' maximum charge (and a half) tries a fourth: it is refused with 402
+     * before any grant, so no agent runs it and no receipt can charge it; the claims on the credit never pass it.
+     * Billing's next review, after a deposit, lets calls through again.
+     */
+    @Test
+    void aCallTheOwnersCreditCannotCoverIsRefusedBeforeAnyGrantAndReachesNoAgent() throws Exception {
+        Address me = Address.parse(dev.address());
+        name = "budget-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> spec = Developer.spec(name);
+        spec.putAll(Map.of("timeoutMillis", 1_000, "cpuMillis", 250, "memoryMiB", 128));
+        dev.publish(spec, Bundles.echo()).statusCode(201);
+        BigInteger credit = MAX_CHARGE.multiply(BigInteger.valueOf(3)).add(MAX_CHARGE.divide(BigInteger.TWO));
+        BillingStub.CREDIT.put(me.value().toLowerCase(java.util.Locale.ROOT), spendable(me, credit));
+        try {
+            deploy(agent.endpoint());
+        } finally {
+            BillingStub.CREDIT.remove(me.value().toLowerCase(java.util.Locale.ROOT));
+        }
+        for (int i = 0; i < 3; i++) {
+            given().body("b").when().post("/fn/" + name + "/x").then().statusCode(200);
+        }
+        given().body("b").when().post("/fn/" + name + "/x").then().statusCode(402)
+                .body("type", equalTo("urn:agora:problem:credit-exhausted"))
+                .body("spendableWei", equalTo(credit.toString()))
+                .body("heldWei", equalTo(MAX_CHARGE.multiply(BigInteger.valueOf(3)).toString()))
+                .body("maxChargeWei", equalTo(MAX_CHARGE.toString()));
+        assertThat(agent.calls).hasSize(3);
+        assertThat(claimed(me)).isLessThanOrEqualTo(credit);
+
+        // a deposit: billing's next review reports ten calls' worth; the three granted still count until rated
+        EventEnvelope<CreditView> review = EventEnvelope.of(BillingEvents.CREDIT_REVIEWED, BillingEvents.SOURCE,
+                Instant.now(), me.value(), spendable(me, MAX_CHARGE.multiply(BigInteger.TEN)));
+        send(EventKeys.signed(BillingEvents.CREDIT_TOPIC, me.value(), JsonCodec.write(review)));
+        awaitStatus(200);
+        assertThat(claimed(me)).isLessThanOrEqualTo(MAX_CHARGE.multiply(BigInteger.TEN));
+    }
+
+    /**
+     * Two gateway instances sharing the database race for one developer's credit, worth 100 calls: between them they
+     * grant at most 100, and their claims never add up to more than the credit.
+     */
+    @Test
+    void twoGatewayInstancesSharingTheDatabaseNeverGrantMoreThanTheCreditBetweenThem() throws Exception {
+        Address owner = Wallet.random().address();
+        String key = owner.value().toLowerCase(java.util.Locale.ROOT);
+        BigInteger perCall = BigInteger.valueOf(1_000);
+        BigInteger credit = perCall.multiply(BigInteger.valueOf(100));
+        credits.decide(key, false, Instant.now(), "review-" + UUID.randomUUID(), credit);
+        List<SpendingBudget> instances = List.of(new SpendingBudget(credits, clock, vertx, config),
+                new SpendingBudget(credits, clock, vertx, config));
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                SpendingBudget instance = instances.get(t % 2);
+                done.add(threads.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 60; i++) {
+                        try {
+                            instance.reserve("race", key, perCall).toCompletableFuture().join();
+                            granted.incrementAndGet();
+                        } catch (java.util.concurrent.CompletionException e) {
+                            assertThat(e.getCause()).isInstanceOf(SpendingBudget.CreditCommittedException.class);
+                            refused.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        // what one instance holds unused in its share is not granted by the other: a little less than 100 may pass
+        assertThat(granted.get()).isBetween(100 - 2 * (100 / 16 + 1), 100);
+        assertThat(granted.get() + refused.get()).isEqualTo(240);
+        assertThat(claimed(owner)).isLessThanOrEqualTo(credit);
+    }
+
+    /** A developer billing has reported no spendable figure for gets no call granted. */
+    @Test
+    void withoutASpendableFigureNothingIsGranted() {
+        SpendingBudget budget = new SpendingBudget(credits, clock, vertx, config);
+        String stranger = Wallet.random().address().value();
+        java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class,
+                () -> budget.reserve("f", stranger, BigInteger.ONE).toCompletableFuture().join());
+        assertThat(refused.getCause()).isInstanceOf(SpendingBudget.CreditCommittedException.class)
+                .hasMessageContaining("has not reported");
+    }
+
     void credit(String type, boolean paused) {
         Address me = Address.parse(dev.address());
         send(EventKeys.signed(BillingEvents.CREDIT_TOPIC, me.value(), creditRecord(type, paused)));
@@ -258,8 +391,10 @@ class AsyncAndAdmissionTest {
     String creditRecord(String type, boolean paused) {
         Address me = Address.parse(dev.address());
         EventEnvelope<CreditView> event = EventEnvelope.of(type, BillingEvents.SOURCE, Instant.now(), me.value(),
-                new CreditView(me, Wei.of(0), Wei.ZERO, Wei.ZERO, Wei.of(100), java.math.BigInteger.valueOf(-100), Wei.of(10), paused,
-                        paused ? CreditView.BELOW_FLOOR : null));
+                paused ? new CreditView(me, Wei.of(0), Wei.ZERO, Wei.ZERO, Wei.of(100), java.math.BigInteger.valueOf(-100),
+                        Wei.of(10), true, CreditView.BELOW_FLOOR)
+                        : new CreditView(me, Wei.of(1_000_000_000L), Wei.ZERO, Wei.of(1_000_000_000L), Wei.ZERO,
+                                java.math.BigInteger.valueOf(1_000_000_000L), Wei.of(10), false, null));
         return JsonCodec.write(event);
     }
 

@@ -113,7 +113,7 @@ class DeploymentTest {
     @Test
     void billingsAnswerToADeploymentResumesCallsAnEarlierDecisionPaused() {
         Address me = Address.parse(alice.address());
-        admission.creditDecided(me.value(), true, java.time.Instant.now().minusSeconds(1), "earlier-" + UUID.randomUUID());
+        admission.creditDecided(me.value(), true, java.time.Instant.now().minusSeconds(1), "earlier-" + UUID.randomUUID(), null);
         org.junit.jupiter.api.Assertions.assertThrows(CallAdmission.CreditExhaustedException.class,
                 () -> admission.checkCredit(name, me));
         alice.post(deployments(), order(1, 1, "eu")).statusCode(201);

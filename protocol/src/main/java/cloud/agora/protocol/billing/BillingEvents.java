@@ -19,6 +19,12 @@ public final class BillingEvents {
     public static final String CREDIT_EXHAUSTED = "CreditExhausted";
     /** Funds or an authorization arrived (or charges were paid): the developer's deployments may run again. */
     public static final String CREDIT_RESTORED = "CreditRestored";
+    /**
+     * A timed review found the developer's credit unchanged in kind (still paused, or still running): the payload is
+     * the figures of that review, so that gateways hold what they grant under the developer's newest spendable
+     * credit ({@link CreditView#spendable()}).
+     */
+    public static final String CREDIT_REVIEWED = "CreditReviewed";
     /** The topic of credit decisions (functions pauses and resumes routing on it). */
     public static final String CREDIT_TOPIC = cloud.agora.protocol.event.Topics.BILLING_CREDIT;
 

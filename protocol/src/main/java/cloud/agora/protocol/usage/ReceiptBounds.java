@@ -1,6 +1,8 @@
 package cloud.agora.protocol.usage;
 
 import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.resources.Prices;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -93,6 +95,17 @@ public final class ReceiptBounds {
     public static long maxCpuNanos(long wallMillis, long cpuMillis) {
         long periods = Math.addExact(wallMillis, 2 * CFS_PERIOD.toMillis());
         return Math.addExact(Math.multiplyExact(Math.multiplyExact(periods, cpuMillis), 1_000L), CPU_SLACK.toNanos());
+    }
+
+    /**
+     * The most billing can charge for one call under a grant of {@code timeoutMillis} on a lease of {@code cpuMillis}
+     * and {@code memoryMiB} at {@code prices}: the charge of a receipt at every bound above (the longest wall time, the
+     * CPU of the quota over it, the lease's whole memory for all of it). A gateway that holds its grants' sum under a
+     * developer's credit knows no receipt within bounds can take them past it.
+     */
+    public static BigInteger maxCharge(Prices prices, long timeoutMillis, long cpuMillis, long memoryMiB) {
+        long maxWall = Math.addExact(timeoutMillis, WALL_SLACK.toMillis());
+        return ReceiptRating.charge(prices, maxCpuNanos(maxWall, cpuMillis), Math.multiplyExact(memoryMiB, maxWall));
     }
 
     private static Optional<Violation> violation(String reason, String detail) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.invocation.InvocationGrant;
+import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -69,5 +72,26 @@ class ReceiptBoundsTest {
         assertThat(reason(receipt(1, 1, 10, ISSUED.plusSeconds(30).plus(SKEW).plusMillis(1), GRANT)))
                 .contains(ReceiptBounds.OUT_OF_BOUNDS);
         assertThat(reason(receipt(1, 1, 10, ISSUED.minus(SKEW), GRANT))).isEmpty();
+    }
+
+    @Test
+    void noReceiptWithinBoundsIsChargedMoreThanTheGrantsMaximum() {
+        Prices prices = new Prices(Wei.of(2_000_000), Wei.of(200_000), Wei.of(2_000_000_000L), Wei.of(1));
+        BigInteger max = ReceiptBounds.maxCharge(prices, 1_000, 250, 64);
+        long maxWall = 1_000 + 2_000;
+        UsageReceipt atEveryBound = receipt(ReceiptBounds.maxCpuNanos(maxWall, 250), 64L << 20, maxWall, ISSUED, GRANT);
+        assertThat(reason(atEveryBound)).isEmpty();
+        assertThat(ReceiptRating.charge(prices, atEveryBound)).isEqualTo(max);
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            long wall = random.nextLong(maxWall + 1);
+            UsageReceipt r = receipt(random.nextLong(ReceiptBounds.maxCpuNanos(wall, 250) + 1), random.nextLong((64L << 20) + 1),
+                    wall, ISSUED, GRANT);
+            assertThat(reason(r)).isEmpty();
+            assertThat(ReceiptRating.charge(prices, r)).isLessThanOrEqualTo(max);
+        }
+        // one more wall millisecond, CPU nanosecond or byte of memory is out of bounds: the maximum is tight
+        assertThat(reason(receipt(ReceiptBounds.maxCpuNanos(maxWall, 250), 64L << 20, maxWall + 1, ISSUED, GRANT)))
+                .contains(ReceiptBounds.OUT_OF_BOUNDS);
     }
 }

@@ -22,7 +22,7 @@ import java.util.Set;
  * {@code /proc/<executor pid>/root/tmp}. The agent (root, with every capability) writes each
  * call's request file there, reads its response files and, after the call, deletes everything
  * in it — including what the function made unreadable or undeletable for its own uid
- * ({@code chmod 000} directories): the executor runs as the function's uid, {@code nobody},
+ * ({@code chmod 000} directories): the executor runs as the function's uid (its lease's),
  * so cleaning from inside could be defeated, from the host it cannot.
  *
  * <p>Only ever used while no process of the function is alive ({@link Leftovers} ran first),

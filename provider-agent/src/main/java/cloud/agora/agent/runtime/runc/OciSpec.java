@@ -12,14 +12,13 @@ import java.util.Map;
  * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
  * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC, UTS and cgroup
  * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
- * user nobody; no capabilities; {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open
+ * a host uid and gid of the lease's own ({@link LeaseUids}); no capabilities; {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open
  * files, core dumps (none) and file size; no devices beyond the OCI defaults;
  * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
  */
 final class OciSpec {
 
     static final long CPU_PERIOD_MICROS = 100_000;
-    private static final int NOBODY = 65534;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private OciSpec() {
@@ -34,15 +33,18 @@ final class OciSpec {
      * @param cgroupView whether the container sees its own cgroup read-only at {@code /sys/fs/cgroup}
      *                   (with {@code /sys} read-only), so that a JVM sizes its heap and threads from
      *                   the container's limits instead of the host's
+     * @param uid        the host uid (and gid) the function runs as: its lease's own
+     * @param identity   a directory holding the container's {@code passwd} and {@code group} (naming that uid
+     *                   {@code function}), mounted read-only over the shared root's
      */
     static String render(Path rootfs, Path bundleDir, List<Path> extraBinds, List<String> args, Map<String, String> env,
-            Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView) {
+            Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView, int uid, Path identity) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
 
         ObjectNode process = spec.putObject("process");
         process.put("terminal", false);
-        process.putObject("user").put("uid", NOBODY).put("gid", NOBODY);
+        process.putObject("user").put("uid", uid).put("gid", uid);
         ArrayNode argv = process.putArray("args");
         args.forEach(argv::add);
         ArrayNode envs = process.putArray("env");
@@ -68,6 +70,8 @@ final class OciSpec {
         mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=1024k");
         mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=" + tmpSizeMiB + "m");
         mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
+        mount(mounts, "/etc/passwd", "bind", identity.resolve("passwd").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
+        mount(mounts, "/etc/group", "bind", identity.resolve("group").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
         for (Path host : extraBinds) {
             mount(mounts, host.toString(), "bind", host.toString(), "rbind", "ro", "nosuid", "nodev");
         }

@@ -49,6 +49,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     private final Runc runc;
     private final RootFilesystems rootFilesystems;
     private final WarmPool warmPool;
+    private final LeaseUids uids = new LeaseUids();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "runc-io");
         t.setDaemon(true);
@@ -180,6 +181,7 @@ public final class RuncRuntime implements WorkloadRuntime {
                 removeContainer(id);
             }
         }
+        uids.release(leaseId);
     }
 
     @Override
@@ -248,9 +250,13 @@ public final class RuncRuntime implements WorkloadRuntime {
         try {
             Files.createDirectories(bundle);
             Path rootfs = rootFilesystems.rootfs(function.runtime());
+            int uid = uids.of(workload.leaseId());
+            Files.writeString(bundle.resolve("passwd"), "root:x:0:0::/:/bin/sh\nfunction:x:" + uid + ":" + uid
+                    + "::/tmp:/bin/sh\nnobody:x:65534:65534::/tmp:/bin/sh\n");
+            Files.writeString(bundle.resolve("group"), "root:x:0:\nfunction:x:" + uid + ":\nnogroup:x:65534:\n");
             String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), rootFilesystems.binds(function.runtime()),
                     args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB(),
-                    RootFilesystems.JVM.equals(function.runtime()));
+                    RootFilesystems.JVM.equals(function.runtime()), uid, bundle.toAbsolutePath());
             Files.writeString(bundle.resolve("config.json"), spec);
             return bundle;
         } catch (IOException e) {

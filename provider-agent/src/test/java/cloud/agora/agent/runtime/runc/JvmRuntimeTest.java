@@ -81,7 +81,7 @@ class JvmRuntimeTest {
                     ("call" + i).getBytes(StandardCharsets.UTF_8), Map.of("AGORA_PATH", "/j")));
             assertThat(result.outcome()).as(result.stderr()).isEqualTo(InvocationOutcome.OK);
             assertThat(new String(result.stdout(), StandardCharsets.UTF_8))
-                    .isEqualTo("read-only hello call" + i + " from java " + System.getProperty("java.version") + " as nobody path /j");
+                    .isEqualTo("read-only hello call" + i + " from java " + System.getProperty("java.version") + " as function path /j");
             assertThat(result.warm()).isEqualTo(i == 1);
             long maxHeap = Long.parseLong(result.stderr().replaceAll("(?s).*jvm max heap (\\d+).*", "$1"));
             assertThat(maxHeap).as("the JVM sizes its heap from the container's limit").isLessThanOrEqualTo(256L << 20);

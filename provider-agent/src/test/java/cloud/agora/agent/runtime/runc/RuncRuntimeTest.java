@@ -202,8 +202,33 @@ class RuncRuntimeTest {
                 id -u
                 """);
         InvocationResult result = runtime.invoke(small(), fn, InvocationRequest.of(""));
-        assertThat(out(result).lines()).containsExactly("root-denied", "function-denied", "tmp-written", "65534");
+        assertThat(out(result).lines()).startsWith("root-denied", "function-denied", "tmp-written");
+        assertThat(Long.parseLong(out(result).lines().toList().get(3))).isBetween((long) LeaseUids.FIRST,
+                (long) LeaseUids.FIRST + LeaseUids.COUNT - 1);
         assertThat(bundle.resolve("y")).doesNotExist();
+    }
+
+    /**
+     * Tenants share no host uid: each lease's functions run as a uid of its own (named {@code function} inside), cold
+     * or warm, never root or the {@code nobody} every tenant shared before; the kernel's per-user limits and same-uid
+     * access to {@code /proc/<pid>} then never span two leases.
+     */
+    @Test
+    void twoLeasesFunctionsRunUnderDifferentHostUids() throws IOException {
+        FunctionSpec fn = script("id -u; id -g; whoami\n");
+        Workload first = small();
+        Workload second = small();
+        List<String> a = out(runtime.invoke(first, fn, InvocationRequest.of(""))).lines().toList();
+        List<String> again = out(runtime.invoke(first, fn, InvocationRequest.of(""))).lines().toList();
+        List<String> b = out(runtime.invoke(second, fn, InvocationRequest.of(""))).lines().toList();
+        assertThat(a).hasSize(3).element(2).isEqualTo("function");
+        assertThat(a.get(1)).isEqualTo(a.get(0));
+        assertThat(again).as("the lease's next call").isEqualTo(a);
+        assertThat(b.get(0)).isNotEqualTo(a.get(0));
+        for (String uid : List.of(a.get(0), b.get(0))) {
+            assertThat(Long.parseLong(uid)).isNotIn(0L, 65534L).isBetween((long) LeaseUids.FIRST,
+                    (long) LeaseUids.FIRST + LeaseUids.COUNT - 1);
+        }
     }
 
     @Test
