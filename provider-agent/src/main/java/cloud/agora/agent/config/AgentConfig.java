@@ -301,7 +301,10 @@ public interface AgentConfig {
         @WithDefault("64")
         int tmpSizeMiB();
 
-        /** Images of the runtimes; each needs {@code /bin/sh} and {@code tail}, and runs as uid 65534. */
+        /**
+         * Images of the runtimes; each needs {@code /bin/sh} and {@code tail}, readable and runnable by any uid (a
+         * Pod runs as its lease's own).
+         */
         interface ImagesConfig {
             /** The {@code shell} runtime. */
             @WithDefault("busybox:1.36.1")

@@ -59,7 +59,6 @@ public final class FunctionPods {
 
     static final String BODY_KEY = "body";
     static final String REQUEST_DIR = "/agora/request";
-    static final int UID = 65534;
 
     /**
      * The entrypoint wrapper: the body file on stdin (a Pod has no stdin to write to), stdout to the
@@ -141,14 +140,14 @@ public final class FunctionPods {
     }
 
     /**
-     * The ConfigMap and the Pod of one call.
+     * The ConfigMap and the Pod of one call, the Pod running as {@code uid} (its lease's own).
      *
      * @throws RuntimeFailureException when the bundle cannot be read, bundle and body exceed
      *                                 {@link #MAX_PAYLOAD_BYTES}, or no image is configured for the runtime
      */
-    public CallObjects forCall(Workload workload, FunctionSpec function, InvocationRequest request) {
+    public CallObjects forCall(Workload workload, FunctionSpec function, InvocationRequest request, int uid) {
         BundleFiles bundle = bundleFiles(function.bundleDir());
-        return new CallObjects(payload(workload, bundle, request), pod(workload, function, bundle.items(), request));
+        return new CallObjects(payload(workload, bundle, request), pod(workload, function, bundle.items(), request, uid));
     }
 
     private ConfigMap payload(Workload workload, BundleFiles bundle, InvocationRequest request) {
@@ -166,7 +165,8 @@ public final class FunctionPods {
                 .build();
     }
 
-    private Pod pod(Workload workload, FunctionSpec function, List<KeyToPath> bundleItems, InvocationRequest request) {
+    private Pod pod(Workload workload, FunctionSpec function, List<KeyToPath> bundleItems, InvocationRequest request,
+            int uid) {
         String image = settings.images().get(function.runtime());
         if (image == null) {
             throw new RuntimeFailureException("no image for runtime '" + function.runtime() + "' (agent.kubernetes.images."
@@ -193,7 +193,7 @@ public final class FunctionPods {
                 .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds(1L)
                 .withNewSecurityContext()
-                .withRunAsNonRoot(true).withRunAsUser((long) UID).withRunAsGroup((long) UID)
+                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
                 .addNewContainer()
@@ -202,7 +202,7 @@ public final class FunctionPods {
                 .withEnv(env)
                 .withNewResources().withRequests(resources).withLimits(resources).endResources()
                 .withNewSecurityContext()
-                .withRunAsNonRoot(true).withRunAsUser((long) UID).withRunAsGroup((long) UID)
+                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
                 .withAllowPrivilegeEscalation(false).withPrivileged(false).withReadOnlyRootFilesystem(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()

@@ -1,5 +1,6 @@
 package cloud.agora.agent.runtime.kubernetes;
 
+import cloud.agora.agent.runtime.LeaseUids;
 import cloud.agora.agent.runtime.FunctionSpec;
 import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;
@@ -47,6 +48,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final FunctionPods pods;
+    private final LeaseUids uids = new LeaseUids();
     private final PodLogs logs;
     private volatile boolean isolated;
 
@@ -85,7 +87,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     @Override
     public InvocationResult invoke(Workload workload, FunctionSpec function, InvocationRequest request) {
         ensureIsolation();
-        FunctionPods.CallObjects objects = pods.forCall(workload, function, request);
+        FunctionPods.CallObjects objects = pods.forCall(workload, function, request, uids.of(workload.leaseId()));
         String name = FunctionPods.name(request.invocationId());
         try {
             client.configMaps().inNamespace(settings.namespace()).resource(objects.payload()).create();
@@ -179,6 +181,7 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         } catch (KubernetesClientException e) {
             throw new RuntimeFailureException("cannot remove the pods of lease " + leaseId + ": " + e.getMessage(), e);
         }
+        uids.release(leaseId);
     }
 
     @Override

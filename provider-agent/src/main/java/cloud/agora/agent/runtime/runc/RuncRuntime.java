@@ -1,5 +1,6 @@
 package cloud.agora.agent.runtime.runc;
 
+import cloud.agora.agent.runtime.LeaseUids;
 import cloud.agora.agent.runtime.FunctionSpec;
 import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.agent.runtime.InvocationRequest;

@@ -178,7 +178,10 @@ class KubernetesRuntimeTest {
         assertThat(pod.getSpec().getEnableServiceLinks()).isFalse();
         assertThat(pod.getSpec().getHostNetwork()).isNotEqualTo(Boolean.TRUE);
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(65534L);
+        // the lease's own uid: the first lease of this agent gets its slot by its id's hash
+        long uid = cloud.agora.agent.runtime.LeaseUids.FIRST + Math.floorMod(lease.hashCode(), cloud.agora.agent.runtime.LeaseUids.COUNT);
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(uid);
+        assertThat(pod.getSpec().getSecurityContext().getRunAsGroup()).isEqualTo(uid);
         assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getSpec().getContainers()).hasSize(1);
         assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
@@ -191,7 +194,7 @@ class KubernetesRuntimeTest {
         assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
         assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(c.getSecurityContext().getRunAsUser()).isEqualTo(65534L);
+        assertThat(c.getSecurityContext().getRunAsUser()).isEqualTo(uid);
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(c.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
@@ -372,7 +375,7 @@ class KubernetesRuntimeTest {
     /** Creates the objects of a call as the driver does, without waiting for it (a call in flight). */
     void callInFlight(UUID lease) {
         FunctionPods.CallObjects objects = new FunctionPods(KubernetesSettings.of(NS, Map.of("shell", "busybox:1.36.1")))
-                .forCall(workload(lease, 64, 100, Duration.ofSeconds(30)), function(), request("", Map.of()));
+                .forCall(workload(lease, 64, 100, Duration.ofSeconds(30)), function(), request("", Map.of()), cloud.agora.agent.runtime.LeaseUids.FIRST);
         client.configMaps().inNamespace(NS).resource(objects.payload()).create();
         client.pods().inNamespace(NS).resource(objects.pod()).create();
     }

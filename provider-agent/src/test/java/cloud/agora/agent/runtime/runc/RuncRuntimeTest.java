@@ -1,5 +1,6 @@
 package cloud.agora.agent.runtime.runc;
 
+import cloud.agora.agent.runtime.LeaseUids;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.agent.runtime.FunctionSpec;

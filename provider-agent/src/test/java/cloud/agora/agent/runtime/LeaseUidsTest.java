@@ -1,4 +1,4 @@
-package cloud.agora.agent.runtime.runc;
+package cloud.agora.agent.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
