@@ -101,15 +101,15 @@ public class CreditController {
         Wei floor = new Wei(rules.creditFloor());
         EscrowLedger.Standing standing = ledger.standing(consumer);
         return transactions.inTransaction(c -> {
-            Credit credit = credit(c, consumer, standing, floor);
-            boolean paused = credit.paused();
-            Boolean before = null;
             // one decision per developer at a time, also before their first row exists (a timed review and a
             // developer's question racing would otherwise both see no row and both publish a first decision)
             try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 s.setString(1, "credit:" + consumer.value());
                 s.execute();
             }
+            Credit credit = credit(c, consumer, standing, floor);
+            boolean paused = credit.paused();
+            Boolean before = null;
             try (PreparedStatement s = c.prepareStatement("SELECT paused FROM credit WHERE consumer_address = ? FOR UPDATE")) {
                 s.setString(1, consumer.value());
                 try (ResultSet r = s.executeQuery()) {

@@ -223,9 +223,13 @@ class CreditTest {
         decide(BillingRules.CREDIT_FLOOR, raised.toString(), "wei", 41, now);
         decide(BillingRules.CREDIT_FLOOR, "7", "wei", 40, now.minusSeconds(60)); // older: must not win
         decide(BillingRules.CREDIT_FLOOR, "-5", "wei", 42, now.plusSeconds(1)); // invalid: ignored
+        // a marker after them on the same key (one partition, read in order): once it is recorded, the older and the
+        // invalid decision have been read too
+        decide(BillingRules.CREDIT_FLOOR, raised.toString(), "wei", 44, now.plusMillis(1_500));
         try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> new Db(dataSource).strings(
+                    "SELECT proposal_id::text FROM governed_parameters WHERE name = ?", BillingRules.CREDIT_FLOOR).contains("44"));
             await().atMost(Duration.ofSeconds(30)).until(() -> rules.creditFloor().equals(raised));
-            Thread.sleep(1_000); // let the older and the invalid decision be read too
             assertThat(rules.creditFloor()).isEqualTo(raised);
             assertThat(new Db(dataSource).strings("SELECT value FROM governed_parameters WHERE name = ?", BillingRules.CREDIT_FLOOR))
                     .containsExactly(raised.toString());
