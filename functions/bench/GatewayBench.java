@@ -136,8 +136,8 @@ public class GatewayBench {
         for (int b = 0; b < 10 && block > 0; b++) {
             blocks.add(String.format("%.2f", median(Arrays.copyOfRange(diffs, b * block, (b + 1) * block)) / 1e6));
         }
-        System.out.printf("PAIRED %d pairs (gap %d ms, period " + PAIR_PERIOD_MS + " ms, %d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds (median of"
-                + " the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, PAIR_GAP_MS, errors, median(g) / 1e6,
+        System.out.printf("PAIRED %d pairs (gap %d ms, period %d ms, %d errors): gateway p50 %.2f ms, agent p50 %.2f ms, gateway adds"
+                + " (median of the pairs' differences) %.3f ms; per block of %d pairs: %s%n", PAIRS, PAIR_GAP_MS, PAIR_PERIOD_MS, errors, median(g) / 1e6,
                 median(a) / 1e6, median(diffs) / 1e6, block, String.join(" ", blocks));
     }
 

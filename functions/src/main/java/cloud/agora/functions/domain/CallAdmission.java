@@ -90,8 +90,12 @@ public class CallAdmission {
      * figure the {@link SpendingBudget} holds calls under (null when it carried none).
      */
     public void creditDecided(String owner, boolean isPaused, Instant at, String eventId, BigInteger spendable) {
-        credit.decide(owner.toLowerCase(Locale.ROOT), isPaused, at, eventId, spendable);
-        refresh();
+        String key = owner.toLowerCase(Locale.ROOT);
+        credit.decide(key, isPaused, at, eventId, spendable);
+        if (paused.contains(key) != isPaused) {
+            // a review that keeps the state (billing's every 10 s) changes no one's pause: no reload for it
+            refresh();
+        }
     }
 
     /** Re-reads the paused developers (decisions another gateway instance recorded reach this one too). */

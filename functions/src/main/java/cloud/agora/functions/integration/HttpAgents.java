@@ -51,14 +51,14 @@ public class HttpAgents implements Agents {
     static final int OVERHEAD_BYTES = 256 * 1024;
     /** The stderr an agent returns: its last 64 KiB, each byte at most 6 in JSON ({@code \u0000}). */
     static final int STDERR_BYTES = 6 * 64 * 1024;
+    /** Reads the agent's answer leaving its receipt's tokens unbuilt (the recorder reads it later). */
+    private static final ObjectReader WITHOUT_RECEIPT = JsonCodec.mapper().copy()
+            .addMixIn(InvocationReply.class, ReceiptReadLater.class).readerFor(InvocationReply.class);
 
     private final HttpClient client;
     private final java.net.http.HttpClient probes;
     private final long connectTimeoutMillis;
     private final FunctionRules rules;
-    private static final ObjectReader WITHOUT_RECEIPT = JsonCodec.mapper().copy()
-            .addMixIn(InvocationReply.class, ReceiptReadLater.class).readerFor(InvocationReply.class);
-
     private final ObjectMapper json = JsonCodec.mapper();
 
     public HttpAgents(Vertx vertx, FunctionsConfig config, FunctionRules rules) {

@@ -39,11 +39,6 @@ public final class PrecomputedNonceSigner {
         this.random = random;
     }
 
-    /** The key it signs with. */
-    public ECKeyPair key() {
-        return key;
-    }
-
     /** Signs {@code message} as {@code personal_sign} does, with a ready nonce when there is one. */
     public Sign.SignatureData signPrefixed(byte[] message) {
         return signHash(Sign.getEthereumMessageHash(message));

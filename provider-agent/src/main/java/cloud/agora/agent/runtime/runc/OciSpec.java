@@ -12,8 +12,8 @@ import java.util.Map;
  * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
  * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC, UTS and cgroup
  * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
- * a host uid and gid of the lease's own ({@link cloud.agora.agent.runtime.LeaseUids}); no capabilities; {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open
- * files, core dumps (none) and file size; no devices beyond the OCI defaults;
+ * a host uid and gid of the lease's own ({@link cloud.agora.agent.runtime.LeaseUids}); no capabilities;
+ * {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open files, core dumps (none) and file size; no devices beyond the OCI defaults;
  * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
  */
 final class OciSpec {

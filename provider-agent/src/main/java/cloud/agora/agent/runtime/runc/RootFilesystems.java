@@ -20,6 +20,8 @@ final class RootFilesystems {
     static final String SHELL = "shell";
     static final String JVM = "jvm";
     private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final String BASE_PASSWD = "root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/tmp:/bin/sh\n";
+    private static final String BASE_GROUP = "root:x:0:\nnogroup:x:65534:\n";
 
     private final Path runtimesDir;
     private final Path javaHome;
@@ -106,8 +108,9 @@ final class RootFilesystems {
                     Files.createDirectories(staging.resolve(dir));
                 }
             }
-            Files.writeString(staging.resolve("etc/passwd"), "root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/tmp:/bin/sh\n");
-            Files.writeString(staging.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+            // mount points: each container gets its own, naming its lease's uid (passwd(uid), group(uid) below)
+            Files.writeString(staging.resolve("etc/passwd"), BASE_PASSWD);
+            Files.writeString(staging.resolve("etc/group"), BASE_GROUP);
             // the function runs as nobody: the root must be traversable by everyone (temp dirs are 0700)
             Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             // runc 1.1 gives a tmpfs the mode of the directory it covers: /tmp must be 1777 here
@@ -132,5 +135,15 @@ final class RootFilesystems {
             Thread.currentThread().interrupt();
         }
         return out.lines().filter(l -> l.matches("[a-z0-9_.\\[-]+") && !l.contains("/")).toList();
+    }
+
+    /** A container's {@code /etc/passwd}: the root filesystem's, with its lease's {@code uid} named {@code function}. */
+    static String passwd(int uid) {
+        return BASE_PASSWD + "function:x:" + uid + ":" + uid + "::/tmp:/bin/sh\n";
+    }
+
+    /** A container's {@code /etc/group}: the root filesystem's, with its lease's {@code uid} named {@code function}. */
+    static String group(int uid) {
+        return BASE_GROUP + "function:x:" + uid + ":\n";
     }
 }

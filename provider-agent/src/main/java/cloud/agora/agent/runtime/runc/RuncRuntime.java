@@ -252,9 +252,8 @@ public final class RuncRuntime implements WorkloadRuntime {
             Files.createDirectories(bundle);
             Path rootfs = rootFilesystems.rootfs(function.runtime());
             int uid = uids.of(workload.leaseId());
-            Files.writeString(bundle.resolve("passwd"), "root:x:0:0::/:/bin/sh\nfunction:x:" + uid + ":" + uid
-                    + "::/tmp:/bin/sh\nnobody:x:65534:65534::/tmp:/bin/sh\n");
-            Files.writeString(bundle.resolve("group"), "root:x:0:\nfunction:x:" + uid + ":\nnogroup:x:65534:\n");
+            Files.writeString(bundle.resolve("passwd"), RootFilesystems.passwd(uid));
+            Files.writeString(bundle.resolve("group"), RootFilesystems.group(uid));
             String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), rootFilesystems.binds(function.runtime()),
                     args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB(),
                     RootFilesystems.JVM.equals(function.runtime()), uid, bundle.toAbsolutePath());
