@@ -108,14 +108,18 @@ class CreditTest {
         return developer(deposit, false);
     }
 
-    /** Deposits and authorizes before the lease exists, so that no review sees the developer half set up. */
+    /**
+     * Authorizes, then deposits, before the lease exists, so that no review sees the developer half set up: the
+     * settlement follower reviews a developer as soon as it reads their {@code Deposited} event, lease or not, and a
+     * deposit before the authorization would be reviewed (and paused, {@code not-authorized}) in between.
+     */
     Developer developer(Wei deposit, boolean authorizeBilling) throws Exception {
         Signer signer = devnet.newAccount();
-        if (!deposit.isZero()) {
-            devnet.escrow().deposit(signer, deposit);
-        }
         if (authorizeBilling) {
             devnet.escrow().authorize(signer, billingDelegate(), Wei.of(Long.MAX_VALUE));
+        }
+        if (!deposit.isZero()) {
+            devnet.escrow().deposit(signer, deposit);
         }
         Wallet provider = Wallet.random();
         LeaseView lease = lease(signer.address(), provider.address());
