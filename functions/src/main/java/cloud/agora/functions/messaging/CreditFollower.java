@@ -4,48 +4,56 @@ import cloud.agora.functions.domain.CallAdmission;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.event.EventEnvelope;
-import cloud.agora.support.events.EventFollower;
+import cloud.agora.support.events.Following;
+import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.inject.Singleton;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Follows billing's credit decisions ({@code billing.credit.v1}): CreditExhausted pauses a developer's functions,
- * CreditRestored resumes them; each of them and every CreditReviewed records billing's newest spendable figure, under
- * which the {@link cloud.agora.functions.domain.SpendingBudget} holds the calls it grants.
+ * Follows billing's credit decisions ({@code billing.credit.v1}, channel {@value #CHANNEL}): CreditExhausted pauses a
+ * developer's functions, CreditRestored resumes them; each of them and every CreditReviewed records billing's newest
+ * spendable figure, under which the {@link cloud.agora.functions.domain.SpendingBudget} holds the calls it grants.
+ * Failures follow {@link Following}.
  */
-@Singleton
-public class CreditFollower extends EventFollower<CreditView> {
+@ApplicationScoped
+public class CreditFollower {
 
+    static final String CHANNEL = "credit-decisions";
     private static final Logger LOG = Logger.getLogger(CreditFollower.class);
     private static final TypeReference<EventEnvelope<CreditView>> ENVELOPE = new TypeReference<>() {
     };
 
     private final CallAdmission admission;
+    private final SignedEvents events;
 
-    public CreditFollower(CallAdmission admission,
-            SignedEvents events,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(BillingEvents.CREDIT_TOPIC, "functions-credit", bootstrapServers, ENVELOPE, "credit", events);
+    public CreditFollower(CallAdmission admission, SignedEvents events) {
         this.admission = admission;
+        this.events = events;
     }
 
     void start(@Observes StartupEvent event) {
-        startFollowing();
+        events.followChannel(CHANNEL, BillingEvents.CREDIT_TOPIC);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        stopFollowing();
+    @Incoming(CHANNEL)
+    @Blocking
+    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
+            jitter = 0, abortOn = RefusedRecord.class)
+    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    public void follow(ConsumerRecord<String, String> record) {
+        handle(events.open(record, ENVELOPE, "credit"));
     }
 
-    @Override
-    protected void handle(EventEnvelope<CreditView> event) {
+    void handle(EventEnvelope<CreditView> event) {
         boolean reviewed = BillingEvents.CREDIT_REVIEWED.equals(event.type());
         boolean exhausted = BillingEvents.CREDIT_EXHAUSTED.equals(event.type());
         if ((!exhausted && !reviewed && !BillingEvents.CREDIT_RESTORED.equals(event.type())) || event.data() == null) {

@@ -4,47 +4,51 @@ import cloud.agora.functions.domain.FunctionRules;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
-import cloud.agora.support.events.EventFollower;
+import cloud.agora.support.events.Following;
+import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Follows governance's decisions ({@code governance.decisions.v1}, group {@code functions-governance}) and records
- * this service's own through {@link FunctionRules}: {@code functions.max-timeout} and {@code functions.max-body-size}
+ * Follows governance's decisions ({@code governance.decisions.v1}, channel {@value #CHANNEL}) and records this
+ * service's own through {@link FunctionRules}: {@code functions.max-timeout} and {@code functions.max-body-size}
  * change the gateway's limits without a restart; other parameters are ignored. A decision applied twice changes
- * nothing.
+ * nothing. Failures follow {@link Following}.
  */
-@Singleton
-public class DecisionFollower extends EventFollower<ParameterChanged> {
+@ApplicationScoped
+public class DecisionFollower {
 
+    static final String CHANNEL = "governance-decisions";
     private static final TypeReference<EventEnvelope<ParameterChanged>> ENVELOPE = new TypeReference<>() {
     };
 
     private final FunctionRules rules;
+    private final SignedEvents events;
 
-    public DecisionFollower(FunctionRules rules,
-            SignedEvents events,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.GOVERNANCE_DECISIONS, "functions-governance", bootstrapServers, ENVELOPE, "decision", events);
+    public DecisionFollower(FunctionRules rules, SignedEvents events) {
         this.rules = rules;
+        this.events = events;
     }
 
     void start(@Observes StartupEvent event) {
-        startFollowing();
+        events.followChannel(CHANNEL, Topics.GOVERNANCE_DECISIONS);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        stopFollowing();
-    }
-
-    @Override
-    protected void handle(EventEnvelope<ParameterChanged> event) {
+    @Incoming(CHANNEL)
+    @Blocking
+    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
+            jitter = 0, abortOn = RefusedRecord.class)
+    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    public void follow(ConsumerRecord<String, String> record) {
+        EventEnvelope<ParameterChanged> event = events.open(record, ENVELOPE, "decision");
         if (ParameterChanged.TYPE.equals(event.type()) && event.data() != null) {
             rules.apply(event.id(), event.data());
         }

@@ -4,44 +4,48 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
-import cloud.agora.support.events.EventFollower;
+import cloud.agora.support.events.Following;
+import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.inject.Singleton;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code functions.invocations.v1} (group {@code functions-async}) and hands each id to
- * a bounded worker pool ({@code async-workers}; when it is full the consumer thread runs the
- * call itself, which slows consumption instead of dropping). The database row, not the offset,
- * is the truth: a row left QUEUED or RUNNING by a crash is run again by the sweeper.
+ * Consumes {@code functions.invocations.v1} (channel {@value #CHANNEL}) and hands each id to a bounded worker pool
+ * ({@code async-workers}; when it is full the channel's thread runs the call itself, which slows consumption instead
+ * of dropping). The database row, not the offset, is the truth: a row left QUEUED or RUNNING by a crash is run again
+ * by the sweeper. Failures follow {@link Following}.
  */
-@Singleton
-public class InvocationQueueConsumer extends EventFollower<JsonNode> {
+@ApplicationScoped
+public class InvocationQueueConsumer {
 
+    static final String CHANNEL = "async-invocations";
     private static final Logger LOG = Logger.getLogger(InvocationQueueConsumer.class);
     private static final TypeReference<EventEnvelope<JsonNode>> ENVELOPE = new TypeReference<>() {
     };
 
     private final AsyncInvoker invoker;
+    private final SignedEvents events;
     private final ThreadPoolExecutor workers;
 
-    public InvocationQueueConsumer(AsyncInvoker invoker, FunctionsConfig config,
-            SignedEvents events,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.FUNCTIONS_INVOCATIONS, "functions-async", bootstrapServers, ENVELOPE, "invocation", events);
+    public InvocationQueueConsumer(AsyncInvoker invoker, FunctionsConfig config, SignedEvents events) {
         this.invoker = invoker;
+        this.events = events;
         this.workers = new ThreadPoolExecutor(config.asyncWorkers(), config.asyncWorkers(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.asyncWorkers() * 4), r -> {
                     Thread t = new Thread(r, "async-invocation");
@@ -51,16 +55,20 @@ public class InvocationQueueConsumer extends EventFollower<JsonNode> {
     }
 
     void start(@Observes StartupEvent event) {
-        startFollowing();
+        events.followChannel(CHANNEL, Topics.FUNCTIONS_INVOCATIONS);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        stopFollowing();
         workers.shutdown();
     }
 
-    @Override
-    protected void handle(EventEnvelope<JsonNode> event) {
+    @Incoming(CHANNEL)
+    @Blocking
+    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
+            jitter = 0, abortOn = RefusedRecord.class)
+    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    public void follow(ConsumerRecord<String, String> record) {
+        EventEnvelope<JsonNode> event = events.open(record, ENVELOPE, "invocation");
         if (!AsyncInvoker.REQUESTED.equals(event.type())) {
             return;
         }

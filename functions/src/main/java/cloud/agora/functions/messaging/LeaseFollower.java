@@ -6,54 +6,58 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
-import cloud.agora.support.events.EventFollower;
+import cloud.agora.support.events.Following;
+import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Follows {@code marketplace.leases.v1}: a {@code LeaseClosed} removes that replica from its
- * deployment at once, so the gateway stops routing to it without waiting for the developer to
- * read the deployment, and bids for a replacement replica on the developer's behalf. Replaying a
- * record changes nothing (the replica is already gone, so nothing is re-bid twice).
+ * Follows {@code marketplace.leases.v1} (channel {@value #CHANNEL}): a {@code LeaseClosed} removes that replica from
+ * its deployment at once, so the gateway stops routing to it without waiting for the developer to read the
+ * deployment, and bids for a replacement replica on the developer's behalf. Replaying a record changes nothing (the
+ * replica is already gone, so nothing is re-bid twice). Failures follow {@link Following}.
  */
-@Singleton
-public class LeaseFollower extends EventFollower<LeaseView> {
+@ApplicationScoped
+public class LeaseFollower {
 
+    static final String CHANNEL = "market-leases";
     private static final Logger LOG = Logger.getLogger(LeaseFollower.class);
     private static final TypeReference<EventEnvelope<LeaseView>> ENVELOPE = new TypeReference<>() {
     };
 
     private final DeploymentStore deployments;
     private final FunctionDeployer deployer;
+    private final SignedEvents events;
 
-    public LeaseFollower(DeploymentStore deployments, FunctionDeployer deployer,
-            SignedEvents events,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.MARKETPLACE_LEASES, "functions-leases", bootstrapServers, ENVELOPE, "lease", events);
+    public LeaseFollower(DeploymentStore deployments, FunctionDeployer deployer, SignedEvents events) {
         this.deployments = deployments;
         this.deployer = deployer;
+        this.events = events;
     }
 
     void start(@Observes StartupEvent event) {
-        startFollowing();
+        events.followChannel(CHANNEL, Topics.MARKETPLACE_LEASES);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        stopFollowing();
-    }
-
-    @Override
-    protected void handle(EventEnvelope<LeaseView> event) {
+    @Incoming(CHANNEL)
+    @Blocking
+    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
+            jitter = 0, abortOn = RefusedRecord.class)
+    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    public void follow(ConsumerRecord<String, String> record) {
+        EventEnvelope<LeaseView> event = events.open(record, ENVELOPE, "lease");
         if (!MarketEvents.LEASE_CLOSED.equals(event.type()) || event.data() == null) {
             return;
         }

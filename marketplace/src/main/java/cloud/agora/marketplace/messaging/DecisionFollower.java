@@ -5,53 +5,58 @@ import cloud.agora.marketplace.domain.MarketRules;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
-import cloud.agora.support.events.EventFollower;
+import cloud.agora.support.events.Following;
+import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import cloud.agora.support.jdbc.StoreException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
 import java.sql.SQLException;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Follows governance's decisions ({@code governance.decisions.v1}, group {@code marketplace}) and applies the market's
+ * Follows governance's decisions ({@code governance.decisions.v1}, channel {@value #CHANNEL}) and applies the market's
  * own without a restart: the heartbeat timeout changes in the running book, the maximum bid lifetime for the next
- * bid. Offsets are committed only after a decision is recorded, so a crash re-reads it (applying it again changes
+ * bid. A decision is acknowledged only after it is recorded, so a crash re-reads it (applying it again changes
  * nothing). A record governance did not sign, or one that is no decision, is quarantined; a decision that cannot be
- * recorded (the database is down) is retried ({@link EventFollower}).
+ * recorded (the database is down) is retried ({@link Following}).
  */
-@Singleton
-public class DecisionFollower extends EventFollower<ParameterChanged> {
+@ApplicationScoped
+public class DecisionFollower {
 
+    static final String CHANNEL = "governance-decisions";
     private static final Logger LOG = Logger.getLogger(DecisionFollower.class);
     private static final TypeReference<EventEnvelope<ParameterChanged>> DECISION = new TypeReference<>() {
     };
 
     private final MarketRules rules;
     private final MarketDesk desk;
+    private final SignedEvents events;
 
-    public DecisionFollower(MarketRules rules, MarketDesk desk, SignedEvents events,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers) {
-        super(Topics.GOVERNANCE_DECISIONS, "marketplace", bootstrapServers, DECISION, "decision", events);
+    public DecisionFollower(MarketRules rules, MarketDesk desk, SignedEvents events) {
         this.rules = rules;
         this.desk = desk;
+        this.events = events;
     }
 
     void start(@Observes StartupEvent event) {
-        startFollowing();
+        events.followChannel(CHANNEL, Topics.GOVERNANCE_DECISIONS);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        stopFollowing();
-    }
-
-    @Override
-    protected void handle(EventEnvelope<ParameterChanged> event) {
+    @Incoming(CHANNEL)
+    @Blocking
+    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
+            jitter = 0, abortOn = RefusedRecord.class)
+    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    public void follow(ConsumerRecord<String, String> record) {
+        EventEnvelope<ParameterChanged> event = events.open(record, DECISION, "decision");
         if (!ParameterChanged.TYPE.equals(event.type()) || event.data() == null) {
             return;
         }

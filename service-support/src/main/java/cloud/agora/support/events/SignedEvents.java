@@ -4,9 +4,12 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.EventProducers;
+import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.EventSignature;
+import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.support.kafka.KafkaClients;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -18,13 +21,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.web3j.crypto.ECKeyPair;
@@ -100,6 +107,20 @@ public class SignedEvents {
     }
 
     /**
+     * {@link #follow(String, String)} for a SmallRye channel, after checking that the channel reads {@code topic}: the
+     * topic's name lives in {@code protocol}, and a channel's configured {@code topic} that differs stops the start.
+     */
+    public void followChannel(String channel, String topic) {
+        String configured = ConfigProvider.getConfig()
+                .getOptionalValue("mp.messaging.incoming." + channel + ".topic", String.class).orElse(channel);
+        if (!configured.equals(topic)) {
+            throw new IllegalStateException("channel " + channel + " reads " + configured + ", not " + topic
+                    + " (mp.messaging.incoming." + channel + ".topic)");
+        }
+        follow(topic, channel);
+    }
+
+    /**
      * Whether {@code consumer} may read {@code record}: signed by its topic's producer, or of a topic not checked.
      * A refused record is quarantined before this returns.
      */
@@ -115,29 +136,77 @@ public class SignedEvents {
     }
 
     /**
+     * Opens a record for {@code consumer}: the envelope its topic's producer signed.
+     *
+     * @param what what a record is, for the reason of an unreadable one ("lease", "credit", ...)
+     * @throws RefusedRecord when its producer did not sign it, or it does not read as an envelope (a poison record):
+     *                       the follower's failure strategy quarantines it without retrying
+     */
+    public <T> EventEnvelope<T> open(ConsumerRecord<String, String> record, TypeReference<EventEnvelope<T>> envelope,
+            String what) {
+        Header header = record.headers().lastHeader(EventSignature.HEADER);
+        String signature = header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
+        Optional<EventProducers.Rejection> rejection = producers.check(record.topic(), record.key(), record.value(), signature);
+        if (rejection.isPresent()) {
+            throw new RefusedRecord(rejection.get().reason());
+        }
+        if (record.value() == null) {
+            throw new RefusedRecord("unreadable " + what + ": an empty record");
+        }
+        try {
+            EventEnvelope<T> event = JsonCodec.read(record.value(), envelope);
+            if (event == null) {
+                throw new RefusedRecord("unreadable " + what + ": an empty record");
+            }
+            return event;
+        } catch (RefusedRecord refused) {
+            throw refused;
+        } catch (RuntimeException malformed) {
+            throw new RefusedRecord("unreadable " + what + ": " + malformed.getMessage());
+        }
+    }
+
+    /**
      * Copies a record {@code consumer} will not use (unsigned, or unreadable: a poison record) to
      * {@link Topics#QUARANTINE} with why, and logs it; the consumer goes on with the next. Never throws.
      */
     public void quarantine(String consumer, ConsumerRecord<String, String> record, String reason) {
-        String origin = record.topic() + "/" + record.partition() + "@" + record.offset();
+        quarantine(consumer, record.topic(), record.partition(), record.offset(), record.key(), record.value(),
+                record.headers(), reason);
+    }
+
+    /**
+     * As {@link #quarantine(String, ConsumerRecord, String)}, from a record's parts.
+     *
+     * @return completes when the broker has the copy, or when it could not be sent (logged); never fails
+     */
+    public CompletionStage<Void> quarantine(String consumer, String topic, int partition, long offset, String key,
+            String value, Headers headers, String reason) {
+        String origin = topic + "/" + partition + "@" + offset;
         LOG.warnf("%s: quarantined the record at %s (%s): not read", consumer, origin, reason);
+        CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            ProducerRecord<String, String> copy = new ProducerRecord<>(Topics.QUARANTINE, record.key(), record.value());
-            record.headers().forEach(copy.headers()::add);
+            ProducerRecord<String, String> copy = new ProducerRecord<>(Topics.QUARANTINE, key, value);
+            headers.forEach(copy.headers()::add);
             copy.headers().add(REASON, reason.getBytes(StandardCharsets.UTF_8));
             copy.headers().add(CONSUMER, consumer.getBytes(StandardCharsets.UTF_8));
             copy.headers().add(ORIGIN, origin.getBytes(StandardCharsets.UTF_8));
             KafkaProducer<String, String> kafka = quarantineProducer();
-            if (kafka != null) {
+            if (kafka == null) {
+                sent.complete(null);
+            } else {
                 kafka.send(copy, (metadata, e) -> {
                     if (e != null) {
                         LOG.warnf("could not quarantine the record at %s: %s", origin, e.getMessage());
                     }
+                    sent.complete(null);
                 });
             }
         } catch (RuntimeException e) {
             LOG.warnf("could not quarantine the record at %s: %s", origin, e.getMessage());
+            sent.complete(null);
         }
+        return sent;
     }
 
     private KafkaProducer<String, String> quarantineProducer() {
