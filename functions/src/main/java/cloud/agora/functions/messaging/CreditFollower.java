@@ -5,16 +5,14 @@ import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.support.events.Following;
-import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.ApplyGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -46,9 +44,7 @@ public class CreditFollower {
 
     @Incoming(CHANNEL)
     @Blocking
-    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
-            jitter = 0, abortOn = RefusedRecord.class)
-    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    @ApplyGuard(Following.GUARD)
     public void follow(ConsumerRecord<String, String> record) {
         handle(events.open(record, ENVELOPE, "credit"));
     }

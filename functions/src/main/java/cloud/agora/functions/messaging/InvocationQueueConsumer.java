@@ -5,7 +5,6 @@ import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.support.events.Following;
-import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +12,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.ApplyGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.UUID;
@@ -21,7 +20,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -64,9 +62,7 @@ public class InvocationQueueConsumer {
 
     @Incoming(CHANNEL)
     @Blocking
-    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
-            jitter = 0, abortOn = RefusedRecord.class)
-    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    @ApplyGuard(Following.GUARD)
     public void follow(ConsumerRecord<String, String> record) {
         EventEnvelope<JsonNode> event = events.open(record, ENVELOPE, "invocation");
         if (!AsyncInvoker.REQUESTED.equals(event.type())) {

@@ -7,19 +7,17 @@ import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
 import cloud.agora.support.events.Following;
-import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.ApplyGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -53,9 +51,7 @@ public class LeaseFollower {
 
     @Incoming(CHANNEL)
     @Blocking
-    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
-            jitter = 0, abortOn = RefusedRecord.class)
-    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    @ApplyGuard(Following.GUARD)
     public void follow(ConsumerRecord<String, String> record) {
         EventEnvelope<LeaseView> event = events.open(record, ENVELOPE, "lease");
         if (!MarketEvents.LEASE_CLOSED.equals(event.type()) || event.data() == null) {

@@ -2,11 +2,10 @@ package cloud.agora.marketplace.messaging;
 
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.support.events.Following;
-import cloud.agora.support.events.RefusedRecord;
 import cloud.agora.support.events.SignedEvents;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import io.smallrye.faulttolerance.api.ApplyGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * A follower declared as the platform's followers are ({@link Following}), on a test topic, whose handler fails as
- * often as a test says: {@link FollowingTest} watches the declared strategy at work. (Its backoff is shortened in the
- * test configuration.)
+ * often as a test says: {@link FollowingTest} watches the declared strategy at work. (The first retry is shortened
+ * in the test configuration, {@code agora.events.first-retry}.)
  */
 @ApplicationScoped
 public class FlakyFollower {
@@ -59,9 +57,7 @@ public class FlakyFollower {
 
     @Incoming(CHANNEL)
     @Blocking
-    @Retry(maxRetries = Following.RETRIES, delay = Following.FIRST_DELAY_MS, maxDuration = Following.MAX_DURATION_MS,
-            jitter = 0, abortOn = RefusedRecord.class)
-    @ExponentialBackoff(maxDelay = Following.MAX_DELAY_MS)
+    @ApplyGuard(Following.GUARD)
     public void follow(ConsumerRecord<String, String> record) {
         String payload = events.open(record, ENVELOPE, "test event").data();
         attempts.computeIfAbsent(payload, p -> new AtomicInteger()).incrementAndGet();

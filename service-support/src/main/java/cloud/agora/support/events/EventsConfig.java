@@ -1,6 +1,8 @@
 package cloud.agora.support.events;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,6 +12,10 @@ public interface EventsConfig {
 
     /** A hex secp256k1 key file this service signs the records it publishes with; none: its records go unsigned. */
     Optional<String> keyFile();
+
+    /** A follower's first retry of a record it failed to handle ({@link Following}); the next ones double. */
+    @WithDefault("PT0.25S")
+    Duration firstRetry();
 
     /** Per producing service, the addresses whose signatures its topics must carry. */
     Producers producers();

@@ -1,10 +1,17 @@
 package cloud.agora.support.events;
 
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.faulttolerance.api.Guard;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
 /**
- * How every SmallRye follower of the platform handles a record (its {@code @Incoming} method carries these in
- * {@code @Retry(maxRetries = RETRIES, delay = FIRST_DELAY_MS, maxDuration = MAX_DURATION_MS, jitter = 0, abortOn =
- * RefusedRecord.class)} and {@code @ExponentialBackoff(maxDelay = MAX_DELAY_MS)}, and its channel declares
- * {@code failure-strategy=quarantine}):
+ * How every SmallRye follower of the platform handles a record. Its {@code @Incoming} method is {@code @Blocking} (one
+ * record at a time, in order), carries {@code @ApplyGuard(Following.GUARD)}, opens the record with
+ * {@link SignedEvents#open}, and its channel has {@code failure-strategy=quarantine} ({@link QuarantineStrategy}):
  * <ul>
  *   <li>a record its producer did not sign, or a poison record, throws {@link RefusedRecord}: not retried,
  *       quarantined at once;</li>
@@ -15,19 +22,33 @@ package cloud.agora.support.events;
  *       last few seconds' records: handlers are idempotent on the envelope id.</li>
  * </ul>
  */
-public final class Following {
+@ApplicationScoped
+public class Following {
 
+    /** The fault-tolerance guard every follower applies. */
+    public static final String GUARD = "agora-follower";
     /** Attempts at handling one record before it is quarantined. */
     public static final int ATTEMPTS = 8;
-    /** {@link #ATTEMPTS} as fault tolerance counts them: retries after the first. */
-    public static final int RETRIES = ATTEMPTS - 1;
-    public static final long FIRST_DELAY_MS = 250;
-    public static final long MAX_DELAY_MS = 10_000;
-    /** Longer than the backoff's sum (25.75 s) plus the attempts themselves. */
-    public static final long MAX_DURATION_MS = 120_000;
     /** How the reason of a record quarantined after {@link #ATTEMPTS} failures begins. */
     public static final String GAVE_UP = "not handled after " + ATTEMPTS + " attempts: ";
 
-    private Following() {
+    /**
+     * The retry every follower applies: {@value #ATTEMPTS} attempts, the first retry after
+     * {@code agora.events.first-retry} (250 ms; a test sets less), doubling up to 10 s, never for a
+     * {@link RefusedRecord}.
+     */
+    @Produces
+    @Singleton
+    @Identifier(GUARD)
+    Guard guard(EventsConfig config) {
+        Duration firstRetry = config.firstRetry();
+        return Guard.create().withDescription("a followed record").withRetry()
+                .maxRetries(ATTEMPTS - 1)
+                .delay(firstRetry.toMillis(), ChronoUnit.MILLIS)
+                .jitter(0, ChronoUnit.MILLIS)
+                .maxDuration(2, ChronoUnit.MINUTES)
+                .abortOn(RefusedRecord.class)
+                .withExponentialBackoff().maxDelay(10, ChronoUnit.SECONDS).done()
+                .done().build();
     }
 }
