@@ -70,6 +70,8 @@ final class AgentStub implements AutoCloseable {
     final AtomicLong oversizeBytesWritten = new AtomicLong();
     /** Completes with {@link #oversizeBytesWritten} once the stub stopped writing an oversized answer. */
     final java.util.concurrent.CompletableFuture<Long> oversizeEnded = new java.util.concurrent.CompletableFuture<>();
+    /** Health probes that reached this stub. */
+    final AtomicInteger probes = new AtomicInteger();
     /** What {@code GET /q/health} answers: 200 while true, 503 otherwise. */
     volatile boolean healthy = true;
     final Wallet provider = Wallet.random();
@@ -126,6 +128,7 @@ final class AgentStub implements AutoCloseable {
         });
         server.createContext("/q/health", exchange -> {
             requests.incrementAndGet();
+            probes.incrementAndGet();
             try (exchange) {
                 exchange.sendResponseHeaders(healthy ? 200 : 503, -1);
             }

@@ -79,7 +79,9 @@ class UnhealthyAgentReplacementTest extends TwoReplicaDeployment {
             assertThat(callProvider()).isNotEqualTo(first.provider.address().checksummed());
         }
         assertThat(first.calls).hasSize(calls);
-        Thread.sleep(1000);
+        // two more health rounds (each probes the surviving replica) decide nothing more
+        int probed = second.probes.get();
+        ReplicaHealthTest.await(() -> second.probes.get() >= probed + 3);
         assertThat(ReplicaHealthTest.bidsOf(dev)).as("the original bid and one replacement, no more").isEqualTo(2);
         } finally {
             MarketplaceStub.endpoints = List.of();

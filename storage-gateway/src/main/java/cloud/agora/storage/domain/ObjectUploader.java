@@ -3,6 +3,8 @@ package cloud.agora.storage.domain;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.FileImporter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -13,17 +15,24 @@ import java.util.OptionalLong;
 /**
  * Stores uploaded files as UnixFS DAGs in the backend, streaming: memory does not grow with the
  * file. An upload is all or nothing: over the size limit, shorter than its declared length, or
- * broken off, it fails and the backend keeps none of its blocks.
+ * broken off, it fails and the backend keeps none of its blocks. Uploads that ended short are counted
+ * ({@value #TRUNCATED}), once the backend has dropped what they stored.
  */
 @ApplicationScoped
 public class ObjectUploader {
 
+    /** The counter of uploads that ended short or broke off. */
+    public static final String TRUNCATED = "agora.storage.uploads.truncated";
+
     private final ContentBackend backend;
     private final StorageConfig config;
+    private final Counter truncated;
 
-    public ObjectUploader(ContentBackend backend, StorageConfig config) {
+    public ObjectUploader(ContentBackend backend, StorageConfig config, MeterRegistry registry) {
         this.backend = backend;
         this.config = config;
+        this.truncated = Counter.builder(TRUNCATED)
+                .description("Uploads that ended short or broke off (none of their blocks stayed)").register(registry);
     }
 
     /**
@@ -48,6 +57,9 @@ public class ObjectUploader {
             FileImporter.Imported imported = backend.add(new CheckedBody(body, max, declaredLength),
                     DagLayout.forCidVersion((int) version));
             return new StoredObject(imported.root(), imported.size());
+        } catch (TruncatedUploadException e) {
+            truncated.increment();
+            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("storing an upload in the " + backend.name() + " backend", e);
         }

@@ -2,14 +2,17 @@ package cloud.agora.storage.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import cloud.agora.ipld.Cid;
 import cloud.agora.ipld.DagPb;
 import cloud.agora.ipld.Varint;
+import cloud.agora.storage.domain.ObjectUploader;
 import cloud.agora.storage.integration.blockstore.EmbeddedBlockstore;
 import cloud.agora.testsupport.PostgresResource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,6 +26,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,6 +44,9 @@ class ObjectApiTest {
 
     @Inject
     EmbeddedBlockstore store;
+
+    @Inject
+    MeterRegistry registry;
 
     @TestHTTPResource("/")
     URL base;
@@ -225,6 +232,7 @@ class ObjectApiTest {
     @Test
     void truncatedUploadsLeaveNothing() throws Exception {
         long before = store.blockCount();
+        double truncatedBefore = registry.counter(ObjectUploader.TRUNCATED).count();
         byte[] part = random(600_000, 3);
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             OutputStream out = socket.getOutputStream();
@@ -234,7 +242,8 @@ class ObjectApiTest {
             out.write(part);
             out.flush();
         } // the connection closes 400,000 bytes short
-        Thread.sleep(1500);
+        // the gateway counts the upload as truncated once the backend has dropped what it stored of it
+        await().atMost(Duration.ofSeconds(30)).until(() -> registry.counter(ObjectUploader.TRUNCATED).count() > truncatedBefore);
         assertThat(store.stagedUploads()).isZero();
         assertThat(store.blockCount()).isEqualTo(before);
         String cidOfPart = Cid.of(1, Cid.RAW, Arrays.copyOf(part, 262_144)).toString();
