@@ -129,7 +129,8 @@ class FunctionsSystemIT {
                 }
             }, "traffic");
             traffic.start();
-            Thread.sleep(3_000);
+            await("ten answered calls before the agent stops", Duration.ofSeconds(60),
+                    () -> calls.stream().filter(c -> c.status() == 200).count() >= 10);
             String victim = placed.get(0);
             String victimPart = partOf(victim);
             ProcessHandle agent = ProcessHandle.of(platform.pid(victimPart)).orElseThrow();
@@ -137,7 +138,8 @@ class FunctionsSystemIT {
             agent.destroy();
             agent.onExit().get(60, TimeUnit.SECONDS);
             Instant killed = Instant.now();
-            Thread.sleep(10_000);
+            await("twenty calls ended after the agent stopped", Duration.ofSeconds(120),
+                    () -> calls.stream().filter(c -> c.started().isAfter(killed)).count() >= 20);
             running.set(false);
             traffic.join(60_000);
 
