@@ -81,9 +81,10 @@ public class AgentComponents {
             throw new IllegalStateException("driver '" + config.driver() + "' is not available in this build (runc or kubernetes; "
                     + "see provider-agent/README.md)");
         }
-        if (!RuncRuntime.usable(config.runc().binary())) {
-            throw new RuntimeFailureException("runc or cgroup v1 accounting is not usable here: run scripts/setup.d/50-runc.sh");
-        }
+        RuncRuntime.unusable(config.runc().binary()).ifPresent(reason -> {
+            throw new RuntimeFailureException("the runc driver cannot run on this host: " + reason
+                    + " (see provider-agent/README.md, \"cgroup support\")");
+        });
         RuncSettings defaults = RuncSettings.under(config.dataDir(), config.runc().cgroupParent());
         RuncSettings settings = new RuncSettings(config.runc().binary(), defaults.stateRoot(), defaults.workDir(),
                 defaults.runtimesDir(), defaults.cgroupParent(), defaults.containerPrefix(), defaults.maxOutputBytes(),

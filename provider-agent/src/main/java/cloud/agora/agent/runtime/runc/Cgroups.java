@@ -4,112 +4,156 @@ import cloud.agora.agent.runtime.RuntimeFailureException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The kernel's accounting of a container's cgroup (cgroup v1, the hierarchy runc 1.1 drives
- * on this project's hybrid hosts): CPU ns from {@code cpuacct.usage}, the memory high-water
- * mark from {@code memory.max_usage_in_bytes}, OOM kills from {@code memory.oom_control}; and
- * its membership ({@code cgroup.procs}) and freezer ({@code freezer.state}), through which
- * {@link Leftovers} stops every process a call left behind.
+ * The kernel's accounting and control of a container's cgroup, for the meter (CPU ns, the
+ * memory high-water mark, OOM kills, throttled periods) and for {@link Leftovers} (the
+ * processes in the cgroup and the freezer that stops them). runc puts each container in
+ * {@code /<parent>/<container id>} under the host's cgroup root; which files hold these values
+ * depends on the hierarchy the host booted, found by {@link #layout}: cgroup v1
+ * ({@link CgroupsV1}, hybrid hosts included, where runc drives the v1 controllers) or the
+ * unified cgroup v2 ({@link CgroupsV2}). {@link #open} refuses a root where neither is usable
+ * and says which files or controllers are missing.
  */
-final class Cgroups {
+abstract sealed class Cgroups permits CgroupsV1, CgroupsV2 {
 
-    static final Path ROOT = Path.of("/sys/fs/cgroup");
-    private static final List<String> CONTROLLERS = List.of("cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices",
-            "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc", "systemd", "unified");
+    static final Path DEFAULT_ROOT = Path.of("/sys/fs/cgroup");
 
-    private Cgroups() {
-    }
+    /** The cgroup hierarchy a host booted, as seen under its cgroup root. */
+    enum Layout {
+        /** One mount per v1 controller under the root. */
+        V1("cgroup v1"),
+        /** v1 controllers plus a cgroup2 mount at {@code unified}: runc drives v1, and so does the agent. */
+        HYBRID("cgroup v1 (hybrid, with a cgroup2 mount at unified)"),
+        /** The root is a cgroup2 mount ({@code cgroup.controllers}). */
+        V2("cgroup v2 (unified)"),
+        /** Neither. */
+        NONE("no cgroup hierarchy");
 
-    /** Whether the v1 controllers the meter reads, and the freezer that stops a call's leftovers, are mounted. */
-    static boolean v1Available() {
-        return Files.isReadable(ROOT.resolve("cpuacct/cpuacct.usage")) && Files.isDirectory(ROOT.resolve("memory"))
-                && Files.isWritable(ROOT.resolve("freezer/cgroup.procs"));
-    }
+        final String description;
 
-    /** CPU time of every process ever in the cgroup, in ns. */
-    static long cpuNanos(String cgroupPath) {
-        return readLong(ROOT.resolve("cpuacct").resolve(relative(cgroupPath)).resolve("cpuacct.usage"));
-    }
-
-    /** The memory high-water mark since creation or the last {@link #resetPeakMemory}. */
-    static long peakMemoryBytes(String cgroupPath) {
-        return readLong(ROOT.resolve("memory").resolve(relative(cgroupPath)).resolve("memory.max_usage_in_bytes"));
-    }
-
-    /** Starts a new memory high-water mark (cgroup v1 resets it on a write of 0). */
-    static void resetPeakMemory(String cgroupPath) {
-        try {
-            Files.writeString(ROOT.resolve("memory").resolve(relative(cgroupPath)).resolve("memory.max_usage_in_bytes"), "0");
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot reset the memory peak of " + cgroupPath, e);
+        Layout(String description) {
+            this.description = description;
         }
     }
 
-    /** How many processes the OOM killer killed in the cgroup. */
-    static long oomKills(String cgroupPath) {
-        Path file = ROOT.resolve("memory").resolve(relative(cgroupPath)).resolve("memory.oom_control");
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith("oom_kill ")) {
-                    return Long.parseLong(line.substring("oom_kill ".length()).strip());
-                }
-            }
-            return 0;
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot read " + file, e);
-        }
+    /** Which of a container's memory high-water marks a {@link PeakWindow} reports. */
+    enum PeakScope {
+        /** The peak since the window opened: this call's. */
+        CALL,
+        /** The peak since the container's cgroup was created (v2 before kernel 6.12: memory.peak cannot be reset). */
+        CONTAINER,
+        /** No peak at all, the usage when read (v2 before kernel 5.19: no memory.peak). */
+        CURRENT
     }
 
-    /** Throttled periods so far ({@code cpu.stat nr_throttled}). */
-    static long throttledPeriods(String cgroupPath) {
-        Path file = ROOT.resolve("cpu").resolve(relative(cgroupPath)).resolve("cpu.stat");
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith("nr_throttled ")) {
-                    return Long.parseLong(line.substring("nr_throttled ".length()).strip());
-                }
-            }
-            return 0;
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot read " + file, e);
+    /** The memory high-water mark of one warm call, from a reset at its start to {@link #bytes}; closed after the call. */
+    interface PeakWindow extends AutoCloseable {
+
+        long bytes();
+
+        PeakScope scope();
+
+        @Override
+        void close();
+    }
+
+    /** v1 controllers whose directory under the root marks a v1 (or hybrid) host. */
+    static final List<String> V1_CONTROLLERS = List.of("cpu", "cpuacct", "cpu,cpuacct", "cpuset", "memory", "pids", "blkio",
+            "devices", "freezer", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc");
+
+    final Path root;
+
+    Cgroups(Path root) {
+        this.root = root;
+    }
+
+    /** The hierarchy mounted at {@code root}. */
+    static Layout layout(Path root) {
+        if (Files.isRegularFile(root.resolve("cgroup.controllers"))) {
+            return Layout.V2;
         }
+        if (V1_CONTROLLERS.stream().anyMatch(c -> Files.isDirectory(root.resolve(c)))) {
+            return Files.isRegularFile(root.resolve("unified/cgroup.controllers")) ? Layout.HYBRID : Layout.V1;
+        }
+        return Layout.NONE;
     }
 
     /**
-     * The processes (thread-group ids, host pid namespace) in the cgroup now, from the freezer
-     * hierarchy's {@code cgroup.procs} (runc puts a container in the same path of every
-     * controller). Exited processes are not listed, zombies included.
+     * Why the cgroups at {@code root} cannot serve the runc driver, naming each missing file or
+     * controller and what it is for; empty when they can.
      */
-    static long[] processes(String cgroupPath) {
-        Path file = ROOT.resolve("freezer").resolve(relative(cgroupPath)).resolve("cgroup.procs");
-        try {
-            String text = Files.readString(file);
-            long[] pids = new long[8];
-            int count = 0;
-            long value = -1;
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (c >= '0' && c <= '9') {
-                    value = (value < 0 ? 0 : value * 10) + (c - '0');
-                } else if (value >= 0) {
-                    if (count == pids.length) {
-                        pids = java.util.Arrays.copyOf(pids, count * 2);
-                    }
-                    pids[count++] = value;
-                    value = -1;
-                }
-            }
-            if (value >= 0) {
-                pids = count == pids.length ? java.util.Arrays.copyOf(pids, count + 1) : pids;
-                pids[count++] = value;
-            }
-            return java.util.Arrays.copyOf(pids, count);
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot read " + file, e);
-        }
+    static Optional<String> unusable(Path root) {
+        Layout layout = layout(root);
+        List<String> missing = switch (layout) {
+            case V1, HYBRID -> CgroupsV1.missing(root);
+            case V2 -> CgroupsV2.missing(root);
+            case NONE -> List.of(nothingMounted(root));
+        };
+        return missing.isEmpty() ? Optional.empty()
+                : Optional.of(layout.description + " at " + root + " cannot serve the runc driver: " + String.join("; ", missing));
     }
+
+    private static String nothingMounted(Path root) {
+        String reason = "neither cgroup v2 (" + root.resolve("cgroup.controllers") + ") nor cgroup v1 controllers ("
+                + root.resolve("cpuacct") + ", " + root.resolve("memory") + ", " + root.resolve("freezer") + ", ...) are mounted";
+        Path unified = root.resolve("unified");
+        return Files.isDirectory(unified)
+                ? reason + "; the cgroup2 mount at " + unified + " alone is not enough: runc uses it only beside v1 controllers"
+                : reason;
+    }
+
+    /** The cgroups at {@code root}, v1 or v2 as the host booted. */
+    static Cgroups open(Path root) {
+        Optional<String> unusable = unusable(root);
+        if (unusable.isPresent()) {
+            throw new RuntimeFailureException(unusable.get());
+        }
+        Layout layout = layout(root);
+        return layout == Layout.V2 ? new CgroupsV2(root) : new CgroupsV1(root, layout);
+    }
+
+    /** The hierarchy these cgroups are read from. */
+    abstract Layout layout();
+
+    /** CPU time of every process ever in the cgroup, in ns. */
+    abstract long cpuNanos(String cgroupPath);
+
+    /** The memory high-water mark of the cgroup since its creation (a cold container's whole life). */
+    abstract long peakMemoryBytes(String cgroupPath);
+
+    /** Starts a new memory high-water mark for one call of a warm container. */
+    abstract PeakWindow startPeakWindow(String cgroupPath);
+
+    /** How many processes the OOM killer killed in the cgroup. */
+    abstract long oomKills(String cgroupPath);
+
+    /** CPU periods in which the cgroup was throttled by its quota ({@code cpu.stat nr_throttled}). */
+    abstract long throttledPeriods(String cgroupPath);
+
+    /**
+     * The processes (thread-group ids, host pid namespace) in the cgroup now, from its
+     * {@code cgroup.procs}. Exited processes are not listed, zombies included.
+     */
+    abstract long[] processes(String cgroupPath);
+
+    /** Asks the kernel to stop every process of the cgroup; {@link #frozen} says when it has. */
+    abstract void freeze(String cgroupPath);
+
+    /** Lets the processes of the cgroup run again. */
+    abstract void thaw(String cgroupPath);
+
+    /** Whether every process of the cgroup is stopped (not merely on its way). */
+    abstract boolean frozen(String cgroupPath);
+
+    /** Whether the cgroup still has a directory. */
+    abstract boolean exists(String cgroupPath);
+
+    /** Removes the cgroup's (empty) directories; quiet when absent or busy. */
+    abstract void removeQuietly(String cgroupPath);
 
     /**
      * The host pid of the process that is pid 1 of the container's pid namespace (its first
@@ -117,7 +161,7 @@ final class Cgroups {
      * in the cgroup. Read from {@code NSpid} in {@code /proc/<pid>/status}: the kernel's view,
      * which a process of the container cannot fake.
      */
-    static long namespaceInit(String cgroupPath) {
+    long namespaceInit(String cgroupPath) {
         for (long pid : processes(cgroupPath)) {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
@@ -136,52 +180,79 @@ final class Cgroups {
         return -1;
     }
 
-    /** Asks the v1 freezer to stop every process of the cgroup ({@code FROZEN}) or let them run ({@code THAWED}). */
-    static void setFreezer(String cgroupPath, String state) {
-        Path file = ROOT.resolve("freezer").resolve(relative(cgroupPath)).resolve("freezer.state");
-        try {
-            Files.writeString(file, state);
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot write " + state + " to " + file, e);
-        }
-    }
-
-    /** The freezer's state: {@code THAWED}, {@code FREEZING} (on its way) or {@code FROZEN} (every process stopped). */
-    static String freezerState(String cgroupPath) {
-        Path file = ROOT.resolve("freezer").resolve(relative(cgroupPath)).resolve("freezer.state");
-        try {
-            return Files.readString(file).strip();
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot read " + file, e);
-        }
-    }
-
-    /** Whether any controller still has a directory for the cgroup. */
-    static boolean exists(String cgroupPath) {
-        return CONTROLLERS.stream().anyMatch(c -> Files.isDirectory(ROOT.resolve(c).resolve(relative(cgroupPath))));
-    }
-
-    /** Removes the cgroup's (empty) directories in every controller; quiet when absent or busy. */
-    static void removeQuietly(String cgroupPath) {
-        for (String controller : CONTROLLERS) {
-            Path dir = ROOT.resolve(controller).resolve(relative(cgroupPath));
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                // busy (processes left) or not ours: the next cleanup tries again
-            }
-        }
-    }
-
-    private static String relative(String cgroupPath) {
+    static String relative(String cgroupPath) {
         return cgroupPath.startsWith("/") ? cgroupPath.substring(1) : cgroupPath;
     }
 
-    private static long readLong(Path file) {
+    /** A file holding one number ({@code memory.peak}, {@code cpuacct.usage}). */
+    static long readLong(Path file) {
         try {
             return Long.parseLong(Files.readString(file).strip());
         } catch (IOException | NumberFormatException e) {
             throw new RuntimeFailureException("cannot read " + file, e);
+        }
+    }
+
+    /** The value of {@code key} in a flat-keyed file ({@code "<key> <value>"} lines, as {@code cpu.stat}); -1 if absent. */
+    static long keyedValue(Path file, String key) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(key) && line.length() > key.length() && line.charAt(key.length()) == ' ') {
+                    return Long.parseLong(line.substring(key.length() + 1).strip());
+                }
+            }
+            return -1;
+        } catch (IOException | NumberFormatException e) {
+            throw new RuntimeFailureException("cannot read " + file, e);
+        }
+    }
+
+    static void write(Path file, String value) {
+        try {
+            Files.writeString(file, value);
+        } catch (IOException e) {
+            throw new RuntimeFailureException("cannot write " + value + " to " + file, e);
+        }
+    }
+
+    /** The pids in a {@code cgroup.procs} file (one per line). */
+    static long[] readPids(Path file) {
+        try {
+            String text = Files.readString(file);
+            long[] pids = new long[8];
+            int count = 0;
+            long value = -1;
+            for (int i = 0; i <= text.length(); i++) {
+                char c = i < text.length() ? text.charAt(i) : '\n';
+                if (c >= '0' && c <= '9') {
+                    value = (value < 0 ? 0 : value * 10) + (c - '0');
+                } else if (value >= 0) {
+                    if (count == pids.length) {
+                        pids = Arrays.copyOf(pids, count * 2);
+                    }
+                    pids[count++] = value;
+                    value = -1;
+                }
+            }
+            return Arrays.copyOf(pids, count);
+        } catch (IOException e) {
+            throw new RuntimeFailureException("cannot read " + file, e);
+        }
+    }
+
+    /** Adds a sentence to {@code missing} unless {@code file} can be read. */
+    static void requireReadable(List<String> missing, Path file, String purpose) {
+        if (!Files.isReadable(file)) {
+            missing.add(file + " is missing (" + purpose + ")");
+        }
+    }
+
+    /** Adds a sentence to {@code missing} unless {@code file} can be written. */
+    static void requireWritable(List<String> missing, Path file, String purpose) {
+        if (!Files.exists(file)) {
+            missing.add(file + " is missing (" + purpose + ")");
+        } else if (!Files.isWritable(file)) {
+            missing.add(file + " is not writable (" + purpose + ")");
         }
     }
 }

@@ -9,10 +9,10 @@ import java.util.concurrent.locks.LockSupport;
  * runs free after the call's usage is read, and none reaches into the next call.
  *
  * <p>Which processes exist is the kernel's answer ({@code cgroup.procs}), never a guess by name.
- * When anything but the kept process is there, the cgroup is frozen (v1 freezer: no process of
- * it runs or forks until thawed, and a fork in flight lands frozen in the cgroup), the list is
- * read again — now complete and stable — every process on it but the kept one gets SIGKILL, and
- * the cgroup is thawed: the killed processes die on waking, without a chance to fork. So a fork
+ * When anything but the kept process is there, the cgroup is frozen (the v1 freezer or v2's
+ * {@code cgroup.freeze}: no process of it runs or forks until thawed, and a fork in flight lands
+ * frozen in the cgroup), the list is read again — now complete and stable — every process on it
+ * but the kept one gets SIGKILL, and the cgroup is thawed: the killed processes die on waking, without a chance to fork. So a fork
  * bomb, bounded by the pids limit, cannot outrun it. The caller then waits for the event that
  * matters, the cgroup's list holding only the kept process; there is no fixed sleep. Should
  * that not happen by the deadline (a process stuck in the kernel), the answer is {@code false}
@@ -32,26 +32,26 @@ final class Leftovers {
      *
      * @return {@code true} when no other process is left; {@code false} at the deadline
      */
-    static boolean clear(String cgroup, long keep, long timeoutNanos) {
-        if (onlyKept(Cgroups.processes(cgroup), keep)) {
+    static boolean clear(Cgroups cgroups, String cgroup, long keep, long timeoutNanos) {
+        if (onlyKept(cgroups.processes(cgroup), keep)) {
             return true; // nothing left behind: the usual case costs one read of cgroup.procs
         }
         long deadline = System.nanoTime() + timeoutNanos;
         while (true) {
-            Cgroups.setFreezer(cgroup, "FROZEN");
+            cgroups.freeze(cgroup);
             try {
-                awaitFrozen(cgroup, deadline);
-                for (long pid : Cgroups.processes(cgroup)) {
+                awaitFrozen(cgroups, cgroup, deadline);
+                for (long pid : cgroups.processes(cgroup)) {
                     if (pid != keep) {
                         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                     }
                 }
             } finally {
-                Cgroups.setFreezer(cgroup, "THAWED");
+                cgroups.thaw(cgroup);
             }
             Backoff backoff = new Backoff();
             while (true) {
-                if (onlyKept(Cgroups.processes(cgroup), keep)) {
+                if (onlyKept(cgroups.processes(cgroup), keep)) {
                     return true;
                 }
                 if (System.nanoTime() - deadline > 0) {
@@ -65,9 +65,9 @@ final class Leftovers {
         }
     }
 
-    private static void awaitFrozen(String cgroup, long deadline) {
+    private static void awaitFrozen(Cgroups cgroups, String cgroup, long deadline) {
         Backoff backoff = new Backoff();
-        while (!"FROZEN".equals(Cgroups.freezerState(cgroup)) && System.nanoTime() - deadline < 0) {
+        while (!cgroups.frozen(cgroup) && System.nanoTime() - deadline < 0) {
             backoff.pause(); // a process in an uninterruptible sleep freezes when it returns; kill anyway at the deadline
         }
     }

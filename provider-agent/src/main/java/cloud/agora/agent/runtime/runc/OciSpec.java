@@ -15,6 +15,12 @@ import java.util.Map;
  * a host uid and gid of the lease's own ({@link cloud.agora.agent.runtime.LeaseUids}); no capabilities;
  * {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open files, core dumps (none) and file size; no devices beyond the OCI defaults;
  * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
+ *
+ * <p>The same spec serves cgroup v1 and v2 hosts: it sets only what runc 1.1 translates for
+ * either hierarchy (on v2: {@code memory.max}, {@code memory.swap.max} = swap − limit = 0,
+ * {@code cpu.max}, {@code pids.max}, the device rules as an eBPF program, and a cgroup2 mount for
+ * the {@code cgroup} mount type), and none of the v1-only settings v2 rejects or ignores (kernel
+ * memory, swappiness, OOM-killer disabling, blkio weights).
  */
 final class OciSpec {
 

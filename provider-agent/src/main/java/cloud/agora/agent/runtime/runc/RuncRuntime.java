@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +51,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     private final Runc runc;
     private final RootFilesystems rootFilesystems;
     private final WarmPool warmPool;
+    private final Cgroups cgroups;
     private final LeaseUids uids = new LeaseUids();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "runc-io");
@@ -61,6 +63,8 @@ public final class RuncRuntime implements WorkloadRuntime {
     public RuncRuntime(RuncSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
+        this.cgroups = Cgroups.open(Cgroups.DEFAULT_ROOT);
+        LOG.infof("containers' cgroups: %s at %s", cgroups.layout().description, cgroups.root);
         this.runc = new Runc(settings.runcBinary(), settings.stateRoot());
         this.rootFilesystems = new RootFilesystems(settings.runtimesDir());
         this.warmPool = new WarmPool(this, settings.warmMaxIdle(), settings.warmIdleTimeout(), clock);
@@ -88,9 +92,21 @@ public final class RuncRuntime implements WorkloadRuntime {
         }
     }
 
-    /** Whether runc and the cgroup v1 accounting the meter reads work on this host. */
-    public static boolean usable(String runcBinary) {
-        return Cgroups.v1Available() && new Runc(runcBinary, Path.of("/run/runc")).version() != null;
+    /**
+     * Why the runc driver cannot run on this host (runc does not run, or the cgroups lack what
+     * the limits, the meter and the freezer need, each file or controller named); empty when it can.
+     */
+    public static Optional<String> unusable(String runcBinary) {
+        return unusable(runcBinary, Cgroups.DEFAULT_ROOT);
+    }
+
+    static Optional<String> unusable(String runcBinary, Path cgroupRoot) {
+        List<String> reasons = new ArrayList<>();
+        if (new Runc(runcBinary, Path.of("/run/runc")).version() == null) {
+            reasons.add("runc (" + runcBinary + ") does not run: install it with scripts/setup.d/50-runc.sh");
+        }
+        Cgroups.unusable(cgroupRoot).ifPresent(reasons::add);
+        return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", reasons));
     }
 
     /** The runtimes (root filesystems) this host can offer. */
@@ -149,12 +165,12 @@ public final class RuncRuntime implements WorkloadRuntime {
             byte[] out = stdout.get(10, TimeUnit.SECONDS);
             StreamDrain.Tail errTail = stderr.get(10, TimeUnit.SECONDS);
             String err = InvocationResult.stderrTail(errTail.bytes(), errTail.bytes().length);
-            if (!Cgroups.exists(cgroup) || !runc.exists(id)) {
+            if (!cgroups.exists(cgroup) || !runc.exists(id)) {
                 throw new RuntimeFailureException("the container did not start: " + err.strip());
             }
-            long cpu = Cgroups.cpuNanos(cgroup);
-            long peak = Cgroups.peakMemoryBytes(cgroup);
-            long oomKills = Cgroups.oomKills(cgroup);
+            long cpu = cgroups.cpuNanos(cgroup);
+            long peak = cgroups.peakMemoryBytes(cgroup);
+            long oomKills = cgroups.oomKills(cgroup);
             InvocationOutcome outcome = timedOut ? InvocationOutcome.TIMEOUT
                     : oomKills > 0 ? InvocationOutcome.OUT_OF_MEMORY
                     : exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
@@ -220,7 +236,7 @@ public final class RuncRuntime implements WorkloadRuntime {
                 removeContainer(id);
             }
         }
-        Cgroups.removeQuietly("/" + settings.cgroupParent());
+        cgroups.removeQuietly("/" + settings.cgroupParent());
         workers.shutdownNow();
     }
 
@@ -236,6 +252,10 @@ public final class RuncRuntime implements WorkloadRuntime {
 
     Runc runc() {
         return runc;
+    }
+
+    Cgroups cgroups() {
+        return cgroups;
     }
 
     ExecutorService workers() {
@@ -285,7 +305,7 @@ public final class RuncRuntime implements WorkloadRuntime {
         } catch (RuntimeFailureException e) {
             LOG.warnf("cannot delete container %s: %s", id, e.getMessage());
         }
-        Cgroups.removeQuietly(cgroupPath(id));
+        cgroups.removeQuietly(cgroupPath(id));
         deleteTree(settings.workDir().resolve(id));
     }
 

@@ -36,7 +36,8 @@ import java.util.concurrent.TimeoutException;
  * that call's; then {@code /tmp}, the only writable place, is emptied from the host
  * ({@link ContainerTmp}), so the next call sees none of this call's files. Per-call usage is
  * the difference of the cgroup's CPU counter and a memory peak reset before the call (the
- * executor's one fork per call is billed to the call it serves). A container that timed out,
+ * executor's one fork per call is billed to the call it serves; where the kernel cannot reset
+ * the peak, see {@link Cgroups.PeakWindow}, the container's lifetime peak). A container that timed out,
  * hit its memory limit, broke the executor's protocol, or whose leftovers or files could not be
  * removed is removed, never reused — the call is still metered.
  */
@@ -81,6 +82,7 @@ final class WarmContainer {
     final String id;
     final String cgroup;
     private final RuncRuntime runtime;
+    private final Cgroups cgroups;
     private final Process process;
     private final OutputStream control;
     private final InputStream responses;
@@ -95,6 +97,7 @@ final class WarmContainer {
         this.id = id;
         this.cgroup = cgroup;
         this.runtime = runtime;
+        this.cgroups = runtime.cgroups();
         this.process = process;
         this.control = process.getOutputStream();
         this.responses = process.getInputStream();
@@ -127,101 +130,104 @@ final class WarmContainer {
         Map<String, String> env = request.environment();
         long cpuBefore;
         long oomBefore;
+        Cgroups.PeakWindow peak;
         String tag = Long.toHexString(++calls) + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         try {
             if (executorPid < 0) {
                 awaitExecutor();
             }
             tmp.create(REQUEST, request.body());
-            Cgroups.resetPeakMemory(cgroup);
-            cpuBefore = Cgroups.cpuNanos(cgroup);
-            oomBefore = Cgroups.oomKills(cgroup);
+            cpuBefore = cgroups.cpuNanos(cgroup);
+            oomBefore = cgroups.oomKills(cgroup);
+            peak = cgroups.startPeakWindow(cgroup);
         } catch (IOException | RuntimeFailureException e) {
             broken = true;
             throw e instanceof RuntimeFailureException r ? r
                     : new RuntimeFailureException("cannot prepare the warm container " + id + ": " + e.getMessage(), e);
         }
-        Instant started = Instant.now();
-        long startNanos = System.nanoTime();
-        Future<String> reply = runtime.workers().submit(this::readLine);
-        try {
-            StringBuilder header = new StringBuilder();
-            header.append(tag).append(' ').append(env.size() + 1).append('\n');
-            env.forEach((k, v) -> header.append(envLine(k, v)).append('\n'));
-            header.append(envLine("AGORA_INVOCATION_ID", request.invocationId().toString())).append('\n');
-            control.write(header.toString().getBytes(StandardCharsets.UTF_8));
-            control.flush();
-        } catch (IOException e) {
-            broken = true;
-            reply.cancel(true);
-            throw new RuntimeFailureException("the warm container " + id + " is gone", e);
-        }
-        String line = null;
-        boolean timedOut = false;
-        try {
-            line = reply.get(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            timedOut = true;
-            reply.cancel(true);
-        } catch (ExecutionException e) {
-            line = null; // the executor's output ended: decided below from the cgroup
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            broken = true;
-            throw new RuntimeFailureException("interrupted", e);
-        }
-        long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
-        Integer exit = parseExit(line, tag);
-        if (timedOut || exit == null) {
-            broken = true; // timed out, or the executor is dead or was written to by the function: never reused
-        }
-        // everything the call left behind dies before its usage is read; a broken container loses its executor too
-        boolean settled = Leftovers.clear(cgroup, broken ? Leftovers.NONE : executorPid, SETTLE_TIMEOUT_NANOS);
-        if (!settled) {
-            broken = true;
-        }
-        if (!Cgroups.exists(cgroup)) {
-            throw new RuntimeFailureException("the warm container " + id + " was removed during the call: " + stderrTail());
-        }
-        long cpu = Cgroups.cpuNanos(cgroup) - cpuBefore;
-        long peak = Cgroups.peakMemoryBytes(cgroup);
-        boolean oom = Cgroups.oomKills(cgroup) > oomBefore;
-        ContainerTmp.Content out = ContainerTmp.Content.EMPTY;
-        ContainerTmp.Content err = ContainerTmp.Content.EMPTY;
-        if (!timedOut && settled && exit != null) {
+        try (peak) {
+            Instant started = Instant.now();
+            long startNanos = System.nanoTime();
+            Future<String> reply = runtime.workers().submit(this::readLine);
             try {
-                out = tmp.head(RESPONSE, runtime.settings().maxOutputBytes());
-                err = tmp.tail(ERRORS, InvocationResult.STDERR_TAIL_BYTES);
-                if (!tmp.wipe()) {
-                    broken = true; // too many or too deep files: a fresh container is cheaper than deleting them
-                }
+                StringBuilder header = new StringBuilder();
+                header.append(tag).append(' ').append(env.size() + 1).append('\n');
+                env.forEach((k, v) -> header.append(envLine(k, v)).append('\n'));
+                header.append(envLine("AGORA_INVOCATION_ID", request.invocationId().toString())).append('\n');
+                control.write(header.toString().getBytes(StandardCharsets.UTF_8));
+                control.flush();
             } catch (IOException e) {
                 broken = true;
+                reply.cancel(true);
+                throw new RuntimeFailureException("the warm container " + id + " is gone", e);
             }
+            String line = null;
+            boolean timedOut = false;
+            try {
+                line = reply.get(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                timedOut = true;
+                reply.cancel(true);
+            } catch (ExecutionException e) {
+                line = null; // the executor's output ended: decided below from the cgroup
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                broken = true;
+                throw new RuntimeFailureException("interrupted", e);
+            }
+            long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            Integer exit = parseExit(line, tag);
+            if (timedOut || exit == null) {
+                broken = true; // timed out, or the executor is dead or was written to by the function: never reused
+            }
+            // everything the call left behind dies before its usage is read; a broken container loses its executor too
+            boolean settled = Leftovers.clear(cgroups, cgroup, broken ? Leftovers.NONE : executorPid, SETTLE_TIMEOUT_NANOS);
+            if (!settled) {
+                broken = true;
+            }
+            if (!cgroups.exists(cgroup)) {
+                throw new RuntimeFailureException("the warm container " + id + " was removed during the call: " + stderrTail());
+            }
+            long cpu = cgroups.cpuNanos(cgroup) - cpuBefore;
+            long peakBytes = peak.bytes();
+            boolean oom = cgroups.oomKills(cgroup) > oomBefore;
+            ContainerTmp.Content out = ContainerTmp.Content.EMPTY;
+            ContainerTmp.Content err = ContainerTmp.Content.EMPTY;
+            if (!timedOut && settled && exit != null) {
+                try {
+                    out = tmp.head(RESPONSE, runtime.settings().maxOutputBytes());
+                    err = tmp.tail(ERRORS, InvocationResult.STDERR_TAIL_BYTES);
+                    if (!tmp.wipe()) {
+                        broken = true; // too many or too deep files: a fresh container is cheaper than deleting them
+                    }
+                } catch (IOException e) {
+                    broken = true;
+                }
+            }
+            InvocationOutcome outcome;
+            int exitCode;
+            if (timedOut) {
+                outcome = InvocationOutcome.TIMEOUT;
+                exitCode = 137;
+                out = ContainerTmp.Content.EMPTY;
+            } else if (oom) {
+                outcome = InvocationOutcome.OUT_OF_MEMORY;
+                exitCode = exit == null ? 137 : exit;
+                broken = true;
+            } else if (exit == null) {
+                // the executor died or its answer was forged: something in the call did it (runc and the agent
+                // do not touch a running container), so the call is metered as the function's failure
+                outcome = InvocationOutcome.FUNCTION_ERROR;
+                exitCode = -1;
+            } else {
+                exitCode = exit;
+                outcome = exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
+            }
+            String errText = stderrText(err);
+            Usage usage = new Usage(cpu, peakBytes, wallMillis, request.body().length, out.bytes().length, started,
+                    started.plusMillis(wallMillis));
+            return new InvocationResult(outcome, exitCode, out.bytes(), errText, err.truncated(), usage, reused);
         }
-        InvocationOutcome outcome;
-        int exitCode;
-        if (timedOut) {
-            outcome = InvocationOutcome.TIMEOUT;
-            exitCode = 137;
-            out = ContainerTmp.Content.EMPTY;
-        } else if (oom) {
-            outcome = InvocationOutcome.OUT_OF_MEMORY;
-            exitCode = exit == null ? 137 : exit;
-            broken = true;
-        } else if (exit == null) {
-            // the executor died or its answer was forged: something in the call did it (runc and the agent
-            // do not touch a running container), so the call is metered as the function's failure
-            outcome = InvocationOutcome.FUNCTION_ERROR;
-            exitCode = -1;
-        } else {
-            exitCode = exit;
-            outcome = exit == 0 ? InvocationOutcome.OK : InvocationOutcome.FUNCTION_ERROR;
-        }
-        String errText = stderrText(err);
-        Usage usage = new Usage(cpu, peak, wallMillis, request.body().length, out.bytes().length, started,
-                started.plusMillis(wallMillis));
-        return new InvocationResult(outcome, exitCode, out.bytes(), errText, err.truncated(), usage, reused);
     }
 
     /** Kills and removes the container. */
@@ -261,7 +267,7 @@ final class WarmContainer {
         if (!"ready".equals(line)) {
             throw new RuntimeFailureException("the warm container " + id + " did not start: " + stderrTail());
         }
-        long pid = Cgroups.namespaceInit(cgroup);
+        long pid = cgroups.namespaceInit(cgroup);
         if (pid < 0) {
             throw new RuntimeFailureException("the executor of " + id + " is not in its cgroup");
         }

@@ -81,7 +81,8 @@ class RuncBenchmark {
                     }
                 }, () -> {
                     try {
-                        return Leftovers.clear(container.cgroup, container.executorPid(), WarmContainer.SETTLE_TIMEOUT_NANOS)
+                        return Leftovers.clear(runtime.cgroups(), container.cgroup, container.executorPid(),
+                                WarmContainer.SETTLE_TIMEOUT_NANOS)
                                 && tmp.head(WarmContainer.RESPONSE, 1 << 20).bytes().length == 8
                                 && tmp.tail(WarmContainer.ERRORS, 1 << 16).size() == 0 && tmp.wipe();
                     } catch (IOException e) {

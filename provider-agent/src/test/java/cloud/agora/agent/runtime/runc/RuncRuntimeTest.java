@@ -61,11 +61,14 @@ class RuncRuntimeTest {
         }
         runtime.close();
         assertThat(Files.exists(Path.of("/sys/fs/cgroup/memory", cgroupParent))).isFalse();
+        assertThat(Files.exists(Path.of("/sys/fs/cgroup", cgroupParent))).as("on cgroup v2").isFalse();
     }
 
+    /** Container cgroups under the parent in any v1 hierarchy, or in the v2 root itself. */
     List<Path> leftoverCgroups() throws IOException {
         List<Path> left = new ArrayList<>();
-        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+        Path root = Path.of("/sys/fs/cgroup");
+        try (Stream<Path> controllers = Stream.concat(Stream.of(root), Files.list(root))) {
             for (Path controller : controllers.toList()) {
                 Path parent = controller.resolve(cgroupParent);
                 if (Files.isDirectory(parent)) {

@@ -64,10 +64,12 @@ class WarmCallLeftoversTest {
         return new String(result.stdout(), StandardCharsets.UTF_8);
     }
 
-    /** The host pids the kernel lists in the only container's cgroup now. */
+    /** The host pids the kernel lists in the only container's cgroup now (v1: the pids hierarchy's). */
     List<Long> processesOfTheContainer() throws IOException {
         assertThat(runtime.containers()).hasSize(1);
-        Path procs = Path.of("/sys/fs/cgroup/pids", cgroupParent, runtime.containers().get(0), "cgroup.procs");
+        Path hierarchy = Cgroups.layout(Cgroups.DEFAULT_ROOT) == Cgroups.Layout.V2 ? Cgroups.DEFAULT_ROOT
+                : Cgroups.DEFAULT_ROOT.resolve("pids");
+        Path procs = hierarchy.resolve(cgroupParent).resolve(runtime.containers().get(0)).resolve("cgroup.procs");
         return Files.readAllLines(procs).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
     }
 
