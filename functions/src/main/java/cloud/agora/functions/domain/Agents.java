@@ -3,7 +3,9 @@ package cloud.agora.functions.domain;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -29,13 +31,19 @@ public interface Agents {
     }
 
     /**
-     * Runs the call on the agent at {@code endpoint}, without blocking the calling thread. The stage
+     * Runs the call on the agent at {@code endpoint} — connected to {@code address} when the endpoint check pinned one
+     * ({@link EndpointGuard.Checked#address}), the endpoint's host staying the {@code Host} header and TLS name —
+     * without blocking the calling thread. The stage
      * fails with {@link UnreachableException} when no connection was made (safe to retry elsewhere),
      * with {@link InvocationFailedException} when the agent was reached but gave no usable answer
      * (never retried: the function may have started) — among them an answer larger than the gateway reads.
      */
-    CompletionStage<AgentReply> invoke(String endpoint, InvocationCall call, Duration timeout);
+    CompletionStage<AgentReply> invoke(String endpoint, Optional<InetAddress> address, InvocationCall call,
+            Duration timeout);
 
-    /** Whether the agent at {@code endpoint} answers {@code GET /q/health} with 200 within {@code timeout}. */
-    boolean healthy(String endpoint, Duration timeout);
+    /**
+     * Whether the agent at {@code endpoint} (connected to {@code address} when pinned, as {@link #invoke}) answers
+     * {@code GET /q/health} with 200 within {@code timeout}; its body is not read.
+     */
+    boolean healthy(String endpoint, Optional<InetAddress> address, Duration timeout);
 }

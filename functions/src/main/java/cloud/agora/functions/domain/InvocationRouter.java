@@ -11,6 +11,7 @@ import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.ReceiptBounds;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -221,12 +222,12 @@ public class InvocationRouter {
             return CompletableFuture.failedFuture(noReplica(name, call.invocationId(), replicas, unreachable, refused));
         }
         Deployment.Replica replica = replicas.get(i);
-        return guard.refusal(replica.endpoint()).thenCompose(refusal -> {
-            if (refusal.isPresent()) {
+        return guard.check(replica.endpoint()).thenCompose(checked -> {
+            if (checked.refusal().isPresent()) {
                 refused.add(replica.provider());
                 return attempt(target, call, replicas, i + 1, unreachable, refused);
             }
-            return attemptOn(target, call, replica).handle((answer, failure) -> {
+            return attemptOn(target, call, replica, checked.address()).handle((answer, failure) -> {
                 Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
                 if (cause instanceof Agents.UnreachableException) {
                     unreachable.add(replica.provider());
@@ -242,7 +243,8 @@ public class InvocationRouter {
      * One attempt on one replica whose endpoint may be called: the most it can cost taken out of the owner's credit
      * ({@link SpendingBudget}), then grant, call, and the answer queued for recording.
      */
-    private CompletionStage<Invocation> attemptOn(Target target, InvocationCall call, Deployment.Replica replica) {
+    private CompletionStage<Invocation> attemptOn(Target target, InvocationCall call, Deployment.Replica replica,
+            Optional<InetAddress> address) {
         FunctionVersion version = target.version();
         String consumer = replica.ownerOr(target.function().owner().checksummed());
         Resources resources = replica.resourcesOr(new Resources(version.cpuMillis(), version.memoryMiB(), 0));
@@ -253,12 +255,12 @@ public class InvocationRouter {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return budgeted.thenCompose(granted -> send(target, call, replica, consumer, resources));
+        return budgeted.thenCompose(granted -> send(target, call, replica, address, consumer, resources));
     }
 
-    /** Grants and sends one budgeted attempt; the answer is queued for recording. */
+    /** Grants and sends one budgeted attempt to the checked {@code address}; the answer is queued for recording. */
     private CompletionStage<Invocation> send(Target target, InvocationCall call, Deployment.Replica replica,
-            String consumer, Resources resources) {
+            Optional<InetAddress> address, String consumer, Resources resources) {
         FunctionVersion version = target.version();
         AtomicInteger inFlight = load(replica.leaseId());
         InvocationGrant grant;
@@ -267,7 +269,7 @@ public class InvocationRouter {
         try {
             grant = grants.issue(call.invocationId(), replica, consumer, version);
             inFlight.incrementAndGet();
-            reply = agents.invoke(replica.endpoint(), call.onLease(replica.leaseId(), grant),
+            reply = agents.invoke(replica.endpoint(), address, call.onLease(replica.leaseId(), grant),
                     Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -62,10 +62,11 @@ public class ReplicaHealth {
         failingSince.keySet().retainAll(endpoints);
         java.time.Instant now = java.time.Instant.now();
         endpoints.parallelStream().forEach(endpoint -> {
-            if (guard.refusalNow(endpoint).isPresent()) {
+            EndpointGuard.Checked checked = guard.checkNow(endpoint);
+            if (checked.refusal().isPresent()) {
                 return; // never probed; the router refuses it too (agent-endpoint-refused), whatever its health
             }
-            if (agents.healthy(endpoint, timeout)) {
+            if (agents.healthy(endpoint, checked.address(), timeout)) {
                 failures.remove(endpoint);
                 failingSince.remove(endpoint);
             } else {

@@ -22,16 +22,19 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -42,7 +45,8 @@ import java.util.concurrent.TimeoutException;
  * sends back is bounded ({@link #maxReplyBytes}, from the governed {@code functions.max-body-size} in effect when the call
  * is sent): a larger answer is refused as {@code agent-failed} by its
  * Content-Length, or as soon as the bytes that arrived pass the bound (the connection is reset), never buffered
- * whole. Health probes use the JDK client (they run on the probe thread and may block) and read no body.
+ * whole. Health probes use the same client (the probe thread waits for the status) and read no body. Calls and probes
+ * connect to the address the endpoint check pinned ({@link #to}), never resolving the agent's host again.
  */
 @ApplicationScoped
 public class HttpAgents implements Agents {
@@ -56,7 +60,6 @@ public class HttpAgents implements Agents {
             .addMixIn(InvocationReply.class, ReceiptReadLater.class).readerFor(InvocationReply.class);
 
     private final HttpClient client;
-    private final java.net.http.HttpClient probes;
     private final long connectTimeoutMillis;
     private final FunctionRules rules;
     private final ObjectMapper json = JsonCodec.mapper();
@@ -65,8 +68,6 @@ public class HttpAgents implements Agents {
         this.connectTimeoutMillis = config.agentConnectTimeout().toMillis();
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
-        this.probes = java.net.http.HttpClient.newBuilder().connectTimeout(config.agentConnectTimeout())
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
         this.rules = rules;
     }
 
@@ -84,15 +85,15 @@ public class HttpAgents implements Agents {
     }
 
     @Override
-    public CompletionStage<AgentReply> invoke(String endpoint, InvocationCall call, Duration timeout) {
+    public CompletionStage<AgentReply> invoke(String endpoint, Optional<InetAddress> address, InvocationCall call,
+            Duration timeout) {
         Buffer body;
         try {
             body = Buffer.buffer(json.writeValueAsBytes(call));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(failed(502, "agent-failed", "The call cannot be encoded", endpoint, call));
         }
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(base(endpoint) + "/api/v1/invocations")
+        RequestOptions options = to(endpoint, address, "/api/v1/invocations").setMethod(HttpMethod.POST)
                 .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/json");
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
@@ -172,17 +173,43 @@ public class HttpAgents implements Agents {
     }
 
     @Override
-    public boolean healthy(String endpoint, Duration timeout) {
+    public boolean healthy(String endpoint, Optional<InetAddress> address, Duration timeout) {
+        RequestOptions options;
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base(endpoint) + "/q/health"))
-                    .timeout(timeout).GET().build();
-            return probes.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException | IllegalArgumentException e) {
+            options = to(endpoint, address, "/q/health").setMethod(HttpMethod.GET)
+                    .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        CompletableFuture<Boolean> healthy = new CompletableFuture<>();
+        client.request(options).onFailure(e -> healthy.complete(false))
+                .onSuccess(request -> request.send().onFailure(e -> healthy.complete(false)).onSuccess(response -> {
+                    healthy.complete(response.statusCode() == 200);
+                    request.reset(); // its body is not read: the connection goes
+                }));
+        try {
+            return healthy.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * A request to {@code path} of the agent at {@code endpoint}: to the checked {@code address} when there is one (no
+     * lookup of the host again: the guard's verdict holds for what is connected to), the endpoint's host and port
+     * staying the {@code Host} header and the TLS server name.
+     */
+    static RequestOptions to(String endpoint, Optional<InetAddress> address, String path) {
+        RequestOptions options = new RequestOptions().setAbsoluteURI(base(endpoint) + path);
+        address.ifPresent(ip -> {
+            URI uri = URI.create(base(endpoint));
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+            options.setServer(SocketAddress.inetSocketAddress(port, ip.getHostAddress()));
+        });
+        return options;
     }
 
     /** The endpoint without trailing slashes. */

@@ -76,6 +76,7 @@ final class AgentStub implements AutoCloseable {
     volatile boolean healthy = true;
     final Wallet provider = Wallet.random();
     private final HttpServer server;
+    private final String endpoint;
     private final ObjectMapper json = JsonCodec.mapper();
     private final GrantVerifier verifier = new GrantVerifier(() -> Set.of(GatewayKeyResource.address()),
             Duration.ofSeconds(30));
@@ -105,7 +106,17 @@ final class AgentStub implements AutoCloseable {
     }
 
     AgentStub() throws IOException {
-        server = freshServer();
+        this(freshServer(), null);
+    }
+
+    /** A stand-in listening on {@code bind} that the platform knows by {@code endpoint} (a host name, say). */
+    AgentStub(InetSocketAddress bind, String endpoint) throws IOException {
+        this(HttpServer.create(bind, 0), endpoint);
+    }
+
+    private AgentStub(HttpServer server, String endpoint) {
+        this.server = server;
+        this.endpoint = endpoint;
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/api/v1/invocations", exchange -> {
             requests.incrementAndGet();
@@ -227,8 +238,13 @@ final class AgentStub implements AutoCloseable {
                 byOther.providerSignature(), null);
     }
 
+    /** The port the stand-in listens on. */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return endpoint != null ? endpoint : "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** An endpoint where nothing listens (a port just released). */

@@ -6,7 +6,9 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Provider endpoints that cannot be turned against the platform. A registered endpoint is a plain origin
@@ -71,6 +73,35 @@ public final class ProviderEndpoints {
         return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + (port > 0 ? ":" + port : "");
     }
 
+    /** How a host name becomes addresses: the system's resolver, or a test's. */
+    @FunctionalInterface
+    public interface HostResolver {
+        /** The JDK's resolver ({@link InetAddress#getAllByName}). */
+        HostResolver SYSTEM = InetAddress::getAllByName;
+
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    /**
+     * An endpoint that may be called, and the addresses its host resolved to when it was checked: the gateway connects
+     * to one of those, never resolving the host again, so a host that answers a public address to the check and a
+     * private one afterwards (DNS rebinding) still reaches only what was checked.
+     *
+     * @param origin    the normalised origin (its host stays the {@code Host} header and the TLS name)
+     * @param addresses the checked addresses; empty on a local network, where the client resolves the host itself
+     */
+    public record Callable(String origin, List<InetAddress> addresses) {
+
+        public Callable {
+            addresses = List.copyOf(addresses);
+        }
+
+        /** The address to connect to, if the check pinned one. */
+        public Optional<InetAddress> address() {
+            return addresses.isEmpty() ? Optional.empty() : Optional.of(addresses.get(0));
+        }
+    }
+
     /**
      * Checks that {@code endpoint} is a plain origin whose host resolves only to public unicast addresses
      * ({@code localNetwork} true: any address is allowed, the deployment being a local network).
@@ -79,15 +110,27 @@ public final class ProviderEndpoints {
      * @throws InvalidEndpointException when it is not an origin, does not resolve, or reaches a non-public address
      */
     public static String requireCallable(String endpoint, boolean localNetwork) {
+        return callable(endpoint, localNetwork, HostResolver.SYSTEM).origin();
+    }
+
+    /**
+     * {@link #requireCallable}, keeping the addresses checked (none on a local network: nothing is checked there).
+     *
+     * @throws InvalidEndpointException when it is not an origin, does not resolve, or reaches a non-public address
+     */
+    public static Callable callable(String endpoint, boolean localNetwork, HostResolver resolver) {
         String origin = origin(endpoint);
         if (localNetwork) {
-            return origin;
+            return new Callable(origin, List.of());
         }
         String host = URI.create(origin).getHost();
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+            addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
         } catch (UnknownHostException e) {
+            throw new InvalidEndpointException("the endpoint's host does not resolve: " + host);
+        }
+        if (addresses == null || addresses.length == 0) {
             throw new InvalidEndpointException("the endpoint's host does not resolve: " + host);
         }
         for (InetAddress address : addresses) {
@@ -96,7 +139,7 @@ public final class ProviderEndpoints {
                         + ", which is not a public address (loopback, link-local, private or reserved)");
             }
         }
-        return origin;
+        return new Callable(origin, List.of(addresses));
     }
 
     /** Whether {@code address} is a public unicast address. */

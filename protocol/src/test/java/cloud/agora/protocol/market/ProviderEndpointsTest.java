@@ -56,4 +56,24 @@ class ProviderEndpointsTest {
                 .isInstanceOf(InvalidEndpointException.class);
         assertThat(ProviderEndpoints.requireCallable("http://8.8.8.8:8090", false)).isEqualTo("http://8.8.8.8:8090");
     }
+
+    @Test
+    void aCheckedEndpointKeepsTheAddressesItWasCheckedWithAndAnyNonPublicOneRefusesIt() throws Exception {
+        InetAddress publicOne = InetAddress.getByName("192.88.99.7");
+        InetAddress privateOne = InetAddress.getByName("10.0.0.7");
+        ProviderEndpoints.Callable checked = ProviderEndpoints.callable("http://agent.example:8090", false,
+                host -> new InetAddress[] {publicOne});
+        assertThat(checked.origin()).isEqualTo("http://agent.example:8090");
+        assertThat(checked.address()).contains(publicOne);
+        assertThatThrownBy(() -> ProviderEndpoints.callable("http://agent.example:8090", false,
+                host -> new InetAddress[] {publicOne, privateOne})).isInstanceOf(InvalidEndpointException.class)
+                .hasMessageContaining("10.0.0.7");
+        assertThatThrownBy(() -> ProviderEndpoints.callable("http://agent.example:8090", false,
+                host -> new InetAddress[0])).isInstanceOf(InvalidEndpointException.class)
+                .hasMessageContaining("does not resolve");
+        // a local network checks nothing and pins nothing: the client resolves the host itself
+        assertThat(ProviderEndpoints.callable("http://localhost:8090", true, host -> {
+            throw new AssertionError("not resolved on a local network");
+        }).address()).isEmpty();
+    }
 }
