@@ -1,6 +1,7 @@
 package cloud.agora.storage.api;
 
 import cloud.agora.protocol.auth.InvalidTokenException;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.domain.InvalidUploadException;
 import cloud.agora.storage.domain.ObjectUploader;
 import cloud.agora.storage.domain.StoredObject;
@@ -81,8 +82,9 @@ public class ObjectUploadRoute {
                     "send 'Authorization: Bearer <token>' from POST /api/v1/auth/token", PATH, Map.of()));
             return;
         }
+        Address owner;
         try {
-            signIn.authenticate(auth.substring(BEARER.length()).strip());
+            owner = signIn.authenticate(auth.substring(BEARER.length()).strip());
         } catch (InvalidTokenException e) {
             refuseUnread(ctx, Problem.of(401, "invalid-token", "The access token is not accepted", e.getMessage(), PATH, Map.of()));
             return;
@@ -100,7 +102,7 @@ public class ObjectUploadRoute {
         RequestBodyStream body = new RequestBodyStream(request, context);
         uploads.execute(() -> {
             try {
-                StoredObject stored = uploader.upload(body, cidVersion, length);
+                StoredObject stored = uploader.upload(owner, body, cidVersion, length);
                 byte[] view = json.writeValueAsBytes(new ObjectView(stored.cid().toString(), stored.size()));
                 context.runOnContext(v -> ctx.response().setStatusCode(201)
                         .putHeader(HttpHeaders.LOCATION, java.net.URI.create(ctx.request().absoluteURI()).resolve("/ipfs/" + stored.cid()).toString())

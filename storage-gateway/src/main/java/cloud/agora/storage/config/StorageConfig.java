@@ -85,6 +85,13 @@ public interface StorageConfig {
         /** The CID version when the request names none ({@code ?cid-version=}). */
         @WithDefault("1")
         int defaultCidVersion();
+
+        /**
+         * The bytes an account may have stored through uploads (each object it uploaded counted once, at its size);
+         * an upload that would pass it gets 413 {@code storage-quota-exceeded} and nothing is stored. 1 GiB.
+         */
+        @WithDefault("1073741824")
+        long quotaPerAccount();
     }
 
     /** The IPFS Pinning Service API at {@code /pins}. */

@@ -1,5 +1,6 @@
 package cloud.agora.storage.domain;
 
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.FileImporter;
@@ -11,11 +12,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * Stores uploaded files as UnixFS DAGs in the backend, streaming: memory does not grow with the
  * file. An upload is all or nothing: over the size limit, shorter than its declared length, or
- * broken off, it fails and the backend keeps none of its blocks. Uploads that ended short are counted
+ * broken off, or past the account's {@link UploadQuota}, it fails and the backend keeps none of its blocks. Uploads that ended short are counted
  * ({@value #TRUNCATED}), once the backend has dropped what they stored.
  */
 @ApplicationScoped
@@ -26,25 +28,29 @@ public class ObjectUploader {
 
     private final ContentBackend backend;
     private final StorageConfig config;
+    private final UploadQuota quota;
     private final Counter truncated;
 
-    public ObjectUploader(ContentBackend backend, StorageConfig config, MeterRegistry registry) {
+    public ObjectUploader(ContentBackend backend, StorageConfig config, UploadQuota quota, MeterRegistry registry) {
         this.backend = backend;
         this.config = config;
+        this.quota = quota;
         this.truncated = Counter.builder(TRUNCATED)
                 .description("Uploads that ended short or broke off (none of their blocks stayed)").register(registry);
     }
 
     /**
-     * Stores {@code body} as a file.
+     * Stores {@code body} as a file uploaded by {@code owner}, within the account's {@link UploadQuota}.
      *
      * @param cidVersion     0 (what {@code ipfs add} gives) or 1 (raw leaves, {@code --cid-version=1});
      *                       empty for the configured default
      * @param declaredLength the request's Content-Length, when it had one
      * @throws ObjectTooLargeException   over {@code agora.storage.upload.max-size}
+     * @throws QuotaExceededException    past the account's quota (judged from the declared length before anything is
+     *                                   read, else as the bytes arrive)
      * @throws TruncatedUploadException  when the body ends early or breaks off
      */
-    public StoredObject upload(InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
+    public StoredObject upload(Address owner, InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
         long version = cidVersion.orElse(config.upload().defaultCidVersion());
         if (version != 0 && version != 1) {
             throw new InvalidUploadException("cid-version must be 0 or 1, not " + version);
@@ -53,28 +59,38 @@ public class ObjectUploader {
         if (declaredLength.isPresent() && declaredLength.getAsLong() > max) {
             throw new ObjectTooLargeException(max);
         }
+        UploadQuota.Hold hold = quota.hold(owner, declaredLength, max);
+        StoredObject stored = null;
         try {
-            FileImporter.Imported imported = backend.add(new CheckedBody(body, max, declaredLength),
-                    DagLayout.forCidVersion((int) version));
-            return new StoredObject(imported.root(), imported.size());
+            FileImporter.Imported imported = backend.add(new CheckedBody(body, max, hold.bytes(),
+                    () -> quota.exceeded(hold), declaredLength), DagLayout.forCidVersion((int) version));
+            stored = new StoredObject(imported.root(), imported.size());
+            return stored;
         } catch (TruncatedUploadException e) {
             truncated.increment();
             throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("storing an upload in the " + backend.name() + " backend", e);
+        } finally {
+            quota.release(hold, stored);
         }
     }
 
-    /** Counts the body, enforces the limit and turns a short or broken body into a problem. */
+    /** Counts the body, enforces the size limit and the quota's hold, and turns a short or broken body into a problem. */
     private static final class CheckedBody extends FilterInputStream {
 
         private final long max;
+        private final long held;
+        private final Supplier<QuotaExceededException> overQuota;
         private final OptionalLong declared;
         private long received;
 
-        CheckedBody(InputStream in, long max, OptionalLong declared) {
+        CheckedBody(InputStream in, long max, long held, Supplier<QuotaExceededException> overQuota,
+                OptionalLong declared) {
             super(in);
             this.max = max;
+            this.held = held;
+            this.overQuota = overQuota;
             this.declared = declared;
         }
 
@@ -102,6 +118,9 @@ public class ObjectUploader {
             received += n;
             if (received > max) {
                 throw new ObjectTooLargeException(max);
+            }
+            if (received > held) {
+                throw overQuota.get();
             }
             return n;
         }
