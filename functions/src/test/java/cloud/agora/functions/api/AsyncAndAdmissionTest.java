@@ -38,7 +38,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -94,11 +93,7 @@ class AsyncAndAdmissionTest {
     }
 
     void deploy(String endpoint) {
-        MarketplaceStub.endpoints = List.of(endpoint);
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
+        dev.deployOn(name, endpoint);
     }
 
     String submit(String body) {

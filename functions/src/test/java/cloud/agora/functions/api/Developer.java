@@ -1,10 +1,13 @@
 package cloud.agora.functions.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.testsupport.Wallet;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A developer in tests: a wallet with a token, speaking the functions API. */
@@ -49,6 +52,21 @@ final class Developer {
 
     ValidatableResponse post(String path, Object body) {
         return given().auth().oauth2(token).contentType(ContentType.JSON).body(body).when().post(path).then();
+    }
+
+    /**
+     * Deploys {@code name} with one replica per endpoint, the marketplace stand-in placing them on those agents, and
+     * checks the deployment is ACTIVE.
+     */
+    void deployOn(String name, String... endpoints) {
+        MarketplaceStub.endpoints = List.of(endpoints);
+        try {
+            post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", endpoints.length,
+                    "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
+                    .body("status", equalTo("ACTIVE"));
+        } finally {
+            MarketplaceStub.endpoints = List.of();
+        }
     }
 
     /** A minimal valid spec for {@code name}. */

@@ -2,7 +2,6 @@ package cloud.agora.functions.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
 import cloud.agora.testsupport.KafkaResource;
@@ -13,7 +12,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,14 +94,7 @@ class DnsRebindingTest {
         Developer dev = Developer.signedIn();
         String name = "rebind-" + UUID.randomUUID().toString().substring(0, 8);
         dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
-        MarketplaceStub.endpoints = List.of(checked.endpoint());
-        try {
-            dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
-                    "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                    .body("status", equalTo("ACTIVE"));
-        } finally {
-            MarketplaceStub.endpoints = List.of();
-        }
+        dev.deployOn(name, checked.endpoint());
 
         given().body("hello").when().post("/fn/" + name + "/x").then().statusCode(200)
                 .header("Agora-Provider", checked.provider.address().checksummed());

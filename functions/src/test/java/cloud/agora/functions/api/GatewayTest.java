@@ -14,7 +14,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,11 +59,7 @@ class GatewayTest {
     }
 
     void deploy(String... endpoints) {
-        MarketplaceStub.endpoints = List.of(endpoints);
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", endpoints.length,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
+        dev.deployOn(name, endpoints);
     }
 
     String providerAt(String endpoint) {

@@ -197,14 +197,7 @@ class GovernedLimitsTest {
 
     private void publishAndDeploy(Map<String, Object> spec) {
         dev.publish(spec, Bundles.echo()).statusCode(201);
-        MarketplaceStub.endpoints = List.of(agent.endpoint());
-        try {
-            dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
-                    "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                    .body("status", equalTo("ACTIVE"));
-        } finally {
-            MarketplaceStub.endpoints = List.of();
-        }
+        dev.deployOn(name, agent.endpoint());
     }
 
     /**

@@ -33,7 +33,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -82,11 +81,7 @@ class GrantAndWitnessTest {
     }
 
     void deploy(String... endpoints) {
-        MarketplaceStub.endpoints = List.of(endpoints);
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", endpoints.length,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
+        dev.deployOn(name, endpoints);
     }
 
     UUID leaseAt(String endpoint) {

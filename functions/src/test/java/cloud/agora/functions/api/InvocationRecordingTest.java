@@ -45,7 +45,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -112,11 +111,7 @@ class InvocationRecordingTest {
                 Map.of("name", "API_KEY", "value", "s3cret-value", "secret", true)));
         dev.publish(spec, Bundles.echo()).statusCode(201);
         agent = new AgentStub();
-        MarketplaceStub.endpoints = List.of(agent.endpoint());
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
+        dev.deployOn(name, agent.endpoint());
     }
 
     @AfterEach

@@ -14,7 +14,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,11 +56,7 @@ class PublicNetworkTest {
         name = "private-" + UUID.randomUUID().toString().substring(0, 8);
         dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
         agent = new AgentStub();
-        MarketplaceStub.endpoints = List.of(agent.endpoint());
-        dev.post("/api/v1/functions/" + name + "/deployments", new HashMap<>(Map.of("replicas", 1,
-                "maxPrices", DeploymentTest.MAX, "constraints", Map.of("region", "eu")))).statusCode(201)
-                .body("status", equalTo("ACTIVE"));
-        MarketplaceStub.endpoints = List.of();
+        dev.deployOn(name, agent.endpoint());
     }
 
     @AfterEach

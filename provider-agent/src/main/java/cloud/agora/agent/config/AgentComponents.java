@@ -51,10 +51,12 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Builds the agent's components from {@link AgentConfig}; each is a singleton with one owner of its state. */
@@ -87,9 +89,12 @@ public class AgentComponents {
         });
         RuncSettings defaults = RuncSettings.under(config.dataDir(), config.runc().cgroupParent());
         RuncSettings settings = new RuncSettings(config.runc().binary(), defaults.stateRoot(), defaults.workDir(),
-                defaults.runtimesDir(), defaults.cgroupParent(), defaults.containerPrefix(), defaults.maxOutputBytes(),
+                config.runc().runtimesDir().map(Path::of).orElse(defaults.runtimesDir()), defaults.cgroupParent(),
+                defaults.containerPrefix(), defaults.maxOutputBytes(),
                 config.runc().warmMaxIdle(), config.runc().warmIdleTimeout(), defaults.tmpSizeMiB());
-        return new RuncRuntime(settings, Clock.systemUTC());
+        RuncRuntime runtime = new RuncRuntime(settings, Clock.systemUTC());
+        runtime.prepareRuntimesInBackground();
+        return runtime;
     }
 
     void closeRuntime(@Disposes WorkloadRuntime runtime) {
@@ -224,11 +229,12 @@ public class AgentComponents {
     @Singleton
     InventoryProbe inventoryProbe(AgentConfig config, WorkloadRuntime runtime, LeaseBook book) {
         AgentConfig.CapacityConfig c = config.capacity();
-        List<String> runtimes = runtime instanceof RuncRuntime runc ? runc.runtimes()
-                : runtime instanceof KubernetesRuntime kubernetes ? kubernetes.runtimes() : List.of();
+        // the runc driver's list is asked each time: the jvm runtime leaves it if its image cannot be built
+        Supplier<List<String>> runtimes = runtime instanceof RuncRuntime runc ? runc::runtimes
+                : runtime instanceof KubernetesRuntime kubernetes ? kubernetes::runtimes : List::of;
         return new InventoryProbe(config.dataDir(), new Resources(c.reserveCpuMillis(), c.reserveMemoryMiB(), 0),
                 c.maxCpuMillis().map(Integer::longValue).orElse(null), c.maxMemoryMiB().map(Integer::longValue).orElse(null),
-                c.maxStorageGiB(), () -> List.of(runtime.driver()), () -> runtimes, book);
+                c.maxStorageGiB(), () -> List.of(runtime.driver()), runtimes, book);
     }
 
     @Produces

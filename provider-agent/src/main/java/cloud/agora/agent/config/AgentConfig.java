@@ -254,6 +254,12 @@ public interface AgentConfig {
         /** Idle warm containers older than this are removed. */
         @WithDefault("5m")
         Duration warmIdleTimeout();
+
+        /**
+         * Where the runtimes' root filesystems are built (the shell rootfs, the JVM image); default
+         * {@code <data-dir>/runtimes}. Agents of one host may share one (its builds take a lock).
+         */
+        Optional<String> runtimesDir();
     }
 
     /** The journal and its shipper. */
@@ -302,8 +308,23 @@ public interface AgentConfig {
         int tmpSizeMiB();
 
         /**
+         * The most processes a function Pod may hold. The driver does not start where a Pod may hold more (the bound is
+         * the kubelet's {@code podPidsLimit}; the runc driver's is {@code agent.capacity.pids-per-container}).
+         */
+        @WithDefault("1024")
+        int maxPodPids();
+
+        /** Start anyway, with a warning, where function Pods may hold more than {@code max-pod-pids} processes. */
+        @WithDefault("false")
+        boolean allowUnboundedPids();
+
+        /** How long the pids probe Pod may take at start, image pull included, before the driver refuses to start. */
+        @WithDefault("120s")
+        Duration pidsCheckTimeout();
+
+        /**
          * Images of the runtimes; each needs {@code /bin/sh} and {@code tail}, readable and runnable by any uid (a
-         * Pod runs as its lease's own).
+         * Pod runs as its lease's own); the {@code shell} one also {@code sleep} (the pids probe at start runs it).
          */
         interface ImagesConfig {
             /** The {@code shell} runtime. */

@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.web3j.crypto.ECKeyPair;
 
 /**
@@ -49,7 +51,15 @@ public class AgentTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        // the temp dir holds only small files; containers are removed by the runtime's close()
+        // the temp dir holds small files and the jvm runtime's image (~120 MiB), which goes; containers are removed by
+        // the runtime's close()
         storage.close();
+        try (Stream<Path> runtimes = Files.walk(dataDir.resolve("runtimes"))) {
+            for (Path p : runtimes.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // left in the temp dir
+        }
     }
 }

@@ -2,6 +2,7 @@ package cloud.agora.agent.runtime.kubernetes;
 
 import cloud.agora.agent.runtime.FunctionSpec;
 import cloud.agora.agent.runtime.InvocationRequest;
+import cloud.agora.agent.runtime.LeaseUids;
 import cloud.agora.agent.runtime.Limits;
 import cloud.agora.agent.runtime.RuntimeFailureException;
 import cloud.agora.agent.runtime.Workload;
@@ -11,7 +12,11 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import java.io.IOException;
@@ -30,7 +35,8 @@ import java.util.stream.Stream;
 /**
  * The Kubernetes objects of one call: a ConfigMap holding the function's bundle and the request
  * body, and the Pod that runs the function under the restricted Pod Security profile with the
- * lease's CPU and memory as requests and limits. Also the namespace's deny-all NetworkPolicy.
+ * lease's CPU and memory as requests and limits. Also the namespace's deny-all NetworkPolicy, and
+ * the pids probe Pod the driver runs at its start ({@link PidsLimitCheck}) under the same security context.
  *
  * <p>Both the bundle and the body come from the agent in the ConfigMap: the agent has already
  * verified the bundle against its CID, the Pod never sees unverified bytes, and the Pod needs no
@@ -56,6 +62,15 @@ public final class FunctionPods {
     public static final int MAX_PAYLOAD_BYTES = 1_000_000;
     /** The termination message holds at most 4096 bytes: the tail of stderr goes there. */
     public static final int STDERR_TAIL_BYTES = 4096;
+
+    /** Label of the pids probe Pod ({@link #pidsProbe}); its value is {@link #PIDS_PROBE}. */
+    public static final String PROBE_LABEL = "agora.cloud/probe";
+    /** Its value. */
+    public static final String PIDS_PROBE = "pids";
+    /** The uid of the pids probe: just below the lease uids, so no lease shares its process count. */
+    public static final int PROBE_UID = LeaseUids.FIRST - 1;
+    /** CPU of the pids probe Pod (thousandths of a core). */
+    public static final int PROBE_CPU_MILLIS = 250;
 
     static final String BODY_KEY = "body";
     static final String REQUEST_DIR = "/agora/request";
@@ -192,21 +207,13 @@ public final class FunctionPods {
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds(1L)
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                .endSecurityContext()
+                .withSecurityContext(podSecurity(uid))
                 .addNewContainer()
                 .withName(CONTAINER).withImage(image).withImagePullPolicy("IfNotPresent")
                 .withCommand(command)
                 .withEnv(env)
                 .withNewResources().withRequests(resources).withLimits(resources).endResources()
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
-                .withAllowPrivilegeEscalation(false).withPrivileged(false).withReadOnlyRootFilesystem(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities()
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                .endSecurityContext()
+                .withSecurityContext(containerSecurity(uid))
                 .withTerminationMessagePolicy("File")
                 .addNewVolumeMount().withName("bundle").withMountPath("/function").withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("request").withMountPath(REQUEST_DIR).withReadOnly(true).endVolumeMount()
@@ -221,6 +228,81 @@ public final class FunctionPods {
                 .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity(settings.tmpSizeMiB() + "Mi")).endEmptyDir()
                 .endVolume()
                 .endSpec()
+                .build();
+    }
+
+    /**
+     * The Pod that measures how many processes a Pod of this namespace may hold ({@link PidsProbe}), named
+     * {@code name}: a function Pod's security context, restart policy, token and service-link settings and
+     * deny-all network (the label the NetworkPolicy selects; no lease or invocation label, so reconciliation and
+     * lease removal ignore it), run as {@link #PROBE_UID}, with the {@code shell} runtime's
+     * image (or the first configured), {@link #PROBE_CPU_MILLIS} of CPU, {@link #probeMemoryMiB} of memory
+     * and the check's timeout as its deadline. No volumes: it reads nothing but {@code /sys} and {@code /proc}.
+     *
+     * @throws RuntimeFailureException when no image is configured at all
+     */
+    public Pod pidsProbe(String name) {
+        String image = settings.images().get("shell");
+        if (image == null) {
+            image = settings.runtimes().stream().findFirst().map(settings.images()::get)
+                    .orElseThrow(() -> new RuntimeFailureException("no runtime image configured (agent.kubernetes.images.*)"));
+        }
+        Map<String, Quantity> resources = Map.of(
+                "cpu", new Quantity(PROBE_CPU_MILLIS + "m"),
+                "memory", new Quantity(probeMemoryMiB(settings.maxPodPids()) + "Mi"));
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(settings.namespace())
+                .addToLabels(MANAGED_BY_LABEL, MANAGED_BY).addToLabels(PROBE_LABEL, PIDS_PROBE).endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withActiveDeadlineSeconds(Math.max(1, (settings.pidsCheckTimeout().toMillis() + 999) / 1000))
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withTerminationGracePeriodSeconds(1L)
+                .withSecurityContext(podSecurity(PROBE_UID))
+                .addNewContainer()
+                .withName(CONTAINER).withImage(image).withImagePullPolicy("IfNotPresent")
+                .withCommand("/bin/sh", "-c", PidsProbe.script(settings.maxPodPids()))
+                .withNewResources().withRequests(resources).withLimits(resources).endResources()
+                .withSecurityContext(containerSecurity(PROBE_UID))
+                .withTerminationMessagePolicy("File")
+                .endContainer()
+                .endSpec()
+                .build();
+    }
+
+    /** A unique name for a pids probe Pod. */
+    public static String pidsProbeName() {
+        return "agora-pids-probe-" + UUID.randomUUID();
+    }
+
+    /**
+     * Memory of the pids probe: 32 MiB and 256 KiB per process it may start (a {@code sleep} under busybox
+     * {@code sh} costs about 135 KiB with its kernel memory, under {@code dash} and coreutils about 205 KiB),
+     * so that it runs out of process ids before it runs out of memory.
+     */
+    static long probeMemoryMiB(int maxPodPids) {
+        return 32 + (maxPodPids + 3L) / 4;
+    }
+
+    /** The Pod-level security context of every Pod of this driver: non-root {@code uid}, RuntimeDefault seccomp. */
+    private static PodSecurityContext podSecurity(int uid) {
+        return new PodSecurityContextBuilder()
+                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .build();
+    }
+
+    /**
+     * The container security context of every Pod of this driver: non-root {@code uid}, no privilege
+     * escalation, no capabilities, read-only root filesystem, RuntimeDefault seccomp.
+     */
+    private static SecurityContext containerSecurity(int uid) {
+        return new SecurityContextBuilder()
+                .withRunAsNonRoot(true).withRunAsUser((long) uid).withRunAsGroup((long) uid)
+                .withAllowPrivilegeEscalation(false).withPrivileged(false).withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .build();
     }
 

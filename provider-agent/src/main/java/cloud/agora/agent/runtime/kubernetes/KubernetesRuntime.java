@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,8 @@ import org.jboss.logging.Logger;
  * (restricted security profile, requests = limits = the lease's CPU and memory, bundle read-only
  * at {@code /function}, body on stdin from a file, deadline = the call's timeout), watched until
  * the kubelet reports its end ({@link PodEnding}), its stdout read from its log ({@link PodLogs}),
- * then the Pod and its ConfigMap are deleted.
+ * then the Pod and its ConfigMap are deleted. It starts ({@link #start}) only where a Pod cannot hold
+ * more than the configured number of processes ({@link PidsLimitCheck}).
  *
  * <p>Metering: there is no cgroup the agent can read here. Wall time is the container's start to
  * finish as the kubelet reports it (whole seconds, so at least one second is counted); CPU and
@@ -51,12 +53,14 @@ public final class KubernetesRuntime implements WorkloadRuntime {
     private final LeaseUids uids = new LeaseUids();
     private final PodLogs logs;
     private volatile boolean isolated;
+    private volatile PidsLimitCheck.Finding pidsLimit;
 
     /**
-     * Starts the driver and removes the Pods an earlier run of the agent left in the namespace (their
-     * results had nobody to return to; reconciliation re-adopts the active leases).
+     * Creates the driver and removes the Pods an earlier run of the agent left in the namespace (their
+     * results had nobody to return to; reconciliation re-adopts the active leases). Does not check the
+     * pids limit: {@link #start} does.
      */
-    public KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PodLogs logs) {
+    KubernetesRuntime(KubernetesClient client, KubernetesSettings settings, PodLogs logs) {
         this.client = client;
         this.settings = settings;
         this.pods = new FunctionPods(settings);
@@ -66,6 +70,27 @@ public final class KubernetesRuntime implements WorkloadRuntime {
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot remove pods left in namespace %s: %s", settings.namespace(), e.getMessage());
         }
+    }
+
+    /**
+     * Starts the driver as the agent does: removes what an earlier run left, creates the namespace's
+     * deny-all NetworkPolicy (the probe Pod runs under it too), then checks that a function Pod cannot
+     * hold more than {@link KubernetesSettings#maxPodPids()} processes ({@link PidsLimitCheck}).
+     *
+     * @throws RuntimeFailureException when the driver must not start: the NetworkPolicy cannot be created, Pods are not
+     *                                 bounded in processes (without {@link KubernetesSettings#allowUnboundedPids()}), or
+     *                                 the pids probe could not run
+     */
+    public static KubernetesRuntime start(KubernetesClient client, KubernetesSettings settings, PodLogs logs) {
+        KubernetesRuntime runtime = new KubernetesRuntime(client, settings, logs);
+        runtime.ensureIsolation();
+        runtime.pidsLimit = new PidsLimitCheck(client, settings, logs).run();
+        return runtime;
+    }
+
+    /** What the pids check found when the driver started, or empty when it was created without {@link #start}. */
+    public Optional<PidsLimitCheck.Finding> pidsLimit() {
+        return Optional.ofNullable(pidsLimit);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Map;
  * The OCI runtime spec ({@code config.json}) of a function container, with the isolation of
  * DESIGN.md's runtime contract: own PID, mount, network (loopback only), IPC, UTS and cgroup
  * namespaces; read-only root; the bundle read-only at {@code /function}; tmpfs {@code /tmp};
+ * nothing else of the host (each runtime's root filesystem carries its own files, see {@link RootFilesystems});
  * a host uid and gid of the lease's own ({@link cloud.agora.agent.runtime.LeaseUids}); no capabilities;
  * {@code no_new_privs}; a seccomp allow-list ({@link SyscallFilter}); rlimits on open files, core dumps (none) and file size; no devices beyond the OCI defaults;
  * memory (RAM + swap), CPU quota and pids limits in the container's own cgroup.
@@ -35,7 +36,6 @@ final class OciSpec {
      *
      * @param rootfs     the runtime's root filesystem (shared, mounted read-only)
      * @param bundleDir  the function bundle
-     * @param extraBinds host paths mounted read-only at the same place (the JVM runtime's JDK)
      * @param cgroupView whether the container sees its own cgroup read-only at {@code /sys/fs/cgroup}
      *                   (with {@code /sys} read-only), so that a JVM sizes its heap and threads from
      *                   the container's limits instead of the host's
@@ -43,7 +43,7 @@ final class OciSpec {
      * @param identity   a directory holding the container's {@code passwd} and {@code group} (naming that uid
      *                   {@code function}), mounted read-only over the shared root's
      */
-    static String render(Path rootfs, Path bundleDir, List<Path> extraBinds, List<String> args, Map<String, String> env,
+    static String render(Path rootfs, Path bundleDir, List<String> args, Map<String, String> env,
             Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView, int uid, Path identity) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
@@ -78,9 +78,6 @@ final class OciSpec {
         mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
         mount(mounts, "/etc/passwd", "bind", identity.resolve("passwd").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
         mount(mounts, "/etc/group", "bind", identity.resolve("group").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
-        for (Path host : extraBinds) {
-            mount(mounts, host.toString(), "bind", host.toString(), "rbind", "ro", "nosuid", "nodev");
-        }
         if (cgroupView) {
             mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
             mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");

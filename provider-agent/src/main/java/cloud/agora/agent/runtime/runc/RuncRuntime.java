@@ -114,6 +114,14 @@ public final class RuncRuntime implements WorkloadRuntime {
         return rootFilesystems.available();
     }
 
+    /**
+     * Checks, or builds, the {@code jvm} runtime's image on a thread of its own, so that the first Java call does not
+     * wait for it (a first build takes seconds); without it the image is made on the first Java call.
+     */
+    public void prepareRuntimesInBackground() {
+        rootFilesystems.prepareInBackground();
+    }
+
     @Override
     public String driver() {
         return "runc";
@@ -230,6 +238,7 @@ public final class RuncRuntime implements WorkloadRuntime {
 
     @Override
     public void close() {
+        rootFilesystems.close();
         warmPool.close();
         for (String id : runc.list()) {
             if (leaseOf(id) != null) {
@@ -274,9 +283,9 @@ public final class RuncRuntime implements WorkloadRuntime {
             int uid = uids.of(workload.leaseId());
             Files.writeString(bundle.resolve("passwd"), RootFilesystems.passwd(uid));
             Files.writeString(bundle.resolve("group"), RootFilesystems.group(uid));
-            String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), rootFilesystems.binds(function.runtime()),
-                    args, env, workload.limits(), cgroupPath(id), settings.tmpSizeMiB(),
-                    RootFilesystems.JVM.equals(function.runtime()), uid, bundle.toAbsolutePath());
+            String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), args, env, workload.limits(),
+                    cgroupPath(id), settings.tmpSizeMiB(), RootFilesystems.JVM.equals(function.runtime()), uid,
+                    bundle.toAbsolutePath());
             Files.writeString(bundle.resolve("config.json"), spec);
             return bundle;
         } catch (IOException e) {
@@ -289,7 +298,7 @@ public final class RuncRuntime implements WorkloadRuntime {
         env.put("PATH", String.join(":", rootFilesystems.path(function.runtime())));
         env.put("HOME", "/tmp");
         if (RootFilesystems.JVM.equals(function.runtime())) {
-            env.put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+            env.put("JAVA_HOME", JvmImage.JAVA_HOME);
         }
         if (request != null) {
             env.putAll(request.environment());

@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param stateRoot           runc's state directory ({@code runc --root}); one per agent so its
  *                            containers are exactly the ones listed there
  * @param workDir             where container bundles ({@code config.json}) are written
- * @param runtimesDir         where runtime root filesystems are built ({@code <name>/rootfs})
+ * @param runtimesDir         where runtime root filesystems are built ({@code shell/rootfs}, {@code jvm/image/rootfs})
  * @param cgroupParent        parent of every container's cgroup ({@code /<parent>/<container id>})
  * @param containerPrefix     prefix of container ids ({@code <prefix>-<lease id>-<nonce>})
  * @param maxOutputBytes      the most response bytes kept (the rest is drained and dropped)
@@ -25,6 +25,11 @@ public record RuncSettings(String runcBinary, Path stateRoot, Path workDir, Path
     public static RuncSettings under(Path dataDir, String cgroupParent) {
         return new RuncSettings("runc", dataDir.resolve("runc-state"), dataDir.resolve("containers"),
                 dataDir.resolve("runtimes"), cgroupParent, "agora", 6 * 1024 * 1024, 2, Duration.ofMinutes(5), 64);
+    }
+
+    public RuncSettings withRuntimesDir(Path dir) {
+        return new RuncSettings(runcBinary, stateRoot, workDir, dir, cgroupParent, containerPrefix, maxOutputBytes,
+                warmMaxIdle, warmIdleTimeout, tmpSizeMiB);
     }
 
     public RuncSettings withWarmPool(int maxIdle, Duration idleTimeout) {

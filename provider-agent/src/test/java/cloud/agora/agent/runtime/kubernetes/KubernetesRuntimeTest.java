@@ -62,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DeadlineExceeded, an image pull error) and checks what the driver makes of it. The CRUD mock does
  * not serve Pod logs, so stdout comes from a {@link PodLogs} the test scripts (what the kubelet
  * would have logged); {@link ApiPodLogsTest} checks the real one against the mock's expectations.
+ * The driver is created without its start's pids check, which {@link PidsLimitCheckTest} covers.
  */
 @EnableKubernetesMockClient(crud = true)
 class KubernetesRuntimeTest {
@@ -93,7 +94,8 @@ class KubernetesRuntimeTest {
             return log.getBytes(StandardCharsets.UTF_8);
         };
         runtime = new KubernetesRuntime(client,
-                new KubernetesSettings(NS, Map.of("shell", "busybox:1.36.1"), Duration.ofSeconds(5), 1024 * 1024, 64), logs);
+                new KubernetesSettings(NS, Map.of("shell", "busybox:1.36.1"), Duration.ofSeconds(5), 1024 * 1024, 64, 1024, false,
+                        Duration.ofSeconds(120)), logs);
     }
 
     @AfterEach

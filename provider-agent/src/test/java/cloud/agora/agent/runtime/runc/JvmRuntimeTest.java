@@ -22,8 +22,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code jvm} runtime with the real runc: the host JDK mounted read-only runs a Java function. */
+/** The {@code jvm} runtime with the real runc: the agent's read-only JVM image runs a Java function. */
 class JvmRuntimeTest {
+
+    /**
+     * Where the JVM runtime's tests keep its image: shared by the test classes and runs (built once, then reused as an
+     * agent's restart would), not under a per-test directory.
+     */
+    static final Path RUNTIMES = Path.of("target/test-runtimes").toAbsolutePath();
 
     static final String MAIN = """
             import java.io.*;
@@ -52,7 +58,7 @@ class JvmRuntimeTest {
     @BeforeEach
     void start() throws IOException {
         runtime = new RuncRuntime(RuncSettings.under(data, "agora-test-" + UUID.randomUUID().toString().substring(0, 8))
-                .withWarmPool(2, Duration.ofMinutes(1)), Clock.systemUTC());
+                .withRuntimesDir(RUNTIMES).withWarmPool(2, Duration.ofMinutes(1)), Clock.systemUTC());
         bundle = Files.createDirectories(data.resolve("bundle"));
         Files.writeString(bundle.resolve("Main.java"), MAIN);
     }
@@ -73,7 +79,7 @@ class JvmRuntimeTest {
     }
 
     @Test
-    void runsASingleFileJavaProgramWithTheHostJdkReadOnly() {
+    void runsASingleFileJavaProgramFromTheReadOnlyJvmImage() {
         assertThat(runtime.runtimes()).contains("jvm");
         Workload w = workload();
         for (int i = 0; i < 2; i++) {

@@ -23,7 +23,7 @@ class OciSpecTest {
 
     @Test
     void setsOnlyLimitsThatRuncTranslatesForCgroupV2() throws Exception {
-        String json = OciSpec.render(Path.of("/rootfs"), Path.of("/bundle"), List.of(), List.of("/bin/true"), Map.of(),
+        String json = OciSpec.render(Path.of("/rootfs"), Path.of("/bundle"), List.of("/bin/true"), Map.of(),
                 new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, true, 0x70000000, Path.of("/id"));
         JsonNode linux = new ObjectMapper().readTree(json).path("linux");
         JsonNode resources = linux.path("resources");
@@ -45,5 +45,21 @@ class OciSpecTest {
         }
         assertThat(cgroupMount).isNotNull();
         assertThat(cgroupMount.path("type").asText()).as("runc mounts cgroup2 for it on a v2 host").isEqualTo("cgroup");
+    }
+
+    @Test
+    void bindMountsNothingOfTheHostButTheBundleAndTheContainersIdentity() throws Exception {
+        for (boolean jvm : List.of(false, true)) {
+            String json = OciSpec.render(Path.of("/rootfs"), Path.of("/bundle"), List.of("/bin/true"), Map.of(),
+                    new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, jvm, 0x70000000, Path.of("/id"));
+            List<String> binds = new ArrayList<>();
+            for (JsonNode mount : new ObjectMapper().readTree(json).path("mounts")) {
+                if (mount.path("type").asText().equals("bind")) {
+                    binds.add(mount.path("source").asText() + " -> " + mount.path("destination").asText());
+                }
+            }
+            assertThat(binds).containsExactlyInAnyOrder("/bundle -> /function", "/id/passwd -> /etc/passwd",
+                    "/id/group -> /etc/group");
+        }
     }
 }

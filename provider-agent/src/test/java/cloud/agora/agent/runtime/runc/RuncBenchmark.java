@@ -10,6 +10,7 @@ import cloud.agora.agent.runtime.Workload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +105,62 @@ class RuncBenchmark {
                         (pct(warm, 50) - pct(direct, 50)) / 1e6, (pct(warm, 95) - pct(direct, 95)) / 1e6);
         System.out.print(report);
         Files.writeString(Path.of("target/benchmark.txt"), report);
+        assertThat(cold).hasSize(n);
+    }
+
+    /**
+     * Cold and warm calls of the {@code jvm} runtime ({@code java /function/Main.java}, the source launcher), with the
+     * first call of a fresh runtimes directory (which builds the runtime's image) and the first call after a restart
+     * (which checks and reuses it) timed on their own, and the image's size. Run with
+     * {@code -Dtest=RuncBenchmark#jvmColdAndWarm -Dbench.jvm.n=20}; writes {@code target/benchmark-jvm.txt}.
+     */
+    @Test
+    void jvmColdAndWarm() throws Exception {
+        int n = Integer.getInteger("bench.jvm.n", 20);
+        Path bundle = Files.createDirectories(data.resolve("bundle"));
+        Files.writeString(bundle.resolve("Main.java"), """
+                public class Main {
+                    public static void main(String[] args) throws Exception {
+                        System.out.print("hello " + new String(System.in.readAllBytes()));
+                    }
+                }
+                """);
+        FunctionSpec fn = new FunctionSpec("jvm", bundle, List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto", "-XX:-UsePerfData", "/function/Main.java"));
+        Workload w = new Workload(UUID.randomUUID(), RuncRuntimeTest.CONSUMER, new Limits(256, 1000, 128, Duration.ofSeconds(60)));
+        String parent = "agora-bench-" + UUID.randomUUID().toString().substring(0, 8);
+        long first;
+        List<Long> cold;
+        try (RuncRuntime runtime = new RuncRuntime(RuncSettings.under(data.resolve("cold"), parent).withWarmPool(0, Duration.ofMinutes(1)),
+                Clock.systemUTC())) {
+            long t0 = System.nanoTime();
+            assertThat(runtime.runtimes()).contains("jvm");
+            assertThat(runtime.invoke(w, fn, InvocationRequest.of("x")).outcome()).isEqualTo(InvocationOutcome.OK);
+            first = System.nanoTime() - t0;
+            cold = measure(n, () -> runtime.invoke(w, fn, InvocationRequest.of("x")).outcome() == InvocationOutcome.OK);
+        }
+        long restart;
+        List<Long> warm;
+        try (RuncRuntime runtime = new RuncRuntime(RuncSettings.under(data.resolve("cold"), parent).withWarmPool(2, Duration.ofMinutes(1)),
+                Clock.systemUTC())) {
+            long t0 = System.nanoTime();
+            assertThat(runtime.invoke(w, fn, InvocationRequest.of("x")).outcome()).isEqualTo(InvocationOutcome.OK);
+            restart = System.nanoTime() - t0;
+            warm = measure(n, () -> runtime.invoke(w, fn, InvocationRequest.of("x")).outcome() == InvocationOutcome.OK);
+        }
+        long imageBytes;
+        try (Stream<Path> files = Files.walk(data.resolve("cold/runtimes"))) {
+            imageBytes = files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> p.toFile().length()).sum();
+        }
+        String report = String.format("runc jvm benchmark, n=%d per series, %d cores, JDK %s%n", n,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"))
+                + String.format("%-40s %7.2f s%n", "first call (fresh runtimes dir)", first / 1e9)
+                + String.format("%-40s %7.2f s%n", "first call after a restart", restart / 1e9)
+                + String.format("%-40s %7.1f MiB%n", "runtimes directory on disk", imageBytes / 1048576.0)
+                + line("jvm cold (java Main.java)", cold)
+                + line("jvm warm (pooled container)", warm);
+        System.out.print(report);
+        Files.writeString(Path.of("target/benchmark-jvm.txt"), report);
         assertThat(cold).hasSize(n);
     }
 
