@@ -125,9 +125,7 @@ public class SignedEvents {
      * A refused record is quarantined before this returns.
      */
     public boolean admit(String consumer, ConsumerRecord<String, String> record) {
-        Header header = record.headers().lastHeader(EventSignature.HEADER);
-        String signature = header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
-        Optional<EventProducers.Rejection> rejection = producers.check(record.topic(), record.key(), record.value(), signature);
+        Optional<EventProducers.Rejection> rejection = rejection(record);
         if (rejection.isEmpty()) {
             return true;
         }
@@ -144,9 +142,7 @@ public class SignedEvents {
      */
     public <T> EventEnvelope<T> open(ConsumerRecord<String, String> record, TypeReference<EventEnvelope<T>> envelope,
             String what) {
-        Header header = record.headers().lastHeader(EventSignature.HEADER);
-        String signature = header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
-        Optional<EventProducers.Rejection> rejection = producers.check(record.topic(), record.key(), record.value(), signature);
+        Optional<EventProducers.Rejection> rejection = rejection(record);
         if (rejection.isPresent()) {
             throw new RefusedRecord(rejection.get().reason());
         }
@@ -164,6 +160,13 @@ public class SignedEvents {
         } catch (RuntimeException malformed) {
             throw new RefusedRecord("unreadable " + what + ": " + malformed.getMessage());
         }
+    }
+
+    /** Why {@code record}'s topic's producer did not sign it, if it did not (or its topic is not checked). */
+    private Optional<EventProducers.Rejection> rejection(ConsumerRecord<String, String> record) {
+        Header header = record.headers().lastHeader(EventSignature.HEADER);
+        String signature = header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
+        return producers.check(record.topic(), record.key(), record.value(), signature);
     }
 
     /**
