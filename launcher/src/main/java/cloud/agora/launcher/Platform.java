@@ -148,8 +148,10 @@ final class Platform {
                 "AGENT_CAPACITY_MAX_STORAGE_GI_B", Integer.toString(AGENT_STORAGE_GIB),
                 // each agent its own container names and cgroups on the shared host
                 "AGENT_RUNC_CGROUP_PARENT", "agora-" + name,
-                // one build of the runtimes' root filesystems (the JVM image takes a few seconds) for all of them
-                "AGENT_RUNC_RUNTIMES_DIR", state.resolve("runtimes").toString()));
+                // one build of the runtimes' root filesystems (the JVM image takes a few seconds) for all of them: in
+                // the state, unless the launcher's environment names a folder kept across platforms
+                "AGENT_RUNC_RUNTIMES_DIR", System.getenv().getOrDefault("AGENT_RUNC_RUNTIMES_DIR",
+                        state.resolve("runtimes").toString())));
     }
 
     private final Path root;

@@ -1,5 +1,6 @@
 package cloud.agora.launcher;
 
+import static cloud.agora.launcher.PlatformCalls.CHAIN;
 import static cloud.agora.launcher.PlatformCalls.MARKET;
 import static cloud.agora.launcher.PlatformCalls.STORAGE;
 import static cloud.agora.launcher.PlatformCalls.await;
@@ -7,7 +8,13 @@ import static cloud.agora.launcher.PlatformCalls.call;
 import static cloud.agora.launcher.PlatformCalls.signIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.ChainSettings;
+import cloud.agora.contracts.chain.Escrow;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
+import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.event.JsonCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
@@ -28,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The replication test with the real marketplace and three real provider agents selling
- * storage: a pin with replication 2 is placed on two agents; one block on one agent's disk is
+ * storage: a pin with replication 2 is refused until the developer pays for storage (deposits and authorizes
+ * billing's delegate), then placed on two agents; one block on one agent's disk is
  * damaged; the storage gateway's audit catches it, closes that lease and repairs it under a new lease
  * from a healthy copy, so two healthy copies exist again.
  */
@@ -63,8 +71,24 @@ class StorageReplicationIT {
             assertThat(uploaded.statusCode()).as(uploaded.body()).isBetween(200, 201);
             String cid = JsonCodec.mapper().readTree(uploaded.body()).get("cid").asText();
 
-            JsonNode request = call("POST", STORAGE + "/pins", token,
-                    Map.of("cid", cid, "name", "replicated", "meta", Map.of("replication", "2")));
+            // replicas are paid storage: refused (the Pinning Service API's INSUFFICIENT_FUNDS) while billing collects
+            // nothing from the developer, and nothing is bought
+            Map<String, Object> pin = Map.of("cid", cid, "name", "replicated", "meta", Map.of("replication", "2"));
+            HttpResponse<String> unpaid = PlatformCalls.send("POST", STORAGE + "/pins", token, pin);
+            assertThat(unpaid.statusCode()).as(unpaid.body()).isEqualTo(409);
+            assertThat(unpaid.body()).contains("INSUFFICIENT_FUNDS", "not-authorized");
+            assertThat(call("GET", STORAGE + "/pins?status=queued,pinning,pinned,failed", token, null).get("count").asInt())
+                    .isZero();
+            // the developer deposits and lets billing collect
+            try (Chain chain = Chain.connect(ChainSettings.local(CHAIN, 31337))) {
+                Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
+                Escrow escrow = chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()));
+                escrow.deposit(developer, Wei.parse("1000000000000000000"));
+                escrow.authorize(developer, Address.parse(Platform.address(state, "billing-delegate")),
+                        Wei.parse("500000000000000000"));
+            }
+
+            JsonNode request = call("POST", STORAGE + "/pins", token, pin);
             String requestId = request.get("requestid").asText();
             JsonNode pinned = await("pin " + requestId + " pinned", Duration.ofSeconds(90),
                     () -> call("GET", STORAGE + "/pins/" + requestId, token, null),

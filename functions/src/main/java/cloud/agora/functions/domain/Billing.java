@@ -9,7 +9,7 @@ public interface Billing {
     /**
      * {@code owner}'s credit now (billing reads the escrow and the unpaid charges).
      *
-     * @throws BillingUnavailableException when billing cannot answer
+     * @throws cloud.agora.support.billing.BillingUnavailableException when billing cannot answer
      */
     CreditView credit(String bearerToken, Address owner);
 }

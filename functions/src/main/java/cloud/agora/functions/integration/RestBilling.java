@@ -1,20 +1,15 @@
 package cloud.agora.functions.integration;
 
 import cloud.agora.functions.domain.Billing;
-import cloud.agora.functions.domain.BillingUnavailableException;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.support.billing.BillingClient;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
-import org.jboss.logging.Logger;
 
 /** {@link Billing} over billing's REST API. */
 @ApplicationScoped
 public class RestBilling implements Billing {
-
-    private static final Logger LOG = Logger.getLogger(RestBilling.class);
 
     private final BillingClient billing;
 
@@ -24,14 +19,6 @@ public class RestBilling implements Billing {
 
     @Override
     public CreditView credit(String bearerToken, Address owner) {
-        try {
-            return billing.credit("Bearer " + bearerToken, owner.checksummed());
-        } catch (WebApplicationException e) {
-            throw new BillingUnavailableException("billing answered HTTP " + e.getResponse().getStatus()
-                    + " for the credit of " + owner.checksummed());
-        } catch (ProcessingException e) {
-            LOG.warnf("billing: credit of %s unknown: %s", owner.checksummed(), e.toString());
-            throw new BillingUnavailableException("billing cannot be reached (credit of " + owner.checksummed() + ")");
-        }
+        return billing.creditOf(bearerToken, owner);
     }
 }

@@ -83,8 +83,9 @@ public class ObjectUploadRoute {
             return;
         }
         Address owner;
+        String token = auth.substring(BEARER.length()).strip();
         try {
-            owner = signIn.authenticate(auth.substring(BEARER.length()).strip());
+            owner = signIn.authenticate(token);
         } catch (InvalidTokenException e) {
             refuseUnread(ctx, Problem.of(401, "invalid-token", "The access token is not accepted", e.getMessage(), PATH, Map.of()));
             return;
@@ -102,7 +103,7 @@ public class ObjectUploadRoute {
         RequestBodyStream body = new RequestBodyStream(request, context);
         uploads.execute(() -> {
             try {
-                StoredObject stored = uploader.upload(owner, body, cidVersion, length);
+                StoredObject stored = uploader.upload(owner, token, body, cidVersion, length);
                 byte[] view = json.writeValueAsBytes(new ObjectView(stored.cid().toString(), stored.size()));
                 context.runOnContext(v -> ctx.response().setStatusCode(201)
                         .putHeader(HttpHeaders.LOCATION, java.net.URI.create(ctx.request().absoluteURI()).resolve("/ipfs/" + stored.cid()).toString())

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -95,8 +96,8 @@ public class PinResource {
     /** Queues a new pin request. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response add(PinBody body) {
-        return Response.accepted(view(registrar.add(caller.address(), spec(body)))).build();
+    public Response add(@HeaderParam("Authorization") String authorization, PinBody body) {
+        return Response.accepted(view(registrar.add(caller.address(), bearer(authorization), spec(body)))).build();
     }
 
     /** The caller's pin request and its status. */
@@ -110,8 +111,10 @@ public class PinResource {
     @POST
     @Path("/{requestid}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response replace(@PathParam("requestid") String requestId, PinBody body) {
-        return Response.accepted(view(registrar.replace(caller.address(), requestId, spec(body)))).build();
+    public Response replace(@HeaderParam("Authorization") String authorization, @PathParam("requestid") String requestId,
+            PinBody body) {
+        return Response.accepted(view(registrar.replace(caller.address(), bearer(authorization), requestId, spec(body))))
+                .build();
     }
 
     /** Removes a pin request. */
@@ -120,6 +123,11 @@ public class PinResource {
     public Response remove(@PathParam("requestid") String requestId) {
         registrar.remove(caller.address(), requestId);
         return Response.accepted().build();
+    }
+
+    /** The token of a signed-in request's {@code Authorization: Bearer <token>} (the filter has checked it). */
+    private static String bearer(String authorization) {
+        return authorization.substring(authorization.indexOf(' ') + 1).strip();
     }
 
     private PinRequest.PinSpec spec(PinBody body) {

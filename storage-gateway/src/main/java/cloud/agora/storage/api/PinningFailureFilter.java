@@ -16,7 +16,8 @@ import java.util.Map;
  * The Pinning Service API defines its own error body, {@code {"error": {"reason", "details"}}},
  * where the rest of the platform answers RFC 9457 problems. This filter turns every problem on
  * {@link PinningApi} endpoints (including the sign-in filter's 401s and the shared JSON error
- * mappers') into that Failure shape, with the spec's reasons for the statuses it names.
+ * mappers') into that Failure shape, with the spec's reasons for the statuses it names. Storage the caller does
+ * not pay for (402 {@code storage-not-paid} elsewhere) is the spec's 409 {@code INSUFFICIENT_FUNDS}.
  */
 @Provider
 @PinningApi
@@ -33,6 +34,9 @@ public class PinningFailureFilter implements ContainerResponseFilter {
         if (problem.detail() != null) {
             error.put("details", problem.detail());
         }
+        if (problem.status() == 402) {
+            response.setStatus(409);
+        }
         response.setEntity(Map.of("error", error));
         response.getHeaders().putSingle("Content-Type", MediaType.APPLICATION_JSON);
     }
@@ -42,7 +46,7 @@ public class PinningFailureFilter implements ContainerResponseFilter {
             case 400 -> "BAD_REQUEST";
             case 401 -> "UNAUTHORIZED";
             case 404 -> "NOT_FOUND";
-            case 409 -> "INSUFFICIENT_FUNDS";
+            case 402, 409 -> "INSUFFICIENT_FUNDS";
             default -> problem.status() >= 500 ? "INTERNAL_SERVER_ERROR"
                     : problem.type().substring(Problem.TYPE_PREFIX.length()).toUpperCase(Locale.ROOT).replace('-', '_');
         };

@@ -92,6 +92,14 @@ public interface StorageConfig {
          */
         @WithDefault("1073741824")
         long quotaPerAccount();
+
+        /**
+         * The bytes an account may have stored through uploads without paid storage (enough for function bundles);
+         * past it, up to {@link #quotaPerAccount()}, only while billing collects from the account, else 402
+         * {@code storage-not-paid} and nothing is stored. 64 MiB.
+         */
+        @WithDefault("67108864")
+        long freeQuotaPerAccount();
     }
 
     /** The IPFS Pinning Service API at {@code /pins}. */

@@ -45,12 +45,14 @@ public class ObjectUploader {
      * @param cidVersion     0 (what {@code ipfs add} gives) or 1 (raw leaves, {@code --cid-version=1});
      *                       empty for the configured default
      * @param declaredLength the request's Content-Length, when it had one
+     * @param bearerToken    the owner's token (to ask billing whether it pays for storage past the free allowance)
      * @throws ObjectTooLargeException   over {@code agora.storage.upload.max-size}
      * @throws QuotaExceededException    past the account's quota (judged from the declared length before anything is
      *                                   read, else as the bytes arrive)
+     * @throws StorageNotPaidException   past the free allowance while billing collects nothing from the owner
      * @throws TruncatedUploadException  when the body ends early or breaks off
      */
-    public StoredObject upload(Address owner, InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
+    public StoredObject upload(Address owner, String bearerToken, InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
         long version = cidVersion.orElse(config.upload().defaultCidVersion());
         if (version != 0 && version != 1) {
             throw new InvalidUploadException("cid-version must be 0 or 1, not " + version);
@@ -59,7 +61,7 @@ public class ObjectUploader {
         if (declaredLength.isPresent() && declaredLength.getAsLong() > max) {
             throw new ObjectTooLargeException(max);
         }
-        UploadQuota.Hold hold = quota.hold(owner, declaredLength, max);
+        UploadQuota.Hold hold = quota.hold(owner, bearerToken, declaredLength, max);
         StoredObject stored = null;
         try {
             FileImporter.Imported imported = backend.add(new CheckedBody(body, max, hold.bytes(),
@@ -81,11 +83,11 @@ public class ObjectUploader {
 
         private final long max;
         private final long held;
-        private final Supplier<QuotaExceededException> overQuota;
+        private final Supplier<RuntimeException> overQuota;
         private final OptionalLong declared;
         private long received;
 
-        CheckedBody(InputStream in, long max, long held, Supplier<QuotaExceededException> overQuota,
+        CheckedBody(InputStream in, long max, long held, Supplier<RuntimeException> overQuota,
                 OptionalLong declared) {
             super(in);
             this.max = max;

@@ -15,7 +15,9 @@ import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
- * Each account's storage quota for uploads ({@code agora.storage.upload.quota-per-account}): the objects it uploaded
+ * Each account's storage quota for uploads ({@code agora.storage.upload.quota-per-account}), of which only the free
+ * allowance ({@code free-quota-per-account}) while billing collects nothing from it ({@link PaidStorage}; asked
+ * before the lock, when an upload may pass the allowance): the objects it uploaded
  * (each counted once, at its size) plus the room held for its uploads under way never pass it. An upload holds room
  * before its first byte is read — its declared length, or all that is left when it declares none — under a lock per
  * account, so two uploads at once cannot both take the last bytes; it gives the hold back when it ends, and a stored
@@ -33,17 +35,21 @@ public class UploadQuota {
      * @param id    the hold
      * @param owner the uploading account
      * @param bytes the most the upload may store
+     * @param unpaid why the upload may use only the free allowance (billing collects nothing, or could not say);
+     *               null when it may use the whole quota
      */
-    public record Hold(UUID id, Address owner, long bytes) {
+    public record Hold(UUID id, Address owner, long bytes, String unpaid) {
     }
 
     private final Transactions transactions;
     private final StorageConfig config;
+    private final PaidStorage paidStorage;
     private final Clock clock;
 
-    public UploadQuota(Transactions transactions, StorageConfig config, Clock clock) {
+    public UploadQuota(Transactions transactions, StorageConfig config, PaidStorage paidStorage, Clock clock) {
         this.transactions = transactions;
         this.config = config;
+        this.paidStorage = paidStorage;
         this.clock = clock;
     }
 
@@ -51,22 +57,40 @@ public class UploadQuota {
      * Holds room for an upload by {@code owner} of {@code declared} bytes (all that is left of the quota, at most
      * {@code maxSize}, when it declares none).
      *
-     * @throws QuotaExceededException when the declared length does not fit, or nothing is left
+     * @param bearerToken the owner's token, to ask billing whether it pays for storage
+     * @throws QuotaExceededException      when the declared length does not fit, or nothing is left
+     * @throws StorageNotPaidException     when it does not fit in the free allowance and billing collects nothing
+     * @throws cloud.agora.support.billing.BillingUnavailableException when a declared length passes the free
+     *                                     allowance and billing cannot say whether the owner pays
      */
-    public Hold hold(Address owner, OptionalLong declared, long maxSize) {
+    public Hold hold(Address owner, String bearerToken, OptionalLong declared, long maxSize) {
         long quota = config.upload().quotaPerAccount();
+        long free = Math.min(quota, config.upload().freeQuotaPerAccount());
+        String unpaid = null;
+        if (free < quota && (declared.isEmpty() || counted(owner) + declared.getAsLong() > free)) {
+            try {
+                unpaid = paidStorage.unpaidReason(bearerToken, owner).orElse(null);
+            } catch (cloud.agora.support.billing.BillingUnavailableException e) {
+                if (declared.isPresent()) {
+                    throw e;
+                }
+                unpaid = "billing-unavailable"; // an upload of unknown length keeps to the free allowance
+            }
+        }
+        long limit = unpaid == null ? quota : free;
+        String why = unpaid;
         Instant now = clock.instant();
         return transactions.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 s.setString(1, "upload-quota:" + owner.value());
                 s.execute();
             }
-            long used = sum(c, "SELECT coalesce(sum(size), 0) FROM uploaded_objects WHERE owner = ?", owner, null);
-            long held = sum(c, "SELECT coalesce(sum(bytes), 0) FROM upload_holds WHERE owner = ? AND created > ?", owner,
-                    now.minus(HOLD_LIFE));
-            long remaining = Math.max(0, quota - used - held);
+            long remaining = Math.max(0, limit - counted(c, owner, now));
             long bytes = declared.isPresent() ? declared.getAsLong() : Math.min(maxSize, remaining);
             if (bytes > remaining || remaining == 0) {
+                if (why != null) {
+                    throw new StorageNotPaidException("an upload past the free " + free + " bytes", why);
+                }
                 throw new QuotaExceededException(quota, remaining);
             }
             UUID id = UUID.randomUUID();
@@ -78,12 +102,16 @@ public class UploadQuota {
                 s.setTimestamp(4, Timestamp.from(now));
                 s.executeUpdate();
             }
-            return new Hold(id, owner, bytes);
+            return new Hold(id, owner, bytes, why);
         });
     }
 
     /** The problem of an upload that read more than {@code hold} left room for. */
-    public QuotaExceededException exceeded(Hold hold) {
+    public RuntimeException exceeded(Hold hold) {
+        if (hold.unpaid() != null) {
+            return new StorageNotPaidException("an upload past the free " + config.upload().freeQuotaPerAccount() + " bytes",
+                    hold.unpaid());
+        }
         return new QuotaExceededException(config.upload().quotaPerAccount(), hold.bytes());
     }
 
@@ -107,6 +135,18 @@ public class UploadQuota {
             }
             return null;
         });
+    }
+
+    /** What {@code owner}'s uploads take now: stored objects and live holds. */
+    private long counted(Address owner) {
+        Instant now = clock.instant();
+        return transactions.read(c -> counted(c, owner, now));
+    }
+
+    private static long counted(java.sql.Connection c, Address owner, Instant now) throws SQLException {
+        return sum(c, "SELECT coalesce(sum(size), 0) FROM uploaded_objects WHERE owner = ?", owner, null)
+                + sum(c, "SELECT coalesce(sum(bytes), 0) FROM upload_holds WHERE owner = ? AND created > ?", owner,
+                        now.minus(HOLD_LIFE));
     }
 
     private static long sum(java.sql.Connection c, String sql, Address owner, Instant after) throws SQLException {

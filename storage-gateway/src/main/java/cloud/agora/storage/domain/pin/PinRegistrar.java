@@ -1,6 +1,9 @@
 package cloud.agora.storage.domain.pin;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.PaidStorage;
+import cloud.agora.storage.domain.StorageNotPaidException;
 import cloud.agora.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -26,17 +29,28 @@ public class PinRegistrar {
     private final PinRepository pins;
     private final PinFulfiller fulfiller;
     private final Clock clock;
+    private final PaidStorage paidStorage;
+    private final int defaultReplicas;
     private Instant lastCreated = Instant.EPOCH;
 
-    public PinRegistrar(Transactions tx, PinRepository pins, PinFulfiller fulfiller, Clock clock) {
+    public PinRegistrar(Transactions tx, PinRepository pins, PinFulfiller fulfiller, PaidStorage paidStorage,
+            StorageConfig config, Clock clock) {
         this.tx = tx;
         this.pins = pins;
         this.fulfiller = fulfiller;
+        this.paidStorage = paidStorage;
+        this.defaultReplicas = config.replication().defaultReplicas();
         this.clock = clock;
     }
 
-    /** Queues a new pin request of {@code owner}. */
-    public PinRequest add(Address owner, PinRequest.PinSpec spec) {
+    /**
+     * Queues a new pin request of {@code owner}. A request for provider replicas needs paid storage (asked of billing
+     * with the owner's token); without it nothing is recorded.
+     *
+     * @throws StorageNotPaidException when it asks for replicas and billing collects nothing from the owner
+     */
+    public PinRequest add(Address owner, String bearerToken, PinRequest.PinSpec spec) {
+        requirePaidReplicas(owner, bearerToken, spec);
         PinRequest pin = tx.inTransaction(c -> insert(c, owner, spec, null));
         fulfiller.nudge();
         return pin;
@@ -58,7 +72,8 @@ public class PinRegistrar {
      * Replaces a request by a new one (new id, new created) in one transaction; the old CID
      * stays pinned in the backend until the new request settles.
      */
-    public PinRequest replace(Address owner, String requestId, PinRequest.PinSpec spec) {
+    public PinRequest replace(Address owner, String bearerToken, String requestId, PinRequest.PinSpec spec) {
+        requirePaidReplicas(owner, bearerToken, spec);
         PinRequest pin = tx.inTransaction(c -> {
             PinRequest old = pins.find(c, owner, id(requestId), true).orElseThrow(() -> new PinNotFoundException(requestId));
             PinRequest fresh = insert(c, owner, spec, old.spec().cid());
@@ -67,6 +82,13 @@ public class PinRegistrar {
         });
         fulfiller.nudge();
         return pin;
+    }
+
+    private void requirePaidReplicas(Address owner, String bearerToken, PinRequest.PinSpec spec) {
+        int replicas = PinRepository.parseReplication(spec.meta().get(PinRequest.PinSpec.REPLICATION), defaultReplicas);
+        if (replicas > 0) {
+            paidStorage.require(bearerToken, owner, "a pin with " + replicas + " provider replicas");
+        }
     }
 
     /** Removes a request; its CID is unpinned in the backend when no other request needs it. */

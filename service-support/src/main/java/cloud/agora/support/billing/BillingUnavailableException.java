@@ -1,4 +1,4 @@
-package cloud.agora.functions.domain;
+package cloud.agora.support.billing;
 
 import cloud.agora.support.problem.ProblemException;
 import java.util.Map;
