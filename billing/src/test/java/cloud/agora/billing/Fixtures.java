@@ -48,7 +48,19 @@ public final class Fixtures {
     public static final Wallet GATEWAY = Wallet.of(ECKeyPair.create(new BigInteger(
             "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6", 16)));
 
+    /** Anvil's well-known dev account 8: the storage gateway of the tests ({@code agora.billing.storage-gateways}). */
+    public static final Wallet STORAGE_GATEWAY = Wallet.of(ECKeyPair.create(new BigInteger(
+            "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97", 16)));
+    /** A storage lease's prices: only the GiB-month one counts. */
+    public static final Prices STORAGE_PRICES = new Prices(Wei.ZERO, Wei.ZERO, Wei.ZERO, Wei.of(2_592_000_000_000L));
+
     private Fixtures() {
+    }
+
+    /** A storage lease of {@code gib} GiB that began {@code age} ago. */
+    public static LeaseView storageLease(Address owner, Address provider, long gib, Duration age) {
+        return new LeaseView(UUID.randomUUID(), UUID.randomUUID(), owner, provider, "http://agent.example", BidKind.STORAGE,
+                new Resources(0, 0, gib), STORAGE_PRICES, LeaseState.ACTIVE, Instant.now().minus(age), null, null, null);
     }
 
     public static LeaseView lease(Address owner, Address provider) {

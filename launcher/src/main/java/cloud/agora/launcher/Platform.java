@@ -103,8 +103,10 @@ final class Platform {
                     String gateway = address(state, "gateway");
                     return Map.of(
                             "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString(),
-                            // the one witness billing accepts: it rates only receipts this gateway witnessed
+                            // the one witness billing accepts for calls: it rates only receipts this gateway witnessed
                             "AGORA_BILLING_GATEWAYS", gateway,
+                            // and for storage leases' periods
+                            "AGORA_BILLING_STORAGE_GATEWAYS", address(state, "storage"),
                             "QUARKUS_CONFIG_LOCATIONS", billingDevTimings(state).toUri().toString());
                 }),
                 new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, state -> Map.of(

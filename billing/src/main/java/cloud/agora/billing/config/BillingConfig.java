@@ -34,6 +34,20 @@ public interface BillingConfig {
     Optional<List<String>> gateways();
 
     /**
+     * The storage gateways' addresses (env {@code AGORA_BILLING_STORAGE_GATEWAYS}, comma-separated): a storage lease's
+     * periods are rated only with one of these keys' witness, and these keys witness nothing else. Without them no
+     * storage period is rated.
+     */
+    Optional<List<String>> storageGateways();
+
+    /**
+     * The storage period (protocol's {@code StoragePeriods}): a storage lease is charged one receipt per period, the
+     * periods starting at whole multiples of it since the epoch. Agents and storage gateways use the same.
+     */
+    @WithDefault("PT1H")
+    Duration storagePeriod();
+
+    /**
      * How long a receipt without the gateway's witness (the agent's copy) waits for its counter-signed twin before it
      * is quarantined {@code unwitnessed} (governed: {@code billing.witness-window}).
      */

@@ -2,6 +2,7 @@ package cloud.agora.billing.domain;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.ReceiptRating;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -30,9 +31,33 @@ import java.util.UUID;
  * @param cpuMillis     the lease's CPU in millicores (its containers' quota), or null for a lease recorded before
  *                      billing kept its resources: then no receipt of it is within checkable bounds
  * @param memoryMiB     the lease's memory in MiB (its containers' limit), or null likewise
+ * @param storage       a storage lease's terms; null for a compute lease
  */
 public record LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteger perVcpuSecond,
-        BigInteger perGiBSecond, BigInteger perInvocation, Instant closedAt, Long cpuMillis, Long memoryMiB) {
+        BigInteger perGiBSecond, BigInteger perInvocation, Instant closedAt, Long cpuMillis, Long memoryMiB,
+        Storage storage) {
+
+    /**
+     * What a storage lease holds and costs: its receipts are storage periods (protocol's {@code StoragePeriods}),
+     * rated {@code floor(perGiBMonth × storageGiB × wallMillis / 30 days)}.
+     *
+     * @param storageGiB  the storage the lease holds
+     * @param perGiBMonth wei per GiB-month
+     * @param createdAt   when the lease began (its first period is the one containing this instant)
+     */
+    public record Storage(long storageGiB, BigInteger perGiBMonth, Instant createdAt) {
+
+        public Storage {
+            Objects.requireNonNull(perGiBMonth, "perGiBMonth");
+            Objects.requireNonNull(createdAt, "createdAt");
+        }
+    }
+
+    /** A compute lease's terms. */
+    public LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteger perVcpuSecond, BigInteger perGiBSecond,
+            BigInteger perInvocation, Instant closedAt, Long cpuMillis, Long memoryMiB) {
+        this(leaseId, owner, provider, perVcpuSecond, perGiBSecond, perInvocation, closedAt, cpuMillis, memoryMiB, null);
+    }
 
     public LeaseTerms {
         Objects.requireNonNull(leaseId, "leaseId");
@@ -43,8 +68,11 @@ public record LeaseTerms(UUID leaseId, Address owner, Address provider, BigInteg
         Objects.requireNonNull(perInvocation, "perInvocation");
     }
 
-    /** The receipt's charge in wei under the rating rule (see the type's Javadoc). */
+    /** The receipt's charge in wei under the rating rule (see the type's Javadoc), or a storage lease's. */
     public BigInteger charge(UsageReceipt receipt) {
+        if (storage != null) {
+            return StoragePeriods.charge(storage.perGiBMonth(), storage.storageGiB(), receipt.wallMillis());
+        }
         return ReceiptRating.charge(perVcpuSecond, perGiBSecond, perInvocation, receipt.cpuNanos(),
                 receipt.memoryMibMillis());
     }

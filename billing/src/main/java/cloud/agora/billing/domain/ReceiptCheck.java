@@ -6,10 +6,12 @@ import cloud.agora.protocol.eth.InvalidSignatureException;
 import cloud.agora.protocol.eth.SignerKeys;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.ReceiptBounds;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.WitnessBatch;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,20 +26,36 @@ import java.util.Set;
 public final class ReceiptCheck {
 
     private final Set<Address> gateways;
+    private final Set<Address> storageGateways;
+    private final Set<Address> witnesses;
+    private final Duration storagePeriod;
     private final Duration skew;
     private final SignerKeys keys = new SignerKeys();
 
     /**
-     * @param gateways the gateway keys whose counter-signature (witness) counts; at least one
-     * @param skew     the clock difference tolerated between gateway and provider in the bounds check
+     * @param gateways        the functions gateway keys whose counter-signature (witness) counts for calls; at least one
+     * @param storageGateways the storage gateway keys whose counter-signature counts for storage periods (and nothing
+     *                        else)
+     * @param storagePeriod   the storage period ({@link StoragePeriods})
+     * @param skew            the clock difference tolerated between gateway and provider in the bounds check
      * @throws IllegalArgumentException when {@code gateways} is empty: nothing could ever be witnessed
      */
-    public ReceiptCheck(Set<Address> gateways, Duration skew) {
+    public ReceiptCheck(Set<Address> gateways, Set<Address> storageGateways, Duration storagePeriod, Duration skew) {
         if (gateways.isEmpty()) {
             throw new IllegalArgumentException("no trusted gateway: billing rates only receipts witnessed by a gateway key");
         }
         this.gateways = Set.copyOf(gateways);
+        this.storageGateways = Set.copyOf(storageGateways);
+        Set<Address> all = new java.util.HashSet<>(gateways);
+        all.addAll(storageGateways);
+        this.witnesses = Set.copyOf(all);
+        this.storagePeriod = Objects.requireNonNull(storagePeriod, "storagePeriod");
         this.skew = Objects.requireNonNull(skew, "skew");
+    }
+
+    /** A check for calls only: no storage gateway. */
+    public ReceiptCheck(Set<Address> gateways, Duration skew) {
+        this(gateways, Set.of(), Duration.ofHours(1), skew);
     }
 
     /** Checks the signatures alone (CPU-bound; safe to run in parallel). */
@@ -78,12 +96,16 @@ public final class ReceiptCheck {
         if (receipt.gatewaySignature() != null) {
             Address gateway;
             try {
-                gateway = keys.signer(hash, receipt.gatewaySignature(), gateways);
+                gateway = keys.signer(hash, receipt.gatewaySignature(), witnesses);
             } catch (IllegalArgumentException e) {
                 return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, e.getMessage());
             }
-            if (!gateways.contains(gateway)) {
+            if (!witnesses.contains(gateway)) {
                 return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, "counter-signed by " + gateway + ", not a platform gateway");
+            }
+            if (receipt.grant() != null && !gateways.contains(gateway)) {
+                return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE,
+                        "counter-signed by the storage gateway " + gateway + ", which witnesses no calls");
             }
         }
         return Optional.empty();
@@ -131,6 +153,9 @@ public final class ReceiptCheck {
             return reject(receipt, Reasons.LEASE_CONSUMER_MISMATCH,
                     "lease " + terms.leaseId() + " is paid by " + terms.owner() + ", the receipt names " + receipt.consumer());
         }
+        if (terms.storage() != null) {
+            return storagePeriod(receipt, terms);
+        }
         if (terms.closedAt() != null && receipt.startedAt().isAfter(terms.closedAt())) {
             return reject(receipt, Reasons.OUTSIDE_LEASE,
                     "the invocation started at " + receipt.startedAt() + ", after the lease closed at " + terms.closedAt());
@@ -147,6 +172,43 @@ public final class ReceiptCheck {
         Optional<ReceiptBounds.Violation> violation = ReceiptBounds.check(receipt,
                 terms.cpuMillis() == null ? 0 : terms.cpuMillis(), terms.memoryMiB() == null ? 0 : terms.memoryMiB(), skew);
         return violation.flatMap(v -> reject(receipt, v.reason(), v.detail()));
+    }
+
+    /**
+     * A storage lease's receipt: exactly one of its periods ({@link StoragePeriods#problem}), from the period that
+     * contains the lease's start to the one in which it closed, witnessed on the receipt itself by a storage gateway
+     * (the gateway witnesses a period only after it ended with the replica whole and audited).
+     */
+    private Optional<Rejection> storagePeriod(UsageReceipt receipt, LeaseTerms terms) {
+        if (receipt.gatewaySignature() == null) {
+            return reject(receipt, Reasons.UNWITNESSED, "a storage period of lease " + terms.leaseId()
+                    + " is rated only with a storage gateway's witness on the receipt itself");
+        }
+        if (!storageGateways.contains(witness(receipt, storageGateways))) {
+            return reject(receipt, Reasons.BAD_GATEWAY_SIGNATURE, "a storage period of lease " + terms.leaseId()
+                    + " is witnessed by a storage gateway, not by " + witness(receipt, storageGateways));
+        }
+        Optional<String> problem = StoragePeriods.problem(receipt, storagePeriod);
+        if (problem.isPresent()) {
+            return reject(receipt, Reasons.OUT_OF_BOUNDS, problem.get());
+        }
+        Instant first = StoragePeriods.periodStart(terms.storage().createdAt(), storagePeriod);
+        if (receipt.startedAt().isBefore(first)
+                || (terms.closedAt() != null && !receipt.startedAt().isBefore(terms.closedAt()))) {
+            return reject(receipt, Reasons.OUTSIDE_LEASE, "the storage period starting at " + receipt.startedAt()
+                    + " is outside lease " + terms.leaseId() + " (" + terms.storage().createdAt() + " to "
+                    + (terms.closedAt() == null ? "now" : terms.closedAt()) + ")");
+        }
+        return Optional.empty();
+    }
+
+    /** Who counter-signed the receipt (its hash recomputed: a rare path), or null when the signature is unreadable. */
+    private Address witness(UsageReceipt receipt, Set<Address> likely) {
+        try {
+            return keys.signer(receipt.hash(), receipt.gatewaySignature(), likely);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static Optional<Rejection> reject(UsageReceipt receipt, String reason, String detail) {

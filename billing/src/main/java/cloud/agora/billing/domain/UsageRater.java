@@ -73,7 +73,8 @@ public class UsageRater {
         this.witnesses = witnesses;
         this.batchesOf = batchesOf;
         this.gateways = trustedGateways(config);
-        this.check = new ReceiptCheck(gateways, config.clockSkew());
+        this.check = new ReceiptCheck(gateways, addresses(config.storageGateways()), config.storagePeriod(),
+                config.clockSkew());
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -84,14 +85,18 @@ public class UsageRater {
      * @throws IllegalStateException when none is configured: billing refuses to start rather than rate unwitnessed usage
      */
     public static Set<Address> trustedGateways(BillingConfig config) {
-        Set<Address> gateways = config.gateways().orElse(List.of()).stream().map(String::trim).filter(a -> !a.isEmpty())
-                .map(Address::parse).collect(Collectors.toSet());
+        Set<Address> gateways = addresses(config.gateways());
         if (gateways.isEmpty()) {
             throw new IllegalStateException("agora.billing.gateways (AGORA_BILLING_GATEWAYS) is empty: billing rates only"
                     + " receipts witnessed by a platform gateway, so it needs at least one gateway address"
                     + " (comma-separated, the functions gateway's agora.functions.gateway-key-file address)");
         }
         return gateways;
+    }
+
+    private static Set<Address> addresses(Optional<List<String>> configured) {
+        return configured.orElse(List.of()).stream().map(String::trim).filter(a -> !a.isEmpty()).map(Address::parse)
+                .collect(Collectors.toSet());
     }
 
     /** Checks the configuration at start (creating this bean checks the trusted gateways). */

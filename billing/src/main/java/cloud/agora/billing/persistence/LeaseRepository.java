@@ -2,6 +2,7 @@ package cloud.agora.billing.persistence;
 
 import cloud.agora.billing.domain.LeaseTerms;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseView;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -36,8 +37,9 @@ public class LeaseRepository {
     public void save(Connection c, LeaseView lease) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO leases (lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second,
-                                    per_invocation, state, created_at, closed_at, cpu_millis, memory_mib)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    per_invocation, state, created_at, closed_at, cpu_millis, memory_mib, kind,
+                                    storage_gib, per_gib_month)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (lease_id) DO UPDATE SET
                     state = CASE WHEN leases.closed_at IS NULL THEN EXCLUDED.state ELSE leases.state END,
                     closed_at = COALESCE(leases.closed_at, EXCLUDED.closed_at),
@@ -59,6 +61,14 @@ public class LeaseRepository {
                 s.setLong(10, lease.resources().cpuMillis());
                 s.setLong(11, lease.resources().memoryMiB());
             }
+            boolean storage = lease.kind() == BidKind.STORAGE;
+            s.setString(12, storage ? BidKind.STORAGE.name() : BidKind.COMPUTE.name());
+            if (storage && lease.resources() != null) {
+                s.setLong(13, lease.resources().storageGiB());
+            } else {
+                s.setNull(13, java.sql.Types.BIGINT);
+            }
+            s.setBigDecimal(14, new BigDecimal(lease.prices().perGiBMonth().value()));
             s.executeUpdate();
         }
     }
@@ -71,16 +81,21 @@ public class LeaseRepository {
         }
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT lease_id, owner_address, provider_address, per_vcpu_second, per_gib_second, per_invocation, closed_at,
-                       cpu_millis, memory_mib
+                       cpu_millis, memory_mib, kind, storage_gib, per_gib_month, created_at
                 FROM leases WHERE lease_id = ANY (?)""")) {
             s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     Timestamp closed = r.getTimestamp(7);
+                    Long storageGiB = r.getObject(11, Long.class);
+                    LeaseTerms.Storage storage = BidKind.STORAGE.name().equals(r.getString(10))
+                            ? new LeaseTerms.Storage(storageGiB == null ? 0 : storageGiB, integer(r.getBigDecimal(12)),
+                                    r.getTimestamp(13).toInstant())
+                            : null;
                     LeaseTerms terms = new LeaseTerms(r.getObject(1, UUID.class), new Address(r.getString(2)),
                             new Address(r.getString(3)), integer(r.getBigDecimal(4)), integer(r.getBigDecimal(5)),
                             integer(r.getBigDecimal(6)), closed == null ? null : closed.toInstant(),
-                            r.getObject(8, Long.class), r.getObject(9, Long.class));
+                            r.getObject(8, Long.class), r.getObject(9, Long.class), storage);
                     found.put(terms.leaseId(), terms);
                 }
             }

@@ -21,6 +21,7 @@ import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
@@ -35,9 +36,11 @@ import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,6 +203,71 @@ class SettlementTest {
         devnet.escrow().redeem(devnet.account(5), v.voucher());
         await().atMost(Duration.ofSeconds(30)).until(() -> db.number("SELECT redeemed FROM pairs WHERE consumer_address = ?", consumer)
                 .equals(db.number("SELECT rated FROM pairs WHERE consumer_address = ?", consumer)));
+    }
+
+    /**
+     * A storage lease is paid like calls: each period its storage gateway witnessed is rated at the lease's GiB-month
+     * price, vouchered and redeemed on chain; a period claimed twice (a fresh id), one before the lease, one witnessed
+     * by a functions gateway or by nobody is refused and moves no money.
+     */
+    @Test
+    @Order(4)
+    void aStorageLeasesWitnessedPeriodsAreRatedAtItsGibMonthPriceAndRedeemedLikeCalls() throws Exception {
+        Signer developer = devnet.newAccount();
+        devnet.escrow().deposit(developer, DEPOSIT);
+        devnet.escrow().authorize(developer, devnet.account(4).address(), DEPOSIT);
+        Wallet provider = Wallet.random();
+        LeaseView lease = Fixtures.storageLease(developer.address(), provider.address(), 2, Duration.ofHours(3));
+        Fixtures.publishLease(producer, lease);
+        Db db = new Db(dataSource);
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
+
+        Duration period = Duration.ofHours(1); // billing's storage period (default)
+        List<Instant> ended = StoragePeriods.endedBetween(lease.createdAt(), Instant.now(), period);
+        List<UsageReceipt> periods = ended.stream().map(start -> witnessedPeriod(lease, provider, start, period)).toList();
+        UsageReceipt first = periods.get(0);
+        List<UsageReceipt> attacks = List.of(
+                // the first period again under a fresh id, to be charged twice
+                new UsageReceipt(UUID.randomUUID(), lease.id(), provider.address(), developer.address(), 0, 0, 0,
+                        first.wallMillis(), 0, 0, first.startedAt(), first.endedAt(), null, null, null)
+                        .signedByProvider(provider.key()).counterSignedByGateway(Fixtures.STORAGE_GATEWAY.key()),
+                // the period before the lease began
+                witnessedPeriod(lease, provider, first.startedAt().minus(period), period),
+                // a period witnessed by the functions gateway, which witnesses calls only
+                StoragePeriods.receipt(lease.id(), provider.address(), developer.address(), first.startedAt().minus(period),
+                        period).signedByProvider(provider.key()).counterSignedByGateway(Fixtures.GATEWAY.key()),
+                // the provider's own claim, witnessed by nobody
+                StoragePeriods.receipt(lease.id(), provider.address(), developer.address(),
+                        first.startedAt().minus(period).minus(period), period).signedByProvider(provider.key()));
+        List<UsageReceipt> batch = new ArrayList<>(periods);
+        batch.addAll(attacks);
+        String providerToken = provider.signIn();
+        JsonPath outcome = given().auth().oauth2(providerToken).contentType(ContentType.JSON)
+                .body(JsonCodec.write(Map.of("receipts", batch))).post("/api/v1/usage/batches").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(outcome.getInt("rated")).isEqualTo(periods.size());
+        assertThat(outcome.getList("quarantined.reason", String.class))
+                .containsExactlyInAnyOrder("out-of-bounds", "outside-lease", "bad-gateway-signature", "unwitnessed");
+
+        BigInteger perPeriod = StoragePeriods.charge(Fixtures.STORAGE_PRICES.perGiBMonth().value(), 2, period.toMillis());
+        BigInteger total = perPeriod.multiply(BigInteger.valueOf(periods.size()));
+        assertThat(perPeriod).isEqualTo(BigInteger.valueOf(7_200_000_000L)); // 2 GiB-hours at 2.592e12 wei per GiB-month
+        assertThat(issuer.issue(developer.address(), provider.address())).isPresent();
+        String json = given().auth().oauth2(providerToken).get("/api/v1/vouchers?provider=" + provider.address()).then()
+                .statusCode(200).extract().asString();
+        List<VoucherView> vouchers = JsonCodec.read(json, new TypeReference<List<VoucherView>>() {
+        });
+        assertThat(vouchers).hasSize(1);
+        assertThat(vouchers.get(0).receipts()).isEqualTo(periods.size());
+        assertThat(vouchers.get(0).voucher().voucher().cumulativeAmount().value()).isEqualTo(total);
+        Redemption redeemed = devnet.escrow().redeem(devnet.account(5), vouchers.get(0).voucher());
+        assertThat(redeemed.payment().plus(redeemed.fee()).value()).isEqualTo(total);
+        assertThat(devnet.escrow().redeemed(developer.address(), provider.address()).value()).isEqualTo(total);
+    }
+
+    private static UsageReceipt witnessedPeriod(LeaseView lease, Wallet provider, Instant start, Duration period) {
+        return StoragePeriods.receipt(lease.id(), provider.address(), lease.owner(), start, period)
+                .signedByProvider(provider.key()).counterSignedByGateway(Fixtures.STORAGE_GATEWAY.key());
     }
 
     private void assertProofAgainst(UsageReceipt r, String token, Redemption redemption) {

@@ -72,4 +72,48 @@ class ReceiptCheckTest {
                 start.minusMillis(1), 1_000L, 64L);
         assertThat(check.lease(receipt, Optional.of(closedBefore))).get().extracting(Rejection::reason).isEqualTo("outside-lease");
     }
+
+    @Test
+    void aStorageGatewayWitnessesNoCallsAndAFunctionsGatewayNoStoragePeriods() throws Exception {
+        ECKeyPair functionsGateway = Keys.createEcKeyPair();
+        ECKeyPair storageGateway = Keys.createEcKeyPair();
+        ECKeyPair providerKey = Keys.createEcKeyPair();
+        Address provider = new Address("0x" + Keys.getAddress(providerKey));
+        Address consumer = new Address("0x" + "2".repeat(40));
+        ReceiptCheck check = new ReceiptCheck(Set.of(new Address("0x" + Keys.getAddress(functionsGateway))),
+                Set.of(new Address("0x" + Keys.getAddress(storageGateway))), Duration.ofHours(1), Duration.ofSeconds(30));
+        UUID id = UUID.randomUUID();
+        UUID lease = UUID.randomUUID();
+        Instant start = Instant.parse("2026-01-01T00:00:00Z");
+        UsageReceipt call = UsageReceipt.unsigned(id, lease, provider, consumer, 1_000, 1 << 20, 100, 0, 0, start,
+                start.plusMillis(100), InvocationGrant.unsigned(id, lease, provider, consumer, "bafy", 1_000, start,
+                        Duration.ofSeconds(30)).signedBy(functionsGateway)).signedByProvider(providerKey);
+        assertThat(check.signatures(call.counterSignedByGateway(functionsGateway))).isEmpty();
+        assertThat(check.signatures(call.counterSignedByGateway(storageGateway))).get().extracting(Rejection::reason)
+                .isEqualTo("bad-gateway-signature");
+
+        // a call without a grant on a compute lease is never rated, whoever witnessed it (the storage gateway's
+        // signature passes the first check, since it could be a storage period's)
+        LeaseTerms compute = new LeaseTerms(lease, consumer, provider, BigInteger.ONE, BigInteger.ONE, BigInteger.ONE, null,
+                1_000L, 64L);
+        UsageReceipt grantless = UsageReceipt.unsigned(id, lease, provider, consumer, 1_000, 1 << 20, 100, 0, 0, start,
+                start.plusMillis(100), null).signedByProvider(providerKey).counterSignedByGateway(storageGateway);
+        assertThat(check.signatures(grantless)).isEmpty();
+        assertThat(check.lease(grantless, Optional.of(compute))).get().extracting(Rejection::reason).isEqualTo("no-grant");
+
+        // a storage lease's period: only the storage gateway's witness on the receipt itself rates it
+        LeaseTerms storage = new LeaseTerms(lease, consumer, provider, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO,
+                null, 0L, 0L, new LeaseTerms.Storage(2, BigInteger.TEN, start.minusSeconds(600)));
+        UsageReceipt period = cloud.agora.protocol.usage.StoragePeriods.receipt(lease, provider, consumer, start,
+                Duration.ofHours(1)).signedByProvider(providerKey);
+        assertThat(check.lease(period.counterSignedByGateway(storageGateway), Optional.of(storage))).isEmpty();
+        assertThat(check.lease(period.counterSignedByGateway(functionsGateway), Optional.of(storage))).get()
+                .extracting(Rejection::reason).isEqualTo("bad-gateway-signature");
+        assertThat(check.lease(period, Optional.of(storage))).get().extracting(Rejection::reason).isEqualTo("unwitnessed");
+        // the lease closed before the period began
+        LeaseTerms closed = new LeaseTerms(lease, consumer, provider, BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO,
+                start, 0L, 0L, storage.storage());
+        assertThat(check.lease(period.counterSignedByGateway(storageGateway), Optional.of(closed))).get()
+                .extracting(Rejection::reason).isEqualTo("outside-lease");
+    }
 }
