@@ -2,6 +2,7 @@ package cloud.agora.storage.persistence;
 
 import cloud.agora.ipld.Cid;
 import cloud.agora.storage.domain.replica.Replica;
+import cloud.agora.storage.domain.replica.Seal;
 import cloud.agora.storage.domain.replica.StorageLease;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -19,17 +20,18 @@ import java.util.UUID;
 @ApplicationScoped
 public class ReplicaRepository {
 
-    private static final String COLUMNS = "lease_id, cid, provider, endpoint, state, audits, audited, reason";
+    private static final String COLUMNS = "lease_id, cid, provider, endpoint, state, audits, audited, reason, seal_key";
 
-    /** Records a new replica in {@code transferring}. */
-    public void insert(Connection c, StorageLease lease, Cid root, Instant now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO replicas (lease_id, cid, provider, endpoint, state, created) "
-                + "VALUES (?, ?, ?, ?, 'transferring', ?)")) {
+    /** Records a new replica in {@code transferring}, with the key its blocks are sealed under. */
+    public void insert(Connection c, StorageLease lease, Cid root, Seal seal, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO replicas (lease_id, cid, provider, endpoint, state, created, "
+                + "seal_key) VALUES (?, ?, ?, ?, 'transferring', ?, ?)")) {
             s.setObject(1, lease.leaseId());
             s.setString(2, root.toString());
             s.setString(3, lease.provider());
             s.setString(4, lease.endpoint());
             s.setTimestamp(5, Timestamp.from(now));
+            s.setBytes(6, seal.key());
             s.executeUpdate();
         }
     }
@@ -71,9 +73,11 @@ public class ReplicaRepository {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     Timestamp audited = r.getTimestamp(7);
+                    byte[] sealKey = r.getBytes(9);
                     replicas.add(new Replica(new StorageLease(r.getObject(1, UUID.class), r.getString(3), r.getString(4)),
                             Cid.parse(r.getString(2)), Replica.State.valueOf(r.getString(5).toUpperCase(Locale.ROOT)),
-                            r.getInt(6), audited == null ? null : audited.toInstant(), r.getString(8)));
+                            r.getInt(6), audited == null ? null : audited.toInstant(), r.getString(8),
+                            sealKey == null ? null : Seal.of(sealKey)));
                 }
             }
         }

@@ -16,7 +16,7 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
 /**
- * Three in-test storage agents (real block files, real hash checks, storage grants required from
+ * Five in-test storage agents (real block files, real hash checks, storage grants required from
  * the gateway's key) and the marketplace stand-in, all on port 0, and the gateway configured for
  * them: its own key file, a short challenge deadline and match timeout.
  */
@@ -35,7 +35,7 @@ public class ReplicationResource implements QuarkusTestResourceLifecycleManager 
             Path keyFile = root.resolve("storage.key");
             Files.writeString(keyFile, KeyFiles.toHex(key));
             List<MarketplaceStandIn.Provider> providers = new ArrayList<>();
-            for (int i = 1; i <= 4; i++) {
+            for (int i = 1; i <= 5; i++) {
                 Address provider = Address.parse(String.format("0x%040x", 0xa9e0 + i));
                 StorageAgentServer agent = new StorageAgentServer(Files.createDirectories(root.resolve("agent-" + i)),
                         provider, Set.of(gateway));

@@ -8,9 +8,16 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.storage.domain.replica.Replica;
 import cloud.agora.storage.domain.replica.ReplicaAudits;
 import cloud.agora.storage.domain.replica.Replicator;
+import cloud.agora.storage.domain.replica.Seal;
+import cloud.agora.storage.domain.replica.StorageLease;
+import cloud.agora.storage.domain.replica.StorageMarket;
+import cloud.agora.storage.domain.replica.StorageProviders;
 import cloud.agora.storage.integration.agent.StorageAgentServer;
+import cloud.agora.storage.persistence.ReplicaRepository;
+import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -20,8 +27,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,11 +40,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replication through the Pinning Service API against three in-test agents that store real
+ * Replication through the Pinning Service API against five in-test agents that store real
  * block files and a marketplace stand-in: a pin with {@code meta.replication = 2} is pinned
- * only once two providers hold every block; a damaged block is caught by the audits, the
- * replica's lease closed and the data repaired onto the third provider; unpinning deletes the
- * blocks on the providers and closes the leases.
+ * only once two providers hold every block (sealed for their lease); a damaged block is caught
+ * by the audits, the replica's lease closed and the data repaired onto a third provider;
+ * a provider that deleted its copy and answers from the public gateway fails its audit just
+ * the same; unpinning deletes the blocks on the providers and closes the leases.
+ *
+ * <p>Five agents because the stand-in never matches a provider again after one of its leases was
+ * closed for a failed audit: two tests here fail one each, and the rest still need three.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
@@ -49,6 +62,18 @@ class ReplicationTest {
 
     @Inject
     Replicator replicator;
+
+    @Inject
+    ReplicaRepository replicas;
+
+    @Inject
+    Transactions tx;
+
+    @Inject
+    StorageMarket storageMarket;
+
+    @Inject
+    StorageProviders storageProviders;
 
     private RequestSpecification asAlice() {
         return given().auth().oauth2(alice).contentType("application/json");
@@ -133,7 +158,7 @@ class ReplicationTest {
         LeaseView healthy = first.get(1);
         Path victim;
         try (Stream<Path> files = Files.list(agentOf(damaged).leaseDir(damaged.id().toString()))) {
-            victim = files.filter(f -> !f.getFileName().toString().equals(cid)).findFirst().orElseThrow();
+            victim = files.max(Comparator.comparingLong(f -> f.toFile().length())).orElseThrow(); // a leaf
         }
         byte[] bytes = Files.readAllBytes(victim);
         bytes[1000] ^= 0x01;
@@ -189,7 +214,7 @@ class ReplicationTest {
             assertThat(leases(LeaseState.ACTIVE)).hasSize(2);
             Future<Integer> round = auditor.submit(audits::round);
             // the round reaches the repair: it waits for the pin's replication, or (without that) buys a third lease
-            // (four providers: one may be excluded for a failed audit in another test, two hold this pin's leases)
+            // (five providers: two may be excluded for failed audits in other tests, two hold this pin's leases)
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> replicator.waiting() > 0 || ReplicationResource.market.leases().size() > before + 2
                             || round.isDone());
@@ -212,10 +237,182 @@ class ReplicationTest {
         }
     }
 
+    /**
+     * The lazy provider: it deletes its copy and, when challenged, fetches the block from the platform's public
+     * gateway ({@code GET /ipfs/{cid}?format=raw}, no token) and hashes it with the nonce. It is even told which
+     * plain block each challenged CID stands for (worked out here with the gateway's seal key, which a real
+     * provider never sees), so it answers {@code sha256(block ‖ nonce)} over exactly the right public block. The
+     * audit expects the proof over the block sealed with that lease's key, so it fails: the replica is failed with
+     * no audit counted, its lease closed, the DAG repaired onto another provider. Without the seal the same answer
+     * is right and the replica keeps passing.
+     */
+    @Test
+    void aProviderThatDeletedItsCopyFailsItsAuditEvenFetchingTheBlocksFromThePublicGateway() throws Exception {
+        String cid = uploaded(700_000, 15); // 4 blocks
+        Cid root = Cid.parse(cid);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "2"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        Map<String, Object> pinned = settled(requestId);
+        assertThat(pinned.get("status")).as(pinned.toString()).isEqualTo("pinned");
+        List<LeaseView> first = leases(LeaseState.ACTIVE);
+        assertThat(first).hasSize(2);
+        LeaseView lazy = first.get(0);
+        LeaseView honest = first.get(1);
+        StorageAgentServer lazyAgent = agentOf(lazy);
+
+        // what the providers hold is sealed: no file is named by, or holds, a block of the DAG
+        Map<Cid, byte[]> plain = new java.util.HashMap<>();
+        for (Cid block : replicator.blocksOf(root)) {
+            plain.put(block, publicBlock(block));
+        }
+        for (LeaseView lease : first) {
+            assertThat(verifiedBlocks(lease)).isEqualTo(4);
+            try (Stream<Path> files = Files.list(agentOf(lease).leaseDir(lease.id().toString()))) {
+                assertThat(files.toList()).allSatisfy(f -> {
+                    Cid name = Cid.parse(f.getFileName().toString());
+                    assertThat(plain.keySet()).noneMatch(p -> java.util.Arrays.equals(p.digest(), name.digest()));
+                    assertThat(plain.values()).noneMatch(p -> java.util.Arrays.equals(p, readAll(f)));
+                });
+            }
+        }
+        assertThat(audits.round()).isZero();
+
+        // the strongest lazy provider: told the plain block behind each sealed CID it was given
+        Seal seal = replica(root, lazy).seal();
+        Map<Cid, Cid> plainOf = new java.util.HashMap<>();
+        plain.forEach((p, bytes) -> plainOf.put(seal.seal(p, bytes).cid(), p));
+        List<Cid> fetched = new java.util.concurrent.CopyOnWriteArrayList<>();
+        lazyAgent.turnLazy(lazy.id().toString(), sealedCid -> {
+            Cid wanted = plainOf.get(sealedCid);
+            fetched.add(wanted);
+            return Optional.of(publicBlock(wanted));
+        });
+        assertThat(lazyAgent.blocks(lazy.id().toString())).isZero();
+        int lazyAudits = replica(root, lazy).audits();
+        int honestAudits = replica(root, honest).audits();
+        int bought = ReplicationResource.market.leases().size();
+
+        assertThat(audits.round()).as("replicas failing the round").isEqualTo(1);
+
+        // the attack was carried out: the lazy agent fetched the right public block and answered from it
+        assertThat(fetched).hasSize(1);
+        assertThat(fetched.get(0).matches(publicBlock(fetched.get(0)))).isTrue();
+        Replica failed = replica(root, lazy);
+        assertThat(failed.state()).isEqualTo(Replica.State.FAILED);
+        assertThat(failed.reason()).startsWith("wrong proof for block " + fetched.get(0));
+        assertThat(failed.audits()).as("audits the lazy replica passed").isEqualTo(lazyAudits);
+        assertThat(replica(root, honest).state()).isEqualTo(Replica.State.ACTIVE);
+        assertThat(replica(root, honest).audits()).isEqualTo(honestAudits + 1);
+        LeaseView closed = ReplicationResource.market.leases().stream().filter(l -> l.id().equals(lazy.id())).findFirst()
+                .orElseThrow();
+        assertThat(closed.state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(closed.closeReason()).isEqualTo("audit-failed");
+
+        // repaired onto a third provider, from the gateway's own copy, sealed for the new lease
+        assertThat(ReplicationResource.market.leases()).as("leases bought").hasSize(bought + 1);
+        List<LeaseView> now = leases(LeaseState.ACTIVE);
+        assertThat(now).hasSize(2).extracting(LeaseView::id).contains(honest.id()).doesNotContain(lazy.id());
+        LeaseView repaired = now.stream().filter(l -> !l.id().equals(honest.id())).findFirst().orElseThrow();
+        assertThat(repaired.provider()).isNotIn(lazy.provider(), honest.provider());
+        assertThat(verifiedBlocks(repaired)).isEqualTo(4);
+        assertThat(replica(root, repaired).seal().key()).isNotEqualTo(seal.key()).isNotEqualTo(replica(root, honest).seal().key());
+        assertThat(audits.round()).isZero();
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+        for (LeaseView lease : now) {
+            assertThat(agentOf(lease).blocks(lease.id().toString())).isZero();
+        }
+    }
+
+    /**
+     * The state the seal-key migration leaves: a pinned DAG whose only replica was stored before sealing (plain
+     * blocks under their own CIDs, no key). The next round audits it the old way (it passes: its blocks are there),
+     * then stores a sealed copy on another provider, deletes the plain one and closes its lease
+     * ({@code replaced-by-sealed-copy}, not a failed audit).
+     */
+    @Test
+    void aReplicaStoredBeforeSealingIsAuditedTheOldWayUntilASealedCopyReplacesIt() throws Exception {
+        String cid = uploaded(700_000, 16); // 4 blocks
+        Cid root = Cid.parse(cid);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(requestId).get("status")).isEqualTo("pinned");
+        StorageLease legacy = storageMarket.buy(1, 1).get(0);
+        List<Cid> dag = replicator.blocksOf(root);
+        for (Cid block : dag) {
+            storageProviders.put(legacy, block, publicBlock(block));
+        }
+        tx.inTransaction(c -> {
+            try (var s = c.prepareStatement("INSERT INTO replicas (lease_id, cid, provider, endpoint, state, created) "
+                    + "VALUES (?, ?, ?, ?, 'active', now())")) {
+                s.setObject(1, legacy.leaseId());
+                s.setString(2, cid);
+                s.setString(3, legacy.provider());
+                s.setString(4, legacy.endpoint());
+                s.executeUpdate();
+            }
+            try (var s = c.prepareStatement("UPDATE pins SET meta = '{\"replication\": \"1\"}' WHERE request_id = ?")) {
+                s.setObject(1, java.util.UUID.fromString(requestId));
+                s.executeUpdate();
+            }
+            return null;
+        });
+        LeaseView legacyLease = ReplicationResource.market.leases().stream().filter(l -> l.id().equals(legacy.leaseId()))
+                .findFirst().orElseThrow();
+        assertThat(verifiedBlocks(legacyLease)).isEqualTo(4);
+        assertThat(agentOf(legacyLease).leaseDir(legacy.leaseId().toString()).resolve(cid)).exists();
+        int bought = ReplicationResource.market.leases().size();
+
+        assertThat(audits.round()).isZero();
+
+        Replica old = replica(root, legacyLease);
+        assertThat(old.sealed()).isFalse();
+        assertThat(old.audits()).as("old-way audits passed").isEqualTo(1);
+        assertThat(old.state()).isEqualTo(Replica.State.CLOSED);
+        assertThat(old.reason()).isEqualTo("stored unsealed; replaced by a sealed copy");
+        assertThat(agentOf(legacyLease).blocks(legacy.leaseId().toString())).isZero();
+        LeaseView closed = ReplicationResource.market.leases().stream().filter(l -> l.id().equals(legacy.leaseId()))
+                .findFirst().orElseThrow();
+        assertThat(closed.state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(closed.closeReason()).isEqualTo("replaced-by-sealed-copy");
+        assertThat(ReplicationResource.market.leases()).as("leases bought").hasSize(bought + 1);
+        List<LeaseView> now = leases(LeaseState.ACTIVE);
+        assertThat(now).hasSize(1);
+        LeaseView sealed = now.get(0);
+        assertThat(replica(root, sealed).sealed()).isTrue();
+        assertThat(verifiedBlocks(sealed)).isEqualTo(4);
+        assertThat(agentOf(sealed).leaseDir(sealed.id().toString()).resolve(cid)).doesNotExist();
+        assertThat(audits.round()).isZero();
+        assertThat(replica(root, sealed).audits()).isEqualTo(1);
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+        assertThat(agentOf(sealed).blocks(sealed.id().toString())).isZero();
+    }
+
+    /** A block as anyone gets it from the gateway: {@code GET /ipfs/{cid}?format=raw}, no token. */
+    private static byte[] publicBlock(Cid cid) {
+        return given().get("/ipfs/" + cid + "?format=raw").then().statusCode(200).extract().asByteArray();
+    }
+
+    private Replica replica(Cid root, LeaseView lease) {
+        return tx.read(c -> replicas.ofRoot(c, root)).stream().filter(r -> r.lease().leaseId().equals(lease.id())).findFirst()
+                .orElseThrow();
+    }
+
+    private static byte[] readAll(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void pinAskingForMoreReplicasThanProvidersFailsWithTheReason() {
         String cid = uploaded(1000, 12);
-        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "5"))).post("/pins").then()
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "6"))).post("/pins").then()
                 .statusCode(202).extract().path("requestid");
         Map<String, Object> settled = settled(requestId);
         assertThat(settled.get("status")).isEqualTo("failed");

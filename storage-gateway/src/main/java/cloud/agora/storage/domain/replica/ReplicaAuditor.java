@@ -16,10 +16,16 @@ import org.jboss.logging.Logger;
 
 /**
  * Proof-of-storage audits: for a replica, a random block of its DAG and a fresh 32-byte nonce;
- * the agent must answer {@code hex(sha256(block ‖ nonce))} within the deadline (enforced by
- * {@link StorageProviders#challenge}). The expected answer comes from the gateway's own
- * verified copy. The nonce makes stored answers useless; random blocks make holding part of
- * the DAG fail with a probability that grows with every audit.
+ * the agent is challenged by the block's sealed CID and must answer {@code hex(sha256(sealed block ‖ nonce))}
+ * within the deadline (enforced by {@link StorageProviders#challenge}). The expected answer comes from
+ * the gateway's own verified copy, sealed again with the replica's key. The nonce makes stored answers
+ * useless; random blocks make holding part of the DAG fail with a probability that grows with every
+ * audit; the seal makes the answer impossible to compute from the public content, so a provider that
+ * deleted its copy and fetches the block from {@code GET /ipfs/{cid}} when challenged fails.
+ *
+ * <p>A replica stored before sealing (no key) is challenged by the plain CID over the plain block, as
+ * audits were then: that still catches lost or damaged blocks, not a provider fetching them; the audit
+ * round's repair replaces it with a sealed copy.
  */
 @ApplicationScoped
 public class ReplicaAuditor {
@@ -55,16 +61,25 @@ public class ReplicaAuditor {
         Cid cid = dag.get(random.nextInt(dag.size()));
         byte[] nonce = new byte[32];
         random.nextBytes(nonce);
-        String expected = proof(blocks.get(cid), nonce);
+        byte[] block = blocks.get(cid);
+        Cid challenged = cid;
+        String named = cid.toString();
+        if (replica.sealed()) {
+            Seal.Sealed sealed = replica.seal().seal(cid, block);
+            challenged = sealed.cid();
+            block = sealed.bytes();
+            named = cid + " (sealed " + challenged + ")";
+        }
+        String expected = proof(block, nonce);
         String answer;
         try {
-            answer = providers.challenge(replica.lease(), cid, nonce);
+            answer = providers.challenge(replica.lease(), challenged, nonce);
         } catch (RuntimeException e) {
-            return failed(replica, "no valid answer to the challenge for " + cid + ": " + e.getMessage());
+            return failed(replica, "no valid answer to the challenge for " + named + ": " + e.getMessage());
         }
         if (answer == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 answer.strip().toLowerCase().getBytes(StandardCharsets.US_ASCII))) {
-            return failed(replica, "wrong proof for block " + cid);
+            return failed(replica, "wrong proof for block " + named);
         }
         tx.inTransaction(c -> {
             replicas.audited(c, replica.lease().leaseId(), clock.instant());

@@ -10,7 +10,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,7 +19,8 @@ import org.jboss.logging.Logger;
 /**
  * The audit round, every {@code agora.storage.replication.audit-interval}: challenges each
  * active replica once, then repairs every DAG that has fewer active replicas than its live
- * pin requests want (a new lease, blocks copied from a healthy replica or the gateway's store).
+ * pin requests want (a new lease, its blocks sealed from the gateway's store), or that still has a replica stored
+ * before sealing (replaced by a sealed one).
  * One thread; a round that is still running when the next is due is skipped.
  */
 @ApplicationScoped
@@ -86,8 +86,7 @@ public class ReplicaAudits {
         }
         for (Cid root : roots) {
             int wanted = tx.read(c -> pins.replicationWanted(c, root, defaultReplicas));
-            List<Replica> active = replicator.active(root);
-            if (wanted > active.size()) {
+            if (!replicator.settled(root, wanted)) {
                 try {
                     replicator.ensure(root, wanted);
                     LOG.infof("repaired %s: %d healthy replicas again", root, wanted);

@@ -6,22 +6,29 @@ import cloud.agora.storage.domain.VerifiedBlocks;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
  * Keeps N healthy copies of a pinned DAG on storage providers: buys the missing replicas on the
- * marketplace, copies every block to each new lease (from a healthy replica, verified against
- * its CID, else from the gateway's own verified store), and only then counts the replica
- * active. Releasing deletes the blocks on the agents and closes the leases.
+ * marketplace, gives each new replica its own {@link Seal} (a random key kept in {@code replicas}),
+ * stores every block of the DAG on its lease sealed under that key and named by the sealed bytes'
+ * own CID, and only then counts the replica active. Releasing deletes the blocks on the agents and
+ * closes the leases.
+ *
+ * <p>The blocks always come from the gateway's own verified store, never from another replica: the
+ * gateway holds the whole DAG anyway (walking it and auditing it read that store), and a replica's
+ * sealed CID for a block can only be computed from the plain block, so reading a replica would need
+ * the block first. A replica recorded before sealing (no key) counts as active until {@code wanted}
+ * sealed replicas exist; then its blocks are deleted and its lease closed ({@code replaced-by-sealed-copy}).
  *
  * <p>The pin worker and the audit round both call it: buying, filling, failing and releasing
  * replicas take one lock, so a repair that starts while a pin is still filling its second replica
@@ -40,6 +47,7 @@ public class Replicator {
     private final Transactions tx;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
+    private final SecureRandom random = new SecureRandom();
 
     public Replicator(StorageMarket market, StorageProviders providers, VerifiedBlocks blocks, ReplicaRepository replicas,
             Transactions tx, Clock clock) {
@@ -52,7 +60,8 @@ public class Replicator {
     }
 
     /**
-     * Makes {@code wanted} active replicas of the DAG exist (buying and filling the missing ones).
+     * Makes {@code wanted} active sealed replicas of the DAG exist (buying and filling the missing ones), then
+     * retires the DAG's replicas stored before sealing.
      *
      * @return the active replicas afterwards
      * @throws ReplicationException when leases cannot be bought or a transfer fails (a lease
@@ -72,12 +81,32 @@ public class Replicator {
         return lock.getQueueLength();
     }
 
-    private List<Replica> ensureLocked(Cid root, int wanted) {
+    /**
+     * Whether the DAG has the replicas it should: {@code wanted} active sealed ones and, once it wants any, no
+     * replica left that was stored before sealing. When not, {@link #ensure} has work to do.
+     */
+    public boolean settled(Cid root, int wanted) {
         List<Replica> active = active(root);
-        int missing = wanted - active.size();
-        if (missing <= 0) {
-            return active;
+        long sealed = active.stream().filter(Replica::sealed).count();
+        return sealed >= wanted && (wanted == 0 || sealed == active.size());
+    }
+
+    private List<Replica> ensureLocked(Cid root, int wanted) {
+        int missing = wanted - (int) active(root).stream().filter(Replica::sealed).count();
+        if (missing > 0) {
+            fillLocked(root, missing);
         }
+        if (wanted > 0) {
+            for (Replica unsealed : active(root).stream().filter(r -> !r.sealed()).toList()) {
+                dropLocked(unsealed, "replaced-by-sealed-copy", "stored unsealed; replaced by a sealed copy");
+                LOG.infof("replica of %s on %s (lease %s) was stored unsealed: replaced by a sealed copy", root,
+                        unsealed.lease().provider(), unsealed.lease().leaseId());
+            }
+        }
+        return active(root);
+    }
+
+    private void fillLocked(Cid root, int missing) {
         List<Cid> dag = blocksOf(root);
         long bytes = 0;
         for (Cid cid : dag) {
@@ -87,12 +116,13 @@ public class Replicator {
         List<StorageLease> bought = market.buy(missing, gib);
         ReplicationException failure = null;
         for (StorageLease lease : bought) {
+            Seal seal = Seal.generate(random);
             tx.inTransaction(c -> {
-                replicas.insert(c, lease, root, clock.instant());
+                replicas.insert(c, lease, root, seal, clock.instant());
                 return null;
             });
             try {
-                transfer(lease, dag, active);
+                transfer(lease, seal, dag);
                 tx.inTransaction(c -> {
                     replicas.mark(c, lease.leaseId(), Replica.State.ACTIVE, null);
                     return null;
@@ -108,7 +138,6 @@ public class Replicator {
         if (failure != null) {
             throw failure;
         }
-        return active(root);
     }
 
     /** Marks a replica failed and closes its lease (the blocks are the provider's to delete). */
@@ -150,22 +179,27 @@ public class Replicator {
             if (replica.state() == Replica.State.CLOSED || replica.state() == Replica.State.FAILED) {
                 continue;
             }
-            try {
-                providers.delete(replica.lease());
-            } catch (RuntimeException e) {
-                LOG.warnf("deleting lease %s's blocks failed (the agent deletes them when the lease closes): %s",
-                        replica.lease().leaseId(), e.getMessage());
-            }
-            try {
-                market.close(replica.lease().leaseId(), "unpinned");
-            } catch (RuntimeException e) {
-                LOG.warnf("closing lease %s failed: %s", replica.lease().leaseId(), e.getMessage());
-            }
-            tx.inTransaction(c -> {
-                replicas.mark(c, replica.lease().leaseId(), Replica.State.CLOSED, "unpinned");
-                return null;
-            });
+            dropLocked(replica, "unpinned", "unpinned");
         }
+    }
+
+    /** Deletes the replica's blocks on its agent, closes its lease and records it closed. */
+    private void dropLocked(Replica replica, String closeReason, String reason) {
+        try {
+            providers.delete(replica.lease());
+        } catch (RuntimeException e) {
+            LOG.warnf("deleting lease %s's blocks failed (the agent deletes them when the lease closes): %s",
+                    replica.lease().leaseId(), e.getMessage());
+        }
+        try {
+            market.close(replica.lease().leaseId(), closeReason);
+        } catch (RuntimeException e) {
+            LOG.warnf("closing lease %s failed: %s", replica.lease().leaseId(), e.getMessage());
+        }
+        tx.inTransaction(c -> {
+            replicas.mark(c, replica.lease().leaseId(), Replica.State.CLOSED, reason);
+            return null;
+        });
     }
 
     /** The active replicas of a DAG. */
@@ -190,24 +224,11 @@ public class Replicator {
         return new ArrayList<>(seen);
     }
 
-    private void transfer(StorageLease lease, List<Cid> dag, List<Replica> healthy) {
+    /** Every block of the DAG, from the gateway's verified store, sealed for the lease and stored under its sealed CID. */
+    private void transfer(StorageLease lease, Seal seal, List<Cid> dag) {
         for (Cid cid : dag) {
-            providers.put(lease, cid, copyOf(cid, healthy));
+            Seal.Sealed sealed = seal.seal(cid, blocks.get(cid));
+            providers.put(lease, sealed.cid(), sealed.bytes());
         }
-    }
-
-    /** A block from a healthy replica when it matches its CID, else from the gateway's own store. */
-    private byte[] copyOf(Cid cid, List<Replica> healthy) {
-        for (Replica source : healthy) {
-            try {
-                Optional<byte[]> block = providers.get(source.lease(), cid);
-                if (block.isPresent() && cid.matches(block.get())) {
-                    return block.get();
-                }
-            } catch (RuntimeException e) {
-                LOG.debugf("replica %s could not give %s: %s", source.lease().leaseId(), cid, e.getMessage());
-            }
-        }
-        return blocks.get(cid);
     }
 }

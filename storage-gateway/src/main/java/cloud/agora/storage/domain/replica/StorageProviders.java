@@ -3,13 +3,21 @@ package cloud.agora.storage.domain.replica;
 import cloud.agora.ipld.Cid;
 import java.util.Optional;
 
-/** Port: the storage role of providers' agents (DESIGN.md, "Storage role of the agent"). */
+/**
+ * Port: the storage role of providers' agents (DESIGN.md, "Storage role of the agent"). The agent checks and
+ * stores whatever block it is given under its CID; the gateway gives it sealed blocks under their own CIDs
+ * ({@link Seal}), so every CID here is a sealed one and the agent never sees a plain block or its CID.
+ */
 public interface StorageProviders {
 
     /** Stores one block under the lease; the agent checks it against the CID. */
     void put(StorageLease lease, Cid cid, byte[] block);
 
-    /** The block as the agent holds it (unverified), or empty when it has none. */
+    /**
+     * The block as the agent holds it (unverified), or empty when it has none. Replication does not read blocks back
+     * (it seals from the gateway's own store, see {@link Replicator}); a reader unseals with the replica's
+     * {@link Seal} and verifies against the plain CID.
+     */
     Optional<byte[]> get(StorageLease lease, Cid cid);
 
     /**

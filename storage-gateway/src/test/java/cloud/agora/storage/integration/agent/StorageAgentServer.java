@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +41,8 @@ import java.util.stream.Stream;
  * storage grant that {@link GrantVerifier} accepts — signed by a trusted gateway key, for this
  * provider and the lease of the path, within its validity — and answers {@code 401} with the
  * rejection's slug otherwise. It records every request and every grant it accepted or refused.
- * On demand it misbehaves: block reads answered with far more bytes than any block. Port 0.
+ * On demand it misbehaves: block reads answered with far more bytes than any block, or, as a lazy provider,
+ * a lease's blocks deleted and its challenges answered from blocks fetched elsewhere when asked. Port 0.
  */
 public final class StorageAgentServer implements AutoCloseable {
 
@@ -61,6 +63,7 @@ public final class StorageAgentServer implements AutoCloseable {
     private static final int LEASE_LAG_REQUESTS = 2;
     private final java.util.Map<String, Integer> unknownAnswers = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile PutGate gate;
+    private final Map<String, Function<Cid, Optional<byte[]>>> lazy = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
 
     /**
@@ -157,6 +160,16 @@ public final class StorageAgentServer implements AutoCloseable {
     /** The rejection slugs of the requests it refused for their grant. */
     public List<String> refusedGrants() {
         return List.copyOf(refused);
+    }
+
+    /**
+     * From now on it is a lazy provider for the lease: it deletes the lease's blocks and answers each challenge for
+     * it from the block {@code source} finds for the challenged CID (fetched elsewhere, when asked), hashing it with
+     * the nonce exactly as it would have hashed its own copy.
+     */
+    public void turnLazy(String leaseId, Function<Cid, Optional<byte[]>> source) throws IOException {
+        lazy.put(leaseId, source);
+        deleteTree(leaseDir(leaseId));
     }
 
     /** From now on, a block read (with a valid grant) is answered with {@code bytes} bytes, chunked. */
@@ -257,8 +270,11 @@ public final class StorageAgentServer implements AutoCloseable {
                 String cid = Cid.parse((String) challenge.get("cid")).toString();
                 String nonce = (String) challenge.get("nonce");
                 try {
+                    Function<Cid, Optional<byte[]>> source = lazy.get(leaseId);
+                    byte[] block = source == null ? Files.readAllBytes(leaseDir(leaseId).resolve(cid))
+                            : source.apply(Cid.parse(cid)).orElseThrow(() -> new NoSuchFileException(cid));
                     MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                    sha.update(Files.readAllBytes(leaseDir(leaseId).resolve(cid)));
+                    sha.update(block);
                     sha.update(HexFormat.of().parseHex(nonce));
                     answer(exchange, 200, JsonCodec.write(Map.of("cid", cid, "nonce", nonce,
                             "proof", HexFormat.of().formatHex(sha.digest()))));
