@@ -19,7 +19,8 @@ import java.util.UUID;
  * A developer's bid: {@code replicas} placements of {@code resources}, each on a distinct
  * provider, at asks no higher than {@code maxPrices}.
  *
- * @param seq time priority (earlier bids are served first when capacity appears)
+ * @param seq    time priority (earlier bids are served first when capacity appears)
+ * @param broker the storage gateway that placed this bid for its owner (who pays), or null when the owner placed it
  */
 public record Bid(
         UUID id,
@@ -34,7 +35,8 @@ public record Bid(
         BidStatus status,
         Instant createdAt,
         Instant expiresAt,
-        Instant closedAt) {
+        Instant closedAt,
+        Address broker) {
 
     /** The most providers one bid may avoid (constraints.avoidProviders). */
     public static final int MAX_AVOIDED_PROVIDERS = 64;
@@ -44,15 +46,22 @@ public record Bid(
     }
 
     /**
-     * A new open bid from a developer's spec.
+     * A new open bid from a developer's spec, placed by {@code bidder}: its owner, or the broker of the spec's payer
+     * (whether the bidder may broker is the caller's check).
      *
      * @throws InvalidBidException when the spec breaks a rule (nothing is created)
      */
-    public static Bid open(BidSpec spec, Address owner, long seq, Instant now, Limits limits) {
+    public static Bid open(BidSpec spec, Address bidder, long seq, Instant now, Limits limits) {
         if (spec == null) {
             throw new InvalidBidException("the body must be a bid");
         }
         BidKind kind = spec.kind() == null ? BidKind.COMPUTE : spec.kind();
+        boolean brokered = spec.payer() != null && !spec.payer().equals(bidder);
+        if (brokered && kind != BidKind.STORAGE) {
+            throw new InvalidBidException("only a storage bid names a payer other than its bidder");
+        }
+        Address owner = brokered ? spec.payer() : bidder;
+        Address broker = brokered ? bidder : null;
         Resources resources = spec.resources();
         if (resources == null) {
             throw new InvalidBidException("resources are required: {cpuMillis, memoryMiB, storageGiB}");
@@ -85,7 +94,7 @@ public record Bid(
             throw new InvalidBidException("ttlSeconds must be from 1 to " + limits.maxLifetime().toSeconds());
         }
         return new Bid(UUID.randomUUID(), seq, owner, kind, resources, replicas, 0, max, constraints, BidStatus.OPEN, now,
-                now.plus(lifetime), null);
+                now.plus(lifetime), null, broker);
     }
 
     /**
@@ -111,7 +120,12 @@ public record Bid(
 
     public Bid withProgress(int matched, BidStatus newStatus, Instant closedAt) {
         return new Bid(id, seq, owner, kind, resources, replicas, matched, maxPrices, constraints, newStatus, createdAt,
-                expiresAt, closedAt);
+                expiresAt, closedAt, broker);
+    }
+
+    /** Whether {@code address} may see and cancel this bid: its owner, or the gateway that brokered it. */
+    public boolean isHeldBy(Address address) {
+        return owner.equals(address) || address.equals(broker);
     }
 
     /** The bid as its owner sees it. */

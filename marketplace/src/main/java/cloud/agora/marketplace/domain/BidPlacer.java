@@ -31,8 +31,16 @@ public class BidPlacer {
         this.rules = rules;
     }
 
-    /** Places a bid for the caller. */
+    /**
+     * Places a bid for the caller, or, when the caller is a storage gateway ({@code agora.market.gateways.storage})
+     * naming a payer, for the payer.
+     */
     public BidView place(Address caller, BidSpec spec) {
+        if (spec != null && spec.payer() != null && !spec.payer().equals(caller)
+                && !config.gateways().storage().orElse(List.of()).contains(caller)) {
+            throw new AccessDeniedException(caller, caller + " is not a storage gateway: only a storage gateway places bids"
+                    + " paid by another account (" + spec.payer() + "); nothing was placed");
+        }
         Bid.Limits limits = new Bid.Limits(config.maxReplicas(), rules.maxBidLifetime(),
                 config.defaultBidLifetime().compareTo(rules.maxBidLifetime()) < 0 ? config.defaultBidLifetime() : rules.maxBidLifetime());
         Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
@@ -65,7 +73,7 @@ public class BidPlacer {
 
     private Bid owned(Address caller, UUID id) throws SQLException {
         Bid bid = store.bid(id).orElseThrow(() -> new BidNotFoundException(id));
-        if (!bid.owner().equals(caller)) {
+        if (!bid.isHeldBy(caller)) {
             throw new AccessDeniedException("bid", id, caller);
         }
         return bid;

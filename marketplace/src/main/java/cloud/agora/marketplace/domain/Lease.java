@@ -8,7 +8,11 @@ import cloud.agora.protocol.resources.Resources;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One replica of a bid placed on one provider, at that provider's asking prices. */
+/**
+ * One replica of a bid placed on one provider, at that provider's asking prices.
+ *
+ * @param broker the storage gateway that placed the bid for the owner, or null
+ */
 public record Lease(
         UUID id,
         UUID bidId,
@@ -21,15 +25,18 @@ public record Lease(
         Instant createdAt,
         Instant closedAt,
         Address closedBy,
-        String closeReason) {
+        String closeReason,
+        Address broker) {
 
-    /** This lease closed by {@code by} (its owner or its provider). */
+    /** This lease closed by {@code by} (its owner, its provider or its broker). */
     public Lease close(Address by, String reason, Instant now) {
-        return new Lease(id, bidId, owner, provider, kind, resources, prices, LeaseState.CLOSED, createdAt, now, by, reason);
+        return new Lease(id, bidId, owner, provider, kind, resources, prices, LeaseState.CLOSED, createdAt, now, by, reason,
+                broker);
     }
 
+    /** Its owner (who pays), its provider, or the storage gateway that brokered it for the owner. */
     public boolean isParty(Address address) {
-        return owner.equals(address) || provider.equals(address);
+        return owner.equals(address) || provider.equals(address) || address.equals(broker);
     }
 
     /** The lease as clients and events show it. */

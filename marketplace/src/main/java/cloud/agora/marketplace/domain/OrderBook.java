@@ -420,7 +420,7 @@ public final class OrderBook {
     private void lease(OpenBid open, ProviderSlot slot, Instant now, Changes changes) {
         Bid bid = open.bid;
         Lease lease = new Lease(UUID.randomUUID(), bid.id(), bid.owner(), slot.provider.address(), bid.kind(),
-                bid.resources(), slot.provider.offer().prices(), LeaseState.ACTIVE, now, null, null, null);
+                bid.resources(), slot.provider.offer().prices(), LeaseState.ACTIVE, now, null, null, null, bid.broker());
         activeLeases.put(lease.id(), lease);
         changes.createdLeases.add(lease);
         slot.reserved = slot.reserved.plus(bid.resources());

@@ -45,10 +45,10 @@ public class MarketStore {
     };
     private static final String LEASE_COLUMNS = "l.id, l.bid_id, l.owner, l.provider, l.kind, l.cpu_millis, l.memory_mib, "
             + "l.storage_gib, l.price_vcpu_second, l.price_gib_second, l.price_invocation, l.price_gib_month, l.state, "
-            + "l.created_at, l.closed_at, l.closed_by, l.close_reason, p.endpoint";
+            + "l.created_at, l.closed_at, l.closed_by, l.close_reason, l.broker, p.endpoint";
     private static final String BID_COLUMNS = "id, seq, owner, kind, cpu_millis, memory_mib, storage_gib, replicas, "
             + "matched_replicas, max_vcpu_second, max_gib_second, max_invocation, max_gib_month, region, attributes, status, "
-            + "created_at, expires_at, closed_at, avoid_providers";
+            + "created_at, expires_at, closed_at, avoid_providers, broker";
 
     private final AgroalDataSource dataSource;
     private final cloud.agora.support.governed.GovernedParameterTable governedTable =
@@ -106,7 +106,7 @@ public class MarketStore {
 
     public void insertBid(Connection c, Bid b) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO bids (" + BID_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setObject(1, b.id());
             s.setLong(2, b.seq());
             s.setString(3, b.owner().value());
@@ -122,6 +122,7 @@ public class MarketStore {
             s.setTimestamp(18, Timestamp.from(b.expiresAt()));
             setInstant(s, 19, b.closedAt());
             s.setString(20, JsonCodec.write(b.constraints().avoidProviders().stream().map(Address::value).sorted().toList()));
+            s.setString(21, b.broker() == null ? null : b.broker().value());
             s.executeUpdate();
         }
     }
@@ -140,8 +141,8 @@ public class MarketStore {
     public void insertLease(Connection c, Lease l) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO leases (id, bid_id, owner, provider, kind, cpu_millis, memory_mib, storage_gib,
-                    price_vcpu_second, price_gib_second, price_invocation, price_gib_month, state, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    price_vcpu_second, price_gib_second, price_invocation, price_gib_month, state, created_at, broker)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
             s.setObject(1, l.id());
             s.setObject(2, l.bidId());
             s.setString(3, l.owner().value());
@@ -151,6 +152,7 @@ public class MarketStore {
             setPrices(s, 9, l.prices());
             s.setString(13, l.state().name());
             s.setTimestamp(14, Timestamp.from(l.createdAt()));
+            s.setString(15, l.broker() == null ? null : l.broker().value());
             s.executeUpdate();
         }
     }
@@ -294,7 +296,8 @@ public class MarketStore {
                             BidKind.valueOf(r.getString("kind")), resources(r, "cpu_millis", "memory_mib", "storage_gib"),
                             prices(r, "price_vcpu_second", "price_gib_second", "price_invocation", "price_gib_month"),
                             LeaseState.valueOf(r.getString("state")), instant(r, "created_at"), instant(r, "closed_at"),
-                            closedBy == null ? null : new Address(closedBy), r.getString("close_reason"));
+                            closedBy == null ? null : new Address(closedBy), r.getString("close_reason"),
+                            address(r.getString("broker")));
                     rows.add(new LeaseRow(lease, r.getString("endpoint")));
                 }
                 return rows;
@@ -311,7 +314,11 @@ public class MarketStore {
                         JsonCodec.read(r.getString("avoid_providers"), ADDRESSES).stream().map(Address::new)
                                 .collect(java.util.stream.Collectors.toSet())),
                 BidStatus.valueOf(r.getString("status")), instant(r, "created_at"), instant(r, "expires_at"),
-                instant(r, "closed_at"));
+                instant(r, "closed_at"), address(r.getString("broker")));
+    }
+
+    private static Address address(String value) {
+        return value == null ? null : new Address(value);
     }
 
     // ---------------------------------------------------------------- column mapping

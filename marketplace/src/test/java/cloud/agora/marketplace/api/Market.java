@@ -22,6 +22,11 @@ final class Market {
         return new Market(Wallet.random());
     }
 
+    /** The participant holding {@code wallet}'s key. */
+    static Market as(Wallet wallet) {
+        return new Market(wallet);
+    }
+
     String address() {
         return wallet.address().checksummed();
     }

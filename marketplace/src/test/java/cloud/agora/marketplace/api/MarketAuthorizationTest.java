@@ -64,6 +64,52 @@ class MarketAuthorizationTest {
         provider.get("/api/v1/leases/" + leaseId).statusCode(200).body("state", equalTo("ACTIVE"));
     }
 
+    /** Anvil's dev account 8, a storage gateway of the test profile ({@code agora.market.gateways.storage}). */
+    static final Wallet STORAGE_GATEWAY = Wallet.of(org.web3j.crypto.ECKeyPair.create(new java.math.BigInteger(
+            "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97", 16)));
+
+    private static Map<String, Object> storageBid(String region, String payer) {
+        Map<String, Object> spec = new java.util.HashMap<>(bid(resources(0, 0, 1), 1, MAX));
+        spec.put("kind", "STORAGE");
+        spec.put("constraints", Map.of("region", region));
+        spec.put("payer", payer);
+        return spec;
+    }
+
+    @Test
+    void aStorageGatewayBidsForTheAccountThatPaysAndKeepsTheBidAndItsLeaseInHand() {
+        String region = "store-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Market storer = Market.participant().provide(region, resources(1000, 1024, 10), ASK);
+        Market gateway = Market.as(STORAGE_GATEWAY);
+        String bid = gateway.post("/api/v1/bids", storageBid(region, alice.address())).statusCode(201)
+                .body("owner", equalTo(alice.address())).extract().path("id");
+        String lease = gateway.get("/api/v1/bids/" + bid).statusCode(200).extract().path("leaseIds[0]");
+        // the account pays: it owns the lease (billing charges the owner), and sees it
+        alice.get("/api/v1/leases/" + lease).statusCode(200).body("owner", equalTo(alice.address()))
+                .body("provider", equalTo(storer.address())).body("kind", equalTo("STORAGE"));
+        mallory.get("/api/v1/leases/" + lease).statusCode(403);
+        // the gateway that brokered it reads and closes it
+        gateway.get("/api/v1/leases/" + lease).statusCode(200).body("owner", equalTo(alice.address()));
+        gateway.post("/api/v1/leases/" + lease + "/close", Map.of("reason", "audit-failed")).statusCode(200)
+                .body("state", equalTo("CLOSED")).body("closedBy", equalTo(gateway.address()));
+    }
+
+    @Test
+    void onlyAStorageGatewayPlacesABidAnotherAccountPaysAndOnlyAStorageBid() {
+        String region = "store-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Market.participant().provide(region, resources(1000, 1024, 10), ASK);
+        mallory.post("/api/v1/bids", storageBid(region, alice.address())).statusCode(403)
+                .body("type", equalTo("urn:agora:problem:forbidden"));
+        Map<String, Object> compute = new java.util.HashMap<>(bid(resources(500, 512, 0), 1, MAX));
+        compute.put("constraints", Map.of("region", region));
+        compute.put("payer", alice.address());
+        Market.as(STORAGE_GATEWAY).post("/api/v1/bids", compute).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-bid"));
+        // nothing was placed for alice: her one lease is the one of the set-up
+        alice.get("/api/v1/leases").statusCode(200).body("size()", equalTo(1));
+        mallory.get("/api/v1/leases").statusCode(200).body("size()", equalTo(0));
+    }
+
     @Test
     void nobodyListsAnotherPartysLeases() {
         mallory.get("/api/v1/leases?owner=" + alice.address()).statusCode(403).body("type", equalTo("urn:agora:problem:forbidden"));

@@ -78,7 +78,8 @@ class ProviderEndpointTest {
         given().get("/api/v1/gateways").then().statusCode(200)
                 .body("functions", equalTo(List.of("0x1111111111111111111111111111111111111111",
                         "0x2222222222222222222222222222222222222222")))
-                .body("storage", equalTo(List.of("0x3333333333333333333333333333333333333333")));
+                .body("storage", equalTo(List.of("0x3333333333333333333333333333333333333333",
+                        "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f")));
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths.'/api/v1/gateways'.get.summary", equalTo("The platform's gateway keys"));
     }
