@@ -37,6 +37,39 @@ public final class StoragePeriods {
     private StoragePeriods() {
     }
 
+    /**
+     * A period the storage gateway witnessed for a storage lease, as it sends it to the lease's agent (the storage
+     * role's {@code POST /api/v1/storage/leases/{leaseId}/periods}): the agent rebuilds the period's receipt
+     * ({@link #receipt}), checks the signature is a trusted storage gateway's over its hash, signs it as provider and
+     * ships it like a call's.
+     *
+     * @param start            the period's start
+     * @param periodMillis     the period's length
+     * @param gatewaySignature the storage gateway's counter-signature over the receipt's hash (0x r‖s‖v)
+     */
+    public record Witnessed(Instant start, long periodMillis, String gatewaySignature) {
+
+        /** The witness of {@code receipt} (a period receipt counter-signed by the gateway). */
+        public static Witnessed of(UsageReceipt receipt) {
+            return new Witnessed(receipt.startedAt(), receipt.wallMillis(), receipt.gatewaySignature());
+        }
+
+        /** The period's receipt for {@code leaseId}, carrying this witness (not yet signed by the provider). */
+        public UsageReceipt receipt(UUID leaseId, Address provider, Address consumer) {
+            UsageReceipt r = StoragePeriods.receipt(leaseId, provider, consumer, start, Duration.ofMillis(periodMillis));
+            return new UsageReceipt(r.invocationId(), r.leaseId(), r.provider(), r.consumer(), 0, 0, 0, r.wallMillis(), 0,
+                    0, r.startedAt(), r.endedAt(), null, null, gatewaySignature);
+        }
+    }
+
+    /** The body of the storage role's {@code POST .../periods}. */
+    public record WitnessedPeriods(List<Witnessed> periods) {
+    }
+
+    /** What the agent made of them: how many it journalled now (known ones are not counted again). */
+    public record Accepted(int accepted) {
+    }
+
     /** The receipt id of the period of {@code leaseId} that starts at {@code start}. */
     public static UUID periodId(UUID leaseId, Instant start, Duration period) {
         return UUID.nameUUIDFromBytes((ID_TAG + ":" + leaseId + ":" + start.toEpochMilli() + ":" + period.toMillis())
