@@ -1,6 +1,8 @@
 package cloud.agora.agent.api;
 
 import cloud.agora.agent.storage.BlockKeeper;
+import cloud.agora.agent.storage.StoragePeriodReceipts;
+import cloud.agora.protocol.usage.StoragePeriods;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -23,9 +25,11 @@ import java.util.UUID;
 public class StorageResource {
 
     private final BlockKeeper keeper;
+    private final StoragePeriodReceipts periods;
 
-    public StorageResource(BlockKeeper keeper) {
+    public StorageResource(BlockKeeper keeper, StoragePeriodReceipts periods) {
         this.keeper = keeper;
+        this.periods = periods;
     }
 
     /** An audit: a stored block's CID and a fresh 32-byte nonce in hex. */
@@ -55,6 +59,18 @@ public class StorageResource {
     @Produces(MediaType.APPLICATION_JSON)
     public BlockKeeper.Proof challenge(@PathParam("leaseId") UUID leaseId, Challenge challenge) {
         return keeper.challenge(leaseId, challenge == null ? null : challenge.cid(), challenge == null ? null : challenge.nonce());
+    }
+
+    /**
+     * The periods the storage gateway witnessed for the lease ({@code StoragePeriods.WitnessedPeriods}): each becomes a
+     * receipt this provider signs and ships, charged to the lease's owner. {@code {accepted}}: how many were new.
+     */
+    @POST
+    @Path("/periods")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public StoragePeriods.Accepted periods(@PathParam("leaseId") UUID leaseId, StoragePeriods.WitnessedPeriods body) {
+        return periods.accept(leaseId, body);
     }
 
     /** {@code {leaseId, blocks, bytes}}. */

@@ -26,6 +26,7 @@ import cloud.agora.agent.runtime.RuntimeFailureException;
 import cloud.agora.agent.settlement.HttpBillingVouchers;
 import cloud.agora.agent.settlement.VoucherRedeemer;
 import cloud.agora.agent.storage.BlockKeeper;
+import cloud.agora.agent.storage.StoragePeriodReceipts;
 import cloud.agora.contracts.chain.Chain;
 import cloud.agora.contracts.chain.ChainSettings;
 import cloud.agora.contracts.chain.Escrow;
@@ -146,6 +147,13 @@ public class AgentComponents {
     @Singleton
     BlockKeeper blockKeeper(LeaseBook book, BlockStore blocks) {
         return new BlockKeeper(book, blocks);
+    }
+
+    @Produces
+    @Singleton
+    StoragePeriodReceipts storagePeriodReceipts(LeaseBook book, ReceiptSigner signer, ReceiptJournal journal,
+            GatewayTrust trust, Clock clock) {
+        return new StoragePeriodReceipts(book, signer, journal, trust, clock);
     }
 
     @Produces

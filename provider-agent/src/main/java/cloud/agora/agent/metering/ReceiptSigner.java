@@ -37,6 +37,11 @@ public final class ReceiptSigner {
                 .signedByProvider(key);
     }
 
+    /** {@code receipt} (this provider's, e.g. a storage period another party witnessed) signed by the provider. */
+    public UsageReceipt sign(UsageReceipt receipt) {
+        return receipt.signedByProvider(key);
+    }
+
     /** The key, for signing in to the marketplace. */
     public ECKeyPair key() {
         return key;

@@ -17,6 +17,7 @@ import cloud.agora.protocol.market.MarketEvents;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.testsupport.KafkaResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -276,5 +277,53 @@ class StorageResourceTest {
                 AgentTestResource.FUNCTIONS_GATEWAY).toToken();
         everyOperationIsRefused(() -> withGrant(byFunctions), 403, "grant-forged");
         assertThat(Files.exists(storedDir(leaseId))).isFalse();
+    }
+
+    @Inject
+    cloud.agora.agent.journal.ReceiptJournal journal;
+
+    /**
+     * The storage gateway's witnessed periods become receipts this provider signs and journals for shipping, once
+     * each; a batch with a period a foreign key witnessed, one not yet ended or one before the lease began is refused
+     * whole and journals nothing.
+     */
+    @Test
+    void witnessedStoragePeriodsBecomeProviderSignedReceiptsOnceAndABadBatchJournalsNothing() {
+        UUID held = UUID.randomUUID();
+        Instant began = Instant.now().minus(Duration.ofHours(3));
+        reconciler.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CREATED, new LeaseView(held, UUID.randomUUID(),
+                gatewayAddress, PROVIDER, "http://localhost:8090", BidKind.STORAGE, new Resources(0, 0, 1),
+                new Prices(Wei.of(1), Wei.of(1), Wei.of(1), Wei.of(1)), LeaseState.ACTIVE, began, null, null, null)));
+        Duration hour = Duration.ofHours(1);
+        java.util.List<Instant> ended = StoragePeriods.endedBetween(began, Instant.now(), hour);
+        java.util.function.BiFunction<Instant, org.web3j.crypto.ECKeyPair, StoragePeriods.Witnessed> witnessed =
+                (start, key) -> StoragePeriods.Witnessed.of(StoragePeriods.receipt(held, PROVIDER, gatewayAddress, start, hour)
+                        .counterSignedByGateway(key));
+        String periods = "/api/v1/storage/leases/" + held + "/periods";
+        java.util.function.Function<java.util.List<StoragePeriods.Witnessed>, io.restassured.response.Response> send =
+                list -> granted(held).contentType(ContentType.JSON).body(new StoragePeriods.WitnessedPeriods(list))
+                        .post(periods);
+
+        org.web3j.crypto.ECKeyPair stranger = cloud.agora.protocol.eth.KeyFiles.parse("33".repeat(32));
+        Instant current = StoragePeriods.periodStart(Instant.now(), hour);
+        for (StoragePeriods.Witnessed bad : java.util.List.of(witnessed.apply(ended.get(1), stranger),
+                witnessed.apply(current, AgentTestResource.STORAGE_GATEWAY),
+                witnessed.apply(StoragePeriods.periodStart(began, hour).minus(hour), AgentTestResource.STORAGE_GATEWAY))) {
+            send.apply(java.util.List.of(witnessed.apply(ended.get(0), AgentTestResource.STORAGE_GATEWAY), bad)).then()
+                    .statusCode(400).body("type", equalTo("urn:agora:problem:invalid-period"));
+            assertThat(journal.get(StoragePeriods.periodId(held, ended.get(0), hour))).as("nothing journalled").isNull();
+        }
+
+        java.util.List<StoragePeriods.Witnessed> honest = ended.stream()
+                .map(start -> witnessed.apply(start, AgentTestResource.STORAGE_GATEWAY)).toList();
+        send.apply(honest).then().statusCode(200).body("accepted", equalTo(ended.size()));
+        send.apply(honest).then().statusCode(200).body("accepted", equalTo(0));
+        for (Instant start : ended) {
+            cloud.agora.protocol.usage.UsageReceipt receipt = journal.get(StoragePeriods.periodId(held, start, hour));
+            assertThat(receipt.consumer()).isEqualTo(gatewayAddress);
+            assertThat(receipt.wallMillis()).isEqualTo(hour.toMillis());
+            receipt.verifyProviderSignature(); // throws unless the provider signed it
+            assertThat(receipt.gatewaySigner()).isEqualTo(PersonalSignature.addressOf(AgentTestResource.STORAGE_GATEWAY));
+        }
     }
 }
