@@ -1,5 +1,6 @@
 package cloud.agora.launcher;
 
+import static cloud.agora.launcher.PlatformCalls.BILLING;
 import static cloud.agora.launcher.PlatformCalls.CHAIN;
 import static cloud.agora.launcher.PlatformCalls.MARKET;
 import static cloud.agora.launcher.PlatformCalls.STORAGE;
@@ -53,6 +54,11 @@ class StorageReplicationIT {
                 .withEnv("AGORA_STORAGE_AUDIT_INTERVAL", "2s")
                 // the agents keep their usual compute prices: a STORAGE bid is priced on GiB-months only
                 .withEnv("AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s")
+                // storage is sold (1,000 wei per GiB-millisecond) and charged in 5-second periods, so a replica's
+                // held storage reaches a voucher within the test
+                .withEnv("AGENT_PRICES_PER_GIB_MONTH", "2592000000000")
+                .withEnv("AGORA_BILLING_STORAGE_PERIOD", "PT5S")
+                .withEnv("AGORA_STORAGE_REPLICATION_STORAGE_PERIOD", "PT5S")
                 .start()) {
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
@@ -109,6 +115,19 @@ class StorageReplicationIT {
             }
             Path damaged = holders.get(0);
             Path healthy = holders.get(1);
+
+            // the held storage is paid: the periods the gateway witnessed after passing audits reach a voucher of the
+            // healthy replica's provider, charged to the developer
+            String healthyAgent = healthy.getParent().getParent().getFileName().toString();
+            String providerBilling = signIn(BILLING, KeyFiles.read(state.resolve("keys/"
+                    + healthyAgent.replace("provider-agent", "provider") + ".key")));
+            String developerAddress = Platform.address(state, "developer");
+            JsonNode vouchers = await("a voucher for the healthy replica's storage periods", Duration.ofSeconds(120),
+                    () -> call("GET", BILLING + "/api/v1/vouchers?provider=" + Platform.address(state,
+                            healthyAgent.replace("provider-agent", "provider")) + "&consumer=" + developerAddress,
+                            providerBilling, null),
+                    l -> l.size() >= 1 && l.get(0).get("receipts").asLong() >= 1);
+            assertThat(vouchers.get(0).get("voucher").get("voucher").get("consumer").asText()).isEqualToIgnoringCase(developerAddress);
             String damagedLease = damaged.getFileName().toString();
             String damagedAgent = damaged.getParent().getParent().getFileName().toString();
 
