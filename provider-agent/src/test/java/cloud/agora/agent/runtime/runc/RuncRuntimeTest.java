@@ -81,6 +81,37 @@ class RuncRuntimeTest {
         return left;
     }
 
+    /**
+     * Waits until a container under the parent holds {@code processes} processes ({@code pids.current}, where the pids
+     * controller is: its v1 hierarchy or the v2 root), failing if {@code call} ends first or after 30 s.
+     */
+    void awaitAContainerHolding(long processes, CompletableFuture<?> call) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            for (Path parent : List.of(Path.of("/sys/fs/cgroup/pids", cgroupParent), Path.of("/sys/fs/cgroup", cgroupParent))) {
+                if (!Files.isDirectory(parent)) {
+                    continue;
+                }
+                try (Stream<Path> children = Files.list(parent)) {
+                    for (Path child : children.filter(Files::isDirectory).toList()) {
+                        try {
+                            if (Long.parseLong(Files.readString(child.resolve("pids.current")).strip()) >= processes) {
+                                return;
+                            }
+                        } catch (IOException | NumberFormatException e) {
+                            // the container is starting or just went: look again
+                        }
+                    }
+                } catch (IOException e) {
+                    // the parent is being created or removed: look again
+                }
+            }
+            assertThat(call).as("the call is still running").isNotDone();
+            assertThat(System.nanoTime()).as("a container holding " + processes + " processes within 30 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     Workload workload(int memoryMiB, int cpuMillis, int pids, Duration timeout) {
         return new Workload(UUID.randomUUID(), CONSUMER, new Limits(memoryMiB, cpuMillis, pids, timeout));
     }
@@ -180,7 +211,7 @@ class RuncRuntimeTest {
 
         CompletableFuture<InvocationResult> bombed = CompletableFuture.supplyAsync(
                 () -> runtime.invoke(workload(64, 500, 16, Duration.ofSeconds(4)), bomb, InvocationRequest.of("")));
-        Thread.sleep(1000);
+        awaitAContainerHolding(16, bombed); // the bomb has filled its pids limit
         Workload other = small();
         List<Long> latencies = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
