@@ -448,11 +448,12 @@ class ReplicationTest {
 
     /**
      * The state the payer migration leaves: a sealed replica the gateway bought and paid for itself (no payer). The
-     * next round audits it (it passes), buys a replica the pin's owner pays for, then deletes the gateway's copy and
-     * closes its lease ({@code replaced-by-paid-copy}).
+     * next round audits it (it passes) but witnesses none of its periods (it was created two hours ago: a paid
+     * replica would have had its ended hours witnessed), buys a replica the pin's owner pays for, then deletes the
+     * gateway's copy and closes its lease ({@code replaced-by-paid-copy}).
      */
     @Test
-    void aReplicaTheGatewayPaidForItselfIsReplacedByOneThePinsOwnerPays() throws Exception {
+    void aReplicaTheGatewayPaidForItselfIsNeverWitnessedAndIsReplacedByOneThePinsOwnerPays() throws Exception {
         String cid = uploaded(700_000, 18); // 4 blocks
         Cid root = Cid.parse(cid);
         String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
@@ -488,6 +489,7 @@ class ReplicationTest {
 
         Replica old = replica(root, legacyLease);
         assertThat(old.audits()).as("audits passed").isEqualTo(1);
+        assertThat(agentOf(legacyLease).witnessedPeriods(legacy.leaseId())).as("periods witnessed").isEmpty();
         assertThat(old.state()).isEqualTo(Replica.State.CLOSED);
         assertThat(old.reason()).isEqualTo("bought by the gateway itself; replaced by a paid copy");
         assertThat(agentOf(legacyLease).blocks(legacy.leaseId().toString())).isZero();
@@ -502,6 +504,61 @@ class ReplicationTest {
 
         asAlice().delete("/pins/" + requestId).then().statusCode(202);
         assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+    }
+
+    /**
+     * A paid replica whose periods were not witnessed for 30 days (a gateway that was down): the first passed audit
+     * hands its agent the oldest 500 hourly periods in one call, starting with the one containing the replica's
+     * creation, the next passed audit the rest, each once and each witnessed for the lease, its provider and its payer.
+     */
+    @Test
+    void aReplicaUnwitnessedForAMonthIsCaughtUpFiveHundredPeriodsPerCall() throws Exception {
+        String cid = uploaded(300_000, 19); // 2 blocks
+        Cid root = Cid.parse(cid);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(requestId).get("status")).isEqualTo("pinned");
+        StorageLease bought = storageMarket.buy(Tokens.ALICE, 1, 1).get(0);
+        Seal seal = Seal.generate(new java.security.SecureRandom());
+        for (Cid block : replicator.blocksOf(root)) {
+            Seal.Sealed sealed = seal.seal(block, publicBlock(block));
+            storageProviders.put(bought, sealed.cid(), sealed.bytes());
+        }
+        java.time.Instant created = java.time.Instant.now().minus(Duration.ofDays(30));
+        tx.inTransaction(c -> {
+            replicas.insert(c, bought, root, Tokens.ALICE, seal, created);
+            replicas.mark(c, bought.leaseId(), Replica.State.ACTIVE, null);
+            try (var s = c.prepareStatement("UPDATE pins SET meta = '{\"replication\": \"1\"}' WHERE request_id = ?")) {
+                s.setObject(1, java.util.UUID.fromString(requestId));
+                s.executeUpdate();
+            }
+            return null;
+        });
+        LeaseView lease = lease(bought.leaseId());
+        StorageAgentServer agent = agentOf(lease);
+        Duration hour = Duration.ofHours(1);
+        java.time.Instant first = cloud.agora.protocol.usage.StoragePeriods.periodStart(created, hour);
+
+        assertThat(audits.round()).isZero();
+        assertThat(agent.periodsCalls()).filteredOn(c -> c.leaseId().equals(lease.id())).singleElement()
+                .satisfies(call -> assertThat(call.periods()).hasSize(500));
+        assertThat(audits.round()).isZero();
+        java.time.Instant lastAudit = replica(root, lease).audited();
+
+        List<StorageAgentServer.PeriodsCall> calls = agent.periodsCalls().stream()
+                .filter(c -> c.leaseId().equals(lease.id())).toList();
+        assertThat(calls).hasSize(2);
+        List<cloud.agora.protocol.usage.StoragePeriods.Witnessed> witnessed = agent.witnessedPeriods(lease.id());
+        int expected = cloud.agora.protocol.usage.StoragePeriods.endedBetween(created, lastAudit, hour).size();
+        assertThat(expected).isBetween(719, 721);
+        assertThat(witnessed).extracting(cloud.agora.protocol.usage.StoragePeriods.Witnessed::start)
+                .containsExactlyElementsOf(Stream.iterate(first, t -> t.plus(hour)).limit(expected).toList());
+        assertThat(witnessed).allSatisfy(w -> assertThat(w.receipt(lease.id(), lease.provider(), Tokens.ALICE)
+                .gatewaySigner()).isEqualTo(ReplicationResource.gateway));
+        assertThat(replica(root, lease).witnessedUntil()).isEqualTo(first.plus(hour.multipliedBy(expected)));
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(lease(lease.id()).state()).isEqualTo(LeaseState.CLOSED);
     }
 
     private static LeaseView lease(java.util.UUID id) {

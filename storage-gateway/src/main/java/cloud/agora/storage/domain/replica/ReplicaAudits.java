@@ -20,7 +20,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The audit round, every {@code agora.storage.replication.audit-interval}: challenges each
- * active replica once; then repairs, per (DAG, payer), every account whose live pin requests want more active
+ * active replica once and, when it passes, witnesses the storage periods it held since the last witness
+ * ({@link PeriodWitnesser}); then repairs, per (DAG, payer), every account whose live pin requests want more active
  * replicas than it has (new leases it pays for, their blocks sealed from the gateway's store), and retires the DAG's
  * replicas from before replicas were paid or sealed once an account has its own.
  * One thread; a round that is still running when the next is due is skipped.
@@ -31,6 +32,7 @@ public class ReplicaAudits {
     private static final Logger LOG = Logger.getLogger(ReplicaAudits.class);
 
     private final ReplicaAuditor auditor;
+    private final PeriodWitnesser witnesser;
     private final Replicator replicator;
     private final ReplicaRepository replicas;
     private final PinRepository pins;
@@ -39,9 +41,10 @@ public class ReplicaAudits {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "replica-audits"));
     private final AtomicBoolean running = new AtomicBoolean();
 
-    public ReplicaAudits(ReplicaAuditor auditor, Replicator replicator, ReplicaRepository replicas, PinRepository pins,
-            Transactions tx, StorageConfig config) {
+    public ReplicaAudits(ReplicaAuditor auditor, PeriodWitnesser witnesser, Replicator replicator,
+            ReplicaRepository replicas, PinRepository pins, Transactions tx, StorageConfig config) {
         this.auditor = auditor;
+        this.witnesser = witnesser;
         this.replicator = replicator;
         this.replicas = replicas;
         this.pins = pins;
@@ -70,7 +73,7 @@ public class ReplicaAudits {
     }
 
     /**
-     * One round: audit every active replica, then repair.
+     * One round: audit every active replica (witnessing the periods of those that pass), then repair.
      *
      * @return how many replicas failed their audit
      */
@@ -79,7 +82,9 @@ public class ReplicaAudits {
         Set<Cid> roots = new LinkedHashSet<>();
         for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.ACTIVE))) {
             roots.add(replica.root());
-            if (!auditor.audit(replica)) {
+            if (auditor.audit(replica)) {
+                witnesser.witness(replica.lease().leaseId());
+            } else {
                 failed++;
             }
         }
