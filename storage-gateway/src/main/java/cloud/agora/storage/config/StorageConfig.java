@@ -38,8 +38,8 @@ public interface StorageConfig {
 
     /**
      * The gateway's Ethereum key file (hex private key; env {@code AGORA_STORAGE_KEY_FILE}): it signs in to the
-     * marketplace, owns the storage bids and signs the storage grants agents demand. Without it, pins asking for
-     * replicas fail with a clear status.
+     * marketplace, places the storage bids for the accounts that pay for them, signs the storage grants agents demand
+     * and witnesses the storage periods replicas held. Without it, pins asking for replicas fail with a clear status.
      */
     Optional<Path> keyFile();
 
@@ -143,5 +143,15 @@ public interface StorageConfig {
         /** How long an agent has to answer a challenge; later is a failed audit. */
         @WithDefault("10s")
         Duration challengeDeadline();
+
+        /**
+         * The storage period (env {@code AGORA_STORAGE_PERIOD}; protocol's {@code StoragePeriods}): a replica's lease
+         * is charged one receipt per period, the periods starting at whole multiples of it since the epoch, and the
+         * gateway witnesses each period a replica held once it ended and the replica passed an audit. It must equal
+         * billing's {@code agora.billing.storage-period} and the agents' setting: a period of another length is
+         * refused by both.
+         */
+        @WithDefault("PT1H")
+        Duration storagePeriod();
     }
 }

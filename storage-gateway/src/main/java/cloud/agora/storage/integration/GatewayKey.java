@@ -3,7 +3,9 @@ package cloud.agora.storage.integration;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.replica.GatewayWitness;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -13,11 +15,12 @@ import org.web3j.crypto.ECKeyPair;
 
 /**
  * The storage gateway's own Ethereum key ({@code agora.storage.key-file}): it signs in to the marketplace (so it
- * owns the storage bids and leases) and signs the storage grants agents demand before serving a lease. Read once,
- * on first use, so a gateway without replication needs no key.
+ * places the storage bids and brokers their leases), signs the storage grants agents demand before serving a lease,
+ * and witnesses the storage periods a replica held. Read once, on first use, so a gateway without replication needs
+ * no key.
  */
 @ApplicationScoped
-public class GatewayKey {
+public class GatewayKey implements GatewayWitness {
 
     private final Optional<Path> file;
     private ECKeyPair key;
@@ -42,6 +45,11 @@ public class GatewayKey {
             }
         }
         return key;
+    }
+
+    @Override
+    public UsageReceipt counterSign(UsageReceipt receipt) {
+        return receipt.counterSignedByGateway(key());
     }
 
     /** The gateway's address, or empty when no key file is configured. */

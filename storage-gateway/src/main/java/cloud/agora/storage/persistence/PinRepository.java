@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -135,10 +136,11 @@ public class PinRepository {
      * A request to work on.
      *
      * @param requestId   the request
+     * @param owner       who made it (and pays for its replicas)
      * @param cid         its CID
      * @param replacedCid the CID it replaced, to release once it settles
      */
-    public record Claim(UUID requestId, Cid cid, Cid replacedCid) {
+    public record Claim(UUID requestId, Address owner, Cid cid, Cid replacedCid) {
     }
 
     /**
@@ -149,15 +151,15 @@ public class PinRepository {
         List<Claim> claims = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("UPDATE pins SET status = 'pinning', updated = ? WHERE request_id IN ("
                 + "SELECT request_id FROM pins WHERE status = 'queued' OR (status = 'pinning' AND updated < ?) "
-                + "ORDER BY created LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING request_id, cid, replaced_cid")) {
+                + "ORDER BY created LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING request_id, owner, cid, replaced_cid")) {
             s.setTimestamp(1, Timestamp.from(now));
             s.setTimestamp(2, Timestamp.from(staleBefore));
             s.setInt(3, max);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    String replaced = r.getString(3);
-                    claims.add(new Claim(r.getObject(1, UUID.class), Cid.parse(r.getString(2)),
-                            replaced == null ? null : Cid.parse(replaced)));
+                    String replaced = r.getString(4);
+                    claims.add(new Claim(r.getObject(1, UUID.class), Address.parse(r.getString(2)),
+                            Cid.parse(r.getString(3)), replaced == null ? null : Cid.parse(replaced)));
                 }
             }
         }
@@ -178,18 +180,43 @@ public class PinRepository {
     }
 
     /**
-     * How many provider replicas the live requests (pinning or pinned) of {@code cid} ask for:
-     * the largest {@code meta.replication}, {@code fallback} for a request that names none.
-     * A value that is not a whole number counts as {@code fallback}.
+     * How many provider replicas {@code owner}'s live requests (pinning or pinned) of {@code cid} ask for, paid by
+     * {@code owner}: the largest {@code meta.replication}, {@code fallback} for a request that names none. A value
+     * that is not a whole number counts as {@code fallback}.
      */
-    public int replicationWanted(Connection c, Cid cid, int fallback) throws SQLException {
-        int wanted = 0;
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT meta->>'replication' FROM pins WHERE cid = ? AND status IN ('pinning', 'pinned')")) {
+    public int replicationWanted(Connection c, Cid cid, Address owner, int fallback) throws SQLException {
+        return replicationWantedByOwner(c, cid, fallback).getOrDefault(owner, 0);
+    }
+
+    /**
+     * For each owner with a live request (pinning or pinned) of {@code cid}, how many replicas it asks for and pays
+     * for (as {@link #replicationWanted}; 0 for an owner whose requests ask for none).
+     */
+    public Map<Address, Integer> replicationWantedByOwner(Connection c, Cid cid, int fallback) throws SQLException {
+        return wanted(c, cid, null, List.of("pinning", "pinned"), fallback);
+    }
+
+    /**
+     * Whether a request of {@code owner} for {@code cid} that is queued, pinning or pinned asks for replicas: while
+     * one does, the owner's replicas of {@code cid} are kept (a queued one would buy them again at once).
+     */
+    public boolean replicasNeeded(Connection c, Cid cid, Address owner, int fallback) throws SQLException {
+        return wanted(c, cid, owner, List.of("queued", "pinning", "pinned"), fallback).getOrDefault(owner, 0) > 0;
+    }
+
+    private Map<Address, Integer> wanted(Connection c, Cid cid, Address owner, List<String> states, int fallback)
+            throws SQLException {
+        Map<Address, Integer> wanted = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT owner, meta->>'replication' FROM pins WHERE cid = ? "
+                + "AND status = ANY (?)" + (owner == null ? "" : " AND owner = ?"))) {
             s.setString(1, cid.toString());
+            s.setArray(2, c.createArrayOf("text", states.toArray(String[]::new)));
+            if (owner != null) {
+                s.setString(3, owner.value());
+            }
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    wanted = Math.max(wanted, parseReplication(r.getString(1), fallback));
+                    wanted.merge(Address.parse(r.getString(1)), parseReplication(r.getString(2), fallback), Math::max);
                 }
             }
         }

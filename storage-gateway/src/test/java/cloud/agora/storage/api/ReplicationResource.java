@@ -42,7 +42,7 @@ public class ReplicationResource implements QuarkusTestResourceLifecycleManager 
                 AGENTS.add(agent);
                 providers.add(new MarketplaceStandIn.Provider(provider, agent.endpoint()));
             }
-            market = new MarketplaceStandIn(providers);
+            market = new MarketplaceStandIn(providers, Set.of(gateway));
             return Map.of("agora.storage.replication.marketplace-url", market.url(),
                     "agora.storage.key-file", keyFile.toString(),
                     "agora.storage.replication.challenge-deadline", "2s",

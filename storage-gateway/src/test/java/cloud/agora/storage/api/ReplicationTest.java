@@ -143,7 +143,11 @@ class ReplicationTest {
         assertThat(info).containsEntry("replicas", "2");
         List<LeaseView> first = leases(LeaseState.ACTIVE);
         assertThat(first).hasSize(2);
-        assertThat(first).allSatisfy(l -> assertThat(l.owner()).isEqualTo(ReplicationResource.gateway));
+        // the pin's owner pays: it owns the leases, the gateway brokered them
+        assertThat(first).allSatisfy(l -> {
+            assertThat(l.owner()).isEqualTo(Tokens.ALICE);
+            assertThat(ReplicationResource.market.brokerOf(l.id())).isEqualTo(ReplicationResource.gateway);
+        });
         assertThat(first.get(0).provider()).isNotEqualTo(first.get(1).provider());
         for (LeaseView lease : first) {
             assertThat(verifiedBlocks(lease)).isEqualTo(4);
@@ -338,7 +342,8 @@ class ReplicationTest {
         String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
                 .statusCode(202).extract().path("requestid");
         assertThat(settled(requestId).get("status")).isEqualTo("pinned");
-        StorageLease legacy = storageMarket.buy(1, 1).get(0);
+        // bought and paid for by the gateway itself, as replicas were before their payers were recorded
+        StorageLease legacy = storageMarket.buy(ReplicationResource.gateway, 1, 1).get(0);
         List<Cid> dag = replicator.blocksOf(root);
         for (Cid block : dag) {
             storageProviders.put(legacy, block, publicBlock(block));
@@ -389,6 +394,175 @@ class ReplicationTest {
         asAlice().delete("/pins/" + requestId).then().statusCode(202);
         assertThat(leases(LeaseState.ACTIVE)).isEmpty();
         assertThat(agentOf(sealed).blocks(sealed.id().toString())).isZero();
+    }
+
+    /**
+     * Replicas are counted per (CID, payer): alice and bob pin one CID with replication 1, and each gets a replica of
+     * its own, bought with it as payer (it owns the lease, the gateway brokered it). Bob's unpin deletes bob's
+     * replica only: alice's stays, audited, and the round buys nothing for bob.
+     */
+    @Test
+    void twoAccountsPinningOneCidEachPayForTheirOwnReplicaAndOnesUnpinLeavesTheOthers() throws Exception {
+        String cid = uploaded(700_000, 17); // 4 blocks
+        Cid root = Cid.parse(cid);
+        RequestSpecification asBob = given().auth().oauth2(Tokens.tokenFor(Tokens.BOB)).contentType("application/json");
+        String alicePin = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "1"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        String bobPin = asBob.body(Map.of("cid", cid, "meta", Map.of("replication", "1"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(alicePin).get("status")).isEqualTo("pinned");
+        Map<String, Object> bobs = await().atMost(Duration.ofSeconds(30)).until(
+                () -> given().auth().oauth2(Tokens.tokenFor(Tokens.BOB)).get("/pins/" + bobPin).then().statusCode(200)
+                        .extract().jsonPath().getMap(""),
+                st -> List.of("pinned", "failed").contains(st.get("status")));
+        assertThat(bobs.get("status")).as(bobs.toString()).isEqualTo("pinned");
+        assertThat(bobs.get("info")).asString().contains("replicas=1");
+
+        List<Replica> active = replicator.active(root);
+        assertThat(active).extracting(Replica::payer).containsExactlyInAnyOrder(Tokens.ALICE, Tokens.BOB);
+        for (Replica replica : active) {
+            LeaseView lease = lease(replica.lease().leaseId());
+            assertThat(lease.owner()).as("the lease's owner pays").isEqualTo(replica.payer());
+            assertThat(ReplicationResource.market.brokerOf(lease.id())).isEqualTo(ReplicationResource.gateway);
+            assertThat(verifiedBlocks(lease)).isEqualTo(4);
+        }
+        LeaseView alices = lease(replicator.active(root, Tokens.ALICE).get(0).lease().leaseId());
+        LeaseView bobsLease = lease(replicator.active(root, Tokens.BOB).get(0).lease().leaseId());
+        int bought = ReplicationResource.market.leases().size();
+
+        given().auth().oauth2(Tokens.tokenFor(Tokens.BOB)).delete("/pins/" + bobPin).then().statusCode(202);
+        assertThat(lease(bobsLease.id()).state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(lease(bobsLease.id()).closeReason()).isEqualTo("unpinned");
+        assertThat(agentOf(bobsLease).blocks(bobsLease.id().toString())).isZero();
+        assertThat(replicator.active(root)).extracting(Replica::payer).containsExactly(Tokens.ALICE);
+        assertThat(lease(alices.id()).state()).isEqualTo(LeaseState.ACTIVE);
+        assertThat(verifiedBlocks(alices)).isEqualTo(4);
+        assertThat(audits.round()).isZero();
+        assertThat(ReplicationResource.market.leases()).as("leases bought after bob's unpin").hasSize(bought);
+        given().get("/ipfs/" + cid).then().statusCode(200);
+
+        asAlice().delete("/pins/" + alicePin).then().statusCode(202);
+        assertThat(lease(alices.id()).state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(replicator.active(root)).isEmpty();
+    }
+
+    /**
+     * The state the payer migration leaves: a sealed replica the gateway bought and paid for itself (no payer). The
+     * next round audits it (it passes) but witnesses none of its periods (it was created two hours ago: a paid
+     * replica would have had its ended hours witnessed), buys a replica the pin's owner pays for, then deletes the
+     * gateway's copy and closes its lease ({@code replaced-by-paid-copy}).
+     */
+    @Test
+    void aReplicaTheGatewayPaidForItselfIsNeverWitnessedAndIsReplacedByOneThePinsOwnerPays() throws Exception {
+        String cid = uploaded(700_000, 18); // 4 blocks
+        Cid root = Cid.parse(cid);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(requestId).get("status")).isEqualTo("pinned");
+        StorageLease legacy = storageMarket.buy(ReplicationResource.gateway, 1, 1).get(0);
+        Seal seal = Seal.generate(new java.security.SecureRandom());
+        for (Cid block : replicator.blocksOf(root)) {
+            Seal.Sealed sealed = seal.seal(block, publicBlock(block));
+            storageProviders.put(legacy, sealed.cid(), sealed.bytes());
+        }
+        tx.inTransaction(c -> {
+            try (var s = c.prepareStatement("INSERT INTO replicas (lease_id, cid, provider, endpoint, state, created, "
+                    + "seal_key) VALUES (?, ?, ?, ?, 'active', now() - interval '2 hours', ?)")) {
+                s.setObject(1, legacy.leaseId());
+                s.setString(2, cid);
+                s.setString(3, legacy.provider());
+                s.setString(4, legacy.endpoint());
+                s.setBytes(5, seal.key());
+                s.executeUpdate();
+            }
+            try (var s = c.prepareStatement("UPDATE pins SET meta = '{\"replication\": \"1\"}' WHERE request_id = ?")) {
+                s.setObject(1, java.util.UUID.fromString(requestId));
+                s.executeUpdate();
+            }
+            return null;
+        });
+        LeaseView legacyLease = lease(legacy.leaseId());
+        assertThat(legacyLease.owner()).isEqualTo(ReplicationResource.gateway);
+        int bought = ReplicationResource.market.leases().size();
+
+        assertThat(audits.round()).isZero();
+
+        Replica old = replica(root, legacyLease);
+        assertThat(old.audits()).as("audits passed").isEqualTo(1);
+        assertThat(agentOf(legacyLease).witnessedPeriods(legacy.leaseId())).as("periods witnessed").isEmpty();
+        assertThat(old.state()).isEqualTo(Replica.State.CLOSED);
+        assertThat(old.reason()).isEqualTo("bought by the gateway itself; replaced by a paid copy");
+        assertThat(agentOf(legacyLease).blocks(legacy.leaseId().toString())).isZero();
+        assertThat(lease(legacy.leaseId()).state()).isEqualTo(LeaseState.CLOSED);
+        assertThat(lease(legacy.leaseId()).closeReason()).isEqualTo("replaced-by-paid-copy");
+        assertThat(ReplicationResource.market.leases()).as("leases bought").hasSize(bought + 1);
+        List<Replica> now = replicator.active(root);
+        assertThat(now).hasSize(1).allSatisfy(r -> assertThat(r.payer()).isEqualTo(Tokens.ALICE));
+        LeaseView paid = lease(now.get(0).lease().leaseId());
+        assertThat(paid.owner()).isEqualTo(Tokens.ALICE);
+        assertThat(verifiedBlocks(paid)).isEqualTo(4);
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(leases(LeaseState.ACTIVE)).isEmpty();
+    }
+
+    /**
+     * A paid replica whose periods were not witnessed for 30 days (a gateway that was down): the first passed audit
+     * hands its agent the oldest 500 hourly periods in one call, starting with the one containing the replica's
+     * creation, the next passed audit the rest, each once and each witnessed for the lease, its provider and its payer.
+     */
+    @Test
+    void aReplicaUnwitnessedForAMonthIsCaughtUpFiveHundredPeriodsPerCall() throws Exception {
+        String cid = uploaded(300_000, 19); // 2 blocks
+        Cid root = Cid.parse(cid);
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "0"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(requestId).get("status")).isEqualTo("pinned");
+        StorageLease bought = storageMarket.buy(Tokens.ALICE, 1, 1).get(0);
+        Seal seal = Seal.generate(new java.security.SecureRandom());
+        for (Cid block : replicator.blocksOf(root)) {
+            Seal.Sealed sealed = seal.seal(block, publicBlock(block));
+            storageProviders.put(bought, sealed.cid(), sealed.bytes());
+        }
+        java.time.Instant created = java.time.Instant.now().minus(Duration.ofDays(30));
+        tx.inTransaction(c -> {
+            replicas.insert(c, bought, root, Tokens.ALICE, seal, created);
+            replicas.mark(c, bought.leaseId(), Replica.State.ACTIVE, null);
+            try (var s = c.prepareStatement("UPDATE pins SET meta = '{\"replication\": \"1\"}' WHERE request_id = ?")) {
+                s.setObject(1, java.util.UUID.fromString(requestId));
+                s.executeUpdate();
+            }
+            return null;
+        });
+        LeaseView lease = lease(bought.leaseId());
+        StorageAgentServer agent = agentOf(lease);
+        Duration hour = Duration.ofHours(1);
+        java.time.Instant first = cloud.agora.protocol.usage.StoragePeriods.periodStart(created, hour);
+
+        assertThat(audits.round()).isZero();
+        assertThat(agent.periodsCalls()).filteredOn(c -> c.leaseId().equals(lease.id())).singleElement()
+                .satisfies(call -> assertThat(call.periods()).hasSize(500));
+        assertThat(audits.round()).isZero();
+        java.time.Instant lastAudit = replica(root, lease).audited();
+
+        List<StorageAgentServer.PeriodsCall> calls = agent.periodsCalls().stream()
+                .filter(c -> c.leaseId().equals(lease.id())).toList();
+        assertThat(calls).hasSize(2);
+        List<cloud.agora.protocol.usage.StoragePeriods.Witnessed> witnessed = agent.witnessedPeriods(lease.id());
+        int expected = cloud.agora.protocol.usage.StoragePeriods.endedBetween(created, lastAudit, hour).size();
+        assertThat(expected).isBetween(719, 721);
+        assertThat(witnessed).extracting(cloud.agora.protocol.usage.StoragePeriods.Witnessed::start)
+                .containsExactlyElementsOf(Stream.iterate(first, t -> t.plus(hour)).limit(expected).toList());
+        assertThat(witnessed).allSatisfy(w -> assertThat(w.receipt(lease.id(), lease.provider(), Tokens.ALICE)
+                .gatewaySigner()).isEqualTo(ReplicationResource.gateway));
+        assertThat(replica(root, lease).witnessedUntil()).isEqualTo(first.plus(hour.multipliedBy(expected)));
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        assertThat(lease(lease.id()).state()).isEqualTo(LeaseState.CLOSED);
+    }
+
+    private static LeaseView lease(java.util.UUID id) {
+        return ReplicationResource.market.leases().stream().filter(l -> l.id().equals(id)).findFirst().orElseThrow();
     }
 
     /** A block as anyone gets it from the gateway: {@code GET /ipfs/{cid}?format=raw}, no token. */

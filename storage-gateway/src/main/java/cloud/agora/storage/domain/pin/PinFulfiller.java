@@ -1,5 +1,6 @@
 package cloud.agora.storage.domain.pin;
 
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.storage.domain.ContentBackend;
 import cloud.agora.storage.domain.replica.Replica;
@@ -28,8 +29,8 @@ import org.jboss.logging.Logger;
  * backend to pin outside any transaction (Kubo may fetch from the network for minutes), then
  * records pinned or failed (with {@code info.status_details}) in another. A request whose
  * {@code meta.replication} (or {@code agora.storage.replication.default-replicas}) asks for N
- * provider replicas is pinned only once N replicas hold every block ({@code info.replicas},
- * {@code info.providers}); when that fails it is failed with the reason. One thread; requests
+ * provider replicas is pinned only once N replicas paid by its owner hold every block ({@code info.replicas},
+ * {@code info.providers}: the owner's replicas); when that fails it is failed with the reason. One thread; requests
  * stuck in pinning after a crash are claimed again after {@link #STALE}.
  */
 @ApplicationScoped
@@ -97,9 +98,9 @@ public class PinFulfiller {
         Map<String, String> info;
         try {
             backend.pin(claim.cid());
-            int wanted = tx.read(c -> pins.replicationWanted(c, claim.cid(), defaultReplicas));
+            int wanted = tx.read(c -> pins.replicationWanted(c, claim.cid(), claim.owner(), defaultReplicas));
             if (wanted > 0) {
-                List<Replica> replicas = replicator.ensure(claim.cid(), wanted);
+                List<Replica> replicas = replicator.ensure(claim.cid(), claim.owner(), wanted);
                 info = Map.of("replicas", String.valueOf(replicas.size()), "providers",
                         String.join(",", replicas.stream().map(r -> r.lease().provider()).toList()));
             } else {
@@ -122,19 +123,25 @@ public class PinFulfiller {
         Map<String, String> details = info;
         boolean recorded = tx.inTransaction(c -> pins.settle(c, claim.requestId(), state, details, clock.instant()));
         if (!recorded || state == PinState.FAILED) {
-            release(claim.cid());
+            release(claim.cid(), claim.owner());
         }
         if (claim.replacedCid() != null) {
-            release(claim.replacedCid());
+            release(claim.replacedCid(), claim.owner());
         }
     }
 
-    /** Unpins {@code cid} in the backend unless a pin request still needs it. */
-    public void release(Cid cid) {
+    /**
+     * After a request of {@code owner} for {@code cid} went (removed, replaced or failed): unpins {@code cid} in the
+     * backend and deletes every replica of it unless a pin request still needs it, and otherwise deletes
+     * {@code owner}'s replicas of it (which {@code owner} pays for) unless one of its requests still wants replicas.
+     */
+    public void release(Cid cid, Address owner) {
         try {
             if (!tx.inTransaction(c -> pins.referenced(c, cid))) {
                 backend.unpin(cid);
                 replicator.release(cid);
+            } else if (!tx.read(c -> pins.replicasNeeded(c, cid, owner, defaultReplicas))) {
+                replicator.release(cid, owner);
             }
         } catch (Exception e) {
             LOG.warnf(e, "could not release %s in the %s backend", cid, backend.name());

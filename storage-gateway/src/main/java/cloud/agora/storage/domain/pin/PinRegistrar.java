@@ -98,7 +98,7 @@ public class PinRegistrar {
             pins.delete(c, old.requestId());
             return old.spec().cid();
         });
-        fulfiller.release(cid);
+        fulfiller.release(cid, owner);
     }
 
     private PinRequest insert(Connection c, Address owner, PinRequest.PinSpec spec, Cid replaced) throws SQLException {

@@ -1,6 +1,7 @@
 package cloud.agora.storage.domain.replica;
 
 import cloud.agora.ipld.Cid;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.storage.persistence.ReplicaRepository;
@@ -10,6 +11,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,9 +20,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The audit round, every {@code agora.storage.replication.audit-interval}: challenges each
- * active replica once, then repairs every DAG that has fewer active replicas than its live
- * pin requests want (a new lease, its blocks sealed from the gateway's store), or that still has a replica stored
- * before sealing (replaced by a sealed one).
+ * active replica once and, when it passes, witnesses the storage periods it held since the last witness
+ * ({@link PeriodWitnesser}); then repairs, per (DAG, payer), every account whose live pin requests want more active
+ * replicas than it has (new leases it pays for, their blocks sealed from the gateway's store), and retires the DAG's
+ * replicas from before replicas were paid or sealed once an account has its own.
  * One thread; a round that is still running when the next is due is skipped.
  */
 @ApplicationScoped
@@ -29,6 +32,7 @@ public class ReplicaAudits {
     private static final Logger LOG = Logger.getLogger(ReplicaAudits.class);
 
     private final ReplicaAuditor auditor;
+    private final PeriodWitnesser witnesser;
     private final Replicator replicator;
     private final ReplicaRepository replicas;
     private final PinRepository pins;
@@ -37,9 +41,10 @@ public class ReplicaAudits {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "replica-audits"));
     private final AtomicBoolean running = new AtomicBoolean();
 
-    public ReplicaAudits(ReplicaAuditor auditor, Replicator replicator, ReplicaRepository replicas, PinRepository pins,
-            Transactions tx, StorageConfig config) {
+    public ReplicaAudits(ReplicaAuditor auditor, PeriodWitnesser witnesser, Replicator replicator,
+            ReplicaRepository replicas, PinRepository pins, Transactions tx, StorageConfig config) {
         this.auditor = auditor;
+        this.witnesser = witnesser;
         this.replicator = replicator;
         this.replicas = replicas;
         this.pins = pins;
@@ -68,7 +73,7 @@ public class ReplicaAudits {
     }
 
     /**
-     * One round: audit every active replica, then repair.
+     * One round: audit every active replica (witnessing the periods of those that pass), then repair.
      *
      * @return how many replicas failed their audit
      */
@@ -77,7 +82,9 @@ public class ReplicaAudits {
         Set<Cid> roots = new LinkedHashSet<>();
         for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.ACTIVE))) {
             roots.add(replica.root());
-            if (!auditor.audit(replica)) {
+            if (auditor.audit(replica)) {
+                witnesser.witness(replica.lease().leaseId());
+            } else {
                 failed++;
             }
         }
@@ -85,15 +92,17 @@ public class ReplicaAudits {
             roots.add(replica.root());
         }
         for (Cid root : roots) {
-            int wanted = tx.read(c -> pins.replicationWanted(c, root, defaultReplicas));
-            if (!replicator.settled(root, wanted)) {
-                try {
-                    replicator.ensure(root, wanted);
-                    LOG.infof("repaired %s: %d healthy replicas again", root, wanted);
-                } catch (RuntimeException e) {
-                    LOG.warnf("repairing %s failed (retried next round): %s", root, e.getMessage());
+            Map<Address, Integer> wanted = tx.read(c -> pins.replicationWantedByOwner(c, root, defaultReplicas));
+            wanted.forEach((payer, n) -> {
+                if (n > 0 && !replicator.settled(root, payer, n)) {
+                    try {
+                        replicator.ensure(root, payer, n);
+                        LOG.infof("repaired %s for %s: %d healthy replicas again", root, payer, n);
+                    } catch (RuntimeException e) {
+                        LOG.warnf("repairing %s for %s failed (retried next round): %s", root, payer, e.getMessage());
+                    }
                 }
-            }
+            });
         }
         return failed;
     }

@@ -2,6 +2,7 @@ package cloud.agora.storage.domain.replica;
 
 import cloud.agora.ipld.Cid;
 import cloud.agora.ipld.DagPb;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.domain.VerifiedBlocks;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -15,20 +16,27 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps N healthy copies of a pinned DAG on storage providers: buys the missing replicas on the
- * marketplace, gives each new replica its own {@link Seal} (a random key kept in {@code replicas}),
- * stores every block of the DAG on its lease sealed under that key and named by the sealed bytes'
- * own CID, and only then counts the replica active. Releasing deletes the blocks on the agents and
- * closes the leases.
+ * Keeps N healthy copies of a pinned DAG on storage providers for each account that pins it with replication,
+ * paid by that account: buys the missing replicas on the marketplace with the account as payer (it owns and pays
+ * for the leases; the gateway brokers them), gives each new replica its own {@link Seal} (a random key kept in
+ * {@code replicas}), stores every block of the DAG on its lease sealed under that key and named by the sealed bytes'
+ * own CID, and only then counts the replica active. Releasing deletes the blocks on the agents and closes the leases.
+ *
+ * <p>Replicas are counted per (root, payer): two accounts pinning one CID with replication each keep, and pay for,
+ * their own copies; one account's several pins of a CID share its copies (the largest replication wins). No account
+ * pays for another's copies, and unpinning by one never removes another's.
  *
  * <p>The blocks always come from the gateway's own verified store, never from another replica: the
  * gateway holds the whole DAG anyway (walking it and auditing it read that store), and a replica's
  * sealed CID for a block can only be computed from the plain block, so reading a replica would need
- * the block first. A replica recorded before sealing (no key) counts as active until {@code wanted}
- * sealed replicas exist; then its blocks are deleted and its lease closed ({@code replaced-by-sealed-copy}).
+ * the block first. A replica from before replicas were paid (no payer: the gateway bought it for itself; among them
+ * those stored before sealing, with no key) counts as a copy of its DAG until an account that wants replicas of the
+ * DAG has its own; then its blocks are deleted and its lease closed ({@code replaced-by-sealed-copy} for an unsealed
+ * one, {@code replaced-by-paid-copy} otherwise).
  *
  * <p>The pin worker and the audit round both call it: buying, filling, failing and releasing
  * replicas take one lock, so a repair that starts while a pin is still filling its second replica
@@ -60,17 +68,17 @@ public class Replicator {
     }
 
     /**
-     * Makes {@code wanted} active sealed replicas of the DAG exist (buying and filling the missing ones), then
-     * retires the DAG's replicas stored before sealing.
+     * Makes {@code wanted} active replicas of the DAG paid by {@code payer} exist (buying and filling the missing
+     * ones), then retires the DAG's replicas from before replicas were paid.
      *
-     * @return the active replicas afterwards
+     * @return {@code payer}'s active replicas afterwards
      * @throws ReplicationException when leases cannot be bought or a transfer fails (a lease
      *                              whose transfer failed is closed and marked failed)
      */
-    public List<Replica> ensure(Cid root, int wanted) {
+    public List<Replica> ensure(Cid root, Address payer, int wanted) {
         lock.lock();
         try {
-            return ensureLocked(root, wanted);
+            return ensureLocked(root, payer, wanted);
         } finally {
             lock.unlock();
         }
@@ -82,43 +90,48 @@ public class Replicator {
     }
 
     /**
-     * Whether the DAG has the replicas it should: {@code wanted} active sealed ones and, once it wants any, no
-     * replica left that was stored before sealing. When not, {@link #ensure} has work to do.
+     * Whether {@code payer} has the replicas it should: {@code wanted} active ones of its own and, once it wants any,
+     * no replica of the DAG left from before replicas were paid. When not, {@link #ensure} has work to do.
      */
-    public boolean settled(Cid root, int wanted) {
+    public boolean settled(Cid root, Address payer, int wanted) {
         List<Replica> active = active(root);
-        long sealed = active.stream().filter(Replica::sealed).count();
-        return sealed >= wanted && (wanted == 0 || sealed == active.size());
+        long own = active.stream().filter(r -> r.paidBy(payer)).count();
+        return own >= wanted && (wanted == 0 || active.stream().allMatch(Replica::paid));
     }
 
-    private List<Replica> ensureLocked(Cid root, int wanted) {
-        int missing = wanted - (int) active(root).stream().filter(Replica::sealed).count();
+    private List<Replica> ensureLocked(Cid root, Address payer, int wanted) {
+        int missing = wanted - active(root, payer).size();
         if (missing > 0) {
-            fillLocked(root, missing);
+            fillLocked(root, payer, missing);
         }
         if (wanted > 0) {
-            for (Replica unsealed : active(root).stream().filter(r -> !r.sealed()).toList()) {
-                dropLocked(unsealed, "replaced-by-sealed-copy", "stored unsealed; replaced by a sealed copy");
-                LOG.infof("replica of %s on %s (lease %s) was stored unsealed: replaced by a sealed copy", root,
-                        unsealed.lease().provider(), unsealed.lease().leaseId());
+            for (Replica legacy : active(root).stream().filter(r -> !r.paid()).toList()) {
+                if (legacy.sealed()) {
+                    dropLocked(legacy, "replaced-by-paid-copy", "bought by the gateway itself; replaced by a paid copy");
+                } else {
+                    dropLocked(legacy, "replaced-by-sealed-copy", "stored unsealed; replaced by a sealed copy");
+                }
+                LOG.infof("replica of %s on %s (lease %s) was %s: replaced by a paid sealed copy", root,
+                        legacy.lease().provider(), legacy.lease().leaseId(),
+                        legacy.sealed() ? "bought by the gateway itself" : "stored unsealed");
             }
         }
-        return active(root);
+        return active(root, payer);
     }
 
-    private void fillLocked(Cid root, int missing) {
+    private void fillLocked(Cid root, Address payer, int missing) {
         List<Cid> dag = blocksOf(root);
         long bytes = 0;
         for (Cid cid : dag) {
             bytes += blocks.get(cid).length;
         }
         long gib = Math.max(1, (bytes + GIB - 1) / GIB);
-        List<StorageLease> bought = market.buy(missing, gib);
+        List<StorageLease> bought = market.buy(payer, missing, gib);
         ReplicationException failure = null;
         for (StorageLease lease : bought) {
             Seal seal = Seal.generate(random);
             tx.inTransaction(c -> {
-                replicas.insert(c, lease, root, seal, clock.instant());
+                replicas.insert(c, lease, root, payer, seal, clock.instant());
                 return null;
             });
             try {
@@ -127,7 +140,8 @@ public class Replicator {
                     replicas.mark(c, lease.leaseId(), Replica.State.ACTIVE, null);
                     return null;
                 });
-                LOG.infof("replica of %s on %s (lease %s) holds all %d blocks", root, lease.provider(), lease.leaseId(), dag.size());
+                LOG.infof("replica of %s for %s on %s (lease %s) holds all %d blocks", root, payer, lease.provider(),
+                        lease.leaseId(), dag.size());
             } catch (RuntimeException e) {
                 LOG.warnf("transferring %s to lease %s failed: %s", root, lease.leaseId(), e.getMessage());
                 failLocked(lease, "transfer failed: " + e.getMessage());
@@ -163,23 +177,28 @@ public class Replicator {
         }
     }
 
-    /** Deletes every copy of the DAG on providers and closes their leases (after the last unpin). */
+    /** Deletes every copy of the DAG on providers, whoever pays, and closes their leases (after the last unpin). */
     public void release(Cid root) {
-        lock.lock();
-        try {
-            releaseLocked(root);
-        } finally {
-            lock.unlock();
-        }
+        releaseWhere(root, r -> true);
     }
 
-    private void releaseLocked(Cid root) {
-        List<Replica> all = tx.read(c -> replicas.ofRoot(c, root));
-        for (Replica replica : all) {
-            if (replica.state() == Replica.State.CLOSED || replica.state() == Replica.State.FAILED) {
-                continue;
+    /** Deletes {@code payer}'s copies of the DAG on providers and closes their leases (none of its pins needs them). */
+    public void release(Cid root, Address payer) {
+        releaseWhere(root, r -> r.paidBy(payer));
+    }
+
+    private void releaseWhere(Cid root, Predicate<Replica> which) {
+        lock.lock();
+        try {
+            for (Replica replica : tx.read(c -> replicas.ofRoot(c, root))) {
+                if (replica.state() == Replica.State.CLOSED || replica.state() == Replica.State.FAILED
+                        || !which.test(replica)) {
+                    continue;
+                }
+                dropLocked(replica, "unpinned", "unpinned");
             }
-            dropLocked(replica, "unpinned", "unpinned");
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -202,9 +221,14 @@ public class Replicator {
         });
     }
 
-    /** The active replicas of a DAG. */
+    /** The active replicas of a DAG, whoever pays for them. */
     public List<Replica> active(Cid root) {
         return tx.read(c -> replicas.ofRoot(c, root)).stream().filter(r -> r.state() == Replica.State.ACTIVE).toList();
+    }
+
+    /** The active replicas of a DAG that {@code payer} pays for. */
+    public List<Replica> active(Cid root, Address payer) {
+        return active(root).stream().filter(r -> r.paidBy(payer)).toList();
     }
 
     /** Every block of the DAG once, depth-first in link order (the CAR order), read from the verified store. */

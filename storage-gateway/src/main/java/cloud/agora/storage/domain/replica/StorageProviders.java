@@ -1,6 +1,8 @@
 package cloud.agora.storage.domain.replica;
 
 import cloud.agora.ipld.Cid;
+import cloud.agora.protocol.usage.StoragePeriods;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,4 +32,13 @@ public interface StorageProviders {
 
     /** Deletes every block of the lease on the agent. */
     void delete(StorageLease lease);
+
+    /**
+     * Hands the agent storage periods of its lease that the gateway witnessed (ended, with the replica whole at an
+     * audit since): the agent rebuilds each period's receipt, checks the witness, signs it and ships it to billing.
+     *
+     * @return how many of them the agent took as new (it deduplicates by period)
+     * @throws ReplicationException when the agent does not take them (any answer but a 2xx one)
+     */
+    int witness(StorageLease lease, List<StoragePeriods.Witnessed> periods);
 }

@@ -4,6 +4,7 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.ProviderEndpoints;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +30,8 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * {@link StorageProviders} over the agents' storage role ({@code /api/v1/storage/leases/...}). Three defences sit
+ * {@link StorageProviders} over the agents' storage role ({@code /api/v1/storage/leases/...}): blocks, challenges,
+ * deleting a lease and handing over witnessed storage periods ({@code POST .../periods}). Three defences sit
  * here, at the one place the gateway talks to agents:
  * <ul>
  * <li>every call carries {@code Authorization: Agora-Grant <token>}, a {@link StorageGrants storage grant} for
@@ -167,6 +170,22 @@ public class HttpStorageProviders implements StorageProviders {
         if (answer.status() / 100 != 2 && answer.status() != 404) {
             throw new ReplicationException("agent " + lease.endpoint() + " answered " + answer.status()
                     + " deleting lease " + lease.leaseId());
+        }
+    }
+
+    @Override
+    public int witness(StorageLease lease, List<StoragePeriods.Witnessed> periods) {
+        String body = JsonCodec.write(new StoragePeriods.WitnessedPeriods(periods));
+        Answer answer = call(lease, "POST", "/periods", HttpRequest.BodyPublishers.ofString(body), TRANSFER_TIMEOUT,
+                MAX_ANSWER_BYTES);
+        if (answer.status() / 100 != 2) {
+            throw new ReplicationException("agent " + lease.endpoint() + " refused " + periods.size()
+                    + " witnessed periods: " + answer.status() + " " + answer.excerpt());
+        }
+        try {
+            return JsonCodec.read(answer.text(), StoragePeriods.Accepted.class).accepted();
+        } catch (RuntimeException e) {
+            throw new ReplicationException("agent's answer is not an acceptance of periods: " + answer.excerpt(), e);
         }
     }
 

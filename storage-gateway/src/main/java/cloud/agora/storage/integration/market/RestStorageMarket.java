@@ -34,7 +34,10 @@ import org.web3j.crypto.ECKeyPair;
 /**
  * {@link StorageMarket} over the marketplace's REST API, signed in with the gateway's own key
  * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} →
- * {@code /api/v1/auth/token}); the token is renewed before it expires and after a 401.
+ * {@code /api/v1/auth/token}); the token is renewed before it expires and after a 401. Bids name the account that
+ * pays ({@code BidSpec.payer}): the marketplace makes it the leases' owner and the gateway their broker, which may
+ * read the bid, cancel it and read and close its leases (the marketplace must list the gateway's address in
+ * {@code agora.market.gateways.storage}).
  */
 @ApplicationScoped
 public class RestStorageMarket implements StorageMarket {
@@ -51,11 +54,11 @@ public class RestStorageMarket implements StorageMarket {
     }
 
     @Override
-    public List<StorageLease> buy(int replicas, long storageGiB) {
+    public List<StorageLease> buy(Address payer, int replicas, long storageGiB) {
         Wei zero = Wei.ZERO;
         BidSpec spec = new BidSpec(BidKind.STORAGE, new Resources(0, 0, storageGiB), replicas,
                 new Prices(zero, zero, zero, new Wei(config.maxPricePerGibMonth())), null,
-                Math.max(1, config.matchTimeout().toSeconds()));
+                Math.max(1, config.matchTimeout().toSeconds()), payer);
         BidView bid = JsonCodec.read(send("POST", "api/v1/bids", spec), BidView.class);
         Instant deadline = Instant.now().plus(config.matchTimeout());
         while (bid.status() == BidStatus.OPEN && Instant.now().isBefore(deadline)) {
@@ -63,9 +66,21 @@ public class RestStorageMarket implements StorageMarket {
             bid = JsonCodec.read(send("GET", "api/v1/bids/" + bid.id(), null), BidView.class);
         }
         List<StorageLease> leases = new ArrayList<>();
+        Address wrongOwner = null;
         for (UUID id : bid.leaseIds()) {
             LeaseView lease = JsonCodec.read(send("GET", "api/v1/leases/" + id, null), LeaseView.class);
             leases.add(new StorageLease(lease.id(), lease.provider().toString(), lease.providerEndpoint()));
+            if (!payer.equals(lease.owner())) {
+                wrongOwner = lease.owner();
+            }
+        }
+        if (wrongOwner != null) {
+            // a marketplace that ignored the payer: its periods would be witnessed for an account that does not own it
+            for (StorageLease lease : leases) {
+                close(lease.leaseId(), "wrong-payer");
+            }
+            throw new ReplicationException("the marketplace made the storage leases owned by " + wrongOwner
+                    + ", not by the account that pays, " + payer + "; they were closed");
         }
         if (leases.size() < replicas) {
             if (bid.status() == BidStatus.OPEN) {

@@ -7,12 +7,14 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.invocation.StorageGrant;
+import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -26,7 +28,8 @@ import org.web3j.crypto.Keys;
 
 /**
  * The gateway's side of the agents' storage role, against a real HTTP agent stand-in that verifies storage grants
- * as an agent does: every call carries a grant for exactly its lease and provider, signed by the gateway's key;
+ * as an agent does: every call (blocks, challenges, witnessed periods, deletion) carries a grant for exactly its
+ * lease and provider, signed by the gateway's key;
  * endpoints the gateway must not call are not called at all; answers larger than anything an agent may send are
  * refused without being read whole.
  */
@@ -68,11 +71,14 @@ class HttpStorageProvidersTest {
         providers.put(lease, CID, BLOCK);
         assertThat(providers.get(lease, CID)).hasValueSatisfying(b -> assertThat(b).isEqualTo(BLOCK));
         assertThat(providers.challenge(lease, CID, new byte[32])).hasSize(64);
+        StoragePeriods.Witnessed period = witnessedPeriod();
+        assertThat(providers.witness(lease, List.of(period))).as("periods the agent took").isEqualTo(1);
+        assertThat(agent.witnessedPeriods(lease.leaseId())).containsExactly(period);
         providers.delete(lease);
 
         assertThat(agent.refusedGrants()).isEmpty();
-        // every request: the 2 answered lease-not-held (the put is retried), then put, get, challenge, delete
-        assertThat(agent.acceptedGrants()).hasSize(agent.requests()).hasSize(6).allSatisfy(g -> {
+        // every request: the 2 answered lease-not-held (the put is retried), then put, get, challenge, periods, delete
+        assertThat(agent.acceptedGrants()).hasSize(agent.requests()).hasSize(7).allSatisfy(g -> {
             assertThat(g.leaseId()).isEqualTo(lease.leaseId());
             assertThat(g.provider()).isEqualTo(provider);
         });
@@ -138,11 +144,20 @@ class HttpStorageProvidersTest {
         assertThat(agent.oversizedAnswerWritten()).isLessThan(size / 4);
     }
 
-    private static void everyCallRefused(HttpStorageProviders providers, StorageLease at, String reason) {
+    /** The last ended hour of the lease, witnessed by the gateway for a payer. */
+    private StoragePeriods.Witnessed witnessedPeriod() {
+        Duration hour = Duration.ofHours(1);
+        Instant start = StoragePeriods.periodStart(Instant.now(), hour).minus(hour);
+        return StoragePeriods.Witnessed.of(StoragePeriods.receipt(lease.leaseId(), provider,
+                Address.parse("0x00000000000000000000000000000000000a11ce"), start, hour).counterSignedByGateway(gatewayKey));
+    }
+
+    private void everyCallRefused(HttpStorageProviders providers, StorageLease at, String reason) {
         List<Consumer<StorageLease>> calls = List.of(
                 l -> providers.put(l, CID, BLOCK),
                 l -> providers.get(l, CID),
                 l -> providers.challenge(l, CID, new byte[32]),
+                l -> providers.witness(l, List.of(witnessedPeriod())),
                 providers::delete);
         for (Consumer<StorageLease> call : calls) {
             assertThatThrownBy(() -> call.accept(at)).as(at.endpoint()).isInstanceOf(ReplicationException.class)

@@ -5,6 +5,7 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.invocation.GrantVerifier;
 import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.StoragePeriods;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -41,6 +42,9 @@ import java.util.stream.Stream;
  * storage grant that {@link GrantVerifier} accepts — signed by a trusted gateway key, for this
  * provider and the lease of the path, within its validity — and answers {@code 401} with the
  * rejection's slug otherwise. It records every request and every grant it accepted or refused.
+ * It takes witnessed storage periods ({@code POST .../periods}, a {@link StoragePeriods.WitnessedPeriods}) and
+ * records every call as it came, answering {@link StoragePeriods.Accepted} with how many periods were new to it
+ * (it keeps what it got; checking the witnesses is the test's part, which knows the lease's payer).
  * On demand it misbehaves: block reads answered with far more bytes than any block, or, as a lazy provider,
  * a lease's blocks deleted and its challenges answered from blocks fetched elsewhere when asked. Port 0.
  */
@@ -65,6 +69,27 @@ public final class StorageAgentServer implements AutoCloseable {
     private volatile PutGate gate;
     private final Map<String, Function<Cid, Optional<byte[]>>> lazy = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
+    private final List<PeriodsCall> periodsCalls = new CopyOnWriteArrayList<>();
+
+    /**
+     * One {@code POST .../periods} the agent served.
+     *
+     * @param leaseId  the path's lease
+     * @param received when it arrived
+     * @param periods  the witnessed periods in its body, in order
+     */
+    public record PeriodsCall(UUID leaseId, Instant received, List<StoragePeriods.Witnessed> periods) {
+    }
+
+    /** Every witnessed-periods call it served, in order of arrival. */
+    public List<PeriodsCall> periodsCalls() {
+        return List.copyOf(periodsCalls);
+    }
+
+    /** The witnessed periods it received for a lease, in order of arrival, repeats included. */
+    public List<StoragePeriods.Witnessed> witnessedPeriods(UUID leaseId) {
+        return periodsCalls.stream().filter(c -> c.leaseId().equals(leaseId)).flatMap(c -> c.periods().stream()).toList();
+    }
 
     /**
      * Holds block PUTs, across every agent that shares it, once {@code free} of them have passed,
@@ -264,6 +289,16 @@ public final class StorageAgentServer implements AutoCloseable {
                 } catch (NoSuchFileException e) {
                     answer(exchange, 404, "{\"type\":\"urn:agora:problem:block-not-found\"}");
                 }
+            } else if (parts.length == 2 && parts[1].equals("periods") && method.equals("POST")) {
+                StoragePeriods.WitnessedPeriods body = JsonCodec.read(new String(exchange.getRequestBody().readAllBytes(),
+                        StandardCharsets.UTF_8), StoragePeriods.WitnessedPeriods.class);
+                UUID lease = UUID.fromString(leaseId);
+                java.util.Set<Instant> known = new java.util.HashSet<>();
+                witnessedPeriods(lease).forEach(w -> known.add(w.start()));
+                int fresh = (int) body.periods().stream().map(StoragePeriods.Witnessed::start).distinct()
+                        .filter(start -> !known.contains(start)).count();
+                periodsCalls.add(new PeriodsCall(lease, Instant.now(), List.copyOf(body.periods())));
+                answer(exchange, 200, JsonCodec.write(new StoragePeriods.Accepted(fresh)));
             } else if (parts.length == 2 && parts[1].equals("challenges") && method.equals("POST")) {
                 Map<?, ?> challenge = JsonCodec.read(new String(exchange.getRequestBody().readAllBytes(),
                         StandardCharsets.UTF_8), Map.class);

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,8 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * A stand-in for the marketplace (another process in production), just the part the gateway
  * uses: Sign-In with Ethereum (the signature is really recovered and checked), storage bids
  * matched at once to distinct providers from a fixed list (one without an open lease of the
- * bidder, never one whose lease was closed for a failed audit), lease reads and closes (409
- * when already closed). Port 0.
+ * bid's owner, never one whose lease of that owner was closed for a failed audit), lease reads and closes (409
+ * when already closed). As the marketplace does, a bid naming a payer other than its bidder is accepted only from a
+ * configured storage gateway (403 otherwise): the payer owns the bid and its leases, the gateway brokers them. Bids
+ * are read and cancelled only by their owner or broker, leases read and closed only by their owner, provider or
+ * broker (403 otherwise). Port 0.
  */
 public final class MarketplaceStandIn implements AutoCloseable {
 
@@ -41,9 +45,17 @@ public final class MarketplaceStandIn implements AutoCloseable {
     private final Map<String, Address> tokens = new ConcurrentHashMap<>();
     private final Map<UUID, BidView> bids = new ConcurrentHashMap<>();
     private final Map<UUID, LeaseView> leases = new LinkedHashMap<>();
+    /** The broker of each brokered bid and lease (by id). */
+    private final Map<UUID, Address> brokers = new ConcurrentHashMap<>();
+    private final Set<Address> storageGateways;
 
-    public MarketplaceStandIn(List<Provider> providers) throws IOException {
+    /**
+     * @param providers       the providers on offer
+     * @param storageGateways who may place bids another account pays ({@code agora.market.gateways.storage})
+     */
+    public MarketplaceStandIn(List<Provider> providers, Set<Address> storageGateways) throws IOException {
         this.providers = providers;
+        this.storageGateways = Set.copyOf(storageGateways);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api/v1/", this::handle);
         server.start();
@@ -56,6 +68,11 @@ public final class MarketplaceStandIn implements AutoCloseable {
     /** Every lease so far. */
     public synchronized List<LeaseView> leases() {
         return new ArrayList<>(leases.values());
+    }
+
+    /** The storage gateway that brokered a bid or lease, or null when its owner placed it. */
+    public Address brokerOf(UUID id) {
+        return brokers.get(id);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -93,9 +110,27 @@ public final class MarketplaceStandIn implements AutoCloseable {
             String[] parts = path.split("/");
             synchronized (this) {
                 if (parts[0].equals("bids") && parts.length == 1 && method.equals("POST")) {
-                    answer(exchange, 201, bid(caller, JsonCodec.read(body, BidSpec.class)));
+                    BidSpec spec = JsonCodec.read(body, BidSpec.class);
+                    if (spec.payer() != null && !spec.payer().equals(caller) && !storageGateways.contains(caller)) {
+                        answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
+                        return;
+                    }
+                    answer(exchange, 201, bid(caller, spec));
                 } else if (parts[0].equals("bids") && parts.length == 2) {
-                    answer(exchange, 200, bids.get(UUID.fromString(parts[1])));
+                    BidView bid = bids.get(UUID.fromString(parts[1]));
+                    if (!bid.owner().equals(caller) && !caller.equals(brokers.get(bid.id()))) {
+                        answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
+                        return;
+                    }
+                    if (method.equals("DELETE") && bid.status() == BidStatus.OPEN) {
+                        bid = new BidView(bid.id(), bid.owner(), bid.kind(), bid.resources(), bid.replicas(),
+                                bid.matchedReplicas(), bid.maxPrices(), bid.constraints(), BidStatus.CANCELLED,
+                                bid.createdAt(), bid.expiresAt(), bid.leaseIds(), bid.unmatchedReasons());
+                        bids.put(bid.id(), bid);
+                    }
+                    answer(exchange, 200, bid);
+                } else if (parts[0].equals("leases") && parts.length >= 2 && !isParty(leases.get(UUID.fromString(parts[1])), caller)) {
+                    answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
                 } else if (parts[0].equals("leases") && parts.length == 2) {
                     answer(exchange, 200, leases.get(UUID.fromString(parts[1])));
                 } else if (parts[0].equals("leases") && parts.length == 3 && parts[2].equals("close")) {
@@ -118,11 +153,21 @@ public final class MarketplaceStandIn implements AutoCloseable {
         }
     }
 
-    private BidView bid(Address owner, BidSpec spec) {
+    private boolean isParty(LeaseView lease, Address caller) {
+        return lease != null && (lease.owner().equals(caller) || lease.provider().equals(caller)
+                || caller.equals(brokers.get(lease.id())));
+    }
+
+    private BidView bid(Address bidder, BidSpec spec) {
         if (spec.kind() != BidKind.STORAGE || spec.resources().storageGiB() < 1) {
             throw new IllegalArgumentException("the gateway must place storage bids of at least 1 GiB: " + spec);
         }
+        boolean brokered = spec.payer() != null && !spec.payer().equals(bidder);
+        Address owner = brokered ? spec.payer() : bidder;
         UUID bidId = UUID.randomUUID();
+        if (brokered) {
+            brokers.put(bidId, bidder);
+        }
         List<UUID> matched = new ArrayList<>();
         for (Provider provider : providers) {
             if (matched.size() == spec.replicas()) {
@@ -134,6 +179,9 @@ public final class MarketplaceStandIn implements AutoCloseable {
                 LeaseView lease = new LeaseView(UUID.randomUUID(), bidId, owner, provider.address(), provider.endpoint(),
                         BidKind.STORAGE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE, Instant.now(), null, null, null);
                 leases.put(lease.id(), lease);
+                if (brokered) {
+                    brokers.put(lease.id(), bidder);
+                }
                 matched.add(lease.id());
             }
         }
