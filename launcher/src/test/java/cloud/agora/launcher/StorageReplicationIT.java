@@ -58,7 +58,7 @@ class StorageReplicationIT {
                 // held storage reaches a voucher within the test
                 .withEnv("AGENT_PRICES_PER_GIB_MONTH", "2592000000000")
                 .withEnv("AGORA_BILLING_STORAGE_PERIOD", "PT5S")
-                .withEnv("AGORA_STORAGE_REPLICATION_STORAGE_PERIOD", "PT5S")
+                .withEnv("AGORA_STORAGE_PERIOD", "PT5S")
                 .start()) {
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
@@ -105,7 +105,9 @@ class StorageReplicationIT {
             // all four verified blocks (a replica closed after a failed transfer may leave a folder behind until its
             // agent cleans it up: it is not a replica, and is reported)
             String storageToken = signIn(MARKET, KeyFiles.read(state.resolve("keys/storage.key")));
-            List<Path> holders = replicaFolders(storageToken);
+            // the developer pays for the replicas: the storage leases are the developer's, brokered by the gateway
+            String ownerToken = signIn(MARKET, KeyFiles.read(state.resolve("keys/developer.key")));
+            List<Path> holders = replicaFolders(ownerToken);
             assertThat(holders).as("one replica on each of two agents").hasSize(2);
             assertThat(holders.stream().map(dir -> dir.getParent().getParent()).distinct()).hasSize(2);
             assertThat(holders).allSatisfy(dir -> assertThat(healthyBlocks(dir)).isEqualTo(4));
@@ -147,7 +149,7 @@ class StorageReplicationIT {
 
             // repair: two healthy copies again — the untouched one and a new lease holding all four verified blocks
             PlatformCalls.await("a second verified copy under a new lease", Duration.ofSeconds(120),
-                    () -> replicaFolders(storageToken).stream()
+                    () -> replicaFolders(ownerToken).stream()
                             .filter(dir -> !dir.getFileName().toString().equals(damagedLease))
                             .filter(dir -> healthyBlocks(dir) == 4).count() == 2);
             assertThat(healthyBlocks(healthy)).isEqualTo(4);
@@ -195,9 +197,9 @@ class StorageReplicationIT {
     }
 
     /** The folders of the storage gateway's active leases (its replicas), on whichever agent holds them. */
-    private List<Path> replicaFolders(String storageToken) throws Exception {
+    private List<Path> replicaFolders(String ownerToken) throws Exception {
         List<Path> folders = new java.util.ArrayList<>();
-        for (JsonNode lease : call("GET", MARKET + "/api/v1/leases?active=true", storageToken, null)) {
+        for (JsonNode lease : call("GET", MARKET + "/api/v1/leases?active=true", ownerToken, null)) {
             for (String agent : AGENTS) {
                 Path dir = state.resolve(agent).resolve("storage").resolve(lease.get("id").asText());
                 if (Files.isDirectory(dir)) {
