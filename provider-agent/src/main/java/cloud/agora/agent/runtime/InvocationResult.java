@@ -1,6 +1,8 @@
 package cloud.agora.agent.runtime;
 
 import cloud.agora.protocol.invocation.InvocationOutcome;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The end of one call.
@@ -12,9 +14,21 @@ import cloud.agora.protocol.invocation.InvocationOutcome;
  * @param stderrTruncated whether it wrote more standard error than that
  * @param usage    what it used
  * @param warm     whether it ran in a container kept from an earlier call
+ * @param httpStatus an HTTP-mode function's response status, null for an exec-mode call
+ * @param headers  an HTTP-mode function's response headers (name → values), empty for an exec-mode call
  */
 public record InvocationResult(InvocationOutcome outcome, int exitCode, byte[] stdout, String stderr, boolean stderrTruncated,
-        Usage usage, boolean warm) {
+        Usage usage, boolean warm, Integer httpStatus, Map<String, List<String>> headers) {
+
+    public InvocationResult {
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    /** An exec-mode result. */
+    public InvocationResult(InvocationOutcome outcome, int exitCode, byte[] stdout, String stderr, boolean stderrTruncated,
+            Usage usage, boolean warm) {
+        this(outcome, exitCode, stdout, stderr, stderrTruncated, usage, warm, null, Map.of());
+    }
 
     /** How much standard error a result keeps: the last 64 KiB. */
     public static final int STDERR_TAIL_BYTES = 64 * 1024;

@@ -83,13 +83,14 @@ final class JvmImage {
          * function has not: all of Java SE (a function may use any of its API), {@code jdk.compiler} for the
          * single-file source launcher ({@code java Main.java}), {@code jdk.unsupported} ({@code sun.misc.Unsafe},
          * which common libraries use), the EC and PKCS#11 crypto providers, the zip file system,
-         * {@code jdk.management} (the container-aware {@code OperatingSystemMXBean}) and JFR; with a CDS archive
+         * {@code jdk.management} (the container-aware {@code OperatingSystemMXBean}), JFR and {@code jdk.httpserver}
+         * (an HTTP-mode function may serve with the JDK's own server on its loopback); with a CDS archive
          * (a shorter JVM start) and uncompressed modules (the source launcher loads javac's classes from them; ~20%
          * faster than zip-compressed).
          */
         static final Recipe FUNCTIONS = new Recipe(
                 List.of("java.se", "jdk.compiler", "jdk.unsupported", "jdk.crypto.ec", "jdk.crypto.cryptoki", "jdk.zipfs",
-                        "jdk.management", "jdk.jfr"),
+                        "jdk.management", "jdk.jfr", "jdk.httpserver"),
                 List.of("--strip-debug", "--no-header-files", "--no-man-pages", "--generate-cds-archive"),
                 Set.of("libawt_xawt.so", "libjawt.so", "libsplashscreen.so", "libjsound.so", "libfontmanager.so",
                         "liblcms.so", "libjavajpeg.so", "libmlib_image.so"));

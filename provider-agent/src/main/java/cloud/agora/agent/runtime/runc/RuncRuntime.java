@@ -59,6 +59,8 @@ public final class RuncRuntime implements WorkloadRuntime {
         return t;
     });
     private final Clock clock;
+    private final Path bridges;
+    private final java.util.concurrent.atomic.AtomicLong bridgeNumbers = new java.util.concurrent.atomic.AtomicLong();
 
     public RuncRuntime(RuncSettings settings, Clock clock) {
         this.settings = settings;
@@ -72,6 +74,10 @@ public final class RuncRuntime implements WorkloadRuntime {
             Files.createDirectories(settings.stateRoot());
             Files.createDirectories(settings.workDir());
             Files.createDirectories(settings.runtimesDir());
+            // HTTP-mode bridges' Unix sockets: a short path (a socket path has at most 107 bytes), root only
+            this.bridges = Files.createTempDirectory("agora-http-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new RuntimeFailureException("cannot create the runc driver's directories", e);
         }
@@ -246,6 +252,7 @@ public final class RuncRuntime implements WorkloadRuntime {
             }
         }
         cgroups.removeQuietly("/" + settings.cgroupParent());
+        deleteTree(bridges);
         workers.shutdownNow();
     }
 
@@ -261,6 +268,11 @@ public final class RuncRuntime implements WorkloadRuntime {
 
     Runc runc() {
         return runc;
+    }
+
+    /** Where the HTTP bridge of a new container listens: a fresh path in this runtime's root-only directory. */
+    Path bridgeSocket(String containerId) {
+        return bridges.resolve(bridgeNumbers.incrementAndGet() + ".sock");
     }
 
     Cgroups cgroups() {

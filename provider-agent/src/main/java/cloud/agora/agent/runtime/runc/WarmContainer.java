@@ -41,7 +41,7 @@ import java.util.concurrent.TimeoutException;
  * hit its memory limit, broke the executor's protocol, or whose leftovers or files could not be
  * removed is removed, never reused — the call is still metered.
  */
-final class WarmContainer {
+final class WarmContainer extends PooledContainer {
 
     /**
      * Announces {@code ready} once running inside the container; then, per call, a frame
@@ -90,8 +90,6 @@ final class WarmContainer {
     private long executorPid = -1;
     private ContainerTmp tmp;
     private long calls;
-    Instant idleSince;
-    boolean broken;
 
     private WarmContainer(String id, String cgroup, RuncRuntime runtime, Process process, CompletableFuture<byte[]> stderr) {
         this.id = id;
@@ -126,6 +124,7 @@ final class WarmContainer {
     }
 
     /** Runs one call in this container; marks it broken when it must not be reused. */
+    @Override
     InvocationResult invoke(Workload workload, InvocationRequest request, boolean reused) {
         Map<String, String> env = request.environment();
         long cpuBefore;
@@ -231,6 +230,7 @@ final class WarmContainer {
     }
 
     /** Kills and removes the container. */
+    @Override
     void destroy() {
         try {
             control.close();

@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Keeps up to {@code maxIdle} idle {@link WarmContainer}s per function (lease + runtime +
- * bundle + command) so that repeat calls skip container creation; an idle container older
+ * Keeps up to {@code maxIdle} idle containers ({@link WarmContainer}s for exec-mode functions, {@link HttpContainer}s
+ * for HTTP-mode ones) per function (lease + runtime + bundle + command + mode + environment) so that repeat calls skip container creation; an idle container older
  * than {@code idleTimeout} is removed by {@link #evictIdle()}. A container serves one call at
  * a time; a busy function gets more containers, and the surplus is removed on release.
  */
@@ -27,7 +27,7 @@ final class WarmPool {
     private final int maxIdle;
     private final Duration idleTimeout;
     private final Clock clock;
-    private final Map<Key, Deque<WarmContainer>> idle = new HashMap<>();
+    private final Map<Key, Deque<PooledContainer>> idle = new HashMap<>();
 
     WarmPool(RuncRuntime runtime, int maxIdle, Duration idleTimeout, Clock clock) {
         this.runtime = runtime;
@@ -38,10 +38,11 @@ final class WarmPool {
 
     InvocationResult invoke(Workload workload, FunctionSpec function, InvocationRequest request) {
         Key key = new Key(workload.leaseId(), function);
-        WarmContainer container = take(key);
+        PooledContainer container = take(key);
         boolean reused = container != null;
         if (container == null) {
-            container = WarmContainer.start(runtime, workload, function);
+            container = function.mode() == FunctionSpec.Mode.HTTP ? HttpContainer.start(runtime, workload, function)
+                    : WarmContainer.start(runtime, workload, function);
         }
         try {
             InvocationResult result = container.invoke(workload, request, reused);
@@ -55,11 +56,11 @@ final class WarmPool {
     }
 
     int evictIdle() {
-        List<WarmContainer> expired = new ArrayList<>();
+        List<PooledContainer> expired = new ArrayList<>();
         synchronized (this) {
-            for (Deque<WarmContainer> containers : idle.values()) {
-                for (Iterator<WarmContainer> it = containers.iterator(); it.hasNext();) {
-                    WarmContainer c = it.next();
+            for (Deque<PooledContainer> containers : idle.values()) {
+                for (Iterator<PooledContainer> it = containers.iterator(); it.hasNext();) {
+                    PooledContainer c = it.next();
                     if (!c.idleSince.plus(idleTimeout).isAfter(clock.instant())) {
                         it.remove();
                         expired.add(c);
@@ -68,7 +69,7 @@ final class WarmPool {
             }
             idle.values().removeIf(Deque::isEmpty);
         }
-        expired.forEach(WarmContainer::destroy);
+        expired.forEach(PooledContainer::destroy);
         return expired.size();
     }
 
@@ -77,7 +78,7 @@ final class WarmPool {
     }
 
     void removeLease(UUID leaseId) {
-        List<WarmContainer> removed = new ArrayList<>();
+        List<PooledContainer> removed = new ArrayList<>();
         synchronized (this) {
             idle.entrySet().removeIf(e -> {
                 if (e.getKey().leaseId.equals(leaseId)) {
@@ -87,27 +88,27 @@ final class WarmPool {
                 return false;
             });
         }
-        removed.forEach(WarmContainer::destroy);
+        removed.forEach(PooledContainer::destroy);
     }
 
     void close() {
-        List<WarmContainer> all = new ArrayList<>();
+        List<PooledContainer> all = new ArrayList<>();
         synchronized (this) {
             idle.values().forEach(all::addAll);
             idle.clear();
         }
-        all.forEach(WarmContainer::destroy);
+        all.forEach(PooledContainer::destroy);
     }
 
-    private synchronized WarmContainer take(Key key) {
-        Deque<WarmContainer> containers = idle.get(key);
+    private synchronized PooledContainer take(Key key) {
+        Deque<PooledContainer> containers = idle.get(key);
         return containers == null ? null : containers.pollFirst();
     }
 
-    private void release(Key key, WarmContainer container) {
+    private void release(Key key, PooledContainer container) {
         if (!container.broken) {
             synchronized (this) {
-                Deque<WarmContainer> containers = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+                Deque<PooledContainer> containers = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
                 if (containers.size() < maxIdle) {
                     container.idleSince = clock.instant();
                     containers.addFirst(container);
