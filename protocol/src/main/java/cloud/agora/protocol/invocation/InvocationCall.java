@@ -22,14 +22,24 @@ import java.util.UUID;
  * @param body          the request body (base64 in JSON)
  * @param timeoutMillis wall-clock limit, at most the grant's
  * @param env           the function's environment, name → value (secrets already opened; no {@code AGORA_*} names)
+ * @param mode          {@code exec} (default: one process per call, the body on stdin) or {@code http} (a long-running
+ *                      server on {@code $PORT}, each call forwarded to it as HTTP)
  */
 public record InvocationCall(InvocationGrant grant, UUID invocationId, UUID leaseId, String runtime, String bundle,
         List<String> command, String method, String path, String query, Map<String, String> headers, byte[] body,
-        Long timeoutMillis, Map<String, String> env) {
+        Long timeoutMillis, Map<String, String> env, String mode) {
+
+    /** An exec-mode call. */
+    public InvocationCall(InvocationGrant grant, UUID invocationId, UUID leaseId, String runtime, String bundle,
+            List<String> command, String method, String path, String query, Map<String, String> headers, byte[] body,
+            Long timeoutMillis, Map<String, String> env) {
+        this(grant, invocationId, leaseId, runtime, bundle, command, method, path, query, headers, body, timeoutMillis, env,
+                null);
+    }
 
     /** The same call on another lease with its grant. */
     public InvocationCall onLease(UUID lease, InvocationGrant leaseGrant) {
         return new InvocationCall(leaseGrant, invocationId, lease, runtime, bundle, command, method, path, query, headers,
-                body, timeoutMillis, env);
+                body, timeoutMillis, env, mode);
     }
 }

@@ -1,6 +1,8 @@
 package cloud.agora.protocol.invocation;
 
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -15,7 +17,20 @@ import java.util.UUID;
  * @param stderrTruncated whether it wrote more than that
  * @param warm            whether it ran in a container kept from an earlier call
  * @param receipt         what it used, signed by the provider
+ * @param httpStatus      an HTTP-mode function's response status (null for an exec-mode call)
+ * @param headers         an HTTP-mode function's response headers, lower-case name → values (hop-by-hop headers left
+ *                        out; empty for an exec-mode call)
  */
 public record InvocationReply(UUID invocationId, InvocationOutcome status, int exitCode, byte[] body, String stderr,
-        boolean stderrTruncated, boolean warm, UsageReceipt receipt) {
+        boolean stderrTruncated, boolean warm, UsageReceipt receipt, Integer httpStatus, Map<String, List<String>> headers) {
+
+    public InvocationReply {
+        headers = headers == null ? Map.of() : headers;
+    }
+
+    /** An exec-mode reply. */
+    public InvocationReply(UUID invocationId, InvocationOutcome status, int exitCode, byte[] body, String stderr,
+            boolean stderrTruncated, boolean warm, UsageReceipt receipt) {
+        this(invocationId, status, exitCode, body, stderr, stderrTruncated, warm, receipt, null, Map.of());
+    }
 }

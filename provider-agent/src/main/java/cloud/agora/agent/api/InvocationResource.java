@@ -1,6 +1,7 @@
 package cloud.agora.agent.api;
 
 import cloud.agora.agent.invocation.InvocationRunner;
+import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;
 import jakarta.ws.rs.Consumes;
@@ -46,10 +47,11 @@ public class InvocationResource {
         }
         InvocationRunner.Completed done = runner.run(new InvocationRunner.Call(call.grant(), call.invocationId(),
                 call.leaseId(), call.runtime(), call.bundle(), call.command(), call.body() == null ? new byte[0] : call.body(),
-                call.env(), env, call.timeoutMillis()));
+                call.env(), env, call.timeoutMillis(), call.mode(),
+                new InvocationRequest.HttpCall(call.method(), call.path(), call.query(), call.headers())));
         return new InvocationReply(call.invocationId(), done.result().outcome(), done.result().exitCode(),
                 done.result().stdout(), done.result().stderr(), done.result().stderrTruncated(), done.result().warm(),
-                done.receipt());
+                done.receipt(), done.result().httpStatus(), done.result().headers());
     }
 
     private static String oneLine(String value) {

@@ -61,9 +61,19 @@ public final class InvocationRunner {
      * @param env           the function's own environment (from its spec, secrets already opened)
      * @param environment   the call's metadata ({@code AGORA_METHOD}, {@code HTTP_*}, ...); wins over {@code env}
      * @param timeoutMillis null means the grant's
+     * @param mode          {@code exec} (null) or {@code http}
+     * @param http          the original request line and headers (what an HTTP-mode function receives)
      */
     public record Call(InvocationGrant grant, UUID invocationId, UUID leaseId, String runtime, String bundle,
-            List<String> command, byte[] body, Map<String, String> env, Map<String, String> environment, Long timeoutMillis) {
+            List<String> command, byte[] body, Map<String, String> env, Map<String, String> environment, Long timeoutMillis,
+            String mode, InvocationRequest.HttpCall http) {
+
+        /** An exec-mode call. */
+        public Call(InvocationGrant grant, UUID invocationId, UUID leaseId, String runtime, String bundle,
+                List<String> command, byte[] body, Map<String, String> env, Map<String, String> environment,
+                Long timeoutMillis) {
+            this(grant, invocationId, leaseId, runtime, bundle, command, body, env, environment, timeoutMillis, null, null);
+        }
     }
 
     /** What the call did and its journaled receipt. */
@@ -86,6 +96,12 @@ public final class InvocationRunner {
         LeaseView lease = grants.authorize(call.grant(), call.invocationId(), call.leaseId(), call.bundle(), call.timeoutMillis(),
                 clock.instant());
         Map<String, String> environment = environment(call);
+        FunctionSpec.Mode mode;
+        try {
+            mode = FunctionSpec.Mode.of(call.mode());
+        } catch (IllegalArgumentException e) {
+            throw invalid(call, e.getMessage());
+        }
         if (call.command() == null || call.command().isEmpty()) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", "a command is required",
                     call.leaseId());
@@ -99,11 +115,13 @@ public final class InvocationRunner {
         Workload base = reconciler.workloadOf(lease);
         Limits limits = new Limits(base.limits().memoryMiB(), base.limits().cpuMillis(), base.limits().pids(), timeout);
         Workload workload = new Workload(lease.id(), lease.owner(), limits);
+        // an HTTP server gets the function's environment when it starts, and each call's metadata as HTTP
         FunctionSpec function = new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(),
-                bundles.resolve(call.bundle(), lease.id()), call.command());
+                bundles.resolve(call.bundle(), lease.id()), call.command(), mode,
+                mode == FunctionSpec.Mode.HTTP && call.env() != null ? call.env() : Map.of());
         grants.stillValid(call.grant(), clock.instant());
         InvocationResult result = runtime.invoke(workload, function,
-                new InvocationRequest(call.invocationId(), call.body(), environment));
+                new InvocationRequest(call.invocationId(), call.body(), environment, call.http()));
         UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage(), call.grant());
         journal.append(receipt);
         return new Completed(result, receipt);

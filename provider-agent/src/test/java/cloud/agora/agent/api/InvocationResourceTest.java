@@ -87,6 +87,9 @@ class InvocationResourceTest {
                 .file("fail.sh", "exit 7\n")
                 .file("env.sh", "printf '%s|%s|%s' \"${COLOR:-unset}\" \"$AGORA_METHOD\" \"$HTTP_X_NAME\"; echo \"warned $COLOR\" >&2\n")
                 .file("gate.sh", "while [ ! -e /function/release ]; do sleep 0.05; done; printf ran\n")
+                .file("www/cgi-bin/hello", ("#!/bin/sh\nprintf 'Status: 202 Accepted\\r\\nX-Method: %s %s %s\\r\\n\\r\\n'"
+                        + " \"$REQUEST_METHOD\" \"$QUERY_STRING\" \"$COLOR\"; printf 'hello '; head -c \"$CONTENT_LENGTH\"\n")
+                        .getBytes(StandardCharsets.UTF_8), 0755)
                 .file("unique-" + UUID.randomUUID(), "so that each test has a bundle of its own\n")
                 .bytes(), 1);
     }
@@ -173,6 +176,33 @@ class InvocationResourceTest {
         Response two = send(call(UUID.randomUUID(), "env.sh"));
         two.then().statusCode(200).body("warm", equalTo(true)).body("stderr", equalTo("warned \n"));
         assertThat(decode(two)).isEqualTo("unset|PUT|ada");
+    }
+
+    @Test
+    void anHttpModeCallReachesTheFunctionsServerAndReturnsItsStatusHeadersAndBody() {
+        for (int i = 0; i < 2; i++) {
+            UUID id = UUID.randomUUID();
+            InvocationCall c = call(id, "handler.sh");
+            // busybox's own web server, running the bundle's CGI script per request
+            Response response = send(new InvocationCall(c.grant(), id, leaseId, null, bundle,
+                    List.of("httpd", "-f", "-p", "127.0.0.1:8080", "-h", "/function/www"), "POST", "/cgi-bin/hello", "q=" + i,
+                    Map.of("X-Name", "ada"), ("call" + i).getBytes(StandardCharsets.UTF_8), null, Map.of("COLOR", "blue"),
+                    "http"));
+            response.then().statusCode(200).body("status", equalTo("OK")).body("httpStatus", equalTo(202))
+                    .body("headers.x-method[0]", equalTo("POST q=" + i + " blue")).body("warm", equalTo(i == 1));
+            assertThat(decode(response)).isEqualTo("hello call" + i);
+            assertThat(journal.get(id)).isNotNull();
+        }
+    }
+
+    @Test
+    void refusesAnUnknownModeAndRunsNothing() {
+        long before = journal.counts().receipts();
+        UUID id = UUID.randomUUID();
+        InvocationCall c = call(id, "handler.sh");
+        refused(new InvocationCall(c.grant(), id, leaseId, null, bundle, c.command(), "PUT", "/", "", Map.of(), new byte[0],
+                null, null, "websocket"), 400, "invalid-invocation");
+        assertNothingRan(id, before);
     }
 
     @Test
