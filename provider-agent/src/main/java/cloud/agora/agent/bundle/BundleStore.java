@@ -2,18 +2,9 @@ package cloud.agora.agent.bundle;
 
 import cloud.agora.agent.invocation.InvocationRejectedException;
 import cloud.agora.ipld.Cid;
-import cloud.agora.ipld.DagLayout;
-import cloud.agora.ipld.FileImporter;
-import cloud.agora.ipld.InvalidCidException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +42,10 @@ public final class BundleStore {
     private static final Logger LOG = Logger.getLogger(BundleStore.class);
     private static final String PARTIAL = ".partial-";
 
+    private static final CidFetcher.Kind BUNDLE = new CidFetcher.Kind("bundle", "bundle-invalid");
+
     private final Path root;
-    private final URI storageGateway;
-    private final HttpClient http;
-    private final Duration timeout;
+    private final CidFetcher fetcher;
     private final long maxBundleBytes;
     private final BundleUnpacker unpacker;
     private final Map<String, CompletableFuture<Path>> fetching = new ConcurrentHashMap<>();
@@ -71,12 +62,9 @@ public final class BundleStore {
     public BundleStore(Path root, String storageGateway, Duration timeout, long maxBundleBytes, long maxUnpackedBytes,
             int maxEntries) {
         this.root = root;
-        this.storageGateway = URI.create(storageGateway.replaceAll("/+$", "") + "/");
-        this.timeout = timeout;
+        this.fetcher = new CidFetcher(storageGateway, timeout);
         this.maxBundleBytes = maxBundleBytes;
         this.unpacker = new BundleUnpacker(maxUnpackedBytes, maxEntries);
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
         try {
             Files.createDirectories(root);
             removePartials();
@@ -93,13 +81,7 @@ public final class BundleStore {
      * @throws InvocationRejectedException when the bundle cannot be had (see the class comment)
      */
     public Path resolve(String bundle, UUID leaseId) {
-        Cid cid;
-        try {
-            cid = Cid.parse(bundle);
-        } catch (InvalidCidException e) {
-            throw new InvocationRejectedException(422, "bundle-not-available", "Bundle not available",
-                    "bundle must be the CID of the function's bundle: " + e.getMessage(), leaseId);
-        }
+        Cid cid = fetcher.parse(bundle, BUNDLE, leaseId);
         String key = cid.toString();
         Path dir = root.resolve(key);
         if (Files.isDirectory(dir)) {
@@ -138,7 +120,7 @@ public final class BundleStore {
         Path archive = root.resolve(partial + ".tar.gz");
         Path staging = root.resolve(partial);
         try {
-            download(cid, archive, leaseId);
+            fetcher.download(cid, archive, maxBundleBytes, BUNDLE, leaseId);
             Files.createDirectory(staging);
             Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
             try (InputStream in = Files.newInputStream(archive)) {
@@ -163,59 +145,6 @@ public final class BundleStore {
             deleteTree(archive);
             deleteTree(staging);
         }
-    }
-
-    /** Streams the body to {@code archive} while recomputing its CID; refuses a mismatch. */
-    private void download(Cid cid, Path archive, UUID leaseId) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(storageGateway.resolve("ipfs/" + cid)).timeout(timeout).GET().build();
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw unavailable(502, cid, "the storage gateway cannot be reached: " + e, leaseId);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable(502, cid, "interrupted", leaseId);
-        }
-        try (InputStream body = response.body()) {
-            int status = response.statusCode();
-            if (status == 404 || status == 400 || status == 410) {
-                throw unavailable(422, cid, "the storage gateway does not have it (HTTP " + status + ")", leaseId);
-            }
-            if (status != 200) {
-                throw unavailable(502, cid, "the storage gateway answered HTTP " + status, leaseId);
-            }
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (declared > maxBundleBytes) {
-                throw new InvocationRejectedException(422, "bundle-invalid", "Bundle invalid", "bundle " + cid + " has "
-                        + declared + " bytes, this provider accepts at most " + maxBundleBytes, leaseId);
-            }
-            FileImporter.Imported imported;
-            try (FileChannel file = FileChannel.open(archive, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(file)) {
-                Tee tee = new Tee(body, out, maxBundleBytes);
-                try {
-                    imported = FileImporter.importFile(tee, DagLayout.forCidVersion(cid.version()), (c, b, n) -> { });
-                } catch (IOException e) {
-                    if (tee.overLimit) {
-                        throw new InvocationRejectedException(422, "bundle-invalid", "Bundle invalid", "bundle " + cid
-                                + " has more than " + maxBundleBytes + " bytes, the most this provider accepts", leaseId);
-                    }
-                    throw unavailable(502, cid, "the download broke off: " + e.getMessage(), leaseId);
-                }
-                file.force(true);
-            }
-            if (!imported.root().equals(cid)) {
-                LOG.warnf("bundle %s from the storage gateway hashes to %s: refused", cid, imported.root());
-                throw new InvocationRejectedException(502, "bundle-corrupt", "Bundle corrupt", "the bytes the storage gateway "
-                        + "sent for " + cid + " hash to " + imported.root() + ": refused", leaseId);
-            }
-        }
-    }
-
-    private static InvocationRejectedException unavailable(int status, Cid cid, String why, UUID leaseId) {
-        return new InvocationRejectedException(status, "bundle-not-available", "Bundle not available",
-                "bundle " + cid + " is not available: " + why, leaseId);
     }
 
     private void removePartials() throws IOException {
@@ -244,46 +173,6 @@ public final class BundleStore {
             }
         } catch (IOException e) {
             LOG.warnf("cannot remove %s: %s", path, e.getMessage());
-        }
-    }
-
-    /** Copies what is read to a file and stops past a byte limit. */
-    private static final class Tee extends FilterInputStream {
-        private final OutputStream copy;
-        private final long limit;
-        private long count;
-        boolean overLimit;
-
-        Tee(InputStream in, OutputStream copy, long limit) {
-            super(in);
-            this.copy = copy;
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-                if (count > limit) {
-                    overLimit = true;
-                    throw new IOException("over " + limit + " bytes");
-                }
-                copy.write(b, off, n);
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) {
-            return 0;
         }
     }
 }

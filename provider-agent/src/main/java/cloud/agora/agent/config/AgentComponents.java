@@ -2,10 +2,12 @@ package cloud.agora.agent.config;
 
 import cloud.agora.agent.auth.ProviderSignIn;
 import cloud.agora.agent.bundle.BundleStore;
+import cloud.agora.agent.bundle.CidFetcher;
 import cloud.agora.agent.gateway.GatewayDirectory;
 import cloud.agora.agent.gateway.GatewayTrust;
 import cloud.agora.agent.gateway.MarketplaceGatewayDirectory;
 import cloud.agora.agent.gateway.StorageGrantCheck;
+import cloud.agora.agent.image.ImageStore;
 import cloud.agora.agent.inventory.InventoryProbe;
 import cloud.agora.agent.inventory.OfferPublisher;
 import cloud.agora.agent.invocation.InvocationClaims;
@@ -42,6 +44,7 @@ import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.oci.OciLimits;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -162,6 +165,16 @@ public class AgentComponents {
         AgentConfig.BundlesConfig b = config.bundles();
         return new BundleStore(config.dataDir().resolve("bundles"), config.storageGateway().url(),
                 config.storageGateway().timeout(), b.maxBytes(), b.maxUnpackedBytes(), b.maxEntries());
+    }
+
+    /** Function images by CID, under {@code <data-dir>/images}. */
+    @Produces
+    @Singleton
+    ImageStore imageStore(AgentConfig config) {
+        AgentConfig.ImagesConfig i = config.images();
+        return new ImageStore(config.dataDir().resolve("images"),
+                new CidFetcher(config.storageGateway().url(), config.storageGateway().timeout()),
+                new OciLimits(i.maxBytes(), i.maxUnpackedBytes(), i.maxEntries()));
     }
 
     /**

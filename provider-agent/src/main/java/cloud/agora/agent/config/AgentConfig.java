@@ -61,6 +61,9 @@ public interface AgentConfig {
     /** Limits on the function bundles this agent fetches and unpacks. */
     BundlesConfig bundles();
 
+    /** Limits on the function images (OCI image archives) this agent fetches and unpacks. */
+    ImagesConfig images();
+
     /** Billing, for HTTPS receipt batches ({@code AGENT_BILLING_URL}). */
     BillingConfig billing();
 
@@ -132,6 +135,21 @@ public interface AgentConfig {
 
         /** Most entries in one bundle. */
         @WithDefault("10000")
+        int maxEntries();
+    }
+
+    /** Image limits: an image is a whole root filesystem, so larger than a bundle. */
+    interface ImagesConfig {
+        /** Largest image archive fetched (the tar as stored by CID). */
+        @WithDefault("1073741824")
+        long maxBytes();
+
+        /** Largest total of the layers' uncompressed tar streams (bounds what is decompressed and written). */
+        @WithDefault("4294967296")
+        long maxUnpackedBytes();
+
+        /** Most entries over all layers. */
+        @WithDefault("200000")
         int maxEntries();
     }
 
