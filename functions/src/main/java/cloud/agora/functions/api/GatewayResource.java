@@ -111,8 +111,34 @@ public class GatewayResource {
             gate.checkCredit(t);
             return Uni.createFrom().completionStage(() -> router.call(UUID.randomUUID(), t, method, "/" + rest,
                     query == null ? "" : query, forwarded, payload));
-        }).map(done -> Response.ok(done.body(), "application/octet-stream")
-                .header("Agora-Invocation-Id", done.invocationId()).header("Agora-Provider", done.provider())
-                .header("Agora-Function-Version", done.version()).build());
+        }).map(GatewayResource::response);
+    }
+
+    /** Headers a function's answer may not set: hop-by-hop ones, framing (the gateway frames the body), the platform's. */
+    private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "transfer-encoding", "content-length",
+            "trailer", "upgrade", "proxy-connection", "te");
+
+    /**
+     * The caller's response: an exec-mode function's output as {@code application/octet-stream} with 200; an HTTP-mode
+     * function's own status, headers and body. The platform's {@code Agora-*} headers are always the gateway's.
+     */
+    static Response response(InvocationRouter.Invocation done) {
+        Response.ResponseBuilder answer;
+        if (done.httpStatus() == null) {
+            answer = Response.ok(done.body(), "application/octet-stream");
+        } else {
+            answer = Response.status(done.httpStatus()).entity(done.body());
+            done.headers().forEach((name, values) -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!NOT_RETURNED.contains(lower) && !lower.startsWith("agora-")) {
+                    values.forEach(v -> answer.header(name, v));
+                }
+            });
+            if (!done.headers().containsKey("content-type")) {
+                answer.type("application/octet-stream");
+            }
+        }
+        return answer.header("Agora-Invocation-Id", done.invocationId()).header("Agora-Provider", done.provider())
+                .header("Agora-Function-Version", done.version()).build();
     }
 }

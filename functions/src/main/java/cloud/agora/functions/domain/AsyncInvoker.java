@@ -138,7 +138,8 @@ public class AsyncInvoker {
                 try {
                     InvocationRouter.Invocation done = router.invoke(id, request.function(), request.method(),
                             request.path(), request.query(), request.headers(), request.body());
-                    store.finish(id, AsyncInvocation.Status.SUCCEEDED, 200, done.body(), done.provider(), null,
+                    store.finish(id, AsyncInvocation.Status.SUCCEEDED,
+                            done.httpStatus() == null ? 200 : done.httpStatus(), done.body(), done.provider(), null,
                             clock.instant(), null, null);
                     return;
                 } catch (ProblemException e) {

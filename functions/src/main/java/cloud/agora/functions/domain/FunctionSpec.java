@@ -20,9 +20,24 @@ import java.util.regex.Pattern;
  *                       (default {@value #DEFAULT_TIMEOUT_MILLIS}, or that maximum when it is shorter)
  * @param maxConcurrency most invocations in flight across replicas, 1–{@value #MAX_CONCURRENCY} (default 10)
  * @param env            at most {@value #MAX_ENV} variables
+ * @param mode           {@code exec} (default: one process per call, the body on stdin, the response on stdout) or
+ *                       {@code http} (the command is a long-running HTTP server listening on {@code $PORT}; each call
+ *                       is forwarded to it as an HTTP request and its status, headers and body are the response)
+ * @param command        the argv the container starts, at most {@value #MAX_COMMAND_ARGS} arguments (default: the
+ *                       runtime's, {@link Runtime#command})
  */
 public record FunctionSpec(String name, String runtime, String entrypoint, Integer memoryMiB, Integer cpuMillis,
-        Integer timeoutMillis, Integer maxConcurrency, List<EnvVar> env) {
+        Integer timeoutMillis, Integer maxConcurrency, List<EnvVar> env, String mode, List<String> command) {
+
+    /** A spec with the runtime's command in exec mode. */
+    public FunctionSpec(String name, String runtime, String entrypoint, Integer memoryMiB, Integer cpuMillis,
+            Integer timeoutMillis, Integer maxConcurrency, List<EnvVar> env) {
+        this(name, runtime, entrypoint, memoryMiB, cpuMillis, timeoutMillis, maxConcurrency, env, null, null);
+    }
+
+    public static final String EXEC = "exec";
+    public static final String HTTP = "http";
+    public static final int MAX_COMMAND_ARGS = 64;
 
     public static final int MIN_MEMORY_MIB = 16;
     public static final int MAX_MEMORY_MIB = 4096;
@@ -54,7 +69,8 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
             throw new UnknownRuntimeException("runtime " + quoted(runtime) + " is not known (known: " + Runtime.known() + ")",
                     java.util.Map.of("runtime", runtime));
         }
-        String entry = entrypoint == null ? "handler.sh" : entrypoint;
+        Runtime kind = Runtime.byId(runtime).orElseThrow();
+        String entry = entrypoint == null ? kind.defaultEntrypoint() : entrypoint;
         if (!BundlePaths.isSafe(entry) || entry.endsWith("/")) {
             throw new InvalidFunctionSpecException("entrypoint must be a relative path inside the bundle, got " + quoted(entry));
         }
@@ -88,7 +104,17 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
                         + MAX_ENV_VALUE_CHARS + " characters without NUL");
             }
         }
-        return new FunctionSpec(name, runtime, entry, memory, cpu, timeout, concurrency, variables);
+        String how = mode == null ? EXEC : mode;
+        if (!how.equals(EXEC) && !how.equals(HTTP)) {
+            throw new InvalidFunctionSpecException("mode must be " + EXEC + " or " + HTTP + ", got " + quoted(mode));
+        }
+        List<String> argv = command == null ? kind.command(entry) : command;
+        if (argv.isEmpty() || argv.size() > MAX_COMMAND_ARGS
+                || argv.stream().anyMatch(a -> a == null || a.length() > MAX_ENV_VALUE_CHARS || a.indexOf('\0') >= 0)) {
+            throw new InvalidFunctionSpecException("command must be 1 to " + MAX_COMMAND_ARGS + " arguments of at most "
+                    + MAX_ENV_VALUE_CHARS + " characters without NUL");
+        }
+        return new FunctionSpec(name, runtime, entry, memory, cpu, timeout, concurrency, variables, how, List.copyOf(argv));
     }
 
     private static int within(String field, Integer value, int fallback, int min, int max) {

@@ -9,5 +9,5 @@ import java.util.List;
  */
 public record FunctionVersion(String name, int version, String runtime, String entrypoint, int memoryMiB, int cpuMillis,
         int timeoutMillis, int maxConcurrency, String bundleCid, long bundleBytes, int bundleFiles, List<EnvVar> env,
-        Instant createdAt) {
+        Instant createdAt, String mode, List<String> command) {
 }

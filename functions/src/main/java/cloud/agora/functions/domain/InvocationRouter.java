@@ -46,9 +46,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ApplicationScoped
 public class InvocationRouter {
 
-    /** A finished call: the ids the response carries and the function's output. */
+    /**
+     * A finished call: the ids the response carries and the function's output; an HTTP-mode function's own status and
+     * headers (null and empty for an exec-mode one).
+     */
     public record Invocation(UUID invocationId, String provider, UUID leaseId, int version, String status, int exitCode,
-            byte[] body) {
+            byte[] body, Integer httpStatus, Map<String, List<String>> headers) {
     }
 
     private final FunctionStore functions;
@@ -138,8 +141,8 @@ public class InvocationRouter {
                     .filter(r -> health.healthy(r.endpoint())).toList());
             replicas.sort(Comparator.comparingInt(r -> load(r.leaseId()).get()));
             InvocationCall call = new InvocationCall(null, invocationId, null, version.runtime(), version.bundleCid(),
-                    List.of("/bin/sh", "/function/" + version.entrypoint()), method, path, query, headers, body,
-                    (long) version.timeoutMillis(), target.env());
+                    version.command(), method, path, query, headers, body, (long) version.timeoutMillis(), target.env(),
+                    version.mode());
             done = attempt(target, call, replicas, 0, new ArrayList<>(), new ArrayList<>());
         } catch (RuntimeException e) {
             limit.release();
@@ -311,7 +314,8 @@ public class InvocationRouter {
                 "exitCode", reply.exitCode());
         return switch (reply.status()) {
             case OK -> new Invocation(invocationId, replica.provider(), replica.leaseId(), version.version(),
-                    reply.status().name(), reply.exitCode(), reply.body() == null ? new byte[0] : reply.body());
+                    reply.status().name(), reply.exitCode(), reply.body() == null ? new byte[0] : reply.body(),
+                    reply.httpStatus(), reply.headers());
             case TIMEOUT -> throw new InvocationFailedException(504, "function-timed-out", "The function timed out",
                     "the function ran longer than " + version.timeoutMillis() + " ms", ids);
             case OUT_OF_MEMORY -> throw new InvocationFailedException(502, "function-out-of-memory",

@@ -1,19 +1,36 @@
 package cloud.agora.functions.domain;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The runtimes a function can ask for. Only those the provider agent runs and tests are
- * listed: {@code shell} (busybox {@code sh} in a runc container).
+ * listed: {@code shell} (busybox in a runc container) and {@code jvm} (the agent's JVM image: a jlink'ed JDK with
+ * the single-file source launcher).
  */
 public enum Runtime {
-    SHELL("shell");
+    SHELL("shell", "handler.sh", "/bin/sh"),
+    JVM("jvm", "Main.java", "java");
 
     private final String id;
+    private final String defaultEntrypoint;
+    private final String interpreter;
 
-    Runtime(String id) {
+    Runtime(String id, String defaultEntrypoint, String interpreter) {
         this.id = id;
+        this.defaultEntrypoint = defaultEntrypoint;
+        this.interpreter = interpreter;
+    }
+
+    /** The entrypoint when a spec names none. */
+    public String defaultEntrypoint() {
+        return defaultEntrypoint;
+    }
+
+    /** The command when a spec names none: the runtime's interpreter on the entrypoint in the bundle. */
+    public List<String> command(String entrypoint) {
+        return List.of(interpreter, "/function/" + entrypoint);
     }
 
     /** The name used in specs and by the agent's invocation API. */

@@ -117,8 +117,8 @@ public class FunctionStore {
             }
         }
         try (PreparedStatement s = c.prepareStatement("INSERT INTO function_versions (function_id, version, runtime, entrypoint,"
-                + " memory_mib, cpu_millis, timeout_millis, max_concurrency, bundle_cid, bundle_bytes, bundle_files, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " memory_mib, cpu_millis, timeout_millis, max_concurrency, bundle_cid, bundle_bytes, bundle_files, created_at,"
+                + " mode, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setObject(1, id);
             s.setInt(2, version);
             s.setString(3, spec.runtime());
@@ -131,6 +131,8 @@ public class FunctionStore {
             s.setLong(10, summary.bytes());
             s.setInt(11, summary.files());
             s.setTimestamp(12, Timestamp.from(now));
+            s.setString(13, spec.mode());
+            s.setArray(14, c.createArrayOf("text", spec.command().toArray()));
             s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement(
@@ -204,7 +206,8 @@ public class FunctionStore {
                                 r.getInt("memory_mib"), r.getInt("cpu_millis"), r.getInt("timeout_millis"),
                                 r.getInt("max_concurrency"), r.getString("bundle_cid"), r.getLong("bundle_bytes"),
                                 r.getInt("bundle_files"), List.copyOf(env.getOrDefault(version, List.of())),
-                                r.getTimestamp("created_at").toInstant()));
+                                r.getTimestamp("created_at").toInstant(), r.getString("mode"),
+                                command(r.getArray("command"), r.getString("runtime"), r.getString("entrypoint"))));
                     }
                 }
             }
@@ -248,5 +251,14 @@ public class FunctionStore {
     private static FunctionRow row(ResultSet r) throws SQLException {
         return new FunctionRow(r.getObject("id", UUID.class), r.getString("name"), Address.parse(r.getString("owner")),
                 r.getTimestamp("created_at").toInstant());
+    }
+
+    /** A version's command; versions published before commands were stored run their runtime's default. */
+    private static List<String> command(java.sql.Array stored, String runtime, String entrypoint) throws SQLException {
+        if (stored == null) {
+            return cloud.agora.functions.domain.Runtime.byId(runtime).map(r -> r.command(entrypoint))
+                    .orElse(List.of("/bin/sh", "/function/" + entrypoint));
+        }
+        return List.of((String[]) stored.getArray());
     }
 }

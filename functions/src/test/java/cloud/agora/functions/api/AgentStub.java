@@ -210,6 +210,13 @@ final class AgentStub implements AutoCloseable {
         InvocationReply reply = new InvocationReply(call.invocationId(),
                 fail ? InvocationOutcome.FUNCTION_ERROR : InvocationOutcome.OK, fail ? 3 : 0, output,
                 "got " + input + "\n" + (fail ? "boom\n" : ""), false, true, signed);
+        if ("http".equals(call.mode())) {
+            // what an HTTP-mode function answered, hop-by-hop and platform headers included, as a careless server might
+            reply = new InvocationReply(reply.invocationId(), reply.status(), reply.exitCode(), output, reply.stderr(), false,
+                    true, signed, 418, Map.of("content-type", List.of("text/plain; charset=utf-8"), "set-cookie",
+                            List.of("a=1", "b=2"), "agora-provider", List.of("0xnot-the-provider"), "connection",
+                            List.of("close")));
+        }
         send(exchange, 200, json.writeValueAsBytes(reply));
     }
 

@@ -68,7 +68,7 @@ class FunctionBadInputTest {
 
     @Test
     void unknownOrMissingRuntimeIsRefused() {
-        refused(specWith("runtime", "cobol"), Bundles.echo(), 400, "unknown-runtime", "'cobol' is not known (known: shell)");
+        refused(specWith("runtime", "cobol"), Bundles.echo(), 400, "unknown-runtime", "'cobol' is not known (known: shell, jvm)");
         Map<String, Object> none = Developer.spec(name);
         none.remove("runtime");
         refused(none, Bundles.echo(), 400, "invalid-function-spec", "runtime is required");
@@ -83,6 +83,15 @@ class FunctionBadInputTest {
         refused(specWith("maxConcurrency", 0), Bundles.echo(), 400, "invalid-function-spec", "maxConcurrency");
         refused(specWith("entrypoint", "../handler.sh"), Bundles.echo(), 400, "invalid-function-spec", "entrypoint");
         refused(specWith("entrypoint", "/bin/sh"), Bundles.echo(), 400, "invalid-function-spec", "entrypoint");
+    }
+
+    @Test
+    void anUnknownModeOrABadCommandIsRefused() {
+        refused(specWith("mode", "websocket"), Bundles.echo(), 400, "invalid-function-spec", "mode must be exec or http");
+        refused(specWith("command", List.of()), Bundles.echo(), 400, "invalid-function-spec", "command must be 1 to 64");
+        refused(specWith("command", java.util.Collections.nCopies(65, "x")), Bundles.echo(), 400, "invalid-function-spec",
+                "command");
+        refused(specWith("command", List.of("sh", "a\u0000b")), Bundles.echo(), 400, "invalid-function-spec", "without NUL");
     }
 
     @Test

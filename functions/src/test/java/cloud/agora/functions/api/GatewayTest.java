@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 
 import cloud.agora.functions.Bundles;
 import cloud.agora.testsupport.KafkaResource;
@@ -85,6 +86,26 @@ class GatewayTest {
         assertThat(call.path("query").asText()).isEqualTo("lang=en");
         assertThat(call.path("headers").path("X-Trace").asText()).isEqualTo("t1");
         assertThat(call.toString()).doesNotContain("a-secret-the-function-must-not-see");
+    }
+
+    @Test
+    void anHttpModeFunctionsStatusAndHeadersAreTheResponseButThePlatformsHeadersStayTheGateways() throws Exception {
+        String httpName = "gw-http-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Object> spec = Developer.spec(httpName);
+        spec.put("mode", "http");
+        spec.put("command", List.of("httpd", "-f", "-p", "8080", "-h", "/function"));
+        dev.publish(spec, Bundles.echo()).statusCode(201).body("mode", equalTo("http"))
+                .body("command[0]", equalTo("httpd"));
+        dev.deployOn(httpName, live.endpoint());
+        Response response = given().body("tea").when().post("/fn/" + httpName + "/pot");
+        response.then().statusCode(418).contentType("text/plain; charset=utf-8")
+                .header("Agora-Provider", not(equalTo("0xnot-the-provider")));
+        assertThat(response.headers().getValues("Set-Cookie")).containsExactly("a=1", "b=2");
+        assertThat(response.headers().getValues("Agora-Provider")).hasSize(1);
+        assertThat(response.asString()).isEqualTo("hello tea");
+        JsonNode call = live.calls.get(0);
+        assertThat(call.path("mode").asText()).isEqualTo("http");
+        assertThat(call.path("command").toString()).isEqualTo("[\"httpd\",\"-f\",\"-p\",\"8080\",\"-h\",\"/function\"]");
     }
 
     @Test
