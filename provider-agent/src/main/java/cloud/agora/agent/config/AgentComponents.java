@@ -224,9 +224,10 @@ public class AgentComponents {
     @Singleton
     InvocationRunner invocationRunner(AgentConfig config, GatewayTrust trust, LeaseBook book, InvocationClaims claims,
             LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer, ReceiptJournal journal,
-            BundleStore bundles, Clock clock) {
+            BundleStore bundles, ImageStore images, Clock clock) {
         InvocationGrants grants = new InvocationGrants(trust, signer.provider(), book, claims);
-        return new InvocationRunner(grants, reconciler, runtime, signer, journal, bundles, config.capacity().maxTimeout(), clock);
+        return new InvocationRunner(grants, reconciler, runtime, signer, journal, bundles, config.capacity().maxTimeout(), clock,
+                images);
     }
 
     /** This process's access tokens, under a random secret made at start (never the platform's). */

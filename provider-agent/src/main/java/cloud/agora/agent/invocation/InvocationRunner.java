@@ -4,7 +4,10 @@ import cloud.agora.agent.bundle.BundleStore;
 import cloud.agora.agent.journal.ReceiptJournal;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.metering.ReceiptSigner;
+import cloud.agora.agent.image.ImageStore;
+import cloud.agora.agent.image.PreparedImage;
 import cloud.agora.agent.runtime.FunctionSpec;
+import cloud.agora.oci.ImageConfig;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;
@@ -15,6 +18,7 @@ import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +41,10 @@ public final class InvocationRunner {
     private final BundleStore bundles;
     private final Duration maxTimeout;
     private final Clock clock;
+    private final ImageStore images;
 
     public InvocationRunner(InvocationGrants grants, LeaseReconciler reconciler, WorkloadRuntime runtime, ReceiptSigner signer,
-            ReceiptJournal journal, BundleStore bundles, Duration maxTimeout, Clock clock) {
+            ReceiptJournal journal, BundleStore bundles, Duration maxTimeout, Clock clock, ImageStore images) {
         this.grants = grants;
         this.reconciler = reconciler;
         this.runtime = runtime;
@@ -48,6 +53,7 @@ public final class InvocationRunner {
         this.bundles = bundles;
         this.maxTimeout = maxTimeout;
         this.clock = clock;
+        this.images = images;
     }
 
     /** Largest total size of a call's function environment (names and values). */
@@ -102,7 +108,11 @@ public final class InvocationRunner {
         } catch (IllegalArgumentException e) {
             throw invalid(call, e.getMessage());
         }
-        if (call.command() == null || call.command().isEmpty()) {
+        boolean image = FunctionSpec.IMAGE.equals(call.runtime());
+        if (image && mode != FunctionSpec.Mode.HTTP) {
+            throw invalid(call, "an image function runs in http mode (a server on $PORT)");
+        }
+        if (!image && (call.command() == null || call.command().isEmpty())) {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation", "a command is required",
                     call.leaseId());
         }
@@ -116,15 +126,45 @@ public final class InvocationRunner {
         Limits limits = new Limits(base.limits().memoryMiB(), base.limits().cpuMillis(), base.limits().pids(), timeout);
         Workload workload = new Workload(lease.id(), lease.owner(), limits);
         // an HTTP server gets the function's environment when it starts, and each call's metadata as HTTP
-        FunctionSpec function = new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(),
-                bundles.resolve(call.bundle(), lease.id()), call.command(), mode,
-                mode == FunctionSpec.Mode.HTTP && call.env() != null ? call.env() : Map.of());
+        Map<String, String> serverEnv = mode == FunctionSpec.Mode.HTTP && call.env() != null ? call.env() : Map.of();
+        FunctionSpec function = image ? imageFunction(call, images.image(call.bundle(), lease.id()), serverEnv)
+                : new FunctionSpec(call.runtime() == null ? "shell" : call.runtime(), bundles.resolve(call.bundle(), lease.id()),
+                        call.command(), mode, serverEnv);
         grants.stillValid(call.grant(), clock.instant());
         InvocationResult result = runtime.invoke(workload, function,
                 new InvocationRequest(call.invocationId(), call.body(), environment, call.http()));
         UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage(), call.grant());
         journal.append(receipt);
         return new Completed(result, receipt);
+    }
+
+    /**
+     * A function in its own image: the call's command, else the image's entrypoint and command; the image's
+     * environment, then the function's over it; the image's working directory. The image's user is not used: every
+     * function runs as its lease's own uid.
+     */
+    private static FunctionSpec imageFunction(Call call, PreparedImage image, Map<String, String> env) {
+        ImageConfig config = image.config();
+        List<String> command = new ArrayList<>();
+        if (call.command() != null && !call.command().isEmpty()) {
+            command.addAll(call.command());
+        } else { // as a container engine runs an image: its entrypoint, then its command as the arguments
+            command.addAll(config.entrypoint());
+            command.addAll(config.cmd());
+        }
+        if (command.isEmpty()) {
+            throw invalid(call, "the image names no entrypoint or command, and the call gives none");
+        }
+        Map<String, String> merged = new LinkedHashMap<>();
+        for (String kv : config.env()) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                merged.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        merged.putAll(env);
+        String workingDir = config.workingDir() == null || config.workingDir().isBlank() ? "/" : config.workingDir();
+        return FunctionSpec.image(image.rootfs(), command, merged, workingDir);
     }
 
     /**

@@ -16,8 +16,15 @@ import java.util.Objects;
  *                  server per container, each call an HTTP request to it
  * @param env       the function's own environment, given to an HTTP server when its container starts (an exec
  *                  function gets it with each call instead); part of what a warm container serves
+ * @param rootfs    for {@value #IMAGE}: the function's own image, unpacked (its root, read-only); null for a runtime
+ *                  the provider offers
+ * @param workingDir the directory the command starts in ({@code /tmp} when null)
  */
-public record FunctionSpec(String runtime, Path bundleDir, List<String> command, Mode mode, Map<String, String> env) {
+public record FunctionSpec(String runtime, Path bundleDir, List<String> command, Mode mode, Map<String, String> env,
+        Path rootfs, String workingDir) {
+
+    /** The runtime of a function that brings its own OCI image (its bundle is the image). */
+    public static final String IMAGE = "image";
 
     /** How calls reach the function. */
     public enum Mode {
@@ -40,7 +47,12 @@ public record FunctionSpec(String runtime, Path bundleDir, List<String> command,
 
     public FunctionSpec {
         Objects.requireNonNull(runtime, "runtime");
-        Objects.requireNonNull(bundleDir, "bundleDir");
+        if (IMAGE.equals(runtime) != (rootfs != null)) {
+            throw new IllegalArgumentException("an image function, and only one, has its own root filesystem");
+        }
+        if (rootfs == null) {
+            Objects.requireNonNull(bundleDir, "bundleDir");
+        }
         Objects.requireNonNull(mode, "mode");
         if (command == null || command.isEmpty()) {
             throw new IllegalArgumentException("a function needs a command");
@@ -49,9 +61,19 @@ public record FunctionSpec(String runtime, Path bundleDir, List<String> command,
         env = env == null ? Map.of() : Map.copyOf(env);
     }
 
+    /** A function of a runtime the provider offers, its bundle at {@code /function}. */
+    public FunctionSpec(String runtime, Path bundleDir, List<String> command, Mode mode, Map<String, String> env) {
+        this(runtime, bundleDir, command, mode, env, null, null);
+    }
+
     /** An exec-mode function. */
     public FunctionSpec(String runtime, Path bundleDir, List<String> command) {
         this(runtime, bundleDir, command, Mode.EXEC, Map.of());
+    }
+
+    /** An HTTP-mode function in its own image (no bundle at {@code /function}: the image holds its files). */
+    public static FunctionSpec image(Path rootfs, List<String> command, Map<String, String> env, String workingDir) {
+        return new FunctionSpec(IMAGE, null, command, Mode.HTTP, env, rootfs, workingDir);
     }
 
     /** A shell function: {@code sh /function/<script>}. */

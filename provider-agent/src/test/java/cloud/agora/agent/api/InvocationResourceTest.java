@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.greaterThan;
 import cloud.agora.protocol.usage.UsageEvents;
 import cloud.agora.agent.bundle.BundleServer;
 import cloud.agora.agent.bundle.TarGz;
+import cloud.agora.oci.ImageArchive;
+import cloud.agora.oci.LayerTar;
 import cloud.agora.agent.journal.ReceiptJournal;
 import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.lease.LeaseReconciler;
@@ -41,6 +43,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -196,6 +199,34 @@ class InvocationResourceTest {
     }
 
     @Test
+    void anImageFunctionServesFromItsOwnRootWithItsImagesEntrypointAndEnvironment() throws Exception {
+        // an image made without any registry: busybox (a static binary) and a CGI script, busybox's web server its entrypoint
+        String image = AgentTestResource.storage.publish(ImageArchive.oci().gzip(true)
+                .layer(new LayerTar().dir("bin").file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755))
+                .layer(new LayerTar().dir("www").dir("www/cgi-bin").file("www/cgi-bin/hello", ("#!/bin/busybox sh\n"
+                        + "printf 'Content-Type: text/plain\\r\\n\\r\\n'; printf '%s %s %s ' \"$GREETING\" \"$COLOR\" \"$(pwd)\";"
+                        + " /bin/busybox head -c \"$CONTENT_LENGTH\"\n").getBytes(StandardCharsets.UTF_8), 0755))
+                .entrypoint("/bin/busybox", "httpd", "-f").cmd("-p", "8080", "-h", "/www").env("GREETING=hi")
+                .workingDir("/www").bytes(), 1);
+        UUID id = UUID.randomUUID();
+        InvocationGrant grant = InvocationGrant.unsigned(id, leaseId, PROVIDER, OWNER, image, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        Response response = send(new InvocationCall(grant, id, leaseId, "image", image, List.of(), "POST", "/cgi-bin/hello",
+                "", Map.of(), "from the image".getBytes(StandardCharsets.UTF_8), null, Map.of("COLOR", "blue"), "http"));
+        response.then().statusCode(200).body("status", equalTo("OK")).body("httpStatus", equalTo(200));
+        assertThat(decode(response)).isEqualTo("hi blue /www/cgi-bin from the image");
+        assertThat(journal.get(id)).isNotNull();
+
+        long before = journal.counts().receipts();
+        UUID exec = UUID.randomUUID();
+        InvocationGrant execGrant = InvocationGrant.unsigned(exec, leaseId, PROVIDER, OWNER, image, 10_000, Instant.now(),
+                Duration.ofSeconds(30)).signedBy(AgentTestResource.FUNCTIONS_GATEWAY);
+        refused(new InvocationCall(execGrant, exec, leaseId, "image", image, List.of(), "POST", "/", "", Map.of(),
+                new byte[0], null, null, "exec"), 400, "invalid-invocation");
+        assertNothingRan(exec, before);
+    }
+
+    @Test
     void refusesAnUnknownModeAndRunsNothing() {
         long before = journal.counts().receipts();
         UUID id = UUID.randomUUID();
@@ -273,7 +304,7 @@ class InvocationResourceTest {
     @Test
     void inventoryIsPublicAndShowsOnlyCapacity() {
         given().get("/api/v1/inventory").then().statusCode(200).body("cores", greaterThan(0))
-                .body("drivers[0]", equalTo("runc")).body("runtimes", org.hamcrest.Matchers.contains("shell", "jvm"))
+                .body("drivers[0]", equalTo("runc")).body("runtimes", org.hamcrest.Matchers.contains("shell", "jvm", "image"))
                 .body("leased.cpuMillis", greaterThan(0));
         assertThat(given().get("/api/v1/inventory").asString()).doesNotContain(leaseId.toString())
                 .doesNotContain(OWNER.value()).doesNotContain(OWNER.checksummed());

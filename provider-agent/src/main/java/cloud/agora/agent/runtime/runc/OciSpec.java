@@ -35,16 +35,17 @@ final class OciSpec {
      * The spec as JSON.
      *
      * @param rootfs     the runtime's root filesystem (shared, mounted read-only)
-     * @param bundleDir  the function bundle
+     * @param bundleDir  the function bundle, or null (an image function's files are in its root)
      * @param cgroupView whether the container sees its own cgroup read-only at {@code /sys/fs/cgroup}
      *                   (with {@code /sys} read-only), so that a JVM sizes its heap and threads from
      *                   the container's limits instead of the host's
      * @param uid        the host uid (and gid) the function runs as: its lease's own
      * @param identity   a directory holding the container's {@code passwd} and {@code group} (naming that uid
      *                   {@code function}), mounted read-only over the shared root's
+     * @param cwd        the directory the process starts in
      */
     static String render(Path rootfs, Path bundleDir, List<String> args, Map<String, String> env,
-            Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView, int uid, Path identity) {
+            Limits limits, String cgroupPath, int tmpSizeMiB, boolean cgroupView, int uid, Path identity, String cwd) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
 
@@ -55,7 +56,7 @@ final class OciSpec {
         args.forEach(argv::add);
         ArrayNode envs = process.putArray("env");
         env.forEach((k, v) -> envs.add(k + "=" + v));
-        process.put("cwd", "/tmp");
+        process.put("cwd", cwd);
         ObjectNode caps = process.putObject("capabilities");
         for (String set : List.of("bounding", "effective", "inheritable", "permitted", "ambient")) {
             caps.putArray(set);
@@ -75,7 +76,9 @@ final class OciSpec {
         mounts.addObject().put("destination", "/proc").put("type", "proc").put("source", "proc");
         mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=1024k");
         mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=" + tmpSizeMiB + "m");
-        mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
+        if (bundleDir != null) { // an image function's files are in its image
+            mount(mounts, "/function", "bind", bundleDir.toString(), "rbind", "ro", "nosuid", "nodev");
+        }
         mount(mounts, "/etc/passwd", "bind", identity.resolve("passwd").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
         mount(mounts, "/etc/group", "bind", identity.resolve("group").toString(), "bind", "ro", "nosuid", "nodev", "noexec");
         if (cgroupView) {

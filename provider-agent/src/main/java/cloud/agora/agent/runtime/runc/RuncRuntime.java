@@ -117,7 +117,9 @@ public final class RuncRuntime implements WorkloadRuntime {
 
     /** The runtimes (root filesystems) this host can offer. */
     public List<String> runtimes() {
-        return rootFilesystems.available();
+        List<String> names = new ArrayList<>(rootFilesystems.available());
+        names.add(cloud.agora.agent.runtime.FunctionSpec.IMAGE); // the function's own image: needs only runc and the bridge
+        return names;
     }
 
     /**
@@ -291,13 +293,15 @@ public final class RuncRuntime implements WorkloadRuntime {
         Path bundle = settings.workDir().resolve(id);
         try {
             Files.createDirectories(bundle);
-            Path rootfs = rootFilesystems.rootfs(function.runtime());
+            boolean image = function.rootfs() != null;
+            Path rootfs = image ? function.rootfs() : rootFilesystems.rootfs(function.runtime());
             int uid = uids.of(workload.leaseId());
             Files.writeString(bundle.resolve("passwd"), RootFilesystems.passwd(uid));
             Files.writeString(bundle.resolve("group"), RootFilesystems.group(uid));
-            String spec = OciSpec.render(rootfs, function.bundleDir().toAbsolutePath(), args, env, workload.limits(),
-                    cgroupPath(id), settings.tmpSizeMiB(), RootFilesystems.JVM.equals(function.runtime()), uid,
-                    bundle.toAbsolutePath());
+            String spec = OciSpec.render(rootfs, image ? null : function.bundleDir().toAbsolutePath(), args, env,
+                    workload.limits(), cgroupPath(id), settings.tmpSizeMiB(),
+                    image || RootFilesystems.JVM.equals(function.runtime()), uid, bundle.toAbsolutePath(),
+                    function.workingDir() == null ? "/tmp" : function.workingDir());
             Files.writeString(bundle.resolve("config.json"), spec);
             return bundle;
         } catch (IOException e) {
@@ -307,7 +311,9 @@ public final class RuncRuntime implements WorkloadRuntime {
 
     Map<String, String> baseEnvironment(FunctionSpec function, InvocationRequest request) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", String.join(":", rootFilesystems.path(function.runtime())));
+        if (function.rootfs() == null) {
+            env.put("PATH", String.join(":", rootFilesystems.path(function.runtime())));
+        } // an image's PATH is in its own environment (FunctionSpec.env)
         env.put("HOME", "/tmp");
         if (RootFilesystems.JVM.equals(function.runtime())) {
             env.put("JAVA_HOME", JvmImage.JAVA_HOME);

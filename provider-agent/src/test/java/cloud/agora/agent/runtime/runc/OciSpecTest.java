@@ -24,7 +24,7 @@ class OciSpecTest {
     @Test
     void setsOnlyLimitsThatRuncTranslatesForCgroupV2() throws Exception {
         String json = OciSpec.render(Path.of("/rootfs"), Path.of("/bundle"), List.of("/bin/true"), Map.of(),
-                new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, true, 0x70000000, Path.of("/id"));
+                new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, true, 0x70000000, Path.of("/id"), "/tmp");
         JsonNode linux = new ObjectMapper().readTree(json).path("linux");
         JsonNode resources = linux.path("resources");
 
@@ -51,7 +51,7 @@ class OciSpecTest {
     void bindMountsNothingOfTheHostButTheBundleAndTheContainersIdentity() throws Exception {
         for (boolean jvm : List.of(false, true)) {
             String json = OciSpec.render(Path.of("/rootfs"), Path.of("/bundle"), List.of("/bin/true"), Map.of(),
-                    new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, jvm, 0x70000000, Path.of("/id"));
+                    new Limits(64, 250, 32, Duration.ofSeconds(10)), "/agora/agora-test-1", 64, jvm, 0x70000000, Path.of("/id"), "/tmp");
             List<String> binds = new ArrayList<>();
             for (JsonNode mount : new ObjectMapper().readTree(json).path("mounts")) {
                 if (mount.path("type").asText().equals("bind")) {
