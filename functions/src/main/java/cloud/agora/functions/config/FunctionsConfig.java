@@ -26,6 +26,21 @@ public interface FunctionsConfig {
     int maxBundleEntries();
 
     /**
+     * Largest OCI image archive a version may bring until governance decides otherwise: the default of the governed
+     * {@code functions.max-image-size} (governance's own default, 256 MiB).
+     */
+    @WithDefault("268435456")
+    long maxImageBytes();
+
+    /** Largest total size of the files an image unpacks to. */
+    @WithDefault("1073741824")
+    long maxImageUnpackedBytes();
+
+    /** Most entries (files, directories, links) in all of an image's layers. */
+    @WithDefault("200000")
+    int maxImageEntries();
+
+    /**
      * Largest request body the invocation gateway forwards to a function until governance decides otherwise: the
      * default of the governed {@code functions.max-body-size} (governance's own default, 6 MiB).
      */

@@ -1,6 +1,7 @@
 package cloud.agora.functions.domain;
 
 import static cloud.agora.protocol.governance.FunctionsParameters.MAX_BODY_SIZE;
+import static cloud.agora.protocol.governance.FunctionsParameters.MAX_IMAGE_SIZE;
 import static cloud.agora.protocol.governance.FunctionsParameters.MAX_TIMEOUT;
 
 import cloud.agora.functions.config.FunctionsConfig;
@@ -39,7 +40,7 @@ public class FunctionRules {
     public FunctionRules(Transactions transactions, GovernedParameterTable governed, FunctionsConfig config) {
         this.transactions = transactions;
         this.governed = governed;
-        this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes());
+        this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes());
         this.inEffect = defaults;
     }
 
@@ -74,6 +75,14 @@ public class FunctionRules {
                     return false;
                 }
                 value = bytes.toString();
+            } else if (MAX_IMAGE_SIZE.equals(decision.name())) {
+                BigInteger bytes = decision.integerValue();
+                if (bytes.signum() <= 0 || bytes.bitLength() >= Long.SIZE) {
+                    LOG.warnf("ignoring decision %s: %s must be from 1 to %d bytes, got %s", eventId, decision.name(),
+                            Long.MAX_VALUE, bytes);
+                    return false;
+                }
+                value = bytes.toString();
             } else {
                 return false;
             }
@@ -101,7 +110,9 @@ public class FunctionRules {
         Map<String, String> recorded = transactions.read(governed::all);
         String timeout = recorded.get(MAX_TIMEOUT);
         String bytes = recorded.get(MAX_BODY_SIZE);
+        String image = recorded.get(MAX_IMAGE_SIZE);
         inEffect = new GovernedLimits(timeout == null ? defaults.maxTimeout() : Duration.parse(timeout),
-                bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes));
+                bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes),
+                image == null ? defaults.maxImageBytes() : Long.parseLong(image));
     }
 }

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *                       {@code http} (the command is a long-running HTTP server listening on {@code $PORT}; each call
  *                       is forwarded to it as an HTTP request and its status, headers and body are the response)
  * @param command        the argv the container starts, at most {@value #MAX_COMMAND_ARGS} arguments (default: the
- *                       runtime's, {@link Runtime#command})
+ *                       runtime's, {@link Runtime#command}; for an image, empty: the image's entrypoint and command)
  */
 public record FunctionSpec(String name, String runtime, String entrypoint, Integer memoryMiB, Integer cpuMillis,
         Integer timeoutMillis, Integer maxConcurrency, List<EnvVar> env, String mode, List<String> command) {
@@ -71,7 +71,11 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
         }
         Runtime kind = Runtime.byId(runtime).orElseThrow();
         String entry = entrypoint == null ? kind.defaultEntrypoint() : entrypoint;
-        if (!BundlePaths.isSafe(entry) || entry.endsWith("/")) {
+        if (kind.isImage() && !entry.isEmpty()) {
+            throw new InvalidFunctionSpecException("an image function has no entrypoint in a bundle: its image's entrypoint"
+                    + " runs, or the spec's command");
+        }
+        if (!kind.isImage() && (!BundlePaths.isSafe(entry) || entry.endsWith("/"))) {
             throw new InvalidFunctionSpecException("entrypoint must be a relative path inside the bundle, got " + quoted(entry));
         }
         int memory = within("memoryMiB", memoryMiB, 128, MIN_MEMORY_MIB, MAX_MEMORY_MIB);
@@ -104,15 +108,18 @@ public record FunctionSpec(String name, String runtime, String entrypoint, Integ
                         + MAX_ENV_VALUE_CHARS + " characters without NUL");
             }
         }
-        String how = mode == null ? EXEC : mode;
+        String how = mode == null ? (kind.isImage() ? HTTP : EXEC) : mode;
         if (!how.equals(EXEC) && !how.equals(HTTP)) {
             throw new InvalidFunctionSpecException("mode must be " + EXEC + " or " + HTTP + ", got " + quoted(mode));
         }
+        if (kind.isImage() && !how.equals(HTTP)) {
+            throw new InvalidFunctionSpecException("an image function runs in mode " + HTTP + " (a server on $PORT)");
+        }
         List<String> argv = command == null ? kind.command(entry) : command;
-        if (argv.isEmpty() || argv.size() > MAX_COMMAND_ARGS
+        if ((argv.isEmpty() && !kind.isImage()) || argv.size() > MAX_COMMAND_ARGS
                 || argv.stream().anyMatch(a -> a == null || a.length() > MAX_ENV_VALUE_CHARS || a.indexOf('\0') >= 0)) {
             throw new InvalidFunctionSpecException("command must be 1 to " + MAX_COMMAND_ARGS + " arguments of at most "
-                    + MAX_ENV_VALUE_CHARS + " characters without NUL");
+                    + MAX_ENV_VALUE_CHARS + " characters without NUL (none for an image: its own entrypoint runs)");
         }
         return new FunctionSpec(name, runtime, entry, memory, cpu, timeout, concurrency, variables, how, List.copyOf(argv));
     }

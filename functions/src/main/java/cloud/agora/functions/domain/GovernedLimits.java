@@ -6,13 +6,15 @@ import java.util.Map;
 
 /**
  * The limits governance sets on functions, as in effect at one moment: the longest timeout a function may declare
- * ({@code functions.max-timeout}) and the largest request body of an invocation ({@code functions.max-body-size}).
+ * ({@code functions.max-timeout}), the largest request body of an invocation ({@code functions.max-body-size}) and the
+ * largest image a version may bring ({@code functions.max-image-size}).
  * Its checks throw the problem that refuses what goes beyond them.
  *
  * @param maxTimeout   the longest timeout a function version may declare
  * @param maxBodyBytes the largest request body the gateway forwards
+ * @param maxImageBytes the largest OCI image archive a version may bring ({@code functions.max-image-size})
  */
-public record GovernedLimits(Duration maxTimeout, int maxBodyBytes) {
+public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImageBytes) {
 
     public GovernedLimits {
         if (maxTimeout.toMillis() < FunctionSpec.MIN_TIMEOUT_MILLIS || maxTimeout.toMillis() > Integer.MAX_VALUE) {
@@ -21,6 +23,9 @@ public record GovernedLimits(Duration maxTimeout, int maxBodyBytes) {
         }
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("the largest body must be at least 1 byte, got " + maxBodyBytes);
+        }
+        if (maxImageBytes < 1) {
+            throw new IllegalArgumentException("the largest image must be at least 1 byte, got " + maxImageBytes);
         }
     }
 
@@ -49,6 +54,15 @@ public record GovernedLimits(Duration maxTimeout, int maxBodyBytes) {
             throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
                     "the body has " + bodyBytes + " bytes, at most " + maxBodyBytes + " are accepted (the governed "
                             + FunctionsParameters.MAX_BODY_SIZE + ")", Map.of("function", function, "maxBytes", maxBodyBytes));
+        }
+    }
+
+    /** Refuses an image archive of more than the largest allowed (413 {@code image-too-large}). */
+    public void checkImage(long archiveBytes) {
+        if (archiveBytes > maxImageBytes) {
+            throw new InvalidImageException(413, "image-too-large", "The image is too large", "the image archive has "
+                    + archiveBytes + " bytes, at most " + maxImageBytes + " are accepted (the governed "
+                    + FunctionsParameters.MAX_IMAGE_SIZE + ")", Map.of("maxBytes", maxImageBytes));
         }
     }
 }

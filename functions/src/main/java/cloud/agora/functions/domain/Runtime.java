@@ -6,12 +6,14 @@ import java.util.Optional;
 
 /**
  * The runtimes a function can ask for. Only those the provider agent runs and tests are
- * listed: {@code shell} (busybox in a runc container) and {@code jvm} (the agent's JVM image: a jlink'ed JDK with
- * the single-file source launcher).
+ * listed: {@code shell} (busybox in a runc container), {@code jvm} (the agent's JVM image: a jlink'ed JDK with
+ * the single-file source launcher) and {@code image} (the function's own OCI image).
  */
 public enum Runtime {
     SHELL("shell", "handler.sh", "/bin/sh"),
-    JVM("jvm", "Main.java", "java");
+    JVM("jvm", "Main.java", "java"),
+    /** The function's own OCI image (the bundle is the image archive), served in HTTP mode. */
+    IMAGE("image", "", null);
 
     private final String id;
     private final String defaultEntrypoint;
@@ -28,9 +30,17 @@ public enum Runtime {
         return defaultEntrypoint;
     }
 
-    /** The command when a spec names none: the runtime's interpreter on the entrypoint in the bundle. */
+    /**
+     * The command when a spec names none: the runtime's interpreter on the entrypoint in the bundle; none for an image
+     * (the agent runs the image's own entrypoint and command).
+     */
     public List<String> command(String entrypoint) {
-        return List.of(interpreter, "/function/" + entrypoint);
+        return interpreter == null ? List.of() : List.of(interpreter, "/function/" + entrypoint);
+    }
+
+    /** Whether the bundle is an OCI image archive rather than a tar.gz of files. */
+    public boolean isImage() {
+        return this == IMAGE;
     }
 
     /** The name used in specs and by the agent's invocation API. */

@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.oci.ImageArchive;
+import cloud.agora.oci.LayerTar;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import io.agroal.api.AgroalDataSource;
@@ -68,7 +70,7 @@ class FunctionBadInputTest {
 
     @Test
     void unknownOrMissingRuntimeIsRefused() {
-        refused(specWith("runtime", "cobol"), Bundles.echo(), 400, "unknown-runtime", "'cobol' is not known (known: shell, jvm)");
+        refused(specWith("runtime", "cobol"), Bundles.echo(), 400, "unknown-runtime", "'cobol' is not known (known: shell, jvm, image)");
         Map<String, Object> none = Developer.spec(name);
         none.remove("runtime");
         refused(none, Bundles.echo(), 400, "invalid-function-spec", "runtime is required");
@@ -83,6 +85,35 @@ class FunctionBadInputTest {
         refused(specWith("maxConcurrency", 0), Bundles.echo(), 400, "invalid-function-spec", "maxConcurrency");
         refused(specWith("entrypoint", "../handler.sh"), Bundles.echo(), 400, "invalid-function-spec", "entrypoint");
         refused(specWith("entrypoint", "/bin/sh"), Bundles.echo(), 400, "invalid-function-spec", "entrypoint");
+    }
+
+    static ImageArchive image() {
+        return ImageArchive.oci().gzip(true).layer(new LayerTar().dir("app").file("app/server.py", "print('hi')\n"))
+                .entrypoint("/usr/bin/python3", "/app/server.py").workingDir("/app");
+    }
+
+    @Test
+    void anImageIsVerifiedAtPublishAndWhatNoProviderWouldRunIsRefusedWithNothingStored() {
+        Map<String, Object> spec = specWith("runtime", "image");
+        spec.remove("entrypoint");
+        dev.publish(Developer.Json.write(spec), image().bytes()).statusCode(201).body("mode", equalTo("http"))
+                .body("command", org.hamcrest.Matchers.empty()).body("entrypoint", equalTo(""));
+        refused(spec, image().tamperLayer(0).bytes(), 422, "image-invalid", "layer");
+        refused(spec, image().configDigest("sha256:" + "0".repeat(64)).bytes(), 422, "image-invalid", "config");
+        refused(spec, image().layer(new LayerTar().file("bin/su", "x".getBytes(), 04755)).bytes(), 422, "image-invalid",
+                "setuid");
+        refused(spec, image().layer(new LayerTar().charDevice("dev/evil")).bytes(), 422, "image-invalid", "dev/evil");
+        byte[] big = new byte[1_200_000];
+        new java.util.Random(7).nextBytes(big);
+        refused(spec, image().layer(new LayerTar().file("app/big", big, 0644)).bytes(), 413, "image-too-large",
+                "functions.max-image-size");
+        refused(spec, Bundles.echo(), 422, "image-unsupported", "");
+        Map<String, Object> exec = new java.util.HashMap<>(spec);
+        exec.put("mode", "exec");
+        refused(exec, image().bytes(), 400, "invalid-function-spec", "an image function runs in mode http");
+        Map<String, Object> entry = new java.util.HashMap<>(spec);
+        entry.put("entrypoint", "server.py");
+        refused(entry, image().bytes(), 400, "invalid-function-spec", "no entrypoint in a bundle");
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class Parameters {
                     ParameterTarget.FUNCTIONS, "the longest timeout a function may declare"),
             new ParameterDefinition("functions.max-body-size", INTEGER, "1024", "104857600", "6291456", "bytes",
                     ParameterTarget.FUNCTIONS, "the largest request or response body of an invocation"),
+            new ParameterDefinition("functions.max-image-size", INTEGER, "1048576", "1073741824", "268435456", "bytes",
+                    ParameterTarget.FUNCTIONS, "the largest OCI image archive a function version may bring"),
             new ParameterDefinition("billing.voucher-threshold", INTEGER, "0", "1000000000000000000000", "1000000000000000", "wei",
                     ParameterTarget.BILLING, "unpaid charges above which billing issues a voucher"),
             new ParameterDefinition("billing.voucher-period", DURATION, "PT1M", "PT720H", "PT1H", "duration",

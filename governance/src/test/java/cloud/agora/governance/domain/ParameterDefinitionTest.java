@@ -47,8 +47,9 @@ class ParameterDefinitionTest {
         }
         // every parameter a service follows from governance.decisions.v1 is declared here
         assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
-                "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window");
-        assertThat(Parameters.ALL).hasSize(15);
+                "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window",
+                "functions.max-timeout", "functions.max-body-size", "functions.max-image-size");
+        assertThat(Parameters.ALL).hasSize(16);
     }
 
     @Test

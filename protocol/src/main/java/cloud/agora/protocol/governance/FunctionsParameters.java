@@ -10,6 +10,8 @@ public final class FunctionsParameters {
     public static final String MAX_TIMEOUT = "functions.max-timeout";
     /** The largest request or response body of an invocation; a number of bytes. */
     public static final String MAX_BODY_SIZE = "functions.max-body-size";
+    /** The largest OCI image archive a function version may bring; a number of bytes. */
+    public static final String MAX_IMAGE_SIZE = "functions.max-image-size";
 
     private FunctionsParameters() {
     }
