@@ -111,6 +111,11 @@ public final class KubernetesRuntime implements WorkloadRuntime {
 
     @Override
     public InvocationResult invoke(Workload workload, FunctionSpec function, InvocationRequest request) {
+        if (function.mode() != FunctionSpec.Mode.EXEC) {
+            // a Pod per call suits exec mode; a kept server Pod and its port are not built for this driver yet
+            throw new RuntimeFailureException("the kubernetes driver runs exec-mode functions only, not "
+                    + function.mode().name().toLowerCase(java.util.Locale.ROOT) + " mode");
+        }
         ensureIsolation();
         FunctionPods.CallObjects objects = pods.forCall(workload, function, request, uids.of(workload.leaseId()));
         String name = FunctionPods.name(request.invocationId());
