@@ -11,6 +11,8 @@ import cloud.agora.contracts.chain.Chain;
 import cloud.agora.contracts.chain.Escrow;
 import cloud.agora.contracts.chain.ChainSettings;
 import cloud.agora.contracts.chain.Signer;
+import cloud.agora.oci.ImageArchive;
+import cloud.agora.oci.LayerTar;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.money.Wei;
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FunctionsSystemIT {
 
     static final String FUNCTION = "sys-echo";
+    static final String IMAGE_FUNCTION = "sys-image";
 
     @TempDir
     Path state;
@@ -106,6 +109,18 @@ class FunctionsSystemIT {
                     i -> "SUCCEEDED".equals(i.get("status").asText()));
             assertThat(new String(Base64.getDecoder().decode(done.get("result").get("body").asText()), StandardCharsets.UTF_8))
                     .isEqualTo("echo:\"later\"");
+
+            // a function in its own OCI image (made here without any registry: busybox, a static binary, and a CGI
+            // script; busybox's web server its entrypoint), served in HTTP mode: its own status, headers and body
+            FunctionCalls.publish(token, Map.of("name", IMAGE_FUNCTION, "runtime", "image", "memoryMiB", 64, "cpuMillis", 100,
+                    "env", List.of(Map.of("name", "COLOR", "value", "blue", "secret", false))), cgiImage());
+            FunctionCalls.deployAndAwaitActive(token, IMAGE_FUNCTION, 1);
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> answer = FunctionCalls.invoke(IMAGE_FUNCTION, "ping" + i);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+                assertThat(answer.headers().firstValue("X-Served-By")).contains("busybox httpd, color blue");
+                assertThat(answer.body()).isEqualTo("pong ping" + i);
+            }
 
             // traffic while one replica's agent stops
             List<Call> calls = new CopyOnWriteArrayList<>();
@@ -188,6 +203,17 @@ class FunctionsSystemIT {
             HttpResponse<String> still = FunctionCalls.invoke(FUNCTION, "after");
             assertThat(still.statusCode()).isEqualTo(200);
         }
+    }
+
+    /** An OCI image archive: busybox's web server answering {@code pong <body>} from a CGI script with status 202. */
+    static byte[] cgiImage() throws Exception {
+        return ImageArchive.oci().gzip(true)
+                .layer(new LayerTar().dir("bin").file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755))
+                .layer(new LayerTar().dir("www").dir("www/cgi-bin").file("www/cgi-bin/pong", ("#!/bin/busybox sh\n"
+                        + "printf 'Status: 202 Accepted\\r\\nContent-Type: text/plain\\r\\nX-Served-By: busybox httpd, color %s"
+                        + "\\r\\n\\r\\npong ' \"$COLOR\"; /bin/busybox head -c \"$CONTENT_LENGTH\"\n")
+                        .getBytes(StandardCharsets.UTF_8), 0755))
+                .entrypoint("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www").bytes();
     }
 
     /** The launcher's part name of the agent of {@code provider}. */
