@@ -116,7 +116,9 @@ class FunctionsSystemIT {
                     "env", List.of(Map.of("name", "COLOR", "value", "blue", "secret", false))), cgiImage());
             FunctionCalls.deployAndAwaitActive(token, IMAGE_FUNCTION, 1);
             for (int i = 0; i < 2; i++) {
-                HttpResponse<String> answer = FunctionCalls.invoke(IMAGE_FUNCTION, "ping" + i);
+                HttpResponse<String> answer = PlatformCalls.HTTP.send(HttpRequest.newBuilder(
+                        URI.create(FUNCTIONS + "/fn/" + IMAGE_FUNCTION + "/cgi-bin/pong")).timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofString("ping" + i)).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
                 assertThat(answer.headers().firstValue("X-Served-By")).contains("busybox httpd, color blue");
                 assertThat(answer.body()).isEqualTo("pong ping" + i);
