@@ -14,11 +14,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Warm invocation latency and throughput of one deployed function three ways: through the
- * functions gateway (/fn/NAME/), straight to the agent's POST /api/v1/invocations, and the
- * handler script run directly with /bin/sh (no container). Run with `java GatewayBench.java`
- * (JDK 17 single-file launch, with the protocol module and its dependencies on the class path: the agent target
- * signs each call's grant with the gateway key); settings from the environment, see gateway-bench.sh.
+ * Warm invocation latency and throughput of one function several ways, one client for all: through the
+ * functions gateway (/fn/NAME/), straight to the agent's POST /api/v1/invocations (exec mode: a warm container, one
+ * fork per call), the agent's HTTP mode (slot "agent-http", filled in once that mode exists), OpenFaaS's of-watchdog
+ * as a peer (streaming mode: one fork per call; http mode: a long-lived upstream), and the handler script run
+ * directly with /bin/sh (no container). Run with `java GatewayBench.java` (JDK 17 single-file launch, with the
+ * protocol module and its dependencies on the class path: the agent target signs each call's grant with the gateway
+ * key); settings from the environment, see gateway-bench.sh and agent-bench.sh.
  */
 public class GatewayBench {
 
@@ -37,6 +39,22 @@ public class GatewayBench {
     static final int[] CONCURRENCY = Arrays.stream(env("BENCH_CONCURRENCY", "1,8,32").split(",")).mapToInt(Integer::parseInt)
             .toArray();
     static final java.util.Set<String> TARGETS = java.util.Set.of(env("BENCH_TARGETS", "gateway,agent,script").split(","));
+    /** of-watchdog in streaming mode (forks the script per call), e.g. http://127.0.0.1:18181/ (target watchdog-streaming). */
+    static final String PEER_STREAMING = env("BENCH_PEER_STREAMING_URL", "");
+    /** of-watchdog in http mode (proxies to a long-lived upstream answering "hello " + body) (target watchdog-http). */
+    static final String PEER_HTTP = env("BENCH_PEER_HTTP_URL", "");
+    /**
+     * The agent's HTTP mode (target agent-http): the agent's base URL serving the function through a long-lived
+     * upstream in its container. Left empty until that mode exists; {@link #agentHttpCall} is where its request goes.
+     */
+    static final String AGENT_HTTP = env("BENCH_AGENT_HTTP_URL", "");
+    /** Each target's turn lasts this many seconds per round (0: count-based turns of BENCH_REQUESTS / BENCH_ROUNDS calls). */
+    static final int TURN_SECONDS = Integer.parseInt(env("BENCH_TURN_SECONDS", "0"));
+    /** The target the others' calls/s and p50 are compared with (when it ran). */
+    static final String REFERENCE = env("BENCH_REFERENCE", "watchdog-streaming");
+    /** What every correct answer of the benchmark function holds (the agent's body is base64 in its JSON reply). */
+    static final String EXPECTED = "hello bench";
+    static final String EXPECTED_BASE64 = java.util.Base64.getEncoder().encodeToString(EXPECTED.getBytes());
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** Each target's calls are split into this many rounds, run in turn, so drift of the machine falls on all alike. */
@@ -50,9 +68,33 @@ public class GatewayBench {
         if (!LEASE.isEmpty() && TARGETS.contains("agent")) {
             org.web3j.crypto.ECKeyPair key = cloud.agora.protocol.eth.KeyFiles.read(java.nio.file.Path.of(GATEWAY_KEY_FILE));
             targets.put("agent", new Call() {
+                /**
+                 * Calls signed before the turn (with when), so that the client's signing is in neither the latency nor
+                 * the rate. Grants are valid 30 s: one signed more than 20 s ago is dropped and the call signed then.
+                 */
+                final java.util.concurrent.ConcurrentLinkedQueue<long[]> signedAt = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                final java.util.concurrent.ConcurrentLinkedQueue<byte[]> ready = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+                @Override
+                public synchronized void beforeTurn(int expectedCalls) throws Exception {
+                    ready.clear();
+                    signedAt.clear();
+                    long now = System.nanoTime();
+                    for (int i = 0; i < Math.min(expectedCalls, 20_000); i++) {
+                        ready.add(agentCall(key));
+                    }
+                    signedAt.add(new long[] {now});
+                }
+
                 @Override
                 public Object prepare() throws Exception {
-                    return agentCall(key);
+                    long[] when = signedAt.peek();
+                    if (when != null && System.nanoTime() - when[0] > 20_000_000_000L) {
+                        ready.clear(); // too old to be sure the grant is still valid when it arrives
+                        signedAt.clear();
+                    }
+                    byte[] call = ready.poll();
+                    return call != null ? call : agentCall(key);
                 }
 
                 @Override
@@ -61,10 +103,27 @@ public class GatewayBench {
                 }
             });
         }
+        if (TARGETS.contains("agent-http")) {
+            if (AGENT_HTTP.isEmpty()) {
+                System.out.println("agent-http: skipped (BENCH_AGENT_HTTP_URL unset: the agent's HTTP mode is not measured yet)");
+            } else {
+                targets.put("agent-http", prepared -> agentHttpCall());
+            }
+        }
+        if (!PEER_STREAMING.isEmpty() && TARGETS.contains("watchdog-streaming")) {
+            targets.put("watchdog-streaming", prepared -> viaPeer(PEER_STREAMING));
+        }
+        if (!PEER_HTTP.isEmpty() && TARGETS.contains("watchdog-http")) {
+            targets.put("watchdog-http", prepared -> viaPeer(PEER_HTTP));
+        }
         if (!SCRIPT.isEmpty() && TARGETS.contains("script")) {
             targets.put("script", prepared -> viaScript());
         }
-        System.out.printf("%-8s %4s %9s %9s %10s %7s%n", "target", "conc", "p50 ms", "p99 ms", "calls/s", "errors");
+        for (java.util.Map.Entry<String, Call> target : targets.entrySet()) {
+            awaitAnswer(target.getKey(), target.getValue());
+        }
+        System.out.printf("%-18s %4s %9s %9s %10s %7s %14s%n", "target", "conc", "p50 ms", "p99 ms", "calls/s", "errors",
+                "vs " + REFERENCE);
         for (int c : CONCURRENCY) {
             run(targets, c);
         }
@@ -94,6 +153,7 @@ public class GatewayBench {
         long[] a = new long[PAIRS];
         int errors = 0;
         long pairsStarted = System.nanoTime();
+        agent.beforeTurn(0); // no grant signed for the table's turns: they may have expired
         for (int i = 0; i < PAIRS; i++) {
             Object prepared = agent.prepare();
             long viaGateway;
@@ -153,6 +213,10 @@ public class GatewayBench {
             return null;
         }
 
+        /** Runs before each turn, outside the measured time, with about how many calls the turn will make. */
+        default void beforeTurn(int expectedCalls) throws Exception {
+        }
+
         boolean run(Object prepared) throws Exception;
     }
 
@@ -182,7 +246,41 @@ public class GatewayBench {
     static boolean viaAgent(byte[] body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(AGENT + "/api/v1/invocations"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        HttpResponse<String> reply = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return reply.statusCode() == 200 && reply.body().contains("\"status\":\"OK\"") && reply.body().contains(EXPECTED_BASE64);
+    }
+
+    /** A peer's plain HTTP function: POST "bench", expect "hello bench". */
+    static boolean viaPeer(String url) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString("bench")).build();
+        HttpResponse<String> reply = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return reply.statusCode() == 200 && reply.body().equals(EXPECTED);
+    }
+
+    /**
+     * The slot for the agent's HTTP mode (target agent-http). Until that mode exists this posts "bench" to
+     * BENCH_AGENT_HTTP_URL as to a peer; once it does, build its request here (a signed grant as {@link #agentCall}
+     * does, signed in {@code beforeTurn}) so that it is measured with the same client, turns and rounds as the others.
+     */
+    static boolean agentHttpCall() throws Exception {
+        return viaPeer(AGENT_HTTP);
+    }
+
+    /** Waits (up to 120 s) for one correct answer of the target, so that a target still starting does not count errors. */
+    static void awaitAnswer(String name, Call call) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (call.run(call.prepare())) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException(name + " never answered correctly", last);
     }
 
     static boolean viaScript() throws Exception {
@@ -198,46 +296,78 @@ public class GatewayBench {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             for (Call call : targets.values()) {
-                batch(pool, concurrency, WARMUP, call, new long[WARMUP], 0, new AtomicInteger());
+                call.beforeTurn(WARMUP);
+                batch(pool, concurrency, WARMUP, 0, call, new Latencies(), new AtomicInteger());
             }
             int perRound = REQUESTS / ROUNDS;
-            java.util.Map<String, long[]> nanos = new java.util.HashMap<>();
+            java.util.Map<String, Latencies> nanos = new java.util.HashMap<>();
             java.util.Map<String, long[]> elapsed = new java.util.HashMap<>();
             java.util.Map<String, AtomicInteger> errors = new java.util.HashMap<>();
             targets.keySet().forEach(name -> {
-                nanos.put(name, new long[perRound * ROUNDS]);
+                nanos.put(name, new Latencies());
                 elapsed.put(name, new long[1]);
                 errors.put(name, new AtomicInteger());
             });
             for (int round = 0; round < ROUNDS; round++) {
                 for (java.util.Map.Entry<String, Call> target : targets.entrySet()) {
                     String name = target.getKey();
+                    Latencies mine = nanos.get(name);
+                    int done = mine.size;
+                    // expected calls this turn: the rate so far (or a guess) times the turn, with a margin
+                    double rate = elapsed.get(name)[0] > 0 ? done / (elapsed.get(name)[0] / 1e9) : 400;
+                    target.getValue().beforeTurn(TURN_SECONDS > 0 ? (int) Math.min(20_000, rate * TURN_SECONDS * 1.3) : perRound);
                     long start = System.nanoTime();
-                    batch(pool, concurrency, perRound, target.getValue(), nanos.get(name), round * perRound, errors.get(name));
+                    batch(pool, concurrency, TURN_SECONDS > 0 ? Integer.MAX_VALUE : perRound,
+                            TURN_SECONDS > 0 ? start + TURN_SECONDS * 1_000_000_000L : 0, target.getValue(), mine, errors.get(name));
                     elapsed.get(name)[0] += System.nanoTime() - start;
                 }
             }
+            java.util.Map<String, double[]> figures = new java.util.LinkedHashMap<>();
             for (String name : targets.keySet()) {
-                long[] sorted = nanos.get(name);
-                Arrays.sort(sorted);
+                long[] sorted = nanos.get(name).sorted();
                 int n = sorted.length;
-                System.out.printf("%-8s %4d %9.2f %9.2f %10.1f %7d%n", name, concurrency, sorted[n / 2] / 1e6,
-                        sorted[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)] / 1e6, n / (elapsed.get(name)[0] / 1e9),
-                        errors.get(name).get());
+                figures.put(name, new double[] {sorted[n / 2] / 1e6, sorted[(int) Math.min(n - 1, Math.ceil(n * 0.99) - 1)] / 1e6,
+                        n / (elapsed.get(name)[0] / 1e9)});
+            }
+            double[] reference = figures.get(REFERENCE);
+            for (java.util.Map.Entry<String, double[]> f : figures.entrySet()) {
+                double[] v = f.getValue();
+                String ratio = reference == null ? "" : String.format("%.2fx calls/s", v[2] / reference[2]);
+                System.out.printf("%-18s %4d %9.2f %9.2f %10.1f %7d %14s%n", f.getKey(), concurrency, v[0], v[1], v[2],
+                        errors.get(f.getKey()).get(), ratio);
             }
         } finally {
             pool.shutdown();
         }
     }
 
-    static void batch(ExecutorService pool, int concurrency, int total, Call call, long[] nanos, int offset,
+    /** Latencies in ns, appended by concurrent workers. */
+    static final class Latencies {
+        long[] values = new long[4096];
+        int size;
+
+        synchronized void add(long nanos) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = nanos;
+        }
+
+        synchronized long[] sorted() {
+            long[] out = Arrays.copyOf(values, size);
+            Arrays.sort(out);
+            return out;
+        }
+    }
+
+    /** {@code total} calls, or as many as fit before {@code deadline} (System.nanoTime; 0: none), on {@code concurrency} workers. */
+    static void batch(ExecutorService pool, int concurrency, int total, long deadline, Call call, Latencies nanos,
             AtomicInteger errors) throws Exception {
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < concurrency; w++) {
             workers.add(pool.submit((Callable<Void>) () -> {
-                int i;
-                while ((i = next.getAndIncrement()) < total) {
+                while (next.getAndIncrement() < total && (deadline == 0 || System.nanoTime() - deadline < 0)) {
                     boolean ok;
                     long t = System.nanoTime();
                     try {
@@ -247,7 +377,7 @@ public class GatewayBench {
                     } catch (Exception e) {
                         ok = false;
                     }
-                    nanos[offset + i] = System.nanoTime() - t;
+                    nanos.add(System.nanoTime() - t);
                     if (!ok) {
                         errors.incrementAndGet();
                     }

@@ -1,0 +1,82 @@
+#!/bin/sh
+# One command: the agent in exec mode against OpenFaaS's of-watchdog (and the gateway, when a platform runs), same
+# script, same client (GatewayBench.java), targets taking turns in rounds. Needs root, runc and busybox (as the agent).
+#
+# It starts, from this clone, one provider agent alone (the packaged jar, built if missing; its own port, data
+# directory, cgroup parent and generated keys; no Kafka, receipts stay in its journal) and a stand-in for the
+# marketplace and storage gateway (LeaseStandIn.java: one lease, the bundle of handler.sh by its CID), runs the
+# benchmark, and stops both. The peers are not started here: give their URLs.
+#
+#   BENCH_PEER_STREAMING_URL  of-watchdog, mode=streaming, fprocess="sh handler.sh"  (target watchdog-streaming)
+#   BENCH_PEER_HTTP_URL       of-watchdog, mode=http, upstream answering "hello " + body  (target watchdog-http)
+#   BENCH_AGENT_HTTP_URL      the agent's HTTP mode, once it exists (target agent-http; skipped while unset)
+#   BENCH_GATEWAY_URL         a running platform's functions gateway with function "bench" (target gateway; see
+#                             run-on-platform.sh; left out unless set)
+#   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
+#   BENCH_REFERENCE (watchdog-streaming: calls/s ratios are against it)
+#   BENCH_AGENT_PORT (18090), BENCH_STANDIN_PORT (18091), BENCH_WORK (a new temporary directory),
+#   BENCH_RUNTIMES_DIR (/var/tmp/agora-bench-runtimes: the agent's runtimes, kept so that the jvm image is built once)
+#   BENCH_AGENT_ENV       extra environment for the agent, e.g. "AGENT_RUNC_WARM_MAX_IDLE=8"
+#   BENCH_BUILD=1         rebuild the agent jar first; BENCH_AGENT_JAR: another build's quarkus-run.jar (before/after)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${BENCH_WORK:-$(mktemp -d /tmp/agent-bench.XXXXXX)}
+mkdir -p "$work"
+agent_port=${BENCH_AGENT_PORT:-18090}
+standin_port=${BENCH_STANDIN_PORT:-18091}
+jar="${BENCH_AGENT_JAR:-$root/provider-agent/target/quarkus-app/quarkus-run.jar}"
+if [ ! -f "$jar" ] || [ "${BENCH_BUILD:-0}" = 1 ]; then
+  (cd "$root" && mvn -B -q -o -pl provider-agent -am package -DskipTests > "$work/build.log")
+fi
+cp_file="$work/protocol.classpath"
+(cd "$root" && mvn -B -q -o dependency:build-classpath -pl protocol -Dmdep.outputFile="$cp_file" > /dev/null)
+cp="$root/protocol/target/classes:$(cat "$cp_file")"
+
+for who in provider consumer gateway; do
+  [ -f "$work/$who.key" ] || (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$work/$who.key")
+done
+mkdir -p "$work/fn"
+cp "$here/handler.sh" "$work/fn/handler.sh"
+tar -C "$work/fn" -czf "$work/bench.tar.gz" handler.sh
+
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2> /dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+rm -f "$work/bench.env"
+java -cp "$cp" "$here/LeaseStandIn.java" "$standin_port" "$work/provider.key" "$work/consumer.key" "$work/gateway.key" \
+  "$work/bench.tar.gz" "$work/bench.env" > "$work/standin.log" 2>&1 &
+pids="$pids $!"
+i=0
+until [ -s "$work/bench.env" ]; do
+  i=$((i + 1)); [ $i -lt 600 ] || { cat "$work/standin.log"; exit 1; }; sleep 0.1
+done
+. "$work/bench.env"
+
+env QUARKUS_HTTP_PORT="$agent_port" AGENT_KEY_FILE="$work/provider.key" AGENT_DATA_DIR="$work/agent" \
+  AGENT_ENDPOINT="http://localhost:$agent_port" AGENT_MARKETPLACE_URL="http://127.0.0.1:$standin_port" \
+  AGENT_STORAGE_GATEWAY_URL="http://127.0.0.1:$standin_port" AGENT_GATEWAYS_FUNCTIONS="$BENCH_GATEWAY_ADDRESS" \
+  AGENT_GATEWAYS_STORAGE="$BENCH_GATEWAY_ADDRESS" AGENT_JOURNAL_SINK=none AGENT_RUNC_CGROUP_PARENT=agora-bench \
+  AGENT_RUNC_RUNTIMES_DIR="${BENCH_RUNTIMES_DIR:-/var/tmp/agora-bench-runtimes}" ${BENCH_AGENT_ENV:-} \
+  java -jar "$jar" > "$work/agent.log" 2>&1 &
+agent_pid=$!
+pids="$pids $agent_pid"
+echo "$agent_pid" > "$work/agent.pid"
+# the agent builds (first time) or checks the jvm image on a thread of its own at start: let it finish first
+i=0
+until grep -qE "jvm runtime image .* reused|built the jvm runtime's image|jvm runtime is not offered" "$work/agent.log"; do
+  i=$((i + 1)); [ $i -lt 1800 ] || { tail -20 "$work/agent.log"; exit 1; }; sleep 0.1
+done
+
+targets=agent,agent-http,watchdog-streaming,watchdog-http
+[ -z "${BENCH_GATEWAY_URL:-}" ] || targets="gateway,$targets"
+echo "agent pid $agent_pid on port $agent_port, work $work, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_AGENT_URL="http://127.0.0.1:$agent_port" BENCH_GATEWAY_KEY_FILE="$work/gateway.key" \
+BENCH_LEASE_ID="$BENCH_LEASE_ID" BENCH_BUNDLE_CID="$BENCH_BUNDLE_CID" BENCH_PROVIDER="$BENCH_PROVIDER" \
+BENCH_CONSUMER="$BENCH_CONSUMER" BENCH_TARGETS="${BENCH_TARGETS:-$targets}" BENCH_TURN_SECONDS="${BENCH_TURN_SECONDS:-10}" \
+BENCH_ROUNDS="${BENCH_ROUNDS:-3}" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1,8}" BENCH_WARMUP="${BENCH_WARMUP:-300}" \
+  java -cp "$cp" "$here/GatewayBench.java"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); receipts journaled: $(wc -l < "$work/agent/journal/receipts.jsonl")"
