@@ -90,6 +90,8 @@ final class WarmContainer extends PooledContainer {
     private long executorPid = -1;
     private ContainerTmp tmp;
     private long calls;
+    /** Where the last call's time went (ns), see {@link Stage}: read by the breakdown benchmark, costs a clock read each. */
+    final long[] lastStages = new long[Stage.values().length];
 
     private WarmContainer(String id, String cgroup, RuncRuntime runtime, Process process, CompletableFuture<byte[]> stderr) {
         this.id = id;
@@ -100,6 +102,20 @@ final class WarmContainer extends PooledContainer {
         this.control = process.getOutputStream();
         this.responses = process.getInputStream();
         this.stderr = stderr;
+    }
+
+    /** The parts of a warm call, in order, as timed in {@link #lastStages}. */
+    enum Stage {
+        /** The request file, the CPU and OOM counters before, the memory peak reset. */
+        PREPARE,
+        /** The frame written to the executor until its answer arrived: the fork, the function, the exit. */
+        RUN,
+        /** The check for (and killing of) processes the call left. */
+        LEFTOVERS,
+        /** The cgroup's counters after the call. */
+        METER,
+        /** The response and stderr files read, /tmp emptied. */
+        FILES
     }
 
     /** Starts the executor container for a function. */
@@ -131,9 +147,11 @@ final class WarmContainer extends PooledContainer {
         long oomBefore;
         Cgroups.PeakWindow peak;
         String tag = Long.toHexString(++calls) + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        long mark = System.nanoTime();
         try {
             if (executorPid < 0) {
                 awaitExecutor();
+                mark = System.nanoTime();
             }
             tmp.create(REQUEST, request.body());
             cpuBefore = cgroups.cpuNanos(cgroup);
@@ -147,6 +165,7 @@ final class WarmContainer extends PooledContainer {
         try (peak) {
             Instant started = Instant.now();
             long startNanos = System.nanoTime();
+            mark = stage(Stage.PREPARE, mark);
             Future<String> reply = runtime.workers().submit(this::readLine);
             try {
                 StringBuilder header = new StringBuilder();
@@ -175,6 +194,7 @@ final class WarmContainer extends PooledContainer {
                 throw new RuntimeFailureException("interrupted", e);
             }
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            mark = stage(Stage.RUN, mark);
             Integer exit = parseExit(line, tag);
             if (timedOut || exit == null) {
                 broken = true; // timed out, or the executor is dead or was written to by the function: never reused
@@ -184,12 +204,14 @@ final class WarmContainer extends PooledContainer {
             if (!settled) {
                 broken = true;
             }
+            mark = stage(Stage.LEFTOVERS, mark);
             if (!cgroups.exists(cgroup)) {
                 throw new RuntimeFailureException("the warm container " + id + " was removed during the call: " + stderrTail());
             }
             long cpu = cgroups.cpuNanos(cgroup) - cpuBefore;
             long peakBytes = peak.bytes();
             boolean oom = cgroups.oomKills(cgroup) > oomBefore;
+            mark = stage(Stage.METER, mark);
             ContainerTmp.Content out = ContainerTmp.Content.EMPTY;
             ContainerTmp.Content err = ContainerTmp.Content.EMPTY;
             if (!timedOut && settled && exit != null) {
@@ -203,6 +225,7 @@ final class WarmContainer extends PooledContainer {
                     broken = true;
                 }
             }
+            stage(Stage.FILES, mark);
             InvocationOutcome outcome;
             int exitCode;
             if (timedOut) {
@@ -229,7 +252,19 @@ final class WarmContainer extends PooledContainer {
         }
     }
 
-    /** Kills and removes the container. */
+    private long stage(Stage stage, long since) {
+        long now = System.nanoTime();
+        lastStages[stage.ordinal()] = now - since;
+        return now;
+    }
+
+    /**
+     * Kills and removes the container. Closing the executor's input ends it (its {@code read} fails), and it is pid 1 of
+     * the container's pid namespace, so the kernel kills whatever else is in the container as it exits and {@code runc
+     * run} returns: no {@code runc kill} is needed for a container whose executor still reads (a surplus idle one), or
+     * is already dead (a broken one, whose processes {@link Leftovers} killed). Only if the container has not ended
+     * shortly after does the agent ask runc to kill it. A {@code runc kill} is a process of its own (~10 ms of CPU here).
+     */
     @Override
     void destroy() {
         try {
@@ -237,16 +272,22 @@ final class WarmContainer extends PooledContainer {
         } catch (IOException e) {
             // already closed
         }
-        runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+            if (!process.waitFor(EXIT_ON_CLOSE_MILLIS, TimeUnit.MILLISECONDS)) {
+                runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            runtime.runc().kill(id);
         }
         runtime.removeContainer(id);
     }
+
+    /** How long a container may take to end by itself once its executor's input is closed, before runc kills it. */
+    static final long EXIT_ON_CLOSE_MILLIS = 1_000;
 
     /**
      * Waits for the executor's {@code ready} (it runs inside the container: {@code /proc/<pid>/root}
