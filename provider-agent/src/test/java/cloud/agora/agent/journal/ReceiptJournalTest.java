@@ -12,6 +12,13 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,5 +88,120 @@ class ReceiptJournalTest {
             assertThat(journal.roots(lease)).containsExactly(root);
             assertThat(journal.root(lease, LocalDate.parse("2026-03-02")).merkleRoot()).isEqualTo("0x" + "0".repeat(64));
         }
+    }
+
+    /**
+     * Group commit, observed: the first append's sync is held open while seven more appends write their lines. None of
+     * the eight returns while that sync is held, nor is any receipt visible; once it is let go, the seven queued appends
+     * are covered by one more sync (two in all, not eight), and every append returned only after a sync that covered its
+     * own line had finished (each records, on returning, how many bytes the finished syncs covered, and its line ends
+     * within them). Nothing here waits for time: the test holds the sync itself and watches the file.
+     */
+    @Test
+    void concurrentAppendsShareOneSyncAndNoneReturnsBeforeASyncCoversItsLine() throws Exception {
+        UUID lease = UUID.randomUUID();
+        Path file = dir.resolve("receipts.jsonl");
+        CountDownLatch firstSyncStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirstSync = new CountDownLatch(1);
+        AtomicInteger syncs = new AtomicInteger();
+        AtomicLong syncedBytes = new AtomicLong(); // bytes of the file covered by syncs that have finished
+        ReceiptJournal.DeviceSync observed = channel -> {
+            long covers = channel.size(); // what a sync starting now covers
+            if (syncs.incrementAndGet() == 1) {
+                firstSyncStarted.countDown();
+                try {
+                    releaseFirstSync.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            channel.force(false);
+            syncedBytes.accumulateAndGet(covers, Math::max);
+        };
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            receipts.add(Receipts.receipt(lease, i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, observed)) {
+            List<CompletableFuture<Long>> appends = new ArrayList<>();
+            // each append, once returned, reports the bytes covered by finished syncs at that moment
+            appends.add(CompletableFuture.supplyAsync(() -> {
+                journal.append(receipts.get(0));
+                return syncedBytes.get();
+            }, pool));
+            assertThat(firstSyncStarted.await(30, TimeUnit.SECONDS)).isTrue();
+            for (UsageReceipt r : receipts.subList(1, 8)) {
+                appends.add(CompletableFuture.supplyAsync(() -> {
+                    journal.append(r);
+                    return syncedBytes.get();
+                }, pool));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.readAllLines(file).size() < 8) { // all eight lines written, the first sync still held
+                assertThat(System.nanoTime() - deadline).isNegative();
+                Thread.onSpinWait();
+            }
+            assertThat(appends).noneMatch(CompletableFuture::isDone);
+            assertThat(journal.counts().receipts()).isZero(); // written is not journaled until it is on the device
+            assertThat(journal.get(receipts.get(3).invocationId())).isNull();
+            assertThat(journal.pending(10)).isEmpty();
+
+            releaseFirstSync.countDown();
+            List<Long> syncedWhenReturned = new ArrayList<>();
+            for (CompletableFuture<Long> a : appends) {
+                syncedWhenReturned.add(a.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(syncs.get()).isEqualTo(2);
+            byte[] bytes = Files.readAllBytes(file);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            for (int i = 0; i < 8; i++) {
+                int start = text.indexOf(receipts.get(i).invocationId().toString());
+                long lineEnd = new String(text.substring(0, text.indexOf('\n', start) + 1)).getBytes(StandardCharsets.UTF_8).length;
+                assertThat(syncedWhenReturned.get(i)).as("append %d returned before its line was synced", i)
+                        .isGreaterThanOrEqualTo(lineEnd);
+            }
+            assertThat(journal.counts().receipts()).isEqualTo(8);
+            assertThat(journal.pending(10)).containsExactlyInAnyOrderElementsOf(receipts);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            assertThat(journal.counts().receipts()).isEqualTo(8);
+        }
+    }
+
+    /** Many writers at once (the agent's worker threads): every receipt journaled once, fewer syncs than receipts. */
+    @Test
+    void manyConcurrentAppendsAreEachJournaledOnceWithFewerSyncs() throws Exception {
+        UUID lease = UUID.randomUUID();
+        AtomicInteger syncs = new AtomicInteger();
+        ReceiptJournal.DeviceSync counted = channel -> {
+            syncs.incrementAndGet();
+            channel.force(false);
+        };
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            receipts.add(Receipts.receipt(lease, i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, counted)) {
+            List<CompletableFuture<Void>> appends = new ArrayList<>();
+            for (UsageReceipt r : receipts) {
+                appends.add(CompletableFuture.runAsync(() -> {
+                    journal.append(r);
+                    journal.append(r); // a second append of one id writes nothing and returns once it is synced
+                    assertThat(journal.get(r.invocationId())).isEqualTo(r);
+                }, pool));
+            }
+            for (CompletableFuture<Void> a : appends) {
+                a.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(journal.counts().receipts()).isEqualTo(400);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(Files.readAllLines(dir.resolve("receipts.jsonl"))).hasSize(400);
+        assertThat(syncs.get()).isLessThan(400);
     }
 }
