@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Warm invocation latency and throughput of one function several ways, one client for all: through the
- * functions gateway (/fn/NAME/), straight to the agent's POST /api/v1/invocations (exec mode: a warm container, one
- * fork per call), the agent's HTTP mode (slot "agent-http", filled in once that mode exists), OpenFaaS's of-watchdog
+ * functions gateway (/fn/NAME/), straight to the agent's POST /api/v1/invocations (exec mode, target agent: a warm container, one
+ * fork per call; HTTP mode, target agent-http: a JDK HttpServer kept in its warm container), OpenFaaS's of-watchdog
  * as a peer (streaming mode: one fork per call; http mode: a long-lived upstream), and the handler script run
  * directly with /bin/sh (no container). Run with `java GatewayBench.java` (JDK 17 single-file launch, with the
  * protocol module and its dependencies on the class path: the agent target signs each call's grant with the gateway
@@ -43,11 +43,6 @@ public class GatewayBench {
     static final String PEER_STREAMING = env("BENCH_PEER_STREAMING_URL", "");
     /** of-watchdog in http mode (proxies to a long-lived upstream answering "hello " + body) (target watchdog-http). */
     static final String PEER_HTTP = env("BENCH_PEER_HTTP_URL", "");
-    /**
-     * The agent's HTTP mode (target agent-http): the agent's base URL serving the function through a long-lived
-     * upstream in its container. Left empty until that mode exists; {@link #agentHttpCall} is where its request goes.
-     */
-    static final String AGENT_HTTP = env("BENCH_AGENT_HTTP_URL", "");
     /** Each target's turn lasts this many seconds per round (0: count-based turns of BENCH_REQUESTS / BENCH_ROUNDS calls). */
     static final int TURN_SECONDS = Integer.parseInt(env("BENCH_TURN_SECONDS", "0"));
     /** The target the others' calls/s and p50 are compared with (when it ran). */
@@ -66,49 +61,10 @@ public class GatewayBench {
             targets.put("gateway", prepared -> viaGateway());
         }
         if (!LEASE.isEmpty() && TARGETS.contains("agent")) {
-            org.web3j.crypto.ECKeyPair key = cloud.agora.protocol.eth.KeyFiles.read(java.nio.file.Path.of(GATEWAY_KEY_FILE));
-            targets.put("agent", new Call() {
-                /**
-                 * Calls signed before the turn (with when), so that the client's signing is in neither the latency nor
-                 * the rate. Grants are valid 30 s: one signed more than 20 s ago is dropped and the call signed then.
-                 */
-                final java.util.concurrent.ConcurrentLinkedQueue<long[]> signedAt = new java.util.concurrent.ConcurrentLinkedQueue<>();
-                final java.util.concurrent.ConcurrentLinkedQueue<byte[]> ready = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-                @Override
-                public synchronized void beforeTurn(int expectedCalls) throws Exception {
-                    ready.clear();
-                    signedAt.clear();
-                    long now = System.nanoTime();
-                    for (int i = 0; i < Math.min(expectedCalls, 20_000); i++) {
-                        ready.add(agentCall(key));
-                    }
-                    signedAt.add(new long[] {now});
-                }
-
-                @Override
-                public Object prepare() throws Exception {
-                    long[] when = signedAt.peek();
-                    if (when != null && System.nanoTime() - when[0] > 20_000_000_000L) {
-                        ready.clear(); // too old to be sure the grant is still valid when it arrives
-                        signedAt.clear();
-                    }
-                    byte[] call = ready.poll();
-                    return call != null ? call : agentCall(key);
-                }
-
-                @Override
-                public boolean run(Object prepared) throws Exception {
-                    return viaAgent((byte[]) prepared);
-                }
-            });
+            targets.put("agent", new AgentTarget(false));
         }
-        if (TARGETS.contains("agent-http")) {
-            if (AGENT_HTTP.isEmpty()) {
-                System.out.println("agent-http: skipped (BENCH_AGENT_HTTP_URL unset: the agent's HTTP mode is not measured yet)");
-            } else {
-                targets.put("agent-http", prepared -> agentHttpCall());
-            }
+        if (!LEASE.isEmpty() && TARGETS.contains("agent-http")) {
+            targets.put("agent-http", new AgentTarget(true));
         }
         if (!PEER_STREAMING.isEmpty() && TARGETS.contains("watchdog-streaming")) {
             targets.put("watchdog-streaming", prepared -> viaPeer(PEER_STREAMING));
@@ -231,15 +187,21 @@ public class GatewayBench {
      * part: the gateway's own signing is in the gateway target's time, so the difference between the targets is what
      * the gateway adds, signing included.
      */
-    static byte[] agentCall(org.web3j.crypto.ECKeyPair key) throws Exception {
+    static byte[] agentCall(org.web3j.crypto.ECKeyPair key, boolean http) throws Exception {
         UUID id = UUID.randomUUID();
         cloud.agora.protocol.invocation.InvocationGrant grant = cloud.agora.protocol.invocation.InvocationGrant.unsigned(id,
                 UUID.fromString(LEASE), cloud.agora.protocol.eth.Address.parse(PROVIDER),
                 cloud.agora.protocol.eth.Address.parse(CONSUMER), BUNDLE, 10_000, java.time.Instant.now(),
                 java.time.Duration.ofSeconds(30)).signedBy(key);
-        cloud.agora.protocol.invocation.InvocationCall call = new cloud.agora.protocol.invocation.InvocationCall(grant, id,
-                UUID.fromString(LEASE), "shell", BUNDLE, List.of("/bin/sh", "/function/handler.sh"), "POST", "/", "",
-                java.util.Map.of(), "bench".getBytes(), 10_000L, java.util.Map.of());
+        // exec mode: handler.sh forked per call; HTTP mode: the bundle's Server.java, a JDK HttpServer kept per container
+        cloud.agora.protocol.invocation.InvocationCall call = http
+                ? new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "jvm", BUNDLE,
+                        List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData",
+                                "/function/Server.java"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(), 10_000L,
+                        java.util.Map.of(), "http")
+                : new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "shell", BUNDLE,
+                        List.of("/bin/sh", "/function/handler.sh"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(),
+                        10_000L, java.util.Map.of());
         return cloud.agora.protocol.event.JsonCodec.mapper().writeValueAsBytes(call);
     }
 
@@ -258,12 +220,48 @@ public class GatewayBench {
     }
 
     /**
-     * The slot for the agent's HTTP mode (target agent-http). Until that mode exists this posts "bench" to
-     * BENCH_AGENT_HTTP_URL as to a peer; once it does, build its request here (a signed grant as {@link #agentCall}
-     * does, signed in {@code beforeTurn}) so that it is measured with the same client, turns and rounds as the others.
+     * A call straight to the agent (exec mode: target agent; HTTP mode: target agent-http), each with a fresh grant
+     * signed by the gateway key. Calls are signed before the turn (with when), so that the client's signing is in
+     * neither the latency nor the rate. Grants are valid 30 s: one signed more than 20 s ago is dropped and the call
+     * signed then.
      */
-    static boolean agentHttpCall() throws Exception {
-        return viaPeer(AGENT_HTTP);
+    static final class AgentTarget implements Call {
+        final boolean http;
+        final org.web3j.crypto.ECKeyPair key;
+        final java.util.concurrent.ConcurrentLinkedQueue<long[]> signedAt = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.concurrent.ConcurrentLinkedQueue<byte[]> ready = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        AgentTarget(boolean http) throws Exception {
+            this.http = http;
+            this.key = cloud.agora.protocol.eth.KeyFiles.read(java.nio.file.Path.of(GATEWAY_KEY_FILE));
+        }
+
+        @Override
+        public synchronized void beforeTurn(int expectedCalls) throws Exception {
+            ready.clear();
+            signedAt.clear();
+            long now = System.nanoTime();
+            for (int i = 0; i < Math.min(expectedCalls, 20_000); i++) {
+                ready.add(agentCall(key, http));
+            }
+            signedAt.add(new long[] {now});
+        }
+
+        @Override
+        public Object prepare() throws Exception {
+            long[] when = signedAt.peek();
+            if (when != null && System.nanoTime() - when[0] > 20_000_000_000L) {
+                ready.clear(); // too old to be sure the grant is still valid when it arrives
+                signedAt.clear();
+            }
+            byte[] call = ready.poll();
+            return call != null ? call : agentCall(key, http);
+        }
+
+        @Override
+        public boolean run(Object prepared) throws Exception {
+            return viaAgent((byte[]) prepared);
+        }
     }
 
     /** Waits (up to 120 s) for one correct answer of the target, so that a target still starting does not count errors. */

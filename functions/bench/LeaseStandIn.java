@@ -43,7 +43,7 @@ public class LeaseStandIn {
         String cid = rawCidV1(bundle);
         UUID leaseId = UUID.randomUUID();
         LeaseView lease = new LeaseView(leaseId, UUID.randomUUID(), consumer, provider, "http://localhost", BidKind.COMPUTE,
-                new Resources(1000, 64, 0), new Prices(Wei.of(2_000_000), Wei.of(200_000), Wei.of(2_000_000_000L), Wei.ZERO),
+                new Resources(1000, 256, 0), new Prices(Wei.of(2_000_000), Wei.of(200_000), Wei.of(2_000_000_000L), Wei.ZERO),
                 LeaseState.ACTIVE, Instant.now(), null, null, null);
         String leases = JsonCodec.write(List.of(lease));
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);

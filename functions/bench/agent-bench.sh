@@ -4,12 +4,12 @@
 #
 # It starts, from this clone, one provider agent alone (the packaged jar, built if missing; its own port, data
 # directory, cgroup parent and generated keys; no Kafka, receipts stay in its journal) and a stand-in for the
-# marketplace and storage gateway (LeaseStandIn.java: one lease, the bundle of handler.sh by its CID), runs the
+# marketplace and storage gateway (LeaseStandIn.java: one lease, the bundle of handler.sh and Server.java by its CID; the
+# agent target runs handler.sh in exec mode, agent-http Server.java, a JDK HttpServer, in HTTP mode), runs the
 # benchmark, and stops both. The peers are not started here: give their URLs.
 #
 #   BENCH_PEER_STREAMING_URL  of-watchdog, mode=streaming, fprocess="sh handler.sh"  (target watchdog-streaming)
 #   BENCH_PEER_HTTP_URL       of-watchdog, mode=http, upstream answering "hello " + body  (target watchdog-http)
-#   BENCH_AGENT_HTTP_URL      the agent's HTTP mode, once it exists (target agent-http; skipped while unset)
 #   BENCH_GATEWAY_URL         a running platform's functions gateway with function "bench" (target gateway; see
 #                             run-on-platform.sh; left out unless set)
 #   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
@@ -37,8 +37,8 @@ for who in provider consumer gateway; do
   [ -f "$work/$who.key" ] || (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$work/$who.key")
 done
 mkdir -p "$work/fn"
-cp "$here/handler.sh" "$work/fn/handler.sh"
-tar -C "$work/fn" -czf "$work/bench.tar.gz" handler.sh
+cp "$here/handler.sh" "$here/Server.java" "$work/fn/"
+tar -C "$work/fn" -czf "$work/bench.tar.gz" handler.sh Server.java
 
 pids=""
 cleanup() {
