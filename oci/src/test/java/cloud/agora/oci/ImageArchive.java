@@ -9,10 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,15 +162,7 @@ public final class ImageArchive {
             diffIds.add(sha256(tar));
             blobs.add(gzip ? gzip(tar) : tar);
         }
-        ObjectNode config = JSON.createObjectNode();
-        config.put("architecture", architecture);
-        config.put("os", "linux");
-        config.set("config", runConfig);
-        ObjectNode rootfs = config.putObject("rootfs");
-        rootfs.put("type", "layers");
-        ArrayNode ids = rootfs.putArray("diff_ids");
-        diffIds.forEach(ids::add);
-        byte[] configBytes = json(config);
+        byte[] configBytes = ImageBuilder.config(architecture, runConfig, diffIds);
         configDigest = sha256(configBytes);
         configSize = configBytes.length;
         List<String> digests = new ArrayList<>();
@@ -191,31 +180,27 @@ public final class ImageArchive {
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         switch (form) {
-            case OCI -> {
+            case OCI -> { // the main builder's layout, given blobs that may not match their descriptors
                 String configName = configDigestOverride != null ? configDigestOverride : configDigest;
-                ObjectNode manifest = JSON.createObjectNode();
-                manifest.put("schemaVersion", 2);
-                manifest.put("mediaType", OciImages.OCI_MANIFEST);
-                manifest.set("config", descriptor(OciImages.OCI_CONFIG, configName, configBytes.length));
-                ArrayNode ls = manifest.putArray("layers");
+                ImageBuilder.Blob configBlob = new ImageBuilder.Blob(OciImages.OCI_CONFIG, configName, configBytes.length,
+                        ImageBuilder.Content.of(configBytes));
+                List<ImageBuilder.Blob> layerBlobs = new ArrayList<>();
                 for (int i = 0; i < blobs.size(); i++) {
                     String type = layerMediaType != null ? layerMediaType : gzip ? OciImages.OCI_LAYER_GZIP : OciImages.OCI_LAYER;
-                    ls.add(descriptor(type, digests.get(i), blobs.get(i).length));
+                    layerBlobs.add(new ImageBuilder.Blob(type, digests.get(i), blobs.get(i).length,
+                            ImageBuilder.Content.of(blobs.get(i))));
                 }
-                byte[] manifestBytes = json(manifest);
+                byte[] manifestBytes = ImageBuilder.manifest(configBlob, layerBlobs);
                 manifestDigest = sha256(manifestBytes);
-                ObjectNode index = JSON.createObjectNode();
-                index.put("schemaVersion", 2);
-                ObjectNode entry = descriptor(OciImages.OCI_MANIFEST, manifestDigest, manifestBytes.length);
-                entry.putObject("annotations").put("org.opencontainers.image.ref.name", "latest");
-                index.putArray("manifests").add(entry);
-                files.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
-                files.put("index.json", json(index));
-                files.put(blobPath(manifestDigest), manifestBytes);
-                files.put(blobPath(configName), configBytes);
-                for (int i = 0; i < blobs.size(); i++) {
-                    files.put(blobPath(digests.get(i)), blobs.get(i));
+                List<ImageBuilder.Blob> all = new ArrayList<>(List.of(configBlob));
+                all.addAll(layerBlobs);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try {
+                    ImageBuilder.writeLayout(out, manifestBytes, manifestDigest, all);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
+                return out.toByteArray();
             }
             case DOCKER_SAVE, JIB -> {
                 String configName = form == Form.JIB ? "config.json" : hex(configDigest) + ".json";
@@ -239,18 +224,6 @@ public final class ImageArchive {
             default -> throw new IllegalStateException();
         }
         return tar(files);
-    }
-
-    private static ObjectNode descriptor(String mediaType, String digest, long size) {
-        ObjectNode d = JSON.createObjectNode();
-        d.put("mediaType", mediaType);
-        d.put("digest", digest);
-        d.put("size", size);
-        return d;
-    }
-
-    private static String blobPath(String digest) {
-        return "blobs/sha256/" + hex(digest);
     }
 
     private static String hex(String digest) {
@@ -294,10 +267,6 @@ public final class ImageArchive {
     }
 
     public static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ImageBuilder.sha256(bytes);
     }
 }
