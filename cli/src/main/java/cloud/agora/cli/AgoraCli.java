@@ -1,5 +1,6 @@
 package cloud.agora.cli;
 
+import cloud.agora.cli.fn.FunctionCommands;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
 import java.io.IOException;
@@ -22,10 +23,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "agora-cli", mixinStandardHelpOptions = true, version = "agora-cli 0.1",
         description = "Keys, sign-in signatures and tokens for the Agora REST APIs; deposits, authorizations, redeems and "
-                + "balances on the escrow.",
+                + "balances on the escrow; functions from a template to a deployment (fn init, build, deploy).",
         subcommands = {AgoraCli.Keygen.class, AgoraCli.AddressOf.class, AgoraCli.Sign.class, AgoraCli.Login.class,
                 EscrowCommands.Deposit.class, EscrowCommands.Authorize.class, EscrowCommands.Redeem.class,
-                EscrowCommands.Balance.class, VoteCommand.class})
+                EscrowCommands.Balance.class, VoteCommand.class, FunctionCommands.class})
 public class AgoraCli {
 
     public static void main(String[] args) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** A duration as the services' configuration writes it: ISO-8601 ({@code PT1S}) or a number and unit ({@code 5ms}, {@code 1s}, {@code 5m}, {@code 1h}). */
-final class DurationConverter implements ITypeConverter<Duration> {
+public final class DurationConverter implements ITypeConverter<Duration> {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
 

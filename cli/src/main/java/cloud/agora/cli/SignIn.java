@@ -12,13 +12,13 @@ import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
 
 /** Sign-in with Ethereum against a service: challenge, personal_sign, bearer token. */
-final class SignIn {
+public final class SignIn {
 
     private SignIn() {
     }
 
     /** A bearer token of {@code url}'s service for {@code key}'s address. */
-    static String token(String url, ECKeyPair key) throws IOException, InterruptedException {
+    public static String token(String url, ECKeyPair key) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         String base = url.replaceAll("/+$", "");
         JsonNode challenge = post(http, base + "/api/v1/auth/challenge",
