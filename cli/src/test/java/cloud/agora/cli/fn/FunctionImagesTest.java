@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FunctionImagesTest {
 
     static final OciLimits LIMITS = new OciLimits(1L << 30, 4L << 30, 200_000);
-    /** What the functions service takes by default ({@code agora.functions.max-bundle-bytes}). */
-    static final long MAX_BUNDLE_BYTES = 52_428_800;
+    /** The largest image the functions service takes by default (the governed {@code functions.max-image-size}). */
+    static final long MAX_IMAGE_BYTES = 256L << 20;
 
     @TempDir
     Path dir;
@@ -150,7 +150,7 @@ class FunctionImagesTest {
         FunctionBuilder.Built built = new FunctionBuilder(false).build(FunctionProject.read(folder));
 
         assertThat(built.artifact()).isEqualTo(folder.resolve("target/image.tar"));
-        assertThat(built.bytes()).isLessThan(MAX_BUNDLE_BYTES);
+        assertThat(built.bytes()).isLessThan(MAX_IMAGE_BYTES);
         VerifiedImage image = OciImages.verify(built.artifact(), LIMITS);
         assertThat(image.manifestDigest()).isEqualTo(built.manifestDigest());
         ImageConfig config = image.config();
