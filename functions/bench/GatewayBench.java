@@ -197,6 +197,7 @@ public class GatewayBench {
         cloud.agora.protocol.invocation.InvocationCall call = http
                 ? new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "jvm", BUNDLE,
                         List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData",
+                                "-Dsun.net.httpserver.nodelay=true",
                                 "/function/Server.java"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(), 10_000L,
                         java.util.Map.of(), "http")
                 : new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "shell", BUNDLE,

@@ -70,6 +70,15 @@ class ReadmeSessionIT {
                 .contains("\"receipts\": 27");
     }
 
+    @Test
+    @Order(3)
+    void yourOwnLanguageWorksAsWritten() throws Exception {
+        String output = run(block("README.md", "languages"), 900);
+        assertThat(output).as("each runtime's function, built, deployed and called through the platform")
+                .contains("shell: hello world").contains("python: hello world").contains("node: hello world")
+                .contains("java: hello world");
+    }
+
     /** The shell block between {@code <!-- name:start -->} and {@code <!-- name:end -->} of a README. */
     private static String block(String readme, String name) throws Exception {
         String text = Files.readString(LocalPlatform.REPO.resolve(readme));
