@@ -1,7 +1,5 @@
 package cloud.agora.agent.runtime.runc;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Stops every process a call left in its container's cgroup (background jobs, daemons,
@@ -49,7 +47,7 @@ final class Leftovers {
             } finally {
                 cgroups.thaw(cgroup);
             }
-            Backoff backoff = new Backoff();
+            Backoff backoff = new Backoff(1);
             while (true) {
                 if (onlyKept(cgroups.processes(cgroup), keep)) {
                     return true;
@@ -66,7 +64,7 @@ final class Leftovers {
     }
 
     private static void awaitFrozen(Cgroups cgroups, String cgroup, long deadline) {
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(1);
         while (!cgroups.frozen(cgroup) && System.nanoTime() - deadline < 0) {
             backoff.pause(); // a process in an uninterruptible sleep freezes when it returns; kill anyway at the deadline
         }
@@ -79,19 +77,5 @@ final class Leftovers {
             }
         }
         return true;
-    }
-
-    /** Waits between two looks at the kernel's state: spins briefly, then parks 20 µs doubling up to 1 ms. */
-    private static final class Backoff {
-        int rounds;
-
-        void pause() {
-            rounds++;
-            if (rounds <= 8) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(1), 20_000L << Math.min(rounds - 9, 6)));
-            }
-        }
     }
 }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +79,7 @@ class HttpModeTest {
 
     @BeforeEach
     void start() throws IOException {
-        runtime = new RuncRuntime(RuncSettings.under(data, "agora-test-" + UUID.randomUUID().toString().substring(0, 8))
-                .withRuntimesDir(JvmRuntimeTest.RUNTIMES).withWarmPool(2, Duration.ofMinutes(1)), Clock.systemUTC());
+        runtime = JvmRuntimeTest.withJvmImage(data);
         bundle = Files.createDirectories(data.resolve("bundle"));
         Files.writeString(bundle.resolve("Server.java"), SERVER);
     }

@@ -57,10 +57,15 @@ class JvmRuntimeTest {
 
     @BeforeEach
     void start() throws IOException {
-        runtime = new RuncRuntime(RuncSettings.under(data, "agora-test-" + UUID.randomUUID().toString().substring(0, 8))
-                .withRuntimesDir(RUNTIMES).withWarmPool(2, Duration.ofMinutes(1)), Clock.systemUTC());
+        runtime = withJvmImage(data);
         bundle = Files.createDirectories(data.resolve("bundle"));
         Files.writeString(bundle.resolve("Main.java"), MAIN);
+    }
+
+    /** A runc runtime under {@code data} with the shared JVM image ({@link #RUNTIMES}), a cgroup parent of its own and 2 warm containers. */
+    static RuncRuntime withJvmImage(Path data) {
+        return new RuncRuntime(RuncSettings.under(data, "agora-test-" + UUID.randomUUID().toString().substring(0, 8))
+                .withRuntimesDir(RUNTIMES).withWarmPool(2, Duration.ofMinutes(1)), Clock.systemUTC());
     }
 
     @AfterEach
