@@ -265,11 +265,8 @@ public interface AgentConfig {
         @WithDefault("agora")
         String cgroupParent();
 
-        /**
-         * Idle warm containers kept per function (0 = a fresh container per call): as many as the calls a function
-         * may have in flight at once, so that steady concurrent traffic does not start and remove containers.
-         */
-        @WithDefault("8")
+        /** Idle warm containers kept per function (0 = a fresh container per call). */
+        @WithDefault("2")
         int warmMaxIdle();
 
         /** Idle warm containers older than this are removed. */

@@ -258,13 +258,7 @@ final class WarmContainer extends PooledContainer {
         return now;
     }
 
-    /**
-     * Kills and removes the container. Closing the executor's input ends it (its {@code read} fails), and it is pid 1 of
-     * the container's pid namespace, so the kernel kills whatever else is in the container as it exits and {@code runc
-     * run} returns: no {@code runc kill} is needed for a container whose executor still reads (a surplus idle one), or
-     * is already dead (a broken one, whose processes {@link Leftovers} killed). Only if the container has not ended
-     * shortly after does the agent ask runc to kill it. A {@code runc kill} is a process of its own (~10 ms of CPU here).
-     */
+    /** Kills and removes the container. */
     @Override
     void destroy() {
         try {
@@ -272,22 +266,16 @@ final class WarmContainer extends PooledContainer {
         } catch (IOException e) {
             // already closed
         }
+        runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
         try {
-            if (!process.waitFor(EXIT_ON_CLOSE_MILLIS, TimeUnit.MILLISECONDS)) {
-                runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            runtime.runc().kill(id);
         }
         runtime.removeContainer(id);
     }
-
-    /** How long a container may take to end by itself once its executor's input is closed, before runc kills it. */
-    static final long EXIT_ON_CLOSE_MILLIS = 1_000;
 
     /**
      * Waits for the executor's {@code ready} (it runs inside the container: {@code /proc/<pid>/root}

