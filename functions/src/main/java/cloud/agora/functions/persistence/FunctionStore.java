@@ -256,8 +256,8 @@ public class FunctionStore {
     /** A version's command; versions published before commands were stored run their runtime's default. */
     private static List<String> command(java.sql.Array stored, String runtime, String entrypoint) throws SQLException {
         if (stored == null) {
-            return cloud.agora.functions.domain.Runtime.byId(runtime).map(r -> r.command(entrypoint))
-                    .orElse(List.of("/bin/sh", "/function/" + entrypoint));
+            return cloud.agora.functions.domain.Runtime.byId(runtime).orElse(cloud.agora.functions.domain.Runtime.SHELL)
+                    .command(entrypoint);
         }
         return List.of((String[]) stored.getArray());
     }

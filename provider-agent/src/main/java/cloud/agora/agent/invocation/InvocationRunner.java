@@ -163,7 +163,7 @@ public final class InvocationRunner {
             }
         }
         merged.putAll(env);
-        String workingDir = config.workingDir() == null || config.workingDir().isBlank() ? "/" : config.workingDir();
+        String workingDir = config.workingDir().isBlank() ? "/" : config.workingDir();
         return FunctionSpec.image(image.rootfs(), command, merged, workingDir);
     }
 

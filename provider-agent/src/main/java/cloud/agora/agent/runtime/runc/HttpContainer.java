@@ -85,7 +85,7 @@ final class HttpContainer extends PooledContainer {
             Process process = new ProcessBuilder(runtime.runc().runCommand(bundle, id)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             OutputLog log = OutputLog.drain(process.getInputStream(), LOG_BYTES, runtime.workers());
-            return new HttpContainer(id, runtime, process, log, runtime.bridgeSocket(id), createdAt, createdNanos);
+            return new HttpContainer(id, runtime, process, log, runtime.bridgeSocket(), createdAt, createdNanos);
         } catch (IOException e) {
             runtime.removeContainer(id);
             throw new RuntimeFailureException("cannot start runc: " + e.getMessage(), e);

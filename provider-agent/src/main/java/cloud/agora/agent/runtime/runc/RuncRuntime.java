@@ -273,7 +273,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     }
 
     /** Where the HTTP bridge of a new container listens: a fresh path in this runtime's root-only directory. */
-    Path bridgeSocket(String containerId) {
+    Path bridgeSocket() {
         return bridges.resolve(bridgeNumbers.incrementAndGet() + ".sock");
     }
 
