@@ -7,13 +7,10 @@ import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.math.BigInteger;
-import java.security.SignatureException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 
 /**
@@ -50,13 +47,7 @@ public final class TypedData {
      * @throws InvalidSignatureException when the signature is malformed, high-s, or recovers no key
      */
     public static Address recoverSigner(Eip712Domain domain, TypedStruct message, String signature) {
-        Sign.SignatureData parsed = PersonalSignature.parse(signature);
-        try {
-            BigInteger publicKey = Sign.signedMessageHashToKey(digest(domain, message).toBytes(), parsed);
-            return new Address("0x" + Keys.getAddress(publicKey));
-        } catch (SignatureException | IllegalArgumentException e) {
-            throw new InvalidSignatureException("the signature does not recover a key: " + e.getMessage());
-        }
+        return Secp256k1.recover(digest(domain, message).toBytes(), PersonalSignature.parse(signature));
     }
 
     /**

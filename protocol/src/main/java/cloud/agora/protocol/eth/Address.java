@@ -33,6 +33,23 @@ public record Address(String value) {
         value = value.toLowerCase(Locale.ROOT);
     }
 
+    /** The last key {@link #of} was asked about and its address: a service signs with one key, many times. */
+    private static volatile KeyAddress lastKey;
+
+    private record KeyAddress(org.web3j.crypto.ECKeyPair key, Address address) {
+    }
+
+    /** The address of {@code key} (keccak of its public key), remembered for the key asked about last. */
+    public static Address of(org.web3j.crypto.ECKeyPair key) {
+        KeyAddress last = lastKey;
+        if (last != null && last.key() == key) {
+            return last.address();
+        }
+        Address address = new Address("0x" + Keys.getAddress(key));
+        lastKey = new KeyAddress(key, address);
+        return address;
+    }
+
     /**
      * Parses a 0x-prefixed address.
      *

@@ -2,11 +2,9 @@ package cloud.agora.protocol.eth;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.SignatureException;
 import java.util.Arrays;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
@@ -37,13 +35,7 @@ public final class PersonalSignature {
      * @throws InvalidSignatureException when the signature is malformed, high-s, or recovers no key
      */
     public static Address recover(String message, String signatureHex) {
-        Sign.SignatureData signature = parse(signatureHex);
-        try {
-            BigInteger publicKey = Sign.signedPrefixedMessageToKey(message.getBytes(StandardCharsets.UTF_8), signature);
-            return new Address("0x" + Keys.getAddress(publicKey));
-        } catch (SignatureException | IllegalArgumentException e) {
-            throw new InvalidSignatureException("the signature does not recover a key: " + e.getMessage());
-        }
+        return Secp256k1.recoverPrefixed(message.getBytes(StandardCharsets.UTF_8), parse(signatureHex));
     }
 
     /** Parses 0x r‖s‖v hex into web3j's form, enforcing length, v and low s. */

@@ -14,7 +14,9 @@ import org.web3j.utils.Numeric;
  * low s, v = 27 + recovery id) — byte for byte the same — but without web3j's search for the
  * recovery id, which recovers the public key up to four times per signature: the id follows from
  * the nonce point R that signing computes anyway. Every receipt an agent signs and every receipt
- * the gateway counter-signs pays for one signature, so this is on the platform's hot path.
+ * the gateway counter-signs pays for one signature, so this is on the platform's hot path: R = kG, the costly part,
+ * comes from libsecp256k1 ({@link NativeCurve}; BouncyCastle's when it is not loaded), the rest (RFC 6979's k, s, low s)
+ * stays here, so the signature is the same whichever computed R.
  */
 public final class Secp256k1 {
 
@@ -25,6 +27,11 @@ public final class Secp256k1 {
 
     /** Signs a 32-byte hash as {@code Sign.signMessage(hash, key, false)} does. */
     public static Sign.SignatureData signHash(byte[] hash, ECKeyPair key) {
+        return signHash(hash, key, NativeCurve.available());
+    }
+
+    /** {@link #signHash(byte[], ECKeyPair)} on libsecp256k1's curve arithmetic or on BouncyCastle's (for tests). */
+    static Sign.SignatureData signHash(byte[] hash, ECKeyPair key, boolean nativeCurve) {
         if (hash.length != 32) {
             throw new IllegalArgumentException("a hash to sign is 32 bytes, got " + hash.length);
         }
@@ -33,7 +40,7 @@ public final class Secp256k1 {
         HMacDSAKCalculator nonces = new HMacDSAKCalculator(new SHA256Digest());
         nonces.init(N, d, hash);
         while (true) {
-            Sign.SignatureData signature = sign(e, d, noncePoint(nonces.nextK()));
+            Sign.SignatureData signature = sign(e, d, noncePoint(nonces.nextK(), nativeCurve));
             if (signature != null) {
                 return signature;
             }
@@ -45,13 +52,27 @@ public final class Secp256k1 {
      * (the scalar multiplication, the costly part of signing), or null when r is 0 (the nonce cannot be used).
      */
     static NoncePoint noncePoint(BigInteger k) {
-        ECPoint point = new FixedPointCombMultiplier().multiply(Sign.CURVE_PARAMS.getG(), k).normalize();
-        BigInteger x = point.getAffineXCoord().toBigInteger();
+        return noncePoint(k, NativeCurve.available());
+    }
+
+    /** {@link #noncePoint(BigInteger)} with kG from libsecp256k1 or from BouncyCastle (both, for tests). */
+    static NoncePoint noncePoint(BigInteger k, boolean nativeCurve) {
+        BigInteger x;
+        boolean yOdd;
+        if (nativeCurve) {
+            byte[] point = NativeCurve.multiplyGenerator(Numeric.toBytesPadded(k, 32));
+            x = new BigInteger(1, java.util.Arrays.copyOfRange(point, 1, 33));
+            yOdd = (point[64] & 1) == 1;
+        } else {
+            ECPoint point = new FixedPointCombMultiplier().multiply(Sign.CURVE_PARAMS.getG(), k).normalize();
+            x = point.getAffineXCoord().toBigInteger();
+            yOdd = point.getAffineYCoord().testBitZero();
+        }
         BigInteger r = x.mod(N);
         if (r.signum() == 0) {
             return null;
         }
-        int recoveryId = (point.getAffineYCoord().toBigInteger().testBit(0) ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
+        int recoveryId = (yOdd ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
         return new NoncePoint(r, k.modInverse(N), recoveryId);
     }
 
@@ -79,6 +100,35 @@ public final class Secp256k1 {
 
     /** r, k⁻¹ mod n and the recovery id of one nonce k. */
     record NoncePoint(BigInteger r, BigInteger kInverse, int recoveryId) {
+    }
+
+    /**
+     * The address whose key made {@code signature} (v 27 or 28, as {@link PersonalSignature#parse} leaves it) over the
+     * 32-byte {@code digest}: web3j's {@code Sign.signedMessageHashToKey}, on libsecp256k1 when it is loaded.
+     *
+     * @throws InvalidSignatureException when no key recovers
+     */
+    public static Address recover(byte[] digest, Sign.SignatureData signature) {
+        if (NativeCurve.available()) {
+            byte[] rs = new byte[64];
+            System.arraycopy(signature.getR(), 0, rs, 0, 32);
+            System.arraycopy(signature.getS(), 0, rs, 32, 32);
+            byte[] key = NativeCurve.recover(rs, digest, (signature.getV()[0] - 27) & 1);
+            if (key == null) {
+                throw new InvalidSignatureException("the signature does not recover a key");
+            }
+            return new Address(Numeric.toHexString(Keccak256.hash(key, 1, 64), 12, 20, true));
+        }
+        try {
+            return new Address("0x" + org.web3j.crypto.Keys.getAddress(Sign.signedMessageHashToKey(digest, signature)));
+        } catch (java.security.SignatureException | IllegalArgumentException e) {
+            throw new InvalidSignatureException("the signature does not recover a key: " + e.getMessage());
+        }
+    }
+
+    /** {@link #recover(byte[], Sign.SignatureData)} of a {@code personal_sign} signature over {@code message}. */
+    public static Address recoverPrefixed(byte[] message, Sign.SignatureData signature) {
+        return recover(Sign.getEthereumMessageHash(message), signature);
     }
 
     /** Signs {@code message} as {@code personal_sign} does ({@code Sign.signPrefixedMessage(message, key)}). */

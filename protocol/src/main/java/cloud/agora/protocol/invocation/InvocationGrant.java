@@ -7,17 +7,13 @@ import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.PrecomputedNonceSigner;
 import cloud.agora.protocol.eth.Secp256k1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SignatureException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
-import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
 /**
@@ -114,7 +110,7 @@ public record InvocationGrant(UUID invocationId, UUID leaseId, Address provider,
     }
 
     /**
-     * The address that signed the grant, by public-key recovery (web3j; for independent checks — hot paths use
+     * The address that signed the grant, by public-key recovery (for independent checks — hot paths use
      * {@link GrantVerifier}).
      *
      * @throws InvalidSignatureException when it is unsigned or the signature is malformed
@@ -123,12 +119,7 @@ public record InvocationGrant(UUID invocationId, UUID leaseId, Address provider,
         if (signature == null) {
             throw new InvalidSignatureException("the grant is not signed");
         }
-        try {
-            BigInteger key = Sign.signedPrefixedMessageToKey(hash(), PersonalSignature.parse(signature));
-            return new Address("0x" + Keys.getAddress(key));
-        } catch (SignatureException | IllegalArgumentException e) {
-            throw new InvalidSignatureException("the grant's signature does not recover a key: " + e.getMessage());
-        }
+        return Secp256k1.recoverPrefixed(hash(), PersonalSignature.parse(signature));
     }
 
     /** The grant's timeout as a duration. */

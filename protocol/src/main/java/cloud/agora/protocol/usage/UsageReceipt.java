@@ -6,16 +6,12 @@ import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.eth.Secp256k1;
 import cloud.agora.protocol.invocation.InvocationGrant;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SignatureException;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Keys;
-import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
 /**
@@ -192,17 +188,11 @@ public record UsageReceipt(
     }
 
     private Address recover(String signatureHex) {
-        Sign.SignatureData signature = PersonalSignature.parse(signatureHex);
-        try {
-            BigInteger publicKey = Sign.signedPrefixedMessageToKey(hash(), signature);
-            return new Address("0x" + Keys.getAddress(publicKey));
-        } catch (SignatureException | IllegalArgumentException e) {
-            throw new InvalidSignatureException("the signature does not recover a key: " + e.getMessage());
-        }
+        return Secp256k1.recoverPrefixed(hash(), PersonalSignature.parse(signatureHex));
     }
 
     private static void requireSigner(ECKeyPair key, Address expected, String role) {
-        Address actual = new Address("0x" + Keys.getAddress(key));
+        Address actual = Address.of(key);
         if (!actual.equals(expected)) {
             throw new IllegalArgumentException("the key of " + actual + " is not the receipt's " + role + " " + expected);
         }

@@ -16,14 +16,15 @@ class Secp256k1Test {
 
     private final SecureRandom random = new SecureRandom();
 
-    @Test
-    void signaturesAreByteForByteWeb3jsAndRecoverTheSigner() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "libsecp256k1: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void signaturesAreByteForByteWeb3jsAndRecoverTheSigner(boolean nativeCurve) throws Exception {
         int v28 = 0;
         for (int i = 0; i < 300; i++) {
             ECKeyPair key = Keys.createEcKeyPair();
             byte[] hash = new byte[32];
             random.nextBytes(hash);
-            Sign.SignatureData ours = Secp256k1.signHash(hash, key);
+            Sign.SignatureData ours = Secp256k1.signHash(hash, key, nativeCurve);
             Sign.SignatureData web3j = Sign.signMessage(hash, key, false);
             assertSame(web3j, ours);
             assertEquals(key.getPublicKey(), Sign.signedMessageHashToKey(hash, ours));

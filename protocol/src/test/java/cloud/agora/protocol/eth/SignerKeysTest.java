@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
@@ -38,12 +40,13 @@ class SignerKeysTest {
         }
     }
 
-    @Test
-    void agreesWithWeb3jRecoveryOnValidForeignTamperedAndFlippedSignaturesBeforeAndAfterTheKeyIsKept() throws Exception {
+    @ParameterizedTest(name = "libsecp256k1: {0}")
+    @ValueSource(booleans = {true, false})
+    void agreesWithWeb3jRecoveryOnValidForeignTamperedAndFlippedSignaturesBeforeAndAfterTheKeyIsKept(boolean nativeCurve) throws Exception {
         ECKeyPair honest = key();
         ECKeyPair other = key();
         Address provider = address(honest);
-        SignerKeys keys = new SignerKeys();
+        SignerKeys keys = new SignerKeys(nativeCurve);
         SplittableRandom random = new SplittableRandom(7);
         int accepted = 0;
         for (int i = 0; i < 200; i++) {
@@ -78,29 +81,31 @@ class SignerKeysTest {
                 accepted += actual ? 1 : 0;
             }
             if (i == 0) {
-                assertThat(keys.kept(provider)).isPresent();
+                assertThat(keys.keeps(provider)).isTrue();
             }
         }
         assertThat(accepted).isEqualTo(200);
-        assertThat(keys.kept(address(other))).isEmpty();
+        assertThat(keys.keeps(address(other))).isFalse();
     }
 
-    @Test
-    void neverKeepsAKeyForAnAddressItDidNotRecover() throws Exception {
+    @ParameterizedTest(name = "libsecp256k1: {0}")
+    @ValueSource(booleans = {true, false})
+    void neverKeepsAKeyForAnAddressItDidNotRecover(boolean nativeCurve) throws Exception {
         ECKeyPair attacker = key();
         Address victim = address(key());
-        SignerKeys keys = new SignerKeys();
+        SignerKeys keys = new SignerKeys(nativeCurve);
         UsageReceipt forged = receipt(victim, 1).counterSignedByGateway(attacker);
         assertThat(keys.signedBy(forged.hash(), forged.gatewaySignature(), victim)).isFalse();
-        assertThat(keys.kept(victim)).isEmpty();
+        assertThat(keys.keeps(victim)).isFalse();
     }
 
-    @Test
-    void findsTheGatewayAmongTrustedCandidatesOrRecoversAnUntrustedOne() throws Exception {
+    @ParameterizedTest(name = "libsecp256k1: {0}")
+    @ValueSource(booleans = {true, false})
+    void findsTheGatewayAmongTrustedCandidatesOrRecoversAnUntrustedOne(boolean nativeCurve) throws Exception {
         ECKeyPair gateway = key();
         ECKeyPair stranger = key();
         Address provider = address(key());
-        SignerKeys keys = new SignerKeys();
+        SignerKeys keys = new SignerKeys(nativeCurve);
         for (int i = 0; i < 3; i++) {
             UsageReceipt r = receipt(provider, i).counterSignedByGateway(gateway);
             assertThat(keys.signer(r.hash(), r.gatewaySignature(), List.of(address(gateway)))).isEqualTo(address(gateway));
@@ -108,6 +113,11 @@ class SignerKeysTest {
         UsageReceipt foreign = receipt(provider, 9).counterSignedByGateway(stranger);
         assertThat(keys.signer(foreign.hash(), foreign.gatewaySignature(), List.of(address(gateway)))).isEqualTo(address(stranger));
         assertThatThrownBy(() -> keys.signer(foreign.hash(), "0x1234", List.of())).isInstanceOf(InvalidSignatureException.class);
+    }
+
+    @Test
+    void libsecp256k1IsLoadedOnThisPlatform() {
+        assertThat(NativeCurve.available()).isTrue();
     }
 
     private static String signHash(UsageReceipt r, ECKeyPair key) {

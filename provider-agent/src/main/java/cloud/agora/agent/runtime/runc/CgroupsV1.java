@@ -84,6 +84,66 @@ final class CgroupsV1 extends Cgroups {
         };
     }
 
+    /** The container's cpuacct.usage, memory.max_usage_in_bytes and memory.oom_control, kept open. */
+    @Override
+    Meter meter(String cgroupPath) {
+        KeptFile cpu = new KeptFile(dir("cpuacct", cgroupPath).resolve("cpuacct.usage"), false);
+        KeptFile peak;
+        KeptFile oom;
+        try {
+            peak = new KeptFile(dir("memory", cgroupPath).resolve("memory.max_usage_in_bytes"), true);
+        } catch (RuntimeFailureException e) {
+            cpu.close();
+            throw e;
+        }
+        try {
+            oom = new KeptFile(dir("memory", cgroupPath).resolve("memory.oom_control"), false);
+        } catch (RuntimeFailureException e) {
+            cpu.close();
+            peak.close();
+            throw e;
+        }
+        PeakWindow window = new PeakWindow() {
+            @Override
+            public long bytes() {
+                return peak.readLong();
+            }
+
+            @Override
+            public PeakScope scope() {
+                return PeakScope.CALL;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        return new Meter() {
+            @Override
+            public long cpuNanos() {
+                return cpu.readLong();
+            }
+
+            @Override
+            public long oomKills() {
+                return Math.max(0, oom.keyedValue("oom_kill"));
+            }
+
+            @Override
+            public PeakWindow startPeakWindow() {
+                peak.write("0");
+                return window;
+            }
+
+            @Override
+            public void close() {
+                cpu.close();
+                peak.close();
+                oom.close();
+            }
+        };
+    }
+
     @Override
     long oomKills(String cgroupPath) {
         return Math.max(0, keyedValue(dir("memory", cgroupPath).resolve("memory.oom_control"), "oom_kill"));

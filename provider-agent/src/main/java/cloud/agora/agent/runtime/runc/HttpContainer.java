@@ -9,6 +9,8 @@ import cloud.agora.agent.runtime.Workload;
 import cloud.agora.protocol.invocation.InvocationOutcome;
 import java.io.File;
 import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +18,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A container whose function is a long-running HTTP server (HTTP mode). The server is the container's own process,
@@ -28,11 +29,10 @@ import java.util.concurrent.TimeoutException;
  * until the kernel lists a socket listening on the port"; then each call is one HTTP/1.1 exchange, one call at a
  * time, so the call's CPU and peak memory are exactly the container cgroup's counters before and after it.
  *
- * <p>The agent reaches the port through a bridge: {@code socat}, entered into the container's network namespace only
- * ({@code nsenter --net}), listens on a Unix socket in a root-only host directory and relays each connection to the
- * port; the agent keeps one connection per container ({@link HttpOverSocket}). Nothing else of the host is visible to
- * the container, and the container gets no route out. The bridge runs outside the container's cgroup: its copying is
- * the provider's cost, not the call's.
+ * <p>The agent reaches the port with a TCP socket it creates inside the container's network namespace
+ * ({@link NetworkNamespaces}) and connects to the namespace's loopback: no relay process, no hop. It keeps one
+ * connection per container ({@link HttpOverSocket}) and exchanges calls on the calling thread, with the call's deadline
+ * closing the connection. Nothing of the host is visible to the container, and the container gets no route out.
  *
  * <p>Metering: a call's CPU is the cgroup's CPU counter after the answer's last byte minus before its first byte was
  * sent, its peak memory the peak within that window; the first call of a container is also charged for the server's
@@ -53,13 +53,13 @@ final class HttpContainer extends PooledContainer {
     private final Cgroups cgroups;
     private final Process process;
     private final OutputLog log;
-    private final Path socket;
+    private final NetworkNamespaces namespaces;
     private final Instant createdAt;
     private final long createdNanos;
-    private Process bridge;
     private HttpOverSocket client;
+    private Cgroups.Meter meter;
 
-    private HttpContainer(String id, RuncRuntime runtime, Process process, OutputLog log, Path socket, Instant createdAt,
+    private HttpContainer(String id, RuncRuntime runtime, Process process, OutputLog log, Instant createdAt,
             long createdNanos) {
         this.id = id;
         this.cgroup = runtime.cgroupPath(id);
@@ -67,7 +67,7 @@ final class HttpContainer extends PooledContainer {
         this.cgroups = runtime.cgroups();
         this.process = process;
         this.log = log;
-        this.socket = socket;
+        this.namespaces = runtime.networkNamespaces();
         this.createdAt = createdAt;
         this.createdNanos = createdNanos;
     }
@@ -85,7 +85,7 @@ final class HttpContainer extends PooledContainer {
             Process process = new ProcessBuilder(runtime.runc().runCommand(bundle, id)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             OutputLog log = OutputLog.drain(process.getInputStream(), LOG_BYTES, runtime.workers());
-            return new HttpContainer(id, runtime, process, log, runtime.bridgeSocket(), createdAt, createdNanos);
+            return new HttpContainer(id, runtime, process, log, createdAt, createdNanos);
         } catch (IOException e) {
             runtime.removeContainer(id);
             throw new RuntimeFailureException("cannot start runc: " + e.getMessage(), e);
@@ -110,45 +110,48 @@ final class HttpContainer extends PooledContainer {
                         request, started, startNanos, mark, cpuBefore, oomBefore, null, reused);
             }
         } else {
-            cpuBefore = cgroups.cpuNanos(cgroup);
-            oomBefore = cgroups.oomKills(cgroup);
-            window = cgroups.startPeakWindow(cgroup);
+            cpuBefore = meter.cpuNanos();
+            oomBefore = meter.oomKills();
+            window = meter.startPeakWindow();
         }
+        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection
+        AtomicBoolean timedOut = new AtomicBoolean();
+        HttpOverSocket connection = client;
+        ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
+            timedOut.set(true);
+            connection.abort();
+        }, Math.max(startNanos + timeoutNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
         try {
-            Future<HttpOverSocket.Response> exchange = runtime.workers()
-                    .submit(() -> client.exchange(request, runtime.settings().maxOutputBytes()));
-            long left = startNanos + timeoutNanos - System.nanoTime();
+            HttpOverSocket.Response response;
             try {
-                HttpOverSocket.Response response = exchange.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-                if (!response.keepAlive()) {
-                    client.close(); // reconnects on the next call
-                }
-                InvocationResult result = ended(InvocationOutcome.OK, request, started, startNanos, mark, cpuBefore,
-                        oomBefore, window, reused);
-                if (result.outcome() != InvocationOutcome.OK) {
-                    return result;
-                }
-                return new InvocationResult(InvocationOutcome.OK, 0, response.body(), result.stderr(),
-                        result.stderrTruncated(), withBytesOut(result.usage(), response.body().length), reused,
-                        response.status(), response.headers());
-            } catch (TimeoutException e) {
-                broken = true;
+                response = connection.exchange(request, runtime.settings().maxOutputBytes());
+            } finally {
+                deadline.cancel(false);
+            }
+            if (!response.keepAlive()) {
+                connection.close(); // reconnects on the next call
+            }
+            InvocationResult result = ended(InvocationOutcome.OK, request, started, startNanos, mark, cpuBefore,
+                    oomBefore, window, reused);
+            if (result.outcome() != InvocationOutcome.OK) {
+                return result;
+            }
+            return new InvocationResult(InvocationOutcome.OK, 0, response.body(), result.stderr(),
+                    result.stderrTruncated(), withBytesOut(result.usage(), response.body().length), reused,
+                    response.status(), response.headers());
+        } catch (IOException e) {
+            broken = true;
+            if (timedOut.get()) {
                 runtime.runc().kill(id);
-                exchange.cancel(true);
                 return ended(InvocationOutcome.TIMEOUT, request, started, startNanos, mark, cpuBefore, oomBefore, window,
                         reused);
-            } catch (ExecutionException e) {
-                broken = true; // the server closed the connection, died, or broke HTTP: the call failed in the function
-                InvocationResult result = ended(InvocationOutcome.FUNCTION_ERROR, request, started, startNanos, mark,
-                        cpuBefore, oomBefore, window, reused);
-                String why = "agora: the function's HTTP answer failed: " + e.getCause().getMessage() + "\n";
-                return new InvocationResult(result.outcome(), result.exitCode(), result.stdout(), result.stderr() + why,
-                        result.stderrTruncated(), result.usage(), reused);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                broken = true;
-                throw new RuntimeFailureException("interrupted", e);
             }
+            // the server closed the connection, died, or broke HTTP: the call failed in the function
+            InvocationResult result = ended(InvocationOutcome.FUNCTION_ERROR, request, started, startNanos, mark,
+                    cpuBefore, oomBefore, window, reused);
+            String why = "agora: the function's HTTP answer failed: " + e.getMessage() + "\n";
+            return new InvocationResult(result.outcome(), result.exitCode(), result.stdout(), result.stderr() + why,
+                    result.stderrTruncated(), result.usage(), reused);
         } finally {
             if (window != null) {
                 window.close();
@@ -168,9 +171,12 @@ final class HttpContainer extends PooledContainer {
             throw new RuntimeFailureException("the container " + id + " did not start or was removed: "
                     + text(log.since(0)).strip());
         }
-        long cpu = cgroups.cpuNanos(cgroup) - cpuBefore;
+        if (meter == null) { // a cold start that never listened: its only reading
+            meter = cgroups.meter(cgroup);
+        }
+        long cpu = meter.cpuNanos() - cpuBefore;
         long peak = window == null ? cgroups.peakMemoryBytes(cgroup) : window.bytes();
-        boolean oom = cgroups.oomKills(cgroup) > oomBefore;
+        boolean oom = meter.oomKills() > oomBefore;
         InvocationOutcome end = oom ? InvocationOutcome.OUT_OF_MEMORY : outcome;
         if (end != InvocationOutcome.OK) {
             broken = true;
@@ -193,14 +199,14 @@ final class HttpContainer extends PooledContainer {
 
     /**
      * Waits until a socket of the container's network namespace listens on {@link #PORT} (the kernel's own table,
-     * {@code /proc/<pid>/net/tcp} and {@code tcp6}: no probe connection reaches the function), then starts the bridge
-     * and waits for its Unix socket.
+     * {@code /proc/<pid>/net/tcp} and {@code tcp6}: no probe connection reaches the function); the first exchange then
+     * connects to it from inside that namespace ({@link NetworkNamespaces}).
      */
     private Readiness awaitListening(long deadline) {
         Backoff backoff = new Backoff(5);
         long pid = -1;
-        String target = null;
-        while (target == null) {
+        ProtocolFamily family = null;
+        while (family == null) {
             if (!process.isAlive()) {
                 return Readiness.EXITED;
             }
@@ -215,50 +221,34 @@ final class HttpContainer extends PooledContainer {
                 }
             }
             if (pid >= 0) {
-                target = listening(pid);
+                family = listening(pid);
             }
-            if (target == null) {
+            if (family == null) {
                 backoff.pause();
             }
         }
-        try {
-            bridge = new ProcessBuilder("nsenter", "--target", Long.toString(pid), "--net", "--", "socat",
-                    "UNIX-LISTEN:" + socket + ",fork,mode=600,unlink-early", target)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw new RuntimeFailureException("cannot start the HTTP bridge (nsenter, socat): " + e.getMessage(), e);
-        }
-        Backoff waiting = new Backoff(5);
-        while (!Files.exists(socket)) {
-            if (!bridge.isAlive()) {
-                throw new RuntimeFailureException("the HTTP bridge of " + id + " ended (is socat installed?"
-                        + " scripts/setup.d/50-runc.sh)");
-            }
-            if (System.nanoTime() - deadline > 0) {
-                return Readiness.TIMED_OUT;
-            }
-            waiting.pause();
-        }
-        client = new HttpOverSocket(socket);
+        long init = pid;
+        ProtocolFamily listener = family;
+        client = new HttpOverSocket(() -> namespaces.connect(init, listener, PORT));
+        meter = cgroups.meter(cgroup);
         return Readiness.LISTENING;
     }
 
     /**
-     * The bridge's target when a socket of the namespace of {@code pid} listens on {@link #PORT}, null when none listens
-     * yet: IPv4 loopback for an IPv4 socket or an IPv6 one bound to an IPv4-mapped address (what a JVM makes of
+     * How to reach a socket of the namespace of {@code pid} listening on {@link #PORT}, null when none listens yet:
+     * IPv4 loopback for an IPv4 socket or an IPv6 one bound to an IPv4-mapped address (what a JVM makes of
      * {@code 127.0.0.1}), IPv6 loopback for any other IPv6 socket ({@code ::1}, or {@code ::}, which takes both).
      */
-    static String listening(long pid) {
+    static ProtocolFamily listening(long pid) {
         Path net = Path.of("/proc", Long.toString(pid), "net");
-        String v4 = "TCP4:127.0.0.1:" + PORT + ",su=nobody";
         if (listeningAddress(net.resolve("tcp")) != null) {
-            return v4;
+            return StandardProtocolFamily.INET;
         }
         String v6 = listeningAddress(net.resolve("tcp6"));
         if (v6 == null) {
             return null;
         }
-        return v6.startsWith("0000000000000000FFFF0000") ? v4 : "TCP6:[::1]:" + PORT + ",su=nobody";
+        return v6.startsWith("0000000000000000FFFF0000") ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
     }
 
     /** The local address (hex, as the kernel writes it) of a socket the table lists as LISTEN ({@code 0A}) on the port. */
@@ -283,8 +273,8 @@ final class HttpContainer extends PooledContainer {
         if (client != null) {
             client.close();
         }
-        if (bridge != null) {
-            bridge.destroyForcibly();
+        if (meter != null) {
+            meter.close();
         }
         runtime.runc().kill(id);
         try {
@@ -293,11 +283,6 @@ final class HttpContainer extends PooledContainer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException e) {
-            // removed with its directory at the runtime's close
         }
         runtime.removeContainer(id);
     }

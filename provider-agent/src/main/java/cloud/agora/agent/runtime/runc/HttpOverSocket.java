@@ -6,13 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +18,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * HTTP/1.1 to an HTTP-mode function over the Unix socket that leads to its server, one exchange at a time on one kept
- * connection. The JDK's {@code HttpClient} cannot connect to a Unix socket and Vert.x's client needs a native transport
- * the agent does not ship, so this is the small client the agent needs: a request with a {@code Content-Length}, a
- * response framed by {@code Content-Length}, chunked encoding or the end of the connection.
+ * HTTP/1.1 to an HTTP-mode function over a connection to its server, one exchange at a time on one kept connection,
+ * opened by a {@link Connector} (a socket made in the container's network namespace: {@link NetworkNamespaces}). The
+ * JDK's {@code HttpClient} and Vert.x's client cannot use a socket made elsewhere, so this is the small client the
+ * agent needs: a request with a {@code Content-Length}, a response framed by {@code Content-Length}, chunked encoding
+ * or the end of the connection; blocking, on the calling thread, so that a call costs no hand-over between threads.
  *
  * <p>What the function sends back is untrusted: the status line and headers are limited to 64 KiB, the body to the
  * runtime's output limit, and a response that breaks the framing ends the connection (the container is then not reused).
@@ -55,13 +53,19 @@ final class HttpOverSocket implements AutoCloseable {
         }
     }
 
-    private final Path socket;
-    private SocketChannel channel;
+    /** Opens a connection to the function's server, connected and blocking. */
+    interface Connector {
+        SocketChannel connect() throws IOException;
+    }
+
+    private final Connector connector;
+    private volatile SocketChannel channel;
+    private volatile boolean aborted;
     private InputStream in;
     private OutputStream out;
 
-    HttpOverSocket(Path socket) {
-        this.socket = socket;
+    HttpOverSocket(Connector connector) {
+        this.connector = connector;
     }
 
     /**
@@ -96,15 +100,25 @@ final class HttpOverSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the exchange under way from another thread (a call's deadline): its blocked read or write fails at once, and
+     * so does every later exchange.
+     */
+    void abort() {
+        aborted = true;
+        close();
+    }
+
     @Override
     public void close() {
+        SocketChannel channel = this.channel;
         if (channel != null) {
             try {
                 channel.close();
             } catch (IOException e) {
                 // closing anyway
             }
-            channel = null;
+            this.channel = null;
         }
     }
 
@@ -114,19 +128,25 @@ final class HttpOverSocket implements AutoCloseable {
      * the request is written, so a call is never sent to a connection already closing.
      */
     private void connectIfClosed() throws IOException {
-        if (channel != null) {
-            channel.configureBlocking(false);
-            int n = channel.read(ByteBuffer.allocate(1));
-            channel.configureBlocking(true);
+        SocketChannel kept = channel;
+        if (kept != null) {
+            kept.configureBlocking(false);
+            int n = kept.read(ByteBuffer.allocate(1));
+            kept.configureBlocking(true);
             if (n != 0 || (in instanceof BufferedInputStream b && b.available() > 0)) {
                 close();
             }
         }
         if (channel == null) {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            in = new BufferedInputStream(Channels.newInputStream(channel), 16 * 1024);
-            out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 16 * 1024);
+            SocketChannel opened = connector.connect();
+            opened.socket().setTcpNoDelay(true);
+            in = new BufferedInputStream(Channels.newInputStream(opened), 16 * 1024);
+            out = new java.io.BufferedOutputStream(Channels.newOutputStream(opened), 16 * 1024);
+            channel = opened;
+        }
+        if (aborted) { // the deadline passed while connecting
+            close();
+            throw new java.nio.channels.AsynchronousCloseException();
         }
     }
 

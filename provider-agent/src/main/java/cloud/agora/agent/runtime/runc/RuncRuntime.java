@@ -58,9 +58,10 @@ public final class RuncRuntime implements WorkloadRuntime {
         t.setDaemon(true);
         return t;
     });
+    /** Deadlines of calls that block on their own thread (an HTTP-mode exchange): one thread for all. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timers = timers();
     private final Clock clock;
-    private final Path bridges;
-    private final java.util.concurrent.atomic.AtomicLong bridgeNumbers = new java.util.concurrent.atomic.AtomicLong();
+    private NetworkNamespaces networkNamespaces;
 
     public RuncRuntime(RuncSettings settings, Clock clock) {
         this.settings = settings;
@@ -74,10 +75,6 @@ public final class RuncRuntime implements WorkloadRuntime {
             Files.createDirectories(settings.stateRoot());
             Files.createDirectories(settings.workDir());
             Files.createDirectories(settings.runtimesDir());
-            // HTTP-mode bridges' Unix sockets: a short path (a socket path has at most 107 bytes), root only
-            this.bridges = Files.createTempDirectory("agora-http-",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new RuntimeFailureException("cannot create the runc driver's directories", e);
         }
@@ -254,8 +251,13 @@ public final class RuncRuntime implements WorkloadRuntime {
             }
         }
         cgroups.removeQuietly("/" + settings.cgroupParent());
-        deleteTree(bridges);
+        synchronized (this) {
+            if (networkNamespaces != null) {
+                networkNamespaces.close();
+            }
+        }
         workers.shutdownNow();
+        timers.shutdownNow();
     }
 
     // ---- shared with WarmPool ----
@@ -272,13 +274,31 @@ public final class RuncRuntime implements WorkloadRuntime {
         return runc;
     }
 
-    /** Where the HTTP bridge of a new container listens: a fresh path in this runtime's root-only directory. */
-    Path bridgeSocket() {
-        return bridges.resolve(bridgeNumbers.incrementAndGet() + ".sock");
+    /** Connections into containers' network namespaces (HTTP mode), made on first use. */
+    synchronized NetworkNamespaces networkNamespaces() {
+        if (networkNamespaces == null) {
+            networkNamespaces = new NetworkNamespaces();
+        }
+        return networkNamespaces;
     }
 
     Cgroups cgroups() {
         return cgroups;
+    }
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor timers() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "runc-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true); // a call that answered in time leaves nothing queued
+        return timers;
+    }
+
+    /** Runs a task at a call's deadline (cancelled when the call ends first). */
+    java.util.concurrent.ScheduledExecutorService deadlines() {
+        return timers;
     }
 
     ExecutorService workers() {
