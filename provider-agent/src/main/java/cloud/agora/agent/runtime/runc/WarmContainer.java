@@ -89,6 +89,7 @@ final class WarmContainer extends PooledContainer {
     private final CompletableFuture<byte[]> stderr;
     private long executorPid = -1;
     private ContainerTmp tmp;
+    private Cgroups.Meter meter;
     private long calls;
     /** Where the last call's time went (ns), see {@link Stage}: read by the breakdown benchmark, costs a clock read each. */
     final long[] lastStages = new long[Stage.values().length];
@@ -154,9 +155,9 @@ final class WarmContainer extends PooledContainer {
                 mark = System.nanoTime();
             }
             tmp.create(REQUEST, request.body());
-            cpuBefore = cgroups.cpuNanos(cgroup);
-            oomBefore = cgroups.oomKills(cgroup);
-            peak = cgroups.startPeakWindow(cgroup);
+            cpuBefore = meter.cpuNanos();
+            oomBefore = meter.oomKills();
+            peak = meter.startPeakWindow();
         } catch (IOException | RuntimeFailureException e) {
             broken = true;
             throw e instanceof RuntimeFailureException r ? r
@@ -208,9 +209,9 @@ final class WarmContainer extends PooledContainer {
             if (!cgroups.exists(cgroup)) {
                 throw new RuntimeFailureException("the warm container " + id + " was removed during the call: " + stderrTail());
             }
-            long cpu = cgroups.cpuNanos(cgroup) - cpuBefore;
+            long cpu = meter.cpuNanos() - cpuBefore;
             long peakBytes = peak.bytes();
-            boolean oom = cgroups.oomKills(cgroup) > oomBefore;
+            boolean oom = meter.oomKills() > oomBefore;
             mark = stage(Stage.METER, mark);
             ContainerTmp.Content out = ContainerTmp.Content.EMPTY;
             ContainerTmp.Content err = ContainerTmp.Content.EMPTY;
@@ -266,6 +267,9 @@ final class WarmContainer extends PooledContainer {
         } catch (IOException e) {
             // already closed
         }
+        if (meter != null) {
+            meter.close();
+        }
         runtime.runc().kill(id); // runc 1.1 freezes the cgroup, kills every process, thaws
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -302,6 +306,7 @@ final class WarmContainer extends PooledContainer {
         }
         executorPid = pid;
         tmp = new ContainerTmp(pid);
+        meter = cgroups.meter(cgroup);
     }
 
     private static Integer parseExit(String line, String tag) {
