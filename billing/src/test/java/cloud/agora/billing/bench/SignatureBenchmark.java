@@ -24,8 +24,10 @@ import org.web3j.crypto.Sign;
 
 /**
  * The CPU cost of checking one receipt's provider signature, one thread: web3j's public-key recovery (what
- * {@link UsageReceipt#verifyProviderSignature()} does), {@link SignerKeys} recovering (first receipt of a provider) and
- * {@link SignerKeys} verifying against the provider's kept key (every later receipt). 256 distinct signed receipts.
+ * {@link UsageReceipt#verifyProviderSignature()} did before libsecp256k1), {@link SignerKeys} recovering (first receipt
+ * of a provider) and {@link SignerKeys} verifying against the provider's kept key (every later receipt); and of signing
+ * one receipt. 256 distinct signed receipts. Each {@code …PureJava} method runs in a JVM started with
+ * {@code -Dagora.secp256k1.pure-java=true}: the same code on BouncyCastle's curve arithmetic instead of libsecp256k1's.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -40,10 +42,11 @@ public class SignatureBenchmark {
     private Address provider;
     private SignerKeys kept;
     private int next;
+    private ECKeyPair key;
 
     @Setup
-    public void sign() throws Exception {
-        ECKeyPair key = Keys.createEcKeyPair();
+    public void signReceipts() throws Exception {
+        key = Keys.createEcKeyPair();
         provider = new Address("0x" + Keys.getAddress(key));
         receipts = new UsageReceipt[256];
         hashes = new byte[256][];
@@ -72,6 +75,23 @@ public class SignatureBenchmark {
     public boolean signerKeysVerification() {
         int i = next++ & 255;
         return kept.signedBy(hashes[i], receipts[i].providerSignature(), provider);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dagora.secp256k1.pure-java=true")
+    public boolean signerKeysVerificationPureJava() {
+        return signerKeysVerification();
+    }
+
+    @Benchmark
+    public UsageReceipt sign() {
+        return receipts[next++ & 255].signedByProvider(key);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dagora.secp256k1.pure-java=true")
+    public UsageReceipt signPureJava() {
+        return sign();
     }
 
     @Benchmark
