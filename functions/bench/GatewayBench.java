@@ -49,6 +49,11 @@ public class GatewayBench {
     static final String PEER_STREAMING = env("BENCH_PEER_STREAMING_URL", "");
     /** of-watchdog in http mode (proxies to a long-lived upstream answering "hello " + body) (target watchdog-http). */
     static final String PEER_HTTP = env("BENCH_PEER_HTTP_URL", "");
+    /**
+     * of-watchdog in http mode whose upstream is this directory's Server.java under the same JVM flags as the agent's
+     * HTTP-mode container (target watchdog-http-java): the same handler program on both sides.
+     */
+    static final String PEER_HTTP_JAVA = env("BENCH_PEER_HTTP_JAVA_URL", "");
     /** Each target's turn lasts this many seconds per round (0: count-based turns of BENCH_REQUESTS / BENCH_ROUNDS calls). */
     static final int TURN_SECONDS = Integer.parseInt(env("BENCH_TURN_SECONDS", "0"));
     /** The target the others' calls/s and p50 are compared with (when it ran). */
@@ -74,6 +79,9 @@ public class GatewayBench {
         }
         if (!PEER_STREAMING.isEmpty() && TARGETS.contains("watchdog-streaming")) {
             targets.put("watchdog-streaming", prepared -> viaPeer(PEER_STREAMING));
+        }
+        if (!PEER_HTTP_JAVA.isEmpty() && TARGETS.contains("watchdog-http-java")) {
+            targets.put("watchdog-http-java", prepared -> viaPeer(PEER_HTTP_JAVA));
         }
         if (!PEER_HTTP.isEmpty() && TARGETS.contains("watchdog-http")) {
             targets.put("watchdog-http", prepared -> viaPeer(PEER_HTTP));
@@ -199,12 +207,12 @@ public class GatewayBench {
                 UUID.fromString(LEASE), cloud.agora.protocol.eth.Address.parse(PROVIDER),
                 cloud.agora.protocol.eth.Address.parse(CONSUMER), BUNDLE, 10_000, java.time.Instant.now(),
                 java.time.Duration.ofSeconds(30)).signedBy(key);
-        // exec mode: handler.sh forked per call; HTTP mode: the bundle's Server.java, a JDK HttpServer kept per container
+        // exec mode: handler.sh forked per call; HTTP mode: the bundle's Server.java, a JDK HttpServer kept per container,
+        // run with the flags of the Java template's image (cli FunctionBuilder): a long-lived server, C2 included
         cloud.agora.protocol.invocation.InvocationCall call = http
                 ? new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "jvm", BUNDLE,
-                        List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData",
-                                "-Dsun.net.httpserver.nodelay=true",
-                                "/function/Server.java"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(), 10_000L,
+                        List.of("java", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp",
+                                "-Dsun.net.httpserver.nodelay=true", "/function/Server.java"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(), 10_000L,
                         java.util.Map.of(), "http")
                 : new cloud.agora.protocol.invocation.InvocationCall(grant, id, UUID.fromString(LEASE), "shell", BUNDLE,
                         List.of("/bin/sh", "/function/handler.sh"), "POST", "/", "", java.util.Map.of(), "bench".getBytes(),

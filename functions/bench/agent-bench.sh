@@ -10,6 +10,8 @@
 #
 #   BENCH_PEER_STREAMING_URL  of-watchdog, mode=streaming, fprocess="sh handler.sh"  (target watchdog-streaming)
 #   BENCH_PEER_HTTP_URL       of-watchdog, mode=http, upstream answering "hello " + body  (target watchdog-http)
+#   BENCH_PEER_HTTP_JAVA_URL  of-watchdog, mode=http, upstream this directory's Server.java with the JVM flags of the
+#                             agent-http target (target watchdog-http-java; left out unless set)
 #   BENCH_GATEWAY_URL         a running platform's functions gateway with function "bench" (target gateway; see
 #                             run-on-platform.sh; left out unless set)
 #   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
@@ -73,6 +75,7 @@ until grep -qE "jvm runtime image .* reused|built the jvm runtime's image|jvm ru
 done
 
 targets=agent,agent-http,watchdog-streaming,watchdog-http
+[ -z "${BENCH_PEER_HTTP_JAVA_URL:-}" ] || targets="$targets,watchdog-http-java"
 [ -z "${BENCH_GATEWAY_URL:-}" ] || targets="gateway,$targets"
 echo "agent pid $agent_pid on port $agent_port, work $work, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 BENCH_AGENT_URL="http://127.0.0.1:$agent_port" BENCH_GATEWAY_KEY_FILE="$work/gateway.key" \

@@ -166,17 +166,24 @@ final class HttpContainer extends PooledContainer {
     private InvocationResult ended(InvocationOutcome outcome, InvocationRequest request, Instant started, long startNanos,
             long mark, long cpuBefore, long oomBefore, Cgroups.PeakWindow window, boolean reused) {
         long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
-        if (!cgroups.exists(cgroup)) {
+        long cpu;
+        long peak;
+        boolean oom;
+        try { // a removed cgroup's files fail to read, kept open or not: no look at its directory per call
+            if (meter == null) { // a cold start that never listened: its only reading
+                meter = cgroups.meter(cgroup);
+            }
+            cpu = meter.cpuNanos() - cpuBefore;
+            peak = window == null ? cgroups.peakMemoryBytes(cgroup) : window.bytes();
+            oom = meter.oomKills() > oomBefore;
+        } catch (RuntimeFailureException e) {
             broken = true;
-            throw new RuntimeFailureException("the container " + id + " did not start or was removed: "
-                    + text(log.since(0)).strip());
+            if (!cgroups.exists(cgroup)) {
+                throw new RuntimeFailureException("the container " + id + " did not start or was removed: "
+                        + text(log.since(0)).strip());
+            }
+            throw e;
         }
-        if (meter == null) { // a cold start that never listened: its only reading
-            meter = cgroups.meter(cgroup);
-        }
-        long cpu = meter.cpuNanos() - cpuBefore;
-        long peak = window == null ? cgroups.peakMemoryBytes(cgroup) : window.bytes();
-        boolean oom = meter.oomKills() > oomBefore;
         InvocationOutcome end = oom ? InvocationOutcome.OUT_OF_MEMORY : outcome;
         if (end != InvocationOutcome.OK) {
             broken = true;
