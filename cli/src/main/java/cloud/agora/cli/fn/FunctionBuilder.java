@@ -99,7 +99,7 @@ final class FunctionBuilder {
             ImageBuilder.Layer base = RuntimeBases.jdk(RuntimeBases.hostJavaHome(), modules, work);
             // the layers are read when the archive is written: the linked runtime must outlive this method
             // the JDK's HttpServer writes headers and body apart: without TCP_NODELAY each answer waits ~40 ms for the
-            // bridge's delayed ACK (measured: 48 ms p50 per call, 3 ms with it)
+            // agent's delayed ACK (measured: 48 ms p50 per call, 3 ms with it)
             return image(base, app).entrypoint(RuntimeBases.JAVA_HOME + "/bin/java", "-XX:MaxRAMPercentage=75",
                     "-Djava.io.tmpdir=/tmp", "-Dsun.net.httpserver.nodelay=true", "-jar", jar)
                     .env("PATH", RuntimeBases.JAVA_HOME + "/bin").env("JAVA_HOME", RuntimeBases.JAVA_HOME);
