@@ -110,20 +110,30 @@ public final class Secp256k1 {
      */
     public static Address recover(byte[] digest, Sign.SignatureData signature) {
         if (NativeCurve.available()) {
-            byte[] rs = new byte[64];
-            System.arraycopy(signature.getR(), 0, rs, 0, 32);
-            System.arraycopy(signature.getS(), 0, rs, 32, 32);
-            byte[] key = NativeCurve.recover(rs, digest, (signature.getV()[0] - 27) & 1);
+            byte[] key = NativeCurve.recover(compact(signature), digest, (signature.getV()[0] - 27) & 1);
             if (key == null) {
                 throw new InvalidSignatureException("the signature does not recover a key");
             }
-            return new Address(Numeric.toHexString(Keccak256.hash(key, 1, 64), 12, 20, true));
+            return address(key);
         }
         try {
             return new Address("0x" + org.web3j.crypto.Keys.getAddress(Sign.signedMessageHashToKey(digest, signature)));
         } catch (java.security.SignatureException | IllegalArgumentException e) {
             throw new InvalidSignatureException("the signature does not recover a key: " + e.getMessage());
         }
+    }
+
+    /** The address of an uncompressed public key (0x04 ‖ x ‖ y): the last 20 bytes of keccak256(x ‖ y). */
+    static Address address(byte[] uncompressedKey) {
+        return new Address(Numeric.toHexString(Keccak256.hash(uncompressedKey, 1, 64), 12, 20, true));
+    }
+
+    /** r ‖ s of a signature, 64 bytes: libsecp256k1's compact form. */
+    static byte[] compact(Sign.SignatureData signature) {
+        byte[] rs = new byte[64];
+        System.arraycopy(signature.getR(), 0, rs, 0, 32);
+        System.arraycopy(signature.getS(), 0, rs, 32, 32);
+        return rs;
     }
 
     /** {@link #recover(byte[], Sign.SignatureData)} of a {@code personal_sign} signature over {@code message}. */

@@ -11,7 +11,6 @@ import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
 import org.web3j.crypto.Sign;
-import org.web3j.utils.Numeric;
 
 /**
  * Checks EIP-191 {@code personal_sign} signatures over 32-byte receipt hashes, fast: the cost of ingestion.
@@ -78,27 +77,18 @@ public final class SignerKeys {
      */
     public Address signer(byte[] hash, String signatureHex, Collection<Address> candidates) {
         Signed signed = Signed.parse(hash, signatureHex);
-        if (nativeCurve) {
-            Key recovered = recover(signed);
-            for (Address candidate : candidates) {
-                Key known = keys.get(candidate);
-                if (known != null && Arrays.equals(known.encoded(), recovered.encoded())) {
-                    return candidate;
-                }
-            }
-            Address address = recovered.address();
-            if (candidates.contains(address)) {
-                remember(address, recovered);
-            }
-            return address;
-        }
+        // libsecp256k1 recovers once and compares with each kept key; BouncyCastle verifies against each, cheaper there
+        Key recovered = nativeCurve ? recover(signed) : null;
         for (Address candidate : candidates) {
             Key known = keys.get(candidate);
-            if (known != null && verifies(signed, known)) {
+            if (known != null && (recovered != null ? Arrays.equals(known.encoded(), recovered.encoded())
+                    : verifies(signed, known))) {
                 return candidate;
             }
         }
-        Key recovered = recover(signed);
+        if (recovered == null) {
+            recovered = recover(signed);
+        }
         Address address = recovered.address();
         if (candidates.contains(address)) {
             remember(address, recovered);
@@ -173,8 +163,7 @@ public final class SignerKeys {
         }
 
         Address address() {
-            byte[] hash = Keccak256.hash(encoded, 1, 64);
-            return new Address(Numeric.toHexString(hash, 12, 20, true));
+            return Secp256k1.address(encoded);
         }
     }
 
@@ -184,11 +173,9 @@ public final class SignerKeys {
         static Signed parse(byte[] hash, String signatureHex) {
             Sign.SignatureData signature = PersonalSignature.parse(signatureHex);
             byte[] prefixed = prefixed(hash);
-            byte[] rs = new byte[64];
-            System.arraycopy(signature.getR(), 0, rs, 0, 32);
-            System.arraycopy(signature.getS(), 0, rs, 32, 32);
-            return new Signed(prefixed, rs, new BigInteger(1, prefixed), new BigInteger(1, signature.getR()),
-                    new BigInteger(1, signature.getS()), (signature.getV()[0] - 27) & 1);
+            return new Signed(prefixed, Secp256k1.compact(signature), new BigInteger(1, prefixed),
+                    new BigInteger(1, signature.getR()), new BigInteger(1, signature.getS()),
+                    (signature.getV()[0] - 27) & 1);
         }
 
         boolean inRange() {
