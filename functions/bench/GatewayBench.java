@@ -314,7 +314,7 @@ public class GatewayBench {
                 if (WARMUP_SECONDS > 0 && WARMED.add(call)) {
                     long until = System.nanoTime() + WARMUP_SECONDS * 1_000_000_000L;
                     while (System.nanoTime() - until < 0) { // in slices, so that pre-signed grants stay fresh
-                        call.beforeTurn(Math.min(20_000, 5_000));
+                        call.beforeTurn(5_000);
                         batch(pool, concurrency, Integer.MAX_VALUE, Math.min(until, System.nanoTime() + 5_000_000_000L), call,
                                 new Latencies(), new AtomicInteger());
                     }

@@ -138,30 +138,12 @@ abstract sealed class Cgroups permits CgroupsV1, CgroupsV2 {
         }
 
         long readLong() {
-            try {
-                return Long.parseLong(text().strip());
-            } catch (NumberFormatException e) {
-                throw new RuntimeFailureException("cannot read " + file, e);
-            }
+            return parseLong(text(), file);
         }
 
         /** The value of {@code key} in the flat-keyed file; -1 if absent. */
         long keyedValue(String key) {
-            String text = text();
-            int at = 0;
-            while (at < text.length()) {
-                int end = text.indexOf('\n', at);
-                String line = text.substring(at, end < 0 ? text.length() : end);
-                if (line.startsWith(key) && line.length() > key.length() && line.charAt(key.length()) == ' ') {
-                    try {
-                        return Long.parseLong(line.substring(key.length() + 1).strip());
-                    } catch (NumberFormatException e) {
-                        throw new RuntimeFailureException("cannot read " + file, e);
-                    }
-                }
-                at = end < 0 ? text.length() : end + 1;
-            }
-            return -1;
+            return Cgroups.keyedValue(text(), key, file);
         }
 
         synchronized void write(String value) {
@@ -308,8 +290,8 @@ abstract sealed class Cgroups permits CgroupsV1, CgroupsV2 {
     /** A file holding one number ({@code memory.peak}, {@code cpuacct.usage}). */
     static long readLong(Path file) {
         try {
-            return Long.parseLong(Files.readString(file).strip());
-        } catch (IOException | NumberFormatException e) {
+            return parseLong(Files.readString(file), file);
+        } catch (IOException e) {
             throw new RuntimeFailureException("cannot read " + file, e);
         }
     }
@@ -317,15 +299,29 @@ abstract sealed class Cgroups permits CgroupsV1, CgroupsV2 {
     /** The value of {@code key} in a flat-keyed file ({@code "<key> <value>"} lines, as {@code cpu.stat}); -1 if absent. */
     static long keyedValue(Path file, String key) {
         try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(key) && line.length() > key.length() && line.charAt(key.length()) == ' ') {
-                    return Long.parseLong(line.substring(key.length() + 1).strip());
-                }
-            }
-            return -1;
-        } catch (IOException | NumberFormatException e) {
+            return keyedValue(Files.readString(file), key, file);
+        } catch (IOException e) {
             throw new RuntimeFailureException("cannot read " + file, e);
         }
+    }
+
+    /** The one number {@code text} (read from {@code file}) holds. */
+    private static long parseLong(String text, Path file) {
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new RuntimeFailureException("cannot read " + file, e);
+        }
+    }
+
+    /** The value of {@code key} in flat-keyed {@code text} (read from {@code file}); -1 if absent. */
+    private static long keyedValue(String text, String key, Path file) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(key) && line.length() > key.length() && line.charAt(key.length()) == ' ') {
+                return parseLong(line.substring(key.length() + 1), file);
+            }
+        }
+        return -1;
     }
 
     static void write(Path file, String value) {
