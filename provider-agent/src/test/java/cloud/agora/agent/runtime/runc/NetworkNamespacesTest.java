@@ -26,17 +26,18 @@ class NetworkNamespacesTest {
         String token = UUID.randomUUID().toString();
         String server = "import socket\n"
                 + "s = socket.socket(); s.bind(('127.0.0.1', " + HttpContainer.PORT + ")); s.listen()\n"
+                + "print('listening', flush=True)\n"
                 + "while True:\n"
                 + "    c, _ = s.accept(); c.sendall(b'" + token + "\\n'); c.close()\n";
         Process inside = new ProcessBuilder("unshare", "--net", "sh", "-c", "ip link set lo up && exec python3 -c \"$0\"",
                 server).redirectErrorStream(true).start();
         try (NetworkNamespaces namespaces = new NetworkNamespaces()) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (HttpContainer.listening(inside.pid()) == null) {
-                assertThat(inside.isAlive()).as("the namespace's server runs").isTrue();
-                assertThat(System.nanoTime() - deadline).as("the server listens within 30 s").isNegative();
-                Thread.sleep(10);
-            }
+            // the server says so once it listens (or its output ends, with its error, if it could not)
+            String said = new java.io.BufferedReader(new java.io.InputStreamReader(inside.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertThat(said).as("the namespace's server starts").isEqualTo("listening");
+            assertThat(HttpContainer.listening(inside.pid())).as("the kernel lists its socket in that namespace")
+                    .isEqualTo(StandardProtocolFamily.INET);
             try (SocketChannel channel = namespaces.connect(inside.pid(), StandardProtocolFamily.INET, HttpContainer.PORT)) {
                 ByteBuffer answer = ByteBuffer.allocate(64);
                 while (channel.read(answer) > 0 && answer.position() < token.length() + 1) {
