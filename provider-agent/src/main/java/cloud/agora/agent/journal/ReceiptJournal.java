@@ -206,6 +206,17 @@ public final class ReceiptJournal implements AutoCloseable {
         return new PeriodRoot(leaseId, day, leaves.size(), ReceiptMerkleTree.of(leaves).rootHex());
     }
 
+    /** The hashes of a lease's journaled receipts that ended on a UTC day, in journal order (the leaves of its root). */
+    public synchronized List<byte[]> leaves(UUID leaseId, LocalDate day) {
+        return leafHashes.getOrDefault(leaseId, Map.of()).getOrDefault(day, List.of()).stream().map(byte[]::clone).toList();
+    }
+
+    /** The journaled receipts of a lease that ended on a UTC day, in journal order. */
+    public synchronized List<UsageReceipt> receipts(UUID leaseId, LocalDate day) {
+        return all.values().stream().filter(r -> r.leaseId().equals(leaseId)
+                && r.endedAt().atZone(ZoneOffset.UTC).toLocalDate().equals(day)).toList();
+    }
+
     /** Every (lease, day) root. */
     public synchronized List<PeriodRoot> roots(UUID leaseId) {
         List<PeriodRoot> out = new ArrayList<>();
