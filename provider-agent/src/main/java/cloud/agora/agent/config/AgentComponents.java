@@ -109,7 +109,9 @@ public class AgentComponents {
     @Singleton
     ReceiptJournal journal(AgentConfig config) {
         try {
-            return ReceiptJournal.open(config.dataDir().resolve("journal"));
+            return ReceiptJournal.open(config.dataDir().resolve("journal"), new ReceiptJournal.Limits(
+                    config.journal().segmentSize().asLongValue(), config.journal().minFreeSpace().asLongValue(),
+                    config.journal().keep()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the receipt journal", e);
         }

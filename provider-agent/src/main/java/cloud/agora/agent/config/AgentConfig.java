@@ -1,5 +1,6 @@
 package cloud.agora.agent.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -307,6 +308,18 @@ public interface AgentConfig {
 
         @WithDefault("500")
         int batchSize();
+
+        /** A journal segment is sealed at this size; opening the journal reads at most about one segment's receipts. */
+        @WithDefault("8M")
+        MemorySize segmentSize();
+
+        /** Below this much free space on the journal's file system the agent admits no call (507 {@code journal-full}). */
+        @WithDefault("64M")
+        MemorySize minFreeSpace();
+
+        /** How long sealed segments whose receipts were all shipped are kept (their roots and receipts are served meanwhile). */
+        @WithDefault("P7D")
+        Duration keep();
     }
 
     /** kubernetes driver settings; the cluster connection is the Quarkus Kubernetes client's ({@code quarkus.kubernetes-client.*}). */

@@ -96,7 +96,7 @@ public final class InvocationClaims {
      */
     public Optional<Refusal> claim(UUID invocationId, Instant keepUntil, Instant now) {
         prune(now);
-        if (journal.get(invocationId) != null) {
+        if (journal.contains(invocationId)) {
             return Optional.of(Refusal.ALREADY_RUN);
         }
         Instant forgetAt = keepUntil.plus(MARGIN);

@@ -92,7 +92,8 @@ public final class InvocationRunner {
      * @throws cloud.agora.agent.gateway.GrantRejectedException when the grant is missing, not trusted, expired, for
      *                                                          another provider, does not match the call, or was used
      * @throws InvocationRejectedException when the lease is not held, the bundle cannot be had (see {@link BundleStore}),
-     *                                     the call is malformed or already ran
+     *                                     the call is malformed or already ran, or the journal has no room (507
+     *                                     {@code journal-full}: nothing runs, or what ran is not answered)
      */
     public Completed run(Call call) {
         if (call.invocationId() == null || call.leaseId() == null) {
@@ -121,6 +122,9 @@ public final class InvocationRunner {
             throw new InvocationRejectedException(400, "invalid-invocation", "Invalid invocation",
                     "timeout must be positive and at most " + maxTimeout, call.leaseId());
         }
+        if (!journal.hasRoom()) {
+            throw journalFull(call, "its file system is short of space");
+        }
         grants.claim(call.grant(), clock.instant());
         Workload base = reconciler.workloadOf(lease);
         Limits limits = new Limits(base.limits().memoryMiB(), base.limits().cpuMillis(), base.limits().pids(), timeout);
@@ -134,8 +138,17 @@ public final class InvocationRunner {
         InvocationResult result = runtime.invoke(workload, function,
                 new InvocationRequest(call.invocationId(), call.body(), environment, call.http()));
         UsageReceipt receipt = signer.sign(call.invocationId(), lease.id(), lease.owner(), result.usage(), call.grant());
-        journal.append(receipt);
+        try {
+            journal.append(receipt);
+        } catch (ReceiptJournal.JournalFullException e) {
+            throw journalFull(call, e.getMessage()); // ran, but not answered: nothing unbilled leaves the agent
+        }
         return new Completed(result, receipt);
+    }
+
+    private static InvocationRejectedException journalFull(Call call, String why) {
+        return new InvocationRejectedException(507, "journal-full", "Receipt journal full",
+                "this agent cannot journal a receipt now (" + why + "); try another replica", call.leaseId());
     }
 
     /**

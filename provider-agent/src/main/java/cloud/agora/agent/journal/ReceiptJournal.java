@@ -8,65 +8,118 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
- * The agent's durable record of every usage receipt it issued, on local disk: nothing the
- * agent answered is lost when billing, Kafka or the agent itself goes down.
+ * The agent's durable record of every usage receipt it issued, on local disk: nothing the agent answered is lost when
+ * billing, Kafka or the agent itself goes down.
  *
- * <p>Two append-only files of JSON lines, each write forced to the device ({@code fdatasync})
- * before the call returns: {@code receipts.jsonl} (the receipts, appended before the response
- * leaves) and {@code shipped.jsonl} (invocation ids, appended after billing acknowledged them).
- * Pending = receipts − shipped, so a crash between shipping and marking re-ships a receipt
- * with the same id (billing dedupes by id), and a crash before shipping loses nothing. A torn
- * last line (crash mid-write) is cut off on open. Per lease and UTC day it keeps the Merkle
- * root of the receipts so billing can compare and ask for the missing ones.
+ * <p><b>Files.</b> Receipts are appended as JSON lines to the active segment {@code segment-<seq>.jsonl}, each line
+ * forced to the device ({@code fdatasync}) before the call returns; {@code shipped.jsonl} lists the invocation ids billing
+ * acknowledged (appended and forced after the acknowledgement). Pending = receipts − shipped, so a crash between shipping
+ * and marking re-ships a receipt with the same id (billing dedupes by id), and a crash before shipping loses nothing. A
+ * torn last line (crash mid-write) is cut off on open; a write the device refused (disk full) is cut off at once.
  *
- * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append}
- * writes its line, then waits for a sync that started after its write. One caller at a time
- * syncs (the others queue behind it); the one that gets to sync covers every line written before
- * it started, so callers that queued meanwhile find their line already covered and return without
- * a sync of their own. Each caller still returns only once its own line is on the device, and a
- * receipt becomes visible to {@link #get}, {@link #pending}, {@link #counts} and the roots only then
- * (the shipper never sends a receipt that a crash could still take back). A lone call costs what it
- * did before: one write, one sync.
+ * <p><b>Segments.</b> Once the active segment holds {@link Limits#segmentBytes()} it is sealed: its leaves go to a
+ * sidecar {@code segment-<seq>.leaves} (per receipt its lease, invocation id, end and hash: 72 bytes), a new active
+ * segment starts, and {@code checkpoint.json} records every sealed segment (its receipts per lease and UTC day, and
+ * whether any is unshipped), written aside and renamed over the old one. Opening reads the checkpoint, the active
+ * segment, the sealed segments that still held unshipped receipts and {@code shipped.jsonl} (rewritten at each seal with
+ * the marks still needed) — never the shipped history — so it takes the same time after ten receipts as after ten
+ * million. A segment whose receipts were all shipped leaves memory at the seal after (only ids that ended in the last
+ * {@link #RECENT} stay, so a replayed invocation id is still recognised; {@code InvocationClaims} keeps them longer while
+ * a grant can be presented); it is deleted with its sidecar once its newest receipt is older than {@link Limits#keep()}.
+ * A (lease, day)'s Merkle root and leaves come from the sidecars that hold that day plus the active segment.
+ *
+ * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append} writes its line, then
+ * waits for a sync that started after its write. One caller at a time syncs (the others queue behind it); the one that
+ * gets to sync covers every line written before it started, so callers that queued meanwhile find their line already
+ * covered and return without a sync of their own. Each caller still returns only once its own line is on the device, and
+ * a receipt becomes visible to {@link #get}, {@link #pending}, {@link #counts} and the roots only then (the shipper never
+ * sends a receipt that a crash could still take back). A lone call costs one write and one sync.
+ *
+ * <p><b>Full disk.</b> {@link #hasRoom()} is false while the journal's file system has less than
+ * {@link Limits#minFreeBytes()} free: the agent admits no call then, rather than run one it might not be able to bill.
+ * An append the device refuses all the same throws {@link JournalFullException} and leaves the journal as before it.
  *
  * <p>Thread-safe: one lock serialises writes and the views, another the syncs.
  */
 public final class ReceiptJournal implements AutoCloseable {
 
-    private final FileChannel receipts;
-    private final FileChannel shipped;
+    /** How long the ids of receipts that left memory are still recognised by {@link #contains}. */
+    static final Duration RECENT = Duration.ofMinutes(10);
+    static final String CHECKPOINT = "checkpoint.json";
+    static final String SHIPPED = "shipped.jsonl";
+    private static final String LEGACY = "receipts.jsonl";
+    private static final int LEAF_BYTES = 16 + 16 + 8 + 32;
+
+    /**
+     * The journal's sizes.
+     *
+     * @param segmentBytes a segment is sealed once it holds this many bytes
+     * @param minFreeBytes below this much free space on the journal's file system no call is admitted
+     * @param keep         a sealed segment whose receipts were all shipped is deleted once its newest one is this old
+     */
+    public record Limits(long segmentBytes, long minFreeBytes, Duration keep) {
+        /** 8 MiB segments (about 8,000 receipts: what opening reads), 64 MiB kept free, a week kept. */
+        public static final Limits DEFAULT = new Limits(8L << 20, 64L << 20, Duration.ofDays(7));
+    }
+
+    private final Path dir;
     private final DeviceSync sync;
-    /** Serialises the syncs of {@code receipts.jsonl}: one at a time, the others wait here and are usually covered by it. */
+    private final Limits limits;
+    private final FileStore store;
+    /** Serialises the syncs of the active segment: one at a time, the others wait here and are usually covered by it. */
     private final Object syncing = new Object();
     /** Receipts written and not yet covered by a finished sync, in write order, with their line's number ({@link #written}). */
     private final List<Written> unsynced = new ArrayList<>();
-    /** Lines written to {@code receipts.jsonl} by this instance (guarded by this). */
+    /** Lines written by this instance (guarded by this). */
     private long written;
     /** Lines of this instance known to be on the device (guarded by {@link #syncing}). */
     private long synced;
-    private final Map<UUID, UsageReceipt> all = new LinkedHashMap<>();
-    private final Set<UUID> shippedIds = new HashSet<>();
-    private final Map<UUID, Map<LocalDate, List<byte[]>>> leafHashes = new LinkedHashMap<>();
+    private FileChannel active;
+    private long activeSeq;
+    private long activeBytes;
+    /** The active segment's receipts on the device, in order. */
+    private final List<UsageReceipt> activeReceipts = new ArrayList<>();
+    private final Map<LeaseDay, List<byte[]>> activeLeaves = new HashMap<>();
+    private FileChannel shipped;
+    /** Sealed segments by sequence number. */
+    private final TreeMap<Long, Segment> sealed = new TreeMap<>();
+    /** Receipts of the active segment and of sealed segments that held unshipped ones, in journal order. */
+    private final LinkedHashMap<UUID, Live> live = new LinkedHashMap<>();
+    private long unshippedCount;
+    /** Ids of receipts that left memory and ended within {@link #RECENT}, with their end (epoch ms). */
+    private final Map<UUID, Long> recent = new HashMap<>();
+    /** Sealed leaves of a (lease, day), read from the sidecars when first asked for and extended at each seal. */
+    private final Map<LeaseDay, List<byte[]>> sealedLeaves = new HashMap<>();
+    /** Lines parsed by {@link #open} (what opening cost). */
+    private long linesRead;
 
-    private ReceiptJournal(FileChannel receipts, FileChannel shipped, DeviceSync sync) {
-        this.receipts = receipts;
-        this.shipped = shipped;
+    private ReceiptJournal(Path dir, DeviceSync sync, Limits limits) throws IOException {
+        this.dir = dir;
         this.sync = sync;
+        this.limits = limits;
+        this.store = Files.getFileStore(dir);
     }
 
     /** How a log file's written bytes are made durable: {@code fdatasync} ({@link FileChannel#force force(false)}). */
@@ -77,47 +130,199 @@ public final class ReceiptJournal implements AutoCloseable {
         void force(FileChannel channel) throws IOException;
     }
 
+    /** Thrown when the device refused a receipt's line (no space left): nothing of it was kept. */
+    public static final class JournalFullException extends RuntimeException {
+        JournalFullException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** A receipt's line written to the file, waiting for the sync that covers it. */
     private record Written(long line, UsageReceipt receipt) {
     }
 
-    /** Opens (or creates) the journal in {@code dir} and replays it. */
+    /** A lease and the UTC day its receipts ended on. */
+    record LeaseDay(UUID lease, LocalDate day) {
+        static LeaseDay of(UsageReceipt r) {
+            return new LeaseDay(r.leaseId(), r.endedAt().atZone(ZoneOffset.UTC).toLocalDate());
+        }
+    }
+
+    /** A receipt in memory, the segment that holds it and whether billing acknowledged it. */
+    private static final class Live {
+        final UsageReceipt receipt;
+        final long seq;
+        boolean shipped;
+
+        Live(UsageReceipt receipt, long seq) {
+            this.receipt = receipt;
+            this.seq = seq;
+        }
+    }
+
+    /** How many receipts of a lease ended on a day, in one segment. */
+    record LeaseDayCount(UUID lease, LocalDate day, int receipts) {
+    }
+
+    /**
+     * A sealed segment as the checkpoint records it.
+     *
+     * @param unshipped whether it held receipts not shipped when last recorded (opening reads it then)
+     * @param lastEndedAt the newest end of its receipts, epoch ms
+     */
+    record Segment(long seq, int receipts, long lastEndedAt, boolean unshipped, List<LeaseDayCount> leaseDays) {
+        boolean holds(LeaseDay key) {
+            return leaseDays.stream().anyMatch(c -> c.lease().equals(key.lease()) && c.day().equals(key.day()));
+        }
+
+        Segment shippedAll() {
+            return new Segment(seq, receipts, lastEndedAt, false, leaseDays);
+        }
+    }
+
+    /** The checkpoint file: the sealed segments. */
+    record Checkpoint(List<Segment> segments) {
+    }
+
+    /** Opens (or creates) the journal in {@code dir} with the default limits and reads it back. */
     public static ReceiptJournal open(Path dir) throws IOException {
-        return open(dir, DeviceSync.FDATASYNC);
+        return open(dir, DeviceSync.FDATASYNC, Limits.DEFAULT);
+    }
+
+    /** Opens (or creates) the journal in {@code dir} and reads it back. */
+    public static ReceiptJournal open(Path dir, Limits limits) throws IOException {
+        return open(dir, DeviceSync.FDATASYNC, limits);
     }
 
     /** As {@link #open(Path)}, with the sync given (tests observe when each sync starts and ends). */
     static ReceiptJournal open(Path dir, DeviceSync sync) throws IOException {
+        return open(dir, sync, Limits.DEFAULT);
+    }
+
+    static ReceiptJournal open(Path dir, DeviceSync sync, Limits limits) throws IOException {
         Files.createDirectories(dir);
-        FileChannel receipts = openLog(dir.resolve("receipts.jsonl"));
-        FileChannel shipped = openLog(dir.resolve("shipped.jsonl"));
-        ReceiptJournal journal = new ReceiptJournal(receipts, shipped, sync);
-        for (String line : readLines(receipts)) {
-            journal.index(JsonCodec.read(line, UsageReceipt.class));
-        }
-        for (String line : readLines(shipped)) {
-            journal.shippedIds.add(UUID.fromString(line));
-        }
+        ReceiptJournal journal = new ReceiptJournal(dir, sync, limits);
+        journal.load(Instant.now());
         return journal;
+    }
+
+    /** The file of segment {@code seq}. */
+    static Path segmentFile(Path dir, long seq) {
+        return dir.resolve(String.format("segment-%016d.jsonl", seq));
+    }
+
+    static Path leavesFile(Path dir, long seq) {
+        return dir.resolve(String.format("segment-%016d.leaves", seq));
+    }
+
+    private void load(Instant now) throws IOException {
+        Path legacy = dir.resolve(LEGACY);
+        TreeSet<Long> files = segmentsOnDisk();
+        if (files.isEmpty() && Files.exists(legacy)) { // the single file of earlier versions becomes the first segment
+            Files.move(legacy, segmentFile(dir, 1), StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory();
+            files.add(1L);
+        }
+        Path checkpoint = dir.resolve(CHECKPOINT);
+        if (Files.exists(checkpoint)) {
+            for (Segment s : JsonCodec.read(Files.readString(checkpoint), Checkpoint.class).segments()) {
+                sealed.put(s.seq(), s);
+            }
+        }
+        // the active segment is the newest file without a sidecar; if the newest has one, a new segment starts
+        long newest = Math.max(files.isEmpty() ? 0 : files.last(), sealed.isEmpty() ? 0 : sealed.lastKey());
+        activeSeq = !files.isEmpty() && files.last() == newest && !Files.exists(leavesFile(dir, newest)) ? newest : newest + 1;
+        for (long seq : files) {
+            if (seq == activeSeq) {
+                break;
+            }
+            Segment known = sealed.get(seq);
+            if (known == null || known.unshipped()) {
+                // sealed with unshipped receipts, or sealed by a run that stopped before recording it
+                List<UsageReceipt> receipts = new ArrayList<>();
+                try (FileChannel channel = FileChannel.open(segmentFile(dir, seq), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+                    for (String line : readLines(channel)) {
+                        receipts.add(JsonCodec.read(line, UsageReceipt.class));
+                    }
+                }
+                if (!Files.exists(leavesFile(dir, seq))) {
+                    writeLeaves(seq, receipts);
+                }
+                if (known == null) {
+                    sealed.put(seq, describe(seq, receipts, true));
+                }
+                receipts.forEach(r -> remember(r, seq));
+            }
+        }
+        active = FileChannel.open(segmentFile(dir, activeSeq), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        syncDirectory();
+        for (String line : readLines(active)) {
+            UsageReceipt receipt = JsonCodec.read(line, UsageReceipt.class);
+            remember(receipt, activeSeq);
+            activeReceipts.add(receipt);
+            activeLeaves.computeIfAbsent(LeaseDay.of(receipt), k -> new ArrayList<>()).add(receipt.hash());
+        }
+        activeBytes = active.size();
+        shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        for (String line : readLines(shipped)) {
+            Live entry = live.get(UUID.fromString(line));
+            if (entry != null && !entry.shipped) {
+                entry.shipped = true;
+                unshippedCount--;
+            }
+        }
+        for (Segment s : sealed.values()) {
+            if (!s.unshipped() && s.lastEndedAt() > now.minus(RECENT).toEpochMilli()) {
+                readLeaves(s.seq(), (lease, invocation, endedAt, hash) -> recent.put(invocation, endedAt));
+            }
+        }
+        maintain(now);
+    }
+
+    private TreeSet<Long> segmentsOnDisk() throws IOException {
+        TreeSet<Long> seqs = new TreeSet<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("segment-") && n.endsWith(".jsonl"))
+                    .forEach(n -> seqs.add(Long.parseLong(n.substring("segment-".length(), n.length() - ".jsonl".length()))));
+        }
+        return seqs;
+    }
+
+    private void remember(UsageReceipt receipt, long seq) {
+        if (live.putIfAbsent(receipt.invocationId(), new Live(receipt, seq)) == null) {
+            unshippedCount++;
+        }
+        linesRead++;
+    }
+
+    /** Lines parsed when this instance was opened: the segments it had to read, not the journal's history. */
+    long linesReadOnOpen() {
+        return linesRead;
     }
 
     /**
      * Appends a receipt and returns once it is on the device (its own sync, or one it shares with concurrent appends);
      * a receipt already journaled or being journaled (same id) is not written twice, and this call too returns only once
      * that one is on the device.
+     *
+     * @throws JournalFullException when the device refused the line (nothing of it is kept)
      */
     public void append(UsageReceipt receipt) {
         byte[] line = (JsonCodec.write(receipt) + "\n").getBytes(StandardCharsets.UTF_8);
         long mine;
         synchronized (this) {
-            if (all.containsKey(receipt.invocationId())) {
+            if (live.containsKey(receipt.invocationId()) || recent.containsKey(receipt.invocationId())) {
                 return;
             }
             Written earlier = unsyncedOf(receipt.invocationId());
             if (earlier != null) {
                 mine = earlier.line();
             } else {
-                writeFully(receipts, line);
+                writeFully(active, line);
+                activeBytes += line.length;
                 mine = ++written;
                 unsynced.add(new Written(mine, receipt));
             }
@@ -127,7 +332,8 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /**
      * Returns once line {@code line} of this instance is on the device: the first caller to get here syncs every line
-     * written so far; callers that waited meanwhile are usually covered by that sync and return without one.
+     * written so far; callers that waited meanwhile are usually covered by that sync and return without one. The caller
+     * whose sync leaves the active segment full seals it.
      */
     private void awaitSynced(long line) {
         synchronized (syncing) {
@@ -135,20 +341,171 @@ public final class ReceiptJournal implements AutoCloseable {
                 return; // covered by a sync that started after this line was written
             }
             long upTo;
+            FileChannel channel;
             synchronized (this) {
                 upTo = written; // every line written before the sync starts is covered by it
+                channel = active;
             }
-            try {
-                sync.force(receipts);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the receipt journal", e);
-            }
+            force(channel);
             synced = upTo;
             synchronized (this) {
-                while (!unsynced.isEmpty() && unsynced.get(0).line() <= upTo) {
-                    index(unsynced.remove(0).receipt());
+                publish(upTo);
+                if (activeBytes >= limits.segmentBytes()) {
+                    force(active); // lines written since the sync above
+                    synced = written;
+                    publish(written);
+                    seal(Instant.now());
                 }
             }
+        }
+    }
+
+    /** Makes the receipts of lines up to {@code upTo}, now on the device, visible. */
+    private void publish(long upTo) {
+        while (!unsynced.isEmpty() && unsynced.get(0).line() <= upTo) {
+            UsageReceipt receipt = unsynced.remove(0).receipt();
+            live.put(receipt.invocationId(), new Live(receipt, activeSeq));
+            unshippedCount++;
+            activeReceipts.add(receipt);
+            activeLeaves.computeIfAbsent(LeaseDay.of(receipt), k -> new ArrayList<>()).add(receipt.hash());
+        }
+    }
+
+    /**
+     * Seals the active segment (all of it on the device): its sidecar, a new active segment, then the checkpoint. A
+     * crash between these steps is repaired by {@link #open}: a segment with a sidecar is sealed, one the checkpoint does
+     * not list is read whole.
+     */
+    private void seal(Instant now) {
+        long seq = activeSeq;
+        try {
+            writeLeaves(seq, activeReceipts);
+            FileChannel next = FileChannel.open(segmentFile(dir, seq + 1), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            syncDirectory();
+            active.close();
+            active = next;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(leavesFile(dir, seq));
+            } catch (IOException ignored) {
+                // opening reseals it
+            }
+            return; // stays active, sealed on a later append
+        }
+        boolean unshipped = activeReceipts.stream().anyMatch(r -> !live.get(r.invocationId()).shipped);
+        sealed.put(seq, describe(seq, activeReceipts, unshipped));
+        activeLeaves.forEach((key, leaves) -> {
+            List<byte[]> known = sealedLeaves.get(key);
+            if (known != null) {
+                known.addAll(leaves);
+            }
+        });
+        activeSeq = seq + 1;
+        activeBytes = 0;
+        activeReceipts.clear();
+        activeLeaves.clear();
+        maintain(now);
+    }
+
+    /**
+     * Lets sealed segments whose receipts were all shipped leave memory, deletes those older than {@link Limits#keep()},
+     * records the checkpoint and rewrites {@code shipped.jsonl} with the marks of receipts still in memory.
+     */
+    private void maintain(Instant now) {
+        long recentFrom = now.minus(RECENT).toEpochMilli();
+        recent.values().removeIf(endedAt -> endedAt < recentFrom);
+        Map<Long, Boolean> allShipped = new HashMap<>();
+        for (Live entry : live.values()) {
+            if (entry.seq != activeSeq) {
+                allShipped.merge(entry.seq, entry.shipped, Boolean::logicalAnd);
+            }
+        }
+        allShipped.forEach((seq, all) -> {
+            if (all) {
+                sealed.computeIfPresent(seq, (k, s) -> s.shippedAll());
+            }
+        });
+        Iterator<Live> it = live.values().iterator();
+        while (it.hasNext()) {
+            Live entry = it.next();
+            if (entry.seq != activeSeq && !sealed.get(entry.seq).unshipped()) {
+                if (entry.receipt.endedAt().toEpochMilli() >= recentFrom) {
+                    recent.put(entry.receipt.invocationId(), entry.receipt.endedAt().toEpochMilli());
+                }
+                it.remove();
+            }
+        }
+        long keepFrom = now.minus(limits.keep()).toEpochMilli();
+        List<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
+                .map(Segment::seq).toList();
+        try {
+            writeAtomically(dir.resolve(CHECKPOINT), JsonCodec.write(new Checkpoint(sealed.values().stream()
+                    .filter(s -> !expired.contains(s.seq())).toList())).getBytes(StandardCharsets.UTF_8));
+            for (long seq : expired) {
+                sealed.remove(seq);
+                Files.deleteIfExists(segmentFile(dir, seq));
+                Files.deleteIfExists(leavesFile(dir, seq));
+            }
+            if (!expired.isEmpty()) {
+                sealedLeaves.clear();
+            }
+            StringBuilder marks = new StringBuilder();
+            for (Live entry : live.values()) {
+                if (entry.shipped) {
+                    marks.append(entry.receipt.invocationId()).append('\n');
+                }
+            }
+            writeAtomically(dir.resolve(SHIPPED), marks.toString().getBytes(StandardCharsets.UTF_8));
+            shipped.close();
+            shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            shipped.position(shipped.size());
+        } catch (IOException e) {
+            // the previous checkpoint and marks stay in force: opening reads a little more
+        }
+    }
+
+    private static Segment describe(long seq, List<UsageReceipt> receipts, boolean unshipped) {
+        Map<LeaseDay, Integer> counts = new LinkedHashMap<>();
+        long last = 0;
+        for (UsageReceipt r : receipts) {
+            counts.merge(LeaseDay.of(r), 1, Integer::sum);
+            last = Math.max(last, r.endedAt().toEpochMilli());
+        }
+        List<LeaseDayCount> leaseDays = new ArrayList<>();
+        counts.forEach((k, n) -> leaseDays.add(new LeaseDayCount(k.lease(), k.day(), n)));
+        return new Segment(seq, receipts.size(), last, unshipped, List.copyOf(leaseDays));
+    }
+
+    private void writeLeaves(long seq, List<UsageReceipt> receipts) throws IOException {
+        ByteBuffer out = ByteBuffer.allocate(receipts.size() * LEAF_BYTES);
+        for (UsageReceipt r : receipts) {
+            out.putLong(r.leaseId().getMostSignificantBits()).putLong(r.leaseId().getLeastSignificantBits())
+                    .putLong(r.invocationId().getMostSignificantBits()).putLong(r.invocationId().getLeastSignificantBits())
+                    .putLong(r.endedAt().toEpochMilli()).put(r.hash());
+        }
+        writeAtomically(leavesFile(dir, seq), out.array());
+    }
+
+    /** One record of a sidecar. */
+    @FunctionalInterface
+    private interface LeafVisitor {
+        void visit(UUID lease, UUID invocation, long endedAt, byte[] hash);
+    }
+
+    private void readLeaves(long seq, LeafVisitor visitor) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(leavesFile(dir, seq)));
+            while (in.remaining() >= LEAF_BYTES) {
+                UUID lease = new UUID(in.getLong(), in.getLong());
+                UUID invocation = new UUID(in.getLong(), in.getLong());
+                long endedAt = in.getLong();
+                byte[] hash = new byte[32];
+                in.get(hash);
+                visitor.visit(lease, invocation, endedAt, hash);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the leaves of journal segment " + seq, e);
         }
     }
 
@@ -161,12 +518,24 @@ public final class ReceiptJournal implements AutoCloseable {
         return null;
     }
 
+    /** Whether the journal's file system has room for more receipts; the agent admits no call while it has not. */
+    public boolean hasRoom() {
+        try {
+            return store.getUsableSpace() >= limits.minFreeBytes();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Receipts not yet acknowledged by billing, oldest first, at most {@code max}. */
     public synchronized List<UsageReceipt> pending(int max) {
         List<UsageReceipt> out = new ArrayList<>();
-        for (UsageReceipt r : all.values()) {
-            if (!shippedIds.contains(r.invocationId())) {
-                out.add(r);
+        if (unshippedCount == 0) {
+            return out;
+        }
+        for (Live entry : live.values()) {
+            if (!entry.shipped) {
+                out.add(entry.receipt);
                 if (out.size() == max) {
                     break;
                 }
@@ -178,56 +547,121 @@ public final class ReceiptJournal implements AutoCloseable {
     /** Records that billing acknowledged these receipts (forced to disk). */
     public synchronized void markShipped(Collection<UUID> invocationIds) {
         StringBuilder lines = new StringBuilder();
+        List<Live> marked = new ArrayList<>();
         for (UUID id : invocationIds) {
-            if (all.containsKey(id) && !shippedIds.contains(id)) {
+            Live entry = live.get(id);
+            if (entry != null && !entry.shipped) {
                 lines.append(id).append('\n');
+                marked.add(entry);
             }
         }
         if (lines.length() > 0) {
-            write(shipped, lines.substring(0, lines.length() - 1));
-            shippedIds.addAll(invocationIds);
+            writeFully(shipped, lines.toString().getBytes(StandardCharsets.UTF_8));
+            force(shipped);
+            marked.forEach(e -> e.shipped = true);
+            unshippedCount -= marked.size();
         }
     }
 
-    /** A journaled receipt, or null. */
+    /** A journaled receipt still in memory (those of the active segment and unshipped ones, at least), or null. */
     public synchronized UsageReceipt get(UUID invocationId) {
-        return all.get(invocationId);
+        Live entry = live.get(invocationId);
+        return entry == null ? null : entry.receipt;
     }
 
-    /** How many receipts are journaled, and how many of them are not yet shipped. */
+    /**
+     * Whether a receipt with this invocation id is journaled: it is in memory, or left it within the last
+     * {@link #RECENT} (older ids are no longer looked up; their grants expired long before).
+     */
+    public synchronized boolean contains(UUID invocationId) {
+        return live.containsKey(invocationId) || recent.containsKey(invocationId);
+    }
+
+    /** How many receipts are journaled (in segments still kept), and how many of them are not yet shipped. */
     public synchronized Counts counts() {
-        long unshipped = all.keySet().stream().filter(id -> !shippedIds.contains(id)).count();
-        return new Counts(all.size(), unshipped);
+        long receipts = activeReceipts.size();
+        for (Segment s : sealed.values()) {
+            receipts += s.receipts();
+        }
+        return new Counts(receipts, unshippedCount);
     }
 
     /** The Merkle root of a lease's receipts that ended on a UTC day, and how many there are. */
     public synchronized PeriodRoot root(UUID leaseId, LocalDate day) {
-        List<byte[]> leaves = leafHashes.getOrDefault(leaseId, Map.of()).getOrDefault(day, List.of());
+        List<byte[]> leaves = leavesOf(new LeaseDay(leaseId, day));
         return new PeriodRoot(leaseId, day, leaves.size(), ReceiptMerkleTree.of(leaves).rootHex());
+    }
+
+    /** Every (lease, day) root of the segments still kept. */
+    public synchronized List<PeriodRoot> roots(UUID leaseId) {
+        TreeSet<LocalDate> days = new TreeSet<>();
+        for (Segment s : sealed.values()) {
+            s.leaseDays().stream().filter(c -> c.lease().equals(leaseId)).forEach(c -> days.add(c.day()));
+        }
+        activeLeaves.keySet().stream().filter(k -> k.lease().equals(leaseId)).forEach(k -> days.add(k.day()));
+        List<PeriodRoot> out = new ArrayList<>();
+        for (LocalDate day : days) {
+            out.add(root(leaseId, day));
+        }
+        return out;
     }
 
     /** The hashes of a lease's journaled receipts that ended on a UTC day, in journal order (the leaves of its root). */
     public synchronized List<byte[]> leaves(UUID leaseId, LocalDate day) {
-        return leafHashes.getOrDefault(leaseId, Map.of()).getOrDefault(day, List.of()).stream().map(byte[]::clone).toList();
+        return leavesOf(new LeaseDay(leaseId, day)).stream().map(byte[]::clone).toList();
     }
 
-    /** The journaled receipts of a lease that ended on a UTC day, in journal order. */
+    private List<byte[]> leavesOf(LeaseDay key) {
+        List<byte[]> sealedPart = sealedLeaves.get(key);
+        if (sealedPart == null) {
+            List<byte[]> read = new ArrayList<>();
+            for (Segment s : sealed.values()) {
+                if (s.holds(key)) {
+                    readLeaves(s.seq(), (lease, invocation, endedAt, hash) -> {
+                        if (lease.equals(key.lease()) && day(endedAt).equals(key.day())) {
+                            read.add(hash);
+                        }
+                    });
+                }
+            }
+            sealedPart = read;
+            sealedLeaves.put(key, sealedPart);
+        }
+        List<byte[]> all = new ArrayList<>(sealedPart);
+        all.addAll(activeLeaves.getOrDefault(key, List.of()));
+        return all;
+    }
+
+    /** The journaled receipts of a lease that ended on a UTC day, in journal order (read from their segments). */
     public synchronized List<UsageReceipt> receipts(UUID leaseId, LocalDate day) {
-        return all.values().stream().filter(r -> r.leaseId().equals(leaseId)
-                && r.endedAt().atZone(ZoneOffset.UTC).toLocalDate().equals(day)).toList();
+        LeaseDay key = new LeaseDay(leaseId, day);
+        List<UsageReceipt> out = new ArrayList<>();
+        for (Segment s : sealed.values()) {
+            if (s.holds(key)) {
+                try (FileChannel channel = FileChannel.open(segmentFile(dir, s.seq()), StandardOpenOption.READ)) {
+                    for (String line : readLines(channel)) {
+                        UsageReceipt r = JsonCodec.read(line, UsageReceipt.class);
+                        if (LeaseDay.of(r).equals(key)) {
+                            out.add(r);
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read journal segment " + s.seq(), e);
+                }
+            }
+        }
+        activeReceipts.stream().filter(r -> LeaseDay.of(r).equals(key)).forEach(out::add);
+        return out;
     }
 
-    /** Every (lease, day) root. */
-    public synchronized List<PeriodRoot> roots(UUID leaseId) {
-        List<PeriodRoot> out = new ArrayList<>();
-        new TreeMap<>(leafHashes.getOrDefault(leaseId, Map.of())).forEach((day, leaves) ->
-                out.add(new PeriodRoot(leaseId, day, leaves.size(), ReceiptMerkleTree.of(leaves).rootHex())));
-        return out;
+    private static LocalDate day(long epochMillis) {
+        return LocalDate.ofEpochDay(Math.floorDiv(epochMillis, 86_400_000L));
     }
 
     @Override
     public synchronized void close() throws IOException {
-        receipts.close();
+        maintain(Instant.now()); // the checkpoint as shipped now, so that the next opening reads less
+        active.close();
         shipped.close();
     }
 
@@ -239,15 +673,7 @@ public final class ReceiptJournal implements AutoCloseable {
     public record PeriodRoot(UUID leaseId, LocalDate day, int receipts, String merkleRoot) {
     }
 
-    private void index(UsageReceipt receipt) {
-        all.put(receipt.invocationId(), receipt);
-        LocalDate day = receipt.endedAt().atZone(ZoneOffset.UTC).toLocalDate();
-        leafHashes.computeIfAbsent(receipt.leaseId(), k -> new TreeMap<>()).computeIfAbsent(day, k -> new ArrayList<>())
-                .add(receipt.hash());
-    }
-
-    private void write(FileChannel channel, String line) {
-        writeFully(channel, (line + "\n").getBytes(StandardCharsets.UTF_8));
+    private void force(FileChannel channel) {
         try {
             sync.force(channel);
         } catch (IOException e) {
@@ -255,26 +681,61 @@ public final class ReceiptJournal implements AutoCloseable {
         }
     }
 
+    /** Writes all of {@code bytes} at the channel's end; on failure cuts the file back to where it was. */
     private static void writeFully(FileChannel channel, byte[] bytes) {
+        long before;
+        try {
+            before = channel.position();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the receipt journal", e);
+        }
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         try {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the receipt journal", e);
+            try {
+                channel.truncate(before);
+                channel.position(before);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw new JournalFullException("the receipt journal's device refused a write: " + e.getMessage(), e);
         }
     }
 
-    private static FileChannel openLog(Path file) throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    /** Writes a file aside, forces it and renames it over {@code file}, then forces the directory. */
+    private void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".next");
+        try (FileChannel channel = FileChannel.open(aside, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        Files.move(aside, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory();
+    }
+
+    private void syncDirectory() throws IOException {
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     /** Complete lines; cuts off a torn last line and leaves the channel positioned at the end. */
     private static List<String> readLines(FileChannel channel) throws IOException {
         long size = channel.size();
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IOException("a journal segment of " + size + " bytes is larger than any this journal writes");
+        }
         ByteBuffer buffer = ByteBuffer.allocate((int) size);
-        channel.read(buffer, 0);
+        while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) >= 0) {
+            // reads the whole file
+        }
         byte[] bytes = buffer.array();
         int end = bytes.length;
         while (end > 0 && bytes[end - 1] != '\n') {

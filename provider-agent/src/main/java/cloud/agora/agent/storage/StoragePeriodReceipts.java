@@ -86,7 +86,7 @@ public final class StoragePeriodReceipts {
         }
         int accepted = 0;
         for (UsageReceipt receipt : receipts) {
-            if (journal.get(receipt.invocationId()) == null) {
+            if (!journal.contains(receipt.invocationId())) {
                 journal.append(signer.sign(receipt));
                 accepted++;
             }

@@ -54,7 +54,7 @@ class ReceiptJournalTest {
             journal.append(r);
             assertThat(journal.counts().receipts()).isEqualTo(1);
         }
-        assertThat(Files.readAllLines(dir.resolve("receipts.jsonl"))).hasSize(1);
+        assertThat(Files.readAllLines(ReceiptJournal.segmentFile(dir, 1))).hasSize(1);
     }
 
     @Test
@@ -64,7 +64,7 @@ class ReceiptJournalTest {
         try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
             journal.append(first);
         }
-        Files.writeString(dir.resolve("receipts.jsonl"), "{\"invocationId\":\"torn", StandardCharsets.UTF_8,
+        Files.writeString(ReceiptJournal.segmentFile(dir, 1), "{\"invocationId\":\"torn", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
         UsageReceipt second = Receipts.receipt(lease, 1);
         try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
@@ -100,7 +100,7 @@ class ReceiptJournalTest {
     @Test
     void concurrentAppendsShareOneSyncAndNoneReturnsBeforeASyncCoversItsLine() throws Exception {
         UUID lease = UUID.randomUUID();
-        Path file = dir.resolve("receipts.jsonl");
+        Path file = ReceiptJournal.segmentFile(dir, 1);
         CountDownLatch firstSyncStarted = new CountDownLatch(1);
         CountDownLatch releaseFirstSync = new CountDownLatch(1);
         AtomicInteger syncs = new AtomicInteger();
@@ -201,7 +201,7 @@ class ReceiptJournalTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(Files.readAllLines(dir.resolve("receipts.jsonl"))).hasSize(400);
+        assertThat(Files.readAllLines(ReceiptJournal.segmentFile(dir, 1))).hasSize(400);
         assertThat(syncs.get()).isLessThan(400);
     }
 }

@@ -25,7 +25,12 @@ final class Receipts {
     static final ECKeyPair GATEWAY = KeyFiles.parse("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
 
     static UsageReceipt receipt(UUID leaseId, int i) {
-        Instant start = Instant.parse("2026-03-01T10:00:00Z").plusSeconds(i);
+        return receipt(leaseId, i, Instant.parse("2026-03-01T10:00:00Z"));
+    }
+
+    /** The {@code i}th receipt of a lease, its call started {@code i} seconds after {@code from}. */
+    static UsageReceipt receipt(UUID leaseId, int i, Instant from) {
+        Instant start = from.plusSeconds(i);
         UUID invocation = UUID.randomUUID();
         InvocationGrant grant = InvocationGrant.unsigned(invocation, leaseId, SIGNER.provider(), CONSUMER, "bafkreitest", 1000,
                 start.minusMillis(5), Duration.ofSeconds(30)).signedBy(GATEWAY);

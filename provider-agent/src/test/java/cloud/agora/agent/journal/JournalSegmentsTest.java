@@ -1,0 +1,262 @@
+package cloud.agora.agent.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import cloud.agora.protocol.usage.UsageReceipt;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The journal's segments: what opening reads, what leaves memory and disk, crashes between sealing steps, a full disk. */
+class JournalSegmentsTest {
+
+    /** About four receipts per segment. */
+    private static final ReceiptJournal.Limits SMALL = new ReceiptJournal.Limits(4096, 0, Duration.ofDays(7));
+
+    @TempDir
+    Path dir;
+
+    private final UUID lease = UUID.randomUUID();
+    /** Calls that ended in the last minutes, so that nothing is old enough to be deleted or forgotten. */
+    private final Instant today = Instant.now().minusSeconds(120);
+
+    private List<UsageReceipt> receipts(int n) {
+        List<UsageReceipt> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(Receipts.receipt(lease, i, today));
+        }
+        return out;
+    }
+
+    private static List<UUID> ids(List<UsageReceipt> receipts) {
+        return receipts.stream().map(UsageReceipt::invocationId).toList();
+    }
+
+    /** The roots of the lease's receipts per UTC day (a run near midnight spans two). */
+    private List<ReceiptJournal.PeriodRoot> expectedRoots(List<UsageReceipt> receipts) {
+        java.util.TreeMap<LocalDate, List<UsageReceipt>> byDay = new java.util.TreeMap<>();
+        receipts.forEach(r -> byDay.computeIfAbsent(LocalDate.ofInstant(r.endedAt(), ZoneOffset.UTC), d -> new ArrayList<>()).add(r));
+        List<ReceiptJournal.PeriodRoot> out = new ArrayList<>();
+        byDay.forEach((day, rs) -> out.add(new ReceiptJournal.PeriodRoot(lease, day, rs.size(),
+                ReceiptMerkleTree.ofReceipts(rs).rootHex())));
+        return out;
+    }
+
+    private List<UsageReceipt> allReceipts(ReceiptJournal journal) {
+        List<UsageReceipt> out = new ArrayList<>();
+        journal.roots(lease).forEach(root -> out.addAll(journal.receipts(lease, root.day())));
+        return out;
+    }
+
+    private long segmentsOnDisk() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jsonl")
+                    && p.getFileName().toString().startsWith("segment-")).count();
+        }
+    }
+
+    private long maxLinesPerSegment() throws IOException {
+        return SMALL.segmentBytes() / (Files.size(ReceiptJournal.segmentFile(dir, 1)) / Files.readAllLines(
+                ReceiptJournal.segmentFile(dir, 1)).size()) + 1;
+    }
+
+    /**
+     * Opening reads the active segment and the sealed ones that still hold unshipped receipts, never the shipped
+     * history: ten times the history costs the same lines.
+     */
+    @Test
+    void openingReadsTheActiveAndUnshippedSegmentsNotTheShippedHistory() throws Exception {
+        List<UsageReceipt> all = receipts(400);
+        long linesAfter40;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            for (UsageReceipt r : all.subList(0, 40)) {
+                journal.append(r);
+                journal.markShipped(List.of(r.invocationId()));
+            }
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            linesAfter40 = journal.linesReadOnOpen();
+            for (UsageReceipt r : all.subList(40, 400)) {
+                journal.append(r);
+                journal.markShipped(List.of(r.invocationId()));
+            }
+        }
+        long perSegment = maxLinesPerSegment();
+        assertThat(segmentsOnDisk()).isGreaterThan(50);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.linesReadOnOpen()).isLessThanOrEqualTo(perSegment).isLessThanOrEqualTo(Math.max(linesAfter40, perSegment));
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(400, 0));
+            assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all));
+            assertThat(allReceipts(journal)).containsExactlyElementsOf(all);
+            assertThat(journal.contains(all.get(3).invocationId())).as("an id of today is still recognised").isTrue();
+        }
+    }
+
+    /** Unshipped receipts of sealed segments survive reopening and are shipped in journal order; the rest is not read. */
+    @Test
+    void unshippedReceiptsOfSealedSegmentsArePendingAfterReopening() throws Exception {
+        List<UsageReceipt> all = receipts(100);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            all.forEach(journal::append);
+            journal.markShipped(ids(all.subList(0, 50)));
+            journal.markShipped(ids(all.subList(60, 100)));
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(50, 60));
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(100, 10));
+            assertThat(journal.linesReadOnOpen()).isLessThan(60);
+            journal.markShipped(ids(all.subList(50, 60)));
+            journal.append(Receipts.receipt(lease, 100, today));
+            journal.markShipped(List.of(journal.pending(1).get(0).invocationId()));
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.pending(100)).isEmpty();
+            assertThat(journal.counts().receipts()).isEqualTo(101);
+        }
+    }
+
+    /**
+     * A crash between the sealing steps loses nothing: a sealed segment the checkpoint does not list, or one whose
+     * sidecar was never renamed into place, is read whole on opening.
+     */
+    @Test
+    void aCrashBetweenSealingStepsLosesNoReceiptAndNoMark() throws Exception {
+        List<UsageReceipt> all = receipts(40);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            all.forEach(journal::append);
+            journal.markShipped(ids(all.subList(0, 10)));
+        }
+        // as if the last seal stopped before its sidecar was renamed into place and before the checkpoint named it
+        Path checkpoint = dir.resolve(ReceiptJournal.CHECKPOINT);
+        ReceiptJournal.Checkpoint recorded = JsonCodec.read(Files.readString(checkpoint), ReceiptJournal.Checkpoint.class);
+        ReceiptJournal.Segment last = recorded.segments().get(recorded.segments().size() - 1);
+        Files.writeString(checkpoint, JsonCodec.write(new ReceiptJournal.Checkpoint(
+                recorded.segments().subList(0, recorded.segments().size() - 1))));
+        Files.delete(ReceiptJournal.leavesFile(dir, last.seq()));
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(40, 30));
+            assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(10, 40));
+            assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all));
+        }
+        assertThat(ReceiptJournal.leavesFile(dir, last.seq())).exists();
+    }
+
+    /** Segments whose receipts were all shipped are deleted once older than the limit; unshipped ones never are. */
+    @Test
+    void shippedSegmentsOlderThanTheLimitAreDeletedAndUnshippedOnesKept() throws Exception {
+        Instant longAgo = today.minus(Duration.ofDays(30));
+        List<UsageReceipt> old = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            old.add(Receipts.receipt(lease, i, longAgo));
+        }
+        long before;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            old.forEach(journal::append);
+            journal.markShipped(ids(old.subList(0, 30)));
+            before = segmentsOnDisk();
+        }
+        assertThat(segmentsOnDisk()).isLessThan(before);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.pending(100)).containsExactlyElementsOf(old.subList(30, 40));
+            assertThat(journal.counts().receipts()).isLessThan(40).isGreaterThanOrEqualTo(10);
+            assertThat(journal.contains(old.get(0).invocationId())).as("a month-old shipped id is forgotten").isFalse();
+            assertThat(journal.contains(old.get(35).invocationId())).isTrue();
+        }
+    }
+
+    /** Journals of earlier versions (one receipts.jsonl) are read as their first segment. */
+    @Test
+    void aSingleFileJournalOfEarlierVersionsBecomesTheFirstSegment() throws Exception {
+        List<UsageReceipt> all = receipts(3);
+        StringBuilder lines = new StringBuilder();
+        for (UsageReceipt r : all) {
+            lines.append(JsonCodec.write(r)).append('\n');
+        }
+        Files.writeString(dir.resolve("receipts.jsonl"), lines);
+        Files.writeString(dir.resolve(ReceiptJournal.SHIPPED), all.get(0).invocationId() + "\n");
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.pending(10)).containsExactlyElementsOf(all.subList(1, 3));
+        }
+        assertThat(dir.resolve("receipts.jsonl")).doesNotExist();
+    }
+
+    /**
+     * A full disk, for real (a tmpfs of 1 MiB): the journal says it has no room before it is full, a line the device
+     * refuses throws and leaves no trace, and once space is back appends go on; reopening finds exactly the receipts
+     * that were journaled.
+     */
+    @Test
+    void aFullDiskIsRefusedAndLeavesTheJournalWhole() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "root, to mount a small tmpfs");
+        Path mount = Files.createDirectories(dir.resolve("small"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()) == 0, "tmpfs can be mounted");
+        try {
+            Path journalDir = mount.resolve("journal");
+            ReceiptJournal.Limits limits = new ReceiptJournal.Limits(8L << 20, 256 * 1024, Duration.ofDays(7));
+            List<UsageReceipt> journaled = new ArrayList<>();
+            Path filler = mount.resolve("filler");
+            try (ReceiptJournal journal = ReceiptJournal.open(journalDir, limits)) {
+                assertThat(journal.hasRoom()).isTrue();
+                UsageReceipt first = Receipts.receipt(lease, 0, today);
+                journal.append(first);
+                journaled.add(first);
+                // fill every free block; the segment's last block still has room for a line or two
+                long free = Files.getFileStore(mount).getUsableSpace();
+                Files.write(filler, new byte[(int) free], StandardOpenOption.CREATE_NEW);
+                assertThat(journal.hasRoom()).isFalse();
+                UsageReceipt refused = null;
+                for (int i = 1; i < 100 && refused == null; i++) {
+                    UsageReceipt r = Receipts.receipt(lease, i, today);
+                    long size = Files.size(ReceiptJournal.segmentFile(journalDir, 1));
+                    try {
+                        journal.append(r);
+                        journaled.add(r);
+                    } catch (ReceiptJournal.JournalFullException e) {
+                        refused = r;
+                        assertThat(Files.size(ReceiptJournal.segmentFile(journalDir, 1))).as("no part of it kept").isEqualTo(size);
+                    }
+                }
+                assertThat(refused).as("the device refused a line").isNotNull();
+                assertThat(journal.contains(refused.invocationId())).isFalse();
+                assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(journaled.size(), journaled.size()));
+
+                Files.delete(filler);
+                assertThat(journal.hasRoom()).isTrue();
+                UsageReceipt later = Receipts.receipt(lease, 2, today);
+                journal.append(later);
+                journaled.add(later);
+            }
+            try (ReceiptJournal journal = ReceiptJournal.open(journalDir, limits)) {
+                assertThat(journal.pending(10)).containsExactlyElementsOf(journaled);
+            }
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @SuppressWarnings("unused")
+    private static String text(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+}
