@@ -226,6 +226,36 @@ class InvocationResourceTest {
         assertNothingRan(exec, before);
     }
 
+    /**
+     * With the journal's file system short of space (a 64 KiB tmpfs mounted over the journal's directory, which is what
+     * the agent measures) a granted call is refused with 507 before anything runs or is claimed: once space is back the
+     * same grant runs.
+     */
+    @Test
+    void aJournalShortOfSpaceRefusesTheCallBeforeAnythingRunsOrIsClaimed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "root, to mount a tmpfs");
+        Path journalDir = AgentTestResource.dataDir.resolve("journal");
+        UUID id = UUID.randomUUID();
+        InvocationCall call = call(id, "handler.sh");
+        long before = journal.counts().receipts();
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", journalDir.toString()) == 0,
+                "a tmpfs can be mounted");
+        try {
+            refused(call, 507, "journal-full");
+            assertNothingRan(id, before);
+        } finally {
+            assertThat(run("umount", journalDir.toString())).isZero();
+        }
+        send(call).then().statusCode(200);
+        assertThat(journal.get(id)).isNotNull();
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
     @Test
     void refusesAnUnknownModeAndRunsNothing() {
         long before = journal.counts().receipts();
