@@ -66,7 +66,7 @@ import java.util.stream.Stream;
 public final class ReceiptJournal implements AutoCloseable {
 
     /** How long the ids of receipts that left memory are still recognised by {@link #contains}. */
-    static final Duration RECENT = Duration.ofMinutes(10);
+    static final Duration RECENT = Duration.ofMinutes(5);
     static final String CHECKPOINT = "checkpoint.json";
     static final String SHIPPED = "shipped.jsonl";
     private static final String LEGACY = "receipts.jsonl";
@@ -80,8 +80,8 @@ public final class ReceiptJournal implements AutoCloseable {
      * @param keep         a sealed segment whose receipts were all shipped is deleted once its newest one is this old
      */
     public record Limits(long segmentBytes, long minFreeBytes, Duration keep) {
-        /** 8 MiB segments (about 8,000 receipts: what opening reads), 64 MiB kept free, a week kept. */
-        public static final Limits DEFAULT = new Limits(8L << 20, 64L << 20, Duration.ofDays(7));
+        /** 4 MiB segments (about 3,600 receipts: what opening reads), 64 MiB kept free, a week kept. */
+        public static final Limits DEFAULT = new Limits(4L << 20, 64L << 20, Duration.ofDays(7));
     }
 
     private final Path dir;

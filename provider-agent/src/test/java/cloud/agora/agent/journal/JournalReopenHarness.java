@@ -1,0 +1,79 @@
+package cloud.agora.agent.journal;
+
+import cloud.agora.protocol.usage.UsageReceipt;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * How long the journal takes to open after a long history: writes {@code n} receipts (four leases, spread over the
+ * last five days, shipped in batches of 1,000 as the shipper marks them; the device sync skipped to write them fast —
+ * opening does not depend on it), then opens the journal five times and prints each time, the lines it read and the
+ * first (cold) root of a day. Args: receipts, directory (emptied first). Run by {@code provider-agent/bench/journal-reopen.sh}.
+ */
+public final class JournalReopenHarness {
+
+    public static void main(String[] args) throws Exception {
+        int n = Integer.parseInt(args[0]);
+        Path dir = Path.of(args[1]);
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+        UUID[] leases = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
+        Instant from = Instant.now().minus(Duration.ofDays(5));
+        long spacingNanos = Duration.ofDays(5).toNanos() / n;
+        UsageReceipt template = Receipts.receipt(leases[0], 0, from);
+        ReceiptJournal.DeviceSync none = channel -> { };
+        long started = System.nanoTime();
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, none, ReceiptJournal.Limits.DEFAULT)) {
+            List<UUID> batch = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Instant start = from.plusNanos(spacingNanos * i);
+                UsageReceipt r = new UsageReceipt(UUID.randomUUID(), leases[i % leases.length], template.provider(),
+                        template.consumer(), template.cpuNanos(), template.peakMemoryBytes(), template.memoryMibMillis(),
+                        template.wallMillis(), template.bytesIn(), template.bytesOut(), start, start.plusMillis(12),
+                        template.grant(), template.providerSignature(), null);
+                journal.append(r);
+                batch.add(r.invocationId());
+                if (batch.size() == 1000) {
+                    journal.markShipped(batch);
+                    batch.clear();
+                }
+                if ((i + 1) % 1_000_000 == 0) {
+                    System.out.printf("%,d receipts written in %d s%n", i + 1, (System.nanoTime() - started) / 1_000_000_000L);
+                }
+            }
+            journal.markShipped(batch);
+        }
+        long bytes;
+        try (Stream<Path> files = Files.list(dir)) {
+            bytes = files.mapToLong(p -> p.toFile().length()).sum();
+        }
+        System.out.printf("%,d receipts written in %d s, %,d MiB on disk%n", n, (System.nanoTime() - started) / 1_000_000_000L,
+                bytes >> 20);
+        long[] millis = new long[5];
+        for (int round = 0; round < millis.length; round++) {
+            System.gc();
+            long t = System.nanoTime();
+            try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+                millis[round] = (System.nanoTime() - t) / 1_000_000;
+                if (round == 0) {
+                    long r = System.nanoTime();
+                    ReceiptJournal.PeriodRoot root = journal.roots(leases[0]).get(2);
+                    System.out.printf("open read %,d lines; counts %s; a cold root of %,d receipts (%s) in %d ms%n",
+                            journal.linesReadOnOpen(), journal.counts(), root.receipts(), root.day(),
+                            (System.nanoTime() - r) / 1_000_000);
+                }
+            }
+        }
+        System.out.println("open, ms: " + Arrays.toString(millis));
+    }
+}
