@@ -20,6 +20,8 @@ import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.journal.UsageSink;
 import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.agent.lease.LeaseReconciler;
+import cloud.agora.agent.lease.SnapshotFile;
+import cloud.agora.protocol.market.GatewayKeys;
 import cloud.agora.agent.lease.Marketplace;
 import cloud.agora.agent.lease.NoMarketplace;
 import cloud.agora.agent.lease.RestMarketplace;
@@ -138,8 +140,12 @@ public class AgentComponents {
     @Singleton
     LeaseReconciler reconciler(AgentConfig config, Marketplace marketplace, WorkloadRuntime runtime, BlockStore blocks,
             LeaseBook book) {
-        return new LeaseReconciler(marketplace, runtime, blocks, book, config.capacity().pidsPerContainer(),
-                config.capacity().defaultTimeout());
+        LeaseReconciler reconciler = new LeaseReconciler(marketplace, runtime, blocks, book,
+                config.capacity().pidsPerContainer(), config.capacity().defaultTimeout(),
+                new SnapshotFile<>(config.dataDir().resolve("leases.json"), LeaseReconciler.LeaseSnapshot.class),
+                config.marketplace().offlineLimit(), Clock.systemUTC());
+        reconciler.restore();
+        return reconciler;
     }
 
     @Produces
@@ -188,7 +194,8 @@ public class AgentComponents {
     GatewayTrust gatewayTrust(AgentConfig config) {
         AgentConfig.GatewaysConfig g = config.gateways();
         if (g.functions().isEmpty() && g.storage().isEmpty()) {
-            return GatewayTrust.learning(g.clockSkew());
+            return GatewayTrust.learning(g.clockSkew(), new SnapshotFile<>(config.dataDir().resolve("gateways.json"),
+                    GatewayKeys.class));
         }
         return GatewayTrust.configured(addresses("agent.gateways.functions", g.functions()),
                 addresses("agent.gateways.storage", g.storage()), g.clockSkew());

@@ -215,6 +215,13 @@ public interface AgentConfig {
         /** Full resync of leases (events are hints; this is the truth). */
         @WithDefault("30s")
         Duration resyncInterval();
+
+        /**
+         * How long after the marketplace's last full list of leases the agent keeps serving them while the marketplace
+         * cannot be reached, across its own restarts ({@code leases.json} in the data directory).
+         */
+        @WithDefault("PT24H")
+        Duration offlineLimit();
     }
 
     /**

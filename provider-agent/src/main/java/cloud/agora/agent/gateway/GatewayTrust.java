@@ -1,11 +1,13 @@
 package cloud.agora.agent.gateway;
 
 import cloud.agora.agent.lease.MarketplaceUnavailableException;
+import cloud.agora.agent.lease.SnapshotFile;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.invocation.GrantVerifier;
 import cloud.agora.protocol.market.GatewayKeys;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -16,7 +18,9 @@ import org.jboss.logging.Logger;
  * <p>Configured keys win and never change. An agent configured with neither list learns both from the marketplace
  * ({@link #learnFrom}), so it trusts the marketplace to name the platform's gateways; until the first answer it trusts
  * no key and every grant is refused as forged. Later answers replace the keys (a gateway key can rotate); a failed
- * read keeps the last keys learnt. Thread-safe: the key sets are replaced whole.
+ * read keeps the last keys learnt. With a {@link SnapshotFile} the keys learnt are kept there, and an agent that
+ * starts while the marketplace cannot be reached trusts the keys it learnt last (so it can serve the leases it restored).
+ * Thread-safe: the key sets are replaced whole.
  */
 public final class GatewayTrust {
 
@@ -28,9 +32,12 @@ public final class GatewayTrust {
     private volatile boolean learnt;
     private final GrantVerifier invocationGrants;
     private final GrantVerifier storageGrants;
+    private final SnapshotFile<GatewayKeys> kept;
 
-    private GatewayTrust(boolean configured, Set<Address> functions, Set<Address> storage, Duration skew) {
+    private GatewayTrust(boolean configured, Set<Address> functions, Set<Address> storage, Duration skew,
+            SnapshotFile<GatewayKeys> kept) {
         this.configured = configured;
+        this.kept = kept;
         this.functions = functions;
         this.storage = storage;
         this.invocationGrants = new GrantVerifier(() -> this.functions, skew);
@@ -39,12 +46,25 @@ public final class GatewayTrust {
 
     /** Trusts exactly these keys (an unset list: none of that kind). */
     public static GatewayTrust configured(List<Address> functions, List<Address> storage, Duration skew) {
-        return new GatewayTrust(true, Set.copyOf(functions), Set.copyOf(storage), skew);
+        return new GatewayTrust(true, Set.copyOf(functions), Set.copyOf(storage), skew, null);
     }
 
     /** Trusts nothing until {@link #learnFrom} reads the published keys. */
     public static GatewayTrust learning(Duration skew) {
-        return new GatewayTrust(false, Set.of(), Set.of(), skew);
+        return new GatewayTrust(false, Set.of(), Set.of(), skew, null);
+    }
+
+    /** Trusts the keys kept in {@code kept} (if any) until {@link #learnFrom} reads the published keys, and keeps those. */
+    public static GatewayTrust learning(Duration skew, SnapshotFile<GatewayKeys> kept) {
+        Optional<GatewayKeys> last = kept.read();
+        GatewayTrust trust = new GatewayTrust(false, last.map(k -> Set.copyOf(k.functions())).orElse(Set.of()),
+                last.map(k -> Set.copyOf(k.storage())).orElse(Set.of()), skew, kept);
+        if (last.isPresent()) {
+            trust.learnt = true;
+            LOG.infof("trusting the gateway keys learnt before this start until the marketplace answers: functions %s,"
+                    + " storage %s", trust.functions, trust.storage);
+        }
+        return trust;
     }
 
     /** Whether the keys come from the marketplace (neither list configured). */
@@ -79,6 +99,13 @@ public final class GatewayTrust {
         Set<Address> newStorage = Set.copyOf(keys.storage());
         if (!learnt || !newFunctions.equals(functions) || !newStorage.equals(storage)) {
             LOG.infof("trusting the gateway keys the marketplace publishes: functions %s, storage %s", newFunctions, newStorage);
+            if (kept != null) {
+                try {
+                    kept.write(keys);
+                } catch (RuntimeException e) {
+                    LOG.warnf("cannot keep the gateway keys for a restart while the marketplace is away: %s", e.getMessage());
+                }
+            }
         }
         functions = newFunctions;
         storage = newStorage;

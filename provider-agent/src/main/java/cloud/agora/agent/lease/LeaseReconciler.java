@@ -7,9 +7,12 @@ import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.MarketEvents;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -20,6 +23,13 @@ import org.jboss.logging.Logger;
  * marketplace cannot be reached nothing is torn down: running workloads keep serving their
  * leases until the marketplace says a lease is closed. Containers with no active lease (left by
  * an earlier run, or of a lease closed meanwhile) are removed.
+ *
+ * <p><b>Offline.</b> The leases as last heard from the marketplace are kept in a {@link SnapshotFile} with the time
+ * of the last full list ({@link LeaseSnapshot}). An agent that starts while the marketplace cannot be reached serves
+ * them ({@link #restore}), and keeps serving its leases while the marketplace stays away, for at most
+ * {@code offlineLimit} after that last list: beyond it the leases leave the book (calls get {@code lease-not-held};
+ * the workloads stay) until the marketplace answers again. Calls still need a trusted gateway's grant naming the
+ * lease, so the snapshot lets the agent serve only what the platform still routes to it.
  *
  * <p>The single owner of the {@link LeaseBook}: every change is serialised here.
  */
@@ -33,22 +43,81 @@ public final class LeaseReconciler {
     private final LeaseStorage storage;
     private final int pidsPerContainer;
     private final Duration defaultTimeout;
+    /** An offline limit never reached. */
+    public static final Duration NO_LIMIT = Duration.ofDays(365_000);
+
+    private final SnapshotFile<LeaseSnapshot> snapshot;
+    private final Duration offlineLimit;
+    private final Clock clock;
     private boolean reachable = true;
+    /** When the marketplace last gave the full list (null: never, in this run or the snapshot's). */
+    private Instant confirmedAt;
+
+    /** The leases as last heard from the marketplace, and when it last gave the full list. */
+    public record LeaseSnapshot(Instant confirmedAt, List<LeaseView> leases) {
+    }
 
     public LeaseReconciler(Marketplace marketplace, WorkloadRuntime runtime, LeaseBook book, int pidsPerContainer,
             Duration defaultTimeout) {
-        this(marketplace, runtime, LeaseStorage.NONE, book, pidsPerContainer, defaultTimeout);
+        this(marketplace, runtime, LeaseStorage.NONE, book, pidsPerContainer, defaultTimeout, null, NO_LIMIT,
+                Clock.systemUTC());
     }
 
-    /** With the storage role: blocks of storage leases that closed (or are unknown) are deleted too. */
+    /**
+     * With the storage role (blocks of storage leases that closed, or are unknown, are deleted too) and a snapshot of the
+     * leases (null: none) served for at most {@code offlineLimit} after the marketplace's last full list.
+     */
     public LeaseReconciler(Marketplace marketplace, WorkloadRuntime runtime, LeaseStorage storage, LeaseBook book,
-            int pidsPerContainer, Duration defaultTimeout) {
+            int pidsPerContainer, Duration defaultTimeout, SnapshotFile<LeaseSnapshot> snapshot, Duration offlineLimit,
+            Clock clock) {
         this.marketplace = marketplace;
         this.runtime = runtime;
         this.storage = storage;
         this.book = book;
         this.pidsPerContainer = pidsPerContainer;
         this.defaultTimeout = defaultTimeout;
+        this.snapshot = snapshot;
+        this.offlineLimit = offlineLimit;
+        this.clock = clock;
+    }
+
+    /**
+     * Serves the snapshot's leases (preparing their workloads) when the marketplace's list in it is within the offline
+     * limit; the next {@link #resync} that reaches the marketplace corrects it.
+     *
+     * @return how many leases were restored
+     */
+    public synchronized int restore() {
+        if (snapshot == null) {
+            return 0;
+        }
+        Optional<LeaseSnapshot> kept = snapshot.read();
+        if (kept.isEmpty() || kept.get().confirmedAt() == null) {
+            return 0;
+        }
+        if (!withinOfflineLimit(kept.get().confirmedAt())) {
+            LOG.warnf("not serving the %d leases kept from %s: older than the offline limit %s", kept.get().leases().size(),
+                    kept.get().confirmedAt(), offlineLimit);
+            return 0;
+        }
+        confirmedAt = kept.get().confirmedAt();
+        kept.get().leases().stream().filter(l -> l.state() == LeaseState.ACTIVE).forEach(this::admit);
+        LOG.infof("serving %d leases as the marketplace listed them at %s", book.all().size(), confirmedAt);
+        return book.all().size();
+    }
+
+    private boolean withinOfflineLimit(Instant confirmed) {
+        return !clock.instant().isAfter(confirmed.plus(offlineLimit));
+    }
+
+    private void keep() {
+        if (snapshot != null && confirmedAt != null) {
+            try {
+                snapshot.write(new LeaseSnapshot(confirmedAt, List.copyOf(book.all())));
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot keep the leases for a restart while the marketplace is away: %s", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -64,9 +133,15 @@ public final class LeaseReconciler {
                 LOG.warnf("marketplace unavailable, keeping %d workloads as they are: %s", book.all().size(), e.getMessage());
             }
             reachable = false;
+            if (!book.all().isEmpty() && confirmedAt != null && !withinOfflineLimit(confirmedAt)) {
+                LOG.warnf("the marketplace has not listed the leases since %s (offline limit %s): serving none of the %d"
+                        + " until it does", confirmedAt, offlineLimit, book.all().size());
+                book.all().forEach(l -> book.remove(l.id()));
+            }
             return false;
         }
         reachable = true;
+        confirmedAt = clock.instant();
         Set<UUID> desired = new HashSet<>();
         for (LeaseView lease : leases) {
             if (lease.state() == LeaseState.ACTIVE) {
@@ -91,6 +166,7 @@ public final class LeaseReconciler {
                 storage.remove(stored);
             }
         }
+        keep();
         return true;
     }
 
@@ -101,6 +177,7 @@ public final class LeaseReconciler {
         } else if (MarketEvents.LEASE_CLOSED.equals(event.type()) || event.lease().state() == LeaseState.CLOSED) {
             release(event.lease().id());
         }
+        keep();
     }
 
     /** Whether the last attempt to reach the marketplace worked. */

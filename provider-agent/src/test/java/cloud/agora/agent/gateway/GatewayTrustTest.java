@@ -3,6 +3,7 @@ package cloud.agora.agent.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.agent.lease.MarketplaceUnavailableException;
+import cloud.agora.agent.lease.SnapshotFile;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
@@ -10,6 +11,7 @@ import cloud.agora.protocol.invocation.GrantVerifier.Rejection;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.market.GatewayKeys;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.ECKeyPair;
 
 /** Which gateway keys count: configured ones, else those the marketplace publishes; none until known. */
@@ -101,6 +104,24 @@ class GatewayTrustTest {
         trust.learnFrom(marketplace);
         assertThat(trust.invocationGrants().check(grant(ROTATED), PROVIDER, now)).isEmpty();
         assertThat(trust.invocationGrants().check(grant(FUNCTIONS), PROVIDER, now)).map(Rejection::reason)
+                .contains(Rejection.FORGED);
+    }
+
+    /** An agent restarted while the marketplace is away trusts the keys it learnt last, and only those. */
+    @Test
+    void theKeysLearntLastAreTrustedAfterARestartWhileTheMarketplaceIsAway(@TempDir Path dir) {
+        SnapshotFile<GatewayKeys> kept = new SnapshotFile<>(dir.resolve("gateways.json"), GatewayKeys.class);
+        ScriptedDirectory marketplace = new ScriptedDirectory();
+        marketplace.answers.add(Optional.of(keys(FUNCTIONS, STORAGE)));
+        marketplace.answers.add(Optional.of(keys(ROTATED, STORAGE)));
+        GatewayTrust before = GatewayTrust.learning(Duration.ofSeconds(30), kept);
+        before.learnFrom(marketplace);
+        before.learnFrom(marketplace);
+
+        GatewayTrust restarted = GatewayTrust.learning(Duration.ofSeconds(30), kept);
+        assertThat(restarted.learnFrom(new ScriptedDirectory())).as("the marketplace is away").isTrue();
+        assertThat(restarted.invocationGrants().check(grant(ROTATED), PROVIDER, now)).isEmpty();
+        assertThat(restarted.invocationGrants().check(grant(FUNCTIONS), PROVIDER, now)).map(Rejection::reason)
                 .contains(Rejection.FORGED);
     }
 

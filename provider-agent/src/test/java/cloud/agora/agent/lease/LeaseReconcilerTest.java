@@ -18,8 +18,12 @@ import cloud.agora.protocol.market.ProviderRegistration;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,6 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Reconciliation logic, isolated with a scripted marketplace and a recording runtime. */
 class LeaseReconcilerTest {
@@ -79,7 +84,8 @@ class LeaseReconcilerTest {
                 stored.remove(leaseId);
             }
         };
-        LeaseReconciler withStorage = new LeaseReconciler(market, runtime, storage, book, 64, Duration.ofSeconds(30));
+        LeaseReconciler withStorage = new LeaseReconciler(market, runtime, storage, book, 64, Duration.ofSeconds(30), null,
+                LeaseReconciler.NO_LIMIT, Clock.systemUTC());
         UUID kept = UUID.randomUUID();
         UUID closed = UUID.randomUUID();
         UUID orphan = UUID.randomUUID();
@@ -153,6 +159,82 @@ class LeaseReconcilerTest {
         market.down = false;
         assertThat(reconciler.resync()).isTrue();
         assertThat(runtime.present).containsExactly(a);
+    }
+
+    // --- offline: the leases kept for a restart while the marketplace is away
+
+    @TempDir
+    Path dir;
+
+    /** A clock the test moves. */
+    static final class Hands extends Clock {
+        Instant now = Instant.parse("2026-06-01T12:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    LeaseReconciler offline(RecordingRuntime on, LeaseBook into, Hands clock) {
+        return new LeaseReconciler(market, on, LeaseStorage.NONE, into, 64, Duration.ofSeconds(30),
+                new SnapshotFile<>(dir.resolve("leases.json"), LeaseReconciler.LeaseSnapshot.class), Duration.ofHours(1), clock);
+    }
+
+    @Test
+    void anAgentRestartedWhileTheMarketplaceIsAwayServesTheLeasesItLastHeardOf() {
+        Hands clock = new Hands();
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        market.put(lease(a, LeaseState.ACTIVE));
+        market.put(lease(b, LeaseState.ACTIVE));
+        LeaseReconciler first = offline(runtime, book, clock);
+        assertThat(first.resync()).isTrue();
+        market.put(lease(b, LeaseState.CLOSED));
+        first.apply(new Marketplace.LeaseEvent(MarketEvents.LEASE_CLOSED, lease(b, LeaseState.CLOSED)));
+
+        market.down = true; // a new process, the marketplace unreachable
+        RecordingRuntime restarted = new RecordingRuntime();
+        LeaseBook restartedBook = new LeaseBook();
+        clock.now = clock.now.plus(Duration.ofMinutes(59));
+        LeaseReconciler again = offline(restarted, restartedBook, clock);
+        assertThat(again.restore()).isEqualTo(1);
+        assertThat(restartedBook.find(a)).isPresent();
+        assertThat(restartedBook.find(b)).as("closed before the restart").isEmpty();
+        assertThat(restarted.prepared).containsOnlyKeys(a);
+        assertThat(again.resync()).isFalse();
+        assertThat(restartedBook.find(a)).as("served while within the offline limit").isPresent();
+
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        assertThat(again.resync()).isFalse();
+        assertThat(restartedBook.all()).as("beyond the offline limit nothing is served").isEmpty();
+        assertThat(restarted.removed).as("its workload stays for when the marketplace answers").isEmpty();
+
+        market.down = false;
+        assertThat(again.resync()).isTrue();
+        assertThat(restartedBook.find(a)).isPresent();
+    }
+
+    @Test
+    void leasesKeptLongerThanTheOfflineLimitAreNotServedAfterARestart() {
+        Hands clock = new Hands();
+        UUID a = UUID.randomUUID();
+        market.put(lease(a, LeaseState.ACTIVE));
+        offline(runtime, book, clock).resync();
+        clock.now = clock.now.plus(Duration.ofMinutes(61));
+        LeaseBook restartedBook = new LeaseBook();
+        assertThat(offline(new RecordingRuntime(), restartedBook, clock).restore()).isZero();
+        assertThat(restartedBook.all()).isEmpty();
     }
 
     static final class FakeMarketplace implements Marketplace {
