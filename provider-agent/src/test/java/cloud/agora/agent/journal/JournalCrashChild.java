@@ -9,8 +9,9 @@ import java.util.UUID;
 
 /**
  * An agent process for the crash test: journals {@code n} receipts of a lease, ships the first
- * {@code shipped} of them (delivered and marked), prints READY and waits to be killed.
- * Args: journal dir, lease id, n, shipped, bootstrap servers.
+ * {@code shipped} of them (delivered and marked; with a sixth argument {@code unmarked}, delivered and acknowledged by
+ * the broker but not yet marked), prints READY and waits to be killed.
+ * Args: journal dir, lease id, n, shipped, bootstrap servers[, unmarked].
  */
 public final class JournalCrashChild {
 
@@ -28,7 +29,9 @@ public final class JournalCrashChild {
         if (shipped > 0) {
             KafkaUsageSink sink = new KafkaUsageSink(args[4], Duration.ofSeconds(20), Receipts.SIGNER.key());
             sink.deliver(receipts.subList(0, shipped));
-            journal.markShipped(receipts.subList(0, shipped).stream().map(UsageReceipt::invocationId).toList());
+            if (args.length < 6 || !"unmarked".equals(args[5])) {
+                journal.markShipped(receipts.subList(0, shipped).stream().map(UsageReceipt::invocationId).toList());
+            }
         }
         System.out.println("READY");
         System.out.flush();

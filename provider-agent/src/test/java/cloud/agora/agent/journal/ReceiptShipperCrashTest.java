@@ -40,6 +40,25 @@ class ReceiptShipperCrashTest {
         crashAndRecover(40, 15);
     }
 
+    /**
+     * Killed after the broker acknowledged a batch and before the journal marked it shipped: the batch is shipped again
+     * (the same ids, which billing rates once) and nothing is lost.
+     */
+    @Test
+    void aKillBetweenTheBrokersAckAndTheShippedMarkShipsThatBatchAgainAndLosesNothing() throws Exception {
+        UUID lease = UUID.randomUUID();
+        kill(lease, 40, 15, "unmarked");
+        try (ReceiptJournal journal = ReceiptJournal.open(dir);
+                KafkaUsageSink sink = new KafkaUsageSink(KafkaBroker.bootstrapServers(), Duration.ofSeconds(20), Receipts.SIGNER.key())) {
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(40, 40));
+            assertThat(new ReceiptShipper(journal, sink, 7).shipPending()).isEqualTo(40);
+        }
+        Map<String, Long> counts = countsById(lease, 40 + 15);
+        assertThat(counts).hasSize(40);
+        assertThat(counts.values().stream().filter(c -> c == 2L).count()).as("shipped twice: the unmarked batch").isEqualTo(15);
+        assertThat(counts.values()).containsOnly(1L, 2L);
+    }
+
     @Test
     void receiptsWaitInTheJournalWhileKafkaIsDown() throws Exception {
         UUID lease = UUID.randomUUID();
@@ -59,9 +78,25 @@ class ReceiptShipperCrashTest {
     void crashAndRecover(int n, int shippedBeforeCrash) throws Exception {
         String bootstrap = KafkaBroker.bootstrapServers();
         UUID lease = UUID.randomUUID();
+        kill(lease, n, shippedBeforeCrash, "marked");
+
+        try (ReceiptJournal journal = ReceiptJournal.open(dir);
+                KafkaUsageSink sink = new KafkaUsageSink(bootstrap, Duration.ofSeconds(20), Receipts.SIGNER.key())) {
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(n, n - shippedBeforeCrash));
+            assertThat(new ReceiptShipper(journal, sink, 7).shipPending()).isEqualTo(n - shippedBeforeCrash);
+            assertThat(journal.counts().unshipped()).isZero();
+        }
+        Map<String, Long> counts = countsById(lease, n);
+        assertThat(counts).hasSize(n);
+        assertThat(counts.values()).as("deliveries per invocation id").containsOnly(1L);
+    }
+
+    /** Runs {@link JournalCrashChild} until it is ready, then SIGKILLs it. */
+    void kill(UUID lease, int n, int shippedBeforeCrash, String marking) throws Exception {
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), JournalCrashChild.class.getName(),
-                dir.toString(), lease.toString(), Integer.toString(n), Integer.toString(shippedBeforeCrash), bootstrap)
+                dir.toString(), lease.toString(), Integer.toString(n), Integer.toString(shippedBeforeCrash),
+                KafkaBroker.bootstrapServers(), marking)
                 .redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -73,16 +108,6 @@ class ReceiptShipperCrashTest {
         child.destroyForcibly(); // SIGKILL: no shutdown hooks, no graceful close
         assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).isEqualTo(137);
-
-        try (ReceiptJournal journal = ReceiptJournal.open(dir);
-                KafkaUsageSink sink = new KafkaUsageSink(bootstrap, Duration.ofSeconds(20), Receipts.SIGNER.key())) {
-            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(n, n - shippedBeforeCrash));
-            assertThat(new ReceiptShipper(journal, sink, 7).shipPending()).isEqualTo(n - shippedBeforeCrash);
-            assertThat(journal.counts().unshipped()).isZero();
-        }
-        Map<String, Long> counts = countsById(lease, n);
-        assertThat(counts).hasSize(n);
-        assertThat(counts.values()).as("deliveries per invocation id").containsOnly(1L);
     }
 
     static Map<String, Long> countsById(UUID lease, int expected) {
