@@ -110,8 +110,13 @@ public final class ReceiptJournal implements AutoCloseable {
     private long unshippedCount;
     /** Ids of receipts that left memory and ended within {@link #RECENT}, with their end (epoch ms). */
     private final Map<UUID, Long> recent = new HashMap<>();
-    /** Sealed leaves of a (lease, day), read from the sidecars when first asked for and extended at each seal. */
+    /**
+     * Sealed leaves of a (lease, day) of today or yesterday (UTC: days that still grow), read from the sidecars when
+     * first asked for and extended at each seal; older days' leaves are read again when asked for.
+     */
     private final Map<LeaseDay, List<byte[]>> sealedLeaves = new HashMap<>();
+    /** Roots computed, until a receipt of their (lease, day) is published or a segment leaves. */
+    private final Map<LeaseDay, PeriodRoot> rootCache = new HashMap<>();
     /** Lines parsed by {@link #open} (what opening cost). */
     private long linesRead;
 
@@ -367,7 +372,9 @@ public final class ReceiptJournal implements AutoCloseable {
             live.put(receipt.invocationId(), new Live(receipt, activeSeq));
             unshippedCount++;
             activeReceipts.add(receipt);
-            activeLeaves.computeIfAbsent(LeaseDay.of(receipt), k -> new ArrayList<>()).add(receipt.hash());
+            LeaseDay key = LeaseDay.of(receipt);
+            activeLeaves.computeIfAbsent(key, k -> new ArrayList<>()).add(receipt.hash());
+            rootCache.remove(key);
         }
     }
 
@@ -449,7 +456,10 @@ public final class ReceiptJournal implements AutoCloseable {
             }
             if (!expired.isEmpty()) {
                 sealedLeaves.clear();
+                rootCache.clear();
             }
+            LocalDate yesterday = LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(1);
+            sealedLeaves.keySet().removeIf(k -> k.day().isBefore(yesterday));
             StringBuilder marks = new StringBuilder();
             for (Live entry : live.values()) {
                 if (entry.shipped) {
@@ -588,8 +598,10 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /** The Merkle root of a lease's receipts that ended on a UTC day, and how many there are. */
     public synchronized PeriodRoot root(UUID leaseId, LocalDate day) {
-        List<byte[]> leaves = leavesOf(new LeaseDay(leaseId, day));
-        return new PeriodRoot(leaseId, day, leaves.size(), ReceiptMerkleTree.of(leaves).rootHex());
+        return rootCache.computeIfAbsent(new LeaseDay(leaseId, day), key -> {
+            List<byte[]> leaves = leavesOf(key);
+            return new PeriodRoot(leaseId, day, leaves.size(), ReceiptMerkleTree.of(leaves).rootHex());
+        });
     }
 
     /** Every (lease, day) root of the segments still kept. */
@@ -625,7 +637,9 @@ public final class ReceiptJournal implements AutoCloseable {
                 }
             }
             sealedPart = read;
-            sealedLeaves.put(key, sealedPart);
+            if (!key.day().isBefore(LocalDate.now(ZoneOffset.UTC).minusDays(1))) {
+                sealedLeaves.put(key, sealedPart);
+            }
         }
         List<byte[]> all = new ArrayList<>(sealedPart);
         all.addAll(activeLeaves.getOrDefault(key, List.of()));
