@@ -1,0 +1,80 @@
+package cloud.agora.testsupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real split: a client inside the namespace reaches a server on the host's side of the link; cut, it fails at once;
+ * black-holed, it hangs until its own timeout; healed, it reaches the server again. The server counts the connections
+ * it accepted, so "nothing got through" is observed, not assumed.
+ */
+class NetworkSplitTest {
+
+    @Test
+    void aCutFailsAtOnceABlackHoleHangsAndAHealReconnects() throws Exception {
+        assumeTrue(NetworkSplit.available(), "root, ip netns and tc");
+        try (NetworkSplit split = NetworkSplit.create();
+                ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName(split.hostAddress()))) {
+            List<String> accepted = new ArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                        synchronized (accepted) {
+                            accepted.add(new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+                        }
+                        out.write("ok".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "split-server");
+            acceptor.start();
+            String target = split.hostAddress() + " " + server.getLocalPort();
+
+            assertThat(client(split, target, "first", 5)).isEqualTo("0 ok");
+
+            split.cut();
+            assertThat(client(split, target, "cut..", 5)).as("a cut link fails before any timeout").startsWith("1");
+
+            split.heal();
+            split.blackHole();
+            long started = System.nanoTime();
+            assertThat(client(split, target, "black", 2)).as("a black hole: the client's own timeout ends it").startsWith("124");
+            assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(2));
+
+            split.heal();
+            assertThat(client(split, target, "again", 5)).isEqualTo("0 ok");
+            synchronized (accepted) {
+                assertThat(accepted).containsExactly("first", "again");
+            }
+            server.close();
+            acceptor.join(10_000);
+        }
+    }
+
+    /** From inside: connect, send five bytes, print the answer; "exit-code answer" ({@code timeout} exits 124). */
+    private static String client(NetworkSplit split, String target, String word, int seconds) throws Exception {
+        String[] hostPort = target.split(" ");
+        String script = "import socket,sys\n"
+                + "s=socket.create_connection(('" + hostPort[0] + "'," + hostPort[1] + "))\n"
+                + "s.sendall(b'" + word + "')\n"
+                + "sys.stdout.write(s.recv(2).decode())\n";
+        Process p = new ProcessBuilder(split.inNamespace(List.of("timeout", Integer.toString(seconds), "python3", "-c", script)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(seconds + 10L, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue() + (out.isEmpty() ? "" : " " + out);
+    }
+}
