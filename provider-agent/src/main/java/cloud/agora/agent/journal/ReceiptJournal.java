@@ -185,8 +185,42 @@ public final class ReceiptJournal implements AutoCloseable {
         }
     }
 
-    /** The checkpoint file: the sealed segments. */
+    /**
+     * The checkpoint file: the sealed segments, one line each — {@code seq receipts lastEndedAt unshipped} then
+     * {@code lease/day/count} per lease and day — plain text, so that reading thousands of them takes milliseconds in a
+     * JVM that just started.
+     */
     record Checkpoint(List<Segment> segments) {
+        String text() {
+            StringBuilder out = new StringBuilder();
+            for (Segment s : segments) {
+                out.append(s.seq()).append(' ').append(s.receipts()).append(' ').append(s.lastEndedAt()).append(' ')
+                        .append(s.unshipped());
+                for (LeaseDayCount c : s.leaseDays()) {
+                    out.append(' ').append(c.lease()).append('/').append(c.day()).append('/').append(c.receipts());
+                }
+                out.append('\n');
+            }
+            return out.toString();
+        }
+
+        static Checkpoint parse(String text) {
+            List<Segment> segments = new ArrayList<>();
+            for (String line : text.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.split(" ");
+                List<LeaseDayCount> leaseDays = new ArrayList<>();
+                for (int i = 4; i < f.length; i++) {
+                    String[] c = f[i].split("/");
+                    leaseDays.add(new LeaseDayCount(UUID.fromString(c[0]), LocalDate.parse(c[1]), Integer.parseInt(c[2])));
+                }
+                segments.add(new Segment(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]),
+                        Boolean.parseBoolean(f[3]), List.copyOf(leaseDays)));
+            }
+            return new Checkpoint(segments);
+        }
     }
 
     /** Opens (or creates) the journal in {@code dir} with the default limits and reads it back. */
@@ -230,7 +264,7 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         Path checkpoint = dir.resolve(CHECKPOINT);
         if (Files.exists(checkpoint)) {
-            for (Segment s : JsonCodec.read(Files.readString(checkpoint), Checkpoint.class).segments()) {
+            for (Segment s : Checkpoint.parse(Files.readString(checkpoint, StandardCharsets.UTF_8)).segments()) {
                 sealed.put(s.seq(), s);
             }
         }
@@ -444,11 +478,11 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         long keepFrom = now.minus(limits.keep()).toEpochMilli();
-        List<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
-                .map(Segment::seq).toList();
+        java.util.Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
+                .map(Segment::seq).collect(java.util.stream.Collectors.toSet());
         try {
-            writeAtomically(dir.resolve(CHECKPOINT), JsonCodec.write(new Checkpoint(sealed.values().stream()
-                    .filter(s -> !expired.contains(s.seq())).toList())).getBytes(StandardCharsets.UTF_8));
+            writeAtomically(dir.resolve(CHECKPOINT), new Checkpoint(sealed.values().stream()
+                    .filter(s -> !expired.contains(s.seq())).toList()).text().getBytes(StandardCharsets.UTF_8));
             for (long seq : expired) {
                 sealed.remove(seq);
                 Files.deleteIfExists(segmentFile(dir, seq));

@@ -5,29 +5,39 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * How long the journal takes to open after a long history: writes {@code n} receipts (four leases, spread over the
- * last five days, shipped in batches of 1,000 as the shipper marks them; the device sync skipped to write them fast —
- * opening does not depend on it), then opens the journal five times and prints each time, the lines it read and the
- * first (cold) root of a day. Args: receipts, directory (emptied first). Run by {@code provider-agent/bench/journal-reopen.sh}.
+ * How long the journal takes to open after a long history. {@code write N DIR} writes {@code N} receipts (four leases,
+ * spread over the last five days, shipped in batches of 1,000 as the shipper marks them; the device sync skipped to
+ * write them fast — opening does not depend on it); {@code open DIR} opens the journal once in this JVM (as an agent
+ * that just started does) and prints the time, the lines it read and the cost of a day's root, cold and again. Run by
+ * {@code provider-agent/bench/journal-reopen.sh}, which opens each time in a new JVM.
  */
 public final class JournalReopenHarness {
 
     public static void main(String[] args) throws Exception {
-        int n = Integer.parseInt(args[0]);
-        Path dir = Path.of(args[1]);
+        if ("write".equals(args[0])) {
+            write(Integer.parseInt(args[1]), Path.of(args[2]));
+        } else {
+            open(Path.of(args[1]));
+        }
+    }
+
+    static final UUID[] LEASES = {new UUID(1, 1), new UUID(1, 2), new UUID(1, 3), new UUID(1, 4)};
+
+    private static void write(int n, Path dir) throws Exception {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
             }
         }
-        UUID[] leases = {UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()};
+        UUID[] leases = LEASES;
         Instant from = Instant.now().minus(Duration.ofDays(5));
         long spacingNanos = Duration.ofDays(5).toNanos() / n;
         UsageReceipt template = Receipts.receipt(leases[0], 0, from);
@@ -59,24 +69,21 @@ public final class JournalReopenHarness {
         }
         System.out.printf("%,d receipts written in %d s, %,d MiB on disk%n", n, (System.nanoTime() - started) / 1_000_000_000L,
                 bytes >> 20);
-        long[] millis = new long[5];
-        for (int round = 0; round < millis.length; round++) {
-            System.gc();
-            long t = System.nanoTime();
-            try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
-                millis[round] = (System.nanoTime() - t) / 1_000_000;
-                if (round == 0) {
-                    java.time.LocalDate day = java.time.LocalDate.ofInstant(from, java.time.ZoneOffset.UTC).plusDays(2);
-                    long r = System.nanoTime();
-                    ReceiptJournal.PeriodRoot root = journal.root(leases[0], day);
-                    long cold = (System.nanoTime() - r) / 1_000_000;
-                    r = System.nanoTime();
-                    journal.root(leases[0], day);
-                    System.out.printf("open read %,d lines; counts %s; the root of a day of %,d receipts in %d ms, again in %d ms%n",
-                            journal.linesReadOnOpen(), journal.counts(), root.receipts(), cold, (System.nanoTime() - r) / 1_000_000);
-                }
-            }
+    }
+
+    private static void open(Path dir) throws Exception {
+        long t = System.nanoTime();
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            long opened = (System.nanoTime() - t) / 1_000_000;
+            LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+            long r = System.nanoTime();
+            ReceiptJournal.PeriodRoot root = journal.root(LEASES[0], day);
+            long cold = (System.nanoTime() - r) / 1_000_000;
+            r = System.nanoTime();
+            journal.root(LEASES[0], day);
+            System.out.printf("opened in %d ms (a new JVM), read %,d lines; %s; the root of a day of %,d receipts in %d ms,"
+                    + " again in %d ms%n", opened, journal.linesReadOnOpen(), journal.counts(), root.receipts(), cold,
+                    (System.nanoTime() - r) / 1_000_000);
         }
-        System.out.println("open, ms: " + Arrays.toString(millis));
     }
 }

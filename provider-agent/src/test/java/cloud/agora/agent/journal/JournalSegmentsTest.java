@@ -143,10 +143,10 @@ class JournalSegmentsTest {
         }
         // as if the last seal stopped before its sidecar was renamed into place and before the checkpoint named it
         Path checkpoint = dir.resolve(ReceiptJournal.CHECKPOINT);
-        ReceiptJournal.Checkpoint recorded = JsonCodec.read(Files.readString(checkpoint), ReceiptJournal.Checkpoint.class);
+        ReceiptJournal.Checkpoint recorded = ReceiptJournal.Checkpoint.parse(Files.readString(checkpoint));
         ReceiptJournal.Segment last = recorded.segments().get(recorded.segments().size() - 1);
-        Files.writeString(checkpoint, JsonCodec.write(new ReceiptJournal.Checkpoint(
-                recorded.segments().subList(0, recorded.segments().size() - 1))));
+        Files.writeString(checkpoint, new ReceiptJournal.Checkpoint(
+                recorded.segments().subList(0, recorded.segments().size() - 1)).text());
         Files.delete(ReceiptJournal.leavesFile(dir, last.seq()));
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(40, 30));
