@@ -133,6 +133,26 @@ public final class ReceiptPrefixTree {
         return true;
     }
 
+    /** The smallest hash the node {@code prefix} can cover: its bits, then zeros (to fetch only a node's leaves). */
+    public static byte[] firstHash(String prefix) {
+        return padded(prefix, 0);
+    }
+
+    /** The largest hash the node {@code prefix} can cover: its bits, then ones. */
+    public static byte[] lastHash(String prefix) {
+        return padded(prefix, 1);
+    }
+
+    private static byte[] padded(String prefix, int fill) {
+        checkPrefix(prefix);
+        byte[] hash = new byte[32];
+        for (int i = 0; i < MAX_DEPTH; i++) {
+            int bit = i < prefix.length() ? prefix.charAt(i) - '0' : fill;
+            hash[i >>> 3] |= (byte) (bit << (7 - (i & 7)));
+        }
+        return hash;
+    }
+
     /** Refuses anything but a string of at most {@value #MAX_DEPTH} {@code 0}s and {@code 1}s. */
     static void checkPrefix(String prefix) {
         if (prefix == null || prefix.length() > MAX_DEPTH) {

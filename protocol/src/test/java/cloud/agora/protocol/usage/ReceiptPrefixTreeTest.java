@@ -159,6 +159,20 @@ class ReceiptPrefixTreeTest {
     }
 
     @Test
+    void aNodesHashRangeIsItsBitsPaddedWithZerosThenOnes() {
+        assertThat(Numeric.toHexString(ReceiptPrefixTree.firstHash(""))).isEqualTo("0x" + "00".repeat(32));
+        assertThat(Numeric.toHexString(ReceiptPrefixTree.lastHash(""))).isEqualTo("0x" + "ff".repeat(32));
+        assertThat(Numeric.toHexString(ReceiptPrefixTree.firstHash("1010"))).isEqualTo("0xa0" + "00".repeat(31));
+        assertThat(Numeric.toHexString(ReceiptPrefixTree.lastHash("101000001"))).isEqualTo("0xa0ff" + "ff".repeat(30));
+        for (byte[] leaf : leaves(11, 200)) {
+            String p = "0110".substring(0, 1 + (leaf[1] & 3));
+            boolean inside = Arrays.compareUnsigned(ReceiptPrefixTree.firstHash(p), leaf) <= 0
+                    && Arrays.compareUnsigned(leaf, ReceiptPrefixTree.lastHash(p)) <= 0;
+            assertThat(inside).isEqualTo(ReceiptPrefixTree.covers(p, leaf));
+        }
+    }
+
+    @Test
     void refusesMalformedQueries() {
         assertThatThrownBy(() -> new ReceiptTreeQuery(LEASE, DAY, List.of("012"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReceiptTreeQuery(LEASE, DAY, List.of("0".repeat(257))))
