@@ -293,4 +293,9 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         return lines;
     }
+
+    /** The leases that have journaled receipts, in the order their first receipt was journaled. */
+    public synchronized List<UUID> leases() {
+        return List.copyOf(leafHashes.keySet());
+    }
 }
