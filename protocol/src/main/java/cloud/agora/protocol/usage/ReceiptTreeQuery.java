@@ -23,6 +23,9 @@ public record ReceiptTreeQuery(UUID leaseId, LocalDate day, List<String> prefixe
         if (leaseId == null || day == null || prefixes == null) {
             throw new IllegalArgumentException("leaseId, day and prefixes are required");
         }
+        if (prefixes.stream().anyMatch(java.util.Objects::isNull)) { // List.of(...).contains(null) would throw
+            throw new IllegalArgumentException("a prefix is a string of 0 and 1, not null");
+        }
         prefixes = List.copyOf(prefixes);
         if (prefixes.isEmpty() || prefixes.size() > MAX_PREFIXES) {
             throw new IllegalArgumentException("a query names 1 to " + MAX_PREFIXES + " prefixes, not " + prefixes.size());

@@ -180,6 +180,8 @@ class ReceiptPrefixTreeTest {
         assertThatThrownBy(() -> new ReceiptTreeQuery(LEASE, DAY, List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReceiptTreeQuery(LEASE, DAY, List.of("0", "0"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReceiptTreeQuery(null, DAY, List.of(""))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ReceiptTreeQuery(LEASE, DAY, java.util.Arrays.asList("0", null)))
+                .isInstanceOf(IllegalArgumentException.class);
         List<String> tooMany = new ArrayList<>();
         for (int i = 0; i <= ReceiptTreeQuery.MAX_PREFIXES; i++) {
             tooMany.add(Integer.toBinaryString(i + 1024));
