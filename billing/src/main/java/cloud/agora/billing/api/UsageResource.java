@@ -5,6 +5,8 @@ import cloud.agora.billing.domain.Rejection;
 import cloud.agora.billing.domain.UsageIntake;
 import cloud.agora.billing.domain.UsageReconciler;
 import cloud.agora.protocol.usage.BatchAttestation;
+import cloud.agora.protocol.usage.ReceiptTreeAnswer;
+import cloud.agora.protocol.usage.ReceiptTreeQuery;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -18,7 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 
-/** Usage from remote agents: receipt batches and per-lease, per-day reconciliation. */
+/** Usage from remote agents: receipt batches and per-lease, per-day reconciliation (anti-entropy). */
 @Path("/api/v1/usage")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -67,5 +69,16 @@ public class UsageResource {
         return reconciler.compare(caller.address(), request == null ? null : request.leaseId(),
                 request == null ? null : request.day(), request == null ? null : request.merkleRoot(),
                 request == null || request.invocationIds() == null ? null : new HashSet<>(request.invocationIds()));
+    }
+
+    /**
+     * Anti-entropy: the asked nodes of protocol's {@code ReceiptPrefixTree} over the receipts billing holds of the
+     * caller's lease and UTC day (rated, waiting for their witness, or quarantined after the caller's attestation was
+     * checked), so that the agent finds and re-sends exactly the receipts billing lacks.
+     */
+    @POST
+    @Path("/tree-nodes")
+    public ReceiptTreeAnswer treeNodes(ReceiptTreeQuery query) {
+        return reconciler.nodes(caller.address(), query);
     }
 }

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -88,5 +89,24 @@ public class QuarantineRepository {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The payloads quarantined for {@code provider}'s receipts on {@code leaseId}, except for the reasons given. */
+    public List<String> payloads(Connection c, UUID leaseId, String provider, Collection<String> exceptReasons)
+            throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT payload FROM quarantine
+                WHERE lease_id = ? AND provider_address = ? AND reason <> ALL (?)""")) {
+            s.setObject(1, leaseId);
+            s.setString(2, provider);
+            s.setArray(3, c.createArrayOf("text", exceptReasons.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.add(r.getString(1));
+                }
+            }
+        }
+        return found;
     }
 }

@@ -278,4 +278,30 @@ public class ReceiptRepository {
         }
         return found;
     }
+
+    /**
+     * The hashes of a lease's rated receipts that ended in [from, to) and lie in [firstHash, lastHash] (0x hex,
+     * compared bytewise: the part of the lease's day an anti-entropy query is about).
+     */
+    public List<String> leaseHashes(Connection c, UUID leaseId, java.time.Instant from, java.time.Instant to,
+            String firstHash, String lastHash) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT receipt_hash FROM receipts
+                WHERE lease_id = ? AND ended_at >= ? AND ended_at < ?
+                  AND receipt_hash COLLATE "C" BETWEEN ? AND ?""")) {
+            s.setObject(1, leaseId);
+            s.setTimestamp(2, java.sql.Timestamp.from(from));
+            s.setTimestamp(3, java.sql.Timestamp.from(to));
+            s.setString(4, firstHash);
+            s.setString(5, lastHash);
+            s.setFetchSize(10_000);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.add(r.getString(1));
+                }
+            }
+        }
+        return found;
+    }
 }

@@ -165,4 +165,20 @@ public class WitnessRepository {
         }
         return expired;
     }
+
+    /** The receipts (JSON) of {@code provider} on {@code leaseId} still waiting for their witness. */
+    public List<String> waitingPayloads(Connection c, UUID leaseId, String provider) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT payload FROM awaiting_witness WHERE lease_id = ? AND provider_address = ?")) {
+            s.setObject(1, leaseId);
+            s.setString(2, provider);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    found.add(r.getString(1));
+                }
+            }
+        }
+        return found;
+    }
 }

@@ -14,8 +14,10 @@ import cloud.agora.agent.invocation.InvocationClaims;
 import cloud.agora.agent.invocation.InvocationGrants;
 import cloud.agora.agent.invocation.InvocationRunner;
 import cloud.agora.agent.journal.HttpUsageSink;
+import cloud.agora.agent.journal.HttpBillingReceiptTree;
 import cloud.agora.agent.journal.KafkaUsageSink;
 import cloud.agora.agent.journal.ReceiptJournal;
+import cloud.agora.agent.journal.ReceiptReconciler;
 import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.journal.UsageSink;
 import cloud.agora.agent.lease.LeaseBook;
@@ -287,19 +289,48 @@ public class AgentComponents {
     ReceiptShipper shipper(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
         AgentConfig.JournalConfig j = config.journal();
-        String sink = j.sink();
-        if ("auto".equals(sink)) {
-            sink = j.shipToKafka() && bootstrap.isPresent() ? "kafka" : config.billing().url().isPresent() ? "http" : "none";
-        }
-        UsageSink usageSink = switch (sink) {
+        UsageSink usageSink = switch (sinkKind(config, bootstrap)) {
             case "kafka" -> new KafkaUsageSink(bootstrap.orElseThrow(() -> new IllegalStateException(
                     "agent.journal.sink=kafka needs kafka.bootstrap.servers")), Duration.ofSeconds(30), signer.key());
-            case "http" -> new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
-                    "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout());
+            case "http" -> httpSink(config, signer);
             case "none" -> null;
-            default -> throw new IllegalStateException("agent.journal.sink must be auto, kafka, http or none, not " + sink);
+            default -> throw new IllegalStateException("agent.journal.sink must be auto, kafka, http or none, not " + j.sink());
         };
         return new ReceiptShipper(journal, usageSink, j.batchSize(), j.minBackoff(), j.maxBackoff(), System::nanoTime);
+    }
+
+    /**
+     * Anti-entropy with billing over HTTPS when receipts ship over HTTPS (the HTTP sink and {@code agent.billing.url}),
+     * asked for a pass whenever shipping recovers from a failure. Off with the Kafka sink: the broker acknowledged
+     * every shipped receipt ({@code acks=all}) and billing reads the topic from its committed offsets, so a receipt
+     * cannot be lost between them, while billing's view lags the acknowledgement and a comparison would report
+     * receipts still in flight.
+     */
+    @Produces
+    @Singleton
+    ReceiptReconciler receiptReconciler(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer, ReceiptShipper shipper,
+            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
+        if (!"http".equals(sinkKind(config, bootstrap))) {
+            return new ReceiptReconciler(journal, null, null);
+        }
+        ReceiptReconciler reconciler = new ReceiptReconciler(journal, new HttpBillingReceiptTree(config.billing().url().orElseThrow(),
+                signer.provider(), signer.key(), config.billing().timeout()), httpSink(config, signer));
+        shipper.onRecovery(reconciler::requestPass);
+        return reconciler;
+    }
+
+    /** The sink {@code agent.journal.sink} names, {@code auto} resolved. */
+    private static String sinkKind(AgentConfig config, Optional<String> bootstrap) {
+        AgentConfig.JournalConfig j = config.journal();
+        if ("auto".equals(j.sink())) {
+            return j.shipToKafka() && bootstrap.isPresent() ? "kafka" : config.billing().url().isPresent() ? "http" : "none";
+        }
+        return j.sink();
+    }
+
+    private static HttpUsageSink httpSink(AgentConfig config, ReceiptSigner signer) {
+        return new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
+                "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout());
     }
 
     /** The voucher redeemer, or a placeholder that does nothing when automatic redeem is off. */

@@ -313,6 +313,13 @@ public interface AgentConfig {
         @WithDefault("1s")
         Duration shipInterval();
 
+        /**
+         * How often the journal is compared with billing (anti-entropy over each lease's and UTC day's receipts, re-sending
+         * those billing lacks); also once right after shipping recovers from a failure. HTTP sink only.
+         */
+        @WithDefault("10m")
+        Duration reconcileInterval();
+
         @WithDefault("500")
         int batchSize();
 

@@ -3,6 +3,7 @@ package cloud.agora.agent.config;
 import cloud.agora.agent.gateway.GatewayDirectory;
 import cloud.agora.agent.gateway.GatewayTrust;
 import cloud.agora.agent.inventory.OfferPublisher;
+import cloud.agora.agent.journal.ReceiptReconciler;
 import cloud.agora.agent.journal.ReceiptShipper;
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
@@ -17,7 +18,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent's periodic work: heartbeat + offer, full lease resync (and gateway keys refresh), following the lease
- * stream, learning the gateway keys, receipt shipping and warm-pool eviction. Each loop skips a tick while the previous one runs.
+ * stream, learning the gateway keys, receipt shipping, anti-entropy with billing and warm-pool eviction. Each loop skips a tick while the previous one runs.
  */
 @ApplicationScoped
 public class AgentLoops {
@@ -29,13 +30,16 @@ public class AgentLoops {
     private final LeaseReconciler reconciler;
     private final OfferPublisher offers;
     private final ReceiptShipper shipper;
+    private final ReceiptReconciler receipts;
     private final WorkloadRuntime runtime;
     private final GatewayTrust trust;
     private final GatewayDirectory gateways;
     private AutoCloseable stream;
 
     public AgentLoops(AgentConfig config, Marketplace marketplace, LeaseReconciler reconciler, OfferPublisher offers,
-            ReceiptShipper shipper, WorkloadRuntime runtime, GatewayTrust trust, GatewayDirectory gateways) {
+            ReceiptShipper shipper, ReceiptReconciler receipts, WorkloadRuntime runtime, GatewayTrust trust,
+            GatewayDirectory gateways) {
+        this.receipts = receipts;
         this.config = config;
         this.trust = trust;
         this.gateways = gateways;
@@ -62,6 +66,8 @@ public class AgentLoops {
         }
         if (!shipper.enabled()) {
             LOG.warn("receipt shipping is off (neither kafka.bootstrap.servers nor agent.billing.url is set): receipts stay in the journal");
+        } else if (!receipts.enabled()) {
+            LOG.info("receipts ship to Kafka: no anti-entropy with billing (it runs with the HTTP sink only)");
         }
     }
 
@@ -98,6 +104,18 @@ public class AgentLoops {
     @Scheduled(every = "${agent.journal.ship-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void ship() {
         shipper.shipPending();
+    }
+
+    @Scheduled(every = "${agent.journal.reconcile-interval:10m}", delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void reconcileReceipts() {
+        receipts.reconcile();
+    }
+
+    /** The pass shipping asks for when it recovers from a failure (billing may have lost what it took meanwhile). */
+    @Scheduled(every = "${agent.journal.ship-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void reconcileAfterRecovery() {
+        receipts.reconcileIfRequested();
     }
 
     @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -802,4 +802,12 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         return lines;
     }
+
+    /** The leases that have journaled receipts in the segments kept, in the order their first receipt was journaled. */
+    public synchronized List<UUID> leases() {
+        java.util.LinkedHashSet<UUID> leases = new java.util.LinkedHashSet<>();
+        sealed.values().forEach(s -> s.leaseDays().forEach(c -> leases.add(c.lease())));
+        activeReceipts.forEach(r -> leases.add(r.leaseId()));
+        return List.copyOf(leases);
+    }
 }

@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
  * marks it shipped only after the sink acknowledged it. A failed batch stays pending and is
  * retried on a later round (same ids, so a retry after a partial delivery is deduplicated).
  * After a failure rounds are skipped for a backoff that doubles per failure (from
- * {@code minBackoff} up to {@code maxBackoff}) and resets on the next success.
+ * {@code minBackoff} up to {@code maxBackoff}) and resets on the next success, which also tells the recovery
+ * listener ({@link #onRecovery}: the anti-entropy pass, since billing may have lost what it took while failing).
  */
 public final class ReceiptShipper {
 
@@ -25,6 +26,8 @@ public final class ReceiptShipper {
     private final LongSupplier nanoClock;
     private Duration backoff = Duration.ZERO;
     private long retryAt;
+    private boolean failing;
+    private Runnable recovered = () -> { };
 
     /** Without backoff: every round tries. */
     public ReceiptShipper(ReceiptJournal journal, UsageSink sink, int batchSize) {
@@ -40,6 +43,11 @@ public final class ReceiptShipper {
         this.maxBackoff = maxBackoff;
         this.nanoClock = nanoClock;
         this.retryAt = nanoClock.getAsLong();
+    }
+
+    /** {@code listener} runs (on the shipping thread; keep it short) each time a delivery succeeds after a failed one. */
+    public synchronized void onRecovery(Runnable listener) {
+        this.recovered = listener;
     }
 
     /** Whether a sink is configured (else receipts wait in the journal). */
@@ -66,11 +74,16 @@ public final class ReceiptShipper {
                     backoff = maxBackoff;
                 }
                 retryAt = nanoClock.getAsLong() + backoff.toNanos();
+                failing = true;
                 LOG.warnf("receipt shipping failed, %d pending will be retried in %s: %s", journal.counts().unshipped(), backoff,
                         e.getMessage());
                 return shipped;
             }
             backoff = Duration.ZERO;
+            if (failing) {
+                failing = false;
+                recovered.run();
+            }
             journal.markShipped(batch.stream().map(UsageReceipt::invocationId).toList());
             shipped += batch.size();
         }

@@ -6,6 +6,8 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.eth.SignerKeys;
 import cloud.agora.protocol.usage.ReceiptBatch;
+import cloud.agora.protocol.usage.ReceiptPrefixTree;
+import cloud.agora.protocol.usage.ReceiptTreeQuery;
 import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpExchange;
@@ -25,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Billing's agent-facing surface as another process would show it: Sign-In with Ethereum with
  * the platform's real challenge and token code (protocol), and {@code POST /api/v1/usage/batches}
- * taking only the caller's own receipts. It can be down (503), lose its answer after taking a
- * batch, or forget every token it issued. Binds port 0.
+ * taking only the caller's own receipts, and anti-entropy's {@code POST /api/v1/usage/tree-nodes} answered with
+ * protocol's real prefix tree over the caller's receipts it holds. It can be down (503), lose its answer after taking a
+ * batch, forget every token it issued, or lose receipts it took. Binds port 0.
  */
 final class FakeBilling implements AutoCloseable {
 
@@ -37,6 +40,9 @@ final class FakeBilling implements AutoCloseable {
     private volatile AccessTokens tokens = new AccessTokens(secret(), Duration.ofMinutes(10));
     private volatile Mode mode = Mode.UP;
     final List<UUID> received = new CopyOnWriteArrayList<>();
+    /** What it holds, by invocation id. */
+    final Map<UUID, UsageReceipt> held = new java.util.concurrent.ConcurrentHashMap<>();
+    final AtomicInteger treeQueries = new AtomicInteger();
     final AtomicInteger batchRequests = new AtomicInteger();
     final AtomicInteger signIns = new AtomicInteger();
 
@@ -86,7 +92,10 @@ final class FakeBilling implements AutoCloseable {
                 answer(ex, 403, Map.of("type", "urn:agora:problem:access-denied"));
                 return;
             }
-            batch.receipts().forEach(r -> received.add(r.invocationId()));
+            batch.receipts().forEach(r -> {
+                received.add(r.invocationId());
+                held.put(r.invocationId(), r);
+            });
             if (mode == Mode.TAKE_THEN_DROP_ANSWER) {
                 ex.getResponseBody().close();
                 ex.close();
@@ -94,7 +103,40 @@ final class FakeBilling implements AutoCloseable {
             }
             answer(ex, 200, Map.of("rated", batch.receipts().size(), "quarantined", List.of()));
         });
+        server.createContext("/api/v1/usage/tree-nodes", ex -> {
+            treeQueries.incrementAndGet();
+            if (down(ex)) {
+                return;
+            }
+            Address caller;
+            try {
+                caller = tokens.verify(ex.getRequestHeaders().getFirst("Authorization").substring("Bearer ".length()),
+                        Instant.now());
+            } catch (RuntimeException e) {
+                answer(ex, 401, Map.of("type", "urn:agora:problem:unauthenticated"));
+                return;
+            }
+            ReceiptTreeQuery query = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                    ReceiptTreeQuery.class);
+            if (refusedLeases.contains(query.leaseId())) {
+                answer(ex, 403, Map.of("type", "urn:agora:problem:access-denied"));
+                return;
+            }
+            List<byte[]> hashes = held.values().stream().filter(r -> r.provider().equals(caller)
+                    && r.leaseId().equals(query.leaseId())
+                    && r.endedAt().atZone(java.time.ZoneOffset.UTC).toLocalDate().equals(query.day()))
+                    .map(UsageReceipt::hash).toList();
+            answer(ex, 200, ReceiptPrefixTree.of(hashes).answer(query));
+        });
         server.start();
+    }
+
+    /** Leases it answers 403 for (it does not know them as the caller's). */
+    final java.util.Set<UUID> refusedLeases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Loses these receipts (a restore from an older backup). */
+    void lose(java.util.Collection<UUID> invocationIds) {
+        invocationIds.forEach(held::remove);
     }
 
     String url() {
