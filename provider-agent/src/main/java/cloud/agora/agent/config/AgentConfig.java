@@ -324,7 +324,7 @@ public interface AgentConfig {
         int batchSize();
 
         /** A journal segment is sealed at this size; opening the journal reads at most about one segment's receipts. */
-        @WithDefault("4M")
+        @WithDefault("1M")
         MemorySize segmentSize();
 
         /** Below this much free space on the journal's file system the agent admits no call (507 {@code journal-full}). */

@@ -41,14 +41,15 @@ import java.util.stream.Stream;
  *
  * <p><b>Segments.</b> Once the active segment holds {@link Limits#segmentBytes()} it is sealed: its leaves go to a
  * sidecar {@code segment-<seq>.leaves} (per receipt its lease, invocation id, end and hash: 72 bytes), a new active
- * segment starts, and {@code checkpoint.json} records every sealed segment (its receipts per lease and UTC day, and
- * whether any is unshipped), written aside and renamed over the old one. Opening reads the checkpoint, the active
- * segment, the sealed segments that still held unshipped receipts and {@code shipped.jsonl} (rewritten at each seal with
- * the marks still needed) — never the shipped history — so it takes the same time after ten receipts as after ten
- * million. A segment whose receipts were all shipped leaves memory at the seal after (only ids that ended in the last
- * {@link #RECENT} stay, so a replayed invocation id is still recognised; {@code InvocationClaims} keeps them longer while
- * a grant can be presented); it is deleted with its sidecar once its newest receipt is older than {@link Limits#keep()}.
- * A (lease, day)'s Merkle root and leaves come from the sidecars that hold that day plus the active segment.
+ * segment starts, {@code unshipped.txt} (the sealed segments still holding unshipped receipts) is rewritten if it changed,
+ * and a line describing the segment (its receipts per lease and UTC day) is appended to {@code segments.txt}. Opening
+ * reads those two lists, the active segment, the sealed segments listed as unshipped and {@code shipped.jsonl}
+ * (rewritten at each seal with the marks still needed) — never the shipped history — so it takes the same time after
+ * ten receipts as after ten million. A segment whose receipts were all shipped leaves memory at the seal after (only
+ * ids that ended in the last {@link #RECENT} stay, so a replayed invocation id is still recognised; {@code
+ * InvocationClaims} keeps them longer while a grant can be presented); it is deleted with its sidecar once its newest
+ * receipt is older than {@link Limits#keep()}. A (lease, day)'s Merkle root and leaves come from the sidecars that hold
+ * that day plus the active segment.
  *
  * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append} writes its line, then
  * waits for a sync that started after its write. One caller at a time syncs (the others queue behind it); the one that
@@ -67,7 +68,8 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /** How long the ids of receipts that left memory are still recognised by {@link #contains}. */
     static final Duration RECENT = Duration.ofMinutes(5);
-    static final String CHECKPOINT = "checkpoint.json";
+    static final String SEGMENTS = "segments.txt";
+    static final String UNSHIPPED = "unshipped.txt";
     static final String SHIPPED = "shipped.jsonl";
     private static final String LEGACY = "receipts.jsonl";
     private static final int LEAF_BYTES = 16 + 16 + 8 + 32;
@@ -80,8 +82,8 @@ public final class ReceiptJournal implements AutoCloseable {
      * @param keep         a sealed segment whose receipts were all shipped is deleted once its newest one is this old
      */
     public record Limits(long segmentBytes, long minFreeBytes, Duration keep) {
-        /** 4 MiB segments (about 3,600 receipts: what opening reads), 64 MiB kept free, a week kept. */
-        public static final Limits DEFAULT = new Limits(4L << 20, 64L << 20, Duration.ofDays(7));
+        /** 1 MiB segments (about 900 receipts: what opening reads), 64 MiB kept free, a week kept. */
+        public static final Limits DEFAULT = new Limits(1L << 20, 64L << 20, Duration.ofDays(7));
     }
 
     private final Path dir;
@@ -103,6 +105,10 @@ public final class ReceiptJournal implements AutoCloseable {
     private final List<UsageReceipt> activeReceipts = new ArrayList<>();
     private final Map<LeaseDay, List<byte[]>> activeLeaves = new HashMap<>();
     private FileChannel shipped;
+    /** {@code segments.txt}: a line per sealed segment, appended at each seal. */
+    private FileChannel segmentList;
+    /** The sealed segments {@code unshipped.txt} lists now. */
+    private java.util.Set<Long> unshippedWritten = java.util.Set.of();
     /** Sealed segments by sequence number. */
     private final TreeMap<Long, Segment> sealed = new TreeMap<>();
     /** Receipts of the active segment and of sealed segments that held unshipped ones, in journal order. */
@@ -170,9 +176,9 @@ public final class ReceiptJournal implements AutoCloseable {
     }
 
     /**
-     * A sealed segment as the checkpoint records it.
+     * A sealed segment as {@code segments.txt} and {@code unshipped.txt} record it.
      *
-     * @param unshipped whether it held receipts not shipped when last recorded (opening reads it then)
+     * @param unshipped whether it holds receipts not shipped (as last recorded, opening reads it then)
      * @param lastEndedAt the newest end of its receipts, epoch ms
      */
     record Segment(long seq, int receipts, long lastEndedAt, boolean unshipped, List<LeaseDayCount> leaseDays) {
@@ -186,41 +192,27 @@ public final class ReceiptJournal implements AutoCloseable {
     }
 
     /**
-     * The checkpoint file: the sealed segments, one line each — {@code seq receipts lastEndedAt unshipped} then
-     * {@code lease/day/count} per lease and day — plain text, so that reading thousands of them takes milliseconds in a
-     * JVM that just started.
+     * A sealed segment's line in {@code segments.txt}: {@code seq receipts lastEndedAt} then {@code lease/day/count} per
+     * lease and day — plain text, so that reading thousands of them takes milliseconds in a JVM that just started.
      */
-    record Checkpoint(List<Segment> segments) {
-        String text() {
-            StringBuilder out = new StringBuilder();
-            for (Segment s : segments) {
-                out.append(s.seq()).append(' ').append(s.receipts()).append(' ').append(s.lastEndedAt()).append(' ')
-                        .append(s.unshipped());
-                for (LeaseDayCount c : s.leaseDays()) {
-                    out.append(' ').append(c.lease()).append('/').append(c.day()).append('/').append(c.receipts());
-                }
-                out.append('\n');
-            }
-            return out.toString();
+    static String line(Segment s) {
+        StringBuilder out = new StringBuilder().append(s.seq()).append(' ').append(s.receipts()).append(' ')
+                .append(s.lastEndedAt());
+        for (LeaseDayCount c : s.leaseDays()) {
+            out.append(' ').append(c.lease()).append('/').append(c.day()).append('/').append(c.receipts());
         }
+        return out.append('\n').toString();
+    }
 
-        static Checkpoint parse(String text) {
-            List<Segment> segments = new ArrayList<>();
-            for (String line : text.split("\n")) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.split(" ");
-                List<LeaseDayCount> leaseDays = new ArrayList<>();
-                for (int i = 4; i < f.length; i++) {
-                    String[] c = f[i].split("/");
-                    leaseDays.add(new LeaseDayCount(UUID.fromString(c[0]), LocalDate.parse(c[1]), Integer.parseInt(c[2])));
-                }
-                segments.add(new Segment(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]),
-                        Boolean.parseBoolean(f[3]), List.copyOf(leaseDays)));
-            }
-            return new Checkpoint(segments);
+    /** The segment of a {@link #line}, with its unshipped flag. */
+    static Segment parse(String line, boolean unshipped) {
+        String[] f = line.split(" ");
+        List<LeaseDayCount> leaseDays = new ArrayList<>();
+        for (int i = 3; i < f.length; i++) {
+            String[] c = f[i].split("/");
+            leaseDays.add(new LeaseDayCount(UUID.fromString(c[0]), LocalDate.parse(c[1]), Integer.parseInt(c[2])));
         }
+        return new Segment(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]), unshipped, List.copyOf(leaseDays));
     }
 
     /** Opens (or creates) the journal in {@code dir} with the default limits and reads it back. */
@@ -262,11 +254,19 @@ public final class ReceiptJournal implements AutoCloseable {
             syncDirectory();
             files.add(1L);
         }
-        Path checkpoint = dir.resolve(CHECKPOINT);
-        if (Files.exists(checkpoint)) {
-            for (Segment s : Checkpoint.parse(Files.readString(checkpoint, StandardCharsets.UTF_8)).segments()) {
-                sealed.put(s.seq(), s);
+        java.util.Set<Long> unshippedSeqs = new java.util.HashSet<>();
+        if (Files.exists(dir.resolve(UNSHIPPED))) {
+            for (String seq : Files.readString(dir.resolve(UNSHIPPED), StandardCharsets.US_ASCII).split("\\s+")) {
+                if (!seq.isBlank()) {
+                    unshippedSeqs.add(Long.parseLong(seq));
+                }
             }
+        }
+        segmentList = FileChannel.open(dir.resolve(SEGMENTS), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        for (String line : readLines(segmentList)) {
+            Segment s = parse(line, false);
+            sealed.put(s.seq(), unshippedSeqs.contains(s.seq()) ? parse(line, true) : s);
         }
         // the active segment is the newest file without a sidecar; if the newest has one, a new segment starts
         long newest = Math.max(files.isEmpty() ? 0 : files.last(), sealed.isEmpty() ? 0 : sealed.lastKey());
@@ -289,7 +289,10 @@ public final class ReceiptJournal implements AutoCloseable {
                     writeLeaves(seq, receipts);
                 }
                 if (known == null) {
-                    sealed.put(seq, describe(seq, receipts, true));
+                    Segment found = describe(seq, receipts, true);
+                    sealed.put(seq, found);
+                    writeUnshipped();
+                    appendSegment(found);
                 }
                 receipts.forEach(r -> remember(r, seq));
             }
@@ -413,9 +416,9 @@ public final class ReceiptJournal implements AutoCloseable {
     }
 
     /**
-     * Seals the active segment (all of it on the device): its sidecar, a new active segment, then the checkpoint. A
-     * crash between these steps is repaired by {@link #open}: a segment with a sidecar is sealed, one the checkpoint does
-     * not list is read whole.
+     * Seals the active segment (all of it on the device): its sidecar, a new active segment, {@code unshipped.txt}, then
+     * its line in {@code segments.txt}. A crash between these steps is repaired by {@link #open}: a segment with a sidecar
+     * is sealed, one {@code segments.txt} does not list is read whole.
      */
     private void seal(Instant now) {
         long seq = activeSeq;
@@ -435,7 +438,14 @@ public final class ReceiptJournal implements AutoCloseable {
             return; // stays active, sealed on a later append
         }
         boolean unshipped = activeReceipts.stream().anyMatch(r -> !live.get(r.invocationId()).shipped);
-        sealed.put(seq, describe(seq, activeReceipts, unshipped));
+        Segment done = describe(seq, activeReceipts, unshipped);
+        sealed.put(seq, done);
+        try {
+            writeUnshipped(); // before the segment is listed: a listed segment that is not in it is never read again
+            appendSegment(done);
+        } catch (IOException e) {
+            // not listed: opening reads it whole
+        }
         activeLeaves.forEach((key, leaves) -> {
             List<byte[]> known = sealedLeaves.get(key);
             if (known != null) {
@@ -451,7 +461,8 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /**
      * Lets sealed segments whose receipts were all shipped leave memory, deletes those older than {@link Limits#keep()},
-     * records the checkpoint and rewrites {@code shipped.jsonl} with the marks of receipts still in memory.
+     * records which sealed segments still hold unshipped receipts and rewrites {@code shipped.jsonl} with the marks of
+     * receipts still in memory.
      */
     private void maintain(Instant now) {
         long recentFrom = now.minus(RECENT).toEpochMilli();
@@ -481,8 +492,15 @@ public final class ReceiptJournal implements AutoCloseable {
         java.util.Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
                 .map(Segment::seq).collect(java.util.stream.Collectors.toSet());
         try {
-            writeAtomically(dir.resolve(CHECKPOINT), new Checkpoint(sealed.values().stream()
-                    .filter(s -> !expired.contains(s.seq())).toList()).text().getBytes(StandardCharsets.UTF_8));
+            writeUnshipped();
+            if (!expired.isEmpty()) {
+                StringBuilder kept = new StringBuilder();
+                sealed.values().stream().filter(s -> !expired.contains(s.seq())).forEach(s -> kept.append(line(s)));
+                writeAtomically(dir.resolve(SEGMENTS), kept.toString().getBytes(StandardCharsets.UTF_8));
+                segmentList.close();
+                segmentList = FileChannel.open(dir.resolve(SEGMENTS), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                segmentList.position(segmentList.size());
+            }
             for (long seq : expired) {
                 sealed.remove(seq);
                 Files.deleteIfExists(segmentFile(dir, seq));
@@ -505,8 +523,28 @@ public final class ReceiptJournal implements AutoCloseable {
             shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.READ, StandardOpenOption.WRITE);
             shipped.position(shipped.size());
         } catch (IOException e) {
-            // the previous checkpoint and marks stay in force: opening reads a little more
+            // the previous lists and marks stay in force: opening reads a little more
         }
+    }
+
+    /** Rewrites {@code unshipped.txt} when the set of sealed segments holding unshipped receipts changed. */
+    private void writeUnshipped() throws IOException {
+        java.util.Set<Long> now = new java.util.TreeSet<>();
+        sealed.values().stream().filter(Segment::unshipped).forEach(s -> now.add(s.seq()));
+        if (!now.equals(unshippedWritten)) {
+            StringBuilder text = new StringBuilder();
+            now.forEach(seq -> text.append(seq).append('\n'));
+            writeAtomically(dir.resolve(UNSHIPPED), text.toString().getBytes(StandardCharsets.US_ASCII));
+            unshippedWritten = now;
+        }
+    }
+
+    private void appendSegment(Segment s) throws IOException {
+        ByteBuffer line = ByteBuffer.wrap(line(s).getBytes(StandardCharsets.UTF_8));
+        while (line.hasRemaining()) {
+            segmentList.write(line);
+        }
+        segmentList.force(false);
     }
 
     private static Segment describe(long seq, List<UsageReceipt> receipts, boolean unshipped) {
@@ -708,8 +746,9 @@ public final class ReceiptJournal implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        maintain(Instant.now()); // the checkpoint as shipped now, so that the next opening reads less
+        maintain(Instant.now()); // the lists as shipped now, so that the next opening reads less
         active.close();
+        segmentList.close();
         shipped.close();
     }
 

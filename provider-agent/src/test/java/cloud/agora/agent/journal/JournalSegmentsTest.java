@@ -141,19 +141,18 @@ class JournalSegmentsTest {
             all.forEach(journal::append);
             journal.markShipped(ids(all.subList(0, 10)));
         }
-        // as if the last seal stopped before its sidecar was renamed into place and before the checkpoint named it
-        Path checkpoint = dir.resolve(ReceiptJournal.CHECKPOINT);
-        ReceiptJournal.Checkpoint recorded = ReceiptJournal.Checkpoint.parse(Files.readString(checkpoint));
-        ReceiptJournal.Segment last = recorded.segments().get(recorded.segments().size() - 1);
-        Files.writeString(checkpoint, new ReceiptJournal.Checkpoint(
-                recorded.segments().subList(0, recorded.segments().size() - 1)).text());
-        Files.delete(ReceiptJournal.leavesFile(dir, last.seq()));
+        // as if the last seal stopped before its sidecar was renamed into place and before segments.txt listed it
+        Path list = dir.resolve(ReceiptJournal.SEGMENTS);
+        List<String> lines = Files.readAllLines(list);
+        long last = Long.parseLong(lines.get(lines.size() - 1).split(" ")[0]);
+        Files.write(list, lines.subList(0, lines.size() - 1));
+        Files.delete(ReceiptJournal.leavesFile(dir, last));
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(40, 30));
             assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(10, 40));
             assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all));
         }
-        assertThat(ReceiptJournal.leavesFile(dir, last.seq())).exists();
+        assertThat(ReceiptJournal.leavesFile(dir, last)).exists();
     }
 
     /** Segments whose receipts were all shipped are deleted once older than the limit; unshipped ones never are. */
