@@ -310,7 +310,9 @@ public class AgentComponents {
     @Singleton
     ReceiptReconciler receiptReconciler(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer, ReceiptShipper shipper,
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
-        if (!"http".equals(sinkKind(config, bootstrap))) {
+        // with billing's URL, whatever the sink: what billing lacks goes again as an HTTPS batch (billing keeps a
+        // receipt once by id, so one still on its way through Kafka costs a second delivery, not a second charge)
+        if (config.billing().url().isEmpty() || "none".equals(sinkKind(config, bootstrap))) {
             return new ReceiptReconciler(journal, null, null);
         }
         ReceiptReconciler reconciler = new ReceiptReconciler(journal, new HttpBillingReceiptTree(config.billing().url().orElseThrow(),

@@ -67,7 +67,7 @@ public class AgentLoops {
         if (!shipper.enabled()) {
             LOG.warn("receipt shipping is off (neither kafka.bootstrap.servers nor agent.billing.url is set): receipts stay in the journal");
         } else if (!receipts.enabled()) {
-            LOG.info("receipts ship to Kafka: no anti-entropy with billing (it runs with the HTTP sink only)");
+            LOG.info("agent.billing.url unset: no anti-entropy with billing (it asks billing's receipt tree over HTTPS)");
         }
     }
 
