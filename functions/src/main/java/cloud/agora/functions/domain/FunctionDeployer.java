@@ -190,7 +190,11 @@ public class FunctionDeployer {
         // a bid intended but not recorded may be placed: place it (its key makes that a look-up if it was) so that
         // it is recorded, then withdrawn below with the rest
         for (BidIntent intent : deployments.openIntentsOf(function.id())) {
-            resume(bearerToken, intent);
+            try {
+                resume(bearerToken, intent);
+            } catch (BidRefusedException refused) {
+                // refused: nothing was placed, nothing to withdraw (the intent is closed)
+            }
         }
         for (Deployment d : deployments.list(function.id(), name)) {
             if (!d.status().followsBid()) {
