@@ -273,7 +273,9 @@ public class FunctionDeployer {
      * replacement bid for the missing ones — same resources, max prices and constraints — placed
      * with the developer's token, because bids and leases must belong to the developer who pays: at
      * once when the lease follower sees the lease close ({@link #replaceLostReplicas}), and again at
-     * any later read if the marketplace could not be reached then; the surviving replicas keep serving.
+     * any later read if the marketplace could not be reached then; the surviving replicas keep serving. The replacement
+     * is recorded as intended with its idempotency key first; an intended replacement whose answer was never recorded is
+     * placed again as it was (same key, same body), so the marketplace answers that bid instead of leasing twice.
      */
     private Deployment refreshed(String bearerToken, FunctionRow function, Deployment d) {
         if (!d.status().followsBid()) {

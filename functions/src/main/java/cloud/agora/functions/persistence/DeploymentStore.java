@@ -37,16 +37,6 @@ public class DeploymentStore {
         this.epoch = epoch;
     }
 
-    /** Records a new deployment of {@code functionId}. */
-    public void insert(UUID functionId, Deployment d) {
-        try (Connection c = dataSource.getConnection()) {
-            insert(c, functionId, d);
-            epoch.bump();
-        } catch (SQLException | JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Inserts the deployment unless a deployment with its id (or its bid) is already recorded. */
     private void insert(Connection c, UUID functionId, Deployment d) throws SQLException, JsonProcessingException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO deployments (id, function_id, version, bid_id, replicas,"

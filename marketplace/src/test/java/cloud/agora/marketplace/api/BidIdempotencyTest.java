@@ -50,6 +50,9 @@ class BidIdempotencyTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    cloud.agora.marketplace.domain.MarketDesk desk;
+
     Market provider;
     Market developer;
     String region;
@@ -160,6 +163,19 @@ class BidIdempotencyTest {
         assertThat(bidsOf(developer)).isEqualTo(1);
         assertThat(leasesOf(developer)).as("one bid of two replicas: two leases, not sixteen").isLessThanOrEqualTo(2);
         assertThat(keys(developer)).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyIsKeptAcrossARestartOfTheMarket() throws SQLException {
+        String key = IdempotencyKeys.generate();
+        String bidId = place(developer, key, bid(1)).path("id");
+        desk.reload(); // what a restart does: the book is rebuilt from PostgreSQL
+
+        ExtractableResponse<Response> again = place(developer, key, bid(1));
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.<String>path("id")).isEqualTo(bidId);
+        assertThat(bidsOf(developer)).isEqualTo(1);
+        assertThat(leasesOf(developer)).isEqualTo(1);
     }
 
     @Test
