@@ -136,7 +136,7 @@ class BidIdempotencyTest {
     void concurrentRetriesWithTheSameKeyCreateOneBid() throws Exception {
         String key = IdempotencyKeys.generate();
         int retries = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(retries);
+        ExecutorService pool = Executors.newFixedThreadPool(retries + 1);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<ExtractableResponse<Response>>> answers = new ArrayList<>();
         try {
@@ -147,7 +147,21 @@ class BidIdempotencyTest {
                 };
                 answers.add(pool.submit(retry));
             }
+            // hold the desk busy so that the retries queue up and are applied as one batch, before one commit: the
+            // second of them must still find the first's key
+            CountDownLatch deskBusy = new CountDownLatch(1);
+            Future<Object> busy = pool.submit(() -> desk.query((book, now) -> {
+                deskBusy.countDown();
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }));
+            deskBusy.await();
             start.countDown();
+            busy.get();
             List<Integer> statuses = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             for (Future<ExtractableResponse<Response>> answer : answers) {
