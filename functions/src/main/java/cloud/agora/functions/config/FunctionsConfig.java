@@ -146,6 +146,13 @@ public interface FunctionsConfig {
     @WithDefault("30s")
     java.time.Duration asyncSweep();
 
+    /**
+     * How often (and at start) bids recorded as intended but never recorded as placed — the marketplace could not be
+     * reached, or the service stopped between placing and recording — are placed again with their idempotency key.
+     */
+    @WithDefault("30s")
+    java.time.Duration bidResumeInterval();
+
     /** How many async invocations run at once in this instance. */
     @WithDefault("16")
     int asyncWorkers();

@@ -74,12 +74,93 @@ public class FunctionDeployer {
         }
         BidSpec bid = new BidSpec(BidKind.COMPUTE, new Resources(version.cpuMillis(), version.memoryMiB(), 0), replicas,
                 order.maxPrices(), order.constraints() == null ? Constraints.NONE : order.constraints(), order.ttlSeconds());
-        BidView placed = marketplace.placeBid(bearerToken, bid);
-        Deployment pending = new Deployment(UUID.randomUUID(), name, version.version(), placed.id(), replicas,
-                Deployment.Status.PENDING, List.of(), List.of(), clock.instant(), clock.instant());
+        // recorded before the marketplace is asked: if the answer is lost (or this process dies before recording it),
+        // the bid is placed again with this key and the marketplace answers the bid it already placed
+        BidIntent intent = BidIntent.deployment(function.id(), name, owner, version.version(), replicas, bid, clock.instant());
+        deployments.intend(intent);
+        return placeDeployment(bearerToken, intent);
+    }
+
+    /** Places a deployment's intended bid (again) with its key and records the deployment it creates. */
+    private Deployment placeDeployment(String bearerToken, BidIntent intent) {
+        BidView placed = placeIntended(bearerToken, intent);
+        Deployment pending = new Deployment(intent.deploymentId(), intent.functionName(), intent.version(), placed.id(),
+                intent.replicas(), Deployment.Status.PENDING, List.of(), List.of(), clock.instant(), clock.instant());
         Deployment deployment = pending.following(placed, replicas(bearerToken, placed), clock.instant());
-        deployments.insert(function.id(), deployment);
+        deployments.recordDeployment(intent, deployment);
         return deployment;
+    }
+
+    /**
+     * Places an intended bid with its key. A refusal (4xx: nothing was placed) closes the intent; when the marketplace
+     * cannot be reached or fails the intent stays open, to be placed again with the same key.
+     */
+    private BidView placeIntended(String bearerToken, BidIntent intent) {
+        try {
+            return marketplace.placeBid(bearerToken, intent.spec(), intent.key());
+        } catch (BidRefusedException refused) {
+            deployments.intentRefused(intent.key(), refused.getMessage(), clock.instant());
+            throw refused;
+        }
+    }
+
+    /**
+     * Places again, each with its own key and body, the bids recorded as intended before {@code before} whose answer
+     * was never recorded (the marketplace could not be reached, or this process stopped between placing and
+     * recording), and records what they placed: a deployment's bid creates its deployment, a replacement joins its
+     * deployment, and a replacement whose deployment no longer follows its bids is withdrawn (bid cancelled, leases
+     * closed). The marketplace answers an already placed bid for its key, so this never places a bid twice. Each bid
+     * is placed with a token the platform issues for its developer.
+     *
+     * @return how many intents were resolved (placed or refused)
+     */
+    public int resumeIntendedBids(java.time.Instant before) {
+        int resolved = 0;
+        for (BidIntent intent : deployments.openIntents(before)) {
+            try {
+                resume(signIn.issueOnBehalfOf(intent.owner()).token(), intent);
+                resolved++;
+            } catch (BidRefusedException refused) {
+                resolved++;
+                LOG.warnf("intended bid %s of %s was refused: %s", intent.key(), intent.functionName(), refused.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warnf("intended bid %s of %s stays open: %s", intent.key(), intent.functionName(), e.getMessage());
+            }
+        }
+        return resolved;
+    }
+
+    @io.quarkus.scheduler.Scheduled(every = "${agora.functions.bid-resume-interval:30s}",
+            concurrentExecution = io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+    void resumeIntendedBids() {
+        // intents younger than this are most likely still being placed by the request that recorded them
+        resumeIntendedBids(clock.instant().minusSeconds(10));
+    }
+
+    private void resume(String bearerToken, BidIntent intent) {
+        if (intent.purpose() == BidIntent.Purpose.DEPLOYMENT) {
+            placeDeployment(bearerToken, intent);
+            return;
+        }
+        boolean follows = deployments.list(intent.functionId(), intent.functionName()).stream()
+                .anyMatch(d -> d.id().equals(intent.deploymentId()) && d.status().followsBid());
+        BidView placed = placeIntended(bearerToken, intent);
+        if (follows) {
+            deployments.recordReplacement(intent, placed.id(), clock.instant());
+        } else {
+            withdraw(bearerToken, placed, "deployment of " + intent.functionName() + " withdrawn");
+            deployments.intentPlaced(intent.key(), placed.id(), clock.instant());
+        }
+    }
+
+    /** Cancels the bid if still open and closes every active lease it produced. */
+    private void withdraw(String bearerToken, BidView bid, String reason) {
+        if (bid.status() == cloud.agora.protocol.market.BidStatus.OPEN) {
+            marketplace.cancelBid(bearerToken, bid.id());
+        }
+        for (Deployment.Replica replica : replicas(bearerToken, bid)) {
+            marketplace.closeLease(bearerToken, replica.leaseId(), reason);
+        }
     }
 
     /** The caller's deployments of {@code name}, newest first, each brought up to date with its bid. */
@@ -87,7 +168,7 @@ public class FunctionDeployer {
         FunctionRow function = catalog.owned(owner, name);
         List<Deployment> out = new ArrayList<>();
         for (Deployment d : deployments.list(function.id(), name)) {
-            out.add(refreshed(bearerToken, d));
+            out.add(refreshed(bearerToken, function, d));
         }
         return out;
     }
@@ -96,7 +177,7 @@ public class FunctionDeployer {
     public Deployment get(Address owner, String bearerToken, String name, UUID id) {
         FunctionRow function = catalog.owned(owner, name);
         return deployments.list(function.id(), name).stream().filter(d -> d.id().equals(id)).findFirst()
-                .map(d -> refreshed(bearerToken, d)).orElseThrow(() -> new DeploymentNotFoundException(name, id));
+                .map(d -> refreshed(bearerToken, function, d)).orElseThrow(() -> new DeploymentNotFoundException(name, id));
     }
 
     /**
@@ -106,6 +187,15 @@ public class FunctionDeployer {
      */
     public void retire(Address owner, String bearerToken, String name) {
         FunctionRow function = catalog.owned(owner, name);
+        // a bid intended but not recorded may be placed: place it (its key makes that a look-up if it was) so that
+        // it is recorded, then withdrawn below with the rest
+        for (BidIntent intent : deployments.openIntentsOf(function.id())) {
+            try {
+                resume(bearerToken, intent);
+            } catch (BidRefusedException refused) {
+                // refused: nothing was placed, nothing to withdraw (the intent is closed)
+            }
+        }
         for (Deployment d : deployments.list(function.id(), name)) {
             if (!d.status().followsBid()) {
                 continue;
@@ -174,7 +264,7 @@ public class FunctionDeployer {
         FunctionRow row = catalog.owned(owner, name);
         String token = signIn.issueOnBehalfOf(owner).token();
         deployments.list(row.id(), name).stream().filter(d -> d.id().equals(deploymentId)).findFirst()
-                .ifPresent(d -> refreshed(token, d));
+                .ifPresent(d -> refreshed(token, row, d));
     }
 
     /**
@@ -183,9 +273,11 @@ public class FunctionDeployer {
      * replacement bid for the missing ones — same resources, max prices and constraints — placed
      * with the developer's token, because bids and leases must belong to the developer who pays: at
      * once when the lease follower sees the lease close ({@link #replaceLostReplicas}), and again at
-     * any later read if the marketplace could not be reached then; the surviving replicas keep serving.
+     * any later read if the marketplace could not be reached then; the surviving replicas keep serving. The replacement
+     * is recorded as intended with its idempotency key first; an intended replacement whose answer was never recorded is
+     * placed again as it was (same key, same body), so the marketplace answers that bid instead of leasing twice.
      */
-    private Deployment refreshed(String bearerToken, Deployment d) {
+    private Deployment refreshed(String bearerToken, FunctionRow function, Deployment d) {
         if (!d.status().followsBid()) {
             return d;
         }
@@ -209,9 +301,12 @@ public class FunctionDeployer {
             // not take several replicas of one deployment)
             Constraints constraints = (bid.constraints() == null ? Constraints.NONE : bid.constraints())
                     .avoiding(placed.stream().map(r -> Address.parse(r.provider())).toList());
-            BidView replacement = marketplace.placeBid(bearerToken, new BidSpec(bid.kind(), bid.resources(), missing,
-                    bid.maxPrices(), constraints, null));
-            deployments.addReplacementBid(d.id(), replacement.id(), clock.instant());
+            // one open intent per deployment: an earlier one whose answer was never recorded is placed again as it was
+            BidIntent intent = deployments.intendReplacement(BidIntent.replacement(d.id(), function.id(), d.function(),
+                    function.owner(), new BidSpec(bid.kind(), bid.resources(), missing, bid.maxPrices(), constraints, null),
+                    clock.instant()));
+            BidView replacement = placeIntended(bearerToken, intent);
+            deployments.recordReplacement(intent, replacement.id(), clock.instant());
             placed.addAll(replicas(bearerToken, replacement));
             replacementReasons = replacement.unmatchedReasons() == null || placed.size() >= d.replicas() ? List.of()
                     : replacement.unmatchedReasons().stream().map(Enum::name).toList();

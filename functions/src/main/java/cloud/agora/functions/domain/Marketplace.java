@@ -12,12 +12,15 @@ import java.util.UUID;
 public interface Marketplace {
 
     /**
-     * Places a bid; the answer already holds the leases it matched.
+     * Places a bid under an idempotency key; the answer already holds the leases it matched. Placing the same bid
+     * with the same key again answers the bid the first call placed (no second bid, no second lease).
      *
+     * @param idempotencyKey the key ({@code Idempotency-Key}) recorded with the intent before this call
      * @throws BidRefusedException when the marketplace refuses the bid (4xx)
-     * @throws MarketplaceUnavailableException when it cannot be reached or fails
+     * @throws MarketplaceUnavailableException when it cannot be reached or fails (the bid may or may not be placed:
+     *                                         place it again with the same key to learn which)
      */
-    BidView placeBid(String bearerToken, BidSpec bid);
+    BidView placeBid(String bearerToken, BidSpec bid, String idempotencyKey);
 
     /** The bid as the marketplace sees it now. */
     BidView bid(String bearerToken, UUID bidId);

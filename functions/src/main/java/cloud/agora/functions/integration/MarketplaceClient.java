@@ -2,6 +2,7 @@ package cloud.agora.functions.integration;
 
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.LeaseView;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,7 +26,8 @@ public interface MarketplaceClient {
 
     @POST
     @Path("/bids")
-    BidView placeBid(@HeaderParam("Authorization") String authorization, BidSpec bid);
+    BidView placeBid(@HeaderParam("Authorization") String authorization,
+            @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey, BidSpec bid);
 
     @GET
     @Path("/bids/{id}")

@@ -25,8 +25,8 @@ public class RestMarketplace implements Marketplace {
     }
 
     @Override
-    public BidView placeBid(String bearerToken, BidSpec bid) {
-        return call("placing a bid", () -> market.placeBid(bearer(bearerToken), bid));
+    public BidView placeBid(String bearerToken, BidSpec bid, String idempotencyKey) {
+        return call("placing a bid", () -> market.placeBid(bearer(bearerToken), idempotencyKey, bid));
     }
 
     @Override

@@ -1,6 +1,10 @@
 package cloud.agora.functions.persistence;
 
+import cloud.agora.functions.domain.BidIntent;
 import cloud.agora.functions.domain.Deployment;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.market.BidSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Deployments in PostgreSQL (plain JDBC). */
+/** Deployments, their replacement bids and the bids intended before they are placed, in PostgreSQL (plain JDBC). */
 @ApplicationScoped
 public class DeploymentStore {
 
@@ -33,11 +37,11 @@ public class DeploymentStore {
         this.epoch = epoch;
     }
 
-    /** Records a new deployment of {@code functionId}. */
-    public void insert(UUID functionId, Deployment d) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("INSERT INTO deployments (id, function_id, version, bid_id, replicas,"
-                        + " status, reasons, replica_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    /** Inserts the deployment unless a deployment with its id (or its bid) is already recorded. */
+    private void insert(Connection c, UUID functionId, Deployment d) throws SQLException, JsonProcessingException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO deployments (id, function_id, version, bid_id, replicas,"
+                + " status, reasons, replica_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT DO NOTHING")) {
             s.setObject(1, d.id());
             s.setObject(2, functionId);
             s.setInt(3, d.version());
@@ -49,7 +53,151 @@ public class DeploymentStore {
             s.setTimestamp(9, Timestamp.from(d.createdAt()));
             s.setTimestamp(10, Timestamp.from(d.updatedAt()));
             s.executeUpdate();
-            epoch.bump();
+        }
+    }
+
+    // ---------------------------------------------------------------- bids intended before they are placed
+
+    /** Records a bid about to be placed, with its key: from now on it is placed with that key or not at all. */
+    public void intend(BidIntent intent) {
+        try (Connection c = dataSource.getConnection()) {
+            insertIntent(c, intent, "");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Records the intent of a replacement bid unless the deployment already has an open one, and returns the open one:
+     * whoever intends a replacement first, every caller places that same bid (same key, same body).
+     */
+    public BidIntent intendReplacement(BidIntent intent) {
+        try (Connection c = dataSource.getConnection()) {
+            insertIntent(c, intent, " ON CONFLICT DO NOTHING");
+            return intents(c, "i.deployment_id = ? AND i.purpose = 'REPLACEMENT' AND i.resolved_at IS NULL",
+                    intent.deploymentId()).get(0);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Intents not yet recorded as placed or refused, recorded before {@code before}, oldest first. */
+    public List<BidIntent> openIntents(java.time.Instant before) {
+        try (Connection c = dataSource.getConnection()) {
+            return intents(c, "i.resolved_at IS NULL AND i.created_at < ?", Timestamp.from(before));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The open intents of one function, oldest first. */
+    public List<BidIntent> openIntentsOf(UUID functionId) {
+        try (Connection c = dataSource.getConnection()) {
+            return intents(c, "i.resolved_at IS NULL AND i.function_id = ?", functionId);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The marketplace refused the intended bid (nothing was placed): it is not placed again. */
+    public void intentRefused(String key, String reason, java.time.Instant now) {
+        resolve(key, null, reason, now);
+    }
+
+    /** The intended bid is placed, and nothing else is to be recorded for it (its deployment no longer follows bids). */
+    public void intentPlaced(String key, UUID bidId, java.time.Instant now) {
+        resolve(key, bidId, null, now);
+    }
+
+    /** Records the deployment a placed bid created, and the intent as placed, in one transaction. Repeating it changes nothing. */
+    public void recordDeployment(BidIntent intent, Deployment d) {
+        inTransaction(c -> {
+            insert(c, intent.functionId(), d);
+            resolve(c, intent.key(), d.bidId(), null, d.updatedAt());
+        });
+        epoch.bump();
+    }
+
+    /** Records a placed replacement bid of its deployment, and the intent as placed, in one transaction. Repeating it changes nothing. */
+    public void recordReplacement(BidIntent intent, UUID bidId, java.time.Instant now) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO deployment_rebids (deployment_id, bid_id, created_at)"
+                    + " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+                s.setObject(1, intent.deploymentId());
+                s.setObject(2, bidId);
+                s.setTimestamp(3, Timestamp.from(now));
+                s.executeUpdate();
+            }
+            resolve(c, intent.key(), bidId, null, now);
+        });
+    }
+
+    private void resolve(String key, UUID bidId, String refused, java.time.Instant now) {
+        inTransaction(c -> resolve(c, key, bidId, refused, now));
+    }
+
+    private static void resolve(Connection c, String key, UUID bidId, String refused, java.time.Instant now)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE bid_intents SET bid_id = ?, refused = ?, resolved_at = ?"
+                + " WHERE idempotency_key = ? AND resolved_at IS NULL")) {
+            s.setObject(1, bidId);
+            s.setString(2, refused);
+            s.setTimestamp(3, Timestamp.from(now));
+            s.setString(4, key);
+            s.executeUpdate();
+        }
+    }
+
+    private static void insertIntent(Connection c, BidIntent i, String onConflict) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO bid_intents (idempotency_key, purpose, deployment_id,"
+                + " function_id, owner, version, replicas, bid_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + onConflict)) {
+            s.setString(1, i.key());
+            s.setString(2, i.purpose().name());
+            s.setObject(3, i.deploymentId());
+            s.setObject(4, i.functionId());
+            s.setString(5, i.owner().value());
+            s.setObject(6, i.version(), java.sql.Types.INTEGER);
+            s.setInt(7, i.replicas());
+            s.setString(8, JsonCodec.write(i.spec()));
+            s.setTimestamp(9, Timestamp.from(i.createdAt()));
+            s.executeUpdate();
+        }
+    }
+
+    private static List<BidIntent> intents(Connection c, String where, Object arg) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT i.*, f.name FROM bid_intents i JOIN functions f"
+                + " ON f.id = i.function_id WHERE " + where + " ORDER BY i.created_at, i.idempotency_key")) {
+            s.setObject(1, arg);
+            List<BidIntent> out = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new BidIntent(r.getString("idempotency_key"), BidIntent.Purpose.valueOf(r.getString("purpose")),
+                            r.getObject("deployment_id", UUID.class), r.getObject("function_id", UUID.class),
+                            r.getString("name"), Address.parse(r.getString("owner")), (Integer) r.getObject("version"),
+                            r.getInt("replicas"), JsonCodec.read(r.getString("bid_json"), BidSpec.class),
+                            r.getTimestamp("created_at").toInstant()));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Work in one transaction on one connection. */
+    private interface Work {
+        void run(Connection c) throws SQLException, JsonProcessingException;
+    }
+
+    private void inTransaction(Work work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                work.run(c);
+                c.commit();
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -202,20 +350,6 @@ public class DeploymentStore {
                 }
             }
             return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Records a replacement bid placed for a deployment. */
-    public void addReplacementBid(UUID deploymentId, UUID bidId, java.time.Instant now) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(
-                        "INSERT INTO deployment_rebids (deployment_id, bid_id, created_at) VALUES (?, ?, ?)")) {
-            s.setObject(1, deploymentId);
-            s.setObject(2, bidId);
-            s.setTimestamp(3, Timestamp.from(now));
-            s.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -32,13 +32,27 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class MarketplaceStub extends StubServer {
 
-    record Held(String token, BidSpec spec, BidView view) {
+    record Held(String token, BidSpec spec, BidView view, String key) {
+
+        Held(String token, BidSpec spec, BidView view) {
+            this(token, spec, view, null);
+        }
     }
 
     /** Bids by id. */
     public static final Map<UUID, Held> BIDS = new ConcurrentHashMap<>();
     /** Leases by id. */
     public static final Map<UUID, LeaseView> LEASES = new ConcurrentHashMap<>();
+
+    /** Bid ids by (bidder's address, Idempotency-Key), as the marketplace keeps them. */
+    public static final Map<String, UUID> KEYS = new ConcurrentHashMap<>();
+    /** Every Idempotency-Key a bid was placed with, in order (null for none). */
+    public static final List<String> KEYS_SENT = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * How many of the next bid placements lose their answer: the bid is placed (and leased) as usual, then the caller
+     * gets a 502 instead of it, as when the connection breaks or the caller dies before it records the answer.
+     */
+    public static final java.util.concurrent.atomic.AtomicInteger LOSE_ANSWERS = new java.util.concurrent.atomic.AtomicInteger();
 
     /** When set, the agent endpoints given to a bid's leases in order (else unresolvable test hosts). */
     public static volatile List<String> endpoints = List.of();
@@ -56,7 +70,7 @@ public class MarketplaceStub extends StubServer {
     /** Matches every missing replica of a resting bid, as capacity appearing would. */
     public static void fill(UUID bidId) {
         Held held = BIDS.get(bidId);
-        BIDS.put(bidId, new Held(held.token, held.spec, matched(held.view, held.spec)));
+        BIDS.put(bidId, new Held(held.token, held.spec, matched(held.view, held.spec), held.key));
     }
 
     /** Ownership is by the tokens' subject (the signed-in address), as in the real marketplace. */
@@ -99,13 +113,37 @@ public class MarketplaceStub extends StubServer {
                 send(ex, 400, problem("invalid-bid", "maxPrices must name every unit price"));
                 return;
             }
-            BidView open = new BidView(UUID.randomUUID(), owner(token), spec.kind(), spec.resources(),
-                    spec.replicas(), 0, spec.maxPrices(), spec.constraints(), BidStatus.OPEN, Instant.now(),
-                    Instant.now().plusSeconds(600), List.of(), List.of(UnmatchedReason.NO_PROVIDER_IN_REGION));
-            BidView view = "nowhere".equals(region) ? open : matched(open, spec);
-            BIDS.put(view.id(), new Held(token, spec, view));
-            send(ex, 201, JsonCodec.write(view));
-            return;
+            // as the marketplace: one bid per (bidder, key); the same bid again is answered, another bid is refused
+            String key = cloud.agora.protocol.market.IdempotencyKeys.parse(
+                    ex.getRequestHeaders().getFirst(cloud.agora.protocol.market.IdempotencyKeys.HEADER));
+            KEYS_SENT.add(key);
+            String scope = key == null ? null : owner(token).value() + " " + key;
+            synchronized (KEYS) {
+                if (scope != null && KEYS.containsKey(scope)) {
+                    Held earlier = BIDS.get(KEYS.get(scope));
+                    if (!earlier.spec.equals(spec)) {
+                        send(ex, 422, problem("idempotency-key-reused", "another bid under key " + key));
+                        return;
+                    }
+                    ex.getResponseHeaders().add(cloud.agora.protocol.market.IdempotencyKeys.REPLAYED_HEADER, "true");
+                    send(ex, 200, JsonCodec.write(earlier.view));
+                    return;
+                }
+                BidView open = new BidView(UUID.randomUUID(), owner(token), spec.kind(), spec.resources(),
+                        spec.replicas(), 0, spec.maxPrices(), spec.constraints(), BidStatus.OPEN, Instant.now(),
+                        Instant.now().plusSeconds(600), List.of(), List.of(UnmatchedReason.NO_PROVIDER_IN_REGION));
+                BidView view = "nowhere".equals(region) ? open : matched(open, spec);
+                BIDS.put(view.id(), new Held(token, spec, view, key));
+                if (scope != null) {
+                    KEYS.put(scope, view.id());
+                }
+                if (LOSE_ANSWERS.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    send(ex, 502, problem("bad-gateway", "the answer was lost"));
+                    return;
+                }
+                send(ex, 201, JsonCodec.write(view));
+                return;
+            }
         }
         if (path[3].equals("bids") && path.length == 5) {
             Held held = BIDS.get(UUID.fromString(path[4]));
@@ -121,7 +159,7 @@ public class MarketplaceStub extends StubServer {
                 BidView v = held.view;
                 BidView cancelled = new BidView(v.id(), v.owner(), v.kind(), v.resources(), v.replicas(), v.matchedReplicas(),
                         v.maxPrices(), v.constraints(), BidStatus.CANCELLED, v.createdAt(), v.expiresAt(), v.leaseIds(), List.of());
-                BIDS.put(v.id(), new Held(token, held.spec, cancelled));
+                BIDS.put(v.id(), new Held(token, held.spec, cancelled, held.key));
                 send(ex, 200, JsonCodec.write(cancelled));
                 return;
             }

@@ -1,6 +1,8 @@
 package cloud.agora.marketplace.api;
 
 import cloud.agora.marketplace.domain.BidPlacer;
+import cloud.agora.marketplace.domain.InvalidIdempotencyKeyException;
+import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.support.auth.Caller;
@@ -8,6 +10,7 @@ import cloud.agora.support.auth.SignedIn;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -33,10 +36,26 @@ public class BidResource {
         this.caller = caller;
     }
 
+    /**
+     * Places a bid: {@code 201} with the bid. With an {@code Idempotency-Key} header a repeated request (same key, same
+     * bid) answers {@code 200} with that bid as it is now and {@code Idempotent-Replayed: true}, placing nothing;
+     * the key with another bid is {@code 422 idempotency-key-reused}.
+     */
     @POST
-    public Response place(BidSpec bid) {
-        BidView placed = placer.place(caller.address(), bid);
-        return Response.created(URI.create("/api/v1/bids/" + placed.id())).entity(placed).build();
+    public Response place(@HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey, BidSpec bid) {
+        String key;
+        try {
+            key = IdempotencyKeys.parse(idempotencyKey);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidIdempotencyKeyException(e.getMessage());
+        }
+        BidPlacer.Placement placement = placer.place(caller.address(), bid, key);
+        BidView placed = placement.bid();
+        URI location = URI.create("/api/v1/bids/" + placed.id());
+        if (placement.replayed()) {
+            return Response.ok(placed).location(location).header(IdempotencyKeys.REPLAYED_HEADER, "true").build();
+        }
+        return Response.created(location).entity(placed).build();
     }
 
     @GET

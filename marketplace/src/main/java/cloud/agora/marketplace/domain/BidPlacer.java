@@ -10,11 +10,13 @@ import cloud.agora.protocol.market.UnmatchedReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Developers place, read and cancel bids; only a bid's owner sees or cancels it. Placing
- * matches at once where it can (emitting {@code LeaseCreated}) and rests the rest.
+ * matches at once where it can (emitting {@code LeaseCreated}) and rests the rest; a bid placed with an idempotency
+ * key is placed once however often the request is repeated.
  */
 @ApplicationScoped
 public class BidPlacer {
@@ -31,11 +33,22 @@ public class BidPlacer {
         this.rules = rules;
     }
 
+    /** A placed bid as its bidder sees it, and whether it is the answer to an earlier request with the same key. */
+    public record Placement(BidView bid, boolean replayed) {
+    }
+
     /**
      * Places a bid for the caller, or, when the caller is a storage gateway ({@code agora.market.gateways.storage})
      * naming a payer, for the payer.
+     *
+     * <p>With an idempotency key the bid is placed at most once per (caller, key): a request repeating the key and the
+     * same bid gets that bid as it is now ({@link Placement#replayed()}) and places nothing; the key with another bid
+     * is refused ({@link IdempotencyKeyReusedException}) and changes nothing. The key is recorded with the bid in one
+     * transaction.
+     *
+     * @param idempotencyKey the request's key (already checked: {@code IdempotencyKeys.parse}), or null for none
      */
-    public BidView place(Address caller, BidSpec spec) {
+    public Placement place(Address caller, BidSpec spec, String idempotencyKey) {
         if (spec != null && spec.payer() != null && !spec.payer().equals(caller)
                 && !config.gateways().storage().orElse(List.of()).contains(caller)) {
             throw new AccessDeniedException(caller, caller + " is not a storage gateway: only a storage gateway places bids"
@@ -43,12 +56,49 @@ public class BidPlacer {
         }
         Bid.Limits limits = new Bid.Limits(config.maxReplicas(), rules.maxBidLifetime(),
                 config.defaultBidLifetime().compareTo(rules.maxBidLifetime()) < 0 ? config.defaultBidLifetime() : rules.maxBidLifetime());
-        Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
+        if (idempotencyKey == null || spec == null) {
+            Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
+            return new Placement(answer(outcome), false);
+        }
+        String requestHash = BidKey.requestHash(spec);
+        UUID[] earlierBid = new UUID[1];
+        // on committed state: a retry queued right behind its original must find the original's key in the database
+        Outcome outcome = desk.executeOnCommitted((book, now) -> {
+            Optional<BidKey> earlier = keyed(caller, idempotencyKey);
+            if (earlier.isPresent()) {
+                if (!earlier.get().requestHash().equals(requestHash)) {
+                    throw new IdempotencyKeyReusedException(idempotencyKey, earlier.get().bidId());
+                }
+                earlierBid[0] = earlier.get().bidId();
+                return Outcome.none();
+            }
+            Outcome placed = book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now);
+            return placed.keyed(new BidKey(caller, idempotencyKey, requestHash, placed.newBids().get(0).id()));
+        });
+        if (earlierBid[0] != null) {
+            try {
+                return new Placement(get(caller, earlierBid[0]), true);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return new Placement(answer(outcome), false);
+    }
+
+    private BidView answer(Outcome outcome) {
         Bid bid = outcome.newBids().get(0);
         List<UUID> leaseIds = outcome.createdLeases().stream().map(Lease::id).toList();
         List<UnmatchedReason> reasons = bid.status() == BidStatus.OPEN
                 ? desk.query((book, now) -> book.unmatchedReasons(bid.id(), now)) : List.of();
         return bid.view(leaseIds, reasons);
+    }
+
+    private Optional<BidKey> keyed(Address bidder, String key) {
+        try {
+            return store.bidKey(bidder, key);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The caller's bid, with its leases and, while open, why it is not (fully) matched. */

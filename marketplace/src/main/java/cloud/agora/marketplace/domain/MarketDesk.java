@@ -100,6 +100,18 @@ public class MarketDesk {
     }
 
     /**
+     * Runs a command, like {@link #execute}, that reads the database as well as the book: whatever the commands queued
+     * before it changed is committed first, so {@code decide} sees it there (a bid placed under an idempotency key
+     * looks the key up in the database, and must find the bid of a retry queued just before it). Costs the batch an
+     * extra commit.
+     *
+     * @return the committed outcome
+     */
+    public Outcome executeOnCommitted(BiFunction<OrderBook, Instant, Outcome> decide) {
+        return (Outcome) submit(new Task(decide::apply, Kind.COMMAND_ON_COMMITTED));
+    }
+
+    /**
      * Changes how long a silent provider stays available (a governed rule), then gives any
      * capacity that became available to resting bids.
      */
@@ -148,14 +160,14 @@ public class MarketDesk {
                     }
                     continue;
                 }
-                if (task.kind == Kind.QUERY) {
+                if (task.kind == Kind.QUERY || task.kind == Kind.COMMAND_ON_COMMITTED) {
                     // reads see committed state only: commit what this batch changed so far first
                     commit(applied, outcomes);
                 }
                 try {
                     task.result = task.work.apply(book, now());
                     applied.add(task);
-                    if (task.kind == Kind.COMMAND) {
+                    if (task.kind == Kind.COMMAND || task.kind == Kind.COMMAND_ON_COMMITTED) {
                         outcomes.add((Outcome) task.result);
                     }
                 } catch (RuntimeException refused) {
@@ -225,6 +237,9 @@ public class MarketDesk {
         for (Bid bid : outcome.newBids()) {
             store.insertBid(c, bid);
         }
+        for (BidKey key : outcome.bidKeys()) {
+            store.insertBidKey(c, key, now);
+        }
         for (Bid bid : outcome.changedBids()) {
             store.updateBid(c, bid);
         }
@@ -281,6 +296,8 @@ public class MarketDesk {
 
     private enum Kind {
         COMMAND,
+        /** A command that reads the database too: runs after everything queued before it is committed. */
+        COMMAND_ON_COMMITTED,
         /** Reads the book; runs after everything queued before it is committed. */
         QUERY,
         /** Reload the book from the database: commits what is pending first. */

@@ -1,6 +1,7 @@
 package cloud.agora.marketplace.persistence;
 
 import cloud.agora.marketplace.domain.Bid;
+import cloud.agora.marketplace.domain.BidKey;
 import cloud.agora.marketplace.domain.Lease;
 import cloud.agora.marketplace.domain.Offer;
 import cloud.agora.marketplace.domain.Provider;
@@ -157,6 +158,22 @@ public class MarketStore {
         }
     }
 
+    /**
+     * Records the idempotency key a new bid was placed with, in the bid's transaction. The primary key (bidder, key)
+     * refuses a second bid under one key even if two writers raced past the check.
+     */
+    public void insertBidKey(Connection c, BidKey key, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO bid_idempotency_keys (bidder, key, request_hash, bid_id, created_at) VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, key.bidder().value());
+            s.setString(2, key.key());
+            s.setString(3, key.requestHash());
+            s.setObject(4, key.bidId());
+            s.setTimestamp(5, Timestamp.from(now));
+            s.executeUpdate();
+        }
+    }
+
     public void closeLease(Connection c, Lease l) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "UPDATE leases SET state = ?, closed_at = ?, closed_by = ?, close_reason = ? WHERE id = ?")) {
@@ -236,6 +253,20 @@ public class MarketStore {
 
     public List<Lease> activeLeases() throws SQLException {
         return leases("WHERE l.state = 'ACTIVE'").stream().map(LeaseRow::lease).toList();
+    }
+
+    /** The bid {@code bidder} placed with idempotency key {@code key}, if any. */
+    public Optional<BidKey> bidKey(Address bidder, String key) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT request_hash, bid_id FROM bid_idempotency_keys WHERE bidder = ? AND key = ?")) {
+            s.setString(1, bidder.value());
+            s.setString(2, key);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(new BidKey(bidder, key, r.getString(1), r.getObject(2, UUID.class)))
+                        : Optional.empty();
+            }
+        }
     }
 
     public Optional<Bid> bid(UUID id) throws SQLException {

@@ -584,6 +584,28 @@ class ReplicationTest {
     }
 
     @Test
+    void aStorageBidWhoseAnswerWasLostIsPlacedAgainWithItsKeyAndLeasesOnce() {
+        String cid = uploaded(1000, 21);
+        int bidsBefore = ReplicationResource.market.bidCount();
+        int leasesBefore = ReplicationResource.market.leases().size();
+        int keysBefore = ReplicationResource.market.keysSent().size();
+        ReplicationResource.market.loseAnswers(1); // the marketplace places the bid, the gateway gets a 502
+        String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "1"))).post("/pins").then()
+                .statusCode(202).extract().path("requestid");
+        assertThat(settled(requestId).get("status")).isEqualTo("pinned");
+
+        assertThat(ReplicationResource.market.bidCount() - bidsBefore).as("one bid, not one per attempt").isEqualTo(1);
+        assertThat(ReplicationResource.market.leases().size() - leasesBefore).as("one lease").isEqualTo(1);
+        List<String> keys = ReplicationResource.market.keysSent();
+        keys = keys.subList(keysBefore, keys.size());
+        assertThat(keys).as("placed, answer lost, placed again with the same key").hasSize(2).doesNotContainNull();
+        assertThat(keys.get(1)).isEqualTo(keys.get(0));
+
+        asAlice().delete("/pins/" + requestId).then().statusCode(202);
+        await().atMost(java.time.Duration.ofSeconds(20)).until(() -> leases(LeaseState.ACTIVE).isEmpty());
+    }
+
+    @Test
     void pinAskingForMoreReplicasThanProvidersFailsWithTheReason() {
         String cid = uploaded(1000, 12);
         String requestId = asAlice().body(Map.of("cid", cid, "meta", Map.of("replication", "6"))).post("/pins").then()

@@ -7,6 +7,7 @@ import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
@@ -59,7 +60,7 @@ public class RestStorageMarket implements StorageMarket {
         BidSpec spec = new BidSpec(BidKind.STORAGE, new Resources(0, 0, storageGiB), replicas,
                 new Prices(zero, zero, zero, new Wei(config.maxPricePerGibMonth())), null,
                 Math.max(1, config.matchTimeout().toSeconds()), payer);
-        BidView bid = JsonCodec.read(send("POST", "api/v1/bids", spec), BidView.class);
+        BidView bid = JsonCodec.read(place(spec), BidView.class);
         Instant deadline = Instant.now().plus(config.matchTimeout());
         while (bid.status() == BidStatus.OPEN && Instant.now().isBefore(deadline)) {
             sleep();
@@ -106,14 +107,57 @@ public class RestStorageMarket implements StorageMarket {
         }
     }
 
+    /**
+     * Places a bid under a fresh idempotency key, and when the marketplace cannot be reached or fails (5xx) places it
+     * again with the same key and body, up to {@value #PLACE_ATTEMPTS} times: an answer lost after the marketplace
+     * placed the bid is then answered with that bid, never a second one. A 401 signs in again, as for any call.
+     */
+    private String place(BidSpec spec) {
+        String key = IdempotencyKeys.generate();
+        ReplicationException last = null;
+        for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
+            if (attempt > 0) {
+                sleep();
+            }
+            try {
+                return send("POST", "api/v1/bids", spec, key);
+            } catch (MarketplaceFailedException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** The marketplace could not be reached or failed (5xx): the request may or may not have taken effect. */
+    private static final class MarketplaceFailedException extends ReplicationException {
+        MarketplaceFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final int PLACE_ATTEMPTS = 3;
+
     private String send(String method, String path, Object body) {
+        return send(method, path, body, null);
+    }
+
+    private String send(String method, String path, Object body, String idempotencyKey) {
         for (int attempt = 0; attempt < 2; attempt++) {
-            HttpResponse<String> response = exchange(method, path, body, token());
+            HttpResponse<String> response;
+            try {
+                response = exchange(method, path, body, token(), idempotencyKey);
+            } catch (ReplicationException unreachable) {
+                throw new MarketplaceFailedException(unreachable.getMessage(), unreachable.getCause());
+            }
             if (response.statusCode() == 401 && attempt == 0) {
                 synchronized (this) {
                     session.invalidate();
                 }
                 continue;
+            }
+            if (response.statusCode() / 100 == 5) {
+                throw new MarketplaceFailedException("marketplace answered " + response.statusCode() + " to " + method
+                        + " /" + path + ": " + response.body(), null);
             }
             if (response.statusCode() / 100 != 2) {
                 throw new ReplicationException("marketplace answered " + response.statusCode() + " to " + method + " /"
@@ -154,6 +198,10 @@ public class RestStorageMarket implements StorageMarket {
     }
 
     private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
+        return exchange(method, path, body, bearer, null);
+    }
+
+    private HttpResponse<String> exchange(String method, String path, Object body, String bearer, String idempotencyKey) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base().resolve(path)).timeout(Duration.ofSeconds(10))
                 .header("Accept", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
@@ -163,6 +211,9 @@ public class RestStorageMarket implements StorageMarket {
         }
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
+        }
+        if (idempotencyKey != null) {
+            request.header(IdempotencyKeys.HEADER, idempotencyKey);
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());

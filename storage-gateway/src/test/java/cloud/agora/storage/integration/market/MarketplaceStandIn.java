@@ -48,6 +48,11 @@ public final class MarketplaceStandIn implements AutoCloseable {
     /** The broker of each brokered bid and lease (by id). */
     private final Map<UUID, Address> brokers = new ConcurrentHashMap<>();
     private final Set<Address> storageGateways;
+    /** Bid ids by (bidder, Idempotency-Key), as the marketplace keeps them, with the spec each key placed. */
+    private final Map<String, UUID> keys = new ConcurrentHashMap<>();
+    private final Map<UUID, BidSpec> specs = new ConcurrentHashMap<>();
+    private final List<String> keysSent = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.atomic.AtomicInteger loseAnswers = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param providers       the providers on offer
@@ -68,6 +73,24 @@ public final class MarketplaceStandIn implements AutoCloseable {
     /** Every lease so far. */
     public synchronized List<LeaseView> leases() {
         return new ArrayList<>(leases.values());
+    }
+
+    /** How many bids were placed so far. */
+    public int bidCount() {
+        return bids.size();
+    }
+
+    /** The Idempotency-Key of every bid request so far, in order (null for a request without one). */
+    public List<String> keysSent() {
+        return List.copyOf(keysSent);
+    }
+
+    /**
+     * The next {@code count} bid placements lose their answer: the bid is placed (and leased) as usual, then the caller
+     * gets a 502 instead of it, as when the connection breaks after the marketplace committed.
+     */
+    public void loseAnswers(int count) {
+        loseAnswers.set(count);
     }
 
     /** The storage gateway that brokered a bid or lease, or null when its owner placed it. */
@@ -115,7 +138,30 @@ public final class MarketplaceStandIn implements AutoCloseable {
                         answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
                         return;
                     }
-                    answer(exchange, 201, bid(caller, spec));
+                    String key = cloud.agora.protocol.market.IdempotencyKeys.parse(
+                            exchange.getRequestHeaders().getFirst(cloud.agora.protocol.market.IdempotencyKeys.HEADER));
+                    keysSent.add(key);
+                    String scope = key == null ? null : caller.value() + " " + key;
+                    if (scope != null && keys.containsKey(scope)) {
+                        UUID earlier = keys.get(scope);
+                        if (!specs.get(earlier).equals(spec)) {
+                            answer(exchange, 422, Map.of("type", "urn:agora:problem:idempotency-key-reused"));
+                            return;
+                        }
+                        exchange.getResponseHeaders().set(cloud.agora.protocol.market.IdempotencyKeys.REPLAYED_HEADER, "true");
+                        answer(exchange, 200, bids.get(earlier));
+                        return;
+                    }
+                    BidView placed = bid(caller, spec);
+                    specs.put(placed.id(), spec);
+                    if (scope != null) {
+                        keys.put(scope, placed.id());
+                    }
+                    if (loseAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        answer(exchange, 502, Map.of("type", "urn:agora:problem:bad-gateway"));
+                        return;
+                    }
+                    answer(exchange, 201, placed);
                 } else if (parts[0].equals("bids") && parts.length == 2) {
                     BidView bid = bids.get(UUID.fromString(parts[1]));
                     if (!bid.owner().equals(caller) && !caller.equals(brokers.get(bid.id()))) {
