@@ -64,6 +64,34 @@ public final class SignInSession {
         return token;
     }
 
+    /**
+     * Sends a request of this service with the session's bearer token; on a 401 signs in again and sends it once more
+     * (a token the service forgot, e.g. after its restart).
+     *
+     * @param request the request without its {@code Authorization} header
+     * @return the answer (a second 401 included)
+     * @throws UncheckedIOException when the service cannot be reached
+     */
+    public HttpResponse<String> send(HttpRequest.Builder request) {
+        HttpResponse<String> response = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                response = http.send(request.copy().header("Authorization", "Bearer " + token()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot reach " + base + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UncheckedIOException(new IOException("interrupted while calling " + base));
+            }
+            if (response.statusCode() != 401) {
+                return response;
+            }
+            invalidate();
+        }
+        return response;
+    }
+
     /** Forgets the token (the service answered 401): the next {@link #token()} signs in again. */
     public synchronized void invalidate() {
         token = null;

@@ -111,11 +111,12 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    ReceiptJournal journal(AgentConfig config) {
+    ReceiptJournal journal(AgentConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
         try {
+            // with anti-entropy, a segment leaves the disk only once billing settled its days
             return ReceiptJournal.open(config.dataDir().resolve("journal"), new ReceiptJournal.Limits(
                     config.journal().segmentSize().asLongValue(), config.journal().minFreeSpace().asLongValue(),
-                    config.journal().keep()));
+                    config.journal().keep(), reconciles(config, bootstrap)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the receipt journal", e);
         }
@@ -312,13 +313,18 @@ public class AgentComponents {
             @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
         // with billing's URL, whatever the sink: what billing lacks goes again as an HTTPS batch (billing keeps a
         // receipt once by id, so one still on its way through Kafka costs a second delivery, not a second charge)
-        if (config.billing().url().isEmpty() || "none".equals(sinkKind(config, bootstrap))) {
+        if (!reconciles(config, bootstrap)) {
             return new ReceiptReconciler(journal, null, null);
         }
         ReceiptReconciler reconciler = new ReceiptReconciler(journal, new HttpBillingReceiptTree(config.billing().url().orElseThrow(),
                 signer.provider(), signer.key(), config.billing().timeout()), httpSink(config, signer));
         shipper.onRecovery(reconciler::requestPass);
         return reconciler;
+    }
+
+    /** Whether anti-entropy runs: billing's URL is known and receipts are shipped at all. */
+    private static boolean reconciles(AgentConfig config, Optional<String> bootstrap) {
+        return config.billing().url().isPresent() && !"none".equals(sinkKind(config, bootstrap));
     }
 
     /** The sink {@code agent.journal.sink} names, {@code auto} resolved. */

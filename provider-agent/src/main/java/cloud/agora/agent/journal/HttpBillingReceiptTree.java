@@ -33,35 +33,17 @@ public final class HttpBillingReceiptTree implements BillingReceiptTree {
 
     @Override
     public ReceiptTreeAnswer nodes(ReceiptTreeQuery query) {
-        String body = JsonCodec.write(query);
-        for (int attempt = 0; attempt < 2; attempt++) {
-            HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/usage/tree-nodes")).timeout(timeout)
-                    .header("Content-Type", "application/json").header("Accept", "application/json")
-                    .header("Authorization", "Bearer " + session.token())
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> response;
-            try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                throw new IllegalStateException("billing did not answer the tree query: " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while asking billing", e);
-            }
-            int status = response.statusCode();
-            if (status == 401 && attempt == 0) {
-                session.invalidate();
-                continue;
-            }
-            if (status == 403) {
-                throw new LeaseRefusedException("billing refused lease " + query.leaseId() + ": " + abbreviate(response.body()));
-            }
-            if (status != 200) {
-                throw new IllegalStateException("billing answered " + status + " to " + query + ": " + abbreviate(response.body()));
-            }
-            return JsonCodec.read(response.body(), ReceiptTreeAnswer.class);
+        HttpResponse<String> response = session.send(HttpRequest.newBuilder(base.resolve("api/v1/usage/tree-nodes"))
+                .timeout(timeout).header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(query))));
+        int status = response.statusCode();
+        if (status == 403) {
+            throw new LeaseRefusedException("billing refused lease " + query.leaseId() + ": " + abbreviate(response.body()));
         }
-        throw new IllegalStateException("billing refused the agent's token twice");
+        if (status != 200) {
+            throw new IllegalStateException("billing answered " + status + " to " + query + ": " + abbreviate(response.body()));
+        }
+        return JsonCodec.read(response.body(), ReceiptTreeAnswer.class);
     }
 
     private static String abbreviate(String s) {

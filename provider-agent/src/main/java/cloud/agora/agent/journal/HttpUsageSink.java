@@ -52,35 +52,14 @@ public final class HttpUsageSink implements UsageSink {
     }
 
     private void deliver(ReceiptBatch batch) {
-        List<UsageReceipt> receipts = batch.receipts();
-        String body = JsonCodec.write(batch);
-        for (int attempt = 0; attempt < 2; attempt++) {
-            HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/usage/batches")).timeout(timeout)
-                    .header("Content-Type", "application/json").header("Accept", "application/json")
-                    .header("Authorization", "Bearer " + session.token())
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> response;
-            try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                throw new IllegalStateException("billing did not acknowledge the batch: " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while shipping to billing", e);
-            }
-            int status = response.statusCode();
-            if (status == 401 && attempt == 0) {
-                session.invalidate();
-                continue;
-            }
-            if (status / 100 != 2) {
-                throw new IllegalStateException("billing answered " + status + " to a batch of " + receipts.size() + ": "
-                        + abbreviate(response.body()));
-            }
-            logQuarantined(response.body());
-            return;
+        HttpResponse<String> response = session.send(HttpRequest.newBuilder(base.resolve("api/v1/usage/batches"))
+                .timeout(timeout).header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(batch))));
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("billing answered " + response.statusCode() + " to a batch of "
+                    + batch.receipts().size() + ": " + abbreviate(response.body()));
         }
-        throw new IllegalStateException("billing refused the agent's token twice");
+        logQuarantined(response.body());
     }
 
     private static void logQuarantined(String body) {

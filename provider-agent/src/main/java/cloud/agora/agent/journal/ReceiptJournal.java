@@ -70,6 +70,7 @@ public final class ReceiptJournal implements AutoCloseable {
     static final Duration RECENT = Duration.ofMinutes(5);
     static final String SEGMENTS = "segments.txt";
     static final String UNSHIPPED = "unshipped.txt";
+    static final String SETTLED = "settled.txt";
     static final String SHIPPED = "shipped.jsonl";
     private static final String LEGACY = "receipts.jsonl";
     private static final int LEAF_BYTES = 16 + 16 + 8 + 32;
@@ -80,10 +81,16 @@ public final class ReceiptJournal implements AutoCloseable {
      * @param segmentBytes a segment is sealed once it holds this many bytes
      * @param minFreeBytes below this much free space on the journal's file system no call is admitted
      * @param keep         a sealed segment whose receipts were all shipped is deleted once its newest one is this old
+     * @param settleFirst  and, when true (anti-entropy runs), only once billing was found to hold each of its days exactly
+     *                     as the journal does ({@link #settled}), so nothing billing might lack is deleted
      */
-    public record Limits(long segmentBytes, long minFreeBytes, Duration keep) {
-        /** 1 MiB segments (about 900 receipts: what opening reads), 64 MiB kept free, a week kept. */
-        public static final Limits DEFAULT = new Limits(1L << 20, 64L << 20, Duration.ofDays(7));
+    public record Limits(long segmentBytes, long minFreeBytes, Duration keep, boolean settleFirst) {
+        /** 1 MiB segments (about 900 receipts: what opening reads), 64 MiB kept free, a week kept, no settling. */
+        public static final Limits DEFAULT = new Limits(1L << 20, 64L << 20, Duration.ofDays(7), false);
+
+        public Limits(long segmentBytes, long minFreeBytes, Duration keep) {
+            this(segmentBytes, minFreeBytes, keep, false);
+        }
     }
 
     private final Path dir;
@@ -123,6 +130,10 @@ public final class ReceiptJournal implements AutoCloseable {
     private final Map<LeaseDay, List<byte[]>> sealedLeaves = new HashMap<>();
     /** Roots computed, until a receipt of their (lease, day) is published or a segment leaves. */
     private final Map<LeaseDay, PeriodRoot> rootCache = new HashMap<>();
+    /** The (lease, day)s billing was found to hold exactly as the journal does ({@code settled.txt}). */
+    private final java.util.Set<LeaseDay> settled = new java.util.HashSet<>();
+    /** Whether a day was unsettled since {@code settled.txt} was written (it is rewritten at the next seal). */
+    private boolean unsettled;
     /** Lines parsed by {@link #open} (what opening cost). */
     private long linesRead;
 
@@ -307,6 +318,18 @@ public final class ReceiptJournal implements AutoCloseable {
             activeLeaves.computeIfAbsent(LeaseDay.of(receipt), k -> new ArrayList<>()).add(receipt.hash());
         }
         activeBytes = active.size();
+        if (Files.exists(dir.resolve(SETTLED))) {
+            for (String line : Files.readAllLines(dir.resolve(SETTLED), StandardCharsets.US_ASCII)) {
+                String[] f = line.split(" ");
+                if (f.length == 2) { // a torn last line is a settlement not recorded: it is found again
+                    try {
+                        settled.add(new LeaseDay(UUID.fromString(f[0]), LocalDate.parse(f[1])));
+                    } catch (RuntimeException e) {
+                        // the same
+                    }
+                }
+            }
+        }
         shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         for (String line : readLines(shipped)) {
@@ -412,6 +435,9 @@ public final class ReceiptJournal implements AutoCloseable {
             LeaseDay key = LeaseDay.of(receipt);
             activeLeaves.computeIfAbsent(key, k -> new ArrayList<>()).add(receipt.hash());
             rootCache.remove(key);
+            if (settled.remove(key)) {
+                unsettled = true;
+            }
         }
     }
 
@@ -490,6 +516,7 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         long keepFrom = now.minus(limits.keep()).toEpochMilli();
         java.util.Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
+                .filter(s -> !limits.settleFirst() || s.leaseDays().stream().allMatch(c -> settled.contains(new LeaseDay(c.lease(), c.day()))))
                 .map(Segment::seq).collect(java.util.stream.Collectors.toSet());
         try {
             writeUnshipped();
@@ -500,6 +527,19 @@ public final class ReceiptJournal implements AutoCloseable {
                 segmentList.close();
                 segmentList = FileChannel.open(dir.resolve(SEGMENTS), StandardOpenOption.READ, StandardOpenOption.WRITE);
                 segmentList.position(segmentList.size());
+            }
+            if (unsettled || (!expired.isEmpty() && !settled.isEmpty())) { // unsettled days and those no longer kept
+                java.util.Set<LeaseDay> still = new java.util.HashSet<>();
+                sealed.values().stream().filter(s -> !expired.contains(s.seq()))
+                        .forEach(s -> s.leaseDays().forEach(c -> still.add(new LeaseDay(c.lease(), c.day()))));
+                activeLeaves.keySet().forEach(still::add);
+                settled.retainAll(still);
+                unsettled = false;
+                {
+                    StringBuilder text = new StringBuilder();
+                    settled.forEach(k -> text.append(k.lease()).append(' ').append(k.day()).append('\n'));
+                    writeAtomically(dir.resolve(SETTLED), text.toString().getBytes(StandardCharsets.US_ASCII));
+                }
             }
             for (long seq : expired) {
                 sealed.remove(seq);
@@ -598,6 +638,30 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Records that billing holds exactly the journal's receipts of a lease and day with the root given, if that is still
+     * the journal's root (a receipt that arrived since makes it unsettled again). Kept in {@code settled.txt}.
+     */
+    public synchronized void settled(UUID leaseId, LocalDate day, String merkleRoot) {
+        LeaseDay key = new LeaseDay(leaseId, day);
+        if (settled.contains(key) || !root(leaseId, day).merkleRoot().equals(merkleRoot)) {
+            return;
+        }
+        try (FileChannel file = FileChannel.open(dir.resolve(SETTLED), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            file.write(ByteBuffer.wrap((leaseId + " " + day + "\n").getBytes(StandardCharsets.US_ASCII)));
+            file.force(false);
+            settled.add(key);
+        } catch (IOException e) {
+            // not recorded: found settled again on the next pass
+        }
+    }
+
+    /** Whether billing was found to hold exactly this (lease, day) as the journal does. */
+    public synchronized boolean isSettled(UUID leaseId, LocalDate day) {
+        return settled.contains(new LeaseDay(leaseId, day));
     }
 
     /** Whether the journal's file system has room for more receipts; the agent admits no call while it has not. */

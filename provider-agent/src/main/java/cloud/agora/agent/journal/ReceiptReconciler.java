@@ -106,6 +106,7 @@ public final class ReceiptReconciler {
                 onlyAtBilling += d.onlyThere().size();
                 if (d.none()) {
                     agreed++;
+                    journal.settled(lease, period.day(), period.merkleRoot());
                     continue;
                 }
                 List<UsageReceipt> lacking = lacking(period, d.missingThere());

@@ -31,29 +31,12 @@ public final class HttpBillingVouchers implements BillingVouchers {
 
     @Override
     public List<VoucherView> latest() {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/vouchers?provider=" + provider))
-                    .timeout(Duration.ofSeconds(30)).header("Accept", "application/json")
-                    .header("Authorization", "Bearer " + session.token()).GET().build();
-            HttpResponse<String> response;
-            try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot reach billing at " + base, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-            if (response.statusCode() == 401 && attempt == 0) {
-                session.invalidate();
-                continue;
-            }
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("billing answered " + response.statusCode() + " to the voucher query");
-            }
-            return JsonCodec.read(response.body(), new TypeReference<List<VoucherView>>() {
-            });
+        HttpResponse<String> response = session.send(HttpRequest.newBuilder(base.resolve("api/v1/vouchers?provider=" + provider))
+                .timeout(Duration.ofSeconds(30)).header("Accept", "application/json").GET());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("billing answered " + response.statusCode() + " to the voucher query");
         }
-        throw new IllegalStateException("billing refused the agent's token twice");
+        return JsonCodec.read(response.body(), new TypeReference<List<VoucherView>>() {
+        });
     }
 }

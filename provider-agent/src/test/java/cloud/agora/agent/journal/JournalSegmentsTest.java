@@ -178,6 +178,41 @@ class JournalSegmentsTest {
         }
     }
 
+    /**
+     * With anti-entropy on, an old shipped segment leaves the disk only once billing was found to hold its days exactly
+     * as the journal does; a settlement survives reopening, and a receipt arriving for a settled day unsettles it.
+     */
+    @Test
+    void withAntiEntropyOldSegmentsLeaveTheDiskOnlyOnceBillingSettledTheirDays() throws Exception {
+        Instant longAgo = today.minus(Duration.ofDays(30));
+        List<UsageReceipt> old = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            old.add(Receipts.receipt(lease, i, longAgo));
+        }
+        LocalDate day = LocalDate.ofInstant(old.get(0).endedAt(), ZoneOffset.UTC);
+        ReceiptJournal.Limits settling = new ReceiptJournal.Limits(SMALL.segmentBytes(), 0, SMALL.keep(), true);
+        long before;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, settling)) {
+            old.forEach(journal::append);
+            journal.markShipped(ids(old));
+            before = segmentsOnDisk();
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, settling)) {
+            journal.append(Receipts.receipt(lease, 0, today)); // a seal or a close is when segments leave
+        }
+        assertThat(segmentsOnDisk()).as("not settled: kept").isEqualTo(before + 0);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, settling)) {
+            journal.settled(lease, day, "0x" + "ab".repeat(32));
+            assertThat(journal.isSettled(lease, day)).as("not the journal's root").isFalse();
+            journal.settled(lease, day, journal.root(lease, day).merkleRoot());
+            assertThat(journal.isSettled(lease, day)).isTrue();
+        }
+        assertThat(segmentsOnDisk()).isLessThan(before);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, settling)) {
+            assertThat(journal.contains(old.get(0).invocationId())).isFalse();
+        }
+    }
+
     /** Journals of earlier versions (one receipts.jsonl) are read as their first segment. */
     @Test
     void aSingleFileJournalOfEarlierVersionsBecomesTheFirstSegment() throws Exception {

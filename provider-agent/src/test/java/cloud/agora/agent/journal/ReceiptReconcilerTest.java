@@ -86,6 +86,9 @@ class ReceiptReconcilerTest {
             assertThat(pass.complete()).isTrue();
             assertThat(pass.periods()).isEqualTo(3);
             assertThat(pass.agreed()).as("lease b's first day").isEqualTo(1);
+            java.time.LocalDate firstDay = journal.roots(b).get(0).day();
+            assertThat(journal.isSettled(b, firstDay)).as("what billing agreed on is settled in the journal").isTrue();
+            assertThat(journal.isSettled(a, journal.roots(a).get(0).day())).isFalse();
             assertThat(pass.resent()).isEqualTo(4);
             assertThat(billing.received.subList(received, billing.received.size())).containsExactlyInAnyOrderElementsOf(lost);
             assertThat(billing.held).containsKeys(lost.toArray(UUID[]::new));
@@ -103,6 +106,7 @@ class ReceiptReconcilerTest {
             queries = billing.treeQueries.get();
             ReceiptReconciler.Pass third = reconciler.reconcile();
             assertThat(third.agreed()).isEqualTo(3);
+            assertThat(journal.isSettled(a, journal.roots(a).get(0).day())).isTrue();
             assertThat(billing.treeQueries.get() - queries).as("one root question per lease and day").isEqualTo(3);
         }
     }

@@ -100,10 +100,11 @@ class ReceiptShipperCrashTest {
                 .redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
+            StringBuilder log = new StringBuilder();
             while ((line = out.readLine()) != null && !line.equals("READY")) {
-                // skip the child's log lines
+                log.append(line).append('\n'); // the child's log lines, shown if it never gets ready
             }
-            assertThat(line).isEqualTo("READY");
+            assertThat(line).as("the child's output:\n%s", log).isEqualTo("READY");
         }
         child.destroyForcibly(); // SIGKILL: no shutdown hooks, no graceful close
         assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
