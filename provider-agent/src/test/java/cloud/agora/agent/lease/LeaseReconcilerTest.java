@@ -18,12 +18,11 @@ import cloud.agora.protocol.market.ProviderRegistration;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
+import cloud.agora.testsupport.ManualClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -166,34 +165,14 @@ class LeaseReconcilerTest {
     @TempDir
     Path dir;
 
-    /** A clock the test moves. */
-    static final class Hands extends Clock {
-        Instant now = Instant.parse("2026-06-01T12:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    LeaseReconciler offline(RecordingRuntime on, LeaseBook into, Hands clock) {
+    LeaseReconciler offline(RecordingRuntime on, LeaseBook into, ManualClock clock) {
         return new LeaseReconciler(market, on, LeaseStorage.NONE, into, 64, Duration.ofSeconds(30),
                 new SnapshotFile<>(dir.resolve("leases.json"), LeaseReconciler.LeaseSnapshot.class), Duration.ofHours(1), clock);
     }
 
     @Test
     void anAgentRestartedWhileTheMarketplaceIsAwayServesTheLeasesItLastHeardOf() {
-        Hands clock = new Hands();
+        ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
         market.put(lease(a, LeaseState.ACTIVE));
@@ -206,7 +185,7 @@ class LeaseReconcilerTest {
         market.down = true; // a new process, the marketplace unreachable
         RecordingRuntime restarted = new RecordingRuntime();
         LeaseBook restartedBook = new LeaseBook();
-        clock.now = clock.now.plus(Duration.ofMinutes(59));
+        clock.advance(Duration.ofMinutes(59));
         LeaseReconciler again = offline(restarted, restartedBook, clock);
         assertThat(again.restore()).isEqualTo(1);
         assertThat(restartedBook.find(a)).isPresent();
@@ -215,7 +194,7 @@ class LeaseReconcilerTest {
         assertThat(again.resync()).isFalse();
         assertThat(restartedBook.find(a)).as("served while within the offline limit").isPresent();
 
-        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        clock.advance(Duration.ofMinutes(2));
         assertThat(again.resync()).isFalse();
         assertThat(restartedBook.all()).as("beyond the offline limit nothing is served").isEmpty();
         assertThat(restarted.removed).as("its workload stays for when the marketplace answers").isEmpty();
@@ -227,11 +206,11 @@ class LeaseReconcilerTest {
 
     @Test
     void leasesKeptLongerThanTheOfflineLimitAreNotServedAfterARestart() {
-        Hands clock = new Hands();
+        ManualClock clock = new ManualClock(Instant.parse("2026-06-01T12:00:00Z"));
         UUID a = UUID.randomUUID();
         market.put(lease(a, LeaseState.ACTIVE));
         offline(runtime, book, clock).resync();
-        clock.now = clock.now.plus(Duration.ofMinutes(61));
+        clock.advance(Duration.ofMinutes(61));
         LeaseBook restartedBook = new LeaseBook();
         assertThat(offline(new RecordingRuntime(), restartedBook, clock).restore()).isZero();
         assertThat(restartedBook.all()).isEmpty();
