@@ -20,8 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Single use of invocation ids: an id is claimed once, atomically, when its call is admitted, and stays claimed while
  * its grant could still be presented — until the grant's expiry plus the clock skew plus {@link #MARGIN} — whether
- * the call succeeded, failed or is still running. Ids with a journaled receipt are refused for ever (the journal
- * survives restarts). After a claim is forgotten the grant it came with is expired, so the grant cannot be replayed
+ * the call succeeded, failed or is still running. Ids with a journaled receipt are refused too, as long as the journal
+ * recognises them (it survives restarts; {@link cloud.agora.agent.journal.ReceiptJournal#contains}: while their segment
+ * is active or unshipped, and 5 minutes after it left memory). After a claim is forgotten the grant it came with is expired, so the grant cannot be replayed
  * either way. Of two simultaneous calls with one id exactly one wins the claim.
  *
  * <p>With a directory, every claim is also appended to {@code claims.log} there before the call runs, and a new
