@@ -20,13 +20,17 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -64,6 +68,7 @@ import java.util.stream.Stream;
  *
  * <p>Thread-safe: one lock serialises writes and the views, another the syncs.
  */
+
 public final class ReceiptJournal implements AutoCloseable {
 
     /** How long the ids of receipts that left memory are still recognised by {@link #contains}. */
@@ -115,7 +120,7 @@ public final class ReceiptJournal implements AutoCloseable {
     /** {@code segments.txt}: a line per sealed segment, appended at each seal. */
     private FileChannel segmentList;
     /** The sealed segments {@code unshipped.txt} lists now. */
-    private java.util.Set<Long> unshippedWritten = java.util.Set.of();
+    private Set<Long> unshippedWritten = Set.of();
     /** Sealed segments by sequence number. */
     private final TreeMap<Long, Segment> sealed = new TreeMap<>();
     /** Receipts of the active segment and of sealed segments that held unshipped ones, in journal order. */
@@ -131,7 +136,7 @@ public final class ReceiptJournal implements AutoCloseable {
     /** Roots computed, until a receipt of their (lease, day) is published or a segment leaves. */
     private final Map<LeaseDay, PeriodRoot> rootCache = new HashMap<>();
     /** The (lease, day)s billing was found to hold exactly as the journal does ({@code settled.txt}). */
-    private final java.util.Set<LeaseDay> settled = new java.util.HashSet<>();
+    private final Set<LeaseDay> settled = new HashSet<>();
     /** Whether a day was unsettled since {@code settled.txt} was written (it is rewritten at the next seal). */
     private boolean unsettled;
     /** Lines parsed by {@link #open} (what opening cost). */
@@ -265,7 +270,7 @@ public final class ReceiptJournal implements AutoCloseable {
             syncDirectory();
             files.add(1L);
         }
-        java.util.Set<Long> unshippedSeqs = new java.util.HashSet<>();
+        Set<Long> unshippedSeqs = new HashSet<>();
         if (Files.exists(dir.resolve(UNSHIPPED))) {
             for (String seq : Files.readString(dir.resolve(UNSHIPPED), StandardCharsets.US_ASCII).split("\\s+")) {
                 if (!seq.isBlank()) {
@@ -515,9 +520,9 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         long keepFrom = now.minus(limits.keep()).toEpochMilli();
-        java.util.Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
+        Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
                 .filter(s -> !limits.settleFirst() || s.leaseDays().stream().allMatch(c -> settled.contains(new LeaseDay(c.lease(), c.day()))))
-                .map(Segment::seq).collect(java.util.stream.Collectors.toSet());
+                .map(Segment::seq).collect(Collectors.toSet());
         try {
             writeUnshipped();
             if (!expired.isEmpty()) {
@@ -529,7 +534,7 @@ public final class ReceiptJournal implements AutoCloseable {
                 segmentList.position(segmentList.size());
             }
             if (unsettled || (!expired.isEmpty() && !settled.isEmpty())) { // unsettled days and those no longer kept
-                java.util.Set<LeaseDay> still = new java.util.HashSet<>();
+                Set<LeaseDay> still = new HashSet<>();
                 sealed.values().stream().filter(s -> !expired.contains(s.seq()))
                         .forEach(s -> s.leaseDays().forEach(c -> still.add(new LeaseDay(c.lease(), c.day()))));
                 activeLeaves.keySet().forEach(still::add);
@@ -569,7 +574,7 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /** Rewrites {@code unshipped.txt} when the set of sealed segments holding unshipped receipts changed. */
     private void writeUnshipped() throws IOException {
-        java.util.Set<Long> now = new java.util.TreeSet<>();
+        Set<Long> now = new TreeSet<>();
         sealed.values().stream().filter(Segment::unshipped).forEach(s -> now.add(s.seq()));
         if (!now.equals(unshippedWritten)) {
             StringBuilder text = new StringBuilder();
@@ -908,7 +913,7 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /** The leases that have journaled receipts in the segments kept, in the order their first receipt was journaled. */
     public synchronized List<UUID> leases() {
-        java.util.LinkedHashSet<UUID> leases = new java.util.LinkedHashSet<>();
+        LinkedHashSet<UUID> leases = new LinkedHashSet<>();
         sealed.values().forEach(s -> s.leaseDays().forEach(c -> leases.add(c.lease())));
         activeReceipts.forEach(r -> leases.add(r.leaseId()));
         return List.copyOf(leases);
