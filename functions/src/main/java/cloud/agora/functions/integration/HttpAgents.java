@@ -25,6 +25,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -36,6 +37,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 
 /**
  * {@link Agents} over HTTP. Calls go through a Vert.x client (keep-alive connections per agent):
@@ -45,8 +47,10 @@ import java.util.concurrent.TimeoutException;
  * sends back is bounded ({@link #maxReplyBytes}, from the governed {@code functions.max-body-size} in effect when the call
  * is sent): a larger answer is refused as {@code agent-failed} by its
  * Content-Length, or as soon as the bytes that arrived pass the bound (the connection is reset), never buffered
- * whole. Health probes use the same client (the probe thread waits for the status) and read no body. Calls and probes
- * connect to the address the endpoint check pinned ({@link #to}), never resolving the agent's host again.
+ * whole. Health probes read no body and use a client of their own that keeps no connection: a probe's reset reaches
+ * its connection on the event loop after the probe thread saw the status, possibly after the answer ended, and a
+ * reset of an ended answer closes the connection, which a kept pool would have handed to a call meanwhile. Calls and
+ * probes connect to the address the endpoint check pinned ({@link #to}), never resolving the agent's host again.
  */
 @ApplicationScoped
 public class HttpAgents implements Agents {
@@ -55,20 +59,31 @@ public class HttpAgents implements Agents {
     static final int OVERHEAD_BYTES = 256 * 1024;
     /** The stderr an agent returns: its last 64 KiB, each byte at most 6 in JSON ({@code \u0000}). */
     static final int STDERR_BYTES = 6 * 64 * 1024;
+    /** The most of a refusal's problem read (and dropped) to keep its connection. */
+    static final int PROBLEM_BYTES = 64 * 1024;
     /** Reads the agent's answer leaving its receipt's tokens unbuilt (the recorder reads it later). */
     private static final ObjectReader WITHOUT_RECEIPT = JsonCodec.mapper().copy()
             .addMixIn(InvocationReply.class, ReceiptReadLater.class).readerFor(InvocationReply.class);
 
     private final HttpClient client;
+    private final HttpClient probes;
     private final long connectTimeoutMillis;
-    private final FunctionRules rules;
+    private final IntSupplier maxBodyBytes;
     private final ObjectMapper json = JsonCodec.mapper();
 
+    @Inject
     public HttpAgents(Vertx vertx, FunctionsConfig config, FunctionRules rules) {
-        this.connectTimeoutMillis = config.agentConnectTimeout().toMillis();
+        this(vertx, config.agentConnectTimeout(), () -> rules.inEffect().maxBodyBytes());
+    }
+
+    /** @param maxBodyBytes the governed largest body in effect when a call is sent */
+    HttpAgents(Vertx vertx, Duration connectTimeout, IntSupplier maxBodyBytes) {
+        this.connectTimeoutMillis = connectTimeout.toMillis();
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
-        this.rules = rules;
+        this.probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
+                .setConnectTimeout((int) connectTimeoutMillis));
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /**
@@ -82,6 +97,7 @@ public class HttpAgents implements Agents {
     @PreDestroy
     void close() {
         client.close();
+        probes.close();
     }
 
     @Override
@@ -97,7 +113,7 @@ public class HttpAgents implements Agents {
                 .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/json");
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
-        long maxReplyBytes = maxReplyBytes(rules.inEffect().maxBodyBytes());
+        long maxReplyBytes = maxReplyBytes(maxBodyBytes.getAsInt());
         client.request(options).onFailure(e -> reply.completeExceptionally(new UnreachableException(endpoint + ": " + e)))
                 .onSuccess(request -> request.send(body)
                         .onSuccess(response -> read(request, response, endpoint, call, maxReplyBytes, reply))
@@ -111,7 +127,7 @@ public class HttpAgents implements Agents {
         if (response.statusCode() != 200) {
             reply.completeExceptionally(failed(502, "agent-refused",
                     "The agent refused the call (HTTP " + response.statusCode() + ")", endpoint, call));
-            request.reset(); // its problem body is not read: the connection goes
+            discard(request, response);
             return;
         }
         String length = response.getHeader("Content-Length");
@@ -142,6 +158,28 @@ public class HttpAgents implements Agents {
                 reply.complete(reply(received, endpoint, call));
             } catch (InvocationFailedException e) {
                 reply.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * Reads a refusal's problem to its end, keeping nothing, so that its connection serves the next call; one larger
+     * than {@link #PROBLEM_BYTES} has its connection reset. A reset is kept for that case: run in the call's context,
+     * it may come after the answer ended on the connection's loop, and a reset of an ended answer closes the
+     * connection, which the pool may already have handed to another call to the same agent.
+     */
+    private static void discard(HttpClientRequest request, HttpClientResponse response) {
+        String length = response.getHeader("Content-Length");
+        if (length != null && tooLong(length, PROBLEM_BYTES)) {
+            request.reset();
+            return;
+        }
+        long[] received = {0};
+        response.exceptionHandler(e -> { });
+        response.handler(chunk -> {
+            received[0] += chunk.length();
+            if (received[0] > PROBLEM_BYTES) {
+                request.reset();
             }
         });
     }
@@ -182,10 +220,10 @@ public class HttpAgents implements Agents {
             return false;
         }
         CompletableFuture<Boolean> healthy = new CompletableFuture<>();
-        client.request(options).onFailure(e -> healthy.complete(false))
+        probes.request(options).onFailure(e -> healthy.complete(false))
                 .onSuccess(request -> request.send().onFailure(e -> healthy.complete(false)).onSuccess(response -> {
                     healthy.complete(response.statusCode() == 200);
-                    request.reset(); // its body is not read: the connection goes
+                    request.reset(); // its body is not read: the connection (never kept) goes
                 }));
         try {
             return healthy.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
