@@ -64,6 +64,42 @@ class NetworkSplitTest {
         }
     }
 
+    @Test
+    void aCutLinkLeavesTheNamespacesOtherLinkServing() throws Exception {
+        assumeTrue(NetworkSplit.available(), "root, ip netns and tc");
+        try (NetworkSplit split = NetworkSplit.create()) {
+            NetworkSplit.Link services = split.link();
+            NetworkSplit.Link callers = split.addLink();
+            try (ServerSocket lost = new ServerSocket(0, 50, InetAddress.getByName(services.hostAddress()));
+                    ServerSocket kept = new ServerSocket(0, 50, InetAddress.getByName(callers.hostAddress()))) {
+                List<String> accepted = new ArrayList<>();
+                Thread acceptor = new Thread(() -> {
+                    while (!kept.isClosed()) {
+                        try (Socket s = kept.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                            synchronized (accepted) {
+                                accepted.add(new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+                            }
+                            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+                        } catch (IOException e) {
+                            return;
+                        }
+                    }
+                }, "split-server");
+                acceptor.start();
+                services.cut();
+                assertThat(client(split, services.hostAddress() + " " + lost.getLocalPort(), "lost.", 5))
+                        .as("the cut link fails").startsWith("1");
+                assertThat(client(split, callers.hostAddress() + " " + kept.getLocalPort(), "kept.", 5))
+                        .as("the other link serves").isEqualTo("0 ok");
+                synchronized (accepted) {
+                    assertThat(accepted).containsExactly("kept.");
+                }
+                kept.close();
+                acceptor.join(10_000);
+            }
+        }
+    }
+
     /** From inside: connect, send five bytes, print the answer; "exit-code answer" ({@code timeout} exits 124). */
     private static String client(NetworkSplit split, String target, String word, int seconds) throws Exception {
         String[] hostPort = target.split(" ");
