@@ -114,8 +114,8 @@ class PartitionIT {
                 for (Split phase : List.of(cut, blackHole)) {
                     String providerBilling = signIn(BILLING, KeyFiles.read(state.resolve("keys/provider.key")));
                     phase.apply.run();
-                    Instant split1 = Instant.now();
-                    List<Call> during = awaitAnswered(calls, split1, 10, "during the " + phase.name);
+                    Instant splitAt = Instant.now();
+                    List<Call> during = awaitAnswered(calls, splitAt, 10, "during the " + phase.name);
                     // the link is really gone: billing never got the receipts of calls answered since
                     assertThat(send("GET", BILLING + "/api/v1/receipts/" + during.get(0).invocation() + "/proof", token, null)
                             .statusCode()).as("billing has no receipt of a call answered during the %s", phase.name)
@@ -138,11 +138,11 @@ class PartitionIT {
                             Duration.ofSeconds(120), () -> agreements(settled, lease) > agreed);
                     Instant converged = Instant.now();
                     checkTheBill(token, providerBilling, developer, provider, gateway, answered);
-                    List<Call> split = calls.stream().filter(c -> c.started().isAfter(split1)).toList();
+                    List<Call> cutOff = calls.stream().filter(c -> c.started().isAfter(splitAt)).toList();
                     System.out.printf("partition (%s): %d calls during the split, %d answered (%d after the restart), the agent"
                             + " down %d ms; roots agreed %d ms after the heal, the bill checked after %d ms; %d calls"
-                            + " answered in all%n", phase.name, split.size(), split.stream().filter(c -> c.status() == 200).count(),
-                            split.stream().filter(c -> c.status() == 200 && c.started().isAfter(restarted)).count(),
+                            + " answered in all%n", phase.name, cutOff.size(), cutOff.stream().filter(c -> c.status() == 200).count(),
+                            cutOff.stream().filter(c -> c.status() == 200 && c.started().isAfter(restarted)).count(),
                             Duration.between(killed, restarted).toMillis(), Duration.between(healed, converged).toMillis(),
                             Duration.between(healed, Instant.now()).toMillis(), answered.size());
                     assertThat(calls).as("every call before, during and after the %s", phase.name)
