@@ -3,7 +3,13 @@ package cloud.agora.launcher;
 import static cloud.agora.launcher.PlatformCalls.FUNCTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.agora.contracts.chain.Chain;
+import cloud.agora.contracts.chain.ChainSettings;
+import cloud.agora.contracts.chain.Escrow;
+import cloud.agora.contracts.chain.Signer;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.money.Wei;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -36,6 +42,19 @@ final class FunctionCalls {
         assertThat(pack.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(pack.exitValue()).as("pack.sh: %s", output).isZero();
         return Files.readAllBytes(out);
+    }
+
+    /**
+     * The developer deposits 1 ETH in the escrow and lets billing's delegate sign vouchers for all of it: billing's
+     * credit control pauses a developer who has not (402).
+     */
+    static void fund(Path state, Signer developer) throws Exception {
+        try (Chain chain = Chain.connect(ChainSettings.local(PlatformCalls.CHAIN, 31337))) {
+            Escrow escrow = chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()));
+            escrow.deposit(developer, Wei.parse("1000000000000000000"));
+            escrow.authorize(developer, Address.parse(Platform.address(state, "billing-delegate")),
+                    Wei.parse("1000000000000000000"));
+        }
     }
 
     /** A shell function that echoes its body and logs its size on stderr, as a tar.gz (built under {@code work}). */

@@ -7,15 +7,10 @@ import static cloud.agora.launcher.PlatformCalls.call;
 import static cloud.agora.launcher.PlatformCalls.signIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.agora.contracts.chain.Chain;
-import cloud.agora.contracts.chain.Escrow;
-import cloud.agora.contracts.chain.ChainSettings;
 import cloud.agora.contracts.chain.Signer;
 import cloud.agora.oci.ImageArchive;
 import cloud.agora.oci.LayerTar;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
-import cloud.agora.protocol.money.Wei;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -76,12 +71,7 @@ class FunctionsSystemIT {
             String token = signIn(FUNCTIONS, developer.key());
             // a developer who has not deposited and authorized billing's delegate is paused by billing's credit
             // control (402): fund and authorize first
-            try (Chain chain = Chain.connect(ChainSettings.local(PlatformCalls.CHAIN, 31337))) {
-                Escrow escrow = chain.escrow(Address.parse(Files.readString(state.resolve("anvil/escrow-address")).strip()));
-                escrow.deposit(developer, Wei.parse("1000000000000000000"));
-                escrow.authorize(developer, Address.parse(Platform.address(state, "billing-delegate")),
-                        Wei.parse("1000000000000000000"));
-            }
+            FunctionCalls.fund(state, developer);
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
                 await("agent " + key + " in the market", Duration.ofSeconds(60),

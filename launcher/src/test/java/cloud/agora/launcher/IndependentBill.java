@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,6 +29,45 @@ import org.web3j.utils.Numeric;
 final class IndependentBill {
 
     private IndependentBill() {
+    }
+
+    /** Billing's newest voucher of a pair: how many receipts and how much it commits to, and the proven lines' sum. */
+    record Proven(long receipts, BigInteger amount, BigInteger provenSum) {
+    }
+
+    /**
+     * Waits for billing's newest voucher of {@code consumer} to {@code provider} to commit to {@code receipts} receipts,
+     * among them those of {@code invocations}: each one's proof is in that voucher and verified with {@link #verify}
+     * against its root. Returns the voucher's figures and the sum of the proven charges.
+     *
+     * @param token         the consumer's billing token (proofs)
+     * @param providerToken the provider's billing token (vouchers)
+     * @param gateway       the functions gateway's address (lower-case 0x hex)
+     */
+    static Proven proveInTheNewestVoucher(String token, String providerToken, String consumer, String provider,
+            String gateway, Collection<String> invocations, long receipts) throws Exception {
+        Set<String> ids = new HashSet<>(invocations);
+        assertThat(ids).as("one invocation id per call").hasSameSizeAs(invocations);
+        String url = PlatformCalls.BILLING + "/api/v1/vouchers?provider=" + provider + "&consumer=" + consumer;
+        JsonNode voucher = PlatformCalls.await("a voucher for " + receipts + " receipts", Duration.ofSeconds(120),
+                () -> PlatformCalls.call("GET", url, providerToken, null),
+                l -> l.size() > 0 && l.get(0).get("receipts").asLong() >= receipts).get(0);
+        assertThat(voucher.get("receipts").asLong()).as("rated receipts").isEqualTo(receipts);
+        String root = voucher.get("voucher").get("voucher").get("receiptsRoot").asText();
+        BigInteger total = BigInteger.ZERO;
+        Lease lease = null;
+        for (String id : ids) {
+            JsonNode proof = PlatformCalls.await("the proof of " + id, Duration.ofSeconds(30),
+                    () -> PlatformCalls.call("GET", PlatformCalls.BILLING + "/api/v1/receipts/" + id + "/proof", token, null),
+                    p -> p.get("voucher").get("sequence").asLong() == voucher.get("sequence").asLong());
+            if (lease == null) {
+                lease = Lease.of(PlatformCalls.call("GET", PlatformCalls.MARKET + "/api/v1/leases/"
+                        + proof.get("receipt").get("leaseId").asText(), token, null));
+            }
+            total = total.add(verify(proof, lease, gateway, provider.toLowerCase(), root));
+        }
+        return new Proven(receipts, new BigInteger(voucher.get("voucher").get("voucher").get("cumulativeAmount").asText()),
+                total);
     }
 
     /** The lease a line was charged under, as the marketplace reports it. */

@@ -10,12 +10,14 @@ import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.usage.ReceiptRating;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.protocol.usage.WitnessBatch;
+import cloud.agora.support.jdbc.StoreException;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -78,6 +80,9 @@ public class InvocationRecorder {
 
     /** Counter of receipts the gateway did not witness, tagged by {@code reason} ({@link ReceiptWitness.Refusal}). */
     public static final String UNWITNESSED_METRIC = "agora.functions.receipts.unwitnessed";
+    /** The first wait before recording again while the database is away; it doubles up to {@link #RETRY_MOST}. */
+    static final Duration RETRY_FIRST = Duration.ofMillis(100);
+    static final Duration RETRY_MOST = Duration.ofSeconds(2);
 
     public InvocationRecorder(InvocationStore store, ReceiptWitness witness, OutboxRelay relay,
             FunctionsConfig config, Clock clock, MeterRegistry meters) {
@@ -100,7 +105,7 @@ public class InvocationRecorder {
      * Queues the recording of a reply, so the caller gets the answer without waiting for the receipt's signature
      * checks, the witness and the PostgreSQL commit. A gateway crash loses what was still queued: the usage and log
      * lines of those calls and the gateway's witness of their receipts (billing, which gets the receipts from the
-     * agents' journals, then quarantines them as unwitnessed).
+     * agents' journals, then quarantines them as unwitnessed). A database that is away only delays the recording.
      */
     public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
             Agents.AgentReply reply, ReceiptWitness.Observation seen) {
@@ -170,16 +175,50 @@ public class InvocationRecorder {
             return;
         }
         try {
-            record(batch);
+            recordRetrying(batch);
         } catch (RuntimeException e) {
             // one bad call must not cost the others their record: record them one by one
             for (Answered one : batch) {
+                if (Thread.currentThread().isInterrupted()) {
+                    LOG.errorf("stopping with the database away: invocation %s (lease %s) not recorded, its receipt not"
+                            + " witnessed", one.invocationId(), one.replica().leaseId());
+                    continue;
+                }
                 try {
-                    record(List.of(one));
+                    recordRetrying(List.of(one));
                 } catch (RuntimeException single) {
                     LOG.errorf(single, "could not record invocation %s (lease %s)", one.invocationId(),
                             one.replica().leaseId());
                 }
+            }
+        }
+    }
+
+    /**
+     * Records the batch, waiting out a database that is away (backoff from {@link #RETRY_FIRST} to {@link #RETRY_MOST}):
+     * an answered call keeps its witness through a PostgreSQL restart. Meanwhile answers queue up and, past the
+     * backlog, the gateway takes no new calls ({@link #overloaded}). Rethrows what waiting cannot mend (the database
+     * refusing the data), and gives up when the gateway stops (interrupted).
+     */
+    private void recordRetrying(List<Answered> batch) {
+        long wait = RETRY_FIRST.toMillis();
+        while (true) {
+            try {
+                record(batch);
+                return;
+            } catch (StoreException e) {
+                if (!e.isTransient()) {
+                    throw e;
+                }
+                LOG.warnf("recording %d answered calls waits for the database (again in %d ms): %s", batch.size(), wait,
+                        e.getMessage());
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = Math.min(wait * 2, RETRY_MOST.toMillis());
             }
         }
     }

@@ -179,6 +179,57 @@ class InvocationRecordingTest {
                 .body("suspectReceipts", equalTo(0));
     }
 
+    @Test
+    void answeredCallsKeepTheirWitnessWhileTheDatabaseIsAway() throws Exception {
+        InvocationRouter.Target target = router.target(name, 0);
+        Deployment.Replica replica = target.deployment().placed().get(0);
+        String trigger = "away_" + name.replace('-', '_');
+        // PostgreSQL answers this function's recordings as a server that is starting up does (57P03), counting each try
+        // in a sequence (which a rollback does not undo)
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE SEQUENCE " + trigger + "_tries");
+            s.execute("CREATE OR REPLACE FUNCTION " + trigger + "() RETURNS trigger AS $$ BEGIN PERFORM nextval('" + trigger
+                    + "_tries'); RAISE EXCEPTION 'the database system is starting up' USING ERRCODE = '57P03'; END $$"
+                    + " LANGUAGE plpgsql");
+            s.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON invocations FOR EACH ROW WHEN (NEW.function_id = '"
+                    + target.function().id() + "') EXECUTE FUNCTION " + trigger + "()");
+        }
+        InvocationRecorder recorder = new InvocationRecorder(store, witness, relay, lingering(Duration.ofMillis(5)), clock,
+                meters);
+        List<UsageReceipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            receipts.add(answer(recorder, target, replica));
+        }
+        // the recorder tries again and again (a batch, then each call alone: 4 tries at least), and records nothing
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (tries(trigger) < 6) {
+            assertThat(System.nanoTime()).as("the recorder trying again").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM invocations WHERE function_id = '" + target.function().id()
+                        + "'")) {
+            r.next();
+            assertThat(r.getLong(1)).as("nothing recorded while the database is away").isZero();
+        }
+
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("DROP TRIGGER " + trigger + " ON invocations");
+        }
+        recorder.awaitRecorded();
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
+        assertThat(receipts).allSatisfy(r -> WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, r)));
+        dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(3));
+    }
+
+    private long tries(String trigger) throws Exception {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT last_value, is_called FROM " + trigger + "_tries")) {
+            r.next();
+            return r.getBoolean(2) ? r.getLong(1) : 0;
+        }
+    }
+
     /** Queues an answered call on {@code recorder} as the router does: its grant, the agent's receipt, what was seen. */
     UsageReceipt answer(InvocationRecorder recorder, InvocationRouter.Target target, Deployment.Replica replica) {
         UUID id = UUID.randomUUID();
