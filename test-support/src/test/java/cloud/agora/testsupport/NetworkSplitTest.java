@@ -25,10 +25,51 @@ class NetworkSplitTest {
     @Test
     void aCutFailsAtOnceABlackHoleHangsAndAHealReconnects() throws Exception {
         assumeTrue(NetworkSplit.available(), "root, ip netns and tc");
-        try (NetworkSplit split = NetworkSplit.create();
-                ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName(split.hostAddress()))) {
-            List<String> accepted = new ArrayList<>();
-            Thread acceptor = new Thread(() -> {
+        try (NetworkSplit split = NetworkSplit.create(); CountingServer server = new CountingServer(split.hostAddress())) {
+            assertThat(client(split, server.target(), "first", 5)).isEqualTo("0 ok");
+
+            split.cut();
+            assertThat(client(split, server.target(), "cut..", 5)).as("a cut link fails before any timeout").startsWith("1");
+
+            split.heal();
+            split.blackHole();
+            long started = System.nanoTime();
+            assertThat(client(split, server.target(), "black", 2)).as("a black hole: the client's own timeout ends it")
+                    .startsWith("124");
+            assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(2));
+
+            split.heal();
+            assertThat(client(split, server.target(), "again", 5)).isEqualTo("0 ok");
+            assertThat(server.accepted()).containsExactly("first", "again");
+        }
+    }
+
+    @Test
+    void aCutLinkLeavesTheNamespacesOtherLinkServing() throws Exception {
+        assumeTrue(NetworkSplit.available(), "root, ip netns and tc");
+        try (NetworkSplit split = NetworkSplit.create()) {
+            NetworkSplit.Link services = split.link();
+            NetworkSplit.Link callers = split.addLink();
+            try (CountingServer lost = new CountingServer(services.hostAddress());
+                    CountingServer kept = new CountingServer(callers.hostAddress())) {
+                services.cut();
+                assertThat(client(split, lost.target(), "lost.", 5)).as("the cut link fails").startsWith("1");
+                assertThat(client(split, kept.target(), "kept.", 5)).as("the other link serves").isEqualTo("0 ok");
+                assertThat(lost.accepted()).isEmpty();
+                assertThat(kept.accepted()).containsExactly("kept.");
+            }
+        }
+    }
+
+    /** A server on the host's side of a link that reads five bytes of each connection, answers "ok" and keeps them. */
+    static final class CountingServer implements AutoCloseable {
+        private final ServerSocket server;
+        private final List<String> accepted = new ArrayList<>();
+        private final Thread acceptor;
+
+        CountingServer(String address) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getByName(address));
+            acceptor = new Thread(() -> {
                 while (!server.isClosed()) {
                     try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                         synchronized (accepted) {
@@ -41,62 +82,23 @@ class NetworkSplitTest {
                 }
             }, "split-server");
             acceptor.start();
-            String target = split.hostAddress() + " " + server.getLocalPort();
+        }
 
-            assertThat(client(split, target, "first", 5)).isEqualTo("0 ok");
+        /** "address port", for {@link #client}. */
+        String target() {
+            return server.getInetAddress().getHostAddress() + " " + server.getLocalPort();
+        }
 
-            split.cut();
-            assertThat(client(split, target, "cut..", 5)).as("a cut link fails before any timeout").startsWith("1");
-
-            split.heal();
-            split.blackHole();
-            long started = System.nanoTime();
-            assertThat(client(split, target, "black", 2)).as("a black hole: the client's own timeout ends it").startsWith("124");
-            assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(2));
-
-            split.heal();
-            assertThat(client(split, target, "again", 5)).isEqualTo("0 ok");
+        List<String> accepted() {
             synchronized (accepted) {
-                assertThat(accepted).containsExactly("first", "again");
+                return List.copyOf(accepted);
             }
+        }
+
+        @Override
+        public void close() throws Exception {
             server.close();
             acceptor.join(10_000);
-        }
-    }
-
-    @Test
-    void aCutLinkLeavesTheNamespacesOtherLinkServing() throws Exception {
-        assumeTrue(NetworkSplit.available(), "root, ip netns and tc");
-        try (NetworkSplit split = NetworkSplit.create()) {
-            NetworkSplit.Link services = split.link();
-            NetworkSplit.Link callers = split.addLink();
-            try (ServerSocket lost = new ServerSocket(0, 50, InetAddress.getByName(services.hostAddress()));
-                    ServerSocket kept = new ServerSocket(0, 50, InetAddress.getByName(callers.hostAddress()))) {
-                List<String> accepted = new ArrayList<>();
-                Thread acceptor = new Thread(() -> {
-                    while (!kept.isClosed()) {
-                        try (Socket s = kept.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-                            synchronized (accepted) {
-                                accepted.add(new String(in.readNBytes(5), StandardCharsets.US_ASCII));
-                            }
-                            out.write("ok".getBytes(StandardCharsets.US_ASCII));
-                        } catch (IOException e) {
-                            return;
-                        }
-                    }
-                }, "split-server");
-                acceptor.start();
-                services.cut();
-                assertThat(client(split, services.hostAddress() + " " + lost.getLocalPort(), "lost.", 5))
-                        .as("the cut link fails").startsWith("1");
-                assertThat(client(split, callers.hostAddress() + " " + kept.getLocalPort(), "kept.", 5))
-                        .as("the other link serves").isEqualTo("0 ok");
-                synchronized (accepted) {
-                    assertThat(accepted).containsExactly("kept.");
-                }
-                kept.close();
-                acceptor.join(10_000);
-            }
         }
     }
 

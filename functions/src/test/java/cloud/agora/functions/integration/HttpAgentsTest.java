@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -93,48 +94,48 @@ class HttpAgentsTest {
 
     @Test
     void healthProbesNeverCloseAConnectionACallIsUsing() throws Exception {
-        AtomicBoolean calling = new AtomicBoolean(true);
-        Thread prober = new Thread(() -> {
-            while (calling.get()) {
-                assertThat(agents.healthy(endpoint(), Optional.empty(), Duration.ofSeconds(5))).isTrue();
-            }
-        }, "prober");
-        prober.start();
-        List<String> failed = new ArrayList<>();
-        try {
-            for (int i = 0; i < CALLS; i++) {
-                String answer = call("call-" + i);
-                if (!answer.equals("echo:call-" + i)) {
-                    failed.add(i + ": " + answer);
-                }
-            }
-        } finally {
-            calling.set(false);
-            prober.join(30_000);
-        }
+        List<String> failed = callsAlongside(() -> assertThat(agents.healthy(endpoint(), Optional.empty(),
+                Duration.ofSeconds(5))).isTrue());
         assertThat(probes.get()).as("probes ran alongside the calls").isGreaterThan(CALLS / 10);
         assertThat(failed).as("calls that did not get their answer").isEmpty();
     }
 
     @Test
     void aRefusalNeverClosesAConnectionAnotherCallIsUsing() throws Exception {
-        AtomicBoolean calling = new AtomicBoolean(true);
         AtomicInteger refusals = new AtomicInteger();
-        List<String> wrongRefusals = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread refused = new Thread(() -> {
+        List<String> wrongRefusals = new CopyOnWriteArrayList<>();
+        List<String> failed = callsAlongside(() -> {
+            String answer = call("refuse");
+            refusals.incrementAndGet();
+            if (!answer.equals("agent-refused")) {
+                wrongRefusals.add(answer);
+            }
+        });
+        assertThat(refusals.get()).as("refused calls ran alongside").isGreaterThan(CALLS / 10);
+        assertThat(wrongRefusals).isEmpty();
+        assertThat(failed).as("calls that did not get their answer").isEmpty();
+    }
+
+    /** Something done again and again on another thread. */
+    interface Repeated {
+        void once() throws Exception;
+    }
+
+    /** {@value #CALLS} calls one after the other while {@code alongside} runs on another thread; those answered wrong. */
+    private List<String> callsAlongside(Repeated alongside) throws Exception {
+        AtomicBoolean calling = new AtomicBoolean(true);
+        List<Throwable> broken = new CopyOnWriteArrayList<>();
+        Thread other = new Thread(() -> {
             while (calling.get()) {
                 try {
-                    String answer = call("refuse");
-                    refusals.incrementAndGet();
-                    if (!answer.equals("agent-refused")) {
-                        wrongRefusals.add(answer);
-                    }
-                } catch (InterruptedException e) {
+                    alongside.once();
+                } catch (Exception | AssertionError e) {
+                    broken.add(e);
                     return;
                 }
             }
-        }, "refused");
-        refused.start();
+        }, "alongside");
+        other.start();
         List<String> failed = new ArrayList<>();
         try {
             for (int i = 0; i < CALLS; i++) {
@@ -145,10 +146,9 @@ class HttpAgentsTest {
             }
         } finally {
             calling.set(false);
-            refused.join(30_000);
+            other.join(30_000);
         }
-        assertThat(refusals.get()).as("refused calls ran alongside").isGreaterThan(CALLS / 10);
-        assertThat(wrongRefusals).isEmpty();
-        assertThat(failed).as("calls that did not get their answer").isEmpty();
+        assertThat(broken).as("what ran alongside").isEmpty();
+        return failed;
     }
 }
