@@ -111,8 +111,9 @@ class CrashMatrixIT {
                 List<Figures> figures = new ArrayList<>();
                 Instant matrixStarted = Instant.now();
                 for (Part part : parts()) {
-                    PartProcess process = PartProcess.of(part.name(), part.pid().read(),
+                    PartProcess found = PartProcess.of(part.name(), part.pid().read(),
                             state.resolve("logs/" + part.name() + "-again.log"));
+                    PartProcess process = part.stopsOnSigint() ? found.stoppedBySigint() : found;
                     taken.add(process);
                     Map<String, Boolean> ways = new LinkedHashMap<>();
                     if (part.sigkill()) {
@@ -120,12 +121,10 @@ class CrashMatrixIT {
                     }
                     ways.put("restart", false);
                     for (Map.Entry<String, Boolean> way : ways.entrySet()) {
-                        Thread.sleep(random.nextInt(2000)); // a random moment of the traffic, not a wait for anything
+                        Thread.sleep(random.nextInt(1000)); // a random moment of the traffic, not a wait for anything
                         Instant down = Instant.now();
                         if (way.getValue()) {
                             process.kill();
-                        } else if (part.stopsOnSigint()) {
-                            process.interrupt();
                         } else {
                             process.terminate();
                         }

@@ -29,12 +29,15 @@ final class PartProcess {
     private final Optional<NetworkSplit> namespace;
     /** The command it ran under when not in this test's user namespace ({@code unshare -U}): started again so. */
     private final Optional<String> userNamespace;
+    /** Whether its orderly stop is SIGINT rather than SIGTERM (PostgreSQL's fast shutdown). */
+    private final boolean sigint;
     private ProcessHandle running;
     private Process started;
 
     private PartProcess(String name, List<String> command, Path workingDir, Map<String, String> env, Path log,
-            Optional<NetworkSplit> namespace, Optional<String> userNamespace, ProcessHandle running) {
+            Optional<NetworkSplit> namespace, Optional<String> userNamespace, boolean sigint, ProcessHandle running) {
         this.name = name;
+        this.sigint = sigint;
         this.userNamespace = userNamespace;
         this.command = command;
         this.workingDir = workingDir;
@@ -57,7 +60,7 @@ final class PartProcess {
             }
         }
         return new PartProcess(name, command, Files.readSymbolicLink(proc.resolve("cwd")), env, log, Optional.empty(),
-                userNamespaceOf(proc), ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(name + " (pid " + pid + ") is not running")));
+                userNamespaceOf(proc), false, ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(name + " (pid " + pid + ") is not running")));
     }
 
     /**
@@ -74,12 +77,17 @@ final class PartProcess {
         Map<String, String> changed = new LinkedHashMap<>(env);
         removed.forEach(changed::remove);
         changed.putAll(set);
-        return new PartProcess(name, command, workingDir, changed, log, namespace, userNamespace, running);
+        return new PartProcess(name, command, workingDir, changed, log, namespace, userNamespace, sigint, running);
     }
 
     /** The same part started again inside {@code split}'s namespace. */
     PartProcess in(NetworkSplit split) {
-        return new PartProcess(name, command, workingDir, env, log, Optional.of(split), userNamespace, running);
+        return new PartProcess(name, command, workingDir, env, log, Optional.of(split), userNamespace, sigint, running);
+    }
+
+    /** The same part, stopped in order by SIGINT (PostgreSQL: its SIGTERM waits for every client to leave). */
+    PartProcess stoppedBySigint() {
+        return new PartProcess(name, command, workingDir, env, log, namespace, userNamespace, true, running);
     }
 
     String name() {
@@ -96,27 +104,16 @@ final class PartProcess {
         end(true);
     }
 
-    /** SIGTERM (as a container's stop); returns once it is gone. */
+    /** Its orderly stop (SIGTERM, as a container's stop, or SIGINT: {@link #stoppedBySigint}); returns once it is gone. */
     void terminate() throws Exception {
         end(false);
-    }
-
-    /** SIGINT (PostgreSQL's fast shutdown: its SIGTERM waits for every client to leave); returns once it is gone. */
-    void interrupt() throws Exception {
-        if (running == null || !running.isAlive()) {
-            return;
-        }
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(running.pid())).inheritIO().start();
-        assertThat(kill.waitFor()).as("SIGINT sent to %s", name).isZero();
-        running.onExit().get(90, TimeUnit.SECONDS);
     }
 
     private void end(boolean forcibly) throws Exception {
         if (running == null || !running.isAlive()) {
             return;
         }
-        boolean sent = forcibly ? running.destroyForcibly() : running.destroy();
-        assertThat(sent).as("signal sent to %s", name).isTrue();
+        signal(forcibly);
         running.onExit().get(90, TimeUnit.SECONDS);
     }
 
@@ -145,13 +142,22 @@ final class PartProcess {
         return log;
     }
 
-    /** Stops what this test started (SIGTERM, SIGKILL after 60 s). */
-    void stop() throws InterruptedException {
+    /** Stops what this test started (its orderly stop, SIGKILL after 60 s). */
+    void stop() throws Exception {
         if (started != null && started.isAlive()) {
-            started.destroy();
+            signal(false);
             if (!started.waitFor(60, TimeUnit.SECONDS)) {
                 started.destroyForcibly();
             }
+        }
+    }
+
+    private void signal(boolean forcibly) throws Exception {
+        if (!forcibly && sigint) {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(running.pid())).inheritIO().start();
+            assertThat(kill.waitFor()).as("SIGINT sent to %s", name).isZero();
+        } else {
+            assertThat(forcibly ? running.destroyForcibly() : running.destroy()).as("signal sent to %s", name).isTrue();
         }
     }
 }

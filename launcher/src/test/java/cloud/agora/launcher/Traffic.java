@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Calls one function every 50 ms from a thread of its own, recording each call; pauses (returning once no call is in
+ * Calls one function every 100 ms from a thread of its own, recording each call; pauses (returning once no call is in
  * flight) and resumes. What a whole-system test keeps calling while it breaks the platform.
  */
 final class Traffic {
@@ -74,7 +74,7 @@ final class Traffic {
                         gate.notifyAll();
                     }
                 }
-                Thread.sleep(50); // well under the gateway's per-caller rate limit
+                Thread.sleep(100); // well under the gateway's per-caller rate limit
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
