@@ -61,7 +61,7 @@ class PartitionIT {
                             "AGENT_BILLING_URL", "http://" + services.hostAddress() + ":8082",
                             "AGENT_STORAGE_GATEWAY_URL", "http://" + services.hostAddress() + ":8084",
                             "AGENT_ENDPOINT", "http://" + callers.innerAddress() + ":" + AGENT_PORT,
-                            // the broker advertises localhost, which is the namespace's own: receipts go over HTTPS
+                            // the broker advertises localhost, which is the namespace's own: receipts go to billing's HTTP API
                             "AGENT_JOURNAL_SINK", "http",
                             "AGENT_JOURNAL_RECONCILE_INTERVAL", "5s",
                             "AGENT_MARKETPLACE_HEARTBEAT_INTERVAL", "2s"), List.of("KAFKA_BOOTSTRAP_SERVERS"));
