@@ -59,19 +59,15 @@ class CrashMatrixIT {
      * A part of the platform: where its PID is, how it is seen ready, whether a SIGKILL is part of the matrix, and
      * whether its orderly stop is SIGINT (PostgreSQL's fast shutdown) rather than SIGTERM.
      */
-    record Part(String name, PidFile pid, Ready ready, boolean sigkill, boolean stopsOnSigint) {
+    record Part(String name, PidFile pid, PlatformCalls.Check ready, boolean sigkill, boolean stopsOnSigint) {
 
-        Part(String name, PidFile pid, Ready ready, boolean sigkill) {
+        Part(String name, PidFile pid, PlatformCalls.Check ready, boolean sigkill) {
             this(name, pid, ready, sigkill, false);
         }
     }
 
     interface PidFile {
         long read() throws IOException;
-    }
-
-    interface Ready {
-        boolean now() throws Exception;
     }
 
     /** What happened to one part: how long it was away each time and how many calls failed meanwhile. */
@@ -105,7 +101,7 @@ class CrashMatrixIT {
 
                 Traffic traffic = new Traffic(FUNCTION);
                 traffic.start();
-                PartitionIT.awaitAnswered(traffic, Instant.EPOCH, 10, "before any crash");
+                traffic.awaitAnswered(Instant.EPOCH, 10, "before any crash");
 
                 Set<String> atRisk = new HashSet<>();
                 List<Figures> figures = new ArrayList<>();
@@ -134,7 +130,7 @@ class CrashMatrixIT {
                         }
                         startUntilReady(process, part.ready());
                         Instant up = Instant.now();
-                        PartitionIT.awaitAnswered(traffic, up, 5, "after the " + way.getKey() + " of " + part.name());
+                        traffic.awaitAnswered(up, 5, "after the " + way.getKey() + " of " + part.name());
                         figures.add(new Figures(part.name(), way.getKey(), Duration.between(down, up).toMillis(),
                                 traffic.calls().stream().filter(c -> !c.answered() && c.started().isAfter(down)
                                         && c.started().isBefore(up)).count()));
@@ -198,7 +194,7 @@ class CrashMatrixIT {
                         .forEach((kind, n) -> System.out.printf("crash matrix: %4d calls not answered: %s%n", n, kind));
                 traffic.stop();
             } catch (Throwable failed) {
-                PartitionIT.keepForInspection(state, "crash-matrix");
+                platform.keepForInspection("crash-matrix");
                 throw failed;
             } finally {
                 for (int i = taken.size() - 1; i >= 0; i--) {
@@ -253,15 +249,13 @@ class CrashMatrixIT {
      * Starts the part and waits until it is ready; a start that exits first is tried again (PostgreSQL refuses to
      * start while a killed postmaster's last backends still hold its shared memory).
      */
-    private static void startUntilReady(PartProcess process, Ready ready) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    private static void startUntilReady(PartProcess process, PlatformCalls.Check ready) throws Exception {
         process.start();
-        while (!ready.now()) {
-            assertThat(Instant.now()).as("%s ready within 3 minutes; see %s", process.name(), process.log()).isBefore(deadline);
+        await(process.name() + " ready (see " + process.log() + ")", Duration.ofMinutes(3), () -> {
             if (!process.alive()) {
                 process.start();
             }
-            Thread.sleep(250);
-        }
+            return ready.holds();
+        });
     }
 }

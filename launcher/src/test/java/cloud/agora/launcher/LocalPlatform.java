@@ -68,6 +68,24 @@ final class LocalPlatform implements AutoCloseable {
         return Long.parseLong(Files.readString(state.resolve("pids/" + part + ".pid")).strip());
     }
 
+    /**
+     * Copies the platform's logs and the first agent's journal lists (not its receipts) to {@code target/<folder>}, for
+     * a failed test whose state folder is deleted.
+     */
+    void keepForInspection(String folder) throws java.io.IOException {
+        Path kept = REPO.resolve("launcher/target/" + folder);
+        Files.createDirectories(kept);
+        for (Path dir : List.of(state.resolve("logs"), state.resolve("provider-agent/journal"))) {
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.filter(f -> !f.toString().endsWith(".jsonl") || f.endsWith("shipped.jsonl")).toList()) {
+                        Files.copy(f, kept.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
     /** Stops the launcher as Ctrl-C would (SIGTERM), which stops every part. */
     void stop() throws InterruptedException {
         if (launcher != null && launcher.isAlive()) {

@@ -87,7 +87,7 @@ class PartitionIT {
                 Traffic traffic = new Traffic(FUNCTION);
                 List<Traffic.Call> calls = traffic.calls();
                 traffic.start();
-                awaitAnswered(traffic, Instant.EPOCH, 10, "before the split");
+                traffic.awaitAnswered(Instant.EPOCH, 10, "before the split");
 
                 Split cut = new Split("cut", services::cut);
                 Split blackHole = new Split("black hole", services::blackHole);
@@ -95,7 +95,7 @@ class PartitionIT {
                     String providerBilling = signIn(BILLING, KeyFiles.read(state.resolve("keys/provider.key")));
                     phase.apply.run();
                     Instant splitAt = Instant.now();
-                    List<Traffic.Call> during = awaitAnswered(traffic, splitAt, 10, "during the " + phase.name);
+                    List<Traffic.Call> during = traffic.awaitAnswered(splitAt, 10, "during the " + phase.name);
                     // the link is really gone: billing never got the receipts of calls answered since
                     assertThat(send("GET", BILLING + "/api/v1/receipts/" + during.get(0).invocation() + "/proof", token, null)
                             .statusCode()).as("billing has no receipt of a call answered during the %s", phase.name)
@@ -105,7 +105,7 @@ class PartitionIT {
                     agent.kill();
                     start(agent);
                     Instant restarted = Instant.now();
-                    awaitAnswered(traffic, restarted, 10, "after the agent's restart during the " + phase.name);
+                    traffic.awaitAnswered(restarted, 10, "after the agent's restart during the " + phase.name);
 
                     // no call in flight at the heal: billing is then to converge on the journal as it stands
                     traffic.pause();
@@ -137,7 +137,7 @@ class PartitionIT {
                 }
                 traffic.stop();
             } catch (Throwable failed) {
-                keepForInspection(state, "partition-it");
+                platform.keepForInspection("partition-it");
                 throw failed;
             } finally {
                 agent.stop();
@@ -145,29 +145,8 @@ class PartitionIT {
         }
     }
 
-    /** Copies the platform's logs and the agent's journal lists to {@code target/<folder>} (the state is deleted). */
-    static void keepForInspection(Path state, String folder) throws java.io.IOException {
-        Path kept = LocalPlatform.REPO.resolve("launcher/target/" + folder);
-        Files.createDirectories(kept);
-        for (Path dir : List.of(state.resolve("logs"), state.resolve("provider-agent/journal"))) {
-            if (Files.isDirectory(dir)) {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.filter(f -> !f.toString().endsWith(".jsonl") || f.endsWith("shipped.jsonl")).toList()) {
-                        Files.copy(f, kept.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-        }
-    }
-
     /** A way to split the services link. */
     record Split(String name, Runnable apply) {
-    }
-
-    /** Waits for {@code n} calls started after {@code since} to be answered; returns them. */
-    static List<Traffic.Call> awaitAnswered(Traffic traffic, Instant since, int n, String when) throws Exception {
-        await(n + " calls answered " + when, Duration.ofSeconds(120), () -> traffic.answeredSince(since).size() >= n);
-        return traffic.answeredSince(since);
     }
 
     /**

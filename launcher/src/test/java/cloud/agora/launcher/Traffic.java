@@ -1,6 +1,7 @@
 package cloud.agora.launcher;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,6 +52,12 @@ final class Traffic {
     /** The calls started after {@code since} and answered. */
     List<Call> answeredSince(Instant since) {
         return calls.stream().filter(c -> c.answered() && c.started().isAfter(since)).toList();
+    }
+
+    /** Waits (up to 120 s) for {@code n} calls started after {@code since} to be answered; returns them. */
+    List<Call> awaitAnswered(Instant since, int n, String when) throws Exception {
+        PlatformCalls.await(n + " calls answered " + when, Duration.ofSeconds(120), () -> answeredSince(since).size() >= n);
+        return answeredSince(since);
     }
 
     private void run() {
