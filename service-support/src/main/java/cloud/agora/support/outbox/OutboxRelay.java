@@ -34,8 +34,11 @@ import org.jboss.logging.Logger;
  * Publishes outbox rows to Kafka in commit order and deletes them once the broker has
  * acknowledged them. At-least-once: a crash between acknowledgement and delete republishes
  * the same event ids, which consumers deduplicate. While Kafka is down rows simply wait.
- * One thread drains, so per-key order is the order of the transactions that wrote them. Each
- * record carries the service's signature ({@link SignedEvents}) when it has an event key.
+ * One thread drains, and across replicas of a service one relay at a time: each batch's transaction first takes a
+ * transaction-scoped advisory lock named after the outbox table, and a replica that finds it taken publishes nothing
+ * this round. Without it two replicas would claim disjoint batches ({@code SKIP LOCKED}) and could publish a key's
+ * later events before its earlier ones; with it, per-key order is the order of the transactions that wrote them.
+ * Each record carries the service's signature ({@link SignedEvents}) when it has an event key.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -106,19 +109,12 @@ public class OutboxRelay {
             try {
                 List<Long> published = new ArrayList<>();
                 List<Future<RecordMetadata>> acks = new ArrayList<>();
-                try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT seq, topic, record_key, payload FROM outbox ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                    select.setInt(1, config.batchSize());
-                    try (ResultSet rows = select.executeQuery()) {
-                        while (rows.next()) {
-                            published.add(rows.getLong(1));
-                            ProducerRecord<String, String> record = new ProducerRecord<>(rows.getString(2), rows.getString(3),
-                                    rows.getString(4));
-                            events.signature(record.topic(), record.key(), record.value()).ifPresent(signature -> record
-                                    .headers().add(EventSignature.HEADER, signature.getBytes(StandardCharsets.US_ASCII)));
-                            acks.add(kafka.send(record));
-                        }
-                    }
+                for (OutboxRow row : claimBatch(connection)) {
+                    published.add(row.seq());
+                    ProducerRecord<String, String> record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
+                    events.signature(record.topic(), record.key(), record.value()).ifPresent(signature -> record
+                            .headers().add(EventSignature.HEADER, signature.getBytes(StandardCharsets.US_ASCII)));
+                    acks.add(kafka.send(record));
                 }
                 if (published.isEmpty()) {
                     connection.rollback();
@@ -139,6 +135,36 @@ public class OutboxRelay {
                 throw e;
             }
         }
+    }
+
+    /** An outbox row as the relay publishes it. */
+    record OutboxRow(long seq, String topic, String key, String payload) {
+    }
+
+    /**
+     * In {@code connection}'s open transaction: the oldest rows, locked until it ends, or none when another relay of
+     * this database holds the relay lock (it is released with that relay's transaction, even when its process dies).
+     */
+    List<OutboxRow> claimBatch(Connection connection) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement(
+                "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'))");
+             ResultSet locked = lock.executeQuery()) {
+            locked.next();
+            if (!locked.getBoolean(1)) {
+                return List.of();
+            }
+        }
+        List<OutboxRow> batch = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT seq, topic, record_key, payload FROM outbox ORDER BY seq LIMIT ? FOR UPDATE")) {
+            select.setInt(1, config.batchSize());
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    batch.add(new OutboxRow(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getString(4)));
+                }
+            }
+        }
+        return batch;
     }
 
     private KafkaProducer<String, String> producer() {
