@@ -3,6 +3,8 @@ package cloud.agora.governance.domain;
 import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.writer.SingleWriter;
+import cloud.agora.support.writer.WriterTransactions;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;
@@ -43,15 +45,19 @@ public class ProposalExecutor {
     private static final Logger LOG = Logger.getLogger(ProposalExecutor.class);
 
     private final Transactions tx;
+    private final WriterTransactions writes;
+    private final SingleWriter writer;
     private final GovernanceStore store;
     private final GovernanceChain chain;
     private final Outbox outbox;
     private final OutboxRelay relay;
     private final GovernanceConfig config;
 
-    public ProposalExecutor(Transactions tx, GovernanceStore store, GovernanceChain chain, Outbox outbox, OutboxRelay relay,
+    public ProposalExecutor(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, Outbox outbox, OutboxRelay relay,
             GovernanceConfig config) {
         this.tx = tx;
+        this.writes = writes;
+        this.writer = writer;
         this.store = store;
         this.chain = chain;
         this.outbox = outbox;
@@ -64,6 +70,7 @@ public class ProposalExecutor {
      * timelock has passed, records a cancelled operation. Idempotent.
      */
     public ProposalState advance(long id) {
+        writer.requireWriter(); // only the writer sends to the chain
         Instant now = Instant.now(Clock.systemUTC());
         Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));
         OnChainChanges operation = OnChainChanges.of(proposal);
@@ -99,7 +106,7 @@ public class ProposalExecutor {
         String operation = chain.operationId(changes);
         Instant eta = status.readyAt() != null ? status.readyAt() : now;
         String hash = scheduleTx;
-        tx.inTransaction(c -> {
+        writes.inTransaction(c -> {
             store.queueOnChain(c, proposal.id(), eta, operation, hash);
             return null;
         });
@@ -134,7 +141,7 @@ public class ProposalExecutor {
         String operation = chain.operationId(changes);
         LOG.warnf("governance: proposal %d: its timelock operation %s was cancelled on chain; none of its changes takes effect",
                 proposal.id(), operation);
-        tx.inTransaction(c -> {
+        writes.inTransaction(c -> {
             store.cancel(c, proposal.id(), operation, now);
             return null;
         });
@@ -156,7 +163,7 @@ public class ProposalExecutor {
     }
 
     private void finish(long id, ProposalState state) {
-        tx.inTransaction(c -> {
+        writes.inTransaction(c -> {
             store.finish(c, id, state, Instant.now(Clock.systemUTC()));
             return null;
         });
@@ -170,7 +177,7 @@ public class ProposalExecutor {
 
     private void apply(long id, int position, ProposalChange change, String txHash) {
         ParameterDefinition parameter = Parameters.named(change.parameter()).orElseThrow();
-        tx.inTransaction(c -> {
+        writes.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.changes().get(position).executedAt() != null) {
                 return null;

@@ -4,6 +4,8 @@ import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.governance.persistence.GovernanceStore.StoredValue;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.writer.SingleWriter;
+import cloud.agora.support.writer.WriterTransactions;
 import cloud.agora.protocol.eth.Address;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
@@ -30,12 +32,16 @@ public class ProposalMaker {
     public static final int MAX_CHANGES = 16;
 
     private final Transactions tx;
+    private final WriterTransactions writes;
+    private final SingleWriter writer;
     private final GovernanceStore store;
     private final GovernanceChain chain;
     private final GovernanceConfig config;
 
-    public ProposalMaker(Transactions tx, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
+    public ProposalMaker(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
         this.tx = tx;
+        this.writes = writes;
+        this.writer = writer;
         this.store = store;
         this.chain = chain;
         this.config = config;
@@ -43,6 +49,7 @@ public class ProposalMaker {
 
     /** Validates and stores {@code draft} by {@code proposer}; nothing is stored when it is refused. */
     public Proposal propose(Address proposer, ProposalDraft draft) {
+        writer.requireWriter(); // a standby records nothing: 503 not-the-writer
         if (draft == null) {
             throw new InvalidProposalException("a proposal body is required");
         }
@@ -79,7 +86,7 @@ public class ProposalMaker {
         long end = snapshot + ParameterBook.integer(values, Parameters.VOTING_PERIOD).longValueExact();
         int quorumBps = ParameterBook.integer(values, Parameters.QUORUM).intValueExact();
         Instant now = Instant.now(Clock.systemUTC());
-        return tx.inTransaction(c -> {
+        return writes.inTransaction(c -> {
             long id = store.insertProposal(c, proposer.checksummed(), title, description, head, snapshot, end, quorumBps, now, changes);
             return store.proposal(c, id, false).orElseThrow();
         });

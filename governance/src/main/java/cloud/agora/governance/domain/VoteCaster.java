@@ -3,6 +3,8 @@ package cloud.agora.governance.domain;
 import cloud.agora.governance.config.GovernanceConfig;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.writer.SingleWriter;
+import cloud.agora.support.writer.WriterTransactions;
 import cloud.agora.protocol.eip712.TypedData;
 import cloud.agora.protocol.eip712.Vote;
 import cloud.agora.protocol.eip712.VoteSupport;
@@ -29,13 +31,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public class VoteCaster {
 
     private final Transactions tx;
+    private final WriterTransactions writes;
+    private final SingleWriter writer;
     private final GovernanceStore store;
     private final GovernanceChain chain;
     private final long lateQuorumExtension;
     private final Map<Long, BigInteger> supplyAtSnapshot = new ConcurrentHashMap<>();
 
-    public VoteCaster(Transactions tx, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
+    public VoteCaster(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
         this.tx = tx;
+        this.writes = writes;
+        this.writer = writer;
         this.store = store;
         this.chain = chain;
         this.lateQuorumExtension = config.lateQuorumExtension();
@@ -47,6 +53,7 @@ public class VoteCaster {
 
     /** Checks and counts {@code ballot} for proposal {@code id}; nothing is stored when it is refused. */
     public Outcome cast(long id, VoteBallot ballot) {
+        writer.requireWriter(); // a standby records nothing: 503 not-the-writer
         if (ballot == null || ballot.support() == null || ballot.signature() == null || ballot.nonce() == null) {
             throw new InvalidVoteException("support (0 against, 1 for, 2 abstain), nonce and signature are required");
         }
@@ -98,7 +105,7 @@ public class VoteCaster {
                 : null;
         CastVote cast = new CastVote(id, voter.checksummed(), support, reason, ballot.nonce(), ballot.signature(), weight,
                 Instant.now(Clock.systemUTC()));
-        return tx.inTransaction(c -> {
+        return writes.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.recorded() != null) {
                 throw closed(locked, head);

@@ -2,6 +2,7 @@ package cloud.agora.governance.domain;
 
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.writer.WriterTransactions;
 import cloud.agora.protocol.eip712.Eip712Domain;
 import cloud.agora.protocol.eip712.TypedData;
 import cloud.agora.protocol.eip712.Vote;
@@ -29,11 +30,13 @@ public class VoteTallier {
     private static final int RECOUNT_THREADS = 8;
 
     private final Transactions tx;
+    private final WriterTransactions writes;
     private final GovernanceStore store;
     private final GovernanceChain chain;
 
-    public VoteTallier(Transactions tx, GovernanceStore store, GovernanceChain chain) {
+    public VoteTallier(Transactions tx, WriterTransactions writes, GovernanceStore store, GovernanceChain chain) {
         this.tx = tx;
+        this.writes = writes;
         this.store = store;
         this.chain = chain;
     }
@@ -46,7 +49,7 @@ public class VoteTallier {
         }
         BigInteger quorum = Tally.quorumOf(chain.pastTotalSupply(proposal.snapshotBlock()), proposal.quorumBps());
         Instant now = Instant.now(Clock.systemUTC());
-        return tx.inTransaction(c -> {
+        return writes.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.recorded() != null || headBlock <= locked.endBlock()) {
                 return locked.stateAt(headBlock);

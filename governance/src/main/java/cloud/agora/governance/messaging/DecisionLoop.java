@@ -5,6 +5,7 @@ import cloud.agora.governance.domain.ProposalExecutor;
 import cloud.agora.governance.domain.VoteTallier;
 import cloud.agora.governance.persistence.GovernanceStore;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.writer.SingleWriter;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -15,7 +16,9 @@ import org.jboss.logging.Logger;
  * Drives proposals after their vote, on one thread: tallies the ended ones, queues the passed ones (scheduling
  * their on-chain changes in the timelock), executes them after the timelock, and notices the ones a guardian
  * cancelled. Everything it does is recorded in PostgreSQL or read from the chain and re-derived on the next tick, so
- * a restart picks up where the last run stopped; a failure (chain or database down) is retried on the next tick.
+ * a restart picks up where the last run stopped; a failure (chain or database down) is retried on the next tick. It
+ * runs only while this instance is the service's writer ({@link SingleWriter}), so two instances never send the same
+ * transaction.
  */
 @ApplicationScoped
 public class DecisionLoop {
@@ -27,11 +30,13 @@ public class DecisionLoop {
     private final GovernanceChain chain;
     private final VoteTallier tallier;
     private final ProposalExecutor executor;
+    private final SingleWriter writer;
     private final AtomicLong passes = new AtomicLong();
 
     public DecisionLoop(Transactions tx, GovernanceStore store, GovernanceChain chain, VoteTallier tallier,
-            ProposalExecutor executor) {
+            ProposalExecutor executor, SingleWriter writer) {
         this.tx = tx;
+        this.writer = writer;
         this.store = store;
         this.chain = chain;
         this.tallier = tallier;
@@ -49,7 +54,9 @@ public class DecisionLoop {
     @Scheduled(every = "${agora.governance.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         try {
-            pass();
+            if (writer.isWriter()) { // one loop per database: only the writer tallies, schedules and executes
+                pass();
+            }
         } finally {
             passes.incrementAndGet();
         }

@@ -9,8 +9,11 @@ import cloud.agora.protocol.market.MarketEvents;
 import cloud.agora.protocol.market.OfferView;
 import cloud.agora.support.outbox.Outbox;
 import cloud.agora.support.outbox.OutboxRelay;
+import cloud.agora.support.writer.NotTheWriterException;
+import cloud.agora.support.writer.SingleWriter;
+import cloud.agora.support.writer.WriterAcquired;
+import cloud.agora.support.writer.WriterLost;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
@@ -36,8 +39,13 @@ import org.jboss.logging.Logger;
  * nudged. Commands that queue up while a commit is in flight are applied in order and
  * committed together (group commit: one flush for many commands); if a commit fails, every
  * command of that batch fails and the book is rebuilt from the database, so memory never runs
- * ahead of what was committed. On start the book is rebuilt from the database, so a restart
- * loses nothing.
+ * ahead of what was committed.
+ *
+ * <p>Only the platform's one writer of the market ({@link SingleWriter}) keeps a book: each time this instance becomes
+ * the writer (at start, or again after it lost its lock) the book is rebuilt from the database, so a restart or
+ * another instance's epoch in between loses nothing; while it is not the writer every command and every read of the
+ * book is refused ({@link NotTheWriterException}), and every commit checks the writer fence in its transaction, so an
+ * instance that lost the role without noticing yet commits nothing.
  *
  * <p>Events: {@code LeaseCreated} and {@code LeaseClosed} on {@code marketplace.leases.v1},
  * {@code OfferPublished} on {@code marketplace.offers.v1}.
@@ -53,6 +61,7 @@ public class MarketDesk {
     private final LeaseFeed feed;
     private final Clock clock;
     private final MarketRules rules;
+    private final SingleWriter writer;
     /** The most commands committed in one transaction. */
     private static final int MAX_BATCH = 256;
 
@@ -61,19 +70,27 @@ public class MarketDesk {
     private volatile boolean running = true;
     private OrderBook book;
 
-    public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketRules rules) {
+    public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketRules rules,
+            SingleWriter writer) {
         this.store = store;
         this.outbox = outbox;
         this.relay = relay;
         this.feed = feed;
         this.clock = clock;
         this.rules = rules;
+        this.writer = writer;
         owner.setDaemon(true);
         owner.start();
     }
 
-    void start(@Observes StartupEvent event) {
+    /** Becoming the writer (at start or again): the book is loaded from what the database holds now. */
+    void acquired(@Observes WriterAcquired event) {
         reload();
+    }
+
+    /** No longer the writer: agents following leases here are cut off, so they reconnect to the writer. */
+    void lost(@Observes WriterLost event) {
+        feed.closeAll();
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -165,6 +182,7 @@ public class MarketDesk {
                     commit(applied, outcomes);
                 }
                 try {
+                    writer.requireWriter();
                     task.result = task.work.apply(book, now());
                     applied.add(task);
                     if (task.kind == Kind.COMMAND || task.kind == Kind.COMMAND_ON_COMMITTED) {
@@ -191,6 +209,12 @@ public class MarketDesk {
             for (Task task : applied) {
                 task.answer.complete(task.result);
             }
+        } catch (NotTheWriterException e) {
+            // another instance took over: nothing was recorded, and the book is rebuilt when this one is the writer again
+            LOG.warnf("recording %d market changes refused: %s", outcomes.size(), e.getMessage());
+            for (Task task : applied) {
+                task.answer.completeExceptionally(e);
+            }
         } catch (SQLException | RuntimeException e) {
             LOG.errorf(e, "recording %d market changes failed; rebuilding the book from the database", outcomes.size());
             try {
@@ -210,6 +234,7 @@ public class MarketDesk {
         Instant now = now();
         try (Connection c = store.begin()) {
             try {
+                writer.fence(c);
                 for (Outcome outcome : outcomes) {
                     record(c, outcome, now);
                 }

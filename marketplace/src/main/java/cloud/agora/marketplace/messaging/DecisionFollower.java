@@ -8,6 +8,7 @@ import cloud.agora.protocol.governance.ParameterChanged;
 import cloud.agora.support.events.Following;
 import cloud.agora.support.events.SignedEvents;
 import cloud.agora.support.jdbc.StoreException;
+import cloud.agora.support.writer.SingleWriter;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
@@ -37,11 +38,13 @@ public class DecisionFollower {
     private final MarketRules rules;
     private final MarketDesk desk;
     private final SignedEvents events;
+    private final SingleWriter writer;
 
-    public DecisionFollower(MarketRules rules, MarketDesk desk, SignedEvents events) {
+    public DecisionFollower(MarketRules rules, MarketDesk desk, SignedEvents events, SingleWriter writer) {
         this.rules = rules;
         this.desk = desk;
         this.events = events;
+        this.writer = writer;
     }
 
     void start(@Observes StartupEvent event) {
@@ -60,7 +63,8 @@ public class DecisionFollower {
             if (rules.apply(event.id(), event.data())) {
                 LOG.infof("governance set %s = %s (proposal %d)", event.data().name(), event.data().value(),
                         event.data().proposalId());
-                if (MarketRules.HEARTBEAT_TIMEOUT.equals(event.data().name())) {
+                // a standby only records the decision: the writer's book reads it when it is loaded
+                if (MarketRules.HEARTBEAT_TIMEOUT.equals(event.data().name()) && writer.isWriter()) {
                     desk.heartbeatTimeout(rules.heartbeatTimeout());
                 }
             }

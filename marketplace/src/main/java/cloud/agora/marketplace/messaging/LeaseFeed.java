@@ -49,6 +49,14 @@ public class LeaseFeed {
         subscribers.values().forEach(followers -> followers.removeIf(s -> !s.ping()));
     }
 
+    /** Ends every stream (this instance stopped being the market's writer: no more lease changes come from it). */
+    public void closeAll() {
+        subscribers.values().forEach(followers -> followers.removeIf(s -> {
+            s.sink().close();
+            return true;
+        }));
+    }
+
     public int subscriberCount(Address provider) {
         Set<Subscriber> followers = subscribers.get(provider);
         return followers == null ? 0 : followers.size();

@@ -1,7 +1,9 @@
 package cloud.agora.support.problem;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A domain exception that the client caused or must know about: it becomes an RFC 9457
@@ -44,5 +46,10 @@ public abstract class ProblemException extends RuntimeException {
 
     public Map<String, Object> ids() {
         return ids;
+    }
+
+    /** When the client may try again, sent as {@code Retry-After} (whole seconds, at least 1); none by default. */
+    public Optional<Duration> retryAfter() {
+        return Optional.empty();
     }
 }

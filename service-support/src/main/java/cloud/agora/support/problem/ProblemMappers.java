@@ -24,7 +24,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response domain(ProblemException e, UriInfo uri) {
-        return Problem.of(e.status(), e.slug(), e.title(), e.getMessage(), path(uri), e.ids()).toResponse();
+        Response response = Problem.of(e.status(), e.slug(), e.title(), e.getMessage(), path(uri), e.ids()).toResponse();
+        return e.retryAfter()
+                .map(after -> Response.fromResponse(response).header("Retry-After", Math.max(1, after.toSeconds())).build())
+                .orElse(response);
     }
 
     @ServerExceptionMapper
