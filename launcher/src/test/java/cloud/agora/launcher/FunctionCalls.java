@@ -102,7 +102,12 @@ final class FunctionCalls {
 
     /** {@code POST /fn/{function}/} with a text body. */
     static HttpResponse<String> invoke(String function, String body) throws Exception {
-        return PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(FUNCTIONS + "/fn/" + function + "/"))
+        return invoke(FUNCTIONS, function, body);
+    }
+
+    /** {@code POST /fn/{function}/} with a text body, through the gateway at {@code gateway}. */
+    static HttpResponse<String> invoke(String gateway, String function, String body) throws Exception {
+        return PlatformCalls.HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/fn/" + function + "/"))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -46,9 +46,16 @@ final class IndependentBill {
      */
     static Proven proveInTheNewestVoucher(String token, String providerToken, String consumer, String provider,
             String gateway, Collection<String> invocations, long receipts) throws Exception {
+        return proveInTheNewestVoucher(PlatformCalls.BILLING, token, providerToken, consumer, provider, gateway, invocations,
+                receipts);
+    }
+
+    /** As above, asking the billing instance at {@code billing}. */
+    static Proven proveInTheNewestVoucher(String billing, String token, String providerToken, String consumer,
+            String provider, String gateway, Collection<String> invocations, long receipts) throws Exception {
         Set<String> ids = new HashSet<>(invocations);
         assertThat(ids).as("one invocation id per call").hasSameSizeAs(invocations);
-        String url = PlatformCalls.BILLING + "/api/v1/vouchers?provider=" + provider + "&consumer=" + consumer;
+        String url = billing + "/api/v1/vouchers?provider=" + provider + "&consumer=" + consumer;
         JsonNode voucher = PlatformCalls.await("a voucher for " + receipts + " receipts", Duration.ofSeconds(120),
                 () -> PlatformCalls.call("GET", url, providerToken, null),
                 l -> l.size() > 0 && l.get(0).get("receipts").asLong() >= receipts).get(0);
@@ -58,7 +65,7 @@ final class IndependentBill {
         Lease lease = null;
         for (String id : ids) {
             JsonNode proof = PlatformCalls.await("the proof of " + id, Duration.ofSeconds(30),
-                    () -> PlatformCalls.call("GET", PlatformCalls.BILLING + "/api/v1/receipts/" + id + "/proof", token, null),
+                    () -> PlatformCalls.call("GET", billing + "/api/v1/receipts/" + id + "/proof", token, null),
                     p -> p.get("voucher").get("sequence").asLong() == voucher.get("sequence").asLong());
             if (lease == null) {
                 lease = Lease.of(PlatformCalls.call("GET", PlatformCalls.MARKET + "/api/v1/leases/"

@@ -8,12 +8,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Calls one function every 100 ms from a thread of its own, recording each call; pauses (returning once no call is in
- * flight) and resumes. What a whole-system test keeps calling while it breaks the platform.
+ * flight) and resumes. What a whole-system test keeps calling while it breaks the platform. With several gateways
+ * the calls take turns through them.
  */
 final class Traffic {
 
-    /** One call: when it started and ended, its status (-1: no answer, -2: a wrong one), invocation id and body. */
-    record Call(Instant started, Instant ended, int status, String invocation, String body) {
+    /**
+     * One call: when it started and ended, its status (-1: no answer, -2: a wrong one), invocation id, body and the
+     * gateway it went through.
+     */
+    record Call(Instant started, Instant ended, int status, String invocation, String body, String gateway) {
 
         boolean answered() {
             return status == 200;
@@ -21,6 +25,7 @@ final class Traffic {
     }
 
     private final String function;
+    private final List<String> gateways;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private final Object gate = new Object();
@@ -30,7 +35,13 @@ final class Traffic {
 
     /** Calls {@code function} (an echo function: the answer must be its body) once started. */
     Traffic(String function) {
+        this(function, List.of(PlatformCalls.FUNCTIONS));
+    }
+
+    /** Calls {@code function} through each of {@code gateways} in turn. */
+    Traffic(String function, List<String> gateways) {
         this.function = function;
+        this.gateways = List.copyOf(gateways);
         this.thread = new Thread(this::run, "traffic");
         this.thread.setDaemon(true);
     }
@@ -90,13 +101,15 @@ final class Traffic {
 
     private void call(int n) {
         Instant started = Instant.now();
+        String gateway = gateways.get(n % gateways.size());
         try {
-            HttpResponse<String> r = FunctionCalls.invoke(function, "call-" + n);
+            HttpResponse<String> r = FunctionCalls.invoke(gateway, function, "call-" + n);
             boolean wrong = r.statusCode() == 200 && !r.body().equals("echo:call-" + n);
             calls.add(new Call(started, Instant.now(), wrong ? -2 : r.statusCode(),
-                    r.headers().firstValue("Agora-Invocation-Id").orElse(""), wrong ? "wrong answer: " + r.body() : r.body()));
+                    r.headers().firstValue("Agora-Invocation-Id").orElse(""), wrong ? "wrong answer: " + r.body() : r.body(),
+                    gateway));
         } catch (Exception e) {
-            calls.add(new Call(started, Instant.now(), -1, "", e.toString()));
+            calls.add(new Call(started, Instant.now(), -1, "", e.toString(), gateway));
         }
     }
 

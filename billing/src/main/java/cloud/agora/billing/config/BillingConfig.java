@@ -80,6 +80,12 @@ public interface BillingConfig {
          */
         Optional<String> instanceId();
 
+        /**
+         * How long the group waits for a replica that stopped heartbeating (a SIGKILLed or cut-off one) before its
+         * partitions go to the others ({@code session.timeout.ms}); unset: Kafka's default, 45 s.
+         */
+        Optional<Duration> sessionTimeout();
+
         /** The most records rated in one database transaction (one offset commit each). */
         @WithDefault("2000")
         int batchSize();

@@ -49,8 +49,8 @@ public class DecisionFollower {
             LOG.info("Kafka is off: governed parameters stay at their configured or recorded values");
             return;
         }
-        loop = TopicLoop.of(bootstrapServers.get(), config.ingestion().consumerGroup(), config.ingestion().instanceId(),
-                Topics.GOVERNANCE_DECISIONS, 100, events, this::onDecisions);
+        loop = TopicLoop.of(bootstrapServers.get(), config.ingestion(), Topics.GOVERNANCE_DECISIONS, 100, events,
+                this::onDecisions);
         loop.start();
     }
 

@@ -69,11 +69,10 @@ public class KafkaIngestion {
             LOG.info("Kafka ingestion is off: receipts arrive through POST /api/v1/usage/batches only");
             return;
         }
-        String group = config.ingestion().consumerGroup();
-        loops.add(TopicLoop.of(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.MARKETPLACE_LEASES, 500, events,
+        loops.add(TopicLoop.of(bootstrapServers.get(), config.ingestion(), Topics.MARKETPLACE_LEASES, 500, events,
                 this::onLeases));
         // receipts in two stages: parsing and signature checks of the next poll overlap the current poll's transaction
-        loops.add(new TopicLoop<>(bootstrapServers.get(), group, config.ingestion().instanceId(), Topics.USAGE_RECEIPTS,
+        loops.add(new TopicLoop<>(bootstrapServers.get(), config.ingestion(), Topics.USAGE_RECEIPTS,
                 config.ingestion().batchSize(), events, records -> rater.prepare(parse(records.stream().map(ConsumerRecord::value).toList())),
                 rater::rate));
         loops.forEach(TopicLoop::start);

@@ -1,5 +1,6 @@
 package cloud.agora.billing.messaging;
 
+import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.support.events.SignedEvents;
 import cloud.agora.support.kafka.KafkaClients;
 import java.time.Duration;
@@ -50,16 +51,19 @@ final class TopicLoop<P> implements Runnable {
     private volatile boolean running = true;
 
     /** A one-stage loop: {@code handler} does all the work (and the transaction) on the apply thread. */
-    static TopicLoop<List<ConsumerRecord<String, String>>> of(String bootstrapServers, String group,
-            java.util.Optional<String> instanceId, String topic, int batchSize, SignedEvents events,
-            Consumer<List<ConsumerRecord<String, String>>> handler) {
-        return new TopicLoop<>(bootstrapServers, group, instanceId, topic, batchSize, events, records -> records, handler);
+    static TopicLoop<List<ConsumerRecord<String, String>>> of(String bootstrapServers, BillingConfig.Ingestion group,
+            String topic, int batchSize, SignedEvents events, Consumer<List<ConsumerRecord<String, String>>> handler) {
+        return new TopicLoop<>(bootstrapServers, group, topic, batchSize, events, records -> records, handler);
     }
 
-    TopicLoop(String bootstrapServers, String group, java.util.Optional<String> instanceId, String topic, int batchSize,
+    /** A loop of {@code membership}'s consumer group (its id, static membership and session timeout) on {@code topic}. */
+    TopicLoop(String bootstrapServers, BillingConfig.Ingestion membership, String topic, int batchSize,
             SignedEvents events, Function<List<ConsumerRecord<String, String>>, P> prepare, Consumer<P> apply) {
         Properties props = new Properties();
-        instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
+        String group = membership.consumerGroup();
+        membership.instanceId().ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id + "-" + topic));
+        membership.sessionTimeout().ifPresent(timeout -> props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis()));
         props.putAll(KafkaClients.connection(bootstrapServers));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
