@@ -104,11 +104,19 @@ public interface FunctionsConfig {
     java.time.Duration routingCacheTtl();
 
     /**
-     * How long the recorder waits after an answered call for more before it records them together
-     * (one transaction). Reads of usage and logs never wait for it.
+     * How long the recorder waits after an answered call for more before it records them together (one transaction).
+     * Answers wait for their record, so this adds to every call; 0: the calls answered during a commit are the next
+     * transaction (group commit). Reads of usage and logs never wait for it.
      */
-    @WithDefault("50ms")
+    @WithDefault("0ms")
     java.time.Duration recordLinger();
+
+    /**
+     * The longest an answer waits for its call's record and witness while the database is away; it then goes out with
+     * the recording still queued (lost if the gateway dies before the database returns).
+     */
+    @WithDefault("5s")
+    java.time.Duration recordWait();
 
     /** Most answered calls recorded in one transaction. */
     @WithDefault("500")

@@ -39,12 +39,14 @@ import org.jboss.logging.Logger;
  * logged, counted in {@value #UNWITNESSED_METRIC} by reason; its figures are not counted and its hash is in no witness
  * batch (billing quarantines the agent's copy as unwitnessed); the caller still gets the result.
  *
- * <p>Recording happens after the answer, off the request path: one worker takes the answered calls in arrival
- * order and records what arrived within {@code record-linger} of the first (at most {@code record-batch}) in one
- * transaction — one commit, one signature, one outbox nudge and one Kafka record for many calls, so recording costs
- * the machine little while calls are running. A batch that fails is recorded again call by call (each with its own
- * witness batch). The gateway refuses new calls (503 {@code gateway-overloaded}) while {@code record-backlog} calls
- * wait to be recorded.
+ * <p>The caller gets the answer once its call is recorded and its receipt witnessed in PostgreSQL: a gateway that dies
+ * after answering has left the witness behind, so every answered call is billable. One worker takes the answered
+ * calls in arrival order and records what waits (at most {@code record-batch}, after lingering {@code record-linger},
+ * 0 by default) in one transaction — one commit, one signature, one outbox nudge and one Kafka record for the calls
+ * that arrived during the previous commit (group commit). A batch that fails is recorded again call by call (each
+ * with its own witness batch). While the database is away the answers wait for it up to {@code record-wait}, then go
+ * out with their recording still queued (lost if the gateway also dies before the database returns). The gateway
+ * refuses new calls (503 {@code gateway-overloaded}) while {@code record-backlog} calls wait to be recorded.
  */
 @ApplicationScoped
 public class InvocationRecorder {
@@ -71,7 +73,7 @@ public class InvocationRecorder {
     private volatile boolean stopping;
 
     private record Answered(UUID functionId, FunctionVersion version, Deployment.Replica replica, UUID invocationId,
-            int bytesIn, Agents.AgentReply reply, ReceiptWitness.Observation seen) {
+            int bytesIn, Agents.AgentReply reply, ReceiptWitness.Observation seen, CompletableFuture<Void> recorded) {
     }
 
     /** Completes once everything queued before it is recorded. */
@@ -102,14 +104,15 @@ public class InvocationRecorder {
     }
 
     /**
-     * Queues the recording of a reply, so the caller gets the answer without waiting for the receipt's signature
-     * checks, the witness and the PostgreSQL commit. A gateway crash loses what was still queued: the usage and log
-     * lines of those calls and the gateway's witness of their receipts (billing, which gets the receipts from the
-     * agents' journals, then quarantines them as unwitnessed). A database that is away only delays the recording.
+     * Queues the recording of a reply; the stage completes once the call is recorded and its receipt witnessed in the
+     * database (also when recording it failed for good, which is logged), the moment its answer may go out. A database
+     * that is away delays it (the caller bounds the wait: {@code record-wait}).
      */
-    public void recordLater(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
+    public CompletableFuture<Void> record(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
             Agents.AgentReply reply, ReceiptWitness.Observation seen) {
-        queue.add(new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply, seen));
+        CompletableFuture<Void> recorded = new CompletableFuture<>();
+        queue.add(new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply, seen, recorded));
+        return recorded;
     }
 
     /** Whether so many answered calls wait to be recorded that the gateway should take no more for now. */
@@ -164,6 +167,7 @@ public class InvocationRecorder {
                 }
             }
             recordQuietly(batch);
+            batch.forEach(a -> a.recorded().complete(null));
             flushes.forEach(f -> f.done().complete(null));
             batch.clear();
             flushes.clear();

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -59,6 +60,7 @@ public class InvocationRouter {
     private final Agents agents;
     private final SecretSealer sealer;
     private final InvocationRecorder recorder;
+    private final Duration recordWait;
     private final ReplicaHealth health;
     private final RoutingEpoch epoch;
     private final long targetTtlNanos;
@@ -97,6 +99,7 @@ public class InvocationRouter {
         this.agents = agents;
         this.sealer = registrar.sealer();
         this.recorder = recorder;
+        this.recordWait = config.recordWait();
         this.rules = rules;
     }
 
@@ -261,7 +264,7 @@ public class InvocationRouter {
         return budgeted.thenCompose(granted -> send(target, call, replica, address, consumer, resources));
     }
 
-    /** Grants and sends one budgeted attempt to the checked {@code address}; the answer is queued for recording. */
+    /** Grants and sends one budgeted attempt to the checked {@code address}; answers once the call is recorded. */
     private CompletionStage<Invocation> send(Target target, InvocationCall call, Deployment.Replica replica,
             Optional<InetAddress> address, String consumer, Resources resources) {
         FunctionVersion version = target.version();
@@ -284,13 +287,12 @@ public class InvocationRouter {
             }
             ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant, resources, clock.instant(),
                     Duration.ofNanos(System.nanoTime() - sentAt).toMillis());
-            recorder.recordLater(target.function().id(), version, replica, call.body().length, answer, seen);
-            try {
-                return CompletableFuture.completedFuture(outcome(target.function().name(), call.invocationId(), replica,
-                        version, answer.reply()));
-            } catch (RuntimeException e) {
-                return CompletableFuture.<Invocation>failedFuture(e);
-            }
+            // the answer goes out once the gateway's witness of its receipt is in the database (or the wait for a
+            // database that is away ends): a gateway that dies after answering leaves every answered call billable
+            return recorder.record(target.function().id(), version, replica, call.body().length, answer, seen)
+                    .completeOnTimeout(null, recordWait.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenApply(recorded -> outcome(target.function().name(), call.invocationId(), replica, version,
+                            answer.reply()));
         }).thenCompose(next -> next);
     }
 

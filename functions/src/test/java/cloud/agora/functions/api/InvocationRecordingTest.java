@@ -41,6 +41,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,8 +50,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +134,67 @@ class InvocationRecordingTest {
         assertThat(env.path("GREETING").asText()).isEqualTo("hi");
         assertThat(env.path("API_KEY").asText()).isEqualTo("s3cret-value");
         assertThat(env.size()).isEqualTo(2);
+    }
+
+    /**
+     * The answer waits for the call's record and the gateway's witness of its receipt: while the database holds the
+     * recording back the caller has no answer, and when the answer arrives both are committed, so a gateway SIGKILLed
+     * after answering leaves every answered call billable.
+     */
+    @Test
+    void theAnswerGoesOutOnlyOnceTheCallAndItsWitnessAreCommitted() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "fn/" + name + "/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("held")).build();
+        AtomicLong recordedWhenAnswered = new AtomicLong(-1);
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE invocations IN EXCLUSIVE MODE"); // reads pass, the recording's insert waits
+            }
+            CompletableFuture<HttpResponse<String>> answer = HttpClient.newHttpClient()
+                    .sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+                        // the moment the caller has the answer: is its call recorded?
+                        recordedWhenAnswered.set(recorded(r.headers().firstValue("Agora-Invocation-Id").orElseThrow()));
+                        return r;
+                    });
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (!recordingWaitsForTheLock()) {
+                assertThat(Instant.now()).as("the recording waiting for the lock").isBefore(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(answer).as("no answer while its recording waits").isNotDone();
+            holder.rollback();
+            HttpResponse<String> response = answer.get(60, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("hello held");
+            assertThat(recordedWhenAnswered.get()).as("the call's row when the answer arrived").isEqualTo(1);
+            UsageReceipt receipt = agent.receipts.get(UUID.fromString(response.headers().firstValue("Agora-Invocation-Id")
+                    .orElseThrow()));
+            WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(
+                    WitnessRecords.readUntilWitnessed(List.of(receipt)), receipt));
+        }
+    }
+
+    private long recorded(String invocationId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM invocations WHERE id = ?")) {
+            s.setObject(1, UUID.fromString(invocationId));
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean recordingWaitsForTheLock() throws java.sql.SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND query ILIKE 'INSERT INTO invocations%'")) {
+            r.next();
+            return r.getLong(1) > 0;
+        }
     }
 
     @Test
@@ -242,7 +306,7 @@ class InvocationRecordingTest {
         InvocationReply reply = new InvocationReply(id, InvocationOutcome.OK, 0, "hello x".getBytes(StandardCharsets.UTF_8),
                 "", false, true, receipt);
         Resources lease = replica.resourcesOr(new Resources(target.version().cpuMillis(), target.version().memoryMiB(), 0));
-        recorder.recordLater(target.function().id(), target.version(), replica, 1, new Agents.AgentReply(reply, () -> receipt),
+        recorder.record(target.function().id(), target.version(), replica, 1, new Agents.AgentReply(reply, () -> receipt),
                 new ReceiptWitness.Observation(grant, lease, clock.instant(), AgentStub.WALL_MILLIS + 10));
         return receipt;
     }
