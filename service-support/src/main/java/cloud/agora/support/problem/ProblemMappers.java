@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import cloud.agora.support.jdbc.StoreException;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -21,6 +22,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    /** What a client is told to wait before retrying while the database is away. */
+    static final int DATABASE_RETRY_AFTER_SECONDS = 2;
 
     @ServerExceptionMapper
     public Response domain(ProblemException e, UriInfo uri) {
@@ -98,8 +101,21 @@ public class ProblemMappers {
         return Problem.of(status, slug, reason, detail, path(uri), Map.of()).toResponse();
     }
 
+    /**
+     * A database that is away (unreachable, restarting, out of connections: {@link StoreException#isTransient}), also
+     * when wrapped (an async stage's failure), is the service unavailable for a moment, not an internal error: 503 with
+     * {@code Retry-After}; anything else unexpected is a 500 with an incident id.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof StoreException store && store.isTransient()) {
+                LOG.warnf("database unavailable on %s: %s", path(uri), store.getMessage());
+                return Response.fromResponse(Problem.of(503, "database-unavailable", "The database is unavailable",
+                        "the service's database cannot be reached right now; nothing was changed, retry shortly", path(uri),
+                        Map.of()).toResponse()).header("Retry-After", DATABASE_RETRY_AFTER_SECONDS).build();
+            }
+        }
         String incident = java.util.UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected error %s on %s", incident, path(uri));
         return Problem.of(500, "internal-error", "Internal error",
