@@ -10,6 +10,7 @@ import cloud.agora.contracts.devnet.InjectDevnet;
 import cloud.agora.governance.messaging.DecisionLoop;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.testsupport.KafkaResource;
+import cloud.agora.testsupport.OtherWriter;
 import cloud.agora.testsupport.PostgresResource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
