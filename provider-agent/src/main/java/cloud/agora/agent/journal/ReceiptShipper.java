@@ -12,7 +12,9 @@ import org.jboss.logging.Logger;
  * retried on a later round (same ids, so a retry after a partial delivery is deduplicated).
  * After a failure rounds are skipped for a backoff that doubles per failure (from
  * {@code minBackoff} up to {@code maxBackoff}) and resets on the next success, which also tells the recovery
- * listener ({@link #onRecovery}: the anti-entropy pass, since billing may have lost what it took while failing).
+ * listener ({@link #onRecovery}: the anti-entropy pass, since billing may have lost what it took while failing). The
+ * first success of a process tells it too: an agent started again (during a partition, after a crash) does not know
+ * what billing took from its earlier run, and waiting for the periodic pass would leave the two apart for as long.
  */
 public final class ReceiptShipper {
 
@@ -26,7 +28,8 @@ public final class ReceiptShipper {
     private final LongSupplier nanoClock;
     private Duration backoff = Duration.ZERO;
     private long retryAt;
-    private boolean failing;
+    /** Whether the last delivery failed, or none succeeded yet in this process. */
+    private boolean failing = true;
     private Runnable recovered = () -> { };
 
     /** Without backoff: every round tries. */

@@ -161,6 +161,27 @@ class ReceiptReconcilerTest {
     }
 
     @Test
+    void anAgentStartedAgainAsksForAPassWithItsFirstDelivery() throws Exception {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            UUID lease = UUID.randomUUID();
+            List<UsageReceipt> earlier = journal(journal, lease, 0, 5);
+            shipper(journal).shipPending();
+            // the earlier run's billing lost one; the run started again ships its own calls without a failure
+            billing.lose(Set.of(earlier.get(2).invocationId()));
+            journal(journal, lease, 5, 2);
+            ReceiptShipper again = shipper(journal);
+            ReceiptReconciler reconciler = reconciler(journal);
+            again.onRecovery(reconciler::requestPass);
+            assertThat(again.shipPending()).isEqualTo(2);
+
+            ReceiptReconciler.Pass pass = reconciler.reconcileIfRequested();
+            assertThat(pass).as("a pass right after the first delivery").isNotNull();
+            assertThat(pass.resent()).isEqualTo(1);
+            assertThat(billing.held).containsKey(earlier.get(2).invocationId());
+        }
+    }
+
+    @Test
     void shippingThatRecoversFromAFailureAsksForAPass() throws Exception {
         try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
             UUID lease = UUID.randomUUID();
