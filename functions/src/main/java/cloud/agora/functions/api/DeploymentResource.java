@@ -3,8 +3,10 @@ package cloud.agora.functions.api;
 import cloud.agora.functions.domain.Deployment;
 import cloud.agora.functions.domain.DeploymentOrder;
 import cloud.agora.functions.domain.FunctionDeployer;
+import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.InvalidIdempotencyKeyException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -33,14 +35,30 @@ public class DeploymentResource {
         this.caller = caller;
     }
 
+    /**
+     * Deploys: {@code 201} with the deployment. With an {@code Idempotency-Key} header a repeated request (same key,
+     * same order) answers {@code 200} with that deployment as it is now and {@code Idempotent-Replayed: true}, bidding
+     * for nothing more; the key with another order is {@code 422 idempotency-key-reused}.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response deploy(@PathParam("name") String name, DeploymentOrder order,
-            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        Deployment deployment = deployer.deploy(caller.address(), Tokens.bearer(authorization), name,
-                order == null ? new DeploymentOrder(null, null, null, null, null) : order);
-        return Response.created(URI.create("/api/v1/functions/" + name + "/deployments/" + deployment.id()))
-                .entity(deployment).build();
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
+        String key;
+        try {
+            key = IdempotencyKeys.parse(idempotencyKey);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidIdempotencyKeyException(e.getMessage());
+        }
+        FunctionDeployer.Deployed deployed = deployer.deploy(caller.address(), Tokens.bearer(authorization), name,
+                order == null ? new DeploymentOrder(null, null, null, null, null) : order, key);
+        Deployment deployment = deployed.deployment();
+        URI location = URI.create("/api/v1/functions/" + name + "/deployments/" + deployment.id());
+        if (deployed.replayed()) {
+            return Response.ok(deployment).location(location).header(IdempotencyKeys.REPLAYED_HEADER, "true").build();
+        }
+        return Response.created(location).entity(deployment).build();
     }
 
     @GET

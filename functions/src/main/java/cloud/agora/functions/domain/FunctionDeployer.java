@@ -1,9 +1,10 @@
 package cloud.agora.functions.domain;
 
-import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
+import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
@@ -12,10 +13,16 @@ import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.support.auth.SignInService;
+import cloud.agora.support.problem.IdempotencyKeyReusedException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -57,8 +64,31 @@ public class FunctionDeployer {
      * ({@link InvalidFunctionSpecException}) before billing or the marketplace is asked.
      */
     public Deployment deploy(Address owner, String bearerToken, String name, DeploymentOrder order) {
+        return deploy(owner, bearerToken, name, order, null).deployment();
+    }
+
+    /** A deployment as a deploy request answers it: made now, or made by an earlier request with the same key. */
+    public record Deployed(Deployment deployment, boolean replayed) {
+    }
+
+    /**
+     * Deploys, idempotently when the developer sends a key ({@code Idempotency-Key}): the first request with the key
+     * makes the deployment; a repeat with the same key and the same order answers that deployment (placing its bid
+     * again, with the bid's own key, if its answer was never recorded) and makes nothing; the key with another order is
+     * refused ({@link IdempotencyKeyReusedException}) and changes nothing.
+     *
+     * @param requestKey the developer's key, or null (every request then deploys)
+     */
+    public Deployed deploy(Address owner, String bearerToken, String name, DeploymentOrder order, String requestKey) {
         FunctionRow function = catalog.owned(owner, name);
         order.check();
+        String digest = requestKey == null ? null : digest(name, order);
+        if (requestKey != null) {
+            Optional<DeploymentStore.Requested> earlier = deployments.requested(owner, requestKey);
+            if (earlier.isPresent()) {
+                return replay(owner, bearerToken, name, requestKey, digest, earlier.get());
+            }
+        }
         List<FunctionVersion> versions = catalog.versions(owner, name);
         FunctionVersion version = order.version() == null ? versions.get(versions.size() - 1)
                 : versions.stream().filter(v -> v.version() == order.version()).findFirst()
@@ -77,8 +107,41 @@ public class FunctionDeployer {
         // recorded before the marketplace is asked: if the answer is lost (or this process dies before recording it),
         // the bid is placed again with this key and the marketplace answers the bid it already placed
         BidIntent intent = BidIntent.deployment(function.id(), name, owner, version.version(), replicas, bid, clock.instant());
-        deployments.intend(intent);
-        return placeDeployment(bearerToken, intent);
+        if (requestKey == null) {
+            deployments.intend(intent);
+        } else {
+            DeploymentStore.Requested recorded = deployments.intendRequested(intent, requestKey, digest);
+            if (!recorded.intent().key().equals(intent.key())) {
+                // a request with the same key recorded its intent first: this one follows it
+                return replay(owner, bearerToken, name, requestKey, digest, recorded);
+            }
+        }
+        return new Deployed(placeDeployment(bearerToken, intent), false);
+    }
+
+    private Deployed replay(Address owner, String bearerToken, String name, String requestKey, String digest,
+            DeploymentStore.Requested earlier) {
+        if (!earlier.requestDigest().equals(digest)) {
+            throw new IdempotencyKeyReusedException(requestKey, "deployment", earlier.intent().deploymentId());
+        }
+        if (earlier.refused() != null) {
+            throw new BidRefusedException(earlier.refused());
+        }
+        if (earlier.bidId() != null) {
+            return new Deployed(get(owner, bearerToken, name, earlier.intent().deploymentId()), true);
+        }
+        return new Deployed(placeDeployment(bearerToken, earlier.intent()), true);
+    }
+
+    /** What a deploy request asks for, as a digest: a key's repeat must ask the same. */
+    private static String digest(String name, DeploymentOrder order) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    (name + "\n" + JsonCodec.write(order)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Places a deployment's intended bid (again) with its key and records the deployment it creates. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Deployments, their replacement bids and the bids intended before they are placed, in PostgreSQL (plain JDBC). */
@@ -64,6 +65,53 @@ public class DeploymentStore {
             insertIntent(c, intent, "");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A deployment's intent recorded for a developer's idempotency key: its request's digest and what became of it. */
+    public record Requested(BidIntent intent, String requestDigest, UUID bidId, String refused) {
+    }
+
+    /**
+     * Records a deployment's intent under the developer's idempotency key for the request with {@code requestDigest},
+     * unless the key already has one; returns the key's intent either way, so that of two requests with one key both
+     * follow the first.
+     */
+    public Requested intendRequested(BidIntent intent, String requestKey, String requestDigest) {
+        try (Connection c = dataSource.getConnection()) {
+            insertIntent(c, intent, requestKey, requestDigest,
+                    " ON CONFLICT (owner, request_key) WHERE request_key IS NOT NULL DO NOTHING");
+            return requested(c, intent.owner(), requestKey).orElseThrow();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The deployment intent recorded for the developer's idempotency key, if any. */
+    public Optional<Requested> requested(Address owner, String requestKey) {
+        try (Connection c = dataSource.getConnection()) {
+            return requested(c, owner, requestKey);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Optional<Requested> requested(Connection c, Address owner, String requestKey) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT i.idempotency_key, i.request_digest, i.bid_id, i.refused"
+                + " FROM bid_intents i WHERE i.owner = ? AND i.request_key = ?")) {
+            s.setString(1, owner.value());
+            s.setString(2, requestKey);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                String key = r.getString(1);
+                String digest = r.getString(2);
+                UUID bidId = r.getObject(3, UUID.class);
+                String refused = r.getString(4);
+                BidIntent intent = intents(c, "i.idempotency_key = ?", key).get(0);
+                return Optional.of(new Requested(intent, digest, bidId, refused));
+            }
         }
     }
 
@@ -149,9 +197,14 @@ public class DeploymentStore {
     }
 
     private static void insertIntent(Connection c, BidIntent i, String onConflict) throws SQLException {
+        insertIntent(c, i, null, null, onConflict);
+    }
+
+    private static void insertIntent(Connection c, BidIntent i, String requestKey, String requestDigest, String onConflict)
+            throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO bid_intents (idempotency_key, purpose, deployment_id,"
-                + " function_id, owner, version, replicas, bid_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                + onConflict)) {
+                + " function_id, owner, version, replicas, bid_json, created_at, request_key, request_digest)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + onConflict)) {
             s.setString(1, i.key());
             s.setString(2, i.purpose().name());
             s.setObject(3, i.deploymentId());
@@ -161,6 +214,8 @@ public class DeploymentStore {
             s.setInt(7, i.replicas());
             s.setString(8, JsonCodec.write(i.spec()));
             s.setTimestamp(9, Timestamp.from(i.createdAt()));
+            s.setString(10, requestKey);
+            s.setString(11, requestDigest);
             s.executeUpdate();
         }
     }

@@ -134,6 +134,65 @@ class DeploymentBidIdempotencyTest {
         assertThat(openIntents()).isZero();
     }
 
+    io.restassured.response.ValidatableResponse deploy(String key, Object order) {
+        return io.restassured.RestAssured.given().auth().oauth2(dev.token).header("Idempotency-Key", key)
+                .contentType(io.restassured.http.ContentType.JSON).body(order).when().post(deployments()).then();
+    }
+
+    @Test
+    void aDeployRetriedWithItsKeyAfterALostAnswerMakesOneDeploymentAndOneBid() throws SQLException {
+        String key = UUID.randomUUID().toString();
+        MarketplaceStub.LOSE_ANSWERS.set(1);
+        deploy(key, DeploymentTest.order(1, 2, "eu")).statusCode(502); // the developer never learns what happened
+
+        String id = deploy(key, DeploymentTest.order(1, 2, "eu")).statusCode(200)
+                .header("Idempotent-Replayed", equalTo("true")).body("status", equalTo("ACTIVE")).extract().path("id");
+        deploy(key, DeploymentTest.order(1, 2, "eu")).statusCode(200).body("id", equalTo(id));
+
+        dev.get(deployments()).statusCode(200).body("$", hasSize(1)).body("[0].id", equalTo(id));
+        assertThat(ReplicaHealthTest.bidsOf(dev)).as("one bid for three requests").isEqualTo(1);
+        assertThat(openIntents()).isZero();
+    }
+
+    @Test
+    void aKeyUsedForAnotherOrderIsRefusedAndChangesNothing() {
+        String key = UUID.randomUUID().toString();
+        String id = deploy(key, DeploymentTest.order(1, 2, "eu")).statusCode(201).extract().path("id");
+
+        deploy(key, DeploymentTest.order(1, 3, "eu")).statusCode(422)
+                .body("type", equalTo("urn:agora:problem:idempotency-key-reused")).body("deploymentId", equalTo(id));
+        deploy("not a key", DeploymentTest.order(1, 2, "eu")).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-idempotency-key"));
+
+        dev.get(deployments()).statusCode(200).body("$", hasSize(1));
+        assertThat(ReplicaHealthTest.bidsOf(dev)).isEqualTo(1);
+    }
+
+    @Test
+    void twoRequestsWithOneKeyAtOnceMakeOneDeployment() throws Exception {
+        String key = UUID.randomUUID().toString();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ids.add(pool.submit(() -> {
+                    start.await();
+                    return deploy(key, DeploymentTest.order(1, 2, "eu")).statusCode(org.hamcrest.Matchers.oneOf(200, 201))
+                            .extract().<String>path("id");
+                }));
+            }
+            start.countDown();
+            assertThat(ids.get(0).get(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(ids.get(1).get(60, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+        dev.get(deployments()).statusCode(200).body("$", hasSize(1));
+        assertThat(ReplicaHealthTest.bidsOf(dev)).isEqualTo(1);
+        assertThat(openIntents()).isZero();
+    }
+
     private void assertOneBidWithItsKeySentTwiceAndOneDeploymentOnIt(int replicas) throws SQLException {
         List<MarketplaceStub.Held> bids = MarketplaceStub.BIDS.values().stream()
                 .filter(h -> MarketplaceStub.sameOwner(h.token(), dev.token)).toList();

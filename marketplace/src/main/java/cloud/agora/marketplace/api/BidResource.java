@@ -1,7 +1,7 @@
 package cloud.agora.marketplace.api;
 
 import cloud.agora.marketplace.domain.BidPlacer;
-import cloud.agora.marketplace.domain.InvalidIdempotencyKeyException;
+import cloud.agora.support.problem.InvalidIdempotencyKeyException;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;

@@ -7,6 +7,7 @@ import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.UnmatchedReason;
+import cloud.agora.support.problem.IdempotencyKeyReusedException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.List;
@@ -67,7 +68,7 @@ public class BidPlacer {
             Optional<BidKey> earlier = keyed(caller, idempotencyKey);
             if (earlier.isPresent()) {
                 if (!earlier.get().requestHash().equals(requestHash)) {
-                    throw new IdempotencyKeyReusedException(idempotencyKey, earlier.get().bidId());
+                    throw new IdempotencyKeyReusedException(idempotencyKey, "bid", earlier.get().bidId());
                 }
                 earlierBid[0] = earlier.get().bidId();
                 return Outcome.none();
