@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class GatewayBench {
 
     static final String GATEWAY = env("BENCH_GATEWAY_URL", "http://localhost:8080");
+    /** A second gateway of the same platform, e.g. one built or configured otherwise (target gateway-b). */
+    static final String GATEWAY_B = env("BENCH_GATEWAY_B_URL", "");
     static final String AGENT = env("BENCH_AGENT_URL", "http://localhost:8090");
     /** The gateway's key file: the agent runs a call only with a grant signed by a gateway key it trusts. */
     static final String GATEWAY_KEY_FILE = env("BENCH_GATEWAY_KEY_FILE", "");
@@ -69,7 +71,10 @@ public class GatewayBench {
     public static void main(String[] args) throws Exception {
         java.util.Map<String, Call> targets = new java.util.LinkedHashMap<>();
         if (TARGETS.contains("gateway")) {
-            targets.put("gateway", prepared -> viaGateway());
+            targets.put("gateway", prepared -> viaGateway(GATEWAY));
+        }
+        if (!GATEWAY_B.isEmpty() && TARGETS.contains("gateway-b")) {
+            targets.put("gateway-b", prepared -> viaGateway(GATEWAY_B));
         }
         if (!LEASE.isEmpty() && TARGETS.contains("agent")) {
             targets.put("agent", new AgentTarget(false));
@@ -190,8 +195,8 @@ public class GatewayBench {
         boolean run(Object prepared) throws Exception;
     }
 
-    static boolean viaGateway() throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(GATEWAY + "/fn/" + FUNCTION + "/"))
+    static boolean viaGateway(String gateway) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/fn/" + FUNCTION + "/"))
                 .POST(HttpRequest.BodyPublishers.ofString("bench")).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     }

@@ -86,17 +86,11 @@ class CrashMatrixIT {
                 .withEnv("AGORA_BILLING_INGESTION_SESSION_TIMEOUT", "10s")
                 .start()) {
             try {
-                Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
-                String provider = Platform.address(state, "provider");
-                String gateway = Address.parse(Platform.address(state, "gateway")).value();
-                await("the agent in the market", Duration.ofSeconds(90),
-                        () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + provider, null),
-                        o -> o.path("available").asBoolean(false));
-                String token = signIn(FUNCTIONS, developer.key());
-                FunctionCalls.fund(state, developer);
-                FunctionCalls.publish(token, Map.of("name", FUNCTION, "runtime", "shell", "entrypoint", "handler.sh",
-                        "memoryMiB", 64, "cpuMillis", 100), FunctionCalls.echoBundle(work));
-                FunctionCalls.deployAndAwaitActive(token, FUNCTION, 1);
+                FunctionCalls.EchoDeployed deployed = FunctionCalls.echoDeployed(state, work, FUNCTION);
+                Signer developer = deployed.developer();
+                String provider = deployed.provider();
+                String gateway = deployed.gateway();
+                String token = deployed.token();
 
                 Traffic traffic = new Traffic(FUNCTION);
                 traffic.start();

@@ -111,4 +111,29 @@ final class FunctionCalls {
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
+
+    /** A developer's echo function deployed on the platform's own agent: where the whole-system ITs start. */
+    record EchoDeployed(Signer developer, String provider, String gateway, String token) {
+    }
+
+    /**
+     * Once the platform's agent is in the market: signs the developer in, funds them, publishes {@code function} (the
+     * echo bundle, shell) and deploys one replica, until ACTIVE.
+     *
+     * @return the developer, the provider's checksummed address, the gateway's (lower-case hex) and the developer's token
+     */
+    static EchoDeployed echoDeployed(Path state, Path work, String function) throws Exception {
+        Signer developer = Signer.of(cloud.agora.protocol.eth.KeyFiles.read(state.resolve("keys/developer.key")));
+        String provider = Platform.address(state, "provider");
+        String gateway = Address.parse(Platform.address(state, "gateway")).value();
+        PlatformCalls.await("the agent in the market", Duration.ofSeconds(90),
+                () -> PlatformCalls.getOrNull(PlatformCalls.MARKET + "/api/v1/providers/" + provider, null),
+                o -> o.path("available").asBoolean(false));
+        String token = PlatformCalls.signIn(FUNCTIONS, developer.key());
+        fund(state, developer);
+        publish(token, Map.of("name", function, "runtime", "shell", "entrypoint", "handler.sh", "memoryMiB", 64,
+                "cpuMillis", 100), echoBundle(work));
+        deployAndAwaitActive(token, function, 1);
+        return new EchoDeployed(developer, provider, gateway, token);
+    }
 }

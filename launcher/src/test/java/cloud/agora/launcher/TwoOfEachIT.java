@@ -2,14 +2,12 @@ package cloud.agora.launcher;
 
 import static cloud.agora.launcher.PlatformCalls.BILLING;
 import static cloud.agora.launcher.PlatformCalls.FUNCTIONS;
-import static cloud.agora.launcher.PlatformCalls.MARKET;
 import static cloud.agora.launcher.PlatformCalls.await;
 import static cloud.agora.launcher.PlatformCalls.send;
 import static cloud.agora.launcher.PlatformCalls.signIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.contracts.chain.Signer;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.event.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,17 +76,11 @@ class TwoOfEachIT {
                 awaitReady(gatewayB, GATEWAY_B);
                 awaitReady(billingB, BILLING_B);
 
-                Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
-                String provider = Platform.address(state, "provider");
-                String gateway = Address.parse(Platform.address(state, "gateway")).value();
-                await("the agent in the market", Duration.ofSeconds(90),
-                        () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + provider, null),
-                        o -> o.path("available").asBoolean(false));
-                String token = signIn(FUNCTIONS, developer.key());
-                FunctionCalls.fund(state, developer);
-                FunctionCalls.publish(token, Map.of("name", FUNCTION, "runtime", "shell", "entrypoint", "handler.sh",
-                        "memoryMiB", 64, "cpuMillis", 100), FunctionCalls.echoBundle(work));
-                FunctionCalls.deployAndAwaitActive(token, FUNCTION, 1);
+                FunctionCalls.EchoDeployed deployed = FunctionCalls.echoDeployed(state, work, FUNCTION);
+                Signer developer = deployed.developer();
+                String provider = deployed.provider();
+                String gateway = deployed.gateway();
+                String token = deployed.token();
 
                 Traffic traffic = new Traffic(FUNCTION, List.of(FUNCTIONS, GATEWAY_B));
                 traffic.start();

@@ -1,12 +1,12 @@
 package cloud.agora.marketplace.api;
 
 import cloud.agora.marketplace.domain.BidPlacer;
-import cloud.agora.support.problem.InvalidIdempotencyKeyException;
-import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.InvalidIdempotencyKeyException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;

@@ -49,6 +49,11 @@ class MarketWriterTest {
     }
 
     List<Long> counts() throws SQLException {
+        return counts(dataSource);
+    }
+
+    /** Bids, leases and providers recorded, and the outbox's last sequence number: what a refused write must not move. */
+    static List<Long> counts(AgroalDataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM bids), (SELECT count(*) FROM leases), "
                      + "(SELECT count(*) FROM providers), (SELECT last_value FROM outbox_seq_seq)")) {

@@ -13,10 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +45,7 @@ class StaleMarketWriterTest {
     SingleWriter writer;
 
     List<Long> counts() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM bids), (SELECT count(*) FROM leases), "
-                     + "(SELECT count(*) FROM providers), (SELECT last_value FROM outbox_seq_seq)")) {
-            r.next();
-            return List.of(r.getLong(1), r.getLong(2), r.getLong(3), r.getLong(4));
-        }
+        return MarketWriterTest.counts(dataSource);
     }
 
     @Test
