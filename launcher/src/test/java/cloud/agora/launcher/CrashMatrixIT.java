@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The crash matrix: under steady calls of a function, every part of the platform is SIGKILLed at a random moment
  * and started again, then stopped (SIGTERM) and started again: the provider agent, the functions gateway, billing,
- * the marketplace, Kafka (its producers sending), PostgreSQL (fsync on) and Anvil (restarted only: a devnet node
- * keeps its chain in memory and writes it at exit, so a SIGKILL loses every block since it started, which no real
- * chain does). After each start, calls are answered again. At the end every answered call has exactly one rated
+ * the marketplace, Kafka (its producers sending), PostgreSQL (fsync on) and Anvil (a devnet node keeps its chain in
+ * memory; the launcher's {@code Anvil} copies it to the state file atomically every second, which the node started
+ * again loads, and the escrow is checked to be there). After each start, calls are answered again. At the end every answered call has exactly one rated
  * receipt, each proven against billing's newest voucher independently of billing's code, and the charges sum to the
  * voucher's amount, to the wei. The gateway's SIGKILL included: it answers a call only once the call and its
  * witness are committed.
@@ -194,7 +194,7 @@ class CrashMatrixIT {
                 // the postmaster: its PID is the first line of its data folder's postmaster.pid
                 new Part("postgres", () -> Long.parseLong(Files.readAllLines(state.resolve("postgres/postmaster.pid")).get(0).strip()),
                         () -> listening(Platform.POSTGRES_PORT), true, true),
-                new Part("anvil", () -> pid("anvil"), () -> listening(Platform.CHAIN_PORT), false));
+                new Part("anvil", () -> pid("anvil"), () -> listening(Platform.CHAIN_PORT), true));
     }
 
     /** The problem type of a failed call's body, or its first 60 characters. */

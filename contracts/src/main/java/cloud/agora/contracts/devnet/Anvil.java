@@ -24,6 +24,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Its accounts are derived from {@link DevKeys#MNEMONIC} (Anvil's well-known test mnemonic). Close it to stop
  * the process; a JVM shutdown hook stops it too if a caller forgets.
+ *
+ * <p>With a state file, Anvil writes the chain there when it stops, and this object also keeps a crash-safe copy:
+ * every {@link #SNAPSHOT_INTERVAL} it asks the node for its state ({@code anvil_dumpState}) and, when it changed,
+ * writes it to the state file atomically (a temporary file, forced to disk, then renamed over it). Anvil's own
+ * {@code --state-interval} rewrites the file in place, so a SIGKILL during a dump would leave it truncated and the
+ * node could not start again; with the copy a killed node started again on the same file loses at most the blocks of
+ * the last interval. The snapshots go to the port, so they follow a node started again there by someone else.
  */
 public final class Anvil implements AutoCloseable {
 
@@ -32,11 +39,14 @@ public final class Anvil implements AutoCloseable {
 
     private static final String NPM_BINARY = "tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+    /** How often the crash-safe copy of the state is taken. */
+    public static final Duration SNAPSHOT_INTERVAL = Duration.ofSeconds(1);
 
     private final Process process;
     private final int port;
     private final long chainId;
     private final Thread shutdownHook;
+    private final Thread snapshots;
 
     /**
      * How to start Anvil.
@@ -64,12 +74,19 @@ public final class Anvil implements AutoCloseable {
         }
     }
 
-    private Anvil(Process process, int port, long chainId) {
+    private Anvil(Process process, int port, long chainId, Path stateFile) {
         this.process = process;
         this.port = port;
         this.chainId = chainId;
         this.shutdownHook = new Thread(this::stopProcess, "anvil-stop-" + port);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (stateFile == null) {
+            this.snapshots = null;
+        } else {
+            this.snapshots = new Thread(new StateSnapshots(rpcUrl(), stateFile, SNAPSHOT_INTERVAL), "anvil-snapshots-" + port);
+            this.snapshots.setDaemon(true);
+            this.snapshots.start();
+        }
     }
 
     /** Starts a throw-away node on a free port. */
@@ -100,7 +117,7 @@ public final class Anvil implements AutoCloseable {
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();
                 if (awaitListening(process, port)) {
-                    return new Anvil(process, port, options.chainId());
+                    return new Anvil(process, port, options.chainId(), options.stateFile());
                 }
                 process.destroyForcibly();
                 lastFailure = new IOException("anvil exited or did not listen on port " + port);
@@ -172,6 +189,15 @@ public final class Anvil implements AutoCloseable {
     }
 
     private void stopProcess() {
+        if (snapshots != null) {
+            // no copy replaces the file while the node writes its own at exit
+            snapshots.interrupt();
+            try {
+                snapshots.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (!process.isAlive()) {
             return;
         }
