@@ -45,12 +45,7 @@ public class DeploymentResource {
     public Response deploy(@PathParam("name") String name, DeploymentOrder order,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
-        String key;
-        try {
-            key = IdempotencyKeys.parse(idempotencyKey);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidIdempotencyKeyException(e.getMessage());
-        }
+        String key = InvalidIdempotencyKeyException.keyOf(idempotencyKey);
         FunctionDeployer.Deployed deployed = deployer.deploy(caller.address(), Tokens.bearer(authorization), name,
                 order == null ? new DeploymentOrder(null, null, null, null, null) : order, key);
         Deployment deployment = deployed.deployment();

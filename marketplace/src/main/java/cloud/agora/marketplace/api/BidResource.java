@@ -43,12 +43,7 @@ public class BidResource {
      */
     @POST
     public Response place(@HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey, BidSpec bid) {
-        String key;
-        try {
-            key = IdempotencyKeys.parse(idempotencyKey);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidIdempotencyKeyException(e.getMessage());
-        }
+        String key = InvalidIdempotencyKeyException.keyOf(idempotencyKey);
         BidPlacer.Placement placement = placer.place(caller.address(), bid, key);
         BidView placed = placement.bid();
         URI location = URI.create("/api/v1/bids/" + placed.id());
