@@ -48,8 +48,9 @@ class ParameterDefinitionTest {
         // every parameter a service follows from governance.decisions.v1 is declared here
         assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
                 "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window",
-                "functions.max-timeout", "functions.max-body-size", "functions.max-image-size");
-        assertThat(Parameters.ALL).hasSize(16);
+                "functions.max-timeout", "functions.max-body-size", "functions.max-image-size",
+                "functions.log-retention");
+        assertThat(Parameters.ALL).hasSize(17);
     }
 
     @Test

@@ -12,6 +12,8 @@ public final class FunctionsParameters {
     public static final String MAX_BODY_SIZE = "functions.max-body-size";
     /** The largest OCI image archive a function version may bring; a number of bytes. */
     public static final String MAX_IMAGE_SIZE = "functions.max-image-size";
+    /** How long a function's log lines are kept after they were recorded; a duration. */
+    public static final String LOG_RETENTION = "functions.log-retention";
 
     private FunctionsParameters() {
     }
