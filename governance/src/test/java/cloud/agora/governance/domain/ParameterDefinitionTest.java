@@ -47,10 +47,11 @@ class ParameterDefinitionTest {
         }
         // every parameter a service follows from governance.decisions.v1 is declared here
         assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
+                "marketplace.reputation-window",
                 "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window",
                 "functions.max-timeout", "functions.max-body-size", "functions.max-image-size",
                 "functions.log-retention");
-        assertThat(Parameters.ALL).hasSize(17);
+        assertThat(Parameters.ALL).hasSize(18);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package cloud.agora.marketplace.api;
 
+import cloud.agora.protocol.reputation.ReputationView;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import cloud.agora.marketplace.domain.AccessDeniedException;
 import cloud.agora.marketplace.domain.MarketDesk;
 import cloud.agora.marketplace.domain.ProviderRegistrar;
@@ -34,8 +36,11 @@ public class ProviderResource {
     private final MarketDesk desk;
     private final LeaseFeed feed;
     private final Caller caller;
+    private final ReputationResource reputation;
 
-    public ProviderResource(ProviderRegistrar registrar, MarketDesk desk, LeaseFeed feed, Caller caller) {
+    public ProviderResource(ProviderRegistrar registrar, MarketDesk desk, LeaseFeed feed, Caller caller,
+            ReputationResource reputation) {
+        this.reputation = reputation;
         this.registrar = registrar;
         this.desk = desk;
         this.feed = feed;
@@ -53,6 +58,15 @@ public class ProviderResource {
     @Path("/{address}")
     public OfferView get(@PathParam("address") Address address) {
         return registrar.offer(address);
+    }
+
+    @GET
+    @Path("/{address}/reputation")
+    @Operation(summary = "One provider's reputation",
+            description = "Its score over the governed window marketplace.reputation-window, with the counts behind "
+                    + "every figure; 404 provider-not-found for an unknown provider.")
+    public ReputationView reputation(@PathParam("address") Address address) {
+        return reputation.one(address);
     }
 
     @PUT

@@ -34,6 +34,24 @@ public interface MarketConfig {
     /** The platform's gateway keys the marketplace publishes at {@code GET /api/v1/gateways}. */
     Gateways gateways();
 
+    /** Providers' reputation from witnessed evidence. */
+    Reputation reputation();
+
+    interface Reputation {
+
+        /** How far back the evidence reaches (governed: {@code marketplace.reputation-window}). */
+        @WithDefault("7d")
+        Duration window();
+
+        /** How often the writer recomputes every provider's score for matching. */
+        @WithDefault("10s")
+        Duration refreshInterval();
+
+        /** The provider overhead (p95, gateway-observed latency minus the receipt's wall time) that costs no score. */
+        @WithDefault("250ms")
+        Duration overheadTarget();
+    }
+
     /**
      * Whose grants agents should trust. Agents configured with their own lists ({@code agent.gateways.*}) use those;
      * the others learn them here. An address that does not parse (or has a wrong EIP-55 checksum) fails startup,

@@ -89,6 +89,13 @@ public record Bid(
             throw new InvalidBidException("a bid may avoid at most " + MAX_AVOIDED_PROVIDERS + " providers, got "
                     + constraints.avoidProviders().size());
         }
+        if (constraints.minScore() != null && (constraints.minScore() < 0 || constraints.minScore() > 1000)) {
+            throw new InvalidBidException("minScore must be from 0 to 1000, got " + constraints.minScore());
+        }
+        Double maxFailureRate = constraints.maxFailureRate();
+        if (maxFailureRate != null && !(maxFailureRate >= 0 && maxFailureRate <= 1)) {
+            throw new InvalidBidException("maxFailureRate must be from 0 to 1, got " + maxFailureRate);
+        }
         Duration lifetime = spec.ttlSeconds() == null ? limits.defaultLifetime() : Duration.ofSeconds(spec.ttlSeconds());
         if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(limits.maxLifetime()) > 0) {
             throw new InvalidBidException("ttlSeconds must be from 1 to " + limits.maxLifetime().toSeconds());

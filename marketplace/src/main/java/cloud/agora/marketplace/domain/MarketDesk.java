@@ -62,6 +62,7 @@ public class MarketDesk {
     private final Clock clock;
     private final MarketRules rules;
     private final SingleWriter writer;
+    private final ReputationLedger reputation;
     /** The most commands committed in one transaction. */
     private static final int MAX_BATCH = 256;
 
@@ -71,8 +72,9 @@ public class MarketDesk {
     private OrderBook book;
 
     public MarketDesk(MarketStore store, Outbox outbox, OutboxRelay relay, LeaseFeed feed, Clock clock, MarketRules rules,
-            SingleWriter writer) {
+            SingleWriter writer, ReputationLedger reputation) {
         this.store = store;
+        this.reputation = reputation;
         this.outbox = outbox;
         this.relay = relay;
         this.feed = feed;
@@ -275,8 +277,12 @@ public class MarketDesk {
         }
         for (Lease lease : outcome.closedLeases()) {
             store.closeLease(c, lease);
+            reputation.add(c, lease.provider(), now, ReputationFacts.leaseEnded(lease));
             outbox.append(c, Topics.MARKETPLACE_LEASES, EventEnvelope.of(MarketEvents.LEASE_CLOSED,
                     MarketEvents.SOURCE, now, lease.id().toString(), lease.view(endpoint(lease.provider()))));
+        }
+        for (Map.Entry<Address, Long> down : outcome.downMillis().entrySet()) {
+            reputation.add(c, down.getKey(), now, ReputationFacts.down(down.getValue()));
         }
         for (Provider provider : outcome.publishedOffers()) {
             OfferView offer = book.provider(provider.address(), now).map(OfferViews::of).orElseThrow();
@@ -291,9 +297,12 @@ public class MarketDesk {
 
     private void rebuild() throws SQLException {
         OrderBook fresh = new OrderBook(rules.heartbeatTimeout());
+        Map<Address, Presence> presence = new java.util.HashMap<>();
         for (Provider provider : store.providers()) {
             fresh.restoreProvider(provider);
+            presence.put(provider.address(), Presence.of(provider));
         }
+        fresh.restoreReliability(reputation.reliabilities(presence));
         for (Lease lease : store.activeLeases()) {
             fresh.restoreLease(lease);
         }

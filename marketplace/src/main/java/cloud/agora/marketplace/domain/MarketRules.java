@@ -22,6 +22,8 @@ public class MarketRules {
     public static final String HEARTBEAT_TIMEOUT = "marketplace.heartbeat-timeout";
     /** The longest time to live of a bid. */
     public static final String MAX_BID_LIFETIME = "marketplace.max-bid-lifetime";
+    /** How far back the evidence of a provider's reputation reaches. */
+    public static final String REPUTATION_WINDOW = "marketplace.reputation-window";
 
     private static final Logger LOG = Logger.getLogger(MarketRules.class);
 
@@ -43,9 +45,15 @@ public class MarketRules {
         return governed(MAX_BID_LIFETIME, config.maxBidLifetime());
     }
 
+    /** The reputation window in effect. */
+    public Duration reputationWindow() {
+        return governed(REPUTATION_WINDOW, config.reputation().window());
+    }
+
     /** Every governed rule and its value in effect (ISO-8601 durations). */
     public Map<String, String> inEffect() {
-        return Map.of(HEARTBEAT_TIMEOUT, heartbeatTimeout().toString(), MAX_BID_LIFETIME, maxBidLifetime().toString());
+        return Map.of(HEARTBEAT_TIMEOUT, heartbeatTimeout().toString(), MAX_BID_LIFETIME, maxBidLifetime().toString(),
+                REPUTATION_WINDOW, reputationWindow().toString());
     }
 
     /**
@@ -54,7 +62,8 @@ public class MarketRules {
      * @return whether the value in effect changed
      */
     public boolean apply(String eventId, ParameterChanged decision) throws SQLException {
-        if (!HEARTBEAT_TIMEOUT.equals(decision.name()) && !MAX_BID_LIFETIME.equals(decision.name())) {
+        if (!HEARTBEAT_TIMEOUT.equals(decision.name()) && !MAX_BID_LIFETIME.equals(decision.name())
+                && !REPUTATION_WINDOW.equals(decision.name())) {
             return false;
         }
         Duration value;

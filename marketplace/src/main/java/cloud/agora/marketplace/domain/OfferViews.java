@@ -12,6 +12,7 @@ public final class OfferViews {
         Provider p = state.provider();
         return new OfferView(p.address(), p.endpoint(), p.region(), p.attributes(),
                 p.offer() == null ? null : p.offer().capacity(), state.free(),
-                p.offer() == null ? null : p.offer().prices(), state.available(), p.lastHeartbeatAt(), p.reputation());
+                p.offer() == null ? null : p.offer().prices(), state.available(), p.lastHeartbeatAt(),
+                state.reliability().score());
     }
 }

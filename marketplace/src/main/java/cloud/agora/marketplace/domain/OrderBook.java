@@ -34,10 +34,12 @@ import java.util.UUID;
  *       the heartbeat timeout), is in the bid's region (if any), has every required attribute,
  *       asks no more than the bid's maximum for every unit price, has the replica's resources
  *       free, and holds no other replica of the same bid.</li>
- *   <li>A new bid takes the cheapest such providers for its resources first, then the better
- *       reputation, then the earlier offer; one replica per provider.</li>
+ *   <li>A provider must also meet the bid's reliability constraints (minimum reputation score, maximum failure
+ *       rate), by the reputation the book was last given ({@link #reliability}).</li>
+ *   <li>A new bid takes the cheapest such providers for its resources first, then the higher reputation score,
+ *       then the earlier offer; one replica per provider.</li>
  *   <li>When capacity appears at a provider (new or changed offer, a lease closed, the
- *       provider back from silence, more free capacity reported), resting bids it can serve
+ *       provider back from silence, more free capacity reported, a better reputation), resting bids it can serve
  *       get it in time priority (earlier bid first).</li>
  *   <li>A lease is at the provider's asking prices; its resources are reserved at once.</li>
  * </ul>
@@ -81,6 +83,23 @@ public final class OrderBook {
         if (provider.offer() != null) {
             lastSeq = Math.max(lastSeq, provider.offer().seq());
         }
+    }
+
+    /** Restores the providers' reputation as last computed (matching after the restore takes it into account). */
+    public void restoreReliability(Map<Address, Reliability> reliabilities) {
+        reliabilities.forEach((address, reliability) -> {
+            ProviderSlot slot = providers.get(address);
+            if (slot != null) {
+                slot.reliability = reliability;
+            }
+        });
+    }
+
+    /** Every registered provider as its reputation needs it (when it registered, when it was last heard from). */
+    public Map<Address, Presence> presence() {
+        Map<Address, Presence> presence = new HashMap<>();
+        providers.forEach((address, slot) -> presence.put(address, Presence.of(slot.provider)));
+        return presence;
     }
 
     /** Restores an active lease: its resources stay reserved. */
@@ -131,7 +150,7 @@ public final class OrderBook {
         Changes changes = new Changes();
         ProviderSlot slot = providers.get(address);
         if (slot == null) {
-            slot = new ProviderSlot(new Provider(address, endpoint, region, attributes, now, null, null, null, 0));
+            slot = new ProviderSlot(new Provider(address, endpoint, region, attributes, now, null, null, null));
             providers.put(address, slot);
             providersByRegion.computeIfAbsent(region, r -> new ArrayList<>()).add(slot);
         } else {
@@ -141,7 +160,7 @@ public final class OrderBook {
                 providersByRegion.computeIfAbsent(region, r -> new ArrayList<>()).add(slot);
             }
             slot.provider = new Provider(address, endpoint, region, attributes, p.registeredAt(), p.offer(),
-                    p.lastHeartbeatAt(), p.reportedFree(), p.reputation());
+                    p.lastHeartbeatAt(), p.reportedFree());
         }
         changes.provider(slot);
         offerCapacity(slot, now, changes);
@@ -155,7 +174,7 @@ public final class OrderBook {
         Changes changes = new Changes();
         Provider p = slot.provider;
         slot.provider = new Provider(address, p.endpoint(), p.region(), p.attributes(), p.registeredAt(),
-                new Offer(capacity, prices, now, nextSeq()), now, p.reportedFree(), p.reputation());
+                new Offer(capacity, prices, now, nextSeq()), now, p.reportedFree());
         changes.provider(slot);
         changes.publishedOffers.put(address, slot);
         offerCapacity(slot, now, changes);
@@ -168,13 +187,45 @@ public final class OrderBook {
         Changes changes = new Changes();
         Resources freeBefore = slot.free(now, heartbeatTimeout);
         Provider p = slot.provider;
+        if (p.lastHeartbeatAt() != null && now.isAfter(p.lastHeartbeatAt().plus(heartbeatTimeout))) {
+            // heard from again after a silence: what went beyond the heartbeat timeout counts as down
+            long down = Duration.between(p.lastHeartbeatAt().plus(heartbeatTimeout), now).toMillis();
+            changes.downMillis.merge(address, down, Long::sum);
+        }
         slot.provider = new Provider(address, p.endpoint(), p.region(), p.attributes(), p.registeredAt(), p.offer(), now,
-                reportedFree == null ? p.reportedFree() : reportedFree, p.reputation());
+                reportedFree == null ? p.reportedFree() : reportedFree);
         changes.provider(slot);
         if (!slot.free(now, heartbeatTimeout).fitsIn(freeBefore)) {
             offerCapacity(slot, now, changes);
         }
         return changes.outcome();
+    }
+
+    /**
+     * Gives the book the providers' reputation as last computed; a provider not named keeps what it had (a new one
+     * has {@link Reliability#UNKNOWN}). A provider whose reputation improved offers its free capacity to resting bids
+     * again, since a reliability constraint may now let them match.
+     */
+    public Outcome reliability(Map<Address, Reliability> reliabilities, Instant now) {
+        Changes changes = new Changes();
+        for (Map.Entry<Address, Reliability> entry : reliabilities.entrySet()) {
+            ProviderSlot slot = providers.get(entry.getKey());
+            if (slot == null) {
+                continue;
+            }
+            Reliability before = slot.reliability;
+            slot.reliability = entry.getValue();
+            if (slot.reliability.betterThan(before)) {
+                offerCapacity(slot, now, changes);
+            }
+        }
+        return changes.outcome();
+    }
+
+    /** A provider's reputation as the book last heard it. */
+    public Reliability reliability(Address provider) {
+        ProviderSlot slot = providers.get(provider);
+        return slot == null ? Reliability.UNKNOWN : slot.reliability;
     }
 
     // ---------------------------------------------------------------- bid commands
@@ -191,7 +242,7 @@ public final class OrderBook {
             }
         }
         Comparator<ProviderSlot> cheapestFirst = Comparator.comparing((ProviderSlot s) -> s.rate(bid.resources()))
-                .thenComparing(s -> -s.provider.reputation())
+                .thenComparing(s -> -s.reliability.score())
                 .thenComparingLong(s -> s.provider.offer().seq());
         if (open.remaining() == 1 && candidates.size() > 1) {
             // the common case, one replica: the cheapest candidate, without sorting them all
@@ -255,8 +306,8 @@ public final class OrderBook {
 
     /**
      * Closes an active lease on behalf of one of its parties, frees its capacity and gives it
-     * to resting bids. The provider's reputation moves: +1 if the consumer closed, -1 if the
-     * provider walked away.
+     * to resting bids. (Who closed it and why is evidence of the provider's reputation, which the
+     * {@code ReputationLedger} keeps.)
      */
     public Outcome close(UUID leaseId, Address by, String reason, Instant now) {
         Lease lease = activeLeases.get(leaseId);
@@ -272,10 +323,6 @@ public final class OrderBook {
         changes.closedLeases.add(closed);
         ProviderSlot slot = providers.get(lease.provider());
         slot.reserved = slot.reserved.minusFloored(lease.resources());
-        Provider p = slot.provider;
-        int reputation = p.reputation() + (by.equals(lease.owner()) ? 1 : -1);
-        slot.provider = new Provider(p.address(), p.endpoint(), p.region(), p.attributes(), p.registeredAt(), p.offer(),
-                p.lastHeartbeatAt(), p.reportedFree(), reputation);
         changes.provider(slot);
         offerCapacity(slot, now, changes);
         return changes.outcome();
@@ -319,6 +366,9 @@ public final class OrderBook {
         if (unused.isEmpty()) {
             return List.of(UnmatchedReason.NOT_ENOUGH_DISTINCT_PROVIDERS);
         }
+        if (unused.stream().noneMatch(s -> s.isReliableFor(bid))) {
+            return List.of(UnmatchedReason.BELOW_RELIABILITY);
+        }
         return List.of(UnmatchedReason.INSUFFICIENT_CAPACITY);
     }
 
@@ -328,7 +378,7 @@ public final class OrderBook {
         for (ProviderSlot slot : providers.values()) {
             if (slot.provider.offer() != null) {
                 offers.add(new ProviderState(slot.provider, slot.free(now, heartbeatTimeout),
-                        slot.isAvailable(now, heartbeatTimeout)));
+                        slot.isAvailable(now, heartbeatTimeout), slot.reliability));
             }
         }
         offers.sort(Comparator.comparing(s -> s.provider().address().value()));
@@ -339,7 +389,7 @@ public final class OrderBook {
         ProviderSlot slot = providers.get(address);
         return slot == null ? Optional.empty()
                 : Optional.of(new ProviderState(slot.provider, slot.free(now, heartbeatTimeout),
-                        slot.isAvailable(now, heartbeatTimeout)));
+                        slot.isAvailable(now, heartbeatTimeout), slot.reliability));
     }
 
     /** A registered provider as recorded (no time-dependent state). */
@@ -363,7 +413,7 @@ public final class OrderBook {
     }
 
     /** A provider with what it has free now and whether it may get new leases. */
-    public record ProviderState(Provider provider, Resources free, boolean available) {
+    public record ProviderState(Provider provider, Resources free, boolean available, Reliability reliability) {
     }
 
     // ---------------------------------------------------------------- matching internals
@@ -428,7 +478,7 @@ public final class OrderBook {
         if (p.reportedFree() != null) {
             // until the agent reports again, what it said was free is now partly taken
             slot.provider = new Provider(p.address(), p.endpoint(), p.region(), p.attributes(), p.registeredAt(),
-                    p.offer(), p.lastHeartbeatAt(), p.reportedFree().minusFloored(bid.resources()), p.reputation());
+                    p.offer(), p.lastHeartbeatAt(), p.reportedFree().minusFloored(bid.resources()));
         }
         changes.provider(slot);
         open.matchedProviders.add(slot.provider.address());
@@ -475,6 +525,7 @@ public final class OrderBook {
     private static final class ProviderSlot {
         Provider provider;
         Resources reserved = Resources.NONE;
+        Reliability reliability = Reliability.UNKNOWN;
 
         /** The last resource shape ranked here and its rate: function sizes repeat, offers change rarely. */
         private Resources ratedShape;
@@ -517,6 +568,10 @@ public final class OrderBook {
             return true;
         }
 
+        boolean isReliableFor(Bid bid) {
+            return reliability.meets(bid.constraints().minScore(), bid.constraints().maxFailureRate());
+        }
+
         boolean canServe(OpenBid open, Instant now, Duration timeout) {
             Bid bid = open.bid;
             return provider.offer() != null
@@ -524,6 +579,7 @@ public final class OrderBook {
                     && bid.affords(provider.offer().prices())
                     && !open.matchedProviders.contains(provider.address())
                     && hasAttributes(bid)
+                    && isReliableFor(bid)
                     && bid.resources().fitsIn(free(now, timeout));
         }
     }
@@ -536,6 +592,7 @@ public final class OrderBook {
         final List<Lease> createdLeases = new ArrayList<>();
         final List<Lease> closedLeases = new ArrayList<>();
         final Map<Address, ProviderSlot> publishedOffers = new LinkedHashMap<>();
+        final Map<Address, Long> downMillis = new LinkedHashMap<>();
 
         void provider(ProviderSlot slot) {
             providers.put(slot.provider.address(), slot);
@@ -551,7 +608,8 @@ public final class OrderBook {
                     List.copyOf(changedBids.values()),
                     List.copyOf(createdLeases),
                     List.copyOf(closedLeases),
-                    publishedOffers.values().stream().map(s -> s.provider).toList());
+                    publishedOffers.values().stream().map(s -> s.provider).toList(),
+                    List.of(), Map.copyOf(downMillis));
         }
     }
 }

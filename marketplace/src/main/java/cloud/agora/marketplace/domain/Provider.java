@@ -11,7 +11,6 @@ import java.util.Map;
  * @param offer           its current offer, or null before it published one
  * @param lastHeartbeatAt its last sign of life (heartbeat or offer), or null
  * @param reportedFree    the free capacity its agent last reported, or null if it never did
- * @param reputation      +1 per lease its consumer closed, -1 per lease it closed itself
  */
 public record Provider(
         Address address,
@@ -21,8 +20,7 @@ public record Provider(
         Instant registeredAt,
         Offer offer,
         Instant lastHeartbeatAt,
-        Resources reportedFree,
-        int reputation) {
+        Resources reportedFree) {
 
     public Provider {
         attributes = Map.copyOf(attributes);

@@ -49,7 +49,7 @@ public class MarketStore {
             + "l.created_at, l.closed_at, l.closed_by, l.close_reason, l.broker, p.endpoint";
     private static final String BID_COLUMNS = "id, seq, owner, kind, cpu_millis, memory_mib, storage_gib, replicas, "
             + "matched_replicas, max_vcpu_second, max_gib_second, max_invocation, max_gib_month, region, attributes, status, "
-            + "created_at, expires_at, closed_at, avoid_providers, broker";
+            + "created_at, expires_at, closed_at, avoid_providers, broker, min_score, max_failure_rate";
 
     private final AgroalDataSource dataSource;
     private final cloud.agora.support.governed.GovernedParameterTable governedTable =
@@ -70,13 +70,13 @@ public class MarketStore {
 
     public void upsertProvider(Connection c, Provider p) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO providers (address, endpoint, region, attributes, registered_at, reputation,
+                INSERT INTO providers (address, endpoint, region, attributes, registered_at,
                     offer_cpu_millis, offer_memory_mib, offer_storage_gib, price_vcpu_second, price_gib_second,
                     price_invocation, price_gib_month, offer_published_at, offer_seq, last_heartbeat_at,
                     free_cpu_millis, free_memory_mib, free_storage_gib)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (address) DO UPDATE SET endpoint = excluded.endpoint, region = excluded.region,
-                    attributes = excluded.attributes, reputation = excluded.reputation,
+                    attributes = excluded.attributes,
                     offer_cpu_millis = excluded.offer_cpu_millis, offer_memory_mib = excluded.offer_memory_mib,
                     offer_storage_gib = excluded.offer_storage_gib, price_vcpu_second = excluded.price_vcpu_second,
                     price_gib_second = excluded.price_gib_second, price_invocation = excluded.price_invocation,
@@ -89,25 +89,24 @@ public class MarketStore {
             s.setString(3, p.region());
             s.setString(4, JsonCodec.write(p.attributes()));
             s.setTimestamp(5, Timestamp.from(p.registeredAt()));
-            s.setInt(6, p.reputation());
             Offer offer = p.offer();
-            setResources(s, 7, offer == null ? null : offer.capacity());
-            setPrices(s, 10, offer == null ? null : offer.prices());
-            setInstant(s, 14, offer == null ? null : offer.publishedAt());
+            setResources(s, 6, offer == null ? null : offer.capacity());
+            setPrices(s, 9, offer == null ? null : offer.prices());
+            setInstant(s, 13, offer == null ? null : offer.publishedAt());
             if (offer == null) {
-                s.setNull(15, Types.BIGINT);
+                s.setNull(14, Types.BIGINT);
             } else {
-                s.setLong(15, offer.seq());
+                s.setLong(14, offer.seq());
             }
-            setInstant(s, 16, p.lastHeartbeatAt());
-            setResources(s, 17, p.reportedFree());
+            setInstant(s, 15, p.lastHeartbeatAt());
+            setResources(s, 16, p.reportedFree());
             s.executeUpdate();
         }
     }
 
     public void insertBid(Connection c, Bid b) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO bids (" + BID_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setObject(1, b.id());
             s.setLong(2, b.seq());
             s.setString(3, b.owner().value());
@@ -124,6 +123,8 @@ public class MarketStore {
             setInstant(s, 19, b.closedAt());
             s.setString(20, JsonCodec.write(b.constraints().avoidProviders().stream().map(Address::value).sorted().toList()));
             s.setString(21, b.broker() == null ? null : b.broker().value());
+            s.setObject(22, b.constraints().minScore(), Types.INTEGER);
+            s.setObject(23, b.constraints().maxFailureRate(), Types.DOUBLE);
             s.executeUpdate();
         }
     }
@@ -221,7 +222,7 @@ public class MarketStore {
                         : resources(r, "free_cpu_millis", "free_memory_mib", "free_storage_gib");
                 providers.add(new Provider(new Address(r.getString("address")), r.getString("endpoint"),
                         r.getString("region"), JsonCodec.read(r.getString("attributes"), ATTRIBUTES),
-                        instant(r, "registered_at"), offer, instant(r, "last_heartbeat_at"), free, r.getInt("reputation")));
+                        instant(r, "registered_at"), offer, instant(r, "last_heartbeat_at"), free));
             }
             return providers;
         }
@@ -343,7 +344,8 @@ public class MarketStore {
                 prices(r, "max_vcpu_second", "max_gib_second", "max_invocation", "max_gib_month"),
                 new Constraints(r.getString("region"), JsonCodec.read(r.getString("attributes"), ATTRIBUTES),
                         JsonCodec.read(r.getString("avoid_providers"), ADDRESSES).stream().map(Address::new)
-                                .collect(java.util.stream.Collectors.toSet())),
+                                .collect(java.util.stream.Collectors.toSet()),
+                        r.getObject("min_score", Integer.class), r.getObject("max_failure_rate", Double.class)),
                 BidStatus.valueOf(r.getString("status")), instant(r, "created_at"), instant(r, "expires_at"),
                 instant(r, "closed_at"), address(r.getString("broker")));
     }

@@ -82,7 +82,11 @@ class MarketFlowTest {
                 .body("state", equalTo("CLOSED")).body("closedBy", equalTo(provider.address()))
                 .body("closeReason", equalTo("maintenance"));
         given().get("/api/v1/providers/" + provider.address()).then().statusCode(200)
-                .body("free.cpuMillis", equalTo(2000)).body("reputation", equalTo(-1));
+                .body("free.cpuMillis", equalTo(2000));
+        // the provider walked away from its lease: its reputation shows it, with the count behind it
+        given().get("/api/v1/providers/" + provider.address() + "/reputation").then().statusCode(200)
+                .body("leasesEnded.byProvider", equalTo(1)).body("leasesEnded.byDeveloper", equalTo(0))
+                .body("score", equalTo(0));
         developer.post("/api/v1/leases/" + leaseId + "/close", Map.of()).statusCode(409)
                 .body("type", equalTo("urn:agora:problem:lease-already-closed"));
 

@@ -90,15 +90,57 @@ class OrderBookTest {
     }
 
     @Test
-    void breaksPriceTiesByReputationThenByEarlierOffer() {
+    void breaksPriceTiesByReputationScoreThenByEarlierOffer() {
         Address first = provider(1, 100);
         Address second = provider(2, 100);
         assertThat(bid(1, 100).createdLeases().get(0).provider()).isEqualTo(first);
-        // the consumer closes a lease at `second`: its reputation rises above `first`'s
-        Outcome atSecond = bid(DEV, REPLICA, 2, 100, Constraints.NONE, T0);
-        var leaseAtSecond = atSecond.createdLeases().stream().filter(l -> l.provider().equals(second)).findFirst().orElseThrow();
-        book.close(leaseAtSecond.id(), DEV, "done", T0);
+        // the evidence puts `second` above `first`: it wins the next tie
+        book.reliability(Map.of(first, Reliability.of(700, 0.3), second, Reliability.of(950, 0.05)), T0);
         assertThat(bid(1, 100).createdLeases().get(0).provider()).isEqualTo(second);
+    }
+
+    @Test
+    void aBidWithAMinimumScoreAvoidsTheProviderBelowItAndSaysWhyItRests() {
+        Address failing = provider(1, 100);
+        Address reliable = provider(2, 200);
+        book.reliability(Map.of(failing, Reliability.of(400, 0.5), reliable, Reliability.of(990, 0)), T0);
+        Constraints atLeast900 = new Constraints(null, Map.of(), Set.of(), 900, null);
+        // the cheaper provider is below the minimum: the replica goes to the dearer, reliable one
+        assertThat(bid(DEV, REPLICA, 1, 1000, atLeast900, T0).createdLeases())
+                .extracting(Lease::provider).containsExactly(reliable);
+        // two replicas: the second has nowhere reliable to go, and the bid says so
+        Outcome resting = bid(DEV, REPLICA, 2, 1000, atLeast900, T0);
+        Bid bid = resting.newBids().get(0);
+        assertThat(resting.createdLeases()).extracting(Lease::provider).containsExactly(reliable);
+        assertThat(book.unmatchedReasons(bid.id(), T0)).containsExactly(UnmatchedReason.BELOW_RELIABILITY);
+        // once the failing provider's evidence improves, the resting replica goes there
+        Outcome improved = book.reliability(Map.of(failing, Reliability.of(920, 0.02)), T0);
+        assertThat(improved.createdLeases()).extracting(Lease::provider).containsExactly(failing);
+        assertThat(book.isOpen(bid.id())).isFalse();
+    }
+
+    @Test
+    void aHeartbeatAfterASilenceBeyondTheTimeoutRecordsTheExcessAsDownTime() {
+        Address provider = provider(1, 100);
+        Instant later = T0.plusSeconds(10);
+        assertThat(book.heartbeat(provider, null, later).downMillis()).isEmpty();
+        // silent for 100 s with a 30 s timeout: 70 s down
+        assertThat(book.heartbeat(provider, null, later.plusSeconds(100)).downMillis())
+                .containsExactly(Map.entry(provider, 70_000L));
+    }
+
+    @Test
+    void aBidWithAMaximumFailureRateAvoidsProvidersAboveItAndThoseNotYetScored() {
+        Address unscored = provider(1, 100);
+        Address failing = provider(2, 100);
+        Address reliable = provider(3, 300);
+        book.reliability(Map.of(failing, Reliability.of(990, 0.2), reliable, Reliability.of(800, 0.01)), T0);
+        Constraints fewFailures = new Constraints(null, Map.of(), Set.of(), null, 0.05);
+        assertThat(bid(DEV, REPLICA, 1, 1000, fewFailures, T0).createdLeases())
+                .extracting(Lease::provider).containsExactly(reliable);
+        // a bid asking nothing of reliability takes the cheapest, scored or not
+        assertThat(bid(DEV, REPLICA, 1, 1000, Constraints.NONE, T0).createdLeases())
+                .extracting(Lease::provider).containsExactly(unscored);
     }
 
     @Test

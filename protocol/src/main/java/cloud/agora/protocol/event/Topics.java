@@ -15,6 +15,11 @@ public final class Topics {
     public static final String FUNCTIONS_INVOCATIONS = "functions.invocations.v1";
     public static final String FUNCTIONS_DEAD_LETTERS = "functions.dead-letters.v1";
     /**
+     * {@code EventEnvelope<CallObservations>}: what a functions gateway saw of the calls it sent to a provider (the
+     * evidence of provider reputation). Key: provider address.
+     */
+    public static final String FUNCTIONS_OBSERVATIONS = "functions.observations.v1";
+    /**
      * Records a consumer refused (not signed by their topic's producer, or unreadable), copied as they were with headers
      * saying why, which consumer and where from. For operators; nothing consumes it.
      */

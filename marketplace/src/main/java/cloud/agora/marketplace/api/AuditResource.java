@@ -1,0 +1,40 @@
+package cloud.agora.marketplace.api;
+
+import cloud.agora.marketplace.domain.ReputationLedger;
+import cloud.agora.marketplace.persistence.MarketStore;
+import cloud.agora.protocol.reputation.AuditReport;
+import cloud.agora.support.auth.Caller;
+import cloud.agora.support.auth.SignedIn;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/** Storage gateways report the audits they ran: evidence of the audited providers' reputation. */
+@Path("/api/v1/audits")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditResource {
+
+    private final ReputationLedger ledger;
+    private final MarketStore store;
+    private final Caller caller;
+
+    public AuditResource(ReputationLedger ledger, MarketStore store, Caller caller) {
+        this.ledger = ledger;
+        this.store = store;
+        this.caller = caller;
+    }
+
+    @POST
+    @SignedIn
+    @Operation(summary = "A storage gateway reports the audits it ran",
+            description = "Each audit counts once, by its id, for the provider of the storage lease it names; only a "
+                    + "configured storage gateway, only for leases it brokered (403 forbidden, 422 invalid-audit-report).")
+    public Map<String, Integer> report(AuditReport report) {
+        return Map.of("counted", ledger.recordAudits(caller.address(), report, store));
+    }
+}

@@ -1,0 +1,67 @@
+package cloud.agora.marketplace.api;
+
+import cloud.agora.marketplace.domain.ProviderNotFoundException;
+import cloud.agora.marketplace.domain.Presence;
+import cloud.agora.marketplace.domain.Provider;
+import cloud.agora.marketplace.domain.ReputationLedger;
+import cloud.agora.marketplace.persistence.MarketStore;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.reputation.ReputationView;
+import cloud.agora.support.jdbc.StoreException;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * Providers' reputation, public, with the counts behind every figure. Read from the database, so any instance answers
+ * (not only the book's writer).
+ */
+@Path("/api/v1/reputation")
+@Produces(MediaType.APPLICATION_JSON)
+public class ReputationResource {
+
+    private final ReputationLedger ledger;
+    private final MarketStore store;
+    public ReputationResource(ReputationLedger ledger, MarketStore store) {
+        this.ledger = ledger;
+        this.store = store;
+    }
+
+    @GET
+    @Operation(summary = "Every provider's reputation, best first",
+            description = "Over the governed window marketplace.reputation-window, with the counts behind each figure.")
+    public List<ReputationView> all() {
+        return ledger.views(registered()).values().stream()
+                .sorted(Comparator.comparingInt(ReputationView::score).reversed()
+                        .thenComparing(v -> v.provider().value()))
+                .toList();
+    }
+
+    /** One provider's reputation (served at {@code GET /api/v1/providers/{address}/reputation}). */
+    ReputationView one(Address address) {
+        Presence presence = registered().get(address);
+        if (presence == null) {
+            throw new ProviderNotFoundException(address);
+        }
+        return ledger.view(address, presence);
+    }
+
+    private Map<Address, Presence> registered() {
+        try {
+            Map<Address, Presence> registered = new LinkedHashMap<>();
+            for (Provider provider : store.providers()) {
+                registered.put(provider.address(), Presence.of(provider));
+            }
+            return registered;
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package cloud.agora.marketplace.api;
+
+import static cloud.agora.marketplace.api.Market.bid;
+import static cloud.agora.marketplace.api.Market.prices;
+import static cloud.agora.marketplace.api.Market.resources;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import cloud.agora.marketplace.domain.ReputationRefresher;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.reputation.CallObservations;
+import cloud.agora.protocol.reputation.LatencyHistogram;
+import cloud.agora.testsupport.EventKeys;
+import cloud.agora.testsupport.KafkaBroker;
+import cloud.agora.testsupport.Wallet;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A provider's reputation comes from evidence others witnessed — the calls functions gateways saw, the audits storage
+ * gateways ran — each piece counted once, and only from those who may give it; matching follows it.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = EventKeys.class, initArgs = @ResourceArg(name = "service", value = "marketplace"))
+class ReputationTest {
+
+    private static final Map<String, Object> ASK = prices("1000", "200", "5", "7");
+    private static final Map<String, Object> MAX = prices("5000", "1000", "50", "70");
+
+    @Inject
+    ReputationRefresher refresher;
+
+    @Test
+    void callsAGatewaySawCountOnceEachAndObservationsNobodyMayGiveCountNothing() {
+        Market provider = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        Address address = provider.wallet.address();
+        String counted = JsonCodec.write(observations(address, 10, 7, 3));
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, address.value(), counted));
+        // the same record again (a redelivery), and forged ones: unsigned, a stranger's, another service's key
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, address.value(), counted));
+        String forged = JsonCodec.write(observations(address, 1000, 0, 1000));
+        send(new ProducerRecord<>(Topics.FUNCTIONS_OBSERVATIONS, address.value(), forged));
+        send(EventKeys.signedBy(Wallet.random().key(), Topics.FUNCTIONS_OBSERVATIONS, address.value(), forged));
+        send(EventKeys.signedBy(EventKeys.of("billing"), Topics.FUNCTIONS_OBSERVATIONS, address.value(), forged));
+        // and, after them all, one more the gateway signed: once it counts, the ones before it were handled
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, address.value(),
+                JsonCodec.write(observations(address, 5, 5, 0))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/providers/" + address + "/reputation").then().statusCode(200)
+                        .body("calls.total", equalTo(15)));
+        given().get("/api/v1/providers/" + address + "/reputation").then()
+                .body("calls.answered", equalTo(12)).body("calls.agentErrors", equalTo(3))
+                .body("calls.failedOnProvider", equalTo(3)).body("calls.failureRate", equalTo(0.2f))
+                .body("latency.samples", equalTo(12)).body("latency.p50Millis", equalTo(20))
+                .body("score", equalTo(800)).body("formula", containsString("(1 − 3/15)"));
+    }
+
+    @Test
+    void aStorageGatewayReportsTheAuditsOfLeasesItBrokeredOnceEachAndNobodyElseReportsAny() {
+        String region = region();
+        Market storer = Market.participant().provide(region, resources(1000, 1024, 10), ASK);
+        Market alice = Market.participant();
+        Market gateway = Market.as(MarketAuthorizationTest.STORAGE_GATEWAY);
+        Map<String, Object> spec = new HashMap<>(bid(resources(0, 0, 1), 1, MAX));
+        spec.put("kind", "STORAGE");
+        spec.put("constraints", Map.of("region", region));
+        spec.put("payer", alice.address());
+        String bidId = gateway.post("/api/v1/bids", spec).statusCode(201).extract().path("id");
+        String lease = gateway.get("/api/v1/bids/" + bidId).statusCode(200).extract().path("leaseIds[0]");
+        Map<String, Object> passed = audit(lease, true);
+        Map<String, Object> failed = audit(lease, false);
+
+        // someone who is no storage gateway, and a storage gateway for a lease it did not broker: nothing counts
+        alice.post("/api/v1/audits", Map.of("audits", List.of(failed))).statusCode(403)
+                .body("type", equalTo("urn:agora:problem:forbidden"));
+        gateway.post("/api/v1/audits", Map.of("audits", List.of(failed, audit(UUID.randomUUID().toString(), false))))
+                .statusCode(422).body("type", equalTo("urn:agora:problem:invalid-audit-report"));
+        given().get("/api/v1/providers/" + storer.address() + "/reputation").then()
+                .body("audits.passed", equalTo(0)).body("audits.failed", equalTo(0));
+
+        gateway.post("/api/v1/audits", Map.of("audits", List.of(passed, passed, failed))).statusCode(200)
+                .body("counted", equalTo(2));
+        gateway.post("/api/v1/audits", Map.of("audits", List.of(passed, failed))).statusCode(200)
+                .body("counted", equalTo(0));
+        given().get("/api/v1/providers/" + storer.address() + "/reputation").then()
+                .body("audits.passed", equalTo(1)).body("audits.failed", equalTo(1))
+                .body("audits.passRate", equalTo(0.5f));
+    }
+
+    @Test
+    void aBidAskingForAMinimumScoreAvoidsTheFailingProviderAndSaysWhyItRests() {
+        String region = region();
+        Market failing = Market.participant().provide(region, resources(4000, 4096, 0), prices("900", "200", "5", "7"));
+        Market reliable = Market.participant().provide(region, resources(4000, 4096, 0), ASK);
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, failing.wallet.address().value(),
+                JsonCodec.write(observations(failing.wallet.address(), 10, 5, 5))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/providers/" + failing.address() + "/reputation").then()
+                        .body("calls.total", equalTo(10)));
+        refresher.refreshNow();
+        given().get("/api/v1/providers/" + failing.address()).then().body("reputation", equalTo(500));
+
+        Market developer = Market.participant();
+        Map<String, Object> demanding = new HashMap<>(bid(resources(250, 256, 0), 2, MAX));
+        demanding.put("constraints", Map.of("region", region, "minScore", 900));
+        String bidId = developer.post("/api/v1/bids", demanding).statusCode(201)
+                .body("matchedReplicas", equalTo(1)).extract().path("id");
+        String lease = developer.get("/api/v1/bids/" + bidId).extract().path("leaseIds[0]");
+        developer.get("/api/v1/leases/" + lease).body("provider", equalTo(reliable.address()));
+        developer.get("/api/v1/bids/" + bidId).statusCode(200).body("status", equalTo("OPEN"))
+                .body("unmatchedReasons", contains("BELOW_RELIABILITY"));
+
+        // a bid asking nothing of reliability still takes the cheaper, failing provider
+        Map<String, Object> plain = new HashMap<>(bid(resources(250, 256, 0), 1, MAX));
+        plain.put("constraints", Map.of("region", region));
+        String plainBid = developer.post("/api/v1/bids", plain).statusCode(201).extract().path("id");
+        String plainLease = developer.get("/api/v1/bids/" + plainBid).extract().path("leaseIds[0]");
+        developer.get("/api/v1/leases/" + plainLease).body("provider", equalTo(failing.address()));
+    }
+
+    @Test
+    void badReliabilityConstraintsAreRefusedAndPlaceNothing() {
+        Market developer = Market.participant();
+        for (Map<String, Object> constraints : List.of(Map.<String, Object>of("minScore", 1001),
+                Map.<String, Object>of("maxFailureRate", 1.5), Map.<String, Object>of("maxFailureRate", -0.1))) {
+            Map<String, Object> spec = new HashMap<>(bid(resources(250, 256, 0), 1, MAX));
+            spec.put("constraints", constraints);
+            developer.post("/api/v1/bids", spec).statusCode(400).body("type", equalTo("urn:agora:problem:invalid-bid"));
+        }
+        given().get("/api/v1/leases?owner=" + developer.address()).then();
+        developer.get("/api/v1/leases?owner=" + developer.address()).statusCode(200).body("$", empty());
+    }
+
+    @Test
+    void everyProvidersReputationIsPublicAndAnUnknownProviderHasNone() {
+        Market provider = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        given().get("/api/v1/providers/" + provider.address() + "/reputation").then().statusCode(200)
+                .body("score", equalTo(1000)).body("uptime.downSeconds", equalTo(0));
+        given().get("/api/v1/reputation").then().statusCode(200).body("provider", hasItem(provider.address()));
+        given().get("/api/v1/providers/" + Wallet.random().address() + "/reputation").then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:provider-not-found"));
+    }
+
+    private static Map<String, Object> audit(String lease, boolean passed) {
+        Map<String, Object> audit = new HashMap<>();
+        audit.put("id", UUID.randomUUID().toString());
+        audit.put("leaseId", lease);
+        audit.put("passed", passed);
+        audit.put("at", Instant.now().toString());
+        if (!passed) {
+            audit.put("reason", "wrong proof");
+        }
+        return audit;
+    }
+
+    private static EventEnvelope<CallObservations> observations(Address provider, long calls, long answered,
+            long agentErrors) {
+        LatencyHistogram.Counter latency = new LatencyHistogram.Counter();
+        for (int i = 0; i < answered; i++) {
+            latency.add(15);
+        }
+        Instant now = Instant.now();
+        CallObservations seen = new CallObservations(EventKeys.address("functions"), provider, now.minusSeconds(10), now,
+                calls, answered, 0, agentErrors, 0, 0, latency.snapshot(), latency.snapshot(), 0, null);
+        return EventEnvelope.of(CallObservations.TYPE, "functions", now, provider.value(), seen);
+    }
+
+    private static String region() {
+        return "rep-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static void send(ProducerRecord<String, String> record) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.send(record).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package cloud.agora.marketplace.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.reputation.LatencyHistogram;
+import cloud.agora.protocol.reputation.ReputationView;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReputationScoreTest {
+
+    private static final Address PROVIDER = new Address("0x1111111111111111111111111111111111111111");
+    private static final Instant FROM = Instant.parse("2026-12-01T00:00:00Z");
+    private static final Instant TO = FROM.plus(Duration.ofHours(10));
+    private static final Duration TARGET = Duration.ofMillis(250);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** Registered at the window's start, heard from at its end. */
+    private static final Presence HEARD = new Presence(FROM, TO);
+
+    @Test
+    void aProviderWithNoEvidenceAgainstItScoresTheMost() {
+        ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO, new Presence(TO, TO), TIMEOUT, TARGET);
+        assertThat(view.score()).isEqualTo(1000);
+        assertThat(view.formula()).endsWith("= 1000");
+    }
+
+    @Test
+    void failuresOnTheProvidersSideCountAgainstItAndTheFunctionsOwnDoNot() {
+        ReputationFacts facts = calls(100, 40, 30, 5, 10, 15, histogram(10, 100));
+        ReputationView view = ReputationScore.view(PROVIDER, facts.plus(ReputationFacts.NONE), FROM, TO,
+                HEARD, TIMEOUT, TARGET);
+        assertThat(view.calls().failedOnProvider()).isEqualTo(30);
+        assertThat(view.calls().failureRate()).isEqualTo(0.3);
+        assertThat(view.score()).isEqualTo(700);
+        assertThat(view.formula()).isEqualTo("floor(1000 × (1 − 30/100) × 1 × (1 − 0/36000) × (1 − 0) × min(1, 250/10)) = 700");
+    }
+
+    @Test
+    void aSlowProviderLosesScoreByItsOverheadBeyondTheTarget() {
+        ReputationFacts facts = calls(100, 100, 0, 0, 0, 0, histogram(1000, 100));
+        ReputationView view = ReputationScore.view(PROVIDER, facts.plus(ReputationFacts.NONE), FROM, TO,
+                HEARD, TIMEOUT, TARGET);
+        assertThat(view.latency().overheadP95Millis()).isEqualTo(1000);
+        assertThat(view.score()).isEqualTo(250);
+    }
+
+    @Test
+    void failedAuditsAndTheLeasesTheyEndedCountAgainstTheProvider() {
+        ReputationFacts facts = ReputationFacts.NONE;
+        for (int i = 0; i < 3; i++) {
+            facts = facts.plus(ReputationFacts.audit(true));
+        }
+        facts = facts.plus(ReputationFacts.audit(false));
+        facts = facts.plus(new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, 0, 1, 0, 1, 0, 0));
+        ReputationView view = ReputationScore.view(PROVIDER, facts, FROM, TO, HEARD, TIMEOUT, TARGET);
+        assertThat(view.audits().passRate()).isEqualTo(0.75);
+        assertThat(view.leasesEnded().against()).isEqualTo(1);
+        // 1000 × 3/4 × (1 − 1/2)
+        assertThat(view.score()).isEqualTo(375);
+    }
+
+    @Test
+    void anOwnersUnreachableClaimCountsOnlyUpToTheUnreachableCallsGatewaysSaw() {
+        ReputationFacts claims = new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, 0, 0, 0,
+                0, 2, 0);
+        ReputationView unseen = ReputationScore.view(PROVIDER, claims, FROM, TO, HEARD, TIMEOUT, TARGET);
+        assertThat(unseen.leasesEnded().unreachableCounted()).isZero();
+        assertThat(unseen.score()).isEqualTo(1000);
+        ReputationView seenOnce = ReputationScore.view(PROVIDER,
+                claims.plus(calls(1, 0, 0, 0, 0, 1, LatencyHistogram.empty())), FROM, TO, HEARD, TIMEOUT, TARGET);
+        assertThat(seenOnce.leasesEnded().unreachableCounted()).isEqualTo(1);
+    }
+
+    @Test
+    void uptimeCountsPastSilencesBeyondTheTimeoutOverTheTimeObservedSinceRegistration() {
+        Instant registered = TO.minus(Duration.ofHours(2));
+        ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.down(1800_000L), FROM, TO,
+                new Presence(registered, TO), TIMEOUT, TARGET);
+        assertThat(view.uptime().observedSeconds()).isEqualTo(7200);
+        assertThat(view.uptime().downSeconds()).isEqualTo(1800);
+        assertThat(view.score()).isEqualTo(750);
+    }
+
+    @Test
+    void theSilenceGoingOnNowCountsBeyondTheTimeout() {
+        Instant registered = TO.minus(Duration.ofHours(2));
+        ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO,
+                new Presence(registered, TO.minus(Duration.ofHours(1)).minus(TIMEOUT)), TIMEOUT, TARGET);
+        assertThat(view.uptime().downSeconds()).isEqualTo(3600);
+        assertThat(view.score()).isEqualTo(500);
+        // a silence still within the timeout costs nothing
+        assertThat(ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO,
+                new Presence(registered, TO.minusSeconds(10)), TIMEOUT, TARGET).score()).isEqualTo(1000);
+    }
+
+    private static ReputationFacts calls(long calls, long answered, long functionFailures, long agentErrors,
+            long timeouts, long unreachable, LatencyHistogram overhead) {
+        return new ReputationFacts(calls, answered, functionFailures, agentErrors, timeouts, unreachable,
+                overhead, overhead, 0, null, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    private static LatencyHistogram histogram(long millis, long count) {
+        List<Long> counts = new ArrayList<>(Collections.nCopies(LatencyHistogram.BUCKETS, 0L));
+        counts.set(LatencyHistogram.bucketOf(millis), count);
+        return new LatencyHistogram(counts);
+    }
+}
