@@ -311,6 +311,14 @@ class ReplicationTest {
                 .orElseThrow();
         assertThat(closed.state()).isEqualTo(LeaseState.CLOSED);
         assertThat(closed.closeReason()).isEqualTo("audit-failed");
+        // both audits went to the marketplace as evidence of the providers' reputation
+        assertThat(ReplicationResource.market.audits()).anySatisfy(a -> {
+            assertThat(a.leaseId()).isEqualTo(lazy.id());
+            assertThat(a.passed()).isFalse();
+        }).anySatisfy(a -> {
+            assertThat(a.leaseId()).isEqualTo(honest.id());
+            assertThat(a.passed()).isTrue();
+        });
 
         // repaired onto a third provider, from the gateway's own copy, sealed for the new lease
         assertThat(ReplicationResource.market.leases()).as("leases bought").hasSize(bought + 1);

@@ -10,7 +10,12 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import cloud.agora.protocol.reputation.AuditReport;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -24,7 +29,8 @@ import org.jboss.logging.Logger;
  * ({@link PeriodWitnesser}); then repairs, per (DAG, payer), every account whose live pin requests want more active
  * replicas than it has (new leases it pays for, their blocks sealed from the gateway's store), and retires the DAG's
  * replicas from before replicas were paid or sealed once an account has its own.
- * One thread; a round that is still running when the next is due is skipped.
+ * Every audit is reported to the marketplace ({@link StorageMarket#reportAudits}) as evidence of the provider's
+ * reputation. One thread; a round that is still running when the next is due is skipped.
  */
 @ApplicationScoped
 public class ReplicaAudits {
@@ -40,9 +46,18 @@ public class ReplicaAudits {
     private final int defaultReplicas;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "replica-audits"));
     private final AtomicBoolean running = new AtomicBoolean();
+    private final StorageMarket market;
+    private final Clock clock;
+    /** Audits run and not reported yet (rounds may run at once in tests: guarded by itself). */
+    private final List<AuditReport.Audit> unreported = new ArrayList<>();
+    static final int REPORT_BATCH = 500;
+    static final int MAX_UNREPORTED = 10_000;
 
     public ReplicaAudits(ReplicaAuditor auditor, PeriodWitnesser witnesser, Replicator replicator,
-            ReplicaRepository replicas, PinRepository pins, Transactions tx, StorageConfig config) {
+            ReplicaRepository replicas, PinRepository pins, Transactions tx, StorageConfig config, StorageMarket market,
+            Clock clock) {
+        this.market = market;
+        this.clock = clock;
         this.auditor = auditor;
         this.witnesser = witnesser;
         this.replicator = replicator;
@@ -82,12 +97,18 @@ public class ReplicaAudits {
         Set<Cid> roots = new LinkedHashSet<>();
         for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.ACTIVE))) {
             roots.add(replica.root());
-            if (auditor.audit(replica)) {
+            boolean passed = auditor.audit(replica);
+            synchronized (unreported) {
+                unreported.add(new AuditReport.Audit(UUID.randomUUID(), replica.lease().leaseId(), passed,
+                        clock.instant(), passed ? null : "failed its audit"));
+            }
+            if (passed) {
                 witnesser.witness(replica.lease().leaseId());
             } else {
                 failed++;
             }
         }
+        report();
         for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.FAILED))) {
             roots.add(replica.root());
         }
@@ -105,5 +126,33 @@ public class ReplicaAudits {
             });
         }
         return failed;
+    }
+
+    /**
+     * Reports the audits not reported yet to the marketplace (the evidence of the providers' reputation), at most
+     * {@value #REPORT_BATCH} at a time; what the marketplace does not take now waits for the next round, the oldest
+     * dropped beyond {@value #MAX_UNREPORTED}.
+     */
+    private void report() {
+        synchronized (unreported) {
+            reportUnreported();
+        }
+    }
+
+    private void reportUnreported() {
+        while (unreported.size() > MAX_UNREPORTED) {
+            unreported.remove(0);
+        }
+        while (!unreported.isEmpty()) {
+            List<AuditReport.Audit> batch = List.copyOf(unreported.subList(0, Math.min(REPORT_BATCH, unreported.size())));
+            try {
+                market.reportAudits(batch);
+            } catch (RuntimeException e) {
+                LOG.warnf("%d audits not reported to the marketplace yet (again next round): %s", unreported.size(),
+                        e.getMessage());
+                return;
+            }
+            unreported.subList(0, batch.size()).clear();
+        }
     }
 }

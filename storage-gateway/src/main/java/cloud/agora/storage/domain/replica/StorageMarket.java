@@ -1,6 +1,7 @@
 package cloud.agora.storage.domain.replica;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.reputation.AuditReport;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,4 +23,11 @@ public interface StorageMarket {
 
     /** Closes the lease (idempotent: a lease already closed is fine). */
     void close(UUID leaseId, String reason);
+
+    /**
+     * Reports audits the gateway ran, the evidence of the audited providers' reputation (each counted once by its id).
+     *
+     * @throws ReplicationException when the marketplace cannot be reached or refuses the report
+     */
+    void reportAudits(List<AuditReport.Audit> audits);
 }

@@ -10,6 +10,7 @@ import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.reputation.AuditReport;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.storage.config.StorageConfig;
@@ -105,6 +106,11 @@ public class RestStorageMarket implements StorageMarket {
             throw new ReplicationException("closing lease " + leaseId + ": marketplace answered " + response.statusCode()
                     + " " + response.body());
         }
+    }
+
+    @Override
+    public void reportAudits(List<AuditReport.Audit> audits) {
+        send("POST", "api/v1/audits", new AuditReport(audits));
     }
 
     /**

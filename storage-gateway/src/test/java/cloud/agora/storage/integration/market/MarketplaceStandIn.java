@@ -1,6 +1,7 @@
 package cloud.agora.storage.integration.market;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.reputation.AuditReport;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidKind;
@@ -47,6 +48,7 @@ public final class MarketplaceStandIn implements AutoCloseable {
     private final Map<UUID, LeaseView> leases = new LinkedHashMap<>();
     /** The broker of each brokered bid and lease (by id). */
     private final Map<UUID, Address> brokers = new ConcurrentHashMap<>();
+    private final Map<UUID, AuditReport.Audit> audits = new LinkedHashMap<>();
     private final Set<Address> storageGateways;
     /** Bid ids by (bidder, Idempotency-Key), as the marketplace keeps them, with the spec each key placed. */
     private final Map<String, UUID> keys = new ConcurrentHashMap<>();
@@ -76,6 +78,11 @@ public final class MarketplaceStandIn implements AutoCloseable {
     }
 
     /** How many bids were placed so far. */
+    /** The audits storage gateways reported, once each by id, in the order they arrived. */
+    public synchronized List<AuditReport.Audit> audits() {
+        return List.copyOf(audits.values());
+    }
+
     public int bidCount() {
         return bids.size();
     }
@@ -175,6 +182,24 @@ public final class MarketplaceStandIn implements AutoCloseable {
                         bids.put(bid.id(), bid);
                     }
                     answer(exchange, 200, bid);
+                } else if (parts[0].equals("audits") && parts.length == 1 && method.equals("POST")) {
+                    // as the marketplace: only a storage gateway, only for leases it brokered, whole or nothing
+                    AuditReport report = JsonCodec.read(body, AuditReport.class);
+                    if (!storageGateways.contains(caller)) {
+                        answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
+                        return;
+                    }
+                    if (report.audits().stream().anyMatch(a -> !caller.equals(brokers.get(a.leaseId())))) {
+                        answer(exchange, 422, Map.of("type", "urn:agora:problem:invalid-audit-report"));
+                        return;
+                    }
+                    int counted = 0;
+                    for (AuditReport.Audit audit : report.audits()) {
+                        if (audits.putIfAbsent(audit.id(), audit) == null) {
+                            counted++;
+                        }
+                    }
+                    answer(exchange, 200, Map.of("counted", counted));
                 } else if (parts[0].equals("leases") && parts.length >= 2 && !isParty(leases.get(UUID.fromString(parts[1])), caller)) {
                     answer(exchange, 403, Map.of("type", "urn:agora:problem:forbidden"));
                 } else if (parts[0].equals("leases") && parts.length == 2) {
