@@ -1,7 +1,7 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.InvocationHistory;
-import cloud.agora.functions.domain.LogLine;
+import cloud.agora.functions.domain.LogQuery;
 import cloud.agora.functions.domain.UsageReport;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -9,15 +9,17 @@ import cloud.agora.support.problem.ProblemException;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
-import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.jboss.resteasy.reactive.RestMulti;
 
 /** A function's usage and logs, for its owner only (another developer's function is 404). */
 @Path("/api/v1/functions/{name}")
@@ -40,23 +42,37 @@ public class InvocationHistoryResource {
     }
 
     /**
-     * Server-sent events, one JSON {@link LogLine} each ({@code seq}, {@code time},
-     * {@code invocationId}, {@code provider}, {@code line}); {@code since} = ISO-8601 instant,
-     * {@code follow=true} keeps the stream open for new lines.
+     * The function's log lines in record order (the gateway's record time, then {@code seq}), streamed page by page:
+     * {@code text/event-stream} (the default; each line one event whose {@code id} is its {@code seq}) or
+     * {@code application/x-ndjson} (one JSON object per line), each line {@code {seq, time, invocationId, provider,
+     * line}}. Filters {@code since}, {@code until} (ISO-8601 instants), {@code invocationId}, {@code provider},
+     * {@code contains} (plain, case-sensitive), {@code limit}; {@code after} (or the {@code Last-Event-ID} header,
+     * which wins) resumes after the line with that {@code seq}; {@code follow=true} keeps streaming new lines.
      */
     @GET
     @Path("logs")
-    @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Blocking
-    public Multi<LogLine> logs(@PathParam("name") String name, @QueryParam("since") String since,
-            @QueryParam("follow") boolean follow) {
-        return history.logs(caller.address(), name, instant(since), follow);
+    public RestMulti<byte[]> logs(@PathParam("name") String name, @QueryParam("since") String since,
+            @QueryParam("until") String until, @QueryParam("invocationId") String invocationId,
+            @QueryParam("provider") String provider, @QueryParam("contains") String contains,
+            @QueryParam("limit") String limit, @QueryParam("after") String after,
+            @HeaderParam("Last-Event-ID") String lastEventId, @QueryParam("follow") String follow,
+            @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+        LogFormat format = LogFormat.accepting(accept);
+        LogQuery query = new LogQuery(instant(since), LogQueryParameters.instant("until", until),
+                LogQueryParameters.uuid("invocationId", invocationId), LogQueryParameters.address("provider", provider),
+                contains, LogQueryParameters.limit(limit), LogQueryParameters.cursor(after, lastEventId));
+        Multi<byte[]> pages = history.logs(caller.address(), name, query, LogQueryParameters.flag("follow", follow))
+                .map(format::render);
+        // the first (empty) write sends the status and headers at once, also to a follower of a quiet log
+        return RestMulti.fromMultiData(Multi.createBy().concatenating().streams(Multi.createFrom().item(new byte[0]), pages))
+                .header(HttpHeaders.CONTENT_TYPE, format.mediaType()).header(HttpHeaders.CACHE_CONTROL, "no-store")
+                .build();
     }
 
     private static Instant instant(String since) {
         if (since == null || since.isBlank()) {
-            return Instant.EPOCH;
+            return null;
         }
         try {
             return Instant.parse(since);

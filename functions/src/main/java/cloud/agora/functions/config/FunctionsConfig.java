@@ -126,13 +126,20 @@ public interface FunctionsConfig {
     @WithDefault("10000")
     int recordBacklog();
 
-    /** How many stderr lines are kept per function (the oldest are dropped first). */
-    @WithDefault("10000")
-    int logLines();
+    /**
+     * How long log lines are kept after they were recorded until governance decides otherwise (the default of the
+     * governed {@code functions.log-retention}).
+     */
+    @WithDefault("P7D")
+    java.time.Duration logRetention();
 
-    /** How often each function's log is trimmed to its newest {@code log-lines}. */
-    @WithDefault("10s")
-    java.time.Duration logTrimInterval();
+    /** How often log lines older than the retention period are deleted (off the call path). */
+    @WithDefault("1m")
+    java.time.Duration logRetentionInterval();
+
+    /** Most log lines deleted in one transaction by the retention sweep (it repeats until none is left). */
+    @WithDefault("10000")
+    int logRetentionBatch();
 
     /** Longest stderr line kept (longer lines are cut and marked with a trailing '…'). */
     @WithDefault("4096")

@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain;
 
+import static cloud.agora.protocol.governance.FunctionsParameters.LOG_RETENTION;
 import static cloud.agora.protocol.governance.FunctionsParameters.MAX_BODY_SIZE;
 import static cloud.agora.protocol.governance.FunctionsParameters.MAX_IMAGE_SIZE;
 import static cloud.agora.protocol.governance.FunctionsParameters.MAX_TIMEOUT;
@@ -31,6 +32,8 @@ public class FunctionRules {
 
     private static final Logger LOG = Logger.getLogger(FunctionRules.class);
     private static final Duration LONGEST = Duration.ofMillis(Integer.MAX_VALUE);
+    /** Longer than any retention governance allows, short enough that {@code now - retention} never overflows. */
+    private static final Duration LONGEST_RETENTION = Duration.ofDays(36_500);
 
     private final Transactions transactions;
     private final GovernedParameterTable governed;
@@ -40,7 +43,8 @@ public class FunctionRules {
     public FunctionRules(Transactions transactions, GovernedParameterTable governed, FunctionsConfig config) {
         this.transactions = transactions;
         this.governed = governed;
-        this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes());
+        this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes(),
+                config.logRetention());
         this.inEffect = defaults;
     }
 
@@ -51,8 +55,9 @@ public class FunctionRules {
 
     /**
      * Records a decision if it is about this service's limits, valid, and newer than what is recorded. A value that
-     * does not read as its parameter's kind (a duration of at least {@value FunctionSpec#MIN_TIMEOUT_MILLIS} ms, a
-     * positive number of bytes), or that this service cannot hold, is logged and ignored.
+     * does not read as its parameter's kind (a timeout of at least {@value FunctionSpec#MIN_TIMEOUT_MILLIS} ms, a
+     * positive number of bytes, a log retention of at least a minute), or that this service cannot hold, is logged
+     * and ignored.
      *
      * @return whether the recorded value changed
      */
@@ -83,6 +88,14 @@ public class FunctionRules {
                     return false;
                 }
                 value = bytes.toString();
+            } else if (LOG_RETENTION.equals(decision.name())) {
+                Duration retention = decision.durationValue();
+                if (retention.compareTo(GovernedLimits.MIN_LOG_RETENTION) < 0 || retention.compareTo(LONGEST_RETENTION) > 0) {
+                    LOG.warnf("ignoring decision %s: %s must be from %s to %s, got %s", eventId, decision.name(),
+                            GovernedLimits.MIN_LOG_RETENTION, LONGEST_RETENTION, retention);
+                    return false;
+                }
+                value = retention.toString();
             } else {
                 return false;
             }
@@ -111,8 +124,10 @@ public class FunctionRules {
         String timeout = recorded.get(MAX_TIMEOUT);
         String bytes = recorded.get(MAX_BODY_SIZE);
         String image = recorded.get(MAX_IMAGE_SIZE);
+        String retention = recorded.get(LOG_RETENTION);
         inEffect = new GovernedLimits(timeout == null ? defaults.maxTimeout() : Duration.parse(timeout),
                 bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes),
-                image == null ? defaults.maxImageBytes() : Long.parseLong(image));
+                image == null ? defaults.maxImageBytes() : Long.parseLong(image),
+                retention == null ? defaults.logRetention() : Duration.parse(retention));
     }
 }

@@ -7,14 +7,19 @@ import java.util.Map;
 /**
  * The limits governance sets on functions, as in effect at one moment: the longest timeout a function may declare
  * ({@code functions.max-timeout}), the largest request body of an invocation ({@code functions.max-body-size}) and the
- * largest image a version may bring ({@code functions.max-image-size}).
+ * largest image a version may bring ({@code functions.max-image-size}), and how long log lines are kept
+ * ({@code functions.log-retention}).
  * Its checks throw the problem that refuses what goes beyond them.
  *
  * @param maxTimeout   the longest timeout a function version may declare
  * @param maxBodyBytes the largest request body the gateway forwards
  * @param maxImageBytes the largest OCI image archive a version may bring ({@code functions.max-image-size})
+ * @param logRetention how long a log line is kept after it was recorded ({@code functions.log-retention})
  */
-public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImageBytes) {
+public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImageBytes, Duration logRetention) {
+
+    /** The shortest log retention this service applies (governance's own lower bound is an hour). */
+    public static final Duration MIN_LOG_RETENTION = Duration.ofMinutes(1);
 
     public GovernedLimits {
         if (maxTimeout.toMillis() < FunctionSpec.MIN_TIMEOUT_MILLIS || maxTimeout.toMillis() > Integer.MAX_VALUE) {
@@ -26,6 +31,10 @@ public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImag
         }
         if (maxImageBytes < 1) {
             throw new IllegalArgumentException("the largest image must be at least 1 byte, got " + maxImageBytes);
+        }
+        if (logRetention.compareTo(MIN_LOG_RETENTION) < 0) {
+            throw new IllegalArgumentException("the log retention must be at least " + MIN_LOG_RETENTION + ", got "
+                    + logRetention);
         }
     }
 

@@ -6,10 +6,10 @@ import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.problem.ProblemException;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class InvocationHistory {
 
     private static final int PAGE = 500;
-    private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+    private static final long FOLLOW_POLL_MILLIS = 200;
+    private static final Duration FOLLOW_POLL = Duration.ofMillis(FOLLOW_POLL_MILLIS);
 
     private final FunctionCatalog catalog;
     private final InvocationStore store;
@@ -57,40 +58,117 @@ public class InvocationHistory {
     }
 
     /**
-     * The log lines of {@code owner}'s function {@code name} written at or after {@code since},
-     * oldest first; with {@code follow}, new lines keep coming until the subscriber cancels.
-     * The ownership check happens now (so a stranger gets 404 before any stream starts), and so does the bound on
-     * followed streams ({@code max-log-streams-per-caller}: 429 {@code too-many-log-streams}).
+     * The log lines of {@code owner}'s function {@code name} that {@code query} asks for, in record order, as pages of
+     * at most {@value #PAGE} lines read one at a time from PostgreSQL when the subscriber asks for the next (so
+     * memory does not grow with the log); with {@code follow}, lines recorded later keep coming until the subscriber
+     * cancels or {@code query.limit()} lines went out. The ownership check happens now (so a stranger gets 404 before
+     * any stream starts), and so does the bound on followed streams ({@code max-log-streams-per-caller}: 429
+     * {@code too-many-log-streams}).
+     *
+     * <p>Order: by the gateway's record time of each line's call, then by {@code seq} (a call's lines keep their
+     * stderr order). A followed stream first reads the lines of every recording transaction that had ended when it
+     * started, in that order; then, every {@value #FOLLOW_POLL_MILLIS} ms, the lines of the transactions that ended
+     * since, in that order within each look: a line is delivered once, and never skipped because another gateway
+     * instance committed it after later lines had gone out.
      */
-    public Multi<LogLine> logs(Address owner, String name, Instant since, boolean follow) {
+    public Multi<List<LogLine>> logs(Address owner, String name, LogQuery query, boolean follow) {
+        if (follow && query.until() != null) {
+            throw new LogQuery.InvalidLogQueryException("until", query.until().toString(),
+                    "a followed stream has no end: until and follow=true exclude each other");
+        }
         FunctionRow function = catalog.owned(owner, name);
         recorder.awaitRecorded();
-        long[] last = {0};
-        Multi<List<LogLine>> backlog = Multi.createBy().repeating().supplier(() -> page(function, last, since))
+        LogReader reader = new LogReader(function, query, follow ? store.settledBelow() : null);
+        Multi<List<LogLine>> backlog = Multi.createBy().repeating().uni(() -> onWorker(reader::nextBacklogPage))
                 .until(List::isEmpty);
-        Multi<List<LogLine>> stream = backlog;
-        if (follow) {
-            // counted from here until the stream ends for any reason (the client closing it cancels it)
-            followed.compute(owner, (who, open) -> {
-                int now = open == null ? 0 : open;
-                if (now >= maxFollowed) {
-                    throw new TooManyLogStreamsException(name, maxFollowed);
-                }
-                return now + 1;
-            });
-            Multi<List<LogLine>> tail = Multi.createFrom().ticks().every(FOLLOW_POLL).onOverflow().drop()
-                    .emitOn(Infrastructure.getDefaultWorkerPool()).map(tick -> page(function, last, since));
-            stream = Multi.createBy().concatenating().streams(backlog, tail).onTermination()
-                    .invoke(() -> followed.computeIfPresent(owner, (who, open) -> open <= 1 ? null : open - 1));
+        if (!follow) {
+            return backlog;
         }
-        return stream.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).onItem().transformToIterable(lines -> lines);
+        // counted from here until the stream ends for any reason (the client closing it cancels it)
+        followed.compute(owner, (who, open) -> {
+            int now = open == null ? 0 : open;
+            if (now >= maxFollowed) {
+                throw new TooManyLogStreamsException(name, maxFollowed);
+            }
+            return now + 1;
+        });
+        Multi<List<LogLine>> tail = Multi.createBy().repeating()
+                .uni(() -> onWorker(reader::nextTailPage).onItem().transformToUni(page -> page.isEmpty() && !reader.done()
+                        ? Uni.createFrom().item(page).onItem().delayIt().by(FOLLOW_POLL)
+                        : Uni.createFrom().item(page)))
+                .whilst(page -> !reader.done())
+                .select().where(page -> !page.isEmpty());
+        return Multi.createBy().concatenating().streams(backlog, tail).onTermination()
+                .invoke(() -> followed.computeIfPresent(owner, (who, open) -> open <= 1 ? null : open - 1));
     }
 
-    private List<LogLine> page(FunctionRow function, long[] last, Instant since) {
-        List<LogLine> lines = store.logs(function.id(), last[0], since, PAGE);
-        if (!lines.isEmpty()) {
-            last[0] = lines.get(lines.size() - 1).seq();
+    private static <T> Uni<T> onWorker(java.util.function.Supplier<T> read) {
+        return Uni.createFrom().item(read).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** Where one stream is in the log: its keyset position, the lines it may still send, the transactions read. */
+    private final class LogReader {
+
+        private final FunctionRow function;
+        private final LogQuery query;
+        private InvocationStore.LogPosition position;
+        private long remaining;
+        /** Followed: transactions below this one were read (the backlog reads only those). */
+        private Long settled;
+        /** Followed: the transactions being read now, and the position within them. */
+        private InvocationStore.TxWindow window;
+        private InvocationStore.LogPosition windowPosition;
+
+        LogReader(FunctionRow function, LogQuery query, Long settled) {
+            this.function = function;
+            this.query = query;
+            this.remaining = query.limit();
+            this.settled = settled;
+            // a cursor whose line is gone went with the retention period: every line kept is after it
+            this.position = query.after() == null ? null : store.logPosition(function.id(), query.after()).orElse(null);
         }
-        return lines;
+
+        boolean done() {
+            return remaining <= 0;
+        }
+
+        List<LogLine> nextBacklogPage() {
+            List<LogLine> page = read(position, settled == null ? InvocationStore.TxWindow.ANY
+                    : new InvocationStore.TxWindow(null, settled));
+            if (!page.isEmpty()) {
+                LogLine last = page.get(page.size() - 1);
+                position = new InvocationStore.LogPosition(last.time(), last.seq());
+            }
+            return page;
+        }
+
+        List<LogLine> nextTailPage() {
+            if (window == null) {
+                long now = store.settledBelow();
+                if (now <= settled) {
+                    return List.of();
+                }
+                window = new InvocationStore.TxWindow(settled, now);
+                windowPosition = null;
+            }
+            List<LogLine> page = read(windowPosition, window);
+            if (page.size() < PAGE) {
+                settled = window.below();
+                window = null;
+            } else {
+                LogLine last = page.get(page.size() - 1);
+                windowPosition = new InvocationStore.LogPosition(last.time(), last.seq());
+            }
+            return page;
+        }
+
+        private List<LogLine> read(InvocationStore.LogPosition after, InvocationStore.TxWindow transactions) {
+            if (done()) {
+                return List.of();
+            }
+            List<LogLine> page = store.logPage(function.id(), query, after, transactions, (int) Math.min(PAGE, remaining));
+            remaining -= page.size();
+            return page;
+        }
     }
 }

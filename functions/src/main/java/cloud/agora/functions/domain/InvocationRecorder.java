@@ -13,7 +13,6 @@ import cloud.agora.protocol.usage.WitnessBatch;
 import cloud.agora.support.jdbc.StoreException;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -60,7 +59,6 @@ public class InvocationRecorder {
     private final InvocationStore store;
     private final ReceiptWitness witness;
     private final OutboxRelay relay;
-    private final int keepLines;
     private final int lineChars;
     private final Clock clock;
     private final MeterRegistry meters;
@@ -93,7 +91,6 @@ public class InvocationRecorder {
         this.store = store;
         this.witness = witness;
         this.relay = relay;
-        this.keepLines = config.logLines();
         this.lineChars = config.logLineChars();
         this.maxBatch = config.recordBatch();
         this.lingerNanos = config.recordLinger().toNanos();
@@ -282,15 +279,6 @@ public class InvocationRecorder {
                 problem, clock.instant());
         return new InvocationStore.Recording(call, receipt == null ? null : JsonCodec.write(receipt),
                 lines(reply.stderr(), reply.stderrTruncated()), trusted ? receipt.hash() : null);
-    }
-
-    /**
-     * Keeps each function's newest {@code log-lines} lines: trimmed on a timer, not per call, so
-     * the call path pays no ranking query (a function may briefly hold a few seconds more).
-     */
-    @Scheduled(every = "${agora.functions.log-trim-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void trimLogs() {
-        store.trimLogs(keepLines);
     }
 
     private List<String> lines(String stderr, boolean truncated) {

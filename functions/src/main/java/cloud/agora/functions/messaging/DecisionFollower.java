@@ -17,8 +17,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * Follows governance's decisions ({@code governance.decisions.v1}, channel {@value #CHANNEL}) and records this
- * service's own through {@link FunctionRules}: {@code functions.max-timeout} and {@code functions.max-body-size}
- * change the gateway's limits without a restart; other parameters are ignored. A decision applied twice changes
+ * service's own through {@link FunctionRules}: {@code functions.max-timeout}, {@code functions.max-body-size},
+ * {@code functions.max-image-size} and {@code functions.log-retention} change the gateway's limits without a restart;
+ * other parameters are ignored. A decision applied twice changes
  * nothing. Failures follow {@link Following}.
  */
 @ApplicationScoped

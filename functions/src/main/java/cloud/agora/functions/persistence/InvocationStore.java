@@ -2,6 +2,7 @@ package cloud.agora.functions.persistence;
 
 import cloud.agora.functions.domain.InvocationRecord;
 import cloud.agora.functions.domain.LogLine;
+import cloud.agora.functions.domain.LogQuery;
 import cloud.agora.functions.domain.UsageReport;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
@@ -14,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -119,13 +121,18 @@ public class InvocationStore {
         return true;
     }
 
-    /** Deletes every function's log lines but its newest {@code keepLines}; returns how many went. */
-    public int trimLogs(int keepLines) {
+    /**
+     * Deletes at most {@code batch} log lines (of any function) recorded before {@code cutoff}, oldest first, in one
+     * transaction.
+     *
+     * @return how many were deleted
+     */
+    public int deleteLogsBefore(Instant cutoff, int batch) {
         return tx.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM function_logs f USING (SELECT seq FROM"
-                    + " (SELECT seq, row_number() OVER (PARTITION BY function_id ORDER BY seq DESC) AS n FROM function_logs) r"
-                    + " WHERE r.n > ?) old WHERE f.seq = old.seq")) {
-                s.setInt(1, keepLines);
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM function_logs WHERE seq IN (SELECT seq FROM"
+                    + " function_logs WHERE at < ? ORDER BY at LIMIT ?)")) {
+                s.setTimestamp(1, Timestamp.from(cutoff));
+                s.setInt(2, batch);
                 return s.executeUpdate();
             }
         });
@@ -150,16 +157,103 @@ public class InvocationStore {
         });
     }
 
-    /** Up to {@code limit} log lines of the function after {@code afterSeq} and at or after {@code since}, oldest first. */
-    public List<LogLine> logs(UUID functionId, long afterSeq, Instant since, int limit) {
+    /** A place in a function's log: the line recorded at {@code at} with {@code seq} (the keyset of a read). */
+    public record LogPosition(Instant at, long seq) {
+    }
+
+    /**
+     * The recording transactions to read lines of: from {@code from} (inclusive, null: any) to {@code below}
+     * (exclusive, null: any), as PostgreSQL transaction ids ({@code xid8}).
+     */
+    public record TxWindow(Long from, Long below) {
+
+        /** Every transaction. */
+        public static final TxWindow ANY = new TxWindow(null, null);
+    }
+
+    /** Where the line {@code seq} of the function is in its log; empty when there is no such line (any more). */
+    public java.util.Optional<LogPosition> logPosition(UUID functionId, long seq) {
         return tx.read(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT seq, at, invocation_id, provider, line FROM function_logs"
-                    + " WHERE function_id = ? AND seq > ? AND at >= ? ORDER BY seq LIMIT ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT at FROM function_logs WHERE function_id = ? AND seq = ?")) {
                 s.setObject(1, functionId);
-                s.setLong(2, afterSeq);
-                s.setTimestamp(3, Timestamp.from(since));
-                s.setInt(4, limit);
-                List<LogLine> out = new ArrayList<>();
+                s.setLong(2, seq);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? java.util.Optional.of(new LogPosition(r.getTimestamp(1).toInstant(), seq))
+                            : java.util.Optional.<LogPosition>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * The oldest transaction id that may still be running ({@code pg_snapshot_xmin}): every line recorded by a
+     * transaction below it is committed (or never will be), and no transaction below it can record more.
+     */
+    public long settledBelow() {
+        return tx.read(c -> {
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")) {
+                r.next();
+                return Long.parseLong(r.getString(1));
+            }
+        });
+    }
+
+    /**
+     * Up to {@code limit} lines of the function matching {@code query} after {@code after} (null: from the first) in
+     * record order ({@code at}, then {@code seq}), recorded by transactions in {@code window}. One short read: a
+     * long log is read page after page, never held whole. {@code query.after()} and {@code query.limit()} are the
+     * caller's to apply (through {@code after} and {@code limit}).
+     */
+    public List<LogLine> logPage(UUID functionId, LogQuery query, LogPosition after, TxWindow window, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT seq, at, invocation_id, provider, line FROM function_logs"
+                + " WHERE function_id = ?");
+        List<Object> args = new ArrayList<>();
+        args.add(functionId);
+        if (after != null) {
+            sql.append(" AND (at, seq) > (?, ?)");
+            args.add(Timestamp.from(after.at()));
+            args.add(after.seq());
+        }
+        if (query.since() != null) {
+            sql.append(" AND at >= ?");
+            args.add(Timestamp.from(query.since()));
+        }
+        if (query.until() != null) {
+            sql.append(" AND at < ?");
+            args.add(Timestamp.from(query.until()));
+        }
+        if (query.invocationId() != null) {
+            // a call's lines share its record time: the index finds them without reading the rest of the log
+            sql.append(" AND invocation_id = ? AND at = (SELECT i.at FROM invocations i WHERE i.id = ? AND i.function_id = ?)");
+            args.add(query.invocationId());
+            args.add(query.invocationId());
+            args.add(functionId);
+        }
+        if (query.provider() != null) {
+            sql.append(" AND lower(provider) = lower(?)");
+            args.add(query.provider());
+        }
+        if (query.contains() != null) {
+            sql.append(" AND strpos(line, ?) > 0");
+            args.add(query.contains());
+        }
+        if (window.from() != null) {
+            sql.append(" AND tx >= CAST(? AS xid8)");
+            args.add(window.from().toString());
+        }
+        if (window.below() != null) {
+            sql.append(" AND tx < CAST(? AS xid8)");
+            args.add(window.below().toString());
+        }
+        sql.append(" ORDER BY at, seq LIMIT ?");
+        args.add(limit);
+        return tx.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    s.setObject(i + 1, args.get(i));
+                }
+                List<LogLine> out = new ArrayList<>(Math.min(limit, 1024));
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         out.add(new LogLine(r.getLong(1), r.getTimestamp(2).toInstant(), r.getObject(3, UUID.class),

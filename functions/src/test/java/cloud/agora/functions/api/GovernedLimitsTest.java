@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayKeyResource.class)
 class GovernedLimitsTest {
 
-    private static final GovernedLimits DEFAULTS = new GovernedLimits(Duration.ofMinutes(5), 65536, 1048576);
+    private static final GovernedLimits DEFAULTS = new GovernedLimits(Duration.ofMinutes(5), 65536, 1048576, Duration.ofDays(7));
     /** The unit governance gives byte counts in. */
     private static final String BYTES = "bytes";
     private static Instant lastEffectiveAt = Instant.EPOCH;
@@ -94,7 +94,7 @@ class GovernedLimitsTest {
         call(body).then().statusCode(200);
 
         decide(FunctionsParameters.MAX_BODY_SIZE, "50000", BYTES, nextEffectiveAt());
-        awaitLimits(new GovernedLimits(DEFAULTS.maxTimeout(), 50_000, DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(DEFAULTS.maxTimeout(), 50_000, DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
 
         int reached = agent.calls.size();
         List<Long> before = traces();
@@ -116,7 +116,7 @@ class GovernedLimitsTest {
         call(body).then().statusCode(413).body("type", equalTo("urn:agora:problem:invocation-too-large"));
 
         decide(FunctionsParameters.MAX_BODY_SIZE, "1048576", BYTES, nextEffectiveAt());
-        awaitLimits(new GovernedLimits(DEFAULTS.maxTimeout(), 1_048_576, DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(DEFAULTS.maxTimeout(), 1_048_576, DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
 
         // the echo's answer (base64 output and stderr, ~1.9 MB) is beyond what the gateway reads at the default limit
         byte[] answer = call(body).then().statusCode(200).extract().asByteArray();
@@ -131,7 +131,7 @@ class GovernedLimitsTest {
         call(filled(10)).then().statusCode(200);
 
         decide(FunctionsParameters.MAX_TIMEOUT, "PT1M", ParameterChanged.UNIT_DURATION, nextEffectiveAt());
-        awaitLimits(new GovernedLimits(Duration.ofMinutes(1), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(Duration.ofMinutes(1), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
 
         int reached = agent.calls.size();
         List<Long> before = traces();
@@ -160,11 +160,11 @@ class GovernedLimitsTest {
         dev.publish(tenMinutes, Bundles.echo()).statusCode(400).body("type", equalTo("urn:agora:problem:invalid-function-spec"));
 
         decide(FunctionsParameters.MAX_TIMEOUT, "PT10M", ParameterChanged.UNIT_DURATION, nextEffectiveAt());
-        awaitLimits(new GovernedLimits(Duration.ofMinutes(10), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(Duration.ofMinutes(10), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
         dev.publish(tenMinutes, Bundles.echo()).statusCode(201).body("timeoutMillis", equalTo(600_000));
 
         decide(FunctionsParameters.MAX_TIMEOUT, "PT2S", ParameterChanged.UNIT_DURATION, nextEffectiveAt());
-        awaitLimits(new GovernedLimits(Duration.ofSeconds(2), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(Duration.ofSeconds(2), DEFAULTS.maxBodyBytes(), DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
         dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201).body("timeoutMillis", equalTo(2_000));
     }
 
@@ -189,7 +189,7 @@ class GovernedLimitsTest {
         // one partition: once these are applied, every decision above was read
         decide(FunctionsParameters.MAX_BODY_SIZE, "60000", BYTES, validAt);
         decide(FunctionsParameters.MAX_TIMEOUT, "PT4M", ParameterChanged.UNIT_DURATION, validAt);
-        awaitLimits(new GovernedLimits(Duration.ofMinutes(4), 60_000, DEFAULTS.maxImageBytes()));
+        awaitLimits(new GovernedLimits(Duration.ofMinutes(4), 60_000, DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
 
         call(filled(60_000)).then().statusCode(200);
         call(filled(60_001)).then().statusCode(413);
@@ -235,7 +235,7 @@ class GovernedLimitsTest {
     }
 
     /** A moment later than every decision published before, so that the newest decision wins. */
-    private static synchronized Instant nextEffectiveAt() {
+    static synchronized Instant nextEffectiveAt() {
         Instant now = Instant.now();
         lastEffectiveAt = now.isAfter(lastEffectiveAt) ? now : lastEffectiveAt.plusMillis(1);
         return lastEffectiveAt;
@@ -257,7 +257,7 @@ class GovernedLimitsTest {
         }
     }
 
-    private static void decide(String parameter, String value, String unit, Instant effectiveAt) {
+    static void decide(String parameter, String value, String unit, Instant effectiveAt) {
         EventEnvelope<ParameterChanged> decision = EventEnvelope.of(ParameterChanged.TYPE, ParameterChanged.SOURCE,
                 effectiveAt, parameter, new ParameterChanged(parameter, value, unit, 7, effectiveAt));
         Properties props = new Properties();
