@@ -56,8 +56,9 @@ public class ReputationResource {
     private Map<Address, Presence> registered() {
         try {
             Map<Address, Presence> registered = new LinkedHashMap<>();
+            Map<Address, Long> active = store.activeLeaseCounts();
             for (Provider provider : store.providers()) {
-                registered.put(provider.address(), Presence.of(provider));
+                registered.put(provider.address(), Presence.of(provider, active.getOrDefault(provider.address(), 0L)));
             }
             return registered;
         } catch (SQLException e) {

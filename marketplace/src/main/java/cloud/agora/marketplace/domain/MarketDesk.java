@@ -297,15 +297,13 @@ public class MarketDesk {
 
     private void rebuild() throws SQLException {
         OrderBook fresh = new OrderBook(rules.heartbeatTimeout());
-        Map<Address, Presence> presence = new java.util.HashMap<>();
         for (Provider provider : store.providers()) {
             fresh.restoreProvider(provider);
-            presence.put(provider.address(), Presence.of(provider));
         }
-        fresh.restoreReliability(reputation.reliabilities(presence));
         for (Lease lease : store.activeLeases()) {
             fresh.restoreLease(lease);
         }
+        fresh.restoreReliability(reputation.reliabilities(fresh.presence()));
         for (Map.Entry<Bid, Set<Address>> open : store.openBids().entrySet()) {
             fresh.restoreOpenBid(open.getKey(), open.getValue());
         }

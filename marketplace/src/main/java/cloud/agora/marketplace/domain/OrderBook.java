@@ -98,7 +98,10 @@ public final class OrderBook {
     /** Every registered provider as its reputation needs it (when it registered, when it was last heard from). */
     public Map<Address, Presence> presence() {
         Map<Address, Presence> presence = new HashMap<>();
-        providers.forEach((address, slot) -> presence.put(address, Presence.of(slot.provider)));
+        Map<Address, Long> active = new HashMap<>();
+        activeLeases.values().forEach(l -> active.merge(l.provider(), 1L, Long::sum));
+        providers.forEach((address, slot) -> presence.put(address, Presence.of(slot.provider,
+                active.getOrDefault(address, 0L))));
         return presence;
     }
 

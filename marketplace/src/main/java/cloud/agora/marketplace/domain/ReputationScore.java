@@ -17,8 +17,8 @@ import java.util.Locale;
  *   auditPassRate = passed / (passed + failed)                              (1 without audits)
  *   uptime        = 1 − downSeconds / observedSeconds                       (1 before anything was observed)
  *                   down = silences beyond the heartbeat timeout, the one going on now included
- *   leaseFactor   = 1 − against / ended, against = by the provider + audit failed + unreachable counted
- *                   (1 when none ended); "unreachable" is the owner's claim, counted only up to the calls the
+ *   leaseFactor   = 1 − against / (ended + activeNow), against = by the provider + audit failed + unreachable
+ *                   counted (1 without leases); "unreachable" is the owner's claim, counted only up to the calls the
  *                   gateways themselves saw unreachable
  *   speed         = min(1, target / overhead p95)                           (1 without witnessed calls)
  * </pre>
@@ -58,8 +58,10 @@ public final class ReputationScore {
         double uptime = observedSeconds == 0 ? 1 : (double) aliveSeconds / observedSeconds;
         long unreachableCounted = Math.min(f.leasesUnreachable(), f.unreachable());
         ReputationView.LeasesEnded leases = new ReputationView.LeasesEnded(f.leasesByDeveloper(), f.leasesByProvider(),
-                f.leasesAuditFailed(), f.leasesUnreachable(), unreachableCounted, f.leasesOtherByBroker());
-        double leaseFactor = leases.total() == 0 ? 1 : 1 - (double) leases.against() / leases.total();
+                f.leasesAuditFailed(), f.leasesUnreachable(), unreachableCounted, f.leasesOtherByBroker(),
+                presence.activeLeases());
+        long held = leases.total() + leases.activeNow();
+        double leaseFactor = held == 0 ? 1 : 1 - (double) leases.against() / held;
         Long overheadP95 = f.overhead().percentile(0.95);
         long target = Math.max(1, overheadTarget.toMillis());
         long p95 = overheadP95 == null ? 0 : overheadP95 == LatencyHistogram.BEYOND ? BEYOND_MILLIS : overheadP95;
@@ -68,7 +70,7 @@ public final class ReputationScore {
         String formula = String.format(Locale.ROOT,
                 "floor(1000 × (1 − %s) × %s × %s × (1 − %s) × %s) = %d",
                 ratio(failedOnProvider, f.calls(), "0"), ratio(f.auditsPassed(), audits, "1"),
-                observedSeconds == 0 ? "1" : "(1 − " + downSeconds + "/" + observedSeconds + ")", ratio(leases.against(), leases.total(), "0"),
+                observedSeconds == 0 ? "1" : "(1 − " + downSeconds + "/" + observedSeconds + ")", ratio(leases.against(), held, "0"),
                 overheadP95 == null ? "1" : "min(1, " + target + "/" + p95 + ")", score);
         return new ReputationView(provider, from, to, score,
                 new ReputationView.Calls(f.calls(), f.answered(), f.functionFailures(), f.agentErrors(), f.timeouts(),

@@ -252,6 +252,19 @@ public class MarketStore {
         }
     }
 
+    /** How many active leases each provider holds. */
+    public Map<Address, Long> activeLeaseCounts() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT provider, count(*) FROM leases WHERE state = 'ACTIVE' GROUP BY provider");
+                ResultSet r = s.executeQuery()) {
+            Map<Address, Long> counts = new java.util.HashMap<>();
+            while (r.next()) {
+                counts.put(new Address(r.getString(1)), r.getLong(2));
+            }
+            return counts;
+        }
+    }
+
     public List<Lease> activeLeases() throws SQLException {
         return leases("WHERE l.state = 'ACTIVE'").stream().map(LeaseRow::lease).toList();
     }

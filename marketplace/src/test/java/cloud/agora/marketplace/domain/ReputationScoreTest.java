@@ -20,11 +20,11 @@ class ReputationScoreTest {
     private static final Duration TARGET = Duration.ofMillis(250);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Registered at the window's start, heard from at its end. */
-    private static final Presence HEARD = new Presence(FROM, TO);
+    private static final Presence HEARD = new Presence(FROM, TO, 0);
 
     @Test
     void aProviderWithNoEvidenceAgainstItScoresTheMost() {
-        ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO, new Presence(TO, TO), TIMEOUT, TARGET);
+        ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO, new Presence(TO, TO, 0), TIMEOUT, TARGET);
         assertThat(view.score()).isEqualTo(1000);
         assertThat(view.formula()).endsWith("= 1000");
     }
@@ -62,6 +62,11 @@ class ReputationScoreTest {
         assertThat(view.leasesEnded().against()).isEqualTo(1);
         // 1000 × 3/4 × (1 − 1/2)
         assertThat(view.score()).isEqualTo(375);
+        // leases it still holds count among those it held: (1 − 1/4)
+        ReputationView holding = ReputationScore.view(PROVIDER, facts, FROM, TO, new Presence(FROM, TO, 2), TIMEOUT,
+                TARGET);
+        assertThat(holding.leasesEnded().activeNow()).isEqualTo(2);
+        assertThat(holding.score()).isEqualTo(562);
     }
 
     @Test
@@ -80,7 +85,7 @@ class ReputationScoreTest {
     void uptimeCountsPastSilencesBeyondTheTimeoutOverTheTimeObservedSinceRegistration() {
         Instant registered = TO.minus(Duration.ofHours(2));
         ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.down(1800_000L), FROM, TO,
-                new Presence(registered, TO), TIMEOUT, TARGET);
+                new Presence(registered, TO, 0), TIMEOUT, TARGET);
         assertThat(view.uptime().observedSeconds()).isEqualTo(7200);
         assertThat(view.uptime().downSeconds()).isEqualTo(1800);
         assertThat(view.score()).isEqualTo(750);
@@ -90,12 +95,12 @@ class ReputationScoreTest {
     void theSilenceGoingOnNowCountsBeyondTheTimeout() {
         Instant registered = TO.minus(Duration.ofHours(2));
         ReputationView view = ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO,
-                new Presence(registered, TO.minus(Duration.ofHours(1)).minus(TIMEOUT)), TIMEOUT, TARGET);
+                new Presence(registered, TO.minus(Duration.ofHours(1)).minus(TIMEOUT), 0), TIMEOUT, TARGET);
         assertThat(view.uptime().downSeconds()).isEqualTo(3600);
         assertThat(view.score()).isEqualTo(500);
         // a silence still within the timeout costs nothing
         assertThat(ReputationScore.view(PROVIDER, ReputationFacts.NONE, FROM, TO,
-                new Presence(registered, TO.minusSeconds(10)), TIMEOUT, TARGET).score()).isEqualTo(1000);
+                new Presence(registered, TO.minusSeconds(10), 0), TIMEOUT, TARGET).score()).isEqualTo(1000);
     }
 
     private static ReputationFacts calls(long calls, long answered, long functionFailures, long agentErrors,

@@ -21,7 +21,7 @@ import java.time.Instant;
  * @param to         end of the stretch (exclusive)
  * @param latency    the time from sending the call to the agent's answer, for calls the agent answered
  * @param overhead   that time minus the receipt's own wall time (what the provider added around the function), for
- *                   calls answered with a receipt the gateway witnessed
+ *                   warm calls answered with a receipt the gateway witnessed
  * @param coldStarts calls the agent answered from a container it started for them
  * @param coldStart  the latency of those cold calls
  */

@@ -54,7 +54,7 @@ public record ReputationView(Address provider, Instant from, Instant to, int sco
     }
 
     /**
-     * Leases of the provider that ended in the window, by who ended them and why.
+     * Leases of the provider that ended in the window, by who ended them and why, and those it holds now.
      *
      * @param byDeveloper          closed by their owner for any other reason (neutral)
      * @param byProvider           closed by the provider (against)
@@ -62,9 +62,10 @@ public record ReputationView(Address provider, Instant from, Instant to, int sco
      * @param unreachableClaimed   closed by their owner as {@code provider-unreachable}
      * @param unreachableCounted   of those, how many count against: at most the calls gateways saw unreachable
      * @param otherByBroker        closed by a storage gateway for any other reason (neutral)
+     * @param activeNow            leases the provider holds now
      */
     public record LeasesEnded(long byDeveloper, long byProvider, long auditFailed, long unreachableClaimed,
-            long unreachableCounted, long otherByBroker) {
+            long unreachableCounted, long otherByBroker, long activeNow) {
 
         public long total() {
             return byDeveloper + byProvider + auditFailed + unreachableClaimed + otherByBroker;
