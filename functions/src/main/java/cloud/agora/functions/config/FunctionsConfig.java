@@ -162,6 +162,13 @@ public interface FunctionsConfig {
     java.time.Duration asyncSweep();
 
     /**
+     * How often the gateway publishes what it saw of each provider's calls ({@code functions.observations.v1}, the
+     * evidence of the providers' reputation); a gateway that dies loses at most this long's counts.
+     */
+    @WithDefault("10s")
+    java.time.Duration observationInterval();
+
+    /**
      * How often (and at start) bids recorded as intended but never recorded as placed — the marketplace could not be
      * reached, or the service stopped between placing and recording — are placed again with their idempotency key.
      */

@@ -15,6 +15,9 @@ import java.util.function.Supplier;
  */
 public interface Agents {
 
+    /** The problem slug of a call the agent did not answer in time. */
+    String TIMED_OUT = "agent-timed-out";
+
     /**
      * The agent's answer: the reply as sent, without its receipt ({@link InvocationReply#receipt()} is null here), and
      * the provider-signed receipt, read only when asked for (the recorder does, off the request path): null when

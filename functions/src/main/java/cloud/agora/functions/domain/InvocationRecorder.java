@@ -62,6 +62,7 @@ public class InvocationRecorder {
     private final int lineChars;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final CallObserver observer;
     private final int maxBatch;
     private final long lingerNanos;
     private final int maxBacklog;
@@ -84,8 +85,17 @@ public class InvocationRecorder {
     static final Duration RETRY_FIRST = Duration.ofMillis(100);
     static final Duration RETRY_MOST = Duration.ofSeconds(2);
 
+    /** A recorder that tells nobody what it saw of the calls (the observer-less form tests build by hand). */
     public InvocationRecorder(InvocationStore store, ReceiptWitness witness, OutboxRelay relay,
             FunctionsConfig config, Clock clock, MeterRegistry meters) {
+        this(store, witness, relay, config, clock, meters, null);
+    }
+
+    /** @param observer told of every answered call once it is recorded (latency, outcome, the witnessed wall time) */
+    @jakarta.inject.Inject
+    public InvocationRecorder(InvocationStore store, ReceiptWitness witness, OutboxRelay relay,
+            FunctionsConfig config, Clock clock, MeterRegistry meters, CallObserver observer) {
+        this.observer = observer;
         this.clock = clock;
         this.meters = meters;
         this.store = store;
@@ -232,6 +242,15 @@ public class InvocationRecorder {
         }
         if (store.record(recordings, this::witnessEvents)) {
             relay.nudge();
+        }
+        if (observer != null) {
+            for (int i = 0; i < batch.size(); i++) {
+                Answered a = batch.get(i);
+                InvocationRecord call = recordings.get(i).call();
+                observer.answered(a.replica().provider(), a.reply().reply().status(), a.reply().reply().warm(),
+                        a.seen().roundTripMillis(),
+                        call.receiptStatus() == ReceiptStatus.FORWARDED ? call.wallMillis() : null);
+            }
         }
     }
 

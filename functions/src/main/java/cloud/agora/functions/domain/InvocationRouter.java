@@ -83,10 +83,12 @@ public class InvocationRouter {
     private final SpendingBudget budget;
     private final EndpointGuard guard;
     private final Clock clock;
+    private final CallObserver observer;
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
             InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, SpendingBudget budget,
-            EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock) {
+            EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock, CallObserver observer) {
+        this.observer = observer;
         this.grants = grants;
         this.budget = budget;
         this.guard = guard;
@@ -283,6 +285,7 @@ public class InvocationRouter {
         return reply.handle((answer, failure) -> {
             inFlight.decrementAndGet();
             if (failure != null) {
+                observer.failed(replica.provider(), failureOf(failure));
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
             ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant, resources, clock.instant(),
@@ -294,6 +297,18 @@ public class InvocationRouter {
                     .thenApply(recorded -> outcome(target.function().name(), call.invocationId(), replica, version,
                             answer.reply()));
         }).thenCompose(next -> next);
+    }
+
+    /** How an attempt that reached no usable answer failed, as the provider's reputation counts it. */
+    private static CallObserver.Failure failureOf(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+        if (cause instanceof Agents.UnreachableException) {
+            return CallObserver.Failure.UNREACHABLE;
+        }
+        if (cause instanceof InvocationFailedException f && Agents.TIMED_OUT.equals(f.slug())) {
+            return CallObserver.Failure.TIMEOUT;
+        }
+        return CallObserver.Failure.AGENT_ERROR;
     }
 
     private static InvocationFailedException noReplica(String name, UUID invocationId, List<Deployment.Replica> replicas,

@@ -205,7 +205,7 @@ public class HttpAgents implements Agents {
             return refused;
         }
         if (e instanceof TimeoutException) {
-            return failed(504, "agent-timed-out", "The agent did not answer in time", endpoint, call);
+            return failed(504, Agents.TIMED_OUT, "The agent did not answer in time", endpoint, call);
         }
         return failed(502, "agent-failed", "The agent's connection failed", endpoint, call);
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * grant must be for exactly the call's invocation, lease, bundle and a timeout no shorter than the call's; a refused
  * grant gets 403 with the verifier's problem slug, is kept in {@link #refusals} and runs nothing ({@link #calls}
  * unchanged). The "function" answers {@code hello <body>} and writes {@code got <body>} to stderr; a body
- * {@code slow} takes 1.5 s, {@code fail} exits 3 (stderr {@code boom}), {@code forged} returns a receipt signed by a
+ * {@code slow} takes 1.5 s, {@code fail} exits 3 (stderr {@code boom}), {@code cold} answers from a container started
+ * for it (every other call is warm), {@code forged} returns a receipt signed by a
  * key that is not the provider's. Receipts the gateway must not witness: {@code greedy} claims more CPU than the
  * lease's quota allows, {@code other-grant} names another grant than the one sent, {@code backdated} starts five
  * minutes before its grant, {@code long-wall} claims 5 s of wall time for a call answered at once. Answers the
@@ -209,7 +210,7 @@ final class AgentStub implements AutoCloseable {
         receipts.put(call.invocationId(), signed);
         InvocationReply reply = new InvocationReply(call.invocationId(),
                 fail ? InvocationOutcome.FUNCTION_ERROR : InvocationOutcome.OK, fail ? 3 : 0, output,
-                "got " + input + "\n" + (fail ? "boom\n" : ""), false, true, signed);
+                "got " + input + "\n" + (fail ? "boom\n" : ""), false, !input.equals("cold"), signed);
         if ("http".equals(call.mode())) {
             // what an HTTP-mode function answered, hop-by-hop and platform headers included, as a careless server might
             reply = new InvocationReply(reply.invocationId(), reply.status(), reply.exitCode(), output, reply.stderr(), false,

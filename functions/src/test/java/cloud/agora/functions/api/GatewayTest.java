@@ -7,6 +7,14 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
 import cloud.agora.functions.Bundles;
+import cloud.agora.functions.domain.CallObserver;
+import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.reputation.CallObservations;
+import cloud.agora.testsupport.TopicReader;
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,6 +42,9 @@ class GatewayTest {
 
     @Inject
     AgroalDataSource dataSource;
+
+    @Inject
+    CallObserver observer;
 
     Developer dev;
     String name;
@@ -86,6 +97,44 @@ class GatewayTest {
         assertThat(call.path("query").asText()).isEqualTo("lang=en");
         assertThat(call.path("headers").path("X-Trace").asText()).isEqualTo("t1");
         assertThat(call.toString()).doesNotContain("a-secret-the-function-must-not-see");
+    }
+
+    @Test
+    void whatTheGatewaySeesOfAProvidersCallsIsPublishedAsEvidenceOfItsReputation() {
+        deploy(live.endpoint());
+        String provider = providerAt(live.endpoint());
+        given().body("world").when().post("/fn/" + name + "/x").then().statusCode(200);
+        given().body("cold").when().post("/fn/" + name + "/x").then().statusCode(200);
+        given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502)
+                .body("type", equalTo("urn:agora:problem:function-failed"));
+        given().body("huge-announced").when().post("/fn/" + name + "/x").then().statusCode(502)
+                .body("type", equalTo("urn:agora:problem:agent-failed"));
+        observer.publish();
+
+        List<CallObservations> seen = TopicReader.readUntil(Topics.FUNCTIONS_OBSERVATIONS,
+                records -> observations(records, provider).stream().mapToLong(CallObservations::calls).sum() >= 4,
+                Duration.ofSeconds(30)).stream().filter(r -> r.key().equals(provider))
+                .map(r -> JsonCodec.read(r.value(), OBSERVATIONS).data()).toList();
+        assertThat(seen).allSatisfy(o -> assertThat(o.gateway()).isEqualTo(GatewayKeyResource.address()));
+        assertThat(seen.stream().mapToLong(CallObservations::calls).sum()).isEqualTo(4);
+        assertThat(seen.stream().mapToLong(CallObservations::answered).sum()).isEqualTo(2);
+        // the function's own failure says nothing against the provider; the agent's unusable answer does
+        assertThat(seen.stream().mapToLong(CallObservations::functionFailures).sum()).isEqualTo(1);
+        assertThat(seen.stream().mapToLong(CallObservations::providerFailures).sum()).isEqualTo(1);
+        assertThat(seen.stream().mapToLong(CallObservations::agentErrors).sum()).isEqualTo(1);
+        assertThat(seen.stream().mapToLong(o -> o.latency().total()).sum()).isEqualTo(3);
+        // the overhead of the two warm calls with witnessed receipts: latency less their 5 ms of wall time
+        assertThat(seen.stream().mapToLong(o -> o.overhead().total()).sum()).isEqualTo(2);
+        assertThat(seen.stream().mapToLong(CallObservations::coldStarts).sum()).isEqualTo(1);
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<EventEnvelope<CallObservations>> OBSERVATIONS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
+
+    private static List<CallObservations> observations(List<ConsumerRecord<String, String>> records, String provider) {
+        return records.stream().filter(r -> r.key().equals(provider))
+                .map(r -> JsonCodec.read(r.value(), OBSERVATIONS).data()).toList();
     }
 
     @Test

@@ -81,7 +81,7 @@ public final class ReputationScore {
                 new ReputationView.ColdStarts(f.coldStarts(), f.coldStart().percentile(0.5),
                         f.coldStart().percentile(0.95), f.coldStart()),
                 new ReputationView.Audits(f.auditsPassed(), f.auditsFailed(), auditPassRate),
-                new ReputationView.Uptime(downSeconds, observedSeconds, uptime), leases, formula);
+                new ReputationView.Uptime(downSeconds, observedSeconds, uptime), leases, target, formula);
     }
 
     private static String ratio(long of, long in, String whenNone) {

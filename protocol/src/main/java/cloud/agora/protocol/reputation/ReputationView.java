@@ -7,11 +7,13 @@ import java.time.Instant;
  * A provider's reputation over one window, with the counts behind every figure, so that anyone can recompute the score
  * from them ({@code formula} says how; the marketplace README explains each term).
  *
- * @param score   0 (worst) to 1000 (no evidence against the provider)
- * @param formula the score's formula, with this window's values
+ * @param score                0 (worst) to 1000 (no evidence against the provider)
+ * @param overheadTargetMillis the overhead p95 at or below which speed costs the provider nothing
+ * @param formula              the score's formula, with this window's values
  */
 public record ReputationView(Address provider, Instant from, Instant to, int score, Calls calls, Latency latency,
-        ColdStarts coldStarts, Audits audits, Uptime uptime, LeasesEnded leasesEnded, String formula) {
+        ColdStarts coldStarts, Audits audits, Uptime uptime, LeasesEnded leasesEnded, long overheadTargetMillis,
+        String formula) {
 
     /**
      * The calls gateways sent to the provider ({@link CallObservations}), summed over the window.
