@@ -19,9 +19,6 @@ import java.util.UUID;
 public record LogQuery(Instant since, Instant until, UUID invocationId, String provider, String contains, long limit,
         Long after) {
 
-    /** Everything, from the oldest line kept. */
-    public static final LogQuery ALL = new LogQuery(null, null, null, null, null, Long.MAX_VALUE, null);
-
     public LogQuery {
         if (limit < 1) {
             throw new InvalidLogQueryException("limit", String.valueOf(limit), "limit must be at least 1");
@@ -35,11 +32,6 @@ public record LogQuery(Instant since, Instant until, UUID invocationId, String p
         if (contains != null && contains.isEmpty()) {
             contains = null;
         }
-    }
-
-    /** The same query resumed after the line with {@code seq}. */
-    public LogQuery after(long seq) {
-        return new LogQuery(since, until, invocationId, provider, contains, limit, seq);
     }
 
     /** A parameter of a log query that cannot be used (400 {@code invalid-log-query}); nothing is read. */
