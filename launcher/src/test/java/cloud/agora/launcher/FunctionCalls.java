@@ -92,8 +92,16 @@ final class FunctionCalls {
 
     /** Deploys the latest version with {@code replicas} replicas in region {@code local}; waits until it is ACTIVE. */
     static JsonNode deployAndAwaitActive(String token, String function, int replicas) throws Exception {
+        return deployAndAwaitActive(token, function, replicas, Map.of());
+    }
+
+    /** As {@link #deployAndAwaitActive(String, String, int)}, with more constraints on the bid. */
+    static JsonNode deployAndAwaitActive(String token, String function, int replicas, Map<String, Object> constraints)
+            throws Exception {
+        Map<String, Object> all = new java.util.HashMap<>(constraints);
+        all.put("region", "local");
         JsonNode deployment = PlatformCalls.call("POST", FUNCTIONS + "/api/v1/functions/" + function + "/deployments", token,
-                Map.of("replicas", replicas, "maxPrices", MAX_PRICES, "constraints", Map.of("region", "local")));
+                Map.of("replicas", replicas, "maxPrices", MAX_PRICES, "constraints", all));
         String id = deployment.get("id").asText();
         return PlatformCalls.await("deployment " + id + " active", Duration.ofSeconds(60),
                 () -> PlatformCalls.call("GET", FUNCTIONS + "/api/v1/functions/" + function + "/deployments/" + id, token, null),

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,21 @@ final class PartProcess {
 
     Path log() {
         return log;
+    }
+
+    /**
+     * Waits (up to 3 minutes) until the part answers {@code GET <url>/q/health/ready} with 200, failing at once if it
+     * died meanwhile (its log then says why).
+     */
+    void awaitReady(String url) throws Exception {
+        PlatformCalls.await(name + " at " + url + " ready (see " + log + ")", Duration.ofMinutes(3), () -> {
+            assertThat(alive()).as("%s alive; see %s", name, log).isTrue();
+            try {
+                return PlatformCalls.send("GET", url + "/q/health/ready", null, null).statusCode() == 200;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
     }
 
     /** Stops what this test started (its orderly stop, SIGKILL after 60 s). */

@@ -161,14 +161,6 @@ class PartitionIT {
     /** Starts the agent and waits until it is ready, asked from the host over the callers' link. */
     private static void start(PartProcess agent) throws Exception {
         agent.start();
-        String ready = agent.env("AGENT_ENDPOINT") + "/q/health/ready";
-        await("the agent ready in its namespace", Duration.ofSeconds(120), () -> {
-            assertThat(agent.alive()).as("agent alive; see %s", agent.log()).isTrue();
-            try {
-                return send("GET", ready, null, null).statusCode() == 200;
-            } catch (java.io.IOException notYet) {
-                return false;
-            }
-        });
+        agent.awaitReady(agent.env("AGENT_ENDPOINT"));
     }
 }

@@ -35,13 +35,20 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The replication test with the real marketplace and three real provider agents selling
- * storage: a pin with replication 2 is refused until the developer pays for storage (deposits and authorizes
- * billing's delegate), then placed on two agents; one block on one agent's disk is
- * damaged; the storage gateway's audit catches it, closes that lease and repairs it under a new lease
- * from a healthy copy, so two healthy copies exist again.
+ * Three real provider agents on trial, with the real marketplace, storage gateway and functions gateway.
+ *
+ * <p>Storage: a pin with replication 2 is refused until the developer pays for storage (deposits and authorizes
+ * billing's delegate), then placed on two agents; one block on one agent's disk is damaged; the storage gateway's
+ * audit catches it, closes that lease and repairs it under a new lease from a healthy copy, so two healthy copies
+ * exist again.
+ *
+ * <p>Reputation: that agent's provider failed an audit; of the other two, one now fails every call on its side and one
+ * answers every call 2.5 s late (each behind a {@link FaultyEndpoint} it advertises). Each serves a function of its
+ * own. Their reputation at the marketplace orders them by the evidence — the audited one above the slow one above the
+ * failing one — every figure matches the counts it cites (the score recomputed here from them), and a bid asking
+ * for a minimum score avoids the failing provider and, resting, says why.
  */
-class StorageReplicationIT {
+class StorageAndReputationIT {
 
     static final List<String> AGENTS = List.of("provider-agent", "provider-agent-2", "provider-agent-3");
 
@@ -59,6 +66,10 @@ class StorageReplicationIT {
                 .withEnv("AGENT_PRICES_PER_GIB_MONTH", "2592000000000")
                 .withEnv("AGORA_BILLING_STORAGE_PERIOD", "PT5S")
                 .withEnv("AGORA_STORAGE_PERIOD", "PT5S")
+                // what the gateway saw of the calls reaches the marketplace within a second, and its book follows
+                .withEnv("AGORA_FUNCTIONS_OBSERVATION_INTERVAL", "1s")
+                .withEnv("AGORA_MARKET_REPUTATION_REFRESH_INTERVAL", "1s")
+                .withEnv("AGORA_MARKET_REPUTATION_OVERHEAD_TARGET", "1s")
                 .start()) {
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
@@ -154,7 +165,136 @@ class StorageReplicationIT {
                             .filter(dir -> healthyBlocks(dir) == 4).count() == 2);
             assertThat(healthyBlocks(healthy)).isEqualTo(4);
             assertThat(call("GET", STORAGE + "/pins/" + requestId, token, null).get("status").asText()).isEqualTo("pinned");
+
+            reputationFollowsTheEvidence(platform, damagedAgent);
         }
+    }
+
+    /** The agents' calls in the reputation part: every one fails, every one 2.5 s late, every one well. */
+    static final long FAILING_CALLS = 10;
+    static final long SLOW_CALLS = 4;
+    static final long AUDITED_CALLS = 5;
+
+    /**
+     * The reputation part: {@code auditFailed} is the agent whose replica failed its audit; the other two are
+     * restarted behind a failing and a slow endpoint, each serves calls of a function of its own, and their reputation
+     * and matching are checked.
+     */
+    private void reputationFollowsTheEvidence(LocalPlatform platform, String auditFailed) throws Exception {
+        List<String> others = AGENTS.stream().filter(a -> !a.equals(auditFailed)).toList();
+        String failingAgent = others.get(0);
+        String slowAgent = others.get(1);
+        Map<String, String> providers = new java.util.LinkedHashMap<>();
+        for (String agent : AGENTS) {
+            providers.put(agent, Platform.address(state, agent.replace("provider-agent", "provider")));
+        }
+        List<PartProcess> restarted = new java.util.ArrayList<>();
+        try (FaultyEndpoint failing = FaultyEndpoint.failing(18190, agentUrl(failingAgent));
+                FaultyEndpoint slow = FaultyEndpoint.slow(18191, agentUrl(slowAgent), Duration.ofMillis(2500))) {
+            for (Map.Entry<String, FaultyEndpoint> behind : Map.of(failingAgent, failing, slowAgent, slow).entrySet()) {
+                PartProcess agent = PartProcess.of(behind.getKey(), platform.pid(behind.getKey()),
+                        state.resolve("logs/" + behind.getKey() + "-behind-proxy.log"))
+                        .with(Map.of("AGENT_ENDPOINT", behind.getValue().url()), List.of());
+                agent.terminate();
+                agent.start();
+                restarted.add(agent);
+            }
+            for (PartProcess agent : restarted) {
+                agent.awaitReady(agentUrl(agent.name()));
+            }
+            for (Map.Entry<String, FaultyEndpoint> behind : Map.of(failingAgent, failing, slowAgent, slow).entrySet()) {
+                String endpoint = behind.getValue().url();
+                await(behind.getKey() + " in the market at " + endpoint, Duration.ofSeconds(90),
+                        () -> PlatformCalls.getOrNull(MARKET + "/api/v1/providers/" + providers.get(behind.getKey()), null),
+                        o -> o.path("available").asBoolean(false) && endpoint.equals(o.path("endpoint").asText()));
+            }
+
+            Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
+            String token = signIn(PlatformCalls.FUNCTIONS, developer.key());
+            FunctionCalls.fund(state, developer);
+            byte[] echo = FunctionCalls.echoBundle(Files.createDirectories(state.resolve("work")));
+            Map<String, Long> callsOf = Map.of(failingAgent, FAILING_CALLS, slowAgent, SLOW_CALLS, auditFailed,
+                    AUDITED_CALLS);
+            for (String agent : AGENTS) {
+                // a function of its own on each provider: its bid avoids the other two
+                String function = "trial-" + agent;
+                FunctionCalls.publish(token, Map.of("name", function, "runtime", "shell", "entrypoint", "handler.sh",
+                        "memoryMiB", 64, "cpuMillis", 100, "timeoutMillis", 10_000), echo);
+                List<String> avoid = providers.entrySet().stream().filter(e -> !e.getKey().equals(agent))
+                        .map(Map.Entry::getValue).toList();
+                JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, function, 1, Map.of("avoidProviders", avoid));
+                assertThat(deployment.get("placed").get(0).get("provider").asText())
+                        .isEqualToIgnoringCase(providers.get(agent));
+                for (int i = 0; i < callsOf.get(agent); i++) {
+                    HttpResponse<String> answer = FunctionCalls.invoke(function, "call " + i);
+                    assertThat(answer.statusCode()).as("%s: %s", agent, answer.body())
+                            .isEqualTo(agent.equals(failingAgent) ? 502 : 200);
+                }
+            }
+            assertThat((long) failing.calls.get()).as("calls that reached the failing provider").isEqualTo(FAILING_CALLS);
+
+            // every call the gateway sent reached the marketplace as evidence, and each figure is the counts it cites
+            Map<String, JsonNode> reputation = new java.util.LinkedHashMap<>();
+            for (String agent : AGENTS) {
+                JsonNode view = await("the calls of " + agent + " in its reputation", Duration.ofSeconds(60),
+                        () -> call("GET", MARKET + "/api/v1/providers/" + providers.get(agent) + "/reputation", null, null),
+                        v -> v.path("calls").path("total").asLong() >= callsOf.get(agent));
+                assertThat(view.get("calls").get("total").asLong()).as(agent).isEqualTo(callsOf.get(agent));
+                assertThat(view.get("score").asInt()).as("%s's score from the counts it cites: %s", agent, view)
+                        .isEqualTo(IndependentScore.of(view));
+                assertThat(view.get("formula").asText()).endsWith("= " + view.get("score").asInt());
+                reputation.put(agent, view);
+            }
+            reputation.forEach((agent, view) -> System.out.printf("reputation of %s (%s): %d, %s%n", agent,
+                    agent.equals(failingAgent) ? "failing" : agent.equals(slowAgent) ? "slow" : "failed an audit",
+                    view.get("score").asInt(), view.get("formula").asText()));
+            JsonNode failed = reputation.get(failingAgent);
+            assertThat(failed.get("calls").get("agentErrors").asLong()).isEqualTo(FAILING_CALLS);
+            assertThat(failed.get("calls").get("failureRate").asDouble()).isEqualTo(1.0);
+            assertThat(failed.get("score").asInt()).isZero();
+            JsonNode late = reputation.get(slowAgent);
+            assertThat(late.get("calls").get("answered").asLong()).isEqualTo(SLOW_CALLS);
+            assertThat(late.get("latency").get("overheadP95Millis").asLong()).as("%s", late).isEqualTo(5000L);
+            JsonNode audited = reputation.get(auditFailed);
+            assertThat(audited.get("calls").get("answered").asLong()).isEqualTo(AUDITED_CALLS);
+            assertThat(audited.get("audits").get("failed").asLong()).as("%s", audited).isEqualTo(1L);
+            assertThat(audited.get("audits").get("passed").asLong()).as("%s", audited).isPositive();
+            assertThat(audited.get("leasesEnded").get("auditFailed").asLong()).isEqualTo(1L);
+            assertThat(audited.get("score").asInt()).as("the audited provider above the slow one above the failing one")
+                    .isGreaterThan(late.get("score").asInt());
+            assertThat(late.get("score").asInt()).isGreaterThan(failed.get("score").asInt());
+
+            // a bid asking for a minimum score avoids the failing provider; its replica left over rests, saying why
+            String failingProvider = providers.get(failingAgent);
+            await("the book knows the failing provider's score", Duration.ofSeconds(30),
+                    () -> call("GET", MARKET + "/api/v1/providers/" + failingProvider, null, null),
+                    o -> o.path("reputation").asInt(-1) == 0);
+            String market = signIn(MARKET, developer.key());
+            JsonNode bid = call("POST", MARKET + "/api/v1/bids", market, Map.of("resources",
+                    Map.of("cpuMillis", 100, "memoryMiB", 64, "storageGiB", 0), "replicas", 3,
+                    "maxPrices", FunctionCalls.MAX_PRICES, "ttlSeconds", 60,
+                    "constraints", Map.of("region", "local", "minScore", late.get("score").asInt())));
+            assertThat(bid.get("matchedReplicas").asInt()).as("%s", bid).isEqualTo(2);
+            String bidId = bid.get("id").asText();
+            JsonNode resting = call("GET", MARKET + "/api/v1/bids/" + bidId, market, null);
+            assertThat(resting.get("status").asText()).isEqualTo("OPEN");
+            assertThat(resting.get("unmatchedReasons").toString()).isEqualTo("[\"BELOW_RELIABILITY\"]");
+            for (JsonNode lease : resting.get("leaseIds")) {
+                JsonNode held = call("GET", MARKET + "/api/v1/leases/" + lease.asText(), market, null);
+                assertThat(held.get("provider").asText()).isNotEqualToIgnoringCase(failingProvider);
+                call("POST", MARKET + "/api/v1/leases/" + lease.asText() + "/close", market, Map.of("reason", "test done"));
+            }
+            PlatformCalls.send("DELETE", MARKET + "/api/v1/bids/" + bidId, market, null);
+        } finally {
+            for (PartProcess agent : restarted) {
+                agent.stop();
+            }
+        }
+    }
+
+    /** Where agent {@code name} of {@link #AGENTS} listens. */
+    private static String agentUrl(String name) {
+        return "http://localhost:" + (Platform.AGENT_PORT + AGENTS.indexOf(name));
     }
 
     /** The lease folders holding blocks under an agent's data dir ({@code storage/<leaseId>/}). */
@@ -172,7 +312,7 @@ class StorageReplicationIT {
 
     /** Block files whose sha-256 is their name. */
     private static int healthyBlocks(Path dir) {
-        return (int) blocks(dir).stream().filter(StorageReplicationIT::hashesToName).count();
+        return (int) blocks(dir).stream().filter(StorageAndReputationIT::hashesToName).count();
     }
 
     private static int corruptBlocks(Path dir) {

@@ -73,8 +73,8 @@ class TwoOfEachIT {
                     second.start();
                     taken.add(second);
                 }
-                awaitReady(gatewayB, GATEWAY_B);
-                awaitReady(billingB, BILLING_B);
+                gatewayB.awaitReady(GATEWAY_B);
+                billingB.awaitReady(BILLING_B);
 
                 FunctionCalls.EchoDeployed deployed = FunctionCalls.echoDeployed(state, work, FUNCTION);
                 Signer developer = deployed.developer();
@@ -104,7 +104,7 @@ class TwoOfEachIT {
                     taken.add(billingA);
                 }
                 lost.start();
-                awaitReady(lost, bHolds ? BILLING_B : BILLING);
+                lost.awaitReady(bHolds ? BILLING_B : BILLING);
                 traffic.awaitAnswered(Instant.now(), 10, "with both billings again");
                 traffic.pause();
 
@@ -167,16 +167,5 @@ class TwoOfEachIT {
             throw new IllegalStateException(e);
         }
         return Optional.empty();
-    }
-
-    private static void awaitReady(PartProcess part, String url) throws Exception {
-        await(part.name() + " at " + url + " ready (see " + part.log() + ")", Duration.ofMinutes(3), () -> {
-            assertThat(part.alive()).as("%s alive; see %s", part.name(), part.log()).isTrue();
-            try {
-                return send("GET", url + "/q/health/ready", null, null).statusCode() == 200;
-            } catch (IOException notYet) {
-                return false;
-            }
-        });
     }
 }
