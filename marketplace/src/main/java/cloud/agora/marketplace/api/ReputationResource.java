@@ -4,6 +4,10 @@ import cloud.agora.marketplace.domain.ProviderNotFoundException;
 import cloud.agora.marketplace.domain.Presence;
 import cloud.agora.marketplace.domain.Provider;
 import cloud.agora.marketplace.domain.ReputationLedger;
+import cloud.agora.marketplace.domain.ReputationSnapshots;
+import cloud.agora.marketplace.domain.SnapshotNotFoundException;
+import cloud.agora.protocol.reputation.ReputationSnapshot;
+import jakarta.ws.rs.PathParam;
 import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.reputation.ReputationView;
@@ -29,7 +33,10 @@ public class ReputationResource {
 
     private final ReputationLedger ledger;
     private final MarketStore store;
-    public ReputationResource(ReputationLedger ledger, MarketStore store) {
+    private final ReputationSnapshots snapshots;
+
+    public ReputationResource(ReputationLedger ledger, MarketStore store, ReputationSnapshots snapshots) {
+        this.snapshots = snapshots;
         this.ledger = ledger;
         this.store = store;
     }
@@ -44,6 +51,23 @@ public class ReputationResource {
                 .toList();
     }
 
+    @GET
+    @Path("/snapshots")
+    @Operation(summary = "The reputation snapshots published, newest first",
+            description = "Each a JSON document (ReputationSnapshot) named by its CID.")
+    public List<ReputationSnapshot.Published> snapshots() {
+        return snapshots.list();
+    }
+
+    @GET
+    @Path("/snapshots/{cid}")
+    @Operation(summary = "One reputation snapshot, by its CID",
+            description = "The document's bytes: their CID (ipfs add --cid-version=1 --raw-leaves) is the one asked for."
+                    + " 404 snapshot-not-found when it is not kept.")
+    public byte[] snapshot(@PathParam("cid") String cid) {
+        return snapshots.get(cid).orElseThrow(() -> new SnapshotNotFoundException(cid));
+    }
+
     /** One provider's reputation (served at {@code GET /api/v1/providers/{address}/reputation}). */
     ReputationView one(Address address) {
         Presence presence = registered().get(address);
@@ -54,15 +78,6 @@ public class ReputationResource {
     }
 
     private Map<Address, Presence> registered() {
-        try {
-            Map<Address, Presence> registered = new LinkedHashMap<>();
-            Map<Address, Long> active = store.activeLeaseCounts();
-            for (Provider provider : store.providers()) {
-                registered.put(provider.address(), Presence.of(provider, active.getOrDefault(provider.address(), 0L)));
-            }
-            return registered;
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        }
+        return ledger.presence(store);
     }
 }

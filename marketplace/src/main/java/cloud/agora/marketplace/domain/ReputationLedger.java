@@ -3,10 +3,9 @@ package cloud.agora.marketplace.domain;
 import cloud.agora.marketplace.config.MarketConfig;
 import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.marketplace.persistence.ReputationStore;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.reputation.AuditReport;
-import java.util.List;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.reputation.ReputationView;
 import cloud.agora.support.jdbc.StoreException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -142,6 +142,20 @@ public class ReputationLedger {
                 sums.getOrDefault(provider, ReputationFacts.NONE), from, now, presence, heartbeatTimeout,
                 config.overheadTarget())));
         return views;
+    }
+
+    /** Every registered provider as its reputation needs it, read from the database (any instance may ask). */
+    public Map<Address, Presence> presence(MarketStore market) {
+        try {
+            Map<Address, Presence> presence = new java.util.LinkedHashMap<>();
+            Map<Address, Long> active = market.activeLeaseCounts();
+            for (Provider provider : market.providers()) {
+                presence.put(provider.address(), Presence.of(provider, active.getOrDefault(provider.address(), 0L)));
+            }
+            return presence;
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
 
     /** What matching needs of every provider named. */

@@ -27,6 +27,16 @@ import java.util.Locale;
  */
 public final class ReputationScore {
 
+    /** The formula, as published with every snapshot. */
+    public static final String FORMULA = "score = floor(1000 × (1 − failureRate) × auditPassRate × uptime × leaseFactor"
+            + " × speed); failureRate = (agentErrors + timeouts + unreachable) / calls (0 without calls); auditPassRate ="
+            + " passed / (passed + failed) (1 without audits); uptime = 1 − downSeconds / observedSeconds (1 before"
+            + " anything was observed; down = silences beyond the heartbeat timeout, the one going on now included);"
+            + " leaseFactor = 1 − against / (ended + activeNow), against = byProvider + auditFailed + unreachableCounted,"
+            + " unreachableCounted = min(unreachableClaimed, unreachable calls) (1 without leases); speed = min(1,"
+            + " overheadTargetMillis / overheadP95Millis) (1 without witnessed warm calls; a p95 beyond the last bucket"
+            + " counts as 120000)";
+
     /** The p95 overhead a percentile in the histogram's last bucket counts as. */
     static final long BEYOND_MILLIS = 2 * LatencyHistogram.BOUNDS_MILLIS[LatencyHistogram.BOUNDS_MILLIS.length - 1];
 

@@ -3,6 +3,7 @@ package cloud.agora.marketplace.persistence;
 import cloud.agora.marketplace.domain.ReputationFacts;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.reputation.LatencyHistogram;
+import cloud.agora.protocol.reputation.ReputationSnapshot;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
@@ -138,21 +139,86 @@ public class ReputationStore {
         }
     }
 
+    /** One provider's evidence of one hour. */
+    public record HourRow(Address provider, Instant hour, ReputationFacts facts) {
+    }
+
+    /** Every provider's evidence, hour by hour, from the hour holding {@code from} on (by provider, then hour). */
+    public List<HourRow> hours(Instant from) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT * FROM reputation_hours WHERE hour >= ? ORDER BY provider, hour")) {
+            s.setTimestamp(1, Timestamp.from(from.truncatedTo(ChronoUnit.HOURS)));
+            List<HourRow> rows = new java.util.ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    rows.add(new HourRow(new Address(r.getString("provider")), r.getTimestamp("hour").toInstant(),
+                            facts(r)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** Keeps a published snapshot (once per CID), and only the newest {@code keep}. */
+    public void saveSnapshot(String cid, Instant generatedAt, byte[] body, int keep) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO reputation_snapshots (cid, generated_at, body)"
+                        + " VALUES (?, ?, ?) ON CONFLICT (cid) DO NOTHING");
+                PreparedStatement prune = c.prepareStatement("DELETE FROM reputation_snapshots WHERE cid NOT IN"
+                        + " (SELECT cid FROM reputation_snapshots ORDER BY generated_at DESC LIMIT ?)")) {
+            insert.setString(1, cid);
+            insert.setTimestamp(2, Timestamp.from(generatedAt));
+            insert.setBytes(3, body);
+            insert.executeUpdate();
+            prune.setInt(1, keep);
+            prune.executeUpdate();
+        }
+    }
+
+    /** The newest snapshots, newest first. */
+    public List<ReputationSnapshot.Published> snapshots(int limit) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT cid, generated_at, length(body) FROM reputation_snapshots ORDER BY generated_at DESC LIMIT ?")) {
+            s.setInt(1, limit);
+            List<ReputationSnapshot.Published> list = new java.util.ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    list.add(new ReputationSnapshot.Published(r.getString(1), r.getTimestamp(2).toInstant(),
+                            r.getLong(3)));
+                }
+            }
+            return list;
+        }
+    }
+
+    /** The bytes of the snapshot {@code cid}, if it is kept. */
+    public java.util.Optional<byte[]> snapshot(String cid) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT body FROM reputation_snapshots WHERE cid = ?")) {
+            s.setString(1, cid);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? java.util.Optional.of(r.getBytes(1)) : java.util.Optional.empty();
+            }
+        }
+    }
+
     private static Map<Address, ReputationFacts> read(PreparedStatement s) throws SQLException {
         Map<Address, ReputationFacts> sums = new HashMap<>();
         try (ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                sums.put(new Address(r.getString("provider")), new ReputationFacts(r.getLong("calls"),
-                        r.getLong("answered"), r.getLong("function_failures"), r.getLong("agent_errors"),
-                        r.getLong("timeouts"), r.getLong("unreachable"), histogram(r, "latency"),
-                        histogram(r, "overhead"), r.getLong("cold_starts"), histogram(r, "cold_start"),
-                        r.getLong("audits_passed"), r.getLong("audits_failed"), r.getLong("down_millis"),
-                        r.getLong("leases_by_developer"), r.getLong("leases_by_provider"),
-                        r.getLong("leases_audit_failed"), r.getLong("leases_unreachable"),
-                        r.getLong("leases_other_broker")));
+                sums.put(new Address(r.getString("provider")), facts(r));
             }
         }
         return sums;
+    }
+
+    private static ReputationFacts facts(ResultSet r) throws SQLException {
+        return new ReputationFacts(r.getLong("calls"), r.getLong("answered"), r.getLong("function_failures"),
+                r.getLong("agent_errors"), r.getLong("timeouts"), r.getLong("unreachable"), histogram(r, "latency"),
+                histogram(r, "overhead"), r.getLong("cold_starts"), histogram(r, "cold_start"),
+                r.getLong("audits_passed"), r.getLong("audits_failed"), r.getLong("down_millis"),
+                r.getLong("leases_by_developer"), r.getLong("leases_by_provider"), r.getLong("leases_audit_failed"),
+                r.getLong("leases_unreachable"), r.getLong("leases_other_broker"));
     }
 
     private static Array counts(Connection c, LatencyHistogram histogram) throws SQLException {

@@ -10,7 +10,13 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import cloud.agora.ipld.DagLayout;
+import cloud.agora.ipld.FileImporter;
 import cloud.agora.marketplace.domain.ReputationRefresher;
+import cloud.agora.marketplace.domain.ReputationSnapshots;
+import cloud.agora.protocol.reputation.ReputationSnapshot;
+import cloud.agora.protocol.reputation.ReputationView;
+import static org.assertj.core.api.Assertions.assertThat;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
@@ -51,6 +57,9 @@ class ReputationTest {
 
     @Inject
     ReputationRefresher refresher;
+
+    @Inject
+    ReputationSnapshots snapshots;
 
     @Test
     void callsAGatewaySawCountOnceEachAndObservationsNobodyMayGiveCountNothing() {
@@ -161,6 +170,43 @@ class ReputationTest {
         given().get("/api/v1/reputation").then().statusCode(200).body("provider", hasItem(provider.address()));
         given().get("/api/v1/providers/" + Wallet.random().address() + "/reputation").then().statusCode(404)
                 .body("type", equalTo("urn:agora:problem:provider-not-found"));
+    }
+
+    @Test
+    void aSnapshotIsTheDocumentItsCidNamesAndItsHoursAddUpToEveryProvidersCounts() throws Exception {
+        Market provider = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        Address address = provider.wallet.address();
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, address.value(),
+                JsonCodec.write(observations(address, 4, 3, 1))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/providers/" + address + "/reputation").then().body("calls.total", equalTo(4)));
+        ReputationSnapshot.Published published = snapshots.publish();
+
+        given().get("/api/v1/reputation/snapshots").then().statusCode(200).body("[0].cid", equalTo(published.cid()));
+        byte[] body = given().get("/api/v1/reputation/snapshots/" + published.cid()).then().statusCode(200).extract()
+                .asByteArray();
+        // the bytes are the document the CID names, as ipfs add --cid-version=1 --raw-leaves would address them
+        assertThat(FileImporter.importFile(new java.io.ByteArrayInputStream(body), DagLayout.KUBO_CID_V1,
+                (c, b, n) -> { }).root().toString()).isEqualTo(published.cid());
+        ReputationSnapshot snapshot = JsonCodec.read(new String(body, java.nio.charset.StandardCharsets.UTF_8),
+                ReputationSnapshot.class);
+        assertThat(snapshot.formula()).contains("score = floor(1000");
+        assertThat(snapshot.providers()).isNotEmpty().allSatisfy(p -> {
+            ReputationView view = p.view();
+            assertThat(p.hours().stream().mapToLong(ReputationSnapshot.Hour::calls).sum()).isEqualTo(view.calls().total());
+            assertThat(p.hours().stream().mapToLong(ReputationSnapshot.Hour::agentErrors).sum())
+                    .isEqualTo(view.calls().agentErrors());
+            assertThat(p.hours().stream().mapToLong(ReputationSnapshot.Hour::auditsFailed).sum())
+                    .isEqualTo(view.audits().failed());
+            assertThat(p.hours().stream().mapToLong(ReputationSnapshot.Hour::leasesByProvider).sum())
+                    .isEqualTo(view.leasesEnded().byProvider());
+        });
+        assertThat(snapshot.providers()).anySatisfy(p -> {
+            assertThat(p.view().provider()).isEqualTo(address);
+            assertThat(p.view().calls().failedOnProvider()).isEqualTo(1);
+        });
+        given().get("/api/v1/reputation/snapshots/bafkreiaaaa").then().statusCode(404)
+                .body("type", equalTo("urn:agora:problem:snapshot-not-found"));
     }
 
     private static Map<String, Object> audit(String lease, boolean passed) {
