@@ -38,6 +38,24 @@ public final class KafkaBroker {
         return bootstrapServers;
     }
 
+    /** Writes {@code record} to the broker (starting it if needed) and returns once the broker has it. */
+    public static void send(org.apache.kafka.clients.producer.ProducerRecord<String, String> record) {
+        Properties props = new Properties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props)) {
+            producer.send(record).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the broker did not take the record", e.getCause());
+        }
+    }
+
     /** Stops the broker (for tests that prove behaviour across a broker restart); the next call restarts it on the same data. */
     public static synchronized void stop() {
         if (server != null) {
