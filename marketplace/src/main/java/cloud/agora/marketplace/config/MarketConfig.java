@@ -50,6 +50,17 @@ public interface MarketConfig {
         /** The provider overhead (p95, gateway-observed latency minus the receipt's wall time) that costs no score. */
         @WithDefault("250ms")
         Duration overheadTarget();
+
+        /** How often the writer publishes a reputation snapshot. */
+        @WithDefault("1h")
+        Duration snapshotInterval();
+
+        /**
+         * How long evidence is kept (hourly rows and the ids of what was counted): at least the longest window
+         * governance may set ({@code marketplace.reputation-window} goes up to 90 days).
+         */
+        @WithDefault("90d")
+        Duration retention();
     }
 
     /**

@@ -109,6 +109,15 @@ public class ReputationLedger {
         return counted;
     }
 
+    /** Deletes the evidence older than the retention ({@code reputation.retention}). */
+    public int prune() {
+        try {
+            return store.prune(clock.instant().minus(config.retention()));
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
     /** Adds facts the book's own changes bring (heartbeats, leases ended) in the caller's transaction. */
     public void add(Connection c, Address provider, Instant at, ReputationFacts facts) throws SQLException {
         store.add(c, provider, at, facts);

@@ -32,6 +32,14 @@ public class ReputationRefresher {
         refreshNow();
     }
 
+    /** Deletes evidence older than {@code agora.market.reputation.retention}. */
+    @Scheduled(every = "1h", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void prune() {
+        if (writer.isWriter()) {
+            ledger.prune();
+        }
+    }
+
     /** Recomputes and applies every provider's reputation now. */
     public void refreshNow() {
         Map<Address, Presence> presence = desk.query((book, now) -> book.presence());

@@ -12,6 +12,8 @@ import static org.hamcrest.Matchers.hasItem;
 
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.FileImporter;
+import cloud.agora.marketplace.domain.ReputationFacts;
+import cloud.agora.marketplace.domain.ReputationLedger;
 import cloud.agora.marketplace.domain.ReputationRefresher;
 import cloud.agora.marketplace.domain.ReputationSnapshots;
 import cloud.agora.protocol.reputation.ReputationSnapshot;
@@ -56,6 +58,12 @@ class ReputationTest {
 
     @Inject
     ReputationSnapshots snapshots;
+
+    @Inject
+    ReputationLedger ledger;
+
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
 
     @Test
     void callsAGatewaySawCountOnceEachAndObservationsNobodyMayGiveCountNothing() {
@@ -203,6 +211,35 @@ class ReputationTest {
         });
         given().get("/api/v1/reputation/snapshots/bafkreiaaaa").then().statusCode(404)
                 .body("type", equalTo("urn:agora:problem:snapshot-not-found"));
+    }
+
+    @Test
+    void evidenceOlderThanTheRetentionIsDeletedAndNewerEvidenceStays() throws Exception {
+        Market provider = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        Address address = provider.wallet.address();
+        Instant old = Instant.now().minus(Duration.ofDays(91));
+        ledger.record("old-evidence-" + UUID.randomUUID(), address, old, ReputationFacts.audit(false));
+        ledger.record("new-evidence-" + UUID.randomUUID(), address, Instant.now(), ReputationFacts.audit(true));
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "UPDATE reputation_evidence SET received_at = ? WHERE id LIKE 'old-evidence-%'")) {
+            s.setTimestamp(1, java.sql.Timestamp.from(old));
+            s.executeUpdate();
+        }
+        assertThat(hoursOf(address)).isEqualTo(2);
+        assertThat(ledger.prune()).isPositive();
+        assertThat(hoursOf(address)).isEqualTo(1);
+        given().get("/api/v1/providers/" + address + "/reputation").then().body("audits.passed", equalTo(1));
+    }
+
+    private long hoursOf(Address provider) throws java.sql.SQLException {
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM reputation_hours WHERE provider = ?")) {
+            s.setString(1, provider.value());
+            try (java.sql.ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
     }
 
     private static Map<String, Object> audit(String lease, boolean passed) {
