@@ -1,7 +1,6 @@
 package cloud.agora.marketplace.api;
 
 import cloud.agora.marketplace.domain.ReputationLedger;
-import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.protocol.reputation.AuditReport;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -20,12 +19,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class AuditResource {
 
     private final ReputationLedger ledger;
-    private final MarketStore store;
     private final Caller caller;
 
-    public AuditResource(ReputationLedger ledger, MarketStore store, Caller caller) {
+    public AuditResource(ReputationLedger ledger, Caller caller) {
         this.ledger = ledger;
-        this.store = store;
         this.caller = caller;
     }
 
@@ -35,6 +32,6 @@ public class AuditResource {
             description = "Each audit counts once, by its id, for the provider of the storage lease it names; only a "
                     + "configured storage gateway, only for leases it brokered (403 forbidden, 422 invalid-audit-report).")
     public Map<String, Integer> report(AuditReport report) {
-        return Map.of("counted", ledger.recordAudits(caller.address(), report, store));
+        return Map.of("counted", ledger.recordAudits(caller.address(), report));
     }
 }

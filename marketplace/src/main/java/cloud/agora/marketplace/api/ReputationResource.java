@@ -8,7 +8,6 @@ import cloud.agora.marketplace.domain.ReputationSnapshots;
 import cloud.agora.marketplace.domain.SnapshotNotFoundException;
 import cloud.agora.protocol.reputation.ReputationSnapshot;
 import jakarta.ws.rs.PathParam;
-import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.reputation.ReputationView;
 import cloud.agora.support.jdbc.StoreException;
@@ -32,13 +31,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class ReputationResource {
 
     private final ReputationLedger ledger;
-    private final MarketStore store;
     private final ReputationSnapshots snapshots;
 
-    public ReputationResource(ReputationLedger ledger, MarketStore store, ReputationSnapshots snapshots) {
+    public ReputationResource(ReputationLedger ledger, ReputationSnapshots snapshots) {
         this.snapshots = snapshots;
         this.ledger = ledger;
-        this.store = store;
     }
 
     @GET
@@ -78,6 +75,6 @@ public class ReputationResource {
     }
 
     private Map<Address, Presence> registered() {
-        return ledger.presence(store);
+        return ledger.presence();
     }
 }

@@ -28,12 +28,14 @@ import java.util.Map;
 public class ReputationLedger {
 
     private final ReputationStore store;
+    private final MarketStore market;
     private final MarketRules rules;
     private final MarketConfig.Reputation config;
     private final Clock clock;
     private final MarketConfig.Gateways gateways;
 
-    public ReputationLedger(ReputationStore store, MarketRules rules, MarketConfig config, Clock clock) {
+    public ReputationLedger(ReputationStore store, MarketStore market, MarketRules rules, MarketConfig config, Clock clock) {
+        this.market = market;
         this.gateways = config.gateways();
         this.store = store;
         this.rules = rules;
@@ -74,7 +76,7 @@ public class ReputationLedger {
      *
      * @return how many audits were new
      */
-    public int recordAudits(Address caller, AuditReport report, MarketStore leases) {
+    public int recordAudits(Address caller, AuditReport report) {
         if (!gateways.storage().orElse(List.of()).contains(caller)) {
             throw new AccessDeniedException(caller, caller + " is not a storage gateway: only storage gateways report"
                     + " audits");
@@ -89,7 +91,7 @@ public class ReputationLedger {
             }
             Lease lease;
             try {
-                lease = leases.lease(audit.leaseId()).map(MarketStore.LeaseRow::lease).orElse(null);
+                lease = market.lease(audit.leaseId()).map(MarketStore.LeaseRow::lease).orElse(null);
             } catch (SQLException e) {
                 throw new StoreException(e);
             }
@@ -154,7 +156,7 @@ public class ReputationLedger {
     }
 
     /** Every registered provider as its reputation needs it, read from the database (any instance may ask). */
-    public Map<Address, Presence> presence(MarketStore market) {
+    public Map<Address, Presence> presence() {
         try {
             Map<Address, Presence> presence = new java.util.LinkedHashMap<>();
             Map<Address, Long> active = market.activeLeaseCounts();

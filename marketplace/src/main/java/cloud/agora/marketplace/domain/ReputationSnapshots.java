@@ -3,7 +3,6 @@ package cloud.agora.marketplace.domain;
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.FileImporter;
 import cloud.agora.marketplace.config.MarketConfig;
-import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.marketplace.persistence.ReputationStore;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
@@ -38,16 +37,14 @@ public class ReputationSnapshots {
 
     private final ReputationLedger ledger;
     private final ReputationStore store;
-    private final MarketStore market;
     private final MarketRules rules;
     private final MarketConfig.Reputation config;
     private final SingleWriter writer;
 
-    public ReputationSnapshots(ReputationLedger ledger, ReputationStore store, MarketStore market, MarketRules rules,
+    public ReputationSnapshots(ReputationLedger ledger, ReputationStore store, MarketRules rules,
             MarketConfig config, SingleWriter writer) {
         this.ledger = ledger;
         this.store = store;
-        this.market = market;
         this.rules = rules;
         this.config = config.reputation();
         this.writer = writer;
@@ -63,7 +60,7 @@ public class ReputationSnapshots {
 
     /** Builds, addresses and keeps a snapshot of now. */
     public ReputationSnapshot.Published publish() {
-        Map<Address, ReputationView> views = ledger.views(ledger.presence(market));
+        Map<Address, ReputationView> views = ledger.views(ledger.presence());
         if (views.isEmpty()) {
             return null;
         }
