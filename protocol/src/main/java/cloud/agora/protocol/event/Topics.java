@@ -11,6 +11,8 @@ public final class Topics {
     public static final String BILLING_SETTLEMENTS = "billing.settlements.v1";
     /** Billing's credit decisions ({@code CreditExhausted} / {@code CreditRestored}), key = developer address. */
     public static final String BILLING_CREDIT = "billing.credit.v1";
+    /** Billing's decisions of disputes over charges ({@code DisputeDecided}), key = the provider. */
+    public static final String BILLING_DISPUTES = "billing.disputes.v1";
     public static final String GOVERNANCE_DECISIONS = "governance.decisions.v1";
     public static final String FUNCTIONS_INVOCATIONS = "functions.invocations.v1";
     public static final String FUNCTIONS_DEAD_LETTERS = "functions.dead-letters.v1";
