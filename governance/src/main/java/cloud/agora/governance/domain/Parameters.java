@@ -50,6 +50,8 @@ public final class Parameters {
                     ParameterTarget.BILLING, "longest time unpaid charges wait for a voucher, whatever the amount"),
             new ParameterDefinition("billing.witness-window", DURATION, "PT1M", "PT168H", "PT10M", "duration",
                     ParameterTarget.BILLING, "how long a receipt waits for the gateway's witness before it is quarantined unwitnessed"),
+            new ParameterDefinition("billing.dispute-window", DURATION, "PT1H", "PT720H", "PT168H", "duration",
+                    ParameterTarget.BILLING, "how long after a call ended its developer may dispute its charge"),
             new ParameterDefinition("billing.credit-floor", INTEGER, "0", "1000000000000000000000", "0", "wei",
                     ParameterTarget.BILLING, "escrow balance less unpaid charges below which deployments pause"),
             new ParameterDefinition(QUORUM, INTEGER, "100", "5000", "400", "bps", ParameterTarget.GOVERNANCE,

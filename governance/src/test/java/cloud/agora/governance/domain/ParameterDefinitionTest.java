@@ -49,9 +49,10 @@ class ParameterDefinitionTest {
         assertThat(names).contains("escrow.fee-bps", "marketplace.heartbeat-timeout", "marketplace.max-bid-lifetime",
                 "marketplace.reputation-window",
                 "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window",
+                "billing.dispute-window",
                 "functions.max-timeout", "functions.max-body-size", "functions.max-image-size",
                 "functions.log-retention");
-        assertThat(Parameters.ALL).hasSize(18);
+        assertThat(Parameters.ALL).hasSize(19);
     }
 
     @Test
