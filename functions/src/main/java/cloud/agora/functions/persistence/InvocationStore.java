@@ -1,11 +1,15 @@
 package cloud.agora.functions.persistence;
 
 import cloud.agora.functions.domain.InvocationRecord;
+import cloud.agora.functions.domain.InvocationRecord.ReceiptStatus;
 import cloud.agora.functions.domain.LogLine;
 import cloud.agora.functions.domain.LogQuery;
 import cloud.agora.functions.domain.UsageReport;
+import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
+import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
+import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.support.outbox.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,12 +24,14 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 
 /**
  * Recorded calls, their stderr lines and (in the same transaction) the gateway's witness of their receipts in the
- * outbox, so a receipt is witnessed exactly when its call is recorded, and only once.
+ * outbox, so a receipt is witnessed exactly when its call is recorded, and only once; and each recorded call as it
+ * ended, for the signed witness a developer disputes a charge with.
  */
 @ApplicationScoped
 public class InvocationStore {
@@ -122,6 +128,39 @@ public class InvocationStore {
     }
 
     /**
+     * One recorded call as the gateway witnessed it: what a witness of how it ended states.
+     *
+     * @param owner   the owner of the function the call belongs to
+     * @param status  the agent's outcome ({@code InvocationOutcome} name)
+     * @param receipt the receipt as the agent returned it, null when there was none
+     * @param at      when the gateway recorded the call
+     */
+    public record RecordedCall(UUID id, UUID leaseId, String provider, Address owner, String status, int exitCode,
+            ReceiptStatus receiptStatus, String receiptProblem, UsageReceipt receipt, Instant at) {
+    }
+
+    /** The recorded call {@code id} with its function's owner; empty when no call with that id is recorded. */
+    public Optional<RecordedCall> recordedCall(UUID id) {
+        return tx.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT i.lease_id, i.provider, f.owner, i.status, i.exit_code,"
+                    + " i.receipt_status, i.receipt_problem, i.receipt_json, i.at FROM invocations i"
+                    + " JOIN functions f ON f.id = i.function_id WHERE i.id = ?")) {
+                s.setObject(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return Optional.<RecordedCall>empty();
+                    }
+                    String receipt = r.getString(8);
+                    return Optional.of(new RecordedCall(id, r.getObject(1, UUID.class), r.getString(2),
+                            Address.parse(r.getString(3)), r.getString(4), r.getInt(5), ReceiptStatus.valueOf(r.getString(6)),
+                            r.getString(7), receipt == null ? null : JsonCodec.read(receipt, UsageReceipt.class),
+                            r.getTimestamp(9).toInstant()));
+                }
+            }
+        });
+    }
+
+    /**
      * Deletes at most {@code batch} log lines (of any function) recorded before {@code cutoff}, oldest first, in one
      * transaction.
      *
@@ -172,14 +211,14 @@ public class InvocationStore {
     }
 
     /** Where the line {@code seq} of the function is in its log; empty when there is no such line (any more). */
-    public java.util.Optional<LogPosition> logPosition(UUID functionId, long seq) {
+    public Optional<LogPosition> logPosition(UUID functionId, long seq) {
         return tx.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT at FROM function_logs WHERE function_id = ? AND seq = ?")) {
                 s.setObject(1, functionId);
                 s.setLong(2, seq);
                 try (ResultSet r = s.executeQuery()) {
-                    return r.next() ? java.util.Optional.of(new LogPosition(r.getTimestamp(1).toInstant(), seq))
-                            : java.util.Optional.<LogPosition>empty();
+                    return r.next() ? Optional.of(new LogPosition(r.getTimestamp(1).toInstant(), seq))
+                            : Optional.<LogPosition>empty();
                 }
             }
         });
