@@ -26,6 +26,9 @@ public interface BillingConfig {
     /** Credit control. */
     Credit credit();
 
+    /** Disputes over charges. */
+    Disputes disputes();
+
     /**
      * The platform gateways' addresses (DESIGN, "gateway key"; env {@code AGORA_BILLING_GATEWAYS}, comma-separated):
      * billing rates a receipt only when one of these keys witnessed it (counter-signed its hash). Required: billing
@@ -145,5 +148,21 @@ public interface BillingConfig {
         /** Balance minus unpaid below this pauses a developer's deployments (governed), in wei. */
         @WithDefault("0")
         String floor();
+    }
+
+    interface Disputes {
+        /**
+         * How long after a call ended its developer may dispute its charge (governed: {@code billing.dispute-window}).
+         */
+        @WithDefault("P7D")
+        Duration window();
+
+        /** How long the provider may answer a dispute before it is decided without its answer. */
+        @WithDefault("PT24H")
+        Duration answerWindow();
+
+        /** How often disputes whose answer window ended are decided. */
+        @WithDefault("5s")
+        Duration interval();
     }
 }

@@ -29,9 +29,10 @@ public class BillingRules {
     public static final String VOUCHER_PERIOD = "billing.voucher-period";
     /** How long a receipt waits for the gateway's witness before it is quarantined {@code unwitnessed}. */
     public static final String WITNESS_WINDOW = "billing.witness-window";
+    public static final String DISPUTE_WINDOW = "billing.dispute-window";
 
     private static final Set<String> WEI = Set.of(CREDIT_FLOOR, VOUCHER_THRESHOLD);
-    private static final Set<String> DURATIONS = Set.of(VOUCHER_PERIOD, WITNESS_WINDOW);
+    private static final Set<String> DURATIONS = Set.of(VOUCHER_PERIOD, WITNESS_WINDOW, DISPUTE_WINDOW);
     private static final Logger LOG = Logger.getLogger(BillingRules.class);
 
     private final Transactions transactions;
@@ -64,6 +65,12 @@ public class BillingRules {
     public Duration witnessWindow() {
         String value = inEffect().get(WITNESS_WINDOW);
         return value == null ? config.witnessWindow() : Duration.parse(value);
+    }
+
+    /** How long after a call ended its charge may be disputed (governed {@code billing.dispute-window}). */
+    public Duration disputeWindow() {
+        String value = inEffect().get(DISPUTE_WINDOW);
+        return value == null ? config.disputes().window() : Duration.parse(value);
     }
 
     /**

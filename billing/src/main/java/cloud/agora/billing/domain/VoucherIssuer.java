@@ -27,8 +27,9 @@ import org.web3j.crypto.ECKeyPair;
  * Signs cumulative vouchers with billing's delegate key for developers who authorized it on chain, when a pair's
  * unvouchered charges reach the threshold or have waited a whole period (both governed).
  *
- * <p>A voucher commits to <em>every</em> receipt of the pair so far: its {@code cumulativeAmount} is exactly the sum
- * of their charges and its {@code receiptsRoot} the Merkle root over their hashes, so the newest redeem event on
+ * <p>A voucher commits to <em>every</em> receipt of the pair so far and every upheld dispute's credit: its
+ * {@code cumulativeAmount} is exactly the sum of the receipts' charges less the credits and its {@code receiptsRoot}
+ * the Merkle root over the receipts' hashes and the credits' leaves (protocol's {@code DisputeCredit}), so the newest redeem event on
  * chain proves every line of the bill, whichever vouchers the provider skipped. Issuing is one transaction (assign
  * the receipts, build the tree, sign, store): a crash at any point leaves either no voucher or the whole voucher,
  * and signing is deterministic (RFC 6979), so doing it again gives the same signature.
@@ -100,12 +101,13 @@ public class VoucherIssuer {
         }
         return transactions.inTransaction(c -> {
             Optional<PairState> locked = vouchers.lock(c, consumer, provider);
-            if (locked.isEmpty() || locked.get().rated().compareTo(locked.get().vouchered()) <= 0) {
+            // upheld disputes' credits are deducted from the next voucher: while they exceed the new charges, none is due
+            if (locked.isEmpty() || locked.get().payable().compareTo(locked.get().vouchered()) <= 0) {
                 return Optional.<StoredVoucher>empty();
             }
             PairState pair = locked.get();
             // redeeming pays cumulative - redeemed; the delegate's cap must cover it or the redeem reverts
-            BigInteger wouldPay = pair.rated().subtract(pair.redeemed());
+            BigInteger wouldPay = pair.payable().subtract(pair.redeemed());
             if (wouldPay.compareTo(allowance.remaining().value()) > 0) {
                 LOG.warnf("vouchers: %s's cap for billing leaves %s wei, the next voucher to %s would pay %s: not signed",
                         consumer, allowance.remaining(), provider, wouldPay);
@@ -113,10 +115,11 @@ public class VoucherIssuer {
             }
             int seq = pair.voucherSeq() + 1;
             BigInteger[] assigned = vouchers.assign(c, consumer, provider, seq);
-            BigInteger cumulative = pair.vouchered().add(assigned[1]);
-            if (!cumulative.equals(pair.rated())) {
-                throw new IllegalStateException("pair " + consumer + "/" + provider + ": receipts sum to " + cumulative
-                        + " but the pair rated " + pair.rated());
+            BigInteger credits = vouchers.assignCredits(c, consumer, provider, seq);
+            BigInteger cumulative = pair.vouchered().add(assigned[1]).subtract(credits);
+            if (!cumulative.equals(pair.payable())) {
+                throw new IllegalStateException("pair " + consumer + "/" + provider + ": receipts less credits sum to "
+                        + cumulative + " but the pair rated " + pair.rated() + " less " + pair.credited() + " credited");
             }
             ReceiptMerkleTree tree = ReceiptMerkleTree.of(receipts.leavesUpTo(c, consumer.value(), provider.value(), seq));
             Voucher voucher = new Voucher(consumer, provider, new Wei(cumulative), Bytes32.of(tree.root()));
@@ -124,8 +127,8 @@ public class VoucherIssuer {
             Instant now = clock.instant();
             vouchers.save(c, seq, signed, billing, tree.size(), now);
             prover.remember(consumer, provider, seq, tree);
-            LOG.infof("vouchers: %s -> %s #%d: %s wei over %d receipts, root %s", consumer, provider, seq, cumulative,
-                    tree.size(), tree.rootHex());
+            LOG.infof("vouchers: %s -> %s #%d: %s wei over %d leaves (receipts and credits), root %s", consumer, provider,
+                    seq, cumulative, tree.size(), tree.rootHex());
             return Optional.of(new StoredVoucher(seq, signed, tree.size(), now, false));
         });
     }

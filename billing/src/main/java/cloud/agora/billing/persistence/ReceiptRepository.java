@@ -241,15 +241,24 @@ public class ReceiptRepository {
         }
     }
 
-    /** The hashes of the pair's receipts covered by voucher {@code seq} (those with voucher_seq <= seq). */
+    /**
+     * The leaves of voucher {@code seq}'s tree: the hashes of the pair's receipts it covers (voucher_seq <= seq) and the
+     * credit leaves of the upheld disputes it deducts (credit_seq <= seq, protocol's {@code DisputeCredit}).
+     */
     public List<byte[]> leavesUpTo(Connection c, String consumer, String provider, int seq) throws SQLException {
         List<byte[]> leaves = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT receipt_hash FROM receipts
-                WHERE consumer_address = ? AND provider_address = ? AND voucher_seq <= ?""")) {
+                WHERE consumer_address = ? AND provider_address = ? AND voucher_seq <= ?
+                UNION ALL
+                SELECT credit_leaf FROM disputes
+                WHERE consumer_address = ? AND provider_address = ? AND state = 'UPHELD' AND credit_seq <= ?""")) {
             s.setString(1, consumer);
             s.setString(2, provider);
             s.setInt(3, seq);
+            s.setString(4, consumer);
+            s.setString(5, provider);
+            s.setInt(6, seq);
             s.setFetchSize(10_000);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {

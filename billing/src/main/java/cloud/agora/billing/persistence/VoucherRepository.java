@@ -22,11 +22,20 @@ import java.util.Optional;
 @ApplicationScoped
 public class VoucherRepository {
 
-    /** A pair's figures, in wei. */
+    /**
+     * A pair's figures, in wei: {@code credited} is the sum of its upheld disputes' credits, so it owes
+     * {@link #payable()} = rated − credited.
+     */
     public record PairState(Address consumer, Address provider, BigInteger rated, BigInteger vouchered, int voucherSeq,
-            BigInteger redeemed) {
+            BigInteger redeemed, BigInteger credited) {
+
+        /** What the pair's receipts charge less its credits: what its vouchers pay in all. */
+        public BigInteger payable() {
+            return rated.subtract(credited);
+        }
+
         public BigInteger unpaid() {
-            return rated.subtract(redeemed).max(BigInteger.ZERO);
+            return payable().subtract(redeemed).max(BigInteger.ZERO);
         }
     }
 
@@ -37,8 +46,9 @@ public class VoucherRepository {
     /** Pairs with unvouchered charges of at least {@code threshold} wei, or waiting since before {@code cutoff}. */
     public List<PairState> due(Connection c, BigInteger threshold, Instant cutoff) throws SQLException {
         return pairs(c, """
-                SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed FROM pairs
-                WHERE rated > vouchered AND (rated - vouchered >= ? OR COALESCE(last_voucher_at, created_at) < ?)
+                SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed, credited FROM pairs
+                WHERE rated - credited > vouchered
+                  AND (rated - credited - vouchered >= ? OR COALESCE(last_voucher_at, created_at) < ?)
                 ORDER BY consumer_address, provider_address""", s -> {
             s.setBigDecimal(1, new BigDecimal(threshold));
             s.setTimestamp(2, Timestamp.from(cutoff));
@@ -48,7 +58,7 @@ public class VoucherRepository {
     /** Every pair a consumer pays (as consumer) or a provider is paid by (as provider). */
     public List<PairState> pairsOf(Connection c, Address account, boolean asConsumer) throws SQLException {
         String column = asConsumer ? "consumer_address" : "provider_address";
-        return pairs(c, "SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed FROM pairs WHERE "
+        return pairs(c, "SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed, credited FROM pairs WHERE "
                 + column + " = ? ORDER BY consumer_address, provider_address", s -> s.setString(1, account.value()));
     }
 
@@ -68,7 +78,7 @@ public class VoucherRepository {
     /** The pair's row, locked for the caller's transaction. */
     public Optional<PairState> lock(Connection c, Address consumer, Address provider) throws SQLException {
         List<PairState> found = pairs(c, """
-                SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed FROM pairs
+                SELECT consumer_address, provider_address, rated, vouchered, voucher_seq, redeemed, credited FROM pairs
                 WHERE consumer_address = ? AND provider_address = ? FOR UPDATE""", s -> {
             s.setString(1, consumer.value());
             s.setString(2, provider.value());
@@ -90,6 +100,27 @@ public class VoucherRepository {
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return new BigInteger[] {BigInteger.valueOf(r.getLong(1)), r.getBigDecimal(2).toBigIntegerExact()};
+            }
+        }
+    }
+
+    /**
+     * Gives the pair's upheld disputes whose credit no voucher deducted yet the voucher sequence {@code seq}; returns
+     * their credits' sum.
+     */
+    public BigInteger assignCredits(Connection c, Address consumer, Address provider, int seq) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                WITH assigned AS (
+                    UPDATE disputes SET credit_seq = ?
+                    WHERE consumer_address = ? AND provider_address = ? AND state = 'UPHELD' AND credit_seq IS NULL
+                    RETURNING charge)
+                SELECT COALESCE(sum(charge), 0) FROM assigned""")) {
+            s.setInt(1, seq);
+            s.setString(2, consumer.value());
+            s.setString(3, provider.value());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getBigDecimal(1).toBigIntegerExact();
             }
         }
     }
@@ -179,7 +210,7 @@ public class VoucherRepository {
                 while (r.next()) {
                     out.add(new PairState(new Address(r.getString(1)), new Address(r.getString(2)),
                             r.getBigDecimal(3).toBigIntegerExact(), r.getBigDecimal(4).toBigIntegerExact(), r.getInt(5),
-                            r.getBigDecimal(6).toBigIntegerExact()));
+                            r.getBigDecimal(6).toBigIntegerExact(), r.getBigDecimal(7).toBigIntegerExact()));
                 }
             }
         }
