@@ -41,13 +41,14 @@ public class BillReader {
      * @param rated     everything rated for the developer
      * @param vouchered what billing's vouchers cover
      * @param redeemed  what providers redeemed (confirmed)
-     * @param unpaid    rated − redeemed
+     * @param credited  upheld disputes' credits (the vouchers deduct them)
+     * @param unpaid    rated − credited − redeemed
      * @param paused    whether credit control paused the developer's deployments
      * @param earned    as a provider: what was rated in the caller's favour
      * @param received  as a provider: what was redeemed in the caller's favour
      */
     public record Account(Address address, Optional<Wei> balance, Optional<EscrowLedger.Allowance> delegate, Wei rated,
-            Wei vouchered, Wei redeemed, Wei unpaid, boolean paused, Wei earned, Wei received) {
+            Wei credited, Wei vouchered, Wei redeemed, Wei unpaid, boolean paused, Wei earned, Wei received) {
     }
 
     public Account account(Address caller, Address address) {
@@ -66,7 +67,8 @@ public class BillReader {
                 // the database figures still stand
             }
         }
-        return new Account(address, balance, delegate, sum(owes, PairState::rated), sum(owes, PairState::vouchered),
+        return new Account(address, balance, delegate, sum(owes, PairState::rated), sum(owes, PairState::credited),
+                sum(owes, PairState::vouchered),
                 sum(owes, PairState::redeemed), sum(owes, PairState::unpaid), credit.paused(address),
                 sum(owed, PairState::rated), sum(owed, PairState::redeemed));
     }

@@ -193,6 +193,8 @@ class DisputeTest {
         assertThat(decided.evidence().wallMillis()).isEqualTo(cutShort.wallMillis());
         assertThat(decided.evidence().timeoutMillis()).isEqualTo(Fixtures.TIMEOUT_MILLIS);
         assertThat(credited(p)).isEqualTo(charge(cutShort));
+        given().auth().oauth2(p.developerToken()).get("/api/v1/accounts/" + p.developer().address()).then().statusCode(200)
+                .body("credited", equalTo(charge(cutShort).toString()));
         assertThat(decisions(open.id())).singleElement().satisfies(d -> {
             assertThat(d.state()).isEqualTo(DisputeState.UPHELD);
             assertThat(d.provider()).isEqualTo(p.provider().address());
