@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 final class IndependentScore {
 
+    /** The rejected disputes every provider starts with, as the README defines the dispute factor. */
+    private static final long DISPUTE_PRIOR = 10;
     /** What an overhead p95 beyond the histogram's last bound counts as (twice that bound, 60 s). */
     private static final long BEYOND_MILLIS = 120_000;
 
@@ -38,6 +40,11 @@ final class IndependentScore {
             long overhead = p95.asLong() == -1 ? BEYOND_MILLIS : p95.asLong();
             speed = overhead <= target ? 1 : (double) target / overhead;
         }
-        return (int) Math.floor(1000 * (1 - failureRate) * auditPassRate * up * leaseFactor * speed + 1e-9);
+        JsonNode disputes = view.get("disputes");
+        long rejected = disputes.get("rejected").asLong();
+        double disputeFactor = (double) (rejected + DISPUTE_PRIOR)
+                / (rejected + disputes.get("upheld").asLong() + DISPUTE_PRIOR);
+        return (int) Math.floor(1000 * (1 - failureRate) * auditPassRate * up * leaseFactor * speed * disputeFactor
+                + 1e-9);
     }
 }

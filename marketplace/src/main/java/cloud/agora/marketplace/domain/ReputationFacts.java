@@ -1,5 +1,6 @@
 package cloud.agora.marketplace.domain;
 
+import cloud.agora.protocol.dispute.DisputeState;
 import cloud.agora.protocol.reputation.CallObservations;
 import cloud.agora.protocol.reputation.LatencyHistogram;
 
@@ -10,7 +11,8 @@ import cloud.agora.protocol.reputation.LatencyHistogram;
 public record ReputationFacts(long calls, long answered, long functionFailures, long agentErrors, long timeouts,
         long unreachable, LatencyHistogram latency, LatencyHistogram overhead, long coldStarts,
         LatencyHistogram coldStart, long auditsPassed, long auditsFailed, long downMillis, long leasesByDeveloper,
-        long leasesByProvider, long leasesAuditFailed, long leasesUnreachable, long leasesOtherByBroker) {
+        long leasesByProvider, long leasesAuditFailed, long leasesUnreachable, long leasesOtherByBroker,
+        long disputesUpheld, long disputesRejected) {
 
     /** The reason a lease owner gives when it closed a lease because the provider could not be reached. */
     public static final String PROVIDER_UNREACHABLE = "provider-unreachable";
@@ -18,7 +20,7 @@ public record ReputationFacts(long calls, long answered, long functionFailures, 
     public static final String AUDIT_FAILED = "audit-failed";
 
     public static final ReputationFacts NONE = new ReputationFacts(0, 0, 0, 0, 0, 0, LatencyHistogram.empty(),
-            LatencyHistogram.empty(), 0, LatencyHistogram.empty(), 0, 0, 0, 0, 0, 0, 0, 0);
+            LatencyHistogram.empty(), 0, LatencyHistogram.empty(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public ReputationFacts {
         latency = latency == null ? LatencyHistogram.empty() : latency;
@@ -29,18 +31,19 @@ public record ReputationFacts(long calls, long answered, long functionFailures, 
     /** What a gateway's observations bring. */
     public static ReputationFacts of(CallObservations o) {
         return new ReputationFacts(o.calls(), o.answered(), o.functionFailures(), o.agentErrors(), o.timeouts(),
-                o.unreachable(), o.latency(), o.overhead(), o.coldStarts(), o.coldStart(), 0, 0, 0, 0, 0, 0, 0, 0);
+                o.unreachable(), o.latency(), o.overhead(), o.coldStarts(), o.coldStart(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0);
     }
 
     /** One storage audit. */
     public static ReputationFacts audit(boolean passed) {
         return new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, passed ? 1 : 0, passed ? 0 : 1, 0, 0, 0, 0, 0,
-                0);
+                0, 0, 0);
     }
 
     /** Time the provider went unheard beyond the heartbeat timeout. */
     public static ReputationFacts down(long millis) {
-        return new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, millis, 0, 0, 0, 0, 0);
+        return new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, millis, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** A lease of the provider that ended: counted by who ended it and why. */
@@ -64,7 +67,22 @@ public record ReputationFacts(long calls, long answered, long functionFailures, 
             byDeveloper = 1;
         }
         return new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, 0, byDeveloper, byProvider, auditFailed,
-                unreachable, otherByBroker);
+                unreachable, otherByBroker, 0, 0);
+    }
+
+    /**
+     * A dispute over one of the provider's charges that billing decided: upheld counts against the provider, rejected
+     * for it.
+     *
+     * @throws IllegalArgumentException for a dispute still {@link DisputeState#OPEN open}
+     */
+    public static ReputationFacts dispute(DisputeState state) {
+        if (state != DisputeState.UPHELD && state != DisputeState.REJECTED) {
+            throw new IllegalArgumentException("only a decided dispute counts, not one " + state);
+        }
+        boolean upheld = state == DisputeState.UPHELD;
+        return new ReputationFacts(0, 0, 0, 0, 0, 0, null, null, 0, null, 0, 0, 0, 0, 0, 0, 0, 0, upheld ? 1 : 0,
+                upheld ? 0 : 1);
     }
 
     public ReputationFacts plus(ReputationFacts o) {
@@ -74,6 +92,7 @@ public record ReputationFacts(long calls, long answered, long functionFailures, 
                 auditsPassed + o.auditsPassed, auditsFailed + o.auditsFailed, downMillis + o.downMillis,
                 leasesByDeveloper + o.leasesByDeveloper, leasesByProvider + o.leasesByProvider,
                 leasesAuditFailed + o.leasesAuditFailed, leasesUnreachable + o.leasesUnreachable,
-                leasesOtherByBroker + o.leasesOtherByBroker);
+                leasesOtherByBroker + o.leasesOtherByBroker, disputesUpheld + o.disputesUpheld,
+                disputesRejected + o.disputesRejected);
     }
 }

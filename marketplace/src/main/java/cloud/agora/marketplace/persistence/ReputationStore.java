@@ -34,7 +34,8 @@ public class ReputationStore {
                 SUM(audits_failed) AS audits_failed, SUM(down_millis) AS down_millis,
                 SUM(leases_by_developer) AS leases_by_developer, SUM(leases_by_provider) AS leases_by_provider,
                 SUM(leases_audit_failed) AS leases_audit_failed, SUM(leases_unreachable) AS leases_unreachable,
-                SUM(leases_other_broker) AS leases_other_broker
+                SUM(leases_other_broker) AS leases_other_broker, SUM(disputes_upheld) AS disputes_upheld,
+                SUM(disputes_rejected) AS disputes_rejected
             FROM reputation_hours WHERE hour >= ? %s GROUP BY provider""";
 
     private final AgroalDataSource dataSource;
@@ -66,8 +67,8 @@ public class ReputationStore {
                 INSERT INTO reputation_hours AS h (provider, hour, calls, answered, function_failures, agent_errors,
                     timeouts, unreachable, latency, overhead, cold_starts, cold_start, audits_passed, audits_failed,
                     down_millis, leases_by_developer, leases_by_provider, leases_audit_failed, leases_unreachable,
-                    leases_other_broker)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    leases_other_broker, disputes_upheld, disputes_rejected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, hour) DO UPDATE SET calls = h.calls + excluded.calls,
                     answered = h.answered + excluded.answered,
                     function_failures = h.function_failures + excluded.function_failures,
@@ -84,7 +85,9 @@ public class ReputationStore {
                     leases_by_provider = h.leases_by_provider + excluded.leases_by_provider,
                     leases_audit_failed = h.leases_audit_failed + excluded.leases_audit_failed,
                     leases_unreachable = h.leases_unreachable + excluded.leases_unreachable,
-                    leases_other_broker = h.leases_other_broker + excluded.leases_other_broker""")) {
+                    leases_other_broker = h.leases_other_broker + excluded.leases_other_broker,
+                    disputes_upheld = h.disputes_upheld + excluded.disputes_upheld,
+                    disputes_rejected = h.disputes_rejected + excluded.disputes_rejected""")) {
             s.setString(1, provider.value());
             s.setTimestamp(2, Timestamp.from(at.truncatedTo(ChronoUnit.HOURS)));
             s.setLong(3, f.calls());
@@ -105,6 +108,8 @@ public class ReputationStore {
             s.setLong(18, f.leasesAuditFailed());
             s.setLong(19, f.leasesUnreachable());
             s.setLong(20, f.leasesOtherByBroker());
+            s.setLong(21, f.disputesUpheld());
+            s.setLong(22, f.disputesRejected());
             s.executeUpdate();
         }
     }
@@ -218,7 +223,8 @@ public class ReputationStore {
                 histogram(r, "overhead"), r.getLong("cold_starts"), histogram(r, "cold_start"),
                 r.getLong("audits_passed"), r.getLong("audits_failed"), r.getLong("down_millis"),
                 r.getLong("leases_by_developer"), r.getLong("leases_by_provider"), r.getLong("leases_audit_failed"),
-                r.getLong("leases_unreachable"), r.getLong("leases_other_broker"));
+                r.getLong("leases_unreachable"), r.getLong("leases_other_broker"), r.getLong("disputes_upheld"),
+                r.getLong("disputes_rejected"));
     }
 
     private static Array counts(Connection c, LatencyHistogram histogram) throws SQLException {

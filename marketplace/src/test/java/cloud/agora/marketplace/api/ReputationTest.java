@@ -19,7 +19,11 @@ import cloud.agora.marketplace.domain.ReputationSnapshots;
 import cloud.agora.protocol.reputation.ReputationSnapshot;
 import cloud.agora.protocol.reputation.ReputationView;
 import static org.assertj.core.api.Assertions.assertThat;
+import cloud.agora.protocol.dispute.DisputeDecided;
+import cloud.agora.protocol.dispute.DisputeRules;
+import cloud.agora.protocol.dispute.DisputeState;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -88,6 +92,56 @@ class ReputationTest {
                 .body("calls.failedOnProvider", equalTo(3)).body("calls.failureRate", equalTo(0.2f))
                 .body("latency.samples", equalTo(12)).body("latency.p50Millis", equalTo(20))
                 .body("score", equalTo(800)).body("formula", containsString("(1 − 3/15)"));
+    }
+
+    @Test
+    void billingsDisputeDecisionsCountOnceEachInTheHourDecidedAndOnlyWhenBillingSignedThem() throws Exception {
+        Market provider = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        Address address = provider.wallet.address();
+        // first a score below the most: 1 of 5 calls failed on the provider's side, 1000 × (1 − 1/5) = 800
+        send(EventKeys.signed(Topics.FUNCTIONS_OBSERVATIONS, address.value(),
+                JsonCodec.write(observations(address, 5, 4, 1))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(reputation(address).calls().total()).isEqualTo(5));
+        assertThat(reputation(address).score()).isEqualTo(800);
+
+        // an upheld dispute, decided two hours ago: 800 × 10/11, counted in the hour it was decided
+        Instant decidedAt = Instant.now().minus(Duration.ofHours(2));
+        String upheld = JsonCodec.write(decided(address, DisputeState.UPHELD, decidedAt));
+        send(EventKeys.signed(Topics.BILLING_DISPUTES, address.value(), upheld));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(reputation(address).disputes().upheld()).isEqualTo(1));
+        ReputationView lowered = reputation(address);
+        assertThat(lowered.disputes()).isEqualTo(new ReputationView.Disputes(1, 0, 10, 10.0 / 11));
+        assertThat(lowered.score()).isEqualTo(727);
+        assertThat(lowered.formula()).endsWith(" × (0 + 10)/(0 + 1 + 10)) = 727");
+        assertThat(disputesIn(address, decidedAt)).containsExactly(1L, 0L);
+
+        // the same record again (a redelivery) counts nothing; a rejected one wins part back: 800 × 11/12
+        send(EventKeys.signed(Topics.BILLING_DISPUTES, address.value(), upheld));
+        send(EventKeys.signed(Topics.BILLING_DISPUTES, address.value(),
+                JsonCodec.write(decided(address, DisputeState.REJECTED, Instant.now()))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(reputation(address).disputes().rejected()).isEqualTo(1));
+        ReputationView raised = reputation(address);
+        assertThat(raised.disputes()).isEqualTo(new ReputationView.Disputes(1, 1, 10, 11.0 / 12));
+        assertThat(raised.score()).isEqualTo(733);
+
+        // decisions billing did not sign, against another provider: unsigned, a stranger's, another service's key
+        Market other = Market.participant().provide(region(), resources(1000, 1024, 0), ASK);
+        Address target = other.wallet.address();
+        String forged = JsonCodec.write(decided(target, DisputeState.UPHELD, Instant.now()));
+        send(new ProducerRecord<>(Topics.BILLING_DISPUTES, target.value(), forged));
+        send(EventKeys.signedBy(Wallet.random().key(), Topics.BILLING_DISPUTES, target.value(), forged));
+        send(EventKeys.signedBy(EventKeys.of("functions"), Topics.BILLING_DISPUTES, target.value(), forged));
+        // then one billing signed, for the first provider: once it counts, the ones before it were handled
+        send(EventKeys.signed(Topics.BILLING_DISPUTES, address.value(),
+                JsonCodec.write(decided(address, DisputeState.REJECTED, Instant.now()))));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(reputation(address).disputes().rejected()).isEqualTo(2));
+        ReputationView untouched = reputation(target);
+        assertThat(untouched.disputes()).isEqualTo(new ReputationView.Disputes(0, 0, 10, 1.0));
+        assertThat(untouched.score()).isEqualTo(1000);
     }
 
     @Test
@@ -229,6 +283,30 @@ class ReputationTest {
         assertThat(ledger.prune()).isPositive();
         assertThat(hoursOf(address)).isEqualTo(1);
         given().get("/api/v1/providers/" + address + "/reputation").then().body("audits.passed", equalTo(1));
+    }
+
+    private static ReputationView reputation(Address provider) {
+        return JsonCodec.read(given().get("/api/v1/providers/" + provider + "/reputation").then().statusCode(200)
+                .extract().asString(), ReputationView.class);
+    }
+
+    /** The provider's upheld and rejected disputes in the evidence row of the hour holding {@code at}. */
+    private List<Long> disputesIn(Address provider, Instant at) throws java.sql.SQLException {
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT disputes_upheld, disputes_rejected FROM reputation_hours WHERE provider = ? AND hour = ?")) {
+            s.setString(1, provider.value());
+            s.setTimestamp(2, java.sql.Timestamp.from(at.truncatedTo(java.time.temporal.ChronoUnit.HOURS)));
+            try (java.sql.ResultSet r = s.executeQuery()) {
+                return r.next() ? List.of(r.getLong(1), r.getLong(2)) : List.of();
+            }
+        }
+    }
+
+    private static EventEnvelope<DisputeDecided> decided(Address provider, DisputeState state, Instant at) {
+        DisputeDecided decision = new DisputeDecided(UUID.randomUUID(), UUID.randomUUID(), Wallet.random().address(),
+                provider, UUID.randomUUID(), Wei.of(1_000_000), state,
+                state == DisputeState.UPHELD ? DisputeRules.TIMEOUT_BEFORE_LIMIT : DisputeRules.WITNESSED_SUCCESS, at);
+        return EventEnvelope.of(DisputeDecided.TYPE, "billing", at, provider.value(), decision);
     }
 
     private long hoursOf(Address provider) throws java.sql.SQLException {

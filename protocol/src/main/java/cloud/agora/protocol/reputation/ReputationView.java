@@ -12,8 +12,8 @@ import java.time.Instant;
  * @param formula              the score's formula, with this window's values
  */
 public record ReputationView(Address provider, Instant from, Instant to, int score, Calls calls, Latency latency,
-        ColdStarts coldStarts, Audits audits, Uptime uptime, LeasesEnded leasesEnded, long overheadTargetMillis,
-        String formula) {
+        ColdStarts coldStarts, Audits audits, Uptime uptime, LeasesEnded leasesEnded, Disputes disputes,
+        long overheadTargetMillis, String formula) {
 
     /**
      * The calls gateways sent to the provider ({@link CallObservations}), summed over the window.
@@ -76,5 +76,18 @@ public record ReputationView(Address provider, Instant from, Instant to, int sco
         public long against() {
             return byProvider + auditFailed + unreachableCounted;
         }
+    }
+
+    /**
+     * Disputes over the provider's charges that billing decided ({@code DisputeDecided} on
+     * {@code billing.disputes.v1}), summed over the window by when they were decided.
+     *
+     * @param upheld   decided for the developer: the charge was refunded (against the provider)
+     * @param rejected decided for the provider: the charge stands (for it)
+     * @param prior    the rejected disputes every provider starts with, so that one upheld dispute among none does not
+     *                 ruin it
+     * @param factor   {@code (rejected + prior) / (rejected + upheld + prior)}, 1 without upheld disputes
+     */
+    public record Disputes(long upheld, long rejected, long prior, double factor) {
     }
 }
