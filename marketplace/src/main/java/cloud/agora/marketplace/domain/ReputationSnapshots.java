@@ -120,6 +120,7 @@ public class ReputationSnapshots {
         return new ReputationSnapshot.Hour(row.hour(), f.calls(), f.answered(), f.functionFailures(), f.agentErrors(),
                 f.timeouts(), f.unreachable(), f.latency(), f.overhead(), f.coldStarts(), f.coldStart(),
                 f.auditsPassed(), f.auditsFailed(), f.downMillis(), f.leasesByDeveloper(), f.leasesByProvider(),
-                f.leasesAuditFailed(), f.leasesUnreachable(), f.leasesOtherByBroker());
+                f.leasesAuditFailed(), f.leasesUnreachable(), f.leasesOtherByBroker(), f.disputesUpheld(),
+                f.disputesRejected());
     }
 }

@@ -49,11 +49,13 @@ public class DisputeFollower {
     public void follow(ConsumerRecord<String, String> record) {
         EventEnvelope<DisputeDecided> event = events.open(record, DECISION, "dispute decision");
         DisputeDecided decided = event.data();
-        if (!DisputeDecided.TYPE.equals(event.type()) || event.id() == null || decided == null
+        if (!DisputeDecided.TYPE.equals(event.type()) || decided == null || decided.disputeId() == null
                 || decided.provider() == null || decided.decidedAt() == null
                 || (decided.state() != DisputeState.UPHELD && decided.state() != DisputeState.REJECTED)) {
             return;
         }
-        ledger.record(event.id(), decided.provider(), decided.decidedAt(), ReputationFacts.dispute(decided.state()));
+        // a dispute is decided once: counted once by its id, whatever envelope carried it
+        ledger.record("dispute:" + decided.disputeId(), decided.provider(), decided.decidedAt(),
+                ReputationFacts.dispute(decided.state()));
     }
 }

@@ -30,7 +30,8 @@ public record ReputationSnapshot(Instant generatedAt, Instant from, Instant to, 
     public record Hour(Instant hour, long calls, long answered, long functionFailures, long agentErrors, long timeouts,
             long unreachable, LatencyHistogram latency, LatencyHistogram overhead, long coldStarts,
             LatencyHistogram coldStart, long auditsPassed, long auditsFailed, long downMillis, long leasesByDeveloper,
-            long leasesByProvider, long leasesAuditFailed, long leasesUnreachable, long leasesOtherByBroker) {
+            long leasesByProvider, long leasesAuditFailed, long leasesUnreachable, long leasesOtherByBroker,
+            long disputesUpheld, long disputesRejected) {
     }
 
     /** A published snapshot as listed. */
