@@ -36,6 +36,11 @@ final class FaultyEndpoint implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     /** Calls ({@code POST /api/v1/invocations}) that reached the proxy. */
     final AtomicInteger calls = new AtomicInteger();
+    /**
+     * When set, the outcome this provider reports for a call that succeeded (the agent's reply's {@code status}
+     * rewritten; its signed receipt untouched): an agent that misreports how calls ended.
+     */
+    volatile String reportedOutcome;
 
     private FaultyEndpoint(int port, String target, boolean failCalls, Duration callDelay) throws IOException {
         this.target = target;
@@ -94,6 +99,11 @@ final class FaultyEndpoint implements AutoCloseable {
                 }
             }
             byte[] out = answer.body();
+            String outcome = reportedOutcome;
+            if (call && outcome != null) {
+                out = new String(out, StandardCharsets.UTF_8).replaceFirst("\"status\"\\s*:\\s*\"OK\"",
+                        "\"status\":\"" + outcome + "\"").getBytes(StandardCharsets.UTF_8);
+            }
             exchange.sendResponseHeaders(answer.statusCode(), out.length == 0 ? -1 : out.length);
             try (OutputStream response = exchange.getResponseBody()) {
                 response.write(out);

@@ -70,6 +70,9 @@ class StorageAndReputationIT {
                 .withEnv("AGORA_FUNCTIONS_OBSERVATION_INTERVAL", "1s")
                 .withEnv("AGORA_MARKET_REPUTATION_REFRESH_INTERVAL", "1s")
                 .withEnv("AGORA_MARKET_REPUTATION_OVERHEAD_TARGET", "1s")
+                // a provider that does not answer a dispute within 5 s has it decided without its answer
+                .withEnv("AGORA_BILLING_DISPUTES_ANSWER_WINDOW", "PT5S")
+                .withEnv("AGORA_BILLING_DISPUTES_INTERVAL", "1s")
                 .start()) {
             for (String key : List.of("provider", "provider-2", "provider-3")) {
                 String provider = Platform.address(state, key);
@@ -285,10 +288,78 @@ class StorageAndReputationIT {
                 call("POST", MARKET + "/api/v1/leases/" + lease.asText() + "/close", market, Map.of("reason", "test done"));
             }
             PlatformCalls.send("DELETE", MARKET + "/api/v1/bids/" + bidId, market, null);
+
+            disputesAreDecidedOnTheGatewaysWitness(developer, token, slow, slowAgent, providers.get(slowAgent));
         } finally {
             for (PartProcess agent : restarted) {
                 agent.stop();
             }
+        }
+    }
+
+    /**
+     * The slow provider's agent misreports one call as timed out (its signed receipt, 10 s allowed, says it ran a few
+     * milliseconds) and answers the next one correctly. The developer disputes both charges at billing with the
+     * gateway's witness of each: the one the gateway saw end as a timeout long before its limit is upheld and credited,
+     * the witnessed success is rejected, and both reach the provider's reputation as the marketplace documents
+     * ({@code disputeFactor}, recomputed here).
+     */
+    private void disputesAreDecidedOnTheGatewaysWitness(Signer developer, String functionsToken, FaultyEndpoint proxy,
+            String agent, String provider) throws Exception {
+        String function = "trial-" + agent;
+        proxy.reportedOutcome = "TIMEOUT";
+        HttpResponse<String> cut = FunctionCalls.invoke(function, "cut short");
+        proxy.reportedOutcome = null;
+        assertThat(cut.statusCode()).as(cut.body()).isEqualTo(504);
+        HttpResponse<String> fine = FunctionCalls.invoke(function, "fine");
+        assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+        String billing = signIn(BILLING, developer.key());
+        Map<String, String> states = new java.util.LinkedHashMap<>();
+        for (HttpResponse<String> answered : List.of(cut, fine)) {
+            // a success names its call in a header, a failure in its problem body
+            String invocation = answered.headers().firstValue("Agora-Invocation-Id")
+                    .orElseGet(() -> read(answered.body()).path("invocationId").asText());
+            JsonNode witness = call("GET", PlatformCalls.FUNCTIONS + "/api/v1/invocations/" + invocation + "/witness",
+                    functionsToken, null);
+            assertThat(witness.get("outcome").asText()).isEqualTo(answered == cut ? "TIMEOUT" : "OK");
+            // billing rates the charge once the agent shipped its receipt: until then the dispute finds no charge
+            JsonNode opened = await("the dispute over " + invocation + " opened", Duration.ofSeconds(60), () -> {
+                HttpResponse<String> r = PlatformCalls.send("POST", BILLING + "/api/v1/disputes", billing,
+                        Map.of("invocationId", invocation, "witness", witness));
+                assertThat(r.statusCode()).as(r.body()).isIn(201, 404);
+                return r.statusCode() == 201 ? read(r.body()) : null;
+            }, o -> true);
+            JsonNode decided = await("the dispute over " + invocation + " decided", Duration.ofSeconds(60),
+                    () -> call("GET", BILLING + "/api/v1/disputes/" + opened.get("id").asText(), billing, null),
+                    d -> !"OPEN".equals(d.path("state").asText()));
+            System.out.printf("dispute over %s (%s): %s by %s: %s%n", invocation, witness.get("outcome").asText(),
+                    decided.get("state").asText(), decided.get("rule").asText(), decided.get("reason").asText());
+            assertThat(decided.get("evidence").get("witness").get("signature")).isEqualTo(witness.get("signature"));
+            assertThat(decided.get("evidence").get("receiptHash").asText()).isEqualTo(witness.get("receiptHash").asText());
+            states.put(invocation, decided.get("state").asText() + " " + decided.get("charge").asText());
+        }
+        List<String> decisions = List.copyOf(states.values());
+        assertThat(decisions.get(0)).startsWith("UPHELD ");
+        assertThat(decisions.get(1)).startsWith("REJECTED ");
+        String credit = decisions.get(0).substring("UPHELD ".length());
+        JsonNode account = call("GET", BILLING + "/api/v1/accounts/" + developer.address(), billing, null);
+        assertThat(account.get("credited").asText()).as("%s", account).isEqualTo(credit);
+
+        JsonNode view = await("both decisions in " + agent + "'s reputation", Duration.ofSeconds(60),
+                () -> call("GET", MARKET + "/api/v1/providers/" + provider + "/reputation", null, null),
+                v -> v.path("disputes").path("upheld").asLong() == 1 && v.path("disputes").path("rejected").asLong() == 1);
+        JsonNode disputes = view.get("disputes");
+        assertThat(disputes.get("factor").asDouble()).isEqualTo((1.0 + disputes.get("prior").asLong())
+                / (2.0 + disputes.get("prior").asLong()));
+        assertThat(view.get("score").asInt()).as("the score from the counts it cites: %s", view)
+                .isEqualTo(IndependentScore.of(view));
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JsonCodec.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
