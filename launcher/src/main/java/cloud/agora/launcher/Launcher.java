@@ -61,13 +61,18 @@ public class Launcher {
                 + "machine, 0 to " + Platform.MAX_AGENTS + " (ports 8090, 8091, ...; each its own dev key and data; default ${DEFAULT-VALUE})")
         int agents;
 
+        @Option(names = "--listen", defaultValue = "${env:AGORA_LISTEN:-127.0.0.1}", description = "the address the services "
+                + "and agents listen on (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 for every interface); "
+                + "PostgreSQL, Kafka and Anvil always listen on loopback; env AGORA_LISTEN")
+        String listen;
+
         @Override
         public Integer call() throws Exception {
             Platform platform = new Platform(paths.root.toAbsolutePath().normalize(), paths.state(),
                     postgresUrl.or(() -> Optional.ofNullable(System.getenv("AGORA_POSTGRES_URL"))),
                     postgresUser, postgresPassword,
                     kafka.or(() -> Optional.ofNullable(System.getenv("AGORA_KAFKA"))),
-                    Duration.ofSeconds(readySeconds), agents);
+                    Duration.ofSeconds(readySeconds), agents, listen);
             Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "platform-stop"));
             platform.start();
             platform.awaitStop();

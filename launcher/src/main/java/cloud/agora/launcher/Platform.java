@@ -164,6 +164,7 @@ final class Platform {
     private final Optional<String> externalKafka;
     private final Duration readyTimeout;
     private final int agents;
+    private final String listen;
     private final List<Process> processes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedPostgres postgres;
@@ -171,7 +172,7 @@ final class Platform {
     private volatile boolean stopping;
 
     Platform(Path root, Path state, Optional<String> externalPostgres, String postgresUser, String postgresPassword,
-            Optional<String> externalKafka, Duration readyTimeout, int agents) {
+            Optional<String> externalKafka, Duration readyTimeout, int agents, String listen) {
         if (agents < 0 || agents > MAX_AGENTS) {
             throw new IllegalArgumentException("between 0 and " + MAX_AGENTS + " agents (one per provider dev key), not " + agents);
         }
@@ -183,6 +184,7 @@ final class Platform {
         this.externalKafka = externalKafka;
         this.readyTimeout = readyTimeout;
         this.agents = agents;
+        this.listen = listen;
     }
 
     void start() throws Exception {
@@ -205,6 +207,8 @@ final class Platform {
             }
             Map<String, String> env = new LinkedHashMap<>();
             env.put("QUARKUS_HTTP_PORT", Integer.toString(service.port()));
+            // loopback unless told otherwise (--listen): a one-machine platform is not a public service
+            env.put("QUARKUS_HTTP_HOST", listen);
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             env.put("AGORA_AUTH_SECRET", secret);
             env.putAll(chain);
@@ -303,6 +307,8 @@ final class Platform {
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
+                // this machine only, whatever --listen says: only the platform's own services use it
+                .setServerConfig("listen_addresses", "127.0.0.1")
                 .setOutputRedirector(ProcessBuilder.Redirect.appendTo(state.resolve("logs/postgres.log").toFile()))
                 .setErrorRedirector(ProcessBuilder.Redirect.appendTo(state.resolve("logs/postgres.log").toFile()))
                 .start();
@@ -539,14 +545,7 @@ final class Platform {
     private static ECKeyPair eventKey(Path state, String service) {
         try {
             Path file = state.resolve("keys/events-" + service + ".key");
-            if (!Files.exists(file)) {
-                Files.createDirectories(file.getParent());
-                Path fresh = Files.createTempFile(file.getParent(), "events-", ".tmp",
-                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(fresh, KeyFiles.toHex(org.web3j.crypto.Keys.createEcKeyPair()) + "\n");
-                Files.move(fresh, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
+            ownerOnly(file, Files.exists(file) ? "" : KeyFiles.toHex(org.web3j.crypto.Keys.createEcKeyPair()) + "\n");
             return KeyFiles.read(file);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot keep the event key of " + service, e);
@@ -555,15 +554,32 @@ final class Platform {
         }
     }
 
+    /**
+     * Writes a secret to {@code file} readable by its owner only (mode 600 from its creation: written to an owner-only
+     * temporary file, then moved into place), or, when it exists, makes it owner-only (a state made before).
+     */
+    static void ownerOnly(Path file, String content) throws IOException {
+        Files.createDirectories(file.getParent());
+        if (Files.exists(file)) {
+            Files.setPosixFilePermissions(file, OWNER_ONLY);
+            return;
+        }
+        Path fresh = Files.createTempFile(file.getParent(), ".secret-", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Files.writeString(fresh, content);
+        Files.move(fresh, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+
     /** A random 32-byte key, base64, kept in {@code state/<name>}, made on first use. */
     static String base64Key(Path state, String name) {
         try {
             Path file = state.resolve(name);
-            if (!Files.exists(file)) {
-                byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                Files.writeString(file, java.util.Base64.getEncoder().encodeToString(random));
-            }
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            ownerOnly(file, java.util.Base64.getEncoder().encodeToString(random));
             return Files.readString(file).strip();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot keep the key " + name, e);
@@ -574,11 +590,9 @@ final class Platform {
     static String secretFile(Path state, String name) {
         try {
             Path file = state.resolve(name);
-            if (!Files.exists(file)) {
-                byte[] random = new byte[32];
-                new SecureRandom().nextBytes(random);
-                Files.writeString(file, HexFormat.of().formatHex(random));
-            }
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            ownerOnly(file, HexFormat.of().formatHex(random));
             return Files.readString(file).strip();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot keep the secret " + name, e);
@@ -589,12 +603,11 @@ final class Platform {
     private Map<String, Path> devKeys() throws Exception {
         Path dir = state.resolve("keys");
         Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Map<String, Path> keys = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> role : DEV_ROLES.entrySet()) {
             Path file = dir.resolve(role.getKey() + ".key");
-            if (!Files.exists(file)) {
-                Files.writeString(file, DevKeys.get(role.getValue()).privateKeyHex() + "\n");
-            }
+            ownerOnly(file, DevKeys.get(role.getValue()).privateKeyHex() + "\n");
             keys.put(role.getKey(), file);
         }
         return keys;

@@ -48,6 +48,8 @@ class PartitionIT {
     void callsAreAnsweredOnTheAgentsSideOfACutAndOfABlackHoleAndBillingConvergesToItsReceipts() throws Exception {
         assumeTrue(NetworkSplit.available(), "root, ip netns, tc and nsenter");
         try (LocalPlatform platform = new LocalPlatform(state)
+                // the agent in its own network namespace reaches the services at the host's end of its link
+                .withEnv("AGORA_LISTEN", "0.0.0.0")
                 // the gateway probes the agent every second; it never gives the replica up during the test
                 .withEnv("AGORA_FUNCTIONS_HEALTH_INTERVAL", "1s")
                 .withEnv("AGORA_FUNCTIONS_REPLACE_UNHEALTHY_AFTER", "1h")

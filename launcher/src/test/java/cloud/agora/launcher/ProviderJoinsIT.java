@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.testsupport.NetworkSplit;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,7 @@ class ProviderJoinsIT {
             JsonNode offer = await("the agent's offer in the market", () -> get("http://localhost:8081/api/v1/providers/" + provider, null),
                     o -> o.path("available").asBoolean(false));
             assertThat(offer.get("region").asText()).isEqualTo("local");
+            nothingListensBeyondThisMachine();
             assertThat(offer.get("capacity").get("cpuMillis").asLong()).isPositive();
 
             ECKeyPair developerKey = KeyFiles.read(state.resolve("keys/developer.key"));
@@ -132,5 +135,35 @@ class ProviderJoinsIT {
         HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s %s: %s", method, url, response.body()).isBetween(200, 299);
         return JsonCodec.mapper().readTree(response.body());
+    }
+
+    /**
+     * Every port of the running platform (services, agent, PostgreSQL, Kafka and its controller, Anvil), scanned from
+     * another network namespace through a veth pair to the host: none answers. A socket the test opens on every
+     * interface answers the same scan, so the scan sees what listens beyond loopback.
+     */
+    private static void nothingListensBeyondThisMachine() throws Exception {
+        if (!NetworkSplit.available()) {
+            System.out.println("not scanned from another network namespace: needs root, ip netns and nsenter");
+            return;
+        }
+        try (NetworkSplit elsewhere = NetworkSplit.create();
+                java.net.ServerSocket control = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("0.0.0.0"))) {
+            List<Integer> ports = new java.util.ArrayList<>(List.of(8080, 8081, 8082, 8083, 8084, Platform.AGENT_PORT,
+                    Platform.POSTGRES_PORT, Platform.KAFKA_PORT, Platform.KAFKA_CONTROLLER_PORT, Platform.CHAIN_PORT));
+            ports.add(control.getLocalPort());
+            String host = elsewhere.hostAddress();
+            StringBuilder script = new StringBuilder();
+            for (int port : ports) {
+                script.append("timeout 3 bash -c 'exec 3<>/dev/tcp/").append(host).append('/').append(port)
+                        .append("' 2>/dev/null && echo ").append(port).append(";");
+            }
+            Process scan = new ProcessBuilder(elsewhere.inNamespace(List.of("bash", "-c", script.toString())))
+                    .redirectErrorStream(true).start();
+            String open = new String(scan.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertThat(scan.waitFor()).isNotNegative();
+            assertThat(open).as("ports answering at %s from another network namespace", host)
+                    .isEqualTo(Integer.toString(control.getLocalPort()));
+        }
     }
 }
