@@ -4,9 +4,15 @@ import static cloud.agora.marketplace.api.Market.bid;
 import static cloud.agora.marketplace.api.Market.prices;
 import static cloud.agora.marketplace.api.Market.resources;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 
 import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SiweMessage;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.testsupport.Wallet;
@@ -164,5 +170,36 @@ class MarketAuthorizationTest {
                 .post("/api/v1/auth/token").then().statusCode(401).body("type", equalTo("urn:agora:problem:sign-in-rejected"));
         given().contentType(ContentType.JSON).body(Map.of("message", "hello", "signature", "0x00"))
                 .post("/api/v1/auth/token").then().statusCode(400).body("type", equalTo("urn:agora:problem:invalid-sign-in"));
+    }
+
+    @Test
+    void aSignedMessagePostedTwiceGivesOneTokenAndTheSecondPostIsRejected() {
+        Wallet wallet = Wallet.random();
+        String message = given().contentType(ContentType.JSON).body(Map.of("address", wallet.address().checksummed()))
+                .post("/api/v1/auth/challenge").then().statusCode(200).extract().path("message");
+        Map<String, String> signed = Map.of("message", message, "signature", PersonalSignature.sign(message, wallet.key()));
+
+        String token = given().contentType(ContentType.JSON).body(signed).post("/api/v1/auth/token").then().statusCode(200)
+                .body("token", notNullValue()).extract().path("token");
+        given().contentType(ContentType.JSON).body(signed).post("/api/v1/auth/token").then().statusCode(401)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:sign-in-rejected"))
+                .body("detail", containsString("already exchanged")).body("$", not(hasKey("token")));
+        // the one token works
+        given().auth().oauth2(token).get("/api/v1/leases").then().statusCode(200);
+    }
+
+    @Test
+    void twoChallengesForOneAddressInOneSecondCarryDifferentNonces() {
+        String address = alice.address();
+        boolean sameSecond = false;
+        for (int attempt = 0; attempt < 5 && !sameSecond; attempt++) {
+            SiweMessage first = SiweMessage.parse(given().contentType(ContentType.JSON).body(Map.of("address", address))
+                    .post("/api/v1/auth/challenge").then().statusCode(200).extract().path("message"));
+            SiweMessage second = SiweMessage.parse(given().contentType(ContentType.JSON).body(Map.of("address", address))
+                    .post("/api/v1/auth/challenge").then().statusCode(200).extract().path("message"));
+            sameSecond = first.issuedAt().equals(second.issuedAt());
+            assertThat(second.nonce()).isNotEqualTo(first.nonce());
+        }
+        assertThat(sameSecond).as("two challenges issued within one second").isTrue();
     }
 }

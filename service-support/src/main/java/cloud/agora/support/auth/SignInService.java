@@ -3,6 +3,7 @@ package cloud.agora.support.auth;
 import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.SignInChallenges;
 import cloud.agora.protocol.auth.SiweMessage;
+import cloud.agora.protocol.auth.UsedNonces;
 import cloud.agora.protocol.eth.Address;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Signs callers in with Ethereum (EIP-4361 challenge, personal-sign answer) and checks the
- * access tokens it issues. Stateless: any replica sharing the secret can do either step.
+ * access tokens it issues. Any replica sharing the secret can do either step: a challenge is checked
+ * without state. A signed challenge gives one token: its nonce is consumed in the service's database
+ * ({@link UsedNonceTable}), which every replica shares, and the same message is refused afterwards.
  */
 @ApplicationScoped
 public class SignInService {
@@ -24,24 +27,32 @@ public class SignInService {
 
     private final SignInChallenges challenges;
     private final AccessTokens tokens;
+    private final UsedNonces usedNonces;
     private final Clock clock;
 
-    public SignInService(AuthConfig config, Clock clock) {
+    public SignInService(AuthConfig config, UsedNonces usedNonces, Clock clock) {
         byte[] secret = secret(config);
         this.challenges = new SignInChallenges(secret, config.domain(), config.uri(), config.chainId(),
                 config.challengeLifetime());
         this.tokens = new AccessTokens(secret, config.tokenLifetime());
+        this.usedNonces = usedNonces;
         this.clock = clock;
     }
 
-    /** A sign-in message for {@code address} to sign with {@code personal_sign}. */
+    /** A sign-in message for {@code address} to sign with {@code personal_sign}, with a fresh nonce. */
     public SiweMessage challenge(Address address) {
         return challenges.challenge(address, clock.instant());
     }
 
-    /** Checks a signed challenge and issues a token for its signer. */
+    /**
+     * Checks a signed challenge, consumes its nonce and issues a token for its signer.
+     *
+     * @throws cloud.agora.protocol.auth.InvalidSiweMessageException when the text is not an EIP-4361 message
+     * @throws cloud.agora.protocol.auth.SignInRejectedException     when the message is not this platform's, expired,
+     *                                                               signed by another key, or already exchanged
+     */
     public AccessTokens.IssuedToken signIn(String message, String signature) {
-        Address signer = challenges.verify(message, signature, clock.instant());
+        Address signer = challenges.redeem(message, signature, clock.instant(), usedNonces);
         return tokens.issue(signer, clock.instant());
     }
 
