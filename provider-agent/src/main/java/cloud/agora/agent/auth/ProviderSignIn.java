@@ -5,6 +5,7 @@ import cloud.agora.protocol.auth.InvalidSiweMessageException;
 import cloud.agora.protocol.auth.SignInChallenges;
 import cloud.agora.protocol.auth.SignInRejectedException;
 import cloud.agora.protocol.auth.SiweMessage;
+import cloud.agora.protocol.auth.UsedNonces;
 import cloud.agora.protocol.eth.Address;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -17,18 +18,24 @@ import java.time.Duration;
  * {@code agora cli login --key <provider key> --url <agent>} works against it. The secrets are random per process and
  * never the platform's {@code AGORA_AUTH_SECRET}: a provider runs the agent, and a platform secret there would let it
  * issue tokens every service accepts, for any address. A restart invalidates the tokens; signing in again is cheap.
+ * Each challenge has a fresh nonce, and a signed challenge gives one token: its nonce is consumed in this process's
+ * memory ({@link InMemoryUsedNonces}; the agent is one process, and its challenges die with it), and the same message
+ * posted again is refused.
  */
 public final class ProviderSignIn {
 
     private final Address provider;
     private final SignInChallenges challenges;
     private final AccessTokens tokens;
+    private final UsedNonces usedNonces;
     private final Clock clock;
 
-    public ProviderSignIn(Address provider, SignInChallenges challenges, AccessTokens tokens, Clock clock) {
+    public ProviderSignIn(Address provider, SignInChallenges challenges, AccessTokens tokens, UsedNonces usedNonces,
+            Clock clock) {
         this.provider = provider;
         this.challenges = challenges;
         this.tokens = tokens;
+        this.usedNonces = usedNonces;
         this.clock = clock;
     }
 
@@ -39,11 +46,11 @@ public final class ProviderSignIn {
         return secret;
     }
 
-    /** Challenges and tokens for {@code provider}, under fresh secrets. */
+    /** Challenges and tokens for {@code provider}, under fresh secrets, each challenge redeemed once in this process. */
     public static ProviderSignIn of(Address provider, String domain, String uri, long chainId, Duration challengeLifetime,
             AccessTokens tokens, Clock clock) {
         return new ProviderSignIn(provider, new SignInChallenges(freshSecret(), domain, uri, chainId, challengeLifetime), tokens,
-                clock);
+                new InMemoryUsedNonces(clock), clock);
     }
 
     /** The only address that may sign in. */
@@ -64,13 +71,15 @@ public final class ProviderSignIn {
     /**
      * A token for the provider's signed challenge.
      *
-     * @throws SignInRefusedException 400 for a text that is not EIP-4361, 401 for a message this agent did not issue
-     *                                or a bad signature, 403 when the signer is not the provider
+     * @throws SignInRefusedException 400 for a text that is not EIP-4361, 401 for a message this agent did not issue,
+     *                                a bad signature or a message already exchanged, 403 when the signer is not the
+     *                                provider
      */
     public AccessTokens.IssuedToken signIn(String message, String signature) {
         Address signer;
         try {
-            signer = challenges.verify(message, signature, clock.instant());
+            // the signer is the message's address, which the nonce binds: only the provider's challenges are issued
+            signer = challenges.redeem(message, signature, clock.instant(), usedNonces);
         } catch (InvalidSiweMessageException e) {
             throw new SignInRefusedException(400, "invalid-sign-in", "The sign-in request is invalid",
                     "not an EIP-4361 message: " + e.getMessage());

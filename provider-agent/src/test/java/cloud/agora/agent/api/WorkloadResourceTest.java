@@ -2,7 +2,10 @@ package cloud.agora.agent.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 
 import cloud.agora.agent.lease.LeaseReconciler;
 import cloud.agora.agent.lease.Marketplace;
@@ -119,5 +122,26 @@ class WorkloadResourceTest {
         given().contentType(ContentType.JSON)
                 .body(Map.of("message", elsewhere, "signature", PersonalSignature.sign(elsewhere, AgentTestResource.PROVIDER_KEY)))
                 .post("/api/v1/auth/token").then().statusCode(401).body("type", equalTo("urn:agora:problem:sign-in-rejected"));
+    }
+
+    @Test
+    void theProvidersSignedMessagePostedTwiceGivesOneToken() {
+        String message = given().contentType(ContentType.JSON).body(Map.of("address", PROVIDER.checksummed()))
+                .post("/api/v1/auth/challenge").then().statusCode(200).extract().path("message");
+        Map<String, String> signed = Map.of("message", message,
+                "signature", PersonalSignature.sign(message, AgentTestResource.PROVIDER_KEY));
+
+        String token = given().contentType(ContentType.JSON).body(signed).post("/api/v1/auth/token").then().statusCode(200)
+                .extract().path("token");
+        String refused = given().contentType(ContentType.JSON).body(signed).post("/api/v1/auth/token").then().statusCode(401)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:sign-in-rejected"))
+                .body("detail", containsString("already exchanged")).body("$", not(hasKey("token"))).extract().asString();
+        assertThat(refused).doesNotContain(token);
+        given().auth().oauth2(token).get("/api/v1/workloads").then().statusCode(200);
+
+        // the next challenge, even within the same second, is another message with its own nonce
+        String next = given().contentType(ContentType.JSON).body(Map.of("address", PROVIDER.checksummed()))
+                .post("/api/v1/auth/challenge").then().statusCode(200).extract().path("message");
+        assertThat(next).isNotEqualTo(message);
     }
 }
