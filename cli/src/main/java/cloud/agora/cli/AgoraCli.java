@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
                 + "balances on the escrow; functions from a template to a deployment (fn init, build, deploy).",
         subcommands = {AgoraCli.Keygen.class, AgoraCli.AddressOf.class, AgoraCli.Sign.class, AgoraCli.Login.class,
                 EscrowCommands.Deposit.class, EscrowCommands.Authorize.class, EscrowCommands.Redeem.class,
-                EscrowCommands.Balance.class, VoteCommand.class, FunctionCommands.class})
+                EscrowCommands.Balance.class, VoteCommand.class, FunctionCommands.class, DisputeCommands.class})
 public class AgoraCli {
 
     public static void main(String[] args) {
