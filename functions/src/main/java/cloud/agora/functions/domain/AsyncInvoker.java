@@ -55,10 +55,12 @@ public class AsyncInvoker {
     private final Duration backoff;
     private final Duration stuckAfter;
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    public AsyncInvoker(InvocationRouter router, AsyncInvocationStore store, OutboxRelay relay, FunctionsConfig config) {
+    public AsyncInvoker(InvocationRouter router, AsyncInvocationStore store, OutboxRelay relay, FunctionsConfig config,
+            Clock clock) {
+        this.clock = clock;
         this.router = router;
         this.store = store;
         this.relay = relay;

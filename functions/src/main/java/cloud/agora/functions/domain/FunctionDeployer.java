@@ -39,7 +39,7 @@ public class FunctionDeployer {
     private final DeploymentStore deployments;
     private final Marketplace marketplace;
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FunctionDeployer.class);
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     private final SignInService signIn;
     private final Billing billing;
@@ -47,7 +47,8 @@ public class FunctionDeployer {
     private final FunctionRules rules;
 
     public FunctionDeployer(FunctionCatalog catalog, DeploymentStore deployments, Marketplace marketplace,
-            SignInService signIn, Billing billing, CallAdmission admission, FunctionRules rules) {
+            SignInService signIn, Billing billing, CallAdmission admission, FunctionRules rules, Clock clock) {
+        this.clock = clock;
         this.rules = rules;
         this.signIn = signIn;
         this.billing = billing;

@@ -28,10 +28,12 @@ public class FunctionRegistrar {
     private final BundleInspector inspector;
     private final SecretSealer sealer;
     private final FunctionRules rules;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final OciLimits imageLimits;
 
-    public FunctionRegistrar(FunctionStore functions, BundleStore bundles, FunctionRules rules, FunctionsConfig config) {
+    public FunctionRegistrar(FunctionStore functions, BundleStore bundles, FunctionRules rules, FunctionsConfig config,
+            Clock clock) {
+        this.clock = clock;
         this.functions = functions;
         this.rules = rules;
         this.bundles = bundles;

@@ -23,11 +23,14 @@ import java.util.Map;
 @ApplicationScoped
 public class ParameterBook {
 
+    private final Clock clock;
+
     private final Transactions tx;
     private final GovernanceStore store;
     private final GovernanceConfig config;
 
-    public ParameterBook(Transactions tx, GovernanceStore store, GovernanceConfig config) {
+    public ParameterBook(Transactions tx, GovernanceStore store, GovernanceConfig config, Clock clock) {
+        this.clock = clock;
         this.tx = tx;
         this.store = store;
         this.config = config;
@@ -46,7 +49,7 @@ public class ParameterBook {
             throw new IllegalStateException("the initial governance.timelock " + timelock + " is below agora.governance.timelock-floor "
                     + config.timelockFloor() + ": raise the one or lower the other");
         }
-        Instant now = Instant.now(Clock.systemUTC());
+        Instant now = clock.instant();
         tx.inTransaction(c -> {
             for (ParameterDefinition p : Parameters.ALL) {
                 store.seed(c, p.name(), p.canonical(initial.getOrDefault(p.name(), p.defaultValue())), now);

@@ -42,6 +42,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ProposalExecutor {
 
+    private final Clock clock;
+
     private static final Logger LOG = Logger.getLogger(ProposalExecutor.class);
 
     private final Transactions tx;
@@ -54,7 +56,8 @@ public class ProposalExecutor {
     private final GovernanceConfig config;
 
     public ProposalExecutor(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, Outbox outbox, OutboxRelay relay,
-            GovernanceConfig config) {
+            GovernanceConfig config, Clock clock) {
+        this.clock = clock;
         this.tx = tx;
         this.writes = writes;
         this.writer = writer;
@@ -71,7 +74,7 @@ public class ProposalExecutor {
      */
     public ProposalState advance(long id) {
         writer.requireWriter(); // only the writer sends to the chain
-        Instant now = Instant.now(Clock.systemUTC());
+        Instant now = clock.instant();
         Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));
         OnChainChanges operation = OnChainChanges.of(proposal);
         if (proposal.recorded() == ProposalState.SUCCEEDED) {
@@ -164,7 +167,7 @@ public class ProposalExecutor {
 
     private void finish(long id, ProposalState state) {
         writes.inTransaction(c -> {
-            store.finish(c, id, state, Instant.now(Clock.systemUTC()));
+            store.finish(c, id, state, clock.instant());
             return null;
         });
     }
@@ -182,7 +185,7 @@ public class ProposalExecutor {
             if (locked.changes().get(position).executedAt() != null) {
                 return null;
             }
-            Instant now = Instant.now(Clock.systemUTC());
+            Instant now = clock.instant();
             store.setValue(c, parameter.name(), change.value(), id, now);
             ParameterChanged changed = new ParameterChanged(parameter.name(), change.value(), parameter.unit(), id, now);
             outbox.append(c, Topics.GOVERNANCE_DECISIONS, new EventEnvelope<>(eventId(id, position), ParameterChanged.TYPE,

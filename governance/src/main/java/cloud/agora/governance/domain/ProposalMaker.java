@@ -28,6 +28,8 @@ import java.util.Set;
 @ApplicationScoped
 public class ProposalMaker {
 
+    private final Clock clock;
+
     /** At most this many changes per proposal. */
     public static final int MAX_CHANGES = 16;
 
@@ -38,7 +40,8 @@ public class ProposalMaker {
     private final GovernanceChain chain;
     private final GovernanceConfig config;
 
-    public ProposalMaker(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
+    public ProposalMaker(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config, Clock clock) {
+        this.clock = clock;
         this.tx = tx;
         this.writes = writes;
         this.writer = writer;
@@ -85,7 +88,7 @@ public class ProposalMaker {
         long snapshot = head + ParameterBook.integer(values, Parameters.VOTING_DELAY).longValueExact();
         long end = snapshot + ParameterBook.integer(values, Parameters.VOTING_PERIOD).longValueExact();
         int quorumBps = ParameterBook.integer(values, Parameters.QUORUM).intValueExact();
-        Instant now = Instant.now(Clock.systemUTC());
+        Instant now = clock.instant();
         return writes.inTransaction(c -> {
             long id = store.insertProposal(c, proposer.checksummed(), title, description, head, snapshot, end, quorumBps, now, changes);
             return store.proposal(c, id, false).orElseThrow();

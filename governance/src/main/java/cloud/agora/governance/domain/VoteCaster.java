@@ -30,6 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class VoteCaster {
 
+    private final Clock clock;
+
     private final Transactions tx;
     private final WriterTransactions writes;
     private final SingleWriter writer;
@@ -38,7 +40,8 @@ public class VoteCaster {
     private final long lateQuorumExtension;
     private final Map<Long, BigInteger> supplyAtSnapshot = new ConcurrentHashMap<>();
 
-    public VoteCaster(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config) {
+    public VoteCaster(Transactions tx, WriterTransactions writes, SingleWriter writer, GovernanceStore store, GovernanceChain chain, GovernanceConfig config, Clock clock) {
+        this.clock = clock;
         this.tx = tx;
         this.writes = writes;
         this.writer = writer;
@@ -104,7 +107,7 @@ public class VoteCaster {
                         proposal.quorumBps())
                 : null;
         CastVote cast = new CastVote(id, voter.checksummed(), support, reason, ballot.nonce(), ballot.signature(), weight,
-                Instant.now(Clock.systemUTC()));
+                clock.instant());
         return writes.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.recorded() != null) {

@@ -27,6 +27,8 @@ import java.util.concurrent.Future;
 @ApplicationScoped
 public class VoteTallier {
 
+    private final Clock clock;
+
     private static final int RECOUNT_THREADS = 8;
 
     private final Transactions tx;
@@ -34,7 +36,8 @@ public class VoteTallier {
     private final GovernanceStore store;
     private final GovernanceChain chain;
 
-    public VoteTallier(Transactions tx, WriterTransactions writes, GovernanceStore store, GovernanceChain chain) {
+    public VoteTallier(Transactions tx, WriterTransactions writes, GovernanceStore store, GovernanceChain chain, Clock clock) {
+        this.clock = clock;
         this.tx = tx;
         this.writes = writes;
         this.store = store;
@@ -48,7 +51,7 @@ public class VoteTallier {
             return proposal.stateAt(headBlock);
         }
         BigInteger quorum = Tally.quorumOf(chain.pastTotalSupply(proposal.snapshotBlock()), proposal.quorumBps());
-        Instant now = Instant.now(Clock.systemUTC());
+        Instant now = clock.instant();
         return writes.inTransaction(c -> {
             Proposal locked = store.proposal(c, id, true).orElseThrow();
             if (locked.recorded() != null || headBlock <= locked.endBlock()) {
