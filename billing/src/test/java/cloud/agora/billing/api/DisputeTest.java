@@ -1,7 +1,6 @@
 package cloud.agora.billing.api;
 
 import static cloud.agora.billing.Fixtures.GATEWAY;
-import static cloud.agora.billing.Fixtures.lease;
 import static cloud.agora.billing.Fixtures.receipt;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -90,30 +89,34 @@ class DisputeTest {
         producer.close();
     }
 
-    record Parties(Signer developer, Wallet developerWallet, Wallet provider, LeaseView lease, String developerToken,
-            String providerToken) {
+    /** A funded developer who authorized billing, a provider, their lease, and each one's billing token. */
+    record Signed(Parties parties, String developerToken, String providerToken) {
+
+        Signer developer() {
+            return parties.developer();
+        }
+
+        Wallet provider() {
+            return parties.provider();
+        }
+
+        LeaseView lease() {
+            return parties.lease();
+        }
     }
 
-    Parties parties() throws Exception {
-        Signer developer = devnet.newAccount();
-        devnet.escrow().deposit(developer, DEPOSIT);
-        devnet.escrow().authorize(developer, devnet.account(4).address(), DEPOSIT);
-        Wallet provider = Wallet.random();
-        LeaseView lease = lease(developer.address(), provider.address());
-        Fixtures.publishLease(producer, lease);
-        Db db = new Db(dataSource);
-        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
-        Wallet developerWallet = Wallet.of(developer.key());
-        return new Parties(developer, developerWallet, provider, lease, developerWallet.signIn(), provider.signIn());
+    Signed parties() throws Exception {
+        Parties p = Parties.fund(devnet, dataSource, producer, DEPOSIT, DEPOSIT);
+        return new Signed(p, p.developerWallet().signIn(), p.provider().signIn());
     }
 
-    List<UsageReceipt> rate(Parties p, List<UsageReceipt> receipts) {
+    List<UsageReceipt> rate(Signed p, List<UsageReceipt> receipts) {
         given().auth().oauth2(p.providerToken()).contentType(ContentType.JSON).body(JsonCodec.write(Map.of("receipts", receipts)))
                 .post("/api/v1/usage/batches").then().statusCode(200).body("rated", equalTo(receipts.size()));
         return receipts;
     }
 
-    List<UsageReceipt> rate(Parties p, int count) {
+    List<UsageReceipt> rate(Signed p, int count) {
         List<UsageReceipt> receipts = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             receipts.add(receipt(p.lease(), p.provider().key(), 3_000_000L * (i + 1)));
@@ -130,7 +133,7 @@ class DisputeTest {
                 Instant.now(), gateway.key());
     }
 
-    VoucherView voucher(Parties p) {
+    VoucherView voucher(Signed p) {
         String json = given().auth().oauth2(p.providerToken()).get("/api/v1/vouchers?provider=" + p.provider().address())
                 .then().statusCode(200).extract().asString();
         List<VoucherView> vouchers = JsonCodec.read(json, new TypeReference<List<VoucherView>>() {
@@ -149,11 +152,11 @@ class DisputeTest {
                 .extract().asString(), DisputeView.class);
     }
 
-    long disputes(Parties p) {
+    long disputes(Signed p) {
         return new Db(dataSource).count("SELECT count(*) FROM disputes WHERE consumer_address = ?", p.developer().address().value());
     }
 
-    BigInteger credited(Parties p) {
+    BigInteger credited(Signed p) {
         return new Db(dataSource).number("SELECT credited FROM pairs WHERE consumer_address = ?", p.developer().address().value());
     }
 
@@ -169,7 +172,7 @@ class DisputeTest {
     @Test
     void aDisputeOverACallTheGatewaySawEndedBeforeItsTimeoutIsUpheldAndTheNextVoucherIsLowerByExactlyThatCharge()
             throws Exception {
-        Parties p = parties();
+        Signed p = parties();
         List<UsageReceipt> first = rate(p, 5);
         UsageReceipt cutShort = first.get(2);
         assertThat(issuer.issue(p.developer().address(), p.provider().address())).isPresent();
@@ -222,7 +225,7 @@ class DisputeTest {
 
     @Test
     void aDisputeOverAWitnessedSuccessfulCallIsRejectedWithItsEvidenceAndTheProvidersAnswer() throws Exception {
-        Parties p = parties();
+        Signed p = parties();
         List<UsageReceipt> rated = rate(p, 3);
         UsageReceipt ok = rated.get(0);
         CallWitness witness = witness(ok, InvocationOutcome.OK, 0, GATEWAY);
@@ -258,7 +261,7 @@ class DisputeTest {
 
     @Test
     void forgedOrMismatchedEvidenceStrangersAndLateDisputesOpenNothingAndMoveNoMoney() throws Exception {
-        Parties p = parties();
+        Signed p = parties();
         List<UsageReceipt> rated = rate(p, 2);
         UsageReceipt r = rated.get(0);
         // a witness of a timeout signed by a key that is not a trusted gateway (here the provider's own)

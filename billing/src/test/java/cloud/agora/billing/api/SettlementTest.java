@@ -1,6 +1,5 @@
 package cloud.agora.billing.api;
 
-import static cloud.agora.billing.Fixtures.lease;
 import static cloud.agora.billing.Fixtures.receipt;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,19 +79,8 @@ class SettlementTest {
         producer.close();
     }
 
-    record Parties(Signer developer, Wallet developerWallet, Wallet provider, LeaseView lease) {
-    }
-
     Parties parties(Wei cap) throws Exception {
-        Signer developer = devnet.newAccount();
-        devnet.escrow().deposit(developer, DEPOSIT);
-        devnet.escrow().authorize(developer, devnet.account(4).address(), cap);
-        Wallet provider = Wallet.random();
-        LeaseView lease = lease(developer.address(), provider.address());
-        Fixtures.publishLease(producer, lease);
-        Db db = new Db(dataSource);
-        await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM leases WHERE lease_id = ?", lease.id()) == 1);
-        return new Parties(developer, Wallet.of(developer.key()), provider, lease);
+        return Parties.fund(devnet, dataSource, producer, DEPOSIT, cap);
     }
 
     List<UsageReceipt> send(Parties p, int count, String token) {
