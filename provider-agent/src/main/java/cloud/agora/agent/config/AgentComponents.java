@@ -83,7 +83,7 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    WorkloadRuntime runtime(AgentConfig config, Instance<KubernetesClient> kubernetesClient) {
+    WorkloadRuntime runtime(AgentConfig config, Instance<KubernetesClient> kubernetesClient, Clock clock) {
         if ("kubernetes".equals(config.driver())) {
             return KubernetesDriver.runtime(config.kubernetes(), kubernetesClient.get());
         }
@@ -100,7 +100,7 @@ public class AgentComponents {
                 config.runc().runtimesDir().map(Path::of).orElse(defaults.runtimesDir()), defaults.cgroupParent(),
                 defaults.containerPrefix(), defaults.maxOutputBytes(),
                 config.runc().warmMaxIdle(), config.runc().warmIdleTimeout(), defaults.tmpSizeMiB());
-        RuncRuntime runtime = new RuncRuntime(settings, Clock.systemUTC());
+        RuncRuntime runtime = new RuncRuntime(settings, clock);
         runtime.prepareRuntimesInBackground();
         return runtime;
     }
@@ -142,11 +142,11 @@ public class AgentComponents {
     @Produces
     @Singleton
     LeaseReconciler reconciler(AgentConfig config, Marketplace marketplace, WorkloadRuntime runtime, BlockStore blocks,
-            LeaseBook book) {
+            LeaseBook book, Clock clock) {
         LeaseReconciler reconciler = new LeaseReconciler(marketplace, runtime, blocks, book,
                 config.capacity().pidsPerContainer(), config.capacity().defaultTimeout(),
                 new SnapshotFile<>(config.dataDir().resolve("leases.json"), LeaseReconciler.LeaseSnapshot.class),
-                config.marketplace().offlineLimit(), Clock.systemUTC());
+                config.marketplace().offlineLimit(), clock);
         reconciler.restore();
         return reconciler;
     }
