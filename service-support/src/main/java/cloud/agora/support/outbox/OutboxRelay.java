@@ -3,8 +3,10 @@ package cloud.agora.support.outbox;
 import cloud.agora.protocol.event.EventSignature;
 import cloud.agora.support.events.SignedEvents;
 import cloud.agora.support.kafka.KafkaClients;
+import cloud.agora.support.work.SerialWorker;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,15 +15,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
  * Publishes outbox rows to Kafka in commit order and deletes them once the broker has
  * acknowledged them. At-least-once: a crash between acknowledgement and delete republishes
  * the same event ids, which consumers deduplicate. While Kafka is down rows simply wait.
- * One thread drains, and across replicas of a service one relay at a time: each batch's transaction first takes a
+ * One round drains at a time ({@link SerialWorker} on the worker pool: started at the service's start, stopped at
+ * its shutdown after the round in flight, then the producer is closed), and across replicas of a service one relay at
+ * a time: each batch's transaction first takes a
  * transaction-scoped advisory lock named after the outbox table, and a replica that finds it taken publishes nothing
  * this round. Without it two replicas would claim disjoint batches ({@code SKIP LOCKED}) and could publish a key's
  * later events before its earlier ones; with it, per-key order is the order of the transactions that wrote them.
@@ -49,8 +51,7 @@ public class OutboxRelay {
     private final OutboxConfig config;
     private final SignedEvents events;
     private final Optional<String> bootstrapServers;
-    private final ExecutorService drainer = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
-    private final AtomicBoolean queued = new AtomicBoolean();
+    private final SerialWorker drainer = new SerialWorker("outbox relay", this::drain);
     private volatile KafkaProducer<String, String> producer;
 
     public OutboxRelay(AgroalDataSource dataSource, OutboxConfig config, SignedEvents events,
@@ -63,11 +64,8 @@ public class OutboxRelay {
 
     /** Asks the relay to drain soon (after a commit that appended events). Never blocks. */
     public void nudge() {
-        if (config.enabled() && queued.compareAndSet(false, true)) {
-            drainer.execute(() -> {
-                queued.set(false);
-                drain();
-            });
+        if (config.enabled()) {
+            drainer.nudge();
         }
     }
 
@@ -76,15 +74,17 @@ public class OutboxRelay {
         nudge();
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        drainer.shutdown();
-        try {
-            drainer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    void start(@Observes StartupEvent event) {
+        if (config.enabled()) {
+            drainer.start();
         }
+    }
+
+    /** Lets the round in flight end (up to 5 s), then closes the producer; rows not published wait for the next start. */
+    void stop(@Observes ShutdownEvent event) {
+        drainer.stop(Duration.ofSeconds(5));
         if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
+            producer.close(Duration.ofSeconds(5));
         }
     }
 
