@@ -84,11 +84,14 @@ public class InvocationRouter {
     private final EndpointGuard guard;
     private final Clock clock;
     private final CallObserver observer;
+    private final FunctionMeters meters;
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
             InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, SpendingBudget budget,
-            EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock, CallObserver observer) {
+            EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock, CallObserver observer,
+            FunctionMeters meters) {
         this.observer = observer;
+        this.meters = meters;
         this.grants = grants;
         this.budget = budget;
         this.guard = guard;
@@ -284,12 +287,16 @@ public class InvocationRouter {
         }
         return reply.handle((answer, failure) -> {
             inFlight.decrementAndGet();
+            Duration took = Duration.ofNanos(System.nanoTime() - sentAt);
             if (failure != null) {
                 observer.failed(replica.provider(), failureOf(failure));
+                meters.failed(target.function().name(), target.function().owner(), failureOf(failure));
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
+            meters.answered(target.function().name(), target.function().owner(), answer.reply().status(),
+                    answer.reply().warm(), took);
             ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant, resources, clock.instant(),
-                    Duration.ofNanos(System.nanoTime() - sentAt).toMillis());
+                    took.toMillis());
             // the answer goes out once the gateway's witness of its receipt is in the database (or the wait for a
             // database that is away ends): a gateway that dies after answering leaves every answered call billable
             return recorder.record(target.function().id(), version, replica, call.body().length, answer, seen)

@@ -24,6 +24,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -126,6 +127,34 @@ class GatewayTest {
         // the overhead of the two warm calls with witnessed receipts: latency less their 5 ms of wall time
         assertThat(seen.stream().mapToLong(o -> o.overhead().total()).sum()).isEqualTo(2);
         assertThat(seen.stream().mapToLong(CallObservations::coldStarts).sum()).isEqualTo(1);
+    }
+
+    @Test
+    void everyCallIsCountedOnTheGatewaysMetricsByFunctionAndOutcomeWithItsDurationAndColdStarts() {
+        deploy(live.endpoint());
+        given().body("world").when().post("/fn/" + name + "/x").then().statusCode(200);
+        given().body("cold").when().post("/fn/" + name + "/x").then().statusCode(200);
+        given().body("fail").when().post("/fn/" + name + "/x").then().statusCode(502);
+        given().body("huge-announced").when().post("/fn/" + name + "/x").then().statusCode(502);
+
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(sample(metrics, "agora_function_calls_total", "outcome=\"ok\"")).isEqualTo(2);
+        assertThat(sample(metrics, "agora_function_calls_total", "outcome=\"function_error\"")).isEqualTo(1);
+        assertThat(sample(metrics, "agora_function_calls_total", "outcome=\"agent_error\"")).isEqualTo(1);
+        // the agent answered three of them: each has its duration; one came from a container started for it
+        assertThat(sample(metrics, "agora_function_duration_seconds_count", "")).isEqualTo(3);
+        assertThat(sample(metrics, "agora_function_duration_seconds_bucket", "le=\"+Inf\"")).isEqualTo(3);
+        assertThat(sample(metrics, "agora_function_cold_starts_total", "")).isEqualTo(1);
+        assertThat(sample(metrics, "agora_function_cold_start_duration_seconds_count", "")).isEqualTo(1);
+    }
+
+    /** The value of the one sample of {@code metric} for this test's function (and owner) whose labels contain {@code label}. */
+    private double sample(String metrics, String metric, String label) {
+        String owner = "owner=\"" + dev.address().toLowerCase(Locale.ROOT) + "\"";
+        List<String> lines = metrics.lines().filter(l -> l.startsWith(metric + "{"))
+                .filter(l -> l.contains("function=\"" + name + "\"") && l.contains(owner) && l.contains(label)).toList();
+        assertThat(lines).as(metric + " " + label).hasSize(1);
+        return Double.parseDouble(lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1));
     }
 
     private static final com.fasterxml.jackson.core.type.TypeReference<EventEnvelope<CallObservations>> OBSERVATIONS =

@@ -1,6 +1,8 @@
 package cloud.agora.agent.api;
 
 import cloud.agora.agent.invocation.InvocationRunner;
+import cloud.agora.agent.metrics.AgentMeters;
+import cloud.agora.agent.problem.RejectedException;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;
@@ -9,6 +11,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,9 +27,11 @@ import java.util.Map;
 public class InvocationResource {
 
     private final InvocationRunner runner;
+    private final AgentMeters meters;
 
-    public InvocationResource(InvocationRunner runner) {
+    public InvocationResource(InvocationRunner runner, AgentMeters meters) {
         this.runner = runner;
+        this.meters = meters;
     }
 
     /** Runs the call; the reply carries the provider-signed, journaled receipt naming the grant. */
@@ -45,10 +50,18 @@ public class InvocationResource {
                 env.put(name, oneLine(v));
             });
         }
-        InvocationRunner.Completed done = runner.run(new InvocationRunner.Call(call.grant(), call.invocationId(),
-                call.leaseId(), call.runtime(), call.bundle(), call.command(), call.body() == null ? new byte[0] : call.body(),
-                call.env(), env, call.timeoutMillis(), call.mode(),
-                new InvocationRequest.HttpCall(call.method(), call.path(), call.query(), call.headers())));
+        long arrived = System.nanoTime();
+        InvocationRunner.Completed done;
+        try {
+            done = runner.run(new InvocationRunner.Call(call.grant(), call.invocationId(), call.leaseId(), call.runtime(),
+                    call.bundle(), call.command(), call.body() == null ? new byte[0] : call.body(), call.env(), env,
+                    call.timeoutMillis(), call.mode(),
+                    new InvocationRequest.HttpCall(call.method(), call.path(), call.query(), call.headers())));
+        } catch (RejectedException e) {
+            meters.refused(e.slug());
+            throw e;
+        }
+        meters.ran(call.leaseId(), done.result(), Duration.ofNanos(System.nanoTime() - arrived));
         return new InvocationReply(call.invocationId(), done.result().outcome(), done.result().exitCode(),
                 done.result().stdout(), done.result().stderr(), done.result().stderrTruncated(), done.result().warm(),
                 done.receipt(), done.result().httpStatus(), done.result().headers());

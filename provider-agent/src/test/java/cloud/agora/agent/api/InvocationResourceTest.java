@@ -46,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -284,6 +285,45 @@ class InvocationResourceTest {
         UUID id = UUID.randomUUID();
         send(call(id, "fail.sh")).then().statusCode(200).body("status", equalTo("FUNCTION_ERROR")).body("exitCode", equalTo(7));
         assertThat(journal.get(id)).isNotNull();
+    }
+
+    @Test
+    void everyCallIsCountedOnTheAgentsMetricsByLeaseAndOutcomeWithItsDurationColdStartsAndRefusals() {
+        double refusedBefore = sample(metrics(), "agora_agent_calls_refused_total", "problem=\"grant-missing\"");
+        List<Boolean> warm = new ArrayList<>();
+        for (String script : List.of("handler.sh", "handler.sh", "fail.sh")) {
+            warm.add(send(call(UUID.randomUUID(), script)).then().statusCode(200).extract().path("warm"));
+        }
+        refused(call(null, UUID.randomUUID(), "handler.sh"), 401, "grant-missing");
+        // the first call starts a container, the second is served by it (another command may start its own)
+        assertThat(warm.subList(0, 2)).containsExactly(false, true);
+        long cold = warm.stream().filter(w -> !w).count();
+
+        String metrics = metrics();
+        String lease = "lease=\"" + leaseId + "\"";
+        assertThat(sample(metrics, "agora_agent_calls_total", lease + ",outcome=\"ok\"")).isEqualTo(2);
+        assertThat(sample(metrics, "agora_agent_calls_total", lease + ",outcome=\"function_error\"")).isEqualTo(1);
+        assertThat(sample(metrics, "agora_agent_call_duration_seconds_count", lease)).isEqualTo(3);
+        assertThat(sample(metrics, "agora_agent_cold_starts_total", lease)).isEqualTo(cold);
+        assertThat(sample(metrics, "agora_agent_cold_start_duration_seconds_count", lease)).isEqualTo(cold);
+        assertThat(sample(metrics, "agora_agent_calls_refused_total", "problem=\"grant-missing\""))
+                .isEqualTo(refusedBefore + 1);
+        assertThat(sample(metrics, "agora_agent_leases", "")).isGreaterThanOrEqualTo(2);
+        ReceiptJournal.Counts counts = journal.counts();
+        assertThat(sample(metrics, "agora_agent_receipts", "")).isEqualTo(counts.receipts());
+        assertThat(sample(metrics, "agora_agent_receipts_pending", "")).isEqualTo(counts.unshipped());
+    }
+
+    static String metrics() {
+        return given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    /** The one sample of {@code metric} whose labels contain {@code labels} (0 when there is none yet). */
+    static double sample(String metrics, String metric, String labels) {
+        List<String> lines = metrics.lines().filter(l -> l.startsWith(metric + "{") || l.startsWith(metric + " "))
+                .filter(l -> l.contains(labels)).toList();
+        assertThat(lines).as(metric + " " + labels).hasSizeLessThanOrEqualTo(1);
+        return lines.isEmpty() ? 0 : Double.parseDouble(lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1));
     }
 
     @Test
