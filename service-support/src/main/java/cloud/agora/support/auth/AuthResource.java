@@ -8,6 +8,7 @@ import cloud.agora.protocol.auth.SignInExchange.TokenRequest;
 import cloud.agora.protocol.auth.SignInRejectedException;
 import cloud.agora.protocol.auth.SiweMessage;
 import cloud.agora.support.problem.ProblemException;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -30,6 +31,7 @@ public class AuthResource {
     /** An EIP-4361 message for the address to sign with {@code personal_sign}. */
     @POST
     @Path("/challenge")
+    @ProblemResponses({SignInInvalidException.class})
     public Challenge challenge(ChallengeRequest request) {
         if (request == null || request.address() == null) {
             throw new SignInInvalidException("the body must name the address signing in: {\"address\": \"0x...\"}");
@@ -41,6 +43,7 @@ public class AuthResource {
     /** A token for a signed challenge. */
     @POST
     @Path("/token")
+    @ProblemResponses({SignInInvalidException.class, SignInRefusedException.class})
     public AccessTokens.IssuedToken token(TokenRequest request) {
         if (request == null || request.message() == null || request.signature() == null) {
             throw new SignInInvalidException("the body must hold the signed message and its signature");

@@ -1,7 +1,7 @@
 package cloud.agora.support.auth;
 
 import cloud.agora.protocol.auth.InvalidTokenException;
-import cloud.agora.support.problem.Problem;
+import cloud.agora.support.problem.PlatformProblem;
 import jakarta.annotation.Priority;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -30,15 +30,14 @@ public class SignedInFilter implements ContainerRequestFilter {
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         String path = request.getUriInfo().getRequestUri().getRawPath();
         if (header == null || !header.startsWith(BEARER)) {
-            request.abortWith(Problem.of(401, "unauthenticated", "Sign-in required",
+            request.abortWith(PlatformProblem.UNAUTHENTICATED.with(
                     "send 'Authorization: Bearer <token>' from POST /api/v1/auth/token", path, Map.of()).toResponse());
             return;
         }
         try {
             caller.signedIn(signIn.authenticate(header.substring(BEARER.length()).strip()));
         } catch (InvalidTokenException e) {
-            request.abortWith(Problem.of(401, "invalid-token", "The access token is not accepted", e.getMessage(), path,
-                    Map.of()).toResponse());
+            request.abortWith(PlatformProblem.INVALID_TOKEN.with(e.getMessage(), path, Map.of()).toResponse());
         }
     }
 }

@@ -1,6 +1,7 @@
 package cloud.agora.support.http;
 
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.support.problem.PlatformProblem;
 import cloud.agora.support.problem.Problem;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
@@ -45,7 +46,7 @@ public class BodyLimit {
             context.next();
             return;
         }
-        Problem problem = Problem.of(413, "body-too-large", "The request body is too large", "the body announces "
+        Problem problem = PlatformProblem.BODY_TOO_LARGE.with("the body announces "
                 + (length == null ? "?" : length.strip()) + " bytes; this service reads at most " + maxBytes,
                 context.request().path(), Map.of("maxBytes", maxBytes));
         context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)

@@ -68,7 +68,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalidAddress(cloud.agora.protocol.eth.InvalidAddressException e, UriInfo uri) {
-        return Problem.of(400, "invalid-address", "Not an Ethereum address", e.getMessage(), path(uri), Map.of()).toResponse();
+        return PlatformProblem.INVALID_ADDRESS.with(e.getMessage(), path(uri), Map.of()).toResponse();
     }
 
     @ServerExceptionMapper
@@ -77,7 +77,7 @@ public class ProblemMappers {
                 .map(v -> v.getPropertyPath() + " " + v.getMessage())
                 .sorted()
                 .collect(Collectors.joining("; "));
-        return Problem.of(400, "invalid-request", "The request is invalid", detail, path(uri), Map.of()).toResponse();
+        return PlatformProblem.INVALID_REQUEST.with(detail, path(uri), Map.of()).toResponse();
     }
 
     @ServerExceptionMapper
@@ -88,13 +88,13 @@ public class ProblemMappers {
         }
         int status = e.getResponse().getStatus();
         String slug = switch (status) {
-            case 401 -> "unauthenticated";
+            case 401 -> PlatformProblem.UNAUTHENTICATED.slug();
             case 403 -> "forbidden";
             case 404 -> "not-found";
             case 405 -> "method-not-allowed";
             case 406 -> "not-acceptable";
             case 415 -> "unsupported-media-type";
-            default -> status >= 500 ? "internal-error" : "invalid-request";
+            default -> status >= 500 ? PlatformProblem.INTERNAL_ERROR.slug() : PlatformProblem.INVALID_REQUEST.slug();
         };
         String reason = e.getResponse().getStatusInfo().getReasonPhrase();
         String detail = status == 404 ? "nothing at " + path(uri) : e.getMessage();
@@ -111,20 +111,19 @@ public class ProblemMappers {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof StoreException store && store.isTransient()) {
                 LOG.warnf("database unavailable on %s: %s", path(uri), store.getMessage());
-                return Response.fromResponse(Problem.of(503, "database-unavailable", "The database is unavailable",
+                return Response.fromResponse(PlatformProblem.DATABASE_UNAVAILABLE.with(
                         "the service's database cannot be reached right now; nothing was changed, retry shortly", path(uri),
                         Map.of()).toResponse()).header("Retry-After", DATABASE_RETRY_AFTER_SECONDS).build();
             }
         }
         String incident = java.util.UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected error %s on %s", incident, path(uri));
-        return Problem.of(500, "internal-error", "Internal error",
-                "an unexpected error occurred; quote incident " + incident, path(uri), Map.of("incident", incident))
-                .toResponse();
+        return PlatformProblem.INTERNAL_ERROR.with("an unexpected error occurred; quote incident " + incident, path(uri),
+                Map.of("incident", incident)).toResponse();
     }
 
     private static Response invalidBody(String detail, UriInfo uri) {
-        return Problem.of(400, "invalid-body", "The request body is invalid", detail, path(uri), Map.of()).toResponse();
+        return PlatformProblem.INVALID_BODY.with(detail, path(uri), Map.of()).toResponse();
     }
 
     /** What was wrong with the body, in the client's terms (field path, no Java class names). */
