@@ -1,12 +1,19 @@
 package cloud.agora.marketplace.api;
 
+import cloud.agora.marketplace.domain.AccessDeniedException;
+import cloud.agora.marketplace.domain.BidNotFoundException;
+import cloud.agora.marketplace.domain.BidNotOpenException;
 import cloud.agora.marketplace.domain.BidPlacer;
+import cloud.agora.marketplace.domain.InvalidBidException;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.IdempotencyKeyReusedException;
 import cloud.agora.support.problem.InvalidIdempotencyKeyException;
+import cloud.agora.support.problem.ProblemResponses;
+import cloud.agora.support.writer.NotTheWriterException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -42,6 +49,9 @@ public class BidResource {
      * the key with another bid is {@code 422 idempotency-key-reused}.
      */
     @POST
+    @ProblemResponses({InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class,
+            AccessDeniedException.class, InvalidBidException.class, BidNotFoundException.class,
+            NotTheWriterException.class})
     public Response place(@HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey, BidSpec bid) {
         String key = InvalidIdempotencyKeyException.keyOf(idempotencyKey);
         BidPlacer.Placement placement = placer.place(caller.address(), bid, key);
@@ -55,12 +65,15 @@ public class BidResource {
 
     @GET
     @Path("/{id}")
+    @ProblemResponses({AccessDeniedException.class, BidNotFoundException.class, NotTheWriterException.class})
     public BidView get(@PathParam("id") UUID id) throws SQLException {
         return placer.get(caller.address(), id);
     }
 
     @DELETE
     @Path("/{id}")
+    @ProblemResponses({AccessDeniedException.class, BidNotOpenException.class, BidNotFoundException.class,
+            NotTheWriterException.class})
     public BidView cancel(@PathParam("id") UUID id) throws SQLException {
         return placer.cancel(caller.address(), id);
     }

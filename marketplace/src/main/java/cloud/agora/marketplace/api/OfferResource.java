@@ -2,6 +2,8 @@ package cloud.agora.marketplace.api;
 
 import cloud.agora.marketplace.domain.ProviderRegistrar;
 import cloud.agora.protocol.market.OfferView;
+import cloud.agora.support.problem.ProblemResponses;
+import cloud.agora.support.writer.NotTheWriterException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -21,6 +23,7 @@ public class OfferResource {
     }
 
     @GET
+    @ProblemResponses({NotTheWriterException.class})
     public List<OfferView> list(@QueryParam("region") String region) {
         return registrar.offers(region);
     }

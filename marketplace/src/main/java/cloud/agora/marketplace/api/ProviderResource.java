@@ -1,9 +1,10 @@
 package cloud.agora.marketplace.api;
 
-import cloud.agora.protocol.reputation.ReputationView;
-import org.eclipse.microprofile.openapi.annotations.Operation;
 import cloud.agora.marketplace.domain.AccessDeniedException;
+import cloud.agora.marketplace.domain.InvalidOfferException;
+import cloud.agora.marketplace.domain.InvalidProviderException;
 import cloud.agora.marketplace.domain.MarketDesk;
+import cloud.agora.marketplace.domain.ProviderNotFoundException;
 import cloud.agora.marketplace.domain.ProviderRegistrar;
 import cloud.agora.marketplace.messaging.LeaseFeed;
 import cloud.agora.protocol.eth.Address;
@@ -11,8 +12,11 @@ import cloud.agora.protocol.market.Heartbeat;
 import cloud.agora.protocol.market.OfferSpec;
 import cloud.agora.protocol.market.OfferView;
 import cloud.agora.protocol.market.ProviderRegistration;
+import cloud.agora.protocol.reputation.ReputationView;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
+import cloud.agora.support.writer.NotTheWriterException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -25,6 +29,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Providers join, publish offers, heartbeat and follow their leases. */
 @Path("/api/v1/providers")
@@ -49,6 +54,8 @@ public class ProviderResource {
 
     @POST
     @SignedIn
+    @ProblemResponses({InvalidProviderException.class, AccessDeniedException.class, ProviderNotFoundException.class,
+            NotTheWriterException.class})
     public Response register(ProviderRegistration registration) {
         OfferView provider = registrar.register(caller.address(), registration);
         return Response.status(Response.Status.CREATED).entity(provider).build();
@@ -56,6 +63,7 @@ public class ProviderResource {
 
     @GET
     @Path("/{address}")
+    @ProblemResponses({ProviderNotFoundException.class, NotTheWriterException.class})
     public OfferView get(@PathParam("address") Address address) {
         return registrar.offer(address);
     }
@@ -65,6 +73,7 @@ public class ProviderResource {
     @Operation(summary = "One provider's reputation",
             description = "Its score over the governed window marketplace.reputation-window, with the counts behind "
                     + "every figure; 404 provider-not-found for an unknown provider.")
+    @ProblemResponses({ProviderNotFoundException.class})
     public ReputationView reputation(@PathParam("address") Address address) {
         return reputation.one(address);
     }
@@ -72,6 +81,8 @@ public class ProviderResource {
     @PUT
     @Path("/{address}/offer")
     @SignedIn
+    @ProblemResponses({InvalidOfferException.class, AccessDeniedException.class, ProviderNotFoundException.class,
+            NotTheWriterException.class})
     public OfferView offer(@PathParam("address") Address address, OfferSpec offer) {
         return registrar.publishOffer(caller.address(), address, offer);
     }
@@ -79,6 +90,7 @@ public class ProviderResource {
     @POST
     @Path("/{address}/heartbeat")
     @SignedIn
+    @ProblemResponses({AccessDeniedException.class, ProviderNotFoundException.class, NotTheWriterException.class})
     public OfferView heartbeat(@PathParam("address") Address address, Heartbeat heartbeat) {
         return registrar.heartbeat(caller.address(), address, heartbeat);
     }
@@ -87,6 +99,7 @@ public class ProviderResource {
     @Path("/{address}/leases/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @SignedIn
+    @ProblemResponses({AccessDeniedException.class, ProviderNotFoundException.class, NotTheWriterException.class})
     public void stream(@PathParam("address") Address address, @Context SseEventSink sink, @Context Sse sse) {
         Address me = caller.address();
         if (!address.equals(me)) {

@@ -1,18 +1,19 @@
 package cloud.agora.marketplace.api;
 
-import cloud.agora.marketplace.domain.ProviderNotFoundException;
 import cloud.agora.marketplace.domain.Presence;
 import cloud.agora.marketplace.domain.Provider;
+import cloud.agora.marketplace.domain.ProviderNotFoundException;
 import cloud.agora.marketplace.domain.ReputationLedger;
 import cloud.agora.marketplace.domain.ReputationSnapshots;
 import cloud.agora.marketplace.domain.SnapshotNotFoundException;
-import cloud.agora.protocol.reputation.ReputationSnapshot;
-import jakarta.ws.rs.PathParam;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.reputation.ReputationSnapshot;
 import cloud.agora.protocol.reputation.ReputationView;
 import cloud.agora.support.jdbc.StoreException;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.sql.SQLException;
@@ -61,6 +62,7 @@ public class ReputationResource {
     @Operation(summary = "One reputation snapshot, by its CID",
             description = "The document's bytes: their CID (ipfs add --cid-version=1 --raw-leaves) is the one asked for."
                     + " 404 snapshot-not-found when it is not kept.")
+    @ProblemResponses({SnapshotNotFoundException.class})
     public byte[] snapshot(@PathParam("cid") String cid) {
         return snapshots.get(cid).orElseThrow(() -> new SnapshotNotFoundException(cid));
     }
