@@ -44,8 +44,12 @@ readinessProbe:
 {{- define "agora.commonConfig" -}}
 KAFKA_BOOTSTRAP_SERVERS: {{ .Values.kafka.bootstrapServers | quote }}
 AGORA_CHAIN_RPC_URL: {{ .Values.ethereum.rpcUrl | quote }}
-AGORA_CHAIN_CHAIN_ID: {{ .Values.ethereum.chainId | quote }}
+AGORA_CHAIN_CHAIN_ID: {{ .Values.ethereum.chainId | int64 | quote }}
 AGORA_CHAIN_ESCROW_ADDRESS: {{ .Values.ethereum.escrowAddress | quote }}
+{{- /* sign-in messages name the site users reach and the chain their sessions are bound to */}}
+AGORA_AUTH_DOMAIN: {{ (urlParse .Values.publicUrl).host | quote }}
+AGORA_AUTH_URI: {{ .Values.publicUrl | quote }}
+AGORA_AUTH_CHAIN_ID: {{ .Values.ethereum.chainId | int64 | quote }}
 QUARKUS_DATASOURCE_USERNAME: {{ .Values.postgresql.username | quote }}
 AGORA_EVENTS_PRODUCERS_MARKETPLACE: {{ .Values.events.producers.marketplace | quote }}
 AGORA_EVENTS_PRODUCERS_BILLING: {{ .Values.events.producers.billing | quote }}

@@ -61,6 +61,10 @@ class ChartTest {
             assertThat(config.getData()).containsEntry("KAFKA_BOOTSTRAP_SERVERS",
                     "kafka-0.kafka.svc:9092,kafka-1.kafka.svc:9092");
             assertThat(config.getData().values()).noneMatch(v -> v.matches("(?i).*(password|secret-key).*"));
+            // sign-in messages name the site users reach and the platform's chain, not localhost and Anvil's
+            assertThat(config.getData()).containsEntry("AGORA_AUTH_DOMAIN", "agora.example.org")
+                    .containsEntry("AGORA_AUTH_URI", "https://agora.example.org")
+                    .containsEntry("AGORA_AUTH_CHAIN_ID", "11155111").containsEntry("AGORA_CHAIN_CHAIN_ID", "11155111");
             assertThat(container.getEnv()).extracting(EnvVar::getName).contains("AGORA_AUTH_SECRET",
                     "QUARKUS_DATASOURCE_PASSWORD");
             assertThat(container.getEnv()).allSatisfy(env -> {
@@ -247,6 +251,8 @@ class ChartTest {
                 .hasMessageContaining("mode");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.escrowAddress", "")))
                 .hasMessageContaining("escrowAddress");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("publicUrl", "")))
+                .as("sign-in messages must name the real site").hasMessageContaining("publicUrl");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("ethereum.rpcUrl", "not a url")))
                 .hasMessageContaining("rpcUrl");
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("gateways.functions", "")))

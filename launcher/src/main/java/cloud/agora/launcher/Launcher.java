@@ -66,13 +66,18 @@ public class Launcher {
                 + "PostgreSQL, Kafka and Anvil always listen on loopback; env AGORA_LISTEN")
         String listen;
 
+        @Option(names = "--public-url", defaultValue = "${env:AGORA_PUBLIC_URL:-http://localhost}", description = "the URL "
+                + "users reach the platform at: sign-in messages name its host and it, which wallets show and check "
+                + "(default ${DEFAULT-VALUE}); env AGORA_PUBLIC_URL")
+        java.net.URI publicUrl;
+
         @Override
         public Integer call() throws Exception {
             Platform platform = new Platform(paths.root.toAbsolutePath().normalize(), paths.state(),
                     postgresUrl.or(() -> Optional.ofNullable(System.getenv("AGORA_POSTGRES_URL"))),
                     postgresUser, postgresPassword,
                     kafka.or(() -> Optional.ofNullable(System.getenv("AGORA_KAFKA"))),
-                    Duration.ofSeconds(readySeconds), agents, listen);
+                    Duration.ofSeconds(readySeconds), agents, listen, SignInSite.of(publicUrl));
             Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "platform-stop"));
             platform.start();
             platform.awaitStop();

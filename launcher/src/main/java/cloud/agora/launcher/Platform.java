@@ -165,6 +165,7 @@ final class Platform {
     private final Duration readyTimeout;
     private final int agents;
     private final String listen;
+    private final SignInSite site;
     private final List<Process> processes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedPostgres postgres;
@@ -172,7 +173,7 @@ final class Platform {
     private volatile boolean stopping;
 
     Platform(Path root, Path state, Optional<String> externalPostgres, String postgresUser, String postgresPassword,
-            Optional<String> externalKafka, Duration readyTimeout, int agents, String listen) {
+            Optional<String> externalKafka, Duration readyTimeout, int agents, String listen, SignInSite site) {
         if (agents < 0 || agents > MAX_AGENTS) {
             throw new IllegalArgumentException("between 0 and " + MAX_AGENTS + " agents (one per provider dev key), not " + agents);
         }
@@ -185,6 +186,7 @@ final class Platform {
         this.readyTimeout = readyTimeout;
         this.agents = agents;
         this.listen = listen;
+        this.site = site;
     }
 
     void start() throws Exception {
@@ -211,6 +213,7 @@ final class Platform {
             env.put("QUARKUS_HTTP_HOST", listen);
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             env.put("AGORA_AUTH_SECRET", secret);
+            env.putAll(site.env());
             env.putAll(chain);
             env.putAll(service.env().of(state));
             env.putAll(signedEvents(state, service.name()));
