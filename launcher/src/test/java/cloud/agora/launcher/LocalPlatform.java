@@ -22,6 +22,7 @@ final class LocalPlatform implements AutoCloseable {
     private final Map<String, String> env = new LinkedHashMap<>();
     private Process launcher;
     private int starts;
+    private boolean throughTheScript;
 
     /** A platform on {@code state} started with the launcher's {@code options} (e.g. {@code --agents 2}). */
     LocalPlatform(Path state, String... options) {
@@ -37,18 +38,34 @@ final class LocalPlatform implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts the platform with the repository's {@code ./agora run} (its prerequisites and build check first) instead of
+     * the launcher's jar directly.
+     */
+    LocalPlatform throughTheScript() {
+        throughTheScript = true;
+        return this;
+    }
+
     Path state() {
         return state;
+    }
+
+    /** What the launcher printed since its last start. */
+    String output() throws java.io.IOException {
+        return Files.readString(state.resolve("launcher-" + starts + ".out"));
     }
 
     /** Starts the launcher and waits until it says the platform is running. */
     LocalPlatform start() throws Exception {
         Path out = state.resolve("launcher-" + (++starts) + ".out");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                REPO.resolve("launcher/target/launcher.jar").toString(), "up", "--root", REPO.toString(), "--state",
-                state.toString()));
+        List<String> command = throughTheScript
+                ? new ArrayList<>(List.of(REPO.resolve("agora").toString(), "run", "--state", state.toString()))
+                : new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                        REPO.resolve("launcher/target/launcher.jar").toString(), "up", "--root", REPO.toString(), "--state",
+                        state.toString()));
         command.addAll(options);
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         builder.environment().putAll(env);
         launcher = builder.start();

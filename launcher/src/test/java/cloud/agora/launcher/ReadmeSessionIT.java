@@ -16,9 +16,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The READMEs' shell blocks, run exactly as written against one fresh platform: the marketplace's curl
- * session, then the root README's walkthrough (deposit, deploy the example, calls, usage, proof, redeem,
- * a fee changed by governance, the next redeem).
+ * The READMEs' shell blocks, run exactly as written against one fresh platform started with {@code ./agora run}: the
+ * marketplace's curl session, then the root README's walkthrough (deposit, deploy the example, calls, usage, proof,
+ * redeem, a fee changed by governance, the next redeem), the "your own language" block, and the walkthrough again on
+ * the platform it has used.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -31,12 +32,19 @@ class ReadmeSessionIT {
 
     @BeforeAll
     void start() throws Exception {
-        platform = new LocalPlatform(state).start();
+        platform = new LocalPlatform(state).throughTheScript().start();
     }
 
     @AfterAll
     void stop() throws Exception {
         platform.close();
+    }
+
+    @Test
+    @Order(0)
+    void aRunAfterTheBuildStartsWithoutCompiling() throws Exception {
+        // the build (mvn verify, or a first ./agora run) is done: nothing in the sources is newer than its output
+        assertThat(platform.output()).contains("Agora is running").doesNotContain("building the platform");
     }
 
     @Test
@@ -77,6 +85,20 @@ class ReadmeSessionIT {
         assertThat(output).as("each runtime's function, built, deployed and called through the platform")
                 .contains("shell: hello world").contains("python: hello world").contains("node: hello world")
                 .contains("java: hello world");
+    }
+
+    @Test
+    @Order(4)
+    void theWalkthroughWorksAgainOnAPlatformItHasUsed() throws Exception {
+        String output = run(block("README.md", "walkthrough"), 300);
+        assertThat(output)
+                .contains("bus-12,1700000000,1700000060,0.5808,34.85")
+                .as("the function's next version")
+                .contains("\"version\": 2")
+                .as("usage counts both runs' calls: 27 and 22 so far")
+                .contains("\"invocations\": 49")
+                .contains("\"feeBps\": 250");
+        assertThat(output.split("\"status\": \"redeemed\"", -1)).as("both redeems paid").hasSize(3);
     }
 
     /** The shell block between {@code <!-- name:start -->} and {@code <!-- name:end -->} of a README. */
