@@ -10,6 +10,7 @@ import cloud.agora.support.problem.Problem;
 import cloud.agora.support.problem.ProblemException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,9 +21,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.context.ThreadContext;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,10 +33,15 @@ import org.jboss.logging.Logger;
  *
  * <p>A plain Vert.x route rather than a JAX-RS resource because of throughput: the body is fed
  * from the event loop into a {@link RequestBodyStream} that queues several chunks with
- * back-pressure, and the importer runs on its own upload thread. RESTEasy Reactive's blocking
+ * back-pressure, and the importer runs on a worker thread of its own for the upload. RESTEasy Reactive's blocking
  * {@code InputStream} hands over one chunk at a time, so socket reads and hashing/writing took
  * turns (60–65 MiB/s measured). No logic here: authentication, parameters, one call to
  * {@link ObjectUploader}, and the problem response when it refuses.
+ *
+ * <p>Imports run on a {@link ManagedExecutor} made with the route: a view of Quarkus' worker pool running at most
+ * {@value #IMPORTS} imports at once (more wait, their bodies paused by back-pressure), so uploads never hold every
+ * worker thread while they wait for the fsyncs that run on the same pool. Shut down at the service's shutdown:
+ * imports in flight finish, a later upload is answered {@code 503}.
  */
 @ApplicationScoped
 public class ObjectUploadRoute {
@@ -56,12 +62,14 @@ public class ObjectUploadRoute {
     private final ObjectUploader uploader;
     private final SignInService signIn;
     private final ObjectMapper json;
-    private final AtomicInteger threads = new AtomicInteger();
-    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "object-upload-" + threads.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
+    /** Uploads imported at once; well below the worker pool's size (200 threads unless configured otherwise). */
+    static final int IMPORTS = 32;
+    private final ManagedExecutor uploads = ManagedExecutor.builder()
+            .maxAsync(IMPORTS)
+            .maxQueued(-1)
+            .propagated(ThreadContext.NONE)
+            .cleared(ThreadContext.NONE)
+            .build();
 
     public ObjectUploadRoute(ObjectUploader uploader, SignInService signIn, ObjectMapper json) {
         this.uploader = uploader;
@@ -72,6 +80,10 @@ public class ObjectUploadRoute {
     void install(@Observes Router router) {
         // before RESTEasy Reactive's catch-all route
         router.post(PATH).order(-100).handler(this::upload);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        uploads.shutdown();
     }
 
     private void upload(RoutingContext ctx) {
@@ -101,7 +113,7 @@ public class ObjectUploadRoute {
         }
         Context context = ctx.vertx().getOrCreateContext();
         RequestBodyStream body = new RequestBodyStream(request, context);
-        uploads.execute(() -> {
+        Runnable importing = () -> {
             try {
                 StoredObject stored = uploader.upload(owner, token, body, cidVersion, length);
                 byte[] view = json.writeValueAsBytes(new ObjectView(stored.cid().toString(), stored.size()));
@@ -120,7 +132,14 @@ public class ObjectUploadRoute {
                 context.runOnContext(v -> refuse(ctx, Problem.of(500, "internal-error", "Internal error",
                         "the upload could not be stored; nothing was kept", PATH, Map.of())));
             }
-        });
+        };
+        try {
+            uploads.execute(importing);
+        } catch (RejectedExecutionException e) {
+            body.discard();
+            refuse(ctx, Problem.of(503, "shutting-down", "The service is shutting down",
+                    "the upload was not read; send it again to another instance or after the restart", PATH, Map.of()));
+        }
     }
 
     private static OptionalLong number(String value, String name) {

@@ -10,7 +10,9 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.support.problem.ProblemException;
 import cloud.agora.support.jdbc.Transactions;
+import cloud.agora.support.work.SerialWorker;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,9 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,7 +29,9 @@ import org.jboss.logging.Logger;
  * records pinned or failed (with {@code info.status_details}) in another. A request whose
  * {@code meta.replication} (or {@code agora.storage.replication.default-replicas}) asks for N
  * provider replicas is pinned only once N replicas paid by its owner hold every block ({@code info.replicas},
- * {@code info.providers}: the owner's replicas); when that fails it is failed with the reason. One thread; requests
+ * {@code info.providers}: the owner's replicas); when that fails it is failed with the reason. One round at a time
+ * ({@link SerialWorker} on the worker pool, nudged when a request is queued and every
+ * {@code agora.storage.pins.worker-interval}; started at the service's start, stopped at its shutdown); requests
  * stuck in pinning after a crash are claimed again after {@link #STALE}.
  */
 @ApplicationScoped
@@ -43,8 +44,7 @@ public class PinFulfiller {
     private final PinRepository pins;
     private final ContentBackend backend;
     private final Clock clock;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "pin-fulfiller"));
-    private final AtomicBoolean queued = new AtomicBoolean();
+    private final SerialWorker worker = new SerialWorker("pin fulfiller", this::work);
 
     private final Replicator replicator;
     private final int defaultReplicas;
@@ -61,12 +61,7 @@ public class PinFulfiller {
 
     /** Asks for a round soon (after a request was queued). Never blocks. */
     public void nudge() {
-        if (queued.compareAndSet(false, true)) {
-            worker.execute(() -> {
-                queued.set(false);
-                work();
-            });
-        }
+        worker.nudge();
     }
 
     @Scheduled(every = "${agora.storage.pins.worker-interval:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -74,9 +69,19 @@ public class PinFulfiller {
         nudge();
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        worker.shutdownNow();
+    void start(@Observes StartupEvent event) {
+        worker.start();
     }
+
+    /**
+     * Stops the rounds: the round in flight gets {@link #STOP_GRACE} to end, then is interrupted (a request it had
+     * claimed stays pinning and is claimed again after {@link #STALE}).
+     */
+    void stop(@Observes ShutdownEvent event) {
+        worker.stop(STOP_GRACE);
+    }
+
+    static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
     private void work() {
         try {

@@ -18,9 +18,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,7 +27,9 @@ import org.jboss.logging.Logger;
  * replicas than it has (new leases it pays for, their blocks sealed from the gateway's store), and retires the DAG's
  * replicas from before replicas were paid or sealed once an account has its own.
  * Every audit is reported to the marketplace ({@link StorageMarket#reportAudits}) as evidence of the provider's
- * reputation. One thread; a round that is still running when the next is due is skipped.
+ * reputation. Rounds are a {@code quarkus-scheduler} job run on the worker pool; a round that is still running when
+ * the next is due is skipped. The scheduler starts them with the service; at shutdown the round in flight stops
+ * before its next replica or repair.
  */
 @ApplicationScoped
 public class ReplicaAudits {
@@ -44,8 +43,7 @@ public class ReplicaAudits {
     private final PinRepository pins;
     private final Transactions tx;
     private final int defaultReplicas;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "replica-audits"));
-    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile boolean stopping;
     private final StorageMarket market;
     private final Clock clock;
     /** Audits run and not reported yet (rounds may run at once in tests: guarded by itself). */
@@ -70,21 +68,16 @@ public class ReplicaAudits {
     @Scheduled(every = "${agora.storage.replication.audit-interval:60s}", delayed = "${agora.storage.replication.audit-interval:60s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        if (running.compareAndSet(false, true)) {
-            worker.execute(() -> {
-                try {
-                    round();
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "audit round failed; retrying at the next one");
-                } finally {
-                    running.set(false);
-                }
-            });
+        try {
+            round();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "audit round failed; retrying at the next one");
         }
     }
 
+    /** Ends the round in flight before its next replica or repair (the scheduler starts no new one). */
     void stop(@Observes ShutdownEvent event) {
-        worker.shutdownNow();
+        stopping = true;
     }
 
     /**
@@ -96,6 +89,9 @@ public class ReplicaAudits {
         int failed = 0;
         Set<Cid> roots = new LinkedHashSet<>();
         for (Replica replica : tx.read(c -> replicas.inState(c, Replica.State.ACTIVE))) {
+            if (stopping) {
+                return failed;
+            }
             roots.add(replica.root());
             boolean passed = auditor.audit(replica);
             synchronized (unreported) {
@@ -113,6 +109,9 @@ public class ReplicaAudits {
             roots.add(replica.root());
         }
         for (Cid root : roots) {
+            if (stopping) {
+                return failed;
+            }
             Map<Address, Integer> wanted = tx.read(c -> pins.replicationWantedByOwner(c, root, defaultReplicas));
             wanted.forEach((payer, n) -> {
                 if (n > 0 && !replicator.settled(root, payer, n)) {

@@ -19,6 +19,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,7 +55,7 @@ public class HttpStorageProviders implements StorageProviders {
 
     private static final Logger LOG = Logger.getLogger(HttpStorageProviders.class);
     private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(60);
-    /** How long an agent may take to learn a new lease from the marketplace. */
+    /** How long an agent may take to learn a new lease from the marketplace (the {@code @Retry} on {@link #put}). */
     static final Duration LEASE_LAG = Duration.ofSeconds(30);
     /**
      * The largest block read back from an agent: 1 MiB (the largest chunk a UnixFS layout may use — {@code
@@ -104,29 +106,23 @@ public class HttpStorageProviders implements StorageProviders {
      * {@inheritDoc}
      *
      * <p>An agent learns its leases from the marketplace's stream, so right after the bid matched
-     * it may not know the lease yet ({@code 404 lease-not-held}): that answer is retried for up
-     * to {@link #LEASE_LAG}.
+     * it may not know the lease yet ({@code 404 lease-not-held}, {@link LeaseNotHeldException}): that answer is
+     * retried every 200 ms for up to {@link #LEASE_LAG} (SmallRye Fault Tolerance, declared here; called through the
+     * bean, as the replicator does). Any other answer is not retried.
      */
     @Override
+    @Retry(retryOn = LeaseNotHeldException.class, maxRetries = -1, delay = 200, jitter = 0,
+            maxDuration = 30, durationUnit = ChronoUnit.SECONDS)
     public void put(StorageLease lease, Cid cid, byte[] block) {
-        long deadline = System.nanoTime() + LEASE_LAG.toNanos();
-        Answer answer;
-        while (true) {
-            answer = call(lease, "PUT", "/blocks/" + cid, HttpRequest.BodyPublishers.ofByteArray(block),
-                    TRANSFER_TIMEOUT, MAX_ANSWER_BYTES);
-            if (answer.status() != 404 || !answer.text().contains("lease-not-held") || System.nanoTime() > deadline) {
-                break;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ReplicationException("interrupted while waiting for agent " + lease.endpoint() + " to hold the lease", e);
-            }
-        }
+        Answer answer = call(lease, "PUT", "/blocks/" + cid, HttpRequest.BodyPublishers.ofByteArray(block),
+                TRANSFER_TIMEOUT, MAX_ANSWER_BYTES);
         if (answer.status() / 100 != 2) {
-            throw new ReplicationException("agent " + lease.endpoint() + " refused block " + cid + ": "
-                    + answer.status() + " " + answer.excerpt());
+            String refusal = "agent " + lease.endpoint() + " refused block " + cid + ": " + answer.status() + " "
+                    + answer.excerpt();
+            if (answer.status() == 404 && answer.text().contains("lease-not-held")) {
+                throw new LeaseNotHeldException(refusal);
+            }
+            throw new ReplicationException(refusal);
         }
     }
 

@@ -7,6 +7,7 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.DagPb;
 import cloud.agora.ipld.FileImporter;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
@@ -30,11 +31,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.context.ThreadContext;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,12 +58,18 @@ public class EmbeddedBlockstore implements ContentBackend {
      * Forces staged blocks to disk while the upload goes on (fsync per block was the upload's
      * bottleneck: the importer waited for each one); an upload waits for all of its blocks'
      * fsyncs before the renames that make it visible, so it is still durable before its 201.
+     * A {@link ManagedExecutor} running at most {@value #SYNCS} fsyncs at once: in Quarkus a view of the worker pool
+     * (uploads are bounded below the pool's size, see the upload route, so fsyncs always find a thread), in plain
+     * tests a pool of its own. Made with the store, shut down with it ({@link #close()}).
      */
-    private final ExecutorService syncer = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "blockstore-fsync");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ManagedExecutor syncer = ManagedExecutor.builder()
+            .maxAsync(SYNCS)
+            .maxQueued(-1)
+            .propagated(ThreadContext.NONE)
+            .cleared(ThreadContext.NONE)
+            .build();
+    /** Blocks forced to disk at once, whatever the number of uploads. */
+    static final int SYNCS = 2;
 
     @Inject
     public EmbeddedBlockstore(StorageConfig config) {
@@ -91,6 +98,12 @@ public class EmbeddedBlockstore implements ContentBackend {
     @Override
     public String name() {
         return "embedded";
+    }
+
+    /** Stops the fsyncs: those queued or running finish, an upload started after this fails. */
+    @PreDestroy
+    public void close() {
+        syncer.shutdown();
     }
 
     @Override
@@ -146,14 +159,20 @@ public class EmbeddedBlockstore implements ContentBackend {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while staging an upload");
         }
-        syncs.add(syncer.submit(() -> {
-            try (channel) {
-                channel.force(false);
-            } finally {
-                inFlight.release();
-            }
-            return null;
-        }));
+        try {
+            syncs.add(syncer.submit(() -> {
+                try (channel) {
+                    channel.force(false);
+                } finally {
+                    inFlight.release();
+                }
+                return null;
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            channel.close();
+            inFlight.release();
+            throw new IOException("the blockstore is stopping", e);
+        }
     }
 
     private static void awaitAll(List<Future<?>> syncs) throws IOException {

@@ -18,6 +18,7 @@ import cloud.agora.storage.integration.GatewayKey;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import cloud.agora.storage.domain.replica.StorageMarket;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
@@ -25,7 +26,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,10 @@ import org.web3j.crypto.ECKeyPair;
  * pays ({@code BidSpec.payer}): the marketplace makes it the leases' owner and the gateway their broker, which may
  * read the bid, cancel it and read and close its leases (the marketplace must list the gateway's address in
  * {@code agora.market.gateways.storage}).
+ *
+ * <p>Waiting is SmallRye Fault Tolerance's, with programmatic guards built with the bean: placing a bid is retried
+ * ({@link #placing}) and an open bid is read again until it is matched or the match timeout ends
+ * ({@link #matching}); the pauses between attempts are the guards'.
  */
 @ApplicationScoped
 public class RestStorageMarket implements StorageMarket {
@@ -50,9 +55,34 @@ public class RestStorageMarket implements StorageMarket {
     private URI base;
     private SignInSession session;
 
+    /**
+     * Placing a bid: {@value #PLACE_ATTEMPTS} attempts {@value #PAUSE_MILLIS} ms apart, only when the marketplace could
+     * not be reached or failed (the same key each time, see {@link #place}).
+     */
+    private final TypedGuard<String> placing;
+    /**
+     * Reading a bid until it is no longer open: every {@value #PAUSE_MILLIS} ms for up to
+     * {@code agora.storage.replication.match-timeout}; a failed read is not retried.
+     */
+    private final TypedGuard<BidView> matching;
+
     public RestStorageMarket(StorageConfig config, GatewayKey gatewayKey) {
         this.config = config.replication();
         this.gatewayKey = gatewayKey;
+        this.placing = TypedGuard.create(String.class).withDescription("placing a storage bid").withRetry()
+                .maxRetries(PLACE_ATTEMPTS - 1)
+                .delay(PAUSE_MILLIS, ChronoUnit.MILLIS)
+                .jitter(0, ChronoUnit.MILLIS)
+                .retryOn(MarketplaceFailedException.class)
+                .done().build();
+        this.matching = TypedGuard.create(BidView.class).withDescription("waiting for a storage bid's match").withRetry()
+                .maxRetries(-1)
+                .delay(PAUSE_MILLIS, ChronoUnit.MILLIS)
+                .jitter(0, ChronoUnit.MILLIS)
+                // the timeout must outlast one pause for the guard to be valid
+                .maxDuration(Math.max(this.config.matchTimeout().toMillis(), PAUSE_MILLIS + 1), ChronoUnit.MILLIS)
+                .retryOn(BidStillOpenException.class)
+                .done().build();
     }
 
     @Override
@@ -62,10 +92,8 @@ public class RestStorageMarket implements StorageMarket {
                 new Prices(zero, zero, zero, new Wei(config.maxPricePerGibMonth())), null,
                 Math.max(1, config.matchTimeout().toSeconds()), payer);
         BidView bid = JsonCodec.read(place(spec), BidView.class);
-        Instant deadline = Instant.now().plus(config.matchTimeout());
-        while (bid.status() == BidStatus.OPEN && Instant.now().isBefore(deadline)) {
-            sleep();
-            bid = JsonCodec.read(send("GET", "api/v1/bids/" + bid.id(), null), BidView.class);
+        if (bid.status() == BidStatus.OPEN) {
+            bid = matched(bid.id());
         }
         List<StorageLease> leases = new ArrayList<>();
         Address wrongOwner = null;
@@ -120,18 +148,32 @@ public class RestStorageMarket implements StorageMarket {
      */
     private String place(BidSpec spec) {
         String key = IdempotencyKeys.generate();
-        ReplicationException last = null;
-        for (int attempt = 0; attempt < PLACE_ATTEMPTS; attempt++) {
-            if (attempt > 0) {
-                sleep();
-            }
-            try {
-                return send("POST", "api/v1/bids", spec, key);
-            } catch (MarketplaceFailedException e) {
-                last = e;
-            }
+        return placing.get(() -> send("POST", "api/v1/bids", spec, key));
+    }
+
+    /** The bid as soon as it is no longer open, or as it is when the match timeout ends. */
+    private BidView matched(UUID bidId) {
+        try {
+            return matching.get(() -> {
+                BidView bid = JsonCodec.read(send("GET", "api/v1/bids/" + bidId, null), BidView.class);
+                if (bid.status() == BidStatus.OPEN) {
+                    throw new BidStillOpenException(bid);
+                }
+                return bid;
+            });
+        } catch (BidStillOpenException e) {
+            return e.bid;
         }
-        throw last;
+    }
+
+    /** The bid read is still open: the {@link #matching} guard reads it again. */
+    private static final class BidStillOpenException extends RuntimeException {
+        final transient BidView bid;
+
+        BidStillOpenException(BidView bid) {
+            super("bid " + bid.id() + " is still open", null, false, false);
+            this.bid = bid;
+        }
     }
 
     /** The marketplace could not be reached or failed (5xx): the request may or may not have taken effect. */
@@ -142,6 +184,7 @@ public class RestStorageMarket implements StorageMarket {
     }
 
     private static final int PLACE_ATTEMPTS = 3;
+    private static final int PAUSE_MILLIS = 250;
 
     private String send(String method, String path, Object body) {
         return send(method, path, body, null);
@@ -228,15 +271,6 @@ public class RestStorageMarket implements StorageMarket {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ReplicationException("interrupted while talking to the marketplace", e);
-        }
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(250);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReplicationException("interrupted while waiting for leases", e);
         }
     }
 }
