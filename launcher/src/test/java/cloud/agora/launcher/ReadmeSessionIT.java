@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -19,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The READMEs' shell blocks, run exactly as written against one fresh platform started with {@code ./agora run}: the
  * marketplace's curl session, then the root README's walkthrough (deposit, deploy the example, calls, usage, proof,
  * redeem, a fee changed by governance, the next redeem), the "your own language" block, and the walkthrough again on
- * the platform it has used.
+ * the platform it has used; then what operators see of those calls: the gateway's and the agent's metrics, and one
+ * trace per call across the gateway, the agent and billing (exported to an OTLP receiver in this JVM).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -29,15 +35,24 @@ class ReadmeSessionIT {
     static Path state;
 
     LocalPlatform platform;
+    TraceCollector traces;
+    /** The first call of the first walkthrough (its {@code Agora-Invocation-Id}). */
+    String firstCall;
 
     @BeforeAll
     void start() throws Exception {
-        platform = new LocalPlatform(state).throughTheScript().start();
+        traces = new TraceCollector();
+        platform = new LocalPlatform(state).throughTheScript();
+        for (String[] variable : traces.env()) {
+            platform.withEnv(variable[0], variable[1]);
+        }
+        platform.start();
     }
 
     @AfterAll
     void stop() throws Exception {
         platform.close();
+        traces.close();
     }
 
     @Test
@@ -76,6 +91,9 @@ class ReadmeSessionIT {
                 .contains("\"status\": \"redeemed\"")
                 .contains("\"feeBps\": 250")
                 .contains("\"receipts\": 27");
+        Matcher call = INVOCATION_ID.matcher(output);
+        assertThat(call.find()).isTrue();
+        firstCall = call.group(1);
     }
 
     @Test
@@ -99,6 +117,43 @@ class ReadmeSessionIT {
                 .contains("\"invocations\": 49")
                 .contains("\"feeBps\": 250");
         assertThat(output.split("\"status\": \"redeemed\"", -1)).as("both redeems paid").hasSize(3);
+    }
+
+    @Test
+    @Order(5)
+    void theCallsAreOnTheGatewaysAndTheAgentsMetrics() throws Exception {
+        String gateway = PlatformCalls.send("GET", "http://localhost:8080/q/metrics", null, null).body();
+        // both walkthroughs: 22 + 5 calls each, all answered
+        assertThat(sum(gateway, "agora_function_calls_total{", "function=\"vehicle-speed\"", "outcome=\"ok\"")).isEqualTo(54);
+        assertThat(sum(gateway, "agora_function_duration_seconds_count{", "function=\"vehicle-speed\"")).isEqualTo(54);
+        assertThat(sum(gateway, "agora_function_cold_starts_total{", "function=\"vehicle-speed\"")).isGreaterThanOrEqualTo(1);
+        String agent = PlatformCalls.send("GET", "http://localhost:8090/q/metrics", null, null).body();
+        // and the other block's four functions, one call each
+        assertThat(sum(agent, "agora_agent_calls_total{", "outcome=\"ok\"")).isGreaterThanOrEqualTo(54);
+        assertThat(sum(agent, "agora_agent_call_duration_seconds_count{")).isGreaterThanOrEqualTo(54);
+        assertThat(sum(agent, "agora_agent_cold_starts_total{")).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @Order(6)
+    void oneTraceIdLinksTheGatewaysCallTheAgentsRunAndBillingsRating() throws Exception {
+        String trace = firstCall.replace("-", "");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        // services export every few seconds: wait for the three spans, each in its service's export
+        while (!(traces.exported(trace, "call vehicle-speed") && traces.exported(trace, "provider-agent", "/api/v1/invocations")
+                && traces.exported(trace, "rate receipt"))) {
+            assertThat(Instant.now()).as("the gateway's, the agent's and billing's spans of call %s among %d exports",
+                    firstCall, traces.exports()).isBefore(deadline);
+            Thread.sleep(250);
+        }
+    }
+
+    private static final Pattern INVOCATION_ID = Pattern.compile("(?i)agora-invocation-id: ([0-9a-f-]{36})");
+
+    /** The sum of the samples of the metric line prefix {@code metric} whose labels contain every one of {@code labels}. */
+    private static double sum(String metrics, String metric, String... labels) {
+        return metrics.lines().filter(l -> l.startsWith(metric)).filter(l -> List.of(labels).stream().allMatch(l::contains))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** The shell block between {@code <!-- name:start -->} and {@code <!-- name:end -->} of a README. */

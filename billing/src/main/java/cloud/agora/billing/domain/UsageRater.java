@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Instant;
 import org.jboss.logging.Logger;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -62,10 +63,11 @@ public class UsageRater {
     private final ReceiptCheck check;
     private final MeterRegistry metrics;
     private final Clock clock;
+    private final RatingTraces traces;
 
     public UsageRater(Transactions transactions, LeaseRepository leases, ReceiptRepository receipts,
             QuarantineRepository quarantine, WitnessRepository witnesses, BatchRepository batchesOf, BillingConfig config,
-            MeterRegistry metrics, Clock clock) {
+            MeterRegistry metrics, Clock clock, RatingTraces traces) {
         this.transactions = transactions;
         this.leases = leases;
         this.receipts = receipts;
@@ -77,6 +79,7 @@ public class UsageRater {
                 config.clockSkew());
         this.metrics = metrics;
         this.clock = clock;
+        this.traces = traces;
     }
 
     /**
@@ -116,7 +119,10 @@ public class UsageRater {
 
     /** Rates what {@link #prepare} checked, in one transaction. */
     public RatingOutcome rate(Prepared prepared) {
-        return transactions.inTransaction(c -> rateIn(c, prepared));
+        Instant began = clock.instant();
+        RatingOutcome outcome = transactions.inTransaction(c -> rateIn(c, prepared));
+        traces.rated(outcome.rated(), began);
+        return outcome;
     }
 
     /** Rates {@code batch} inside the caller's transaction on {@code c} (signatures are checked here too). */

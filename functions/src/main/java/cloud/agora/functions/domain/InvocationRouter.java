@@ -10,6 +10,8 @@ import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.invocation.InvocationReply;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.ReceiptBounds;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -85,13 +87,15 @@ public class InvocationRouter {
     private final Clock clock;
     private final CallObserver observer;
     private final FunctionMeters meters;
+    private final CallTraces traces;
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
             InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, SpendingBudget budget,
             EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock, CallObserver observer,
-            FunctionMeters meters) {
+            FunctionMeters meters, CallTraces traces) {
         this.observer = observer;
         this.meters = meters;
+        this.traces = traces;
         this.grants = grants;
         this.budget = budget;
         this.guard = guard;
@@ -277,12 +281,15 @@ public class InvocationRouter {
         InvocationGrant grant;
         CompletionStage<Agents.AgentReply> reply;
         long sentAt = System.nanoTime();
-        try {
+        Span span = traces.start(call.invocationId(), target.function().name(), replica);
+        try (Scope ignored = span.makeCurrent()) {
             grant = grants.issue(call.invocationId(), replica, consumer, version);
             inFlight.incrementAndGet();
             reply = agents.invoke(replica.endpoint(), address, call.onLease(replica.leaseId(), grant),
                     Duration.ofMillis(version.timeoutMillis()).plusSeconds(5));
         } catch (RuntimeException e) {
+            span.recordException(e);
+            span.end();
             return CompletableFuture.failedFuture(e);
         }
         return reply.handle((answer, failure) -> {
@@ -291,10 +298,12 @@ public class InvocationRouter {
             if (failure != null) {
                 observer.failed(replica.provider(), failureOf(failure));
                 meters.failed(target.function().name(), target.function().owner(), failureOf(failure));
+                CallTraces.failed(span, failureOf(failure));
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
             meters.answered(target.function().name(), target.function().owner(), answer.reply().status(),
                     answer.reply().warm(), took);
+            CallTraces.answered(span, answer.reply().status(), answer.reply().warm());
             ReceiptWitness.Observation seen = new ReceiptWitness.Observation(grant, resources, clock.instant(),
                     took.toMillis());
             // the answer goes out once the gateway's witness of its receipt is in the database (or the wait for a

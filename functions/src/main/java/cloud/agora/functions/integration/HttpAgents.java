@@ -13,6 +13,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -23,6 +25,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.tracing.TracingPolicy;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -79,10 +82,12 @@ public class HttpAgents implements Agents {
     /** @param maxBodyBytes the governed largest body in effect when a call is sent */
     HttpAgents(Vertx vertx, Duration connectTimeout, IntSupplier maxBodyBytes) {
         this.connectTimeoutMillis = connectTimeout.toMillis();
+        // Vert.x's own tracing would send the trace of the request being served; invoke sends the call's (CallTraces)
         this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                .setConnectTimeout((int) connectTimeoutMillis), new PoolOptions().setHttp1MaxSize(256));
+                .setConnectTimeout((int) connectTimeoutMillis).setTracingPolicy(TracingPolicy.IGNORE),
+                new PoolOptions().setHttp1MaxSize(256));
         this.probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
-                .setConnectTimeout((int) connectTimeoutMillis));
+                .setConnectTimeout((int) connectTimeoutMillis).setTracingPolicy(TracingPolicy.IGNORE));
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -112,6 +117,9 @@ public class HttpAgents implements Agents {
         RequestOptions options = to(endpoint, address, "/api/v1/invocations").setMethod(HttpMethod.POST)
                 .setConnectTimeout(connectTimeoutMillis).setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/json");
+        // the call's trace (the gateway's span of it is current here), not the trace of the request that caused it
+        W3CTraceContextPropagator.getInstance().inject(Context.current(), options,
+                (o, name, value) -> o.putHeader(name, value));
         CompletableFuture<AgentReply> reply = new CompletableFuture<>();
         long maxReplyBytes = maxReplyBytes(maxBodyBytes.getAsInt());
         client.request(options).onFailure(e -> reply.completeExceptionally(new UnreachableException(endpoint + ": " + e)))
