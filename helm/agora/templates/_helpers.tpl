@@ -55,6 +55,20 @@ AGORA_EVENTS_PRODUCERS_MARKETPLACE: {{ .Values.events.producers.marketplace | qu
 AGORA_EVENTS_PRODUCERS_BILLING: {{ .Values.events.producers.billing | quote }}
 AGORA_EVENTS_PRODUCERS_GOVERNANCE: {{ .Values.events.producers.governance | quote }}
 AGORA_EVENTS_PRODUCERS_FUNCTIONS: {{ .Values.events.producers.functions | quote }}
+{{- with .Values.observability.tracesEndpoint }}
+QUARKUS_OTEL_SDK_DISABLED: "false"
+QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {{ . | quote }}
+QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: {{ $.Values.observability.tracesProtocol | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Annotations a Prometheus discovering pods scrapes by: dict "root" . "port" <the pod's http port>. */}}
+{{- define "agora.scrapeAnnotations" -}}
+{{- if .root.Values.observability.scrapeAnnotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .port | quote }}
+prometheus.io/path: /q/metrics
+{{- end }}
 {{- end -}}
 
 {{- define "agora.jdbcUrl" -}}

@@ -246,6 +246,49 @@ class ChartTest {
     }
 
     @Test
+    void podsAreScrapedTracesGoWhereTheOperatorSaysAndTheDashboardShipsOnRequest() throws Exception {
+        List<HasMetadata> platform = Chart.render("platform-values.yaml", Map.of());
+        for (Deployment deployment : of(platform, Deployment.class)) {
+            Map<String, String> annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+            String port = String.valueOf(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts()
+                    .get(0).getContainerPort());
+            assertThat(annotations).as(component(deployment)).containsEntry("prometheus.io/scrape", "true")
+                    .containsEntry("prometheus.io/port", port).containsEntry("prometheus.io/path", "/q/metrics");
+        }
+        // no collector named: the services' OpenTelemetry SDK stays off (their default), and no dashboard
+        assertThat(of(platform, ConfigMap.class)).allSatisfy(c -> assertThat(c.getData()).doesNotContainKey(
+                "QUARKUS_OTEL_SDK_DISABLED"));
+        assertThat(of(platform, ConfigMap.class)).noneMatch(c -> c.getMetadata().getName().endsWith("-dashboard"));
+
+        List<HasMetadata> traced = Chart.render("platform-values.yaml", Map.of("observability.tracesEndpoint",
+                "http://otel-collector.observability:4317", "observability.grafanaDashboard", true));
+        for (String service : PLATFORM) {
+            assertThat(named(of(traced, ConfigMap.class), "agora-" + service).getData()).as(service)
+                    .containsEntry("QUARKUS_OTEL_SDK_DISABLED", "false")
+                    .containsEntry("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://otel-collector.observability:4317")
+                    .containsEntry("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc");
+        }
+        ConfigMap dashboard = named(of(traced, ConfigMap.class), "agora-dashboard");
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dashboard.getData().get("agora.json"));
+        assertThat(json.path("panels").findValuesAsText("expr")).anyMatch(e -> e.contains("agora_function_calls_total"))
+                .anyMatch(e -> e.contains("agora_agent_receipts_pending"))
+                .anyMatch(e -> e.contains("billing_receipts_quarantined_total"));
+
+        List<HasMetadata> agent = Chart.render("agent-values.yaml", Map.of("observability.tracesEndpoint",
+                "http://otel-collector.observability:4318", "observability.tracesProtocol", "http/protobuf"));
+        assertThat(of(agent, ConfigMap.class).get(0).getData().get("application.properties")).contains(
+                "quarkus.otel.sdk.disabled=false",
+                "quarkus.otel.exporter.otlp.traces.endpoint=http://otel-collector.observability:4318",
+                "quarkus.otel.exporter.otlp.traces.protocol=http/protobuf");
+        assertThat(of(agent, Deployment.class).get(0).getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/port", "8090");
+        assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("observability.tracesProtocol", "udp")))
+                .hasMessageContaining("tracesProtocol");
+    }
+
+    @Test
     void schemaRefusesValuesThatCannotWork() {
         assertThatThrownBy(() -> Chart.render("platform-values.yaml", Map.of("mode", "everything")))
                 .hasMessageContaining("mode");
