@@ -151,7 +151,8 @@ public final class OpenApiContract {
                 } else if (!declared.containsKey(kind.status())) {
                     disagreements.add(where + " can answer " + kind + origin + " but declares no problem response "
                             + kind.status());
-                } else if (kind.type() != null && !declared.get(kind.status()).contains(kind.type())) {
+                } else if (kind.type() != null && !declared.get(kind.status()).isEmpty()
+                        && !declared.get(kind.status()).contains(kind.type())) {
                     disagreements.add(where + " can answer " + kind + origin + " but does not declare it");
                 }
             }
@@ -176,7 +177,7 @@ public final class OpenApiContract {
                 .replace('$', '.') + " ") + "built in " + built.where();
     }
 
-    /** Operation ("VERB /path") → status → the problem types declared (empty: a problem of a type left open). */
+    /** Operation ("VERB /path") → status → the problem types declared (empty: any type, the document leaves it open). */
     private Map<String, Map<Integer, Set<String>>> documented() {
         Map<String, Map<Integer, Set<String>>> operations = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = document.path("paths").fields(); paths.hasNext(); ) {
@@ -259,8 +260,7 @@ public final class OpenApiContract {
     private List<Class<?>> resources(List<String> classes) {
         List<Class<?>> resources = new ArrayList<>();
         for (Class<?> c : load(classes)) {
-            if (!c.isInterface() && annotation(c, "jakarta.ws.rs.Path") != null
-                    && packages.stream().anyMatch(p -> c.getPackageName().startsWith(p))) {
+            if (!c.isInterface() && annotation(c, "jakarta.ws.rs.Path") != null) {
                 resources.add(c);
             }
         }
@@ -273,6 +273,9 @@ public final class OpenApiContract {
         if (loaded == null) {
             loaded = new ArrayList<>();
             for (String name : classes) {
+                if (packages.stream().noneMatch(p -> name.startsWith(p + "."))) {
+                    continue; // only the service's own classes are loaded: test libraries' may clash with the app's
+                }
                 try {
                     loaded.add(Class.forName(name, false, loader));
                 } catch (ClassNotFoundException | LinkageError e) {

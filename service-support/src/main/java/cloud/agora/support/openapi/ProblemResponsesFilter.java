@@ -35,8 +35,10 @@ import org.jboss.jandex.Type;
  * each JAX-RS operation, at build time: for each status a response whose schema is {@code Problem} with the
  * {@code type}s the operation can answer at that status listed as an enum.
  *
- * <p>The problems are those its method or class declares with {@link ProblemResponses} (read by
- * {@link ProblemSites#kindsOf}: status, slug and title exactly as the exception's code builds them) and those every
+ * <p>At a status where the code computes some type (a slug passed on from another library), the schema leaves
+ * {@code type} open. The problems are those its method or class declares with {@link ProblemResponses} (read by
+ * {@link ProblemSites#kindsOf}: status, slug and title exactly as the exception's code builds them; of a class that
+ * stands for several kinds, those the method can build) and those every
  * operation answers by the platform's own rules: {@code 401 unauthenticated} and {@code invalid-token} with
  * {@code @SignedIn}, {@code 400 invalid-body} with a request body, {@code 400 invalid-address} with an address
  * parameter, {@code 500 internal-error} and {@code 503 database-unavailable} always (the catch-all mapper answers them
@@ -105,7 +107,9 @@ public class ProblemResponsesFilter implements OASFilter {
             List<Object> types = ofStatus.stream().map(ProblemKind::type).filter(Objects::nonNull).distinct().sorted()
                     .collect(Collectors.toList());
             Schema schema = OASFactory.createSchema().ref(PROBLEM_SCHEMA);
-            if (!types.isEmpty()) {
+            // a kind whose type the code computes (another library's slug) leaves the status's types open
+            boolean open = ofStatus.stream().anyMatch(k -> k.type() == null);
+            if (!types.isEmpty() && !open) {
                 schema = OASFactory.createSchema().addAllOf(OASFactory.createSchema().ref(PROBLEM_SCHEMA))
                         .addAllOf(OASFactory.createSchema().addProperty("type", OASFactory.createSchema()
                                 .addType(Schema.SchemaType.STRING).enumeration(types)));
@@ -146,7 +150,18 @@ public class ProblemResponsesFilter implements OASFilter {
                 }
             }
         }
-        Set<ProblemKind> kinds = new LinkedHashSet<>(kindsOf(declared));
+        // a class standing for several kinds (its constructor passes status and slug through) is declared with the
+        // kinds this method can build; all of them when it builds none, which the contract test then reports
+        Set<ProblemSites.Built> reached = declared.isEmpty() ? Set.of()
+                : sites().reachableFrom(resource.name().toString().replace('.', '/'), method.name());
+        Set<ProblemKind> kinds = new LinkedHashSet<>();
+        for (String exception : declared) {
+            Set<ProblemKind> all = sites().kindsOf(exception);
+            String internal = exception.replace('.', '/');
+            Set<ProblemKind> built = reached.stream().filter(b -> internal.equals(b.exception()))
+                    .map(ProblemSites.Built::kind).collect(Collectors.toCollection(LinkedHashSet::new));
+            kinds.addAll(built.isEmpty() ? all : built);
+        }
         if (resource.hasDeclaredAnnotation(SIGNED_IN) || method.hasDeclaredAnnotation(SIGNED_IN)) {
             kinds.add(ProblemKind.of(PlatformProblem.UNAUTHENTICATED));
             kinds.add(ProblemKind.of(PlatformProblem.INVALID_TOKEN));

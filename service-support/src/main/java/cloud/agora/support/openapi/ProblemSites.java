@@ -131,7 +131,7 @@ public final class ProblemSites {
             for (String known : allKnown()) {
                 for (MethodNode m : node(known).map(n -> n.methods).orElse(List.of())) {
                     for (Built b : facts(known, m).built) {
-                        if (b.exception.equals(name) && b.kind.slug() != null) {
+                        if (name.equals(b.exception) && b.kind.slug() != null) {
                             kinds.add(b.kind);
                         }
                     }
@@ -144,6 +144,14 @@ public final class ProblemSites {
     /** What the method and everything it calls in the platform's code can build: the problem kinds and where. */
     public Set<Built> reachableFrom(Class<?> owner, String method, String descriptor) {
         return reachableFrom(Type.getInternalName(owner), method, descriptor);
+    }
+
+    /** As {@link #reachableFrom(Class, String, String)}, from every method of that name. */
+    public Set<Built> reachableFrom(String owner, String method) {
+        Set<Built> built = new LinkedHashSet<>();
+        node(owner).ifPresent(c -> c.methods.stream().filter(m -> m.name.equals(method))
+                .forEach(m -> built.addAll(reachableFrom(owner, method, m.desc))));
+        return built;
     }
 
     /** As {@link #reachableFrom(Class, String, String)}, the owner by internal name. */
@@ -253,13 +261,13 @@ public final class ProblemSites {
                 if (call.name.equals("<init>") && isProblem(call.owner) && !(m.name.equals("<init>")
                         && isThisCall(frames[i], depth - args.length - 1, owner, m))) {
                     Template t = template(call.owner, call.desc);
-                    for (ProblemKind kind : t.apply(frames, m, i, depth - args.length)) {
+                    for (ProblemKind kind : kindsAt(owner, m, frames, i, depth - args.length, t)) {
                         built.add(new Built(kind, call.owner, where));
                     }
                 } else if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(PROBLEM)
                         && call.name.equals("of") && args.length >= 3) {
                     Template t = new Template(Source.param(0), Source.param(1), Source.param(2));
-                    for (ProblemKind kind : t.apply(frames, m, i, depth - args.length)) {
+                    for (ProblemKind kind : kindsAt(owner, m, frames, i, depth - args.length, t)) {
                         built.add(new Built(kind, null, where));
                     }
                 } else if (call.owner.equals(PLATFORM_PROBLEM) && call.getOpcode() == Opcodes.INVOKEVIRTUAL
@@ -385,21 +393,10 @@ public final class ProblemSites {
                     slug.param < 0 ? (String) slug.constant : null, title.param < 0 ? (String) title.constant : null));
         }
 
-        /** The kinds built by a call whose first argument is at stack index {@code base} of frame {@code i}. */
-        Set<ProblemKind> apply(Frame<SourceValue>[] frames, MethodNode m, int i, int base) {
-            List<Object> statuses = values(status, frames, m, i, base);
-            List<Object> slugs = values(slug, frames, m, i, base);
-            List<Object> titles = values(title, frames, m, i, base);
-            Set<ProblemKind> kinds = new LinkedHashSet<>();
-            for (Object s : statuses) {
-                for (int k = 0; k < slugs.size(); k++) {
-                    Object slugValue = slugs.get(k);
-                    Object titleValue = slugs.size() == titles.size() ? titles.get(k) : titles.size() == 1 ? titles.get(0) : null;
-                    kinds.add(new ProblemKind(s instanceof Integer n ? n : 0, slugValue instanceof String x ? x : null,
-                            titleValue instanceof String t ? t : null));
-                }
-            }
-            return kinds;
+        /** The values of a call's status, slug and title, its first argument at stack index {@code base} of frame i. */
+        List<List<Object>> values(Frame<SourceValue>[] frames, MethodNode m, int i, int base) {
+            return List.of(values(status, frames, m, i, base), values(slug, frames, m, i, base),
+                    values(title, frames, m, i, base));
         }
 
         private static List<Object> values(Source source, Frame<SourceValue>[] frames, MethodNode m, int i, int base) {
@@ -410,6 +407,70 @@ public final class ProblemSites {
             constants(frames[i].getStack(base + source.param), frames, m, values, 0);
             return values.isEmpty() ? java.util.Collections.singletonList(null) : values;
         }
+    }
+
+    /** A value that is the analysed method's parameter: resolved at the method's call sites in its own class. */
+    private record Param(int index) {
+    }
+
+    /**
+     * The kinds a problem construction (or {@code Problem.of}) builds; where status, slug or title is a parameter of
+     * the method building it (a private helper such as {@code failed(status, slug, title, ...)}), the constants at
+     * every call of that method in its class.
+     */
+    private Set<ProblemKind> kindsAt(String owner, MethodNode m, Frame<SourceValue>[] frames, int i, int base,
+            Template t) {
+        List<List<Object>> values = t.values(frames, m, i, base);
+        if (values.stream().flatMap(List::stream).noneMatch(v -> v instanceof Param)) {
+            return product(values);
+        }
+        Set<ProblemKind> kinds = new LinkedHashSet<>();
+        int count = Type.getArgumentTypes(m.desc).length;
+        boolean called = false;
+        for (MethodNode caller : node(owner).map(c -> c.methods).orElse(List.of())) {
+            Frame<SourceValue>[] at = null;
+            for (int j = 0; j < caller.instructions.size(); j++) {
+                if (caller.instructions.get(j) instanceof MethodInsnNode call && call.owner.equals(owner)
+                        && call.name.equals(m.name) && call.desc.equals(m.desc)) {
+                    at = at == null ? frames(owner, caller) : at;
+                    if (at[j] == null) {
+                        continue;
+                    }
+                    called = true;
+                    int callBase = at[j].getStackSize() - count;
+                    List<List<Object>> resolved = new ArrayList<>();
+                    for (List<Object> list : values) {
+                        List<Object> out = new ArrayList<>();
+                        for (Object v : list) {
+                            if (v instanceof Param p) {
+                                constants(at[j].getStack(callBase + p.index), at, caller, out, 0);
+                            } else {
+                                out.add(v);
+                            }
+                        }
+                        resolved.add(out);
+                    }
+                    kinds.addAll(product(resolved));
+                }
+            }
+        }
+        return called ? kinds : product(values);
+    }
+
+    private static Set<ProblemKind> product(List<List<Object>> values) {
+        List<Object> statuses = values.get(0);
+        List<Object> slugs = values.get(1);
+        List<Object> titles = values.get(2);
+        Set<ProblemKind> kinds = new LinkedHashSet<>();
+        for (Object s : statuses) {
+            for (int k = 0; k < slugs.size(); k++) {
+                Object slugValue = slugs.get(k);
+                Object titleValue = slugs.size() == titles.size() ? titles.get(k) : titles.size() == 1 ? titles.get(0) : null;
+                kinds.add(new ProblemKind(s instanceof Integer n ? n : 0, slugValue instanceof String x ? x : null,
+                        titleValue instanceof String t ? t : null));
+            }
+        }
+        return kinds;
     }
 
     private Template template(String owner, String desc) {
@@ -460,6 +521,9 @@ public final class ProblemSites {
         }
         List<Object> values = new ArrayList<>();
         constants(value, frames, m, values, 0);
+        if (values.size() == 1 && values.get(0) instanceof Param p) {
+            return Source.param(p.index());
+        }
         return values.size() == 1 && values.get(0) != null ? Source.constant(values.get(0)) : Source.UNKNOWN;
     }
 
@@ -480,6 +544,12 @@ public final class ProblemSites {
     private static void constants(SourceValue value, Frame<SourceValue>[] frames, MethodNode m, List<Object> out, int depth) {
         if (value.insns.isEmpty() || depth > 8) {
             out.add(null);
+            return;
+        }
+        if (value.insns.size() == 1 && value.insns.iterator().next() instanceof VarInsnNode v
+                && v.getOpcode() >= Opcodes.ILOAD && v.getOpcode() <= Opcodes.ALOAD
+                && frames[m.instructions.indexOf(v)].getLocal(v.var).insns.isEmpty() && parameterOf(m, v.var) >= 0) {
+            out.add(new Param(parameterOf(m, v.var)));
             return;
         }
         for (AbstractInsnNode insn : value.insns) {
