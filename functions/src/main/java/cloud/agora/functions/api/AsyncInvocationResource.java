@@ -2,6 +2,12 @@ package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.AsyncInvocation;
 import cloud.agora.functions.domain.AsyncInvoker;
+import cloud.agora.functions.domain.CallAdmission;
+import cloud.agora.functions.domain.FunctionNotDeployedException;
+import cloud.agora.functions.domain.FunctionNotFoundException;
+import cloud.agora.functions.domain.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.InvocationFailedException;
+import cloud.agora.support.problem.ProblemResponses;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -33,6 +39,9 @@ public class AsyncInvocationResource {
     }
 
     @POST
+    @ProblemResponses({CallAdmission.RateLimitedException.class, CallAdmission.CreditExhaustedException.class,
+            InvocationFailedException.class, InvalidFunctionSpecException.class, FunctionNotFoundException.class,
+            FunctionNotDeployedException.class})
     public Response submit(@PathParam("name") String name, @Context HttpHeaders headers, @Context HttpServerRequest request,
             byte[] body) {
         gate.admit(name, headers, request);

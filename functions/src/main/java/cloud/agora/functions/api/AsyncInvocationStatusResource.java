@@ -1,9 +1,11 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.AsyncInvocation;
+import cloud.agora.functions.domain.AsyncInvocationNotFoundException;
 import cloud.agora.functions.domain.AsyncInvoker;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.auth.SignInService;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -36,6 +38,7 @@ public class AsyncInvocationStatusResource {
 
     @GET
     @Path("{id}")
+    @ProblemResponses({AsyncInvocationNotFoundException.class})
     public AsyncInvocation get(@PathParam("id") UUID id, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(CAPABILITY_HEADER) String capability) {
         return invoker.get(id, reader(authorization), Optional.ofNullable(capability).map(String::strip)

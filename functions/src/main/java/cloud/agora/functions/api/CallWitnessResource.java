@@ -1,10 +1,13 @@
 package cloud.agora.functions.api;
 
 import cloud.agora.functions.domain.CallWitnessIssuer;
+import cloud.agora.functions.domain.InvocationNotFoundException;
+import cloud.agora.functions.domain.ReceiptNotWitnessedException;
 import cloud.agora.protocol.dispute.CallWitness;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
 import cloud.agora.support.problem.ProblemException;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -32,6 +35,8 @@ public class CallWitnessResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidInvocationIdException.class, ReceiptNotWitnessedException.class,
+            InvocationNotFoundException.class})
     public CallWitness witness(@PathParam("id") String id) {
         return issuer.witness(caller.address(), invocationId(id));
     }

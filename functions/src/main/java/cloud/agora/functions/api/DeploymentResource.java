@@ -1,12 +1,23 @@
 package cloud.agora.functions.api;
 
+import cloud.agora.functions.domain.BidRefusedException;
 import cloud.agora.functions.domain.Deployment;
+import cloud.agora.functions.domain.DeploymentNotFoundException;
 import cloud.agora.functions.domain.DeploymentOrder;
 import cloud.agora.functions.domain.FunctionDeployer;
+import cloud.agora.functions.domain.FunctionNotFoundException;
+import cloud.agora.functions.domain.InvalidDeploymentException;
+import cloud.agora.functions.domain.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.MarketplaceUnavailableException;
+import cloud.agora.functions.domain.PaymentRequiredException;
+import cloud.agora.functions.domain.VersionNotFoundException;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.billing.BillingUnavailableException;
+import cloud.agora.support.problem.IdempotencyKeyReusedException;
 import cloud.agora.support.problem.InvalidIdempotencyKeyException;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -42,6 +53,11 @@ public class DeploymentResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class,
+            PaymentRequiredException.class, InvalidDeploymentException.class, BidRefusedException.class,
+            VersionNotFoundException.class, InvalidFunctionSpecException.class, FunctionNotFoundException.class,
+            DeploymentNotFoundException.class, MarketplaceUnavailableException.class,
+            BillingUnavailableException.class})
     public Response deploy(@PathParam("name") String name, DeploymentOrder order,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
@@ -57,12 +73,16 @@ public class DeploymentResource {
     }
 
     @GET
+    @ProblemResponses({FunctionNotFoundException.class, BidRefusedException.class,
+            MarketplaceUnavailableException.class})
     public List<Deployment> list(@PathParam("name") String name, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return deployer.list(caller.address(), Tokens.bearer(authorization), name);
     }
 
     @GET
     @Path("{id}")
+    @ProblemResponses({DeploymentNotFoundException.class, FunctionNotFoundException.class, BidRefusedException.class,
+            MarketplaceUnavailableException.class})
     public Deployment get(@PathParam("name") String name, @PathParam("id") UUID id,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return deployer.get(caller.address(), Tokens.bearer(authorization), name, id);

@@ -1,14 +1,24 @@
 package cloud.agora.functions.api;
 
+import cloud.agora.functions.domain.BidRefusedException;
+import cloud.agora.functions.domain.BundleTooLargeException;
 import cloud.agora.functions.domain.FunctionCatalog;
+import cloud.agora.functions.domain.FunctionNameTakenException;
+import cloud.agora.functions.domain.FunctionNotFoundException;
 import cloud.agora.functions.domain.FunctionRegistrar;
 import cloud.agora.functions.domain.FunctionSpec;
 import cloud.agora.functions.domain.FunctionSummary;
 import cloud.agora.functions.domain.FunctionVersion;
 import cloud.agora.functions.domain.InvalidBundleException;
 import cloud.agora.functions.domain.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.InvalidImageException;
+import cloud.agora.functions.domain.MarketplaceUnavailableException;
+import cloud.agora.functions.domain.StorageUnavailableException;
+import cloud.agora.functions.domain.UnknownRuntimeException;
+import cloud.agora.functions.domain.VersionNotFoundException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.ws.rs.Consumes;
@@ -56,6 +66,9 @@ public class FunctionResource {
      */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @ProblemResponses({InvalidFunctionSpecException.class, InvalidBundleException.class, UnknownRuntimeException.class,
+            FunctionNameTakenException.class, InvalidImageException.class, BundleTooLargeException.class,
+            StorageUnavailableException.class})
     public Response publish(@RestForm("spec") String spec, @RestForm("bundle") FileUpload bundle,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws JsonProcessingException {
         if (spec == null || spec.isBlank()) {
@@ -81,24 +94,29 @@ public class FunctionResource {
 
     @GET
     @Path("{name}")
+    @ProblemResponses({FunctionNotFoundException.class})
     public FunctionSummary get(@PathParam("name") String name) {
         return catalog.get(caller.address(), name);
     }
 
     @GET
     @Path("{name}/versions")
+    @ProblemResponses({FunctionNotFoundException.class})
     public List<FunctionVersion> versions(@PathParam("name") String name) {
         return catalog.versions(caller.address(), name);
     }
 
     @GET
     @Path("{name}/versions/{version}")
+    @ProblemResponses({VersionNotFoundException.class, FunctionNotFoundException.class})
     public FunctionVersion version(@PathParam("name") String name, @PathParam("version") int version) {
         return catalog.version(caller.address(), name, version);
     }
 
     @DELETE
     @Path("{name}")
+    @ProblemResponses({MarketplaceUnavailableException.class, FunctionNotFoundException.class,
+            BidRefusedException.class})
     public Response delete(@PathParam("name") String name, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         deployer.retire(caller.address(), Tokens.bearer(authorization), name);
         return Response.noContent().build();

@@ -1,6 +1,13 @@
 package cloud.agora.functions.api;
 
+import cloud.agora.functions.domain.CallAdmission;
+import cloud.agora.functions.domain.FunctionNotDeployedException;
+import cloud.agora.functions.domain.FunctionNotFoundException;
+import cloud.agora.functions.domain.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.InvocationFailedException;
 import cloud.agora.functions.domain.InvocationRouter;
+import cloud.agora.functions.domain.SpendingBudget;
+import cloud.agora.support.problem.ProblemResponses;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpServerRequest;
@@ -29,6 +36,10 @@ import java.util.UUID;
  * call of a function whose routing is known costs no thread hand-off in this service.
  */
 @Path("/fn/{name}")
+@ProblemResponses({CallAdmission.RateLimitedException.class, CallAdmission.CreditExhaustedException.class,
+        SpendingBudget.CreditCommittedException.class, SpendingBudget.BudgetUnavailableException.class,
+        InvocationFailedException.class, InvalidFunctionSpecException.class, FunctionNotFoundException.class,
+        FunctionNotDeployedException.class})
 public class GatewayResource {
 
     private static final Set<String> HIDDEN_HEADERS = Set.of("authorization", "cookie", "host", "content-length",

@@ -1,11 +1,13 @@
 package cloud.agora.functions.api;
 
+import cloud.agora.functions.domain.FunctionNotFoundException;
 import cloud.agora.functions.domain.InvocationHistory;
 import cloud.agora.functions.domain.LogQuery;
 import cloud.agora.functions.domain.UsageReport;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
 import cloud.agora.support.problem.ProblemException;
+import cloud.agora.support.problem.ProblemResponses;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.GET;
@@ -37,6 +39,7 @@ public class InvocationHistoryResource {
     @GET
     @Path("usage")
     @Produces(MediaType.APPLICATION_JSON)
+    @ProblemResponses({FunctionNotFoundException.class})
     public UsageReport usage(@PathParam("name") String name) {
         return history.usage(caller.address(), name);
     }
@@ -52,6 +55,9 @@ public class InvocationHistoryResource {
     @GET
     @Path("logs")
     @Blocking
+    @ProblemResponses({LogFormat.LogFormatNotAcceptableException.class, InvalidSinceException.class,
+            LogQuery.InvalidLogQueryException.class, InvocationHistory.TooManyLogStreamsException.class,
+            FunctionNotFoundException.class})
     public RestMulti<byte[]> logs(@PathParam("name") String name, @QueryParam("since") String since,
             @QueryParam("until") String until, @QueryParam("invocationId") String invocationId,
             @QueryParam("provider") String provider, @QueryParam("contains") String contains,
