@@ -8,10 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,17 +22,25 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.context.ThreadContext;
 import org.jboss.logging.Logger;
 
 /**
  * One thread consuming one topic with manual offset commits, in two stages: the consumer thread polls a batch and
- * <em>prepares</em> it (CPU work: parsing, hashing, signature checks), another thread <em>applies</em> it (the database
- * transaction); while batch n's transaction runs, batch n+1 is polled and prepared. A batch's offsets are committed
+ * <em>prepares</em> it (CPU work: parsing, hashing, signature checks), the applier <em>applies</em> it (the database
+ * transaction, on a worker-pool thread: a {@link ManagedExecutor} view of the pool running one batch at a time);
+ * while batch n's transaction runs, batch n+1 is polled and prepared. A batch's offsets are committed
  * only after its transaction committed, so a crash in between redelivers it and the handler deduplicates it. A
  * failure (in either stage) rewinds to the first offsets of the failed batch (and of the batch prepared behind it)
  * and retries after a pause, so nothing is skipped. Kafka outages are ridden out by the client's reconnects. A record
  * its topic's producer did not sign is quarantined ({@link SignedEvents}) and never reaches either stage; its offset
  * is committed with the batch it came in.
+ *
+ * <p>Lifecycle: made and {@link #start() started} at the service's start, {@link #stop() stopped} at its shutdown (the
+ * pause after a failure ends at once, a poll in progress is woken, the batch being applied finishes and its offsets
+ * are committed, the consumer leaves the group). The consumer keeps a thread of its own for the life of the service
+ * (billing README, "Decisions": why not SmallRye's connector, the scheduler or the worker pool).
  *
  * @param <P> what the prepare stage hands to the apply stage
  */
@@ -47,7 +55,9 @@ final class TopicLoop<P> implements Runnable {
     private final Function<List<ConsumerRecord<String, String>>, P> prepare;
     private final Consumer<P> apply;
     private final Thread thread;
-    private final ExecutorService applier;
+    private final ManagedExecutor applier;
+    /** Counted down by {@link #stop()}: ends the pause after a failed batch at once. */
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private volatile boolean running = true;
 
     /** A one-stage loop: {@code handler} does all the work (and the transaction) on the apply thread. */
@@ -81,22 +91,37 @@ final class TopicLoop<P> implements Runnable {
         this.consumer = new KafkaConsumer<>(props);
         this.prepare = prepare;
         this.apply = apply;
+        // the consumer's own thread: KafkaConsumer is single-threaded and this loop polls it for the life of the service
         this.thread = new Thread(this, "billing-" + topic);
-        this.applier = Executors.newSingleThreadExecutor(r -> new Thread(r, "billing-" + topic + "-apply"));
+        this.applier = ManagedExecutor.builder()
+                .maxAsync(1)
+                .maxQueued(-1)
+                .propagated(ThreadContext.NONE)
+                .cleared(ThreadContext.NONE)
+                .build();
     }
 
+    /** Starts following the topic: checks its producer's configuration and starts the consumer's thread. Once. */
     void start() {
         events.follow(topic, group);
         thread.start();
     }
 
+    /**
+     * Stops the loop and waits (up to 10 s) for it to end: no new batch is applied, the one being applied is finished
+     * and its offsets committed, the consumer is closed. Then the applier is shut down.
+     */
     void stop() {
         running = false;
+        stopping.countDown();
         consumer.wakeup();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warnf("%s: the consumer did not stop within 10 s", topic);
         }
         applier.shutdown();
     }
@@ -213,9 +238,12 @@ final class TopicLoop<P> implements Runnable {
         to.forEach(consumer::seek);
     }
 
+    /** The pause before a failed batch is polled again: a second, or until {@link #stop()}. */
     private void pause() {
         try {
-            Thread.sleep(1_000);
+            if (stopping.await(1, TimeUnit.SECONDS)) {
+                running = false;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
