@@ -5,11 +5,6 @@ import cloud.agora.protocol.dispute.DisputeRequest;
 import cloud.agora.protocol.dispute.ProviderAnswer;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.event.JsonCodec;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -49,11 +44,11 @@ class DisputeCommands {
         @Override
         public Integer call() throws Exception {
             ECKeyPair developer = KeyFiles.read(key);
-            String witnessJson = send("GET", base(functions) + "/api/v1/invocations/" + invocationId + "/witness",
+            String witnessJson = Api.send("GET", Api.base(functions) + "/api/v1/invocations/" + invocationId + "/witness",
                     SignIn.token(functions, developer), null);
             CallWitness witness = JsonCodec.read(witnessJson, CallWitness.class);
-            System.out.println(send("POST", base(billing) + "/api/v1/disputes", SignIn.token(billing, developer),
-                    JsonCodec.write(new DisputeRequest(invocationId, witness))));
+            System.out.println(Api.send("POST", Api.base(billing) + "/api/v1/disputes", SignIn.token(billing, developer),
+                    new DisputeRequest(invocationId, witness)));
             return 0;
         }
     }
@@ -71,7 +66,7 @@ class DisputeCommands {
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(send("GET", base(billing) + "/api/v1/disputes/" + disputeId,
+            System.out.println(Api.send("GET", Api.base(billing) + "/api/v1/disputes/" + disputeId,
                     SignIn.token(billing, KeyFiles.read(key)), null));
             return 0;
         }
@@ -101,27 +96,9 @@ class DisputeCommands {
         @Override
         public Integer call() throws Exception {
             ProviderAnswer answer = new ProviderAnswer(concede, statement, evidence);
-            System.out.println(send("POST", base(billing) + "/api/v1/disputes/" + disputeId + "/answer",
-                    SignIn.token(billing, KeyFiles.read(key)), JsonCodec.write(answer)));
+            System.out.println(Api.send("POST", Api.base(billing) + "/api/v1/disputes/" + disputeId + "/answer",
+                    SignIn.token(billing, KeyFiles.read(key)), answer));
             return 0;
         }
-    }
-
-    private static String base(String url) {
-        return url.replaceAll("/+$", "");
-    }
-
-    /** The body of a 2xx answer; anything else fails with the service's problem. */
-    private static String send(String method, String url, String token, String json) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("Content-Type", "application/json");
-        }
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException(method + " " + url + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return response.body();
     }
 }

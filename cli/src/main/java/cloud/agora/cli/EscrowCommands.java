@@ -14,10 +14,6 @@ import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.money.Wei;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,16 +160,11 @@ final class EscrowCommands {
             String token = SignIn.token(billing, KeyFiles.read(key));
             String query = "/api/v1/vouchers?provider=" + signer.address().checksummed()
                     + (consumer == null ? "" : "&consumer=" + Address.parse(consumer).checksummed());
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(billing.replaceAll("/+$", "") + query)).header("Authorization", "Bearer " + token).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException(query + " answered " + response.statusCode() + ": " + response.body());
-            }
+            JsonNode vouchers = Api.json("GET", Api.base(billing) + query, token, null);
             List<Map<String, Object>> redeemed = new ArrayList<>();
             try (Chain connected = chain.connect()) {
                 Escrow escrow = connected.escrow(chain.escrowAddress());
-                for (JsonNode node : JsonCodec.mapper().readTree(response.body())) {
+                for (JsonNode node : vouchers) {
                     VoucherView view = JsonCodec.mapper().treeToValue(node, VoucherView.class);
                     Address payer = view.voucher().voucher().consumer();
                     Wei already = escrow.redeemed(payer, signer.address());

@@ -7,12 +7,7 @@ import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.event.JsonCodec;
-import java.io.IOException;
 import java.math.BigInteger;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -63,16 +58,9 @@ class VoteCommand implements Callable<Integer> {
         BigInteger voteNonce = nonce != null ? nonce : BigInteger.valueOf(System.currentTimeMillis());
         Vote vote = new Vote(BigInteger.valueOf(proposal), choice, reason, voteNonce);
         String signature = TypedData.sign(Eip712Domain.governance(chainId, tokenAddress), vote, KeyFiles.read(key));
-        String url = governance.replaceAll("/+$", "") + "/api/v1/proposals/" + proposal + "/votes";
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(
-                        Map.of("support", choice.code(), "reason", reason, "nonce", voteNonce,
-                                "signature", signature)))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IOException(url + " answered " + response.statusCode() + ": " + response.body());
-        }
-        System.out.println(response.body());
+        String url = Api.base(governance) + "/api/v1/proposals/" + proposal + "/votes";
+        System.out.println(Api.send("POST", url, null,
+                Map.of("support", choice.code(), "reason", reason, "nonce", voteNonce, "signature", signature)));
         return 0;
     }
 }
