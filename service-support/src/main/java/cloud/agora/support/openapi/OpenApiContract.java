@@ -71,10 +71,36 @@ public final class OpenApiContract {
         return this;
     }
 
+    private record Moved(Class<? extends Annotation> binding, int from, int to) {
+    }
+
+    private final List<Moved> moved = new ArrayList<>();
+
+    /**
+     * On the endpoints bound to {@code binding}, a response filter answers status {@code from} as {@code to} (the
+     * Pinning Service API's 402 as 409).
+     */
+    public OpenApiContract moved(Class<? extends Annotation> binding, int from, int to) {
+        moved.add(new Moved(binding, from, to));
+        return this;
+    }
+
     /** Every way the document and the code disagree; empty when they agree. */
     public List<String> disagreements() {
         List<String> classes = platformClasses();
         ProblemSites sites = new ProblemSites(loader, classes);
+        for (Class<?> c : load(classes)) {
+            for (Method m : c.getDeclaredMethods()) {
+                Class<?> exception = m.getParameterCount() == 0 ? null : m.getParameterTypes()[0];
+                if (annotation(m, "org.jboss.resteasy.reactive.server.ServerExceptionMapper") != null
+                        && exception.getName().startsWith("cloud.agora.") && !sites.isMapped(Type.getInternalName(exception))
+                        && !sites.isProblem(Type.getInternalName(exception))) {
+                    Set<ProblemKind> kinds = new LinkedHashSet<>();
+                    sites.reachableFrom(c, m.getName(), Type.getMethodDescriptor(m)).forEach(b -> kinds.add(b.kind()));
+                    sites.mapped(exception.getName(), kinds);
+                }
+            }
+        }
         Map<String, Set<ProblemKind>> code = new TreeMap<>();
         Map<String, String> handlers = new HashMap<>();
         Map<String, Map<ProblemKind, ProblemSites.Built>> origins = new HashMap<>();
@@ -95,6 +121,16 @@ public final class OpenApiContract {
                     from.putIfAbsent(b.kind(), b);
                 });
                 kinds.addAll(filtersOf(sites, classes, resource, method));
+                for (Moved moved : this.moved) {
+                    if (annotation(resource, moved.binding.getName()) != null || annotation(method, moved.binding.getName()) != null) {
+                        for (ProblemKind kind : List.copyOf(kinds)) {
+                            if (kind.status() == moved.from) {
+                                kinds.remove(kind);
+                                kinds.add(new ProblemKind(moved.to, kind.slug(), kind.title()));
+                            }
+                        }
+                    }
+                }
                 for (Parameter p : method.getParameters()) {
                     if (p.getAnnotations().length == 0 && !p.getType().getName().startsWith("jakarta.ws.rs.")) {
                         kinds.add(ProblemKind.of(PlatformProblem.INVALID_BODY));
@@ -109,11 +145,14 @@ public final class OpenApiContract {
         }
         for (Route route : routes) {
             String key = route.verb + " " + route.path;
-            Set<ProblemKind> kinds = new LinkedHashSet<>(catchAll);
+            // no JAX-RS exception mapper stands behind a route: only what it builds itself is answered
+            Set<ProblemKind> kinds = new LinkedHashSet<>();
             Map<ProblemKind, ProblemSites.Built> from = origins.computeIfAbsent(key, k -> new HashMap<>());
             sites.reachableFrom(route.owner, route.method, route.descriptor).forEach(b -> {
-                kinds.add(b.kind());
-                from.putIfAbsent(b.kind(), b);
+                if (!sites.isMapped(b.exception())) {
+                    kinds.add(b.kind());
+                    from.putIfAbsent(b.kind(), b);
+                }
             });
             code.put(key, kinds);
             handlers.put(key, route.owner.getSimpleName() + "." + route.method);
@@ -193,12 +232,14 @@ public final class OpenApiContract {
                         responses.hasNext(); ) {
                     Map.Entry<String, JsonNode> response = responses.next();
                     JsonNode media = response.getValue().path("content").path(Problem.MEDIA_TYPE);
-                    if (media.isMissingNode()) {
+                    JsonNode listed = response.getValue().path(ProblemResponsesFilter.TYPES_EXTENSION);
+                    if (media.isMissingNode() && listed.isMissingNode()) {
                         continue;
                     }
                     Set<String> types = new TreeSet<>();
                     media.path("schema").path("allOf").forEach(part -> part.path("properties").path("type")
                             .path("enum").forEach(t -> types.add(t.asText())));
+                    listed.forEach(t -> types.add(t.asText()));
                     problems.put(Integer.parseInt(response.getKey()), types);
                 }
                 operations.put(verb + " " + path.getKey(), problems);

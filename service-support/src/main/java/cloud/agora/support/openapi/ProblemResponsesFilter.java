@@ -47,6 +47,9 @@ import org.jboss.jandex.Type;
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
 public class ProblemResponsesFilter implements OASFilter {
 
+    /** The extension on a problem response listing its problem types (empty: open). */
+    public static final String TYPES_EXTENSION = "x-problem-types";
+
     /** The document's schema of a problem body. */
     public static final String PROBLEM_SCHEMA = "Problem";
 
@@ -54,6 +57,8 @@ public class ProblemResponsesFilter implements OASFilter {
     static final DotName SIGNED_IN = DotName.createSimple("cloud.agora.support.auth.SignedIn");
     static final DotName DECLARED = DotName.createSimple(ProblemResponses.class.getName());
     static final DotName ADDRESS = DotName.createSimple("cloud.agora.protocol.eth.Address");
+    static final DotName SERVER_EXCEPTION_MAPPER =
+            DotName.createSimple("org.jboss.resteasy.reactive.server.ServerExceptionMapper");
     static final List<String> VERBS = List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
 
     private final IndexView index;
@@ -125,6 +130,8 @@ public class ProblemResponsesFilter implements OASFilter {
             }
             Content content = response.getContent();
             content.addMediaType(Problem.MEDIA_TYPE, OASFactory.createMediaType().schema(schema));
+            // the types again, where a route that answers them in another shape (the Pinning API's) still lists them
+            response.addExtension(TYPES_EXTENSION, open ? List.of() : types);
         });
     }
 
@@ -133,6 +140,11 @@ public class ProblemResponsesFilter implements OASFilter {
         Set<ProblemKind> kinds = new LinkedHashSet<>();
         exceptionClasses.forEach(c -> kinds.addAll(sites().kindsOf(c)));
         return kinds;
+    }
+
+    /** What a method (of that name, of a class by binary name) and everything it calls build (a route's own problems). */
+    public Set<ProblemSites.Built> builtBy(String className, String method) {
+        return sites().reachableFrom(className.replace('.', '/'), method);
     }
 
     /** What every operation answers, whatever it does. */
@@ -195,6 +207,21 @@ public class ProblemResponsesFilter implements OASFilter {
                     .filter(n -> n.startsWith("cloud.agora.")).toList();
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             sites = new ProblemSites(loader == null ? getClass().getClassLoader() : loader, known);
+            // a service's own mappers of platform exceptions that are no ProblemException (the storage gateway's CIDs)
+            for (AnnotationInstance mapper : index.getAnnotations(SERVER_EXCEPTION_MAPPER)) {
+                if (mapper.target().kind() != AnnotationTarget.Kind.METHOD) {
+                    continue;
+                }
+                MethodInfo method = mapper.target().asMethod();
+                String exception = method.parametersCount() == 0 ? "" : method.parameterType(0).name().toString();
+                String owner = method.declaringClass().name().toString().replace('.', '/');
+                if (exception.startsWith("cloud.agora.") && !sites.isMapped(exception.replace('.', '/'))
+                        && !sites.isProblem(exception.replace('.', '/'))) {
+                    Set<ProblemKind> kinds = new LinkedHashSet<>();
+                    sites.reachableFrom(owner, method.name()).forEach(b -> kinds.add(b.kind()));
+                    sites.mapped(exception, kinds);
+                }
+            }
         }
         return sites;
     }

@@ -72,6 +72,7 @@ public final class ProblemSites {
     private final Map<String, Set<String>> subtypes = new HashMap<>();
     private final Map<String, Template> templates = new HashMap<>();
     private final Map<String, MethodFacts> facts = new HashMap<>();
+    private final Map<String, Set<ProblemKind>> mappers = new HashMap<>();
 
     /**
      * @param loader     reads the classes' bytes
@@ -90,6 +91,20 @@ public final class ProblemSites {
                 }
             });
         }
+    }
+
+    /**
+     * Counts constructing {@code exception} (internal name) as the problems a service's own exception mapper makes of it
+     * ({@code @ServerExceptionMapper} of a platform exception that is no {@code ProblemException}). Call before any
+     * analysis.
+     */
+    public void mapped(String exception, Set<ProblemKind> kinds) {
+        mappers.put(exception.replace('.', '/'), kinds);
+    }
+
+    /** Whether constructing this exception (internal name) is a problem only through an exception mapper. */
+    public boolean isMapped(String exception) {
+        return exception != null && (MAPPED.containsKey(exception) || mappers.containsKey(exception));
     }
 
     /** The problems a JAX-RS exception mapper of the platform makes of this exception, if any. */
@@ -114,6 +129,9 @@ public final class ProblemSites {
         if (mapped != null) {
             kinds.add(ProblemKind.of(mapped));
             return kinds;
+        }
+        if (mappers.containsKey(name)) {
+            return new LinkedHashSet<>(mappers.get(name));
         }
         ClassNode c = node(name).orElseThrow(() -> new IllegalArgumentException("no class " + className));
         boolean passesThrough = false;
@@ -223,7 +241,7 @@ public final class ProblemSites {
         });
     }
 
-    private boolean isProblem(String internalName) {
+    boolean isProblem(String internalName) {
         for (String n = internalName; n != null && !n.equals("java/lang/Object"); ) {
             if (n.equals(PROBLEM_EXCEPTION)) {
                 return true;
@@ -265,7 +283,8 @@ public final class ProblemSites {
                         built.add(new Built(kind, call.owner, where));
                     }
                 } else if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(PROBLEM)
-                        && call.name.equals("of") && args.length >= 3) {
+                        && call.name.equals("of") && args.length >= 3
+                        && !answersCaught(frames[i].getStack(depth - args.length))) {
                     Template t = new Template(Source.param(0), Source.param(1), Source.param(2));
                     for (ProblemKind kind : kindsAt(owner, m, frames, i, depth - args.length, t)) {
                         built.add(new Built(kind, null, where));
@@ -285,6 +304,9 @@ public final class ProblemSites {
             } else if (insn instanceof TypeInsnNode type && type.getOpcode() == Opcodes.NEW
                     && MAPPED.containsKey(type.desc)) {
                 built.add(new Built(ProblemKind.of(MAPPED.get(type.desc)), type.desc, where));
+            } else if (insn instanceof TypeInsnNode type && type.getOpcode() == Opcodes.NEW
+                    && mappers.containsKey(type.desc)) {
+                mappers.get(type.desc).forEach(kind -> built.add(new Built(kind, type.desc, where)));
             } else if (insn instanceof InvokeDynamicInsnNode indy) {
                 for (Object arg : indy.bsmArgs) {
                     if (arg instanceof Handle h && h.getOwner().startsWith(PLATFORM_CODE)) {
@@ -302,6 +324,12 @@ public final class ProblemSites {
             }
         }
         return new MethodFacts(built, calls);
+    }
+
+    /** A status read from a caught problem ({@code Problem.of(e.status(), e.slug(), ...)}): counted where it is built. */
+    private boolean answersCaught(SourceValue status) {
+        return status.insns.stream().anyMatch(insn -> insn instanceof MethodInsnNode call && call.name.equals("status")
+                && isProblem(call.owner));
     }
 
     private static boolean isThisCall(Frame<SourceValue> frame, int receiver, String owner, MethodNode m) {
