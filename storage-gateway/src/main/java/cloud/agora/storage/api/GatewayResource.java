@@ -1,13 +1,19 @@
 package cloud.agora.storage.api;
 
+import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.InvalidCidException;
 import cloud.agora.storage.domain.ByteRange;
 import cloud.agora.storage.domain.CarExporter;
+import cloud.agora.storage.domain.ContentNotFoundException;
+import cloud.agora.storage.domain.CorruptBlockException;
 import cloud.agora.storage.domain.FileReader;
 import cloud.agora.storage.domain.InvalidRangeException;
+import cloud.agora.storage.domain.NotAFileException;
 import cloud.agora.storage.domain.VerifiedBlocks;
-import cloud.agora.ipld.Cid;
+import cloud.agora.storage.integration.kubo.KuboException;
 import cloud.agora.support.problem.Problem;
 import cloud.agora.support.problem.ProblemException;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -44,6 +50,8 @@ public class GatewayResource {
 
     /** The file, its root block or its CAR, by {@code ?format=} or the Accept header. */
     @GET
+    @ProblemResponses({InvalidCidException.class, UnsupportedFormatException.class, ContentNotFoundException.class,
+            NotAFileException.class, InvalidRangeException.class, CorruptBlockException.class, KuboException.class})
     public Response get(@PathParam("cid") String text, @QueryParam("format") String format,
             @HeaderParam("Accept") String accept, @HeaderParam("Range") String range) {
         Cid cid = Cid.parse(text);

@@ -1,16 +1,21 @@
 package cloud.agora.storage.api;
 
-import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.ipld.Cid;
+import cloud.agora.ipld.InvalidCidException;
+import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.StorageNotPaidException;
 import cloud.agora.storage.domain.pin.InvalidPinRequestException;
+import cloud.agora.storage.domain.pin.PinNotFoundException;
 import cloud.agora.storage.domain.pin.PinPage;
 import cloud.agora.storage.domain.pin.PinQuery;
 import cloud.agora.storage.domain.pin.PinRegistrar;
 import cloud.agora.storage.domain.pin.PinRequest;
 import cloud.agora.storage.domain.pin.PinState;
-import cloud.agora.ipld.InvalidCidException;
+import cloud.agora.storage.integration.kubo.KuboException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.billing.BillingUnavailableException;
+import cloud.agora.support.problem.ProblemResponses;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -77,6 +82,7 @@ public class PinResource {
 
     /** Lists the caller's pins (only pinned ones unless {@code status} says otherwise), newest first. */
     @GET
+    @ProblemResponses({InvalidPinRequestException.class, InvalidCidException.class})
     public PinResultsView list(@QueryParam("cid") List<String> cids, @QueryParam("name") String name,
             @QueryParam("match") String match, @QueryParam("status") List<String> statuses,
             @QueryParam("before") String before, @QueryParam("after") String after,
@@ -96,6 +102,8 @@ public class PinResource {
     /** Queues a new pin request. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidPinRequestException.class, InvalidCidException.class, StorageNotPaidException.class,
+            BillingUnavailableException.class})
     public Response add(@HeaderParam("Authorization") String authorization, PinBody body) {
         return Response.accepted(view(registrar.add(caller.address(), bearer(authorization), spec(body)))).build();
     }
@@ -103,6 +111,7 @@ public class PinResource {
     /** The caller's pin request and its status. */
     @GET
     @Path("/{requestid}")
+    @ProblemResponses({PinNotFoundException.class, InvalidPinRequestException.class, InvalidCidException.class})
     public PinStatusView get(@PathParam("requestid") String requestId) {
         return view(registrar.get(caller.address(), requestId));
     }
@@ -111,6 +120,8 @@ public class PinResource {
     @POST
     @Path("/{requestid}")
     @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({PinNotFoundException.class, InvalidPinRequestException.class, InvalidCidException.class,
+            StorageNotPaidException.class, BillingUnavailableException.class})
     public Response replace(@HeaderParam("Authorization") String authorization, @PathParam("requestid") String requestId,
             PinBody body) {
         return Response.accepted(view(registrar.replace(caller.address(), bearer(authorization), requestId, spec(body))))
@@ -120,6 +131,8 @@ public class PinResource {
     /** Removes a pin request. */
     @DELETE
     @Path("/{requestid}")
+    @ProblemResponses({PinNotFoundException.class, InvalidPinRequestException.class, InvalidCidException.class,
+            KuboException.class})
     public Response remove(@PathParam("requestid") String requestId) {
         registrar.remove(caller.address(), requestId);
         return Response.accepted().build();
