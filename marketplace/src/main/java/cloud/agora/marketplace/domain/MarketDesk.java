@@ -14,8 +14,11 @@ import cloud.agora.support.writer.SingleWriter;
 import cloud.agora.support.writer.WriterAcquired;
 import cloud.agora.support.writer.WriterLost;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -46,6 +49,11 @@ import org.jboss.logging.Logger;
  * another instance's epoch in between loses nothing; while it is not the writer every command and every read of the
  * book is refused ({@link NotTheWriterException}), and every commit checks the writer fence in its transaction, so an
  * instance that lost the role without noticing yet commits nothing.
+ *
+ * <p>The owner is a thread of the desk's own ({@code market-desk}; README, "Decisions": callers on worker threads wait
+ * for it, so it must not wait for a worker thread itself), started at the service's start before anything asks the
+ * desk (the writer's first {@link WriterAcquired}) and stopped at its shutdown: the batch in hand is committed and
+ * answered, commands still queued are refused, the thread is joined.
  *
  * <p>Events: {@code LeaseCreated} and {@code LeaseClosed} on {@code marketplace.leases.v1},
  * {@code OfferPublished} on {@code marketplace.offers.v1}.
@@ -81,7 +89,14 @@ public class MarketDesk {
         this.clock = clock;
         this.rules = rules;
         this.writer = writer;
-        owner.setDaemon(true);
+    }
+
+    /**
+     * Starts the owner thread, before every other start-up observer (the single writer's, which loads the book through
+     * the desk). Commands submitted before it wait in the queue.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        owner.setDaemon(true); // joined at shutdown; never what keeps the JVM alive if start-up fails after this
         owner.start();
     }
 
@@ -95,9 +110,35 @@ public class MarketDesk {
         feed.closeAll();
     }
 
+    /**
+     * Stops the owner: it finishes the batch in hand (committed and answered) and ends; commands still queued, and any
+     * submitted from now on, are refused as by an instance that is not the writer ({@link NotTheWriterException}: 503
+     * with {@code Retry-After}, nothing changed).
+     */
     void stop(@Observes ShutdownEvent event) {
         running = false;
         owner.interrupt();
+        try {
+            owner.join(STOP_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (owner.isAlive()) {
+            LOG.warnf("the market desk did not stop within %s", STOP_WAIT);
+        }
+        refuseQueued();
+    }
+
+    private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(10);
+
+    /** Fails every command still queued (after the owner stopped). */
+    private void refuseQueued() {
+        List<Task> left = new ArrayList<>();
+        queue.drainTo(left);
+        for (Task task : left) {
+            task.answer.completeExceptionally(new NotTheWriterException(writer.name(),
+                    "this instance is stopping: its market desk takes no more commands", STOP_WAIT));
+        }
     }
 
     /**
@@ -159,7 +200,7 @@ public class MarketDesk {
             try {
                 batch.add(queue.take());
             } catch (InterruptedException e) {
-                return;
+                return; // stopping
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             List<Task> applied = new ArrayList<>();
@@ -313,6 +354,9 @@ public class MarketDesk {
 
     private Object submit(Task task) {
         queue.add(task);
+        if (!running) {
+            refuseQueued(); // stopped: nobody takes it any more
+        }
         try {
             return task.answer.get();
         } catch (InterruptedException e) {
