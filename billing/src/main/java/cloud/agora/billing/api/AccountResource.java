@@ -1,15 +1,18 @@
 package cloud.agora.billing.api;
 
+import cloud.agora.billing.domain.AccessDeniedException;
 import cloud.agora.billing.domain.BillReader;
 import cloud.agora.billing.domain.BillReader.Account;
 import cloud.agora.billing.domain.BillReader.Statement;
-import cloud.agora.billing.domain.AccessDeniedException;
-import cloud.agora.protocol.billing.CreditView;
+import cloud.agora.billing.domain.ChainUnavailableException;
 import cloud.agora.billing.domain.CreditController;
 import cloud.agora.billing.domain.InvalidQueryException;
+import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.InvalidAddressException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -43,6 +46,7 @@ public class AccountResource {
     /** On-chain balance and cap, rated, vouchered, redeemed, unpaid. */
     @GET
     @Path("/accounts/{address}")
+    @ProblemResponses({InvalidAddressException.class, AccessDeniedException.class, ChainUnavailableException.class})
     public Account account(@PathParam("address") String address) {
         return bills.account(caller.address(), Address.parse(address));
     }
@@ -55,6 +59,7 @@ public class AccountResource {
      */
     @GET
     @Path("/accounts/{address}/credit")
+    @ProblemResponses({InvalidAddressException.class, AccessDeniedException.class, ChainUnavailableException.class})
     public CreditView credit(@PathParam("address") String address) {
         Address account = Address.parse(address);
         if (!caller.address().equals(account)) {
@@ -69,6 +74,7 @@ public class AccountResource {
      */
     @GET
     @Path("/statements")
+    @ProblemResponses({InvalidQueryException.class})
     public Statement statement(@QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("as") String role) {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         LocalDate start = day("from", from, today.withDayOfMonth(1));

@@ -1,12 +1,15 @@
 package cloud.agora.billing.api;
 
 import cloud.agora.billing.domain.DisputeDesk;
+import cloud.agora.billing.domain.DisputeProblem;
 import cloud.agora.billing.domain.InvalidQueryException;
+import cloud.agora.billing.domain.ReceiptNotFoundException;
 import cloud.agora.protocol.dispute.DisputeRequest;
 import cloud.agora.protocol.dispute.DisputeView;
 import cloud.agora.protocol.dispute.ProviderAnswer;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -39,6 +42,7 @@ public class DisputeResource {
     /** 201 with the open dispute. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidQueryException.class, ReceiptNotFoundException.class, DisputeProblem.class})
     public Response open(DisputeRequest request) {
         if (request == null || request.invocationId() == null) {
             throw new InvalidQueryException("invocationId", "a dispute names the charged call's invocationId");
@@ -49,12 +53,14 @@ public class DisputeResource {
 
     @GET
     @Path("/{id}")
+    @ProblemResponses({DisputeProblem.class})
     public DisputeView one(@PathParam("id") UUID id) {
         return desk.find(caller.address(), id);
     }
 
     /** The caller's disputes, newest first: opened as developer, or with {@code as=provider} faced as provider. */
     @GET
+    @ProblemResponses({InvalidQueryException.class})
     public List<DisputeView> list(@QueryParam("as") String role, @QueryParam("limit") Integer limit) {
         if (role != null && !role.equals("consumer") && !role.equals("provider")) {
             throw new InvalidQueryException("as", "as is consumer or provider");
@@ -69,6 +75,7 @@ public class DisputeResource {
     @POST
     @Path("/{id}/answer")
     @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidQueryException.class, DisputeProblem.class})
     public DisputeView answer(@PathParam("id") UUID id, ProviderAnswer answer) {
         if (answer == null) {
             throw new InvalidQueryException("body", "an answer is {concede, statement, evidence}");

@@ -1,5 +1,7 @@
 package cloud.agora.billing.api;
 
+import cloud.agora.billing.domain.ReceiptNotFoundException;
+import cloud.agora.billing.domain.ReceiptNotVoucheredException;
 import cloud.agora.billing.domain.ReceiptProver;
 import cloud.agora.billing.domain.ReceiptProver.ReceiptProof;
 import cloud.agora.billing.persistence.SettlementRepository.SettlementRef;
@@ -9,6 +11,7 @@ import cloud.agora.protocol.usage.BatchInclusion;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -44,6 +47,7 @@ public class ReceiptResource {
 
     @GET
     @Path("/{invocationId}/proof")
+    @ProblemResponses({ReceiptNotFoundException.class, ReceiptNotVoucheredException.class})
     public Proof proof(@PathParam("invocationId") UUID invocationId) {
         ReceiptProof p = prover.prove(invocationId, caller.address());
         return new Proof(p.receipt().receipt(), p.receipt().hash(), new Wei(p.receipt().charge()),

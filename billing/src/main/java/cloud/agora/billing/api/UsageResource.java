@@ -1,5 +1,7 @@
 package cloud.agora.billing.api;
 
+import cloud.agora.billing.domain.AccessDeniedException;
+import cloud.agora.billing.domain.InvalidUsageBatchException;
 import cloud.agora.billing.domain.RatingOutcome;
 import cloud.agora.billing.domain.Rejection;
 import cloud.agora.billing.domain.UsageIntake;
@@ -10,6 +12,7 @@ import cloud.agora.protocol.usage.ReceiptTreeQuery;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -53,6 +56,7 @@ public class UsageResource {
 
     @POST
     @Path("/batches")
+    @ProblemResponses({InvalidUsageBatchException.class, AccessDeniedException.class})
     public BatchResult batch(Batch batch) {
         RatingOutcome outcome = intake.accept(caller.address(), batch == null ? null : batch.receipts(),
                 batch == null ? null : batch.attestation());
@@ -65,6 +69,7 @@ public class UsageResource {
 
     @POST
     @Path("/reconciliations")
+    @ProblemResponses({InvalidUsageBatchException.class, AccessDeniedException.class})
     public UsageReconciler.Comparison reconcile(Reconciliation request) {
         return reconciler.compare(caller.address(), request == null ? null : request.leaseId(),
                 request == null ? null : request.day(), request == null ? null : request.merkleRoot(),
@@ -78,6 +83,7 @@ public class UsageResource {
      */
     @POST
     @Path("/tree-nodes")
+    @ProblemResponses({InvalidUsageBatchException.class, AccessDeniedException.class})
     public ReceiptTreeAnswer treeNodes(ReceiptTreeQuery query) {
         return reconciler.nodes(caller.address(), query);
     }

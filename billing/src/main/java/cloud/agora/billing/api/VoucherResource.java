@@ -1,12 +1,15 @@
 package cloud.agora.billing.api;
 
+import cloud.agora.billing.domain.AccessDeniedException;
 import cloud.agora.billing.domain.BillReader;
 import cloud.agora.billing.domain.InvalidQueryException;
 import cloud.agora.billing.persistence.VoucherRepository.StoredVoucher;
 import cloud.agora.protocol.billing.VoucherView;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.InvalidAddressException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -30,6 +33,7 @@ public class VoucherResource {
     }
 
     @GET
+    @ProblemResponses({InvalidQueryException.class, InvalidAddressException.class, AccessDeniedException.class})
     public List<VoucherView> latest(@QueryParam("provider") String provider, @QueryParam("consumer") String consumer) {
         if (provider == null) {
             throw new InvalidQueryException("provider", "provider=<address> is required");
