@@ -1,18 +1,28 @@
 package cloud.agora.governance.api;
 
+import cloud.agora.governance.domain.BelowProposalThresholdException;
 import cloud.agora.governance.domain.CastVote;
+import cloud.agora.governance.domain.ChainUnavailableException;
 import cloud.agora.governance.domain.GovernanceChain;
+import cloud.agora.governance.domain.InvalidProposalException;
+import cloud.agora.governance.domain.InvalidVoteException;
+import cloud.agora.governance.domain.NoVotingPowerException;
 import cloud.agora.governance.domain.Proposal;
 import cloud.agora.governance.domain.ProposalChange;
 import cloud.agora.governance.domain.ProposalDraft;
 import cloud.agora.governance.domain.ProposalMaker;
+import cloud.agora.governance.domain.ProposalNotFoundException;
+import cloud.agora.governance.domain.StaleVoteException;
 import cloud.agora.governance.domain.Tally;
 import cloud.agora.governance.domain.VoteBallot;
 import cloud.agora.governance.domain.VoteCaster;
 import cloud.agora.governance.domain.VoteTallier;
+import cloud.agora.governance.domain.VotingClosedException;
 import cloud.agora.protocol.eip712.Eip712Domain;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
+import cloud.agora.support.problem.ProblemResponses;
+import cloud.agora.support.writer.NotTheWriterException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -95,12 +105,15 @@ public class ProposalResource {
 
     @POST
     @SignedIn
+    @ProblemResponses({InvalidProposalException.class, BelowProposalThresholdException.class,
+            ChainUnavailableException.class, NotTheWriterException.class})
     public Response propose(ProposalDraft draft) {
         Proposal proposal = maker.propose(caller.address(), draft);
         return Response.created(URI.create("/api/v1/proposals/" + proposal.id())).entity(view(proposal, chain.headBlock())).build();
     }
 
     @GET
+    @ProblemResponses({ChainUnavailableException.class})
     public List<ProposalView> list(@QueryParam("limit") @DefaultValue("50") int limit) {
         long head = chain.headBlock();
         return maker.list(Math.max(1, Math.min(limit, 500))).stream().map(p -> view(p, head)).toList();
@@ -108,6 +121,7 @@ public class ProposalResource {
 
     @GET
     @Path("/{id}")
+    @ProblemResponses({ProposalNotFoundException.class, ChainUnavailableException.class, NotTheWriterException.class})
     public ProposalView get(@PathParam("id") long id) {
         long head = chain.headBlock();
         Proposal proposal = maker.get(id);
@@ -121,6 +135,9 @@ public class ProposalResource {
 
     @POST
     @Path("/{id}/votes")
+    @ProblemResponses({InvalidVoteException.class, NoVotingPowerException.class, VotingClosedException.class,
+            StaleVoteException.class, ProposalNotFoundException.class, ChainUnavailableException.class,
+            NotTheWriterException.class})
     public VoteReceipt vote(@PathParam("id") long id, VoteBallot ballot) {
         VoteCaster.Outcome outcome = caster.cast(id, ballot);
         return new VoteReceipt(id, VoteView.of(outcome.vote()), outcome.replaced(), outcome.endBlock());
@@ -128,12 +145,14 @@ public class ProposalResource {
 
     @GET
     @Path("/{id}/votes")
+    @ProblemResponses({ProposalNotFoundException.class})
     public List<VoteView> votes(@PathParam("id") long id) {
         return caster.votes(id).stream().map(VoteView::of).toList();
     }
 
     @GET
     @Path("/{id}/recount")
+    @ProblemResponses({ProposalNotFoundException.class, ChainUnavailableException.class})
     public RecountView recount(@PathParam("id") long id) {
         VoteTallier.Recount recount = tallier.recount(id);
         return new RecountView(id, TallyView.of(recount.tally()), recount.quorum() == null ? null : recount.quorum().toString(),

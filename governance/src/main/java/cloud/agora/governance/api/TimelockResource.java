@@ -1,7 +1,9 @@
 package cloud.agora.governance.api;
 
 import cloud.agora.governance.config.GovernanceConfig;
+import cloud.agora.governance.domain.ChainUnavailableException;
 import cloud.agora.governance.domain.GovernanceChain;
+import cloud.agora.support.problem.ProblemResponses;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -39,6 +41,7 @@ public class TimelockResource {
     }
 
     @GET
+    @ProblemResponses({ChainUnavailableException.class})
     public TimelockView get() {
         GovernanceChain.TimelockView t = chain.timelock();
         return new TimelockView(t.address(), t.minDelay().toString(), t.minDelayFloor().toString(),
