@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import cloud.agora.testsupport.PrometheusText;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -123,15 +124,16 @@ class ReadmeSessionIT {
     @Order(5)
     void theCallsAreOnTheGatewaysAndTheAgentsMetrics() throws Exception {
         String gateway = PlatformCalls.send("GET", "http://localhost:8080/q/metrics", null, null).body();
+        String function = "function=\"vehicle-speed\"";
         // both walkthroughs: 22 + 5 calls each, all answered
-        assertThat(sum(gateway, "agora_function_calls_total{", "function=\"vehicle-speed\"", "outcome=\"ok\"")).isEqualTo(54);
-        assertThat(sum(gateway, "agora_function_duration_seconds_count{", "function=\"vehicle-speed\"")).isEqualTo(54);
-        assertThat(sum(gateway, "agora_function_cold_starts_total{", "function=\"vehicle-speed\"")).isGreaterThanOrEqualTo(1);
+        assertThat(PrometheusText.sum(gateway, "agora_function_calls_total", function, "outcome=\"ok\"")).isEqualTo(54);
+        assertThat(PrometheusText.sum(gateway, "agora_function_duration_seconds_count", function)).isEqualTo(54);
+        assertThat(PrometheusText.sum(gateway, "agora_function_cold_starts_total", function)).isGreaterThanOrEqualTo(1);
         String agent = PlatformCalls.send("GET", "http://localhost:8090/q/metrics", null, null).body();
         // and the other block's four functions, one call each
-        assertThat(sum(agent, "agora_agent_calls_total{", "outcome=\"ok\"")).isGreaterThanOrEqualTo(54);
-        assertThat(sum(agent, "agora_agent_call_duration_seconds_count{")).isGreaterThanOrEqualTo(54);
-        assertThat(sum(agent, "agora_agent_cold_starts_total{")).isGreaterThanOrEqualTo(2);
+        assertThat(PrometheusText.sum(agent, "agora_agent_calls_total", "outcome=\"ok\"")).isGreaterThanOrEqualTo(54);
+        assertThat(PrometheusText.sum(agent, "agora_agent_call_duration_seconds_count")).isGreaterThanOrEqualTo(54);
+        assertThat(PrometheusText.sum(agent, "agora_agent_cold_starts_total")).isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -150,11 +152,6 @@ class ReadmeSessionIT {
 
     private static final Pattern INVOCATION_ID = Pattern.compile("(?i)agora-invocation-id: ([0-9a-f-]{36})");
 
-    /** The sum of the samples of the metric line prefix {@code metric} whose labels contain every one of {@code labels}. */
-    private static double sum(String metrics, String metric, String... labels) {
-        return metrics.lines().filter(l -> l.startsWith(metric)).filter(l -> List.of(labels).stream().allMatch(l::contains))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 
     /** The shell block between {@code <!-- name:start -->} and {@code <!-- name:end -->} of a README. */
     private static String block(String readme, String name) throws Exception {

@@ -12,6 +12,7 @@ import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.reputation.CallObservations;
+import cloud.agora.testsupport.PrometheusText;
 import cloud.agora.testsupport.TopicReader;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -151,10 +152,9 @@ class GatewayTest {
     /** The value of the one sample of {@code metric} for this test's function (and owner) whose labels contain {@code label}. */
     private double sample(String metrics, String metric, String label) {
         String owner = "owner=\"" + dev.address().toLowerCase(Locale.ROOT) + "\"";
-        List<String> lines = metrics.lines().filter(l -> l.startsWith(metric + "{"))
-                .filter(l -> l.contains("function=\"" + name + "\"") && l.contains(owner) && l.contains(label)).toList();
-        assertThat(lines).as(metric + " " + label).hasSize(1);
-        return Double.parseDouble(lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1));
+        List<Double> samples = PrometheusText.samples(metrics, metric, "function=\"" + name + "\"", owner, label);
+        assertThat(samples).as(metric + " " + label).hasSize(1);
+        return samples.get(0);
     }
 
     private static final com.fasterxml.jackson.core.type.TypeReference<EventEnvelope<CallObservations>> OBSERVATIONS =

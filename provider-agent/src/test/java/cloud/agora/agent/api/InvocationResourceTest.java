@@ -28,6 +28,7 @@ import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.protocol.usage.UsageReceipt;
+import cloud.agora.testsupport.PrometheusText;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -320,10 +321,9 @@ class InvocationResourceTest {
 
     /** The one sample of {@code metric} whose labels contain {@code labels} (0 when there is none yet). */
     static double sample(String metrics, String metric, String labels) {
-        List<String> lines = metrics.lines().filter(l -> l.startsWith(metric + "{") || l.startsWith(metric + " "))
-                .filter(l -> l.contains(labels)).toList();
-        assertThat(lines).as(metric + " " + labels).hasSizeLessThanOrEqualTo(1);
-        return lines.isEmpty() ? 0 : Double.parseDouble(lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1));
+        List<Double> samples = PrometheusText.samples(metrics, metric, labels);
+        assertThat(samples).as(metric + " " + labels).hasSizeLessThanOrEqualTo(1);
+        return samples.isEmpty() ? 0 : samples.get(0);
     }
 
     @Test
