@@ -13,6 +13,7 @@ import cloud.agora.governance.domain.ProposalDraft;
 import cloud.agora.governance.domain.ProposalMaker;
 import cloud.agora.governance.domain.ProposalNotFoundException;
 import cloud.agora.governance.domain.StaleVoteException;
+import cloud.agora.governance.domain.ProposalState;
 import cloud.agora.governance.domain.Tally;
 import cloud.agora.governance.domain.VoteBallot;
 import cloud.agora.governance.domain.VoteCaster;
@@ -65,11 +66,14 @@ public class ProposalResource {
      *                          {@code CallScheduled}, {@code Cancelled}), once scheduled
      * @param scheduleTxHash    the transaction that scheduled it
      * @param cancelledAt       when governance saw the operation cancelled (state {@code cancelled})
+     * @param tally             the votes counted when voting ended (null before)
+     * @param runningTally      while voting is open ({@code active}): the votes cast so far, each at its weight at the
+     *                          snapshot block (a voter's later vote replaces the earlier one); null otherwise
      */
     public record ProposalView(long id, String state, String proposer, String title, String description, long createdBlock,
             long snapshotBlock, long endBlock, long headBlock, int quorumBps, String quorum, TallyView tally, Instant createdAt,
             Instant eta, Instant executedAt, List<ProposalChange> changes, String timelockOperation, String scheduleTxHash,
-            Instant cancelledAt, DomainView voteDomain) {
+            Instant cancelledAt, DomainView voteDomain, TallyView runningTally) {
     }
 
     /** A counted vote with its signature (re-verifiable against {@code voteDomain}); the nonce as a decimal string. */
@@ -161,9 +165,12 @@ public class ProposalResource {
 
     private ProposalView view(Proposal p, long head) {
         Eip712Domain d = chain.voteDomain();
-        return new ProposalView(p.id(), p.stateAt(head).name().toLowerCase(), p.proposer(), p.title(), p.description(),
+        ProposalState state = p.stateAt(head);
+        return new ProposalView(p.id(), state.name().toLowerCase(), p.proposer(), p.title(), p.description(),
                 p.createdBlock(), p.snapshotBlock(), p.endBlock(), head, p.quorumBps(),
                 p.quorum() == null ? null : p.quorum().toString(), TallyView.of(p.tally()), p.createdAt(), p.eta(), p.executedAt(),
-                p.changes(), p.timelockOperation(), p.scheduleTxHash(), p.cancelledAt(), new DomainView(d.name(), d.version(), d.chainId(), d.verifyingContract().checksummed()));
+                p.changes(), p.timelockOperation(), p.scheduleTxHash(), p.cancelledAt(),
+                new DomainView(d.name(), d.version(), d.chainId(), d.verifyingContract().checksummed()),
+                state == ProposalState.ACTIVE ? TallyView.of(tallier.running(p.id())) : null);
     }
 }

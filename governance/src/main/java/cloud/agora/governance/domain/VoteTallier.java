@@ -44,6 +44,11 @@ public class VoteTallier {
         this.chain = chain;
     }
 
+    /** The votes cast on proposal {@code id} so far, at their weights (what the tally will count if none changes). */
+    public Tally running(long id) {
+        return tx.read(c -> store.tally(c, id));
+    }
+
     /** Tallies proposal {@code id} if it ended before {@code headBlock} and is not tallied yet; returns its state. */
     public ProposalState settle(long id, long headBlock) {
         Proposal proposal = tx.read(c -> store.proposal(c, id, false)).orElseThrow(() -> ProposalMaker.notFound(id));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 
 import cloud.agora.contracts.chain.Signer;
 import cloud.agora.contracts.devnet.Devnet;
@@ -104,9 +105,14 @@ class GovernanceFlowTest {
                 .body("voteDomain.verifyingContract", equalTo(devnet.token().address().checksummed()));
 
         openVoting(id);
+        Holder.proposal(id).body("runningTally.voters", equalTo(0)).body("tally", nullValue());
         proposer.vote(domain(), id, VoteSupport.FOR, "cheaper is not always better").statusCode(200)
                 .body("vote.weight", equalTo(MILLION.toString())).body("replacedEarlierVote", equalTo(false));
         second.vote(domain(), id, VoteSupport.AGAINST, "").statusCode(200);
+        // while voting is open the proposal shows the votes so far; the tally is counted only when it ends
+        Holder.proposal(id).body("state", equalTo("active")).body("tally", nullValue())
+                .body("runningTally.forVotes", equalTo(MILLION.toString()))
+                .body("runningTally.againstVotes", equalTo(MILLION.toString())).body("runningTally.voters", equalTo(2));
         // a later vote replaces the earlier one
         second.vote(domain(), id, VoteSupport.FOR, "changed my mind").statusCode(200).body("replacedEarlierVote", equalTo(true));
         abstainer.vote(domain(), id, VoteSupport.ABSTAIN, "").statusCode(200);
@@ -119,7 +125,8 @@ class GovernanceFlowTest {
         endVoting(id);
         assertThat(awaitState(id, "executed", "defeated")).isEqualTo("executed");
 
-        Holder.proposal(id).body("tally.forVotes", equalTo(MILLION.multiply(BigInteger.TWO).toString()))
+        Holder.proposal(id).body("runningTally", nullValue())
+                .body("tally.forVotes", equalTo(MILLION.multiply(BigInteger.TWO).toString()))
                 .body("tally.againstVotes", equalTo("0"))
                 .body("tally.abstainVotes", equalTo(MILLION.toString()))
                 .body("tally.voters", equalTo(3))
