@@ -3,6 +3,7 @@ package cloud.agora.functions.integration;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
+import cloud.agora.protocol.market.LeaseClose;
 import cloud.agora.protocol.market.LeaseView;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -43,6 +44,5 @@ public interface MarketplaceClient {
 
     @POST
     @Path("/leases/{id}/close")
-    LeaseView closeLease(@HeaderParam("Authorization") String authorization, @PathParam("id") UUID id,
-            Map<String, String> reason);
+    LeaseView closeLease(@HeaderParam("Authorization") String authorization, @PathParam("id") UUID id, LeaseClose close);
 }

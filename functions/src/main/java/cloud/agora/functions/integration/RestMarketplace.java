@@ -5,6 +5,7 @@ import cloud.agora.functions.domain.Marketplace;
 import cloud.agora.functions.domain.MarketplaceUnavailableException;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
+import cloud.agora.protocol.market.LeaseClose;
 import cloud.agora.protocol.market.LeaseView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
@@ -57,7 +58,7 @@ public class RestMarketplace implements Marketplace {
     @Override
     public void closeLease(String bearerToken, UUID leaseId, String reason) {
         try {
-            market.closeLease(bearer(bearerToken), leaseId, Map.of("reason", reason));
+            market.closeLease(bearer(bearerToken), leaseId, new LeaseClose(reason));
         } catch (WebApplicationException e) {
             if (e.getResponse().getStatus() != 409) { // 409 lease-already-closed: nothing left to free
                 call("closing lease " + leaseId, () -> {

@@ -8,6 +8,7 @@ import cloud.agora.marketplace.domain.LeaseCloser;
 import cloud.agora.marketplace.domain.LeaseNotFoundException;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidAddressException;
+import cloud.agora.protocol.market.LeaseClose;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -60,11 +61,7 @@ public class LeaseResource {
     @Path("/{id}/close")
     @ProblemResponses({InvalidLeaseCloseException.class, AccessDeniedException.class,
             LeaseAlreadyClosedException.class, LeaseNotFoundException.class, NotTheWriterException.class})
-    public LeaseView close(@PathParam("id") UUID id, CloseRequest request) throws SQLException {
+    public LeaseView close(@PathParam("id") UUID id, LeaseClose request) throws SQLException {
         return closer.close(caller.address(), id, request == null ? null : request.reason());
-    }
-
-    /** Why the lease ends (optional). */
-    public record CloseRequest(String reason) {
     }
 }

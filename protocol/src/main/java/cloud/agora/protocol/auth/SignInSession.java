@@ -11,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
 
 /**
@@ -47,19 +46,19 @@ public final class SignInSession {
      */
     public synchronized String token() {
         if (token == null || Instant.now().isAfter(expiresAt.minusSeconds(30))) {
-            HttpResponse<String> challenge = post("api/v1/auth/challenge", Map.of("address", provider));
+            HttpResponse<String> challenge = post("api/v1/auth/challenge", new SignInExchange.ChallengeRequest(provider));
             if (challenge.statusCode() / 100 != 2) {
                 throw new SignInRefusedException(base + " refused the sign-in challenge: " + challenge.statusCode());
             }
-            String message = (String) JsonCodec.read(challenge.body(), Map.class).get("message");
+            String message = JsonCodec.read(challenge.body(), SignInExchange.Challenge.class).message();
             HttpResponse<String> issued = post("api/v1/auth/token",
-                    Map.of("message", message, "signature", PersonalSignature.sign(message, key)));
+                    new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key)));
             if (issued.statusCode() / 100 != 2) {
                 throw new SignInRefusedException(base + " refused sign-in: " + issued.statusCode() + " " + issued.body());
             }
-            Map<?, ?> t = JsonCodec.read(issued.body(), Map.class);
-            token = (String) t.get("token");
-            expiresAt = Instant.parse((String) t.get("expiresAt"));
+            AccessTokens.IssuedToken t = JsonCodec.read(issued.body(), AccessTokens.IssuedToken.class);
+            token = t.token();
+            expiresAt = t.expiresAt();
         }
         return token;
     }

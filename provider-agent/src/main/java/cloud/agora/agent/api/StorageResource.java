@@ -2,6 +2,7 @@ package cloud.agora.agent.api;
 
 import cloud.agora.agent.storage.BlockKeeper;
 import cloud.agora.agent.storage.StoragePeriodReceipts;
+import cloud.agora.protocol.invocation.StorageChallenge;
 import cloud.agora.protocol.usage.StoragePeriods;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -32,10 +33,6 @@ public class StorageResource {
         this.periods = periods;
     }
 
-    /** An audit: a stored block's CID and a fresh 32-byte nonce in hex. */
-    public record Challenge(String cid, String nonce) {
-    }
-
     /** Stores a block (body = its bytes, which must hash to the CID): 201 when new, 204 when already there. */
     @PUT
     @Path("/blocks/{cid}")
@@ -57,7 +54,7 @@ public class StorageResource {
     @Path("/challenges")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public BlockKeeper.Proof challenge(@PathParam("leaseId") UUID leaseId, Challenge challenge) {
+    public BlockKeeper.Proof challenge(@PathParam("leaseId") UUID leaseId, StorageChallenge challenge) {
         return keeper.challenge(leaseId, challenge == null ? null : challenge.cid(), challenge == null ? null : challenge.nonce());
     }
 

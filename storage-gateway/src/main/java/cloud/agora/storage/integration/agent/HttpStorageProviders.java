@@ -3,6 +3,7 @@ package cloud.agora.storage.integration.agent;
 import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.invocation.StorageChallenge;
 import cloud.agora.protocol.market.ProviderEndpoints;
 import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.config.StorageConfig;
@@ -142,7 +143,7 @@ public class HttpStorageProviders implements StorageProviders {
 
     @Override
     public String challenge(StorageLease lease, Cid cid, byte[] nonce) {
-        String body = JsonCodec.write(Map.of("cid", cid.toString(), "nonce", HexFormat.of().formatHex(nonce)));
+        String body = JsonCodec.write(new StorageChallenge(cid.toString(), HexFormat.of().formatHex(nonce)));
         Answer answer = call(lease, "POST", "/challenges", HttpRequest.BodyPublishers.ofString(body), challengeDeadline,
                 MAX_ANSWER_BYTES);
         if (answer.status() != 200) {

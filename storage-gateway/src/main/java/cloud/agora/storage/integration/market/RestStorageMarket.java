@@ -8,6 +8,7 @@ import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
+import cloud.agora.protocol.market.LeaseClose;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.reputation.AuditReport;
@@ -128,7 +129,7 @@ public class RestStorageMarket implements StorageMarket {
 
     @Override
     public void close(UUID leaseId, String reason) {
-        HttpResponse<String> response = exchange("POST", "api/v1/leases/" + leaseId + "/close", Map.of("reason", reason),
+        HttpResponse<String> response = exchange("POST", "api/v1/leases/" + leaseId + "/close", new LeaseClose(reason),
                 token());
         if (response.statusCode() / 100 != 2 && response.statusCode() != 409) { // 409: already closed
             throw new ReplicationException("closing lease " + leaseId + ": marketplace answered " + response.statusCode()
