@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import cloud.agora.protocol.auth.SignInSession;
 import org.web3j.crypto.ECKeyPair;
