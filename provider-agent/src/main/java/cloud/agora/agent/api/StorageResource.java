@@ -3,6 +3,7 @@ package cloud.agora.agent.api;
 import cloud.agora.agent.storage.BlockKeeper;
 import cloud.agora.agent.storage.StoragePeriodReceipts;
 import cloud.agora.protocol.invocation.StorageChallenge;
+import cloud.agora.protocol.invocation.StorageProof;
 import cloud.agora.protocol.usage.StoragePeriods;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -54,7 +55,7 @@ public class StorageResource {
     @Path("/challenges")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public BlockKeeper.Proof challenge(@PathParam("leaseId") UUID leaseId, StorageChallenge challenge) {
+    public StorageProof challenge(@PathParam("leaseId") UUID leaseId, StorageChallenge challenge) {
         return keeper.challenge(leaseId, challenge == null ? null : challenge.cid(), challenge == null ? null : challenge.nonce());
     }
 

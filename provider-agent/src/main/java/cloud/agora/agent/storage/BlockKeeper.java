@@ -3,6 +3,7 @@ package cloud.agora.agent.storage;
 import cloud.agora.agent.lease.LeaseBook;
 import cloud.agora.ipld.Cid;
 import cloud.agora.ipld.InvalidCidException;
+import cloud.agora.protocol.invocation.StorageProof;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.LeaseView;
 import java.io.IOException;
@@ -27,10 +28,6 @@ public final class BlockKeeper {
     public BlockKeeper(LeaseBook leases, BlockStore store) {
         this.leases = leases;
         this.store = store;
-    }
-
-    /** An audit's answer: proof = hex(sha256(block ‖ nonce)). */
-    public record Proof(String cid, String nonce, String proof) {
     }
 
     /** What a lease stores here. */
@@ -66,7 +63,7 @@ public final class BlockKeeper {
     }
 
     /** Answers an audit challenge for a stored block. */
-    public Proof challenge(UUID leaseId, String cidText, String nonceHex) {
+    public StorageProof challenge(UUID leaseId, String cidText, String nonceHex) {
         storageLease(leaseId);
         if (cidText == null) {
             throw new StorageRejectedException(400, "invalid-challenge", "Invalid challenge", "a challenge needs {cid, nonce}",
@@ -84,7 +81,7 @@ public final class BlockKeeper {
                     "nonce must be 32 bytes in hex (64 hex digits)", leaseId);
         }
         byte[] proof = store.prove(leaseId, cid, nonce).orElseThrow(() -> notFound(cid, leaseId));
-        return new Proof(cidText, nonceHex, HexFormat.of().formatHex(proof));
+        return new StorageProof(cidText, nonceHex, HexFormat.of().formatHex(proof));
     }
 
     /** How many blocks and bytes the lease stores here. */

@@ -4,6 +4,7 @@ import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.StorageChallenge;
+import cloud.agora.protocol.invocation.StorageProof;
 import cloud.agora.protocol.market.ProviderEndpoints;
 import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.config.StorageConfig;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -149,16 +149,16 @@ public class HttpStorageProviders implements StorageProviders {
         if (answer.status() != 200) {
             throw new ReplicationException("agent answered " + answer.status() + ": " + answer.excerpt());
         }
-        Object proof;
+        StorageProof proof;
         try {
-            proof = JsonCodec.read(answer.text(), Map.class).get("proof");
+            proof = JsonCodec.read(answer.text(), StorageProof.class);
         } catch (RuntimeException e) {
             throw new ReplicationException("agent's answer is not a challenge answer: " + answer.excerpt(), e);
         }
-        if (!(proof instanceof String text)) {
+        if (proof == null || proof.proof() == null) {
             throw new ReplicationException("agent's answer has no proof: " + answer.excerpt());
         }
-        return text;
+        return proof.proof();
     }
 
     @Override

@@ -6,6 +6,7 @@ import cloud.agora.protocol.invocation.GrantVerifier;
 import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.StoragePeriods;
+import cloud.agora.protocol.invocation.StorageProof;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -311,8 +312,7 @@ public final class StorageAgentServer implements AutoCloseable {
                     MessageDigest sha = MessageDigest.getInstance("SHA-256");
                     sha.update(block);
                     sha.update(HexFormat.of().parseHex(nonce));
-                    answer(exchange, 200, JsonCodec.write(Map.of("cid", cid, "nonce", nonce,
-                            "proof", HexFormat.of().formatHex(sha.digest()))));
+                    answer(exchange, 200, JsonCodec.write(new StorageProof(cid, nonce, HexFormat.of().formatHex(sha.digest()))));
                 } catch (NoSuchFileException e) {
                     answer(exchange, 404, "{\"type\":\"urn:agora:problem:block-not-found\"}");
                 }
