@@ -2,14 +2,11 @@ package cloud.agora.functions.domain;
 
 import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.protocol.invocation.InvocationTrace;
+import cloud.agora.support.trace.InvocationSpans;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Locale;
 import java.util.UUID;
@@ -31,7 +28,7 @@ public class CallTraces {
 
     /** Starts the span of sending call {@code invocationId} of {@code function} to {@code replica}. */
     public Span start(UUID invocationId, String function, Deployment.Replica replica) {
-        return tracer.spanBuilder("call " + function).setSpanKind(SpanKind.CLIENT).setParent(invocation(invocationId))
+        return tracer.spanBuilder("call " + function).setSpanKind(SpanKind.CLIENT).setParent(InvocationSpans.parent(invocationId))
                 .setAttribute("agora.invocation.id", invocationId.toString()).setAttribute("agora.function", function)
                 .setAttribute("agora.provider", replica.provider())
                 .setAttribute("agora.lease", replica.leaseId().toString()).startSpan();
@@ -49,9 +46,4 @@ public class CallTraces {
         span.end();
     }
 
-    /** The invocation itself as the remote parent of the call's spans. */
-    static Context invocation(UUID invocationId) {
-        return Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(InvocationTrace.traceId(invocationId),
-                InvocationTrace.invocationSpanId(invocationId), TraceFlags.getSampled(), TraceState.getDefault())));
-    }
 }

@@ -1,6 +1,6 @@
 package cloud.agora.protocol.invocation;
 
-import java.util.Locale;
+import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -26,6 +26,6 @@ public final class InvocationTrace {
     }
 
     private static String hex(long bits) {
-        return String.format(Locale.ROOT, "%016x", bits);
+        return HexFormat.of().toHexDigits(bits);
     }
 }
