@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# How long the one-machine platform takes to be ready and how much memory it holds once ready.
+#   launcher/bench/start-figures.sh [runs]     (from the repository root, after a build: ./agora run builds)
+# Each run starts the platform twice on a fresh state folder: "first" (database migrations, Kafka's storage format,
+# the contracts deployed on Anvil, the runtimes' root filesystems) and "again" (the same state, a restart). It
+# reports seconds from the launcher's start to "Agora is running", and the resident memory of every process of the
+# platform once ready: RSS summed (counts shared pages once per process) and PSS (shares them out).
+# The ports are ./agora run's: nothing else may be running on them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+RUNS=${1:-1}
+[ -f launcher/target/launcher.jar ] || { echo "build first (./agora run or mvn install -DskipTests)" >&2; exit 1; }
+
+descendants() {
+  local pid
+  for pid in "$@"; do
+    echo "$pid"
+    descendants $(ps -o pid= --ppid "$pid" || true)
+  done
+}
+
+memory() { # state folder, launcher pid -> "processes rss_mib pss_mib"
+  local state=$1 launcher=$2 pids postmaster
+  postmaster=$(head -1 "$state/postgres/postmaster.pid" 2>/dev/null || true)
+  pids=$(descendants "$launcher" $postmaster | sort -u)
+  local n=0 rss=0 pss=0 kib
+  for p in $pids; do
+    [ -r "/proc/$p/smaps_rollup" ] || continue
+    n=$((n + 1))
+    kib=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup"); rss=$((rss + ${kib:-0}))
+    kib=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup"); pss=$((pss + ${kib:-0}))
+  done
+  echo "$n $((rss / 1024)) $((pss / 1024))"
+}
+
+start_once() { # state folder, label
+  local state=$1 label=$2 log=$1.$2.log start pid ready
+  start=$(date +%s.%N)
+  setsid java -jar launcher/target/launcher.jar up --root "$ROOT" --state "$state" > "$log" 2>&1 &
+  pid=$!
+  until grep -q "Agora is running" "$log"; do
+    kill -0 "$pid" 2>/dev/null || { echo "the platform did not start; see $log" >&2; tail -20 "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  ready=$(echo "$(date +%s.%N) - $start" | bc)
+  sleep 5 # what it holds once settled, not mid-start
+  printf '%-6s ready in %5.1f s   processes, RSS MiB, PSS MiB: %s\n' "$label" "$ready" "$(memory "$state" "$pid")"
+  java -jar launcher/target/launcher.jar stop --root "$ROOT" --state "$state" > /dev/null 2>&1 || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+}
+
+for i in $(seq "$RUNS"); do
+  state=$(mktemp -d /tmp/agora-start.XXXXXX)
+  start_once "$state" first
+  start_once "$state" again
+  rm -rf "$state" "$state".*.log
+done
