@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * The helper's requests to the platform's services: a JSON body (a record or a map, written by the protocol's codec)
+ * The helper's requests to the platform's services: a JSON body (a protocol record, written by the protocol's codec)
  * and an optional bearer token in; the body of a 2xx answer out; any other answer fails with the service's problem.
  */
 public final class Api {
@@ -21,8 +21,8 @@ public final class Api {
     }
 
     /** Sends {@code method url} with {@code token} (or none) and {@code body} (or none); the 2xx answer's body. */
-    public static String send(String method, String url, String token, Object body) throws IOException, InterruptedException {
-        String json = body == null ? null : body instanceof String s ? s : JsonCodec.write(body);
+    public static String send(String method, String url, String token, Record body) throws IOException, InterruptedException {
+        String json = body == null ? null : JsonCodec.write(body);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (token != null) {
@@ -39,7 +39,7 @@ public final class Api {
     }
 
     /** {@link #send} whose answer is JSON. */
-    public static JsonNode json(String method, String url, String token, Object body) throws IOException, InterruptedException {
+    public static JsonNode json(String method, String url, String token, Record body) throws IOException, InterruptedException {
         return JsonCodec.mapper().readTree(send(method, url, token, body));
     }
 

@@ -6,12 +6,13 @@ import cloud.agora.protocol.eip712.Vote;
 import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
-import cloud.agora.protocol.event.JsonCodec;
+import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.governance.VoteBallot;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import org.web3j.crypto.ECKeyPair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,10 +58,11 @@ class VoteCommand implements Callable<Integer> {
         Address tokenAddress = Address.parse(token != null ? token : Files.readString(state.resolve("anvil/token-address")).strip());
         BigInteger voteNonce = nonce != null ? nonce : BigInteger.valueOf(System.currentTimeMillis());
         Vote vote = new Vote(BigInteger.valueOf(proposal), choice, reason, voteNonce);
-        String signature = TypedData.sign(Eip712Domain.governance(chainId, tokenAddress), vote, KeyFiles.read(key));
+        ECKeyPair voter = KeyFiles.read(key);
+        String signature = TypedData.sign(Eip712Domain.governance(chainId, tokenAddress), vote, voter);
         String url = Api.base(governance) + "/api/v1/proposals/" + proposal + "/votes";
-        System.out.println(Api.send("POST", url, null,
-                Map.of("support", choice.code(), "reason", reason, "nonce", voteNonce, "signature", signature)));
+        System.out.println(Api.send("POST", url, null, new VoteBallot(choice.code(), reason, voteNonce, signature,
+                PersonalSignature.addressOf(voter).checksummed())));
         return 0;
     }
 }

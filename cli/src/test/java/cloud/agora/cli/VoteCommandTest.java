@@ -66,5 +66,7 @@ class VoteCommandTest {
         Vote vote = new Vote(BigInteger.valueOf(42), VoteSupport.AGAINST, "too high", BigInteger.valueOf(7));
         assertThat(TypedData.recoverSigner(Eip712Domain.governance(31337, token), vote, body.get("signature").asText()))
                 .isEqualTo(PersonalSignature.addressOf(holder));
+        // the voter it names, so governance refuses a signature by another key as invalid instead of as powerless
+        assertThat(body.get("voter").asText()).isEqualTo(PersonalSignature.addressOf(holder).checksummed());
     }
 }

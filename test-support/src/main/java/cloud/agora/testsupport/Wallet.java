@@ -2,13 +2,14 @@ package cloud.agora.testsupport;
 
 import static io.restassured.RestAssured.given;
 
+import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.event.JsonCodec;
 import io.restassured.http.ContentType;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchAlgorithmException;
 import java.security.NoSuchProviderException;
-import java.util.Map;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 
@@ -49,11 +50,11 @@ public final class Wallet {
 
     /** Signs in to the service RestAssured points at and returns the bearer token. */
     public String signIn() {
-        String message = given().contentType(ContentType.JSON).body(Map.of("address", address.checksummed()))
+        String message = given().contentType(ContentType.JSON).body(JsonCodec.write(new SignInExchange.ChallengeRequest(address)))
                 .when().post("/api/v1/auth/challenge")
                 .then().statusCode(200).extract().path("message");
         return given().contentType(ContentType.JSON)
-                .body(Map.of("message", message, "signature", PersonalSignature.sign(message, key)))
+                .body(JsonCodec.write(new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key))))
                 .when().post("/api/v1/auth/token")
                 .then().statusCode(200).extract().path("token");
     }

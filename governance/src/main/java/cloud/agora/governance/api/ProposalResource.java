@@ -15,7 +15,7 @@ import cloud.agora.governance.domain.ProposalNotFoundException;
 import cloud.agora.governance.domain.StaleVoteException;
 import cloud.agora.governance.domain.ProposalState;
 import cloud.agora.governance.domain.Tally;
-import cloud.agora.governance.domain.VoteBallot;
+import cloud.agora.protocol.governance.VoteBallot;
 import cloud.agora.governance.domain.VoteCaster;
 import cloud.agora.governance.domain.VoteTallier;
 import cloud.agora.governance.domain.VotingClosedException;

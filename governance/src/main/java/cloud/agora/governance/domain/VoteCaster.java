@@ -11,6 +11,7 @@ import cloud.agora.protocol.eip712.VoteSupport;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.InvalidAddressException;
 import cloud.agora.protocol.eth.InvalidSignatureException;
+import cloud.agora.protocol.governance.VoteBallot;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigInteger;
 import java.time.Clock;

@@ -1,9 +1,9 @@
-package cloud.agora.governance.domain;
+package cloud.agora.protocol.governance;
 
 import java.math.BigInteger;
 
 /**
- * A signed vote as submitted: the fields of the EIP-712 {@code Vote} (the proposal id is the path's) and the
+ * A signed vote as submitted to governance (POST /api/v1/proposals/{id}/votes): the fields of the EIP-712 {@code Vote} (the proposal id is the path's) and the
  * signature over them in the proposal's domain.
  *
  * @param support   0 against, 1 for, 2 abstain
