@@ -36,6 +36,9 @@ public interface StorageConfig {
     /** Copies of pinned DAGs on storage providers, bought on the marketplace, and their audits. */
     Replication replication();
 
+    /** What {@code /q/metrics} shows. */
+    Metrics metrics();
+
     /**
      * The gateway's Ethereum key file (hex private key; env {@code AGORA_STORAGE_KEY_FILE}): it signs in to the
      * marketplace, places the storage bids for the accounts that pay for them, signs the storage grants agents demand
@@ -153,5 +156,16 @@ public interface StorageConfig {
          */
         @WithDefault("PT1H")
         Duration storagePeriod();
+    }
+
+    /** What {@code /q/metrics} shows. */
+    interface Metrics {
+
+        /**
+         * How often the gauges of what the gateway keeps (objects, stored bytes, pin requests and replicas by state)
+         * are counted again from the database: counting them at every scrape would put a query per gauge on it.
+         */
+        @WithDefault("15s")
+        Duration refreshInterval();
     }
 }

@@ -4,6 +4,7 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.ipld.DagLayout;
 import cloud.agora.ipld.FileImporter;
+import cloud.agora.support.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,11 +31,14 @@ public class ObjectUploader {
     private final StorageConfig config;
     private final UploadQuota quota;
     private final Counter truncated;
+    private final StorageMeters meters;
 
-    public ObjectUploader(ContentBackend backend, StorageConfig config, UploadQuota quota, MeterRegistry registry) {
+    public ObjectUploader(ContentBackend backend, StorageConfig config, UploadQuota quota, MeterRegistry registry,
+            StorageMeters meters) {
         this.backend = backend;
         this.config = config;
         this.quota = quota;
+        this.meters = meters;
         this.truncated = Counter.builder(TRUNCATED)
                 .description("Uploads that ended short or broke off (none of their blocks stayed)").register(registry);
     }
@@ -53,6 +57,18 @@ public class ObjectUploader {
      * @throws TruncatedUploadException  when the body ends early or breaks off
      */
     public StoredObject upload(Address owner, String bearerToken, InputStream body, OptionalLong cidVersion, OptionalLong declaredLength) {
+        try {
+            StoredObject stored = store(owner, bearerToken, body, cidVersion, declaredLength);
+            meters.uploaded(stored.size());
+            return stored;
+        } catch (ProblemException e) {
+            meters.uploadRefused(e.slug());
+            throw e;
+        }
+    }
+
+    private StoredObject store(Address owner, String bearerToken, InputStream body, OptionalLong cidVersion,
+            OptionalLong declaredLength) {
         long version = cidVersion.orElse(config.upload().defaultCidVersion());
         if (version != 0 && version != 1) {
             throw new InvalidUploadException("cid-version must be 0 or 1, not " + version);

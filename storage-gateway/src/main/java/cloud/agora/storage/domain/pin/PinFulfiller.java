@@ -3,6 +3,7 @@ package cloud.agora.storage.domain.pin;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
 import cloud.agora.storage.domain.ContentBackend;
+import cloud.agora.storage.domain.StorageMeters;
 import cloud.agora.storage.domain.replica.Replica;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.Replicator;
@@ -48,9 +49,11 @@ public class PinFulfiller {
 
     private final Replicator replicator;
     private final int defaultReplicas;
+    private final StorageMeters meters;
 
     public PinFulfiller(Transactions tx, PinRepository pins, ContentBackend backend, Replicator replicator,
-            StorageConfig config, Clock clock) {
+            StorageConfig config, Clock clock, StorageMeters meters) {
+        this.meters = meters;
         this.tx = tx;
         this.pins = pins;
         this.backend = backend;
@@ -127,6 +130,9 @@ public class PinFulfiller {
         PinState state = outcome;
         Map<String, String> details = info;
         boolean recorded = tx.inTransaction(c -> pins.settle(c, claim.requestId(), state, details, clock.instant()));
+        if (recorded) {
+            meters.pinSettled(state);
+        }
         if (!recorded || state == PinState.FAILED) {
             release(claim.cid(), claim.owner());
         }

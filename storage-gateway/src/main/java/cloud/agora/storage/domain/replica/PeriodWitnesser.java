@@ -3,6 +3,7 @@ package cloud.agora.storage.domain.replica;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.StorageMeters;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,9 +40,11 @@ public class PeriodWitnesser {
     private final ReplicaRepository replicas;
     private final Transactions tx;
     private final Duration period;
+    private final StorageMeters meters;
 
     public PeriodWitnesser(StorageProviders providers, GatewayWitness witness, ReplicaRepository replicas,
-            Transactions tx, StorageConfig config) {
+            Transactions tx, StorageConfig config, StorageMeters meters) {
+        this.meters = meters;
         this.providers = providers;
         this.witness = witness;
         this.replicas = replicas;
@@ -91,6 +94,7 @@ public class PeriodWitnesser {
         }
         Instant until = starts.get(starts.size() - 1).plus(period);
         tx.inTransaction(c -> replicas.witnessed(c, leaseId, replica.witnessedUntil(), until));
+        meters.witnessed(periods.size());
         LOG.debugf("witnessed %d periods of lease %s up to %s for %s (%d new to the agent)", periods.size(), leaseId,
                 until, replica.payer(), accepted);
         return periods.size();

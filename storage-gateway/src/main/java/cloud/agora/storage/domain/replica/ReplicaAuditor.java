@@ -1,6 +1,7 @@
 package cloud.agora.storage.domain.replica;
 
 import cloud.agora.ipld.Cid;
+import cloud.agora.storage.domain.StorageMeters;
 import cloud.agora.storage.domain.VerifiedBlocks;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -10,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -40,8 +42,11 @@ public class ReplicaAuditor {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
+    private final StorageMeters meters;
+
     public ReplicaAuditor(StorageProviders providers, VerifiedBlocks blocks, Replicator replicator,
-            ReplicaRepository replicas, Transactions tx, Clock clock) {
+            ReplicaRepository replicas, Transactions tx, Clock clock, StorageMeters meters) {
+        this.meters = meters;
         this.providers = providers;
         this.blocks = blocks;
         this.replicator = replicator;
@@ -72,15 +77,20 @@ public class ReplicaAuditor {
         }
         String expected = proof(block, nonce);
         String answer;
+        long sent = System.nanoTime();
         try {
             answer = providers.challenge(replica.lease(), challenged, nonce);
         } catch (RuntimeException e) {
+            meters.auditFailed(e, Duration.ofNanos(System.nanoTime() - sent));
             return failed(replica, "no valid answer to the challenge for " + named + ": " + e.getMessage());
         }
+        Duration took = Duration.ofNanos(System.nanoTime() - sent);
         if (answer == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 answer.strip().toLowerCase().getBytes(StandardCharsets.US_ASCII))) {
+            meters.auditFailed(took);
             return failed(replica, "wrong proof for block " + named);
         }
+        meters.auditPassed(took);
         tx.inTransaction(c -> {
             replicas.audited(c, replica.lease().leaseId(), clock.instant());
             return null;

@@ -3,6 +3,7 @@ package cloud.agora.storage.domain.replica;
 import cloud.agora.ipld.Cid;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.StorageMeters;
 import cloud.agora.storage.persistence.PinRepository;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -51,9 +52,12 @@ public class ReplicaAudits {
     static final int REPORT_BATCH = 500;
     static final int MAX_UNREPORTED = 10_000;
 
+    private final StorageMeters meters;
+
     public ReplicaAudits(ReplicaAuditor auditor, PeriodWitnesser witnesser, Replicator replicator,
             ReplicaRepository replicas, PinRepository pins, Transactions tx, StorageConfig config, StorageMarket market,
-            Clock clock) {
+            Clock clock, StorageMeters meters) {
+        this.meters = meters;
         this.market = market;
         this.clock = clock;
         this.auditor = auditor;
@@ -117,8 +121,10 @@ public class ReplicaAudits {
                 if (n > 0 && !replicator.settled(root, payer, n)) {
                     try {
                         replicator.ensure(root, payer, n);
+                        meters.repaired(true);
                         LOG.infof("repaired %s for %s: %d healthy replicas again", root, payer, n);
                     } catch (RuntimeException e) {
+                        meters.repaired(false);
                         LOG.warnf("repairing %s for %s failed (retried next round): %s", root, payer, e.getMessage());
                     }
                 }

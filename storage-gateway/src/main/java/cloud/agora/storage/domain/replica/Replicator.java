@@ -3,6 +3,7 @@ package cloud.agora.storage.domain.replica;
 import cloud.agora.ipld.Cid;
 import cloud.agora.ipld.DagPb;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.storage.domain.StorageMeters;
 import cloud.agora.storage.domain.VerifiedBlocks;
 import cloud.agora.storage.persistence.ReplicaRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -57,8 +58,11 @@ public class Replicator {
     private final ReentrantLock lock = new ReentrantLock();
     private final SecureRandom random = new SecureRandom();
 
+    private final StorageMeters meters;
+
     public Replicator(StorageMarket market, StorageProviders providers, VerifiedBlocks blocks, ReplicaRepository replicas,
-            Transactions tx, Clock clock) {
+            Transactions tx, Clock clock, StorageMeters meters) {
+        this.meters = meters;
         this.market = market;
         this.providers = providers;
         this.blocks = blocks;
@@ -140,11 +144,13 @@ public class Replicator {
                     replicas.mark(c, lease.leaseId(), Replica.State.ACTIVE, null);
                     return null;
                 });
+                meters.replicaPlaced();
                 LOG.infof("replica of %s for %s on %s (lease %s) holds all %d blocks", root, payer, lease.provider(),
                         lease.leaseId(), dag.size());
             } catch (RuntimeException e) {
                 LOG.warnf("transferring %s to lease %s failed: %s", root, lease.leaseId(), e.getMessage());
                 failLocked(lease, "transfer failed: " + e.getMessage());
+                meters.replicaFailedInTransfer();
                 failure = new ReplicationException("copying the blocks to provider " + lease.provider() + " failed: "
                         + e.getMessage(), e);
             }
@@ -219,6 +225,7 @@ public class Replicator {
             replicas.mark(c, replica.lease().leaseId(), Replica.State.CLOSED, reason);
             return null;
         });
+        meters.replicaReleased(closeReason);
     }
 
     /** The active replicas of a DAG, whoever pays for them. */

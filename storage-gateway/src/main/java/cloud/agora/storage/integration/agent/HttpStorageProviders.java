@@ -8,6 +8,8 @@ import cloud.agora.protocol.invocation.StorageProof;
 import cloud.agora.protocol.market.ProviderEndpoints;
 import cloud.agora.protocol.usage.StoragePeriods;
 import cloud.agora.storage.config.StorageConfig;
+import cloud.agora.storage.domain.replica.AgentCallException;
+import cloud.agora.storage.domain.replica.AgentCallException.Failure;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import cloud.agora.storage.domain.replica.StorageProviders;
@@ -123,7 +125,7 @@ public class HttpStorageProviders implements StorageProviders {
             if (answer.status() == 404 && answer.text().contains("lease-not-held")) {
                 throw new LeaseNotHeldException(refusal);
             }
-            throw new ReplicationException(refusal);
+            throw new AgentCallException(Failure.REFUSED, refusal);
         }
     }
 
@@ -135,8 +137,8 @@ public class HttpStorageProviders implements StorageProviders {
             return Optional.empty();
         }
         if (answer.status() != 200) {
-            throw new ReplicationException("agent " + lease.endpoint() + " answered " + answer.status()
-                    + " for block " + cid);
+            throw new AgentCallException(Failure.REFUSED, "agent " + lease.endpoint() + " answered "
+                    + answer.status() + " for block " + cid);
         }
         return Optional.of(answer.body());
     }
@@ -147,16 +149,17 @@ public class HttpStorageProviders implements StorageProviders {
         Answer answer = call(lease, "POST", "/challenges", HttpRequest.BodyPublishers.ofString(body), challengeDeadline,
                 MAX_ANSWER_BYTES);
         if (answer.status() != 200) {
-            throw new ReplicationException("agent answered " + answer.status() + ": " + answer.excerpt());
+            throw new AgentCallException(Failure.REFUSED, "agent answered " + answer.status() + ": " + answer.excerpt());
         }
         StorageProof proof;
         try {
             proof = JsonCodec.read(answer.text(), StorageProof.class);
         } catch (RuntimeException e) {
-            throw new ReplicationException("agent's answer is not a challenge answer: " + answer.excerpt(), e);
+            throw new AgentCallException(Failure.INVALID_ANSWER, "agent's answer is not a challenge answer: "
+                    + answer.excerpt(), e);
         }
         if (proof == null || proof.proof() == null) {
-            throw new ReplicationException("agent's answer has no proof: " + answer.excerpt());
+            throw new AgentCallException(Failure.INVALID_ANSWER, "agent's answer has no proof: " + answer.excerpt());
         }
         return proof.proof();
     }
@@ -165,8 +168,8 @@ public class HttpStorageProviders implements StorageProviders {
     public void delete(StorageLease lease) {
         Answer answer = call(lease, "DELETE", "", HttpRequest.BodyPublishers.noBody(), TRANSFER_TIMEOUT, MAX_ANSWER_BYTES);
         if (answer.status() / 100 != 2 && answer.status() != 404) {
-            throw new ReplicationException("agent " + lease.endpoint() + " answered " + answer.status()
-                    + " deleting lease " + lease.leaseId());
+            throw new AgentCallException(Failure.REFUSED, "agent " + lease.endpoint() + " answered "
+                    + answer.status() + " deleting lease " + lease.leaseId());
         }
     }
 
@@ -176,13 +179,14 @@ public class HttpStorageProviders implements StorageProviders {
         Answer answer = call(lease, "POST", "/periods", HttpRequest.BodyPublishers.ofString(body), TRANSFER_TIMEOUT,
                 MAX_ANSWER_BYTES);
         if (answer.status() / 100 != 2) {
-            throw new ReplicationException("agent " + lease.endpoint() + " refused " + periods.size()
+            throw new AgentCallException(Failure.REFUSED, "agent " + lease.endpoint() + " refused " + periods.size()
                     + " witnessed periods: " + answer.status() + " " + answer.excerpt());
         }
         try {
             return JsonCodec.read(answer.text(), StoragePeriods.Accepted.class).accepted();
         } catch (RuntimeException e) {
-            throw new ReplicationException("agent's answer is not an acceptance of periods: " + answer.excerpt(), e);
+            throw new AgentCallException(Failure.INVALID_ANSWER, "agent's answer is not an acceptance of periods: "
+                    + answer.excerpt(), e);
         }
     }
 
@@ -215,23 +219,24 @@ public class HttpStorageProviders implements StorageProviders {
             return new Answer(response.statusCode(), response.body());
         } catch (TimeoutException e) {
             exchange.cancel(true);
-            throw new ReplicationException("agent " + lease.endpoint() + " did not answer within " + timeout, e);
+            throw new AgentCallException(Failure.LATE, "agent " + lease.endpoint() + " did not answer within " + timeout, e);
         } catch (InterruptedException e) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
-            throw new ReplicationException("interrupted while talking to agent " + lease.endpoint(), e);
+            throw new AgentCallException(Failure.UNREACHABLE, "interrupted while talking to agent " + lease.endpoint(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BoundedBody.TooLargeException tooLarge) {
                 LOG.warnf("agent %s (provider %s, lease %s) answered %s %s with too much: %s", lease.endpoint(),
                         lease.provider(), lease.leaseId(), method, path, tooLarge.getMessage());
-                throw new ReplicationException("the answer of agent " + lease.endpoint() + " was refused: "
+                throw new AgentCallException(Failure.INVALID_ANSWER, "the answer of agent " + lease.endpoint() + " was refused: "
                         + tooLarge.getMessage(), cause);
             }
             if (cause instanceof HttpTimeoutException) {
-                throw new ReplicationException("agent " + lease.endpoint() + " did not answer within " + timeout, cause);
+                throw new AgentCallException(Failure.LATE, "agent " + lease.endpoint() + " did not answer within " + timeout,
+                        cause);
             }
-            throw new ReplicationException("cannot reach agent " + lease.endpoint() + ": " + cause, cause);
+            throw new AgentCallException(Failure.UNREACHABLE, "cannot reach agent " + lease.endpoint() + ": " + cause, cause);
         }
     }
 
@@ -242,7 +247,7 @@ public class HttpStorageProviders implements StorageProviders {
         } catch (ProviderEndpoints.InvalidEndpointException e) {
             LOG.warnf("refusing to call the agent of provider %s for lease %s: %s", lease.provider(), lease.leaseId(),
                     e.getMessage());
-            throw new ReplicationException("agent endpoint refused: " + e.getMessage(), e);
+            throw new AgentCallException(Failure.ENDPOINT_REFUSED, "agent endpoint refused: " + e.getMessage(), e);
         }
     }
 }
