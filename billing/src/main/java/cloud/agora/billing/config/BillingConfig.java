@@ -61,6 +61,10 @@ public interface BillingConfig {
     @WithDefault("30s")
     Duration witnessSweepInterval();
 
+    /** How often the backlogs shown on {@code /q/metrics} are read from the database (a scrape reads no table). */
+    @WithDefault("15s")
+    Duration metricsInterval();
+
     /**
      * The clock difference tolerated between the gateway and the provider when a receipt's start is checked against
      * its grant's window ({@code ReceiptBounds}).

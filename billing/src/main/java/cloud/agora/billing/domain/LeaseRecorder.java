@@ -1,5 +1,6 @@
 package cloud.agora.billing.domain;
 
+import cloud.agora.billing.metrics.BillingMeters;
 import cloud.agora.billing.persistence.LeaseRepository;
 import cloud.agora.billing.persistence.QuarantineRepository;
 import cloud.agora.support.jdbc.Transactions;
@@ -24,17 +25,22 @@ public class LeaseRecorder {
     private final LeaseRepository leases;
     private final QuarantineRepository quarantine;
     private final UsageRater rater;
+    private final BillingMeters meters;
 
-    public LeaseRecorder(Transactions transactions, LeaseRepository leases, QuarantineRepository quarantine, UsageRater rater) {
+    public LeaseRecorder(Transactions transactions, LeaseRepository leases, QuarantineRepository quarantine, UsageRater rater,
+            BillingMeters meters) {
         this.transactions = transactions;
         this.leases = leases;
         this.quarantine = quarantine;
         this.rater = rater;
+        this.meters = meters;
     }
 
     /** Applies the events (LeaseCreated, LeaseClosed) not applied before; returns how many receipts were released. */
     public int record(List<EventEnvelope<LeaseView>> events) {
-        return transactions.inTransaction(c -> {
+        List<RatingOutcome> outcomes = new ArrayList<>();
+        int releasedInAll = transactions.inTransaction(c -> {
+            outcomes.clear();
             leases.lockArrivals(c); // see UsageRater: parking and lease arrival never interleave
             int released = 0;
             for (EventEnvelope<LeaseView> event : events) {
@@ -48,6 +54,7 @@ public class LeaseRecorder {
                 }
                 if (!parked.isEmpty()) {
                     RatingOutcome outcome = rater.rateIn(c, parked);
+                    outcomes.add(outcome);
                     released += outcome.rated().size();
                     LOG.infof("lease %s arrived: %d parked receipts rated, %d refused", event.data().id(),
                             outcome.rated().size(), outcome.rejected().size());
@@ -55,5 +62,7 @@ public class LeaseRecorder {
             }
             return released;
         });
+        outcomes.forEach(meters::committed); // committed: count what the parked receipts became
+        return releasedInAll;
     }
 }

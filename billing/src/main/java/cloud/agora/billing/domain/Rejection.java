@@ -45,6 +45,11 @@ public record Rejection(UUID invocationId, String reason, String detail) {
         /** A different receipt under an invocation id already rated: charges nothing. */
         public static final String CONFLICTING_DUPLICATE = "conflicting-duplicate";
 
+        /** Every reason above: the bounded values of the quarantine meter's {@code reason} tag. */
+        public static final java.util.List<String> ALL = java.util.List.of(MALFORMED, BAD_PROVIDER_SIGNATURE, INVALID_USAGE,
+                BAD_GATEWAY_SIGNATURE, UNKNOWN_LEASE, LEASE_PROVIDER_MISMATCH, LEASE_CONSUMER_MISMATCH, NO_GRANT,
+                GRANT_MISMATCH, OUT_OF_BOUNDS, UNWITNESSED, OUTSIDE_LEASE, REPLAYED, CONFLICTING_DUPLICATE);
+
         private Reasons() {
         }
     }

@@ -4,6 +4,7 @@ import cloud.agora.billing.config.BillingConfig;
 import cloud.agora.billing.domain.EscrowLedger.Deposited;
 import cloud.agora.billing.domain.EscrowLedger.EscrowEvent;
 import cloud.agora.billing.domain.EscrowLedger.Redeemed;
+import cloud.agora.billing.metrics.BillingMeters;
 import cloud.agora.billing.persistence.SettlementRepository;
 import cloud.agora.billing.persistence.SettlementRepository.Cursor;
 import cloud.agora.support.jdbc.Transactions;
@@ -55,9 +56,11 @@ public class SettlementFollower {
     private final BillingConfig config;
     private final CreditController credit;
     private final Clock clock;
+    private final BillingMeters meters;
 
     public SettlementFollower(Transactions transactions, SettlementRepository settlements, VoucherRepository vouchers,
-            EscrowLedger ledger, Outbox outbox, OutboxRelay relay, BillingConfig config, CreditController credit, Clock clock) {
+            EscrowLedger ledger, Outbox outbox, OutboxRelay relay, BillingConfig config, CreditController credit, Clock clock,
+            BillingMeters meters) {
         this.transactions = transactions;
         this.settlements = settlements;
         this.vouchers = vouchers;
@@ -67,6 +70,7 @@ public class SettlementFollower {
         this.config = config;
         this.credit = credit;
         this.clock = clock;
+        this.meters = meters;
     }
 
     @Scheduled(every = "${agora.billing.settlement.interval:1s}", delayed = "1s",
@@ -95,17 +99,22 @@ public class SettlementFollower {
         }
         long from = cursor.map(c -> c.blockNumber() + 1).orElse(config.settlement().startBlock());
         if (from > safe) {
+            meters.settlementBehind(0);
             return 0;
         }
         long to = Math.min(safe, from + config.settlement().maxBlockRange() - 1);
         List<EscrowEvent> events = ledger.events(from, to);
         String toHash = ledger.blockHash(to).orElseThrow(() -> new ChainUnavailableException("block " + to + " vanished"));
         Set<Address> touched = new HashSet<>();
+        List<Redeemed> recorded = new java.util.ArrayList<>();
         transactions.inTransaction(c -> {
-            apply(c, events, touched);
+            recorded.clear();
+            apply(c, events, touched, recorded);
             settlements.moveCursor(c, new Cursor(to, toHash));
             return null;
         });
+        meters.redeemed(recorded); // committed
+        meters.settlementBehind(safe - to);
         relay.nudge();
         if (!touched.isEmpty()) {
             credit.review(touched);
@@ -113,11 +122,13 @@ public class SettlementFollower {
         return to - from + 1;
     }
 
-    private void apply(Connection c, List<EscrowEvent> events, Set<Address> touched) throws SQLException {
+    private void apply(Connection c, List<EscrowEvent> events, Set<Address> touched, List<Redeemed> recorded)
+            throws SQLException {
         for (EscrowEvent event : events) {
             if (event instanceof Redeemed r) {
                 int seq = vouchers.sequenceOf(c, r.consumer(), r.provider(), r.receiptsRoot());
                 if (settlements.addRedeem(c, r, seq)) {
+                    recorded.add(r);
                     publish(c, BillingEvents.SETTLEMENT_CONFIRMED, r, seq);
                     touched.add(r.consumer());
                 }
@@ -138,7 +149,9 @@ public class SettlementFollower {
         }
         Optional<String> backHash = back < 0 ? Optional.of("") : ledger.blockHash(back);
         Set<Address> touched = new HashSet<>();
+        List<Redeemed> reverted = new java.util.ArrayList<>();
         int forgotten = transactions.inTransaction(c -> {
+            reverted.clear();
             int count = 0;
             for (Map.Entry<Long, Set<String>> entry : recorded.entrySet()) {
                 for (String hash : entry.getValue()) {
@@ -147,6 +160,7 @@ public class SettlementFollower {
                             publish(c, BillingEvents.SETTLEMENT_REVERTED, r, vouchers.sequenceOf(c, r.consumer(), r.provider(),
                                     r.receiptsRoot()));
                             touched.add(r.consumer());
+                            reverted.add(r);
                             count++;
                         }
                     }
@@ -155,6 +169,7 @@ public class SettlementFollower {
             settlements.moveCursor(c, new Cursor(back, backHash.orElse("")));
             return count;
         });
+        meters.reverted(reverted); // committed
         LOG.warnf("settlement: reorganisation below block %d: %d redeems forgotten, reading again from block %d",
                 stale.blockNumber(), forgotten, back + 1);
         relay.nudge();

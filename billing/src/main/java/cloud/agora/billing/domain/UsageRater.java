@@ -14,11 +14,12 @@ import cloud.agora.billing.persistence.WitnessRepository.Witness;
 import cloud.agora.billing.persistence.BatchRepository;
 import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.WitnessBatch;
-import io.micrometer.core.instrument.MeterRegistry;
+import cloud.agora.billing.metrics.BillingMeters;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 import java.sql.Connection;
@@ -61,13 +62,13 @@ public class UsageRater {
     private final BatchRepository batchesOf;
     private final Set<Address> gateways;
     private final ReceiptCheck check;
-    private final MeterRegistry metrics;
+    private final BillingMeters meters;
     private final Clock clock;
     private final RatingTraces traces;
 
     public UsageRater(Transactions transactions, LeaseRepository leases, ReceiptRepository receipts,
             QuarantineRepository quarantine, WitnessRepository witnesses, BatchRepository batchesOf, BillingConfig config,
-            MeterRegistry metrics, Clock clock, RatingTraces traces) {
+            BillingMeters meters, Clock clock, RatingTraces traces) {
         this.transactions = transactions;
         this.leases = leases;
         this.receipts = receipts;
@@ -77,7 +78,7 @@ public class UsageRater {
         this.gateways = trustedGateways(config);
         this.check = new ReceiptCheck(gateways, addresses(config.storageGateways()), config.storagePeriod(),
                 config.clockSkew());
-        this.metrics = metrics;
+        this.meters = meters;
         this.clock = clock;
         this.traces = traces;
     }
@@ -117,15 +118,29 @@ public class UsageRater {
         return rate(prepare(arrivals));
     }
 
-    /** Rates what {@link #prepare} checked, in one transaction. */
+    /**
+     * Rates what {@link #prepare} checked, in one transaction; counted on the meters once it committed (a rolled-back
+     * transaction counts only as failed).
+     */
     public RatingOutcome rate(Prepared prepared) {
         Instant began = clock.instant();
-        RatingOutcome outcome = transactions.inTransaction(c -> rateIn(c, prepared));
+        long start = System.nanoTime();
+        RatingOutcome outcome;
+        try {
+            outcome = transactions.inTransaction(c -> rateIn(c, prepared));
+        } catch (RuntimeException e) {
+            meters.batchFailed();
+            throw e;
+        }
+        meters.batchCommitted(outcome, Duration.ofNanos(System.nanoTime() - start));
         traces.rated(outcome.rated(), began);
         return outcome;
     }
 
-    /** Rates {@code batch} inside the caller's transaction on {@code c} (signatures are checked here too). */
+    /**
+     * Rates {@code batch} inside the caller's transaction on {@code c} (signatures are checked here too). Counts
+     * nothing: the caller counts the outcome ({@link BillingMeters#committed}) once its transaction committed.
+     */
     public RatingOutcome rateIn(Connection c, List<IncomingReceipt> batch) throws SQLException {
         return rateIn(c, prepare(UsageArrivals.of(batch)));
     }
@@ -338,11 +353,6 @@ public class UsageRater {
         receipts.recordCounterSignatures(c, counterSignatures);
         witnesses.await(c, waiting, clock.instant());
         quarantine.add(c, refused);
-        metrics.counter("billing.receipts.rated").increment(rated.size());
-        metrics.counter("billing.receipts.awaiting-witness").increment(waiting.size());
-        for (Entry e : refused) {
-            metrics.counter("billing.receipts.quarantined", "reason", e.rejection().reason()).increment();
-        }
         return new RatingOutcome(rated, refused.stream().map(Entry::rejection).toList(),
                 waiting.stream().map(WitnessRepository.Waiting::invocationId).toList());
     }

@@ -1,6 +1,7 @@
 package cloud.agora.billing.domain;
 
 import cloud.agora.billing.config.BillingConfig;
+import cloud.agora.billing.metrics.BillingMeters;
 import cloud.agora.billing.persistence.ReceiptRepository;
 import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.billing.persistence.VoucherRepository;
@@ -48,9 +49,11 @@ public class VoucherIssuer {
     private final BillingRules rules;
     private final Clock clock;
     private final ReceiptProver prover;
+    private final BillingMeters meters;
 
     public VoucherIssuer(Transactions transactions, VoucherRepository vouchers, ReceiptRepository receipts, EscrowLedger ledger,
-            DelegateKey delegateKey, BillingConfig config, BillingRules rules, Clock clock, ReceiptProver prover) {
+            DelegateKey delegateKey, BillingConfig config, BillingRules rules, Clock clock, ReceiptProver prover,
+            BillingMeters meters) {
         this.transactions = transactions;
         this.vouchers = vouchers;
         this.receipts = receipts;
@@ -60,6 +63,7 @@ public class VoucherIssuer {
         this.rules = rules;
         this.clock = clock;
         this.prover = prover;
+        this.meters = meters;
     }
 
     @Scheduled(every = "${agora.billing.vouchers.interval:2s}", delayed = "1s",
@@ -99,7 +103,8 @@ public class VoucherIssuer {
             LOG.debugf("vouchers: %s has not authorized billing (%s); they sign their own", consumer, billing);
             return Optional.empty();
         }
-        return transactions.inTransaction(c -> {
+        BigInteger[] increment = new BigInteger[1];
+        Optional<StoredVoucher> issued = transactions.inTransaction(c -> {
             Optional<PairState> locked = vouchers.lock(c, consumer, provider);
             // upheld disputes' credits are deducted from the next voucher: while they exceed the new charges, none is due
             if (locked.isEmpty() || locked.get().payable().compareTo(locked.get().vouchered()) <= 0) {
@@ -127,9 +132,12 @@ public class VoucherIssuer {
             Instant now = clock.instant();
             vouchers.save(c, seq, signed, billing, tree.size(), now);
             prover.remember(consumer, provider, seq, tree);
+            increment[0] = cumulative.subtract(pair.vouchered());
             LOG.infof("vouchers: %s -> %s #%d: %s wei over %d leaves (receipts and credits), root %s", consumer, provider,
                     seq, cumulative, tree.size(), tree.rootHex());
             return Optional.of(new StoredVoucher(seq, signed, tree.size(), now, false));
         });
+        issued.ifPresent(v -> meters.voucherIssued(increment[0])); // committed
+        return issued;
     }
 }

@@ -1,10 +1,10 @@
 package cloud.agora.billing.domain;
 
 import cloud.agora.billing.domain.Rejection.Reasons;
+import cloud.agora.billing.metrics.BillingMeters;
 import cloud.agora.billing.persistence.QuarantineRepository;
 import cloud.agora.billing.persistence.WitnessRepository;
 import cloud.agora.support.jdbc.Transactions;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -30,16 +30,16 @@ public class WitnessSweep {
     private final WitnessRepository witnesses;
     private final QuarantineRepository quarantine;
     private final BillingRules rules;
-    private final MeterRegistry metrics;
+    private final BillingMeters meters;
     private final Clock clock;
 
     public WitnessSweep(Transactions transactions, WitnessRepository witnesses, QuarantineRepository quarantine,
-            BillingRules rules, MeterRegistry metrics, Clock clock) {
+            BillingRules rules, BillingMeters meters, Clock clock) {
         this.transactions = transactions;
         this.witnesses = witnesses;
         this.quarantine = quarantine;
         this.rules = rules;
-        this.metrics = metrics;
+        this.meters = meters;
         this.clock = clock;
     }
 
@@ -81,7 +81,7 @@ public class WitnessSweep {
             });
             quarantined += taken[1];
             if (taken[1] > 0) {
-                metrics.counter("billing.receipts.quarantined", "reason", Reasons.UNWITNESSED).increment(taken[1]);
+                meters.quarantined(Reasons.UNWITNESSED, taken[1]); // after the commit
                 LOG.infof("%d receipts without a gateway witness after %s quarantined as unwitnessed", taken[1], window);
             }
             if (taken[0] < BATCH) {

@@ -5,6 +5,7 @@ import cloud.agora.billing.domain.IncomingReceipt;
 import cloud.agora.billing.domain.LeaseRecorder;
 import cloud.agora.billing.domain.UsageArrivals;
 import cloud.agora.billing.domain.UsageRater;
+import cloud.agora.billing.metrics.BillingMeters;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;
@@ -53,11 +54,13 @@ public class KafkaIngestion {
     private final UsageRater rater;
     private final LeaseRecorder leases;
     private final SignedEvents events;
+    private final BillingMeters meters;
     private final List<TopicLoop<?>> loops = new ArrayList<>();
 
     public KafkaIngestion(BillingConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrapServers,
-            UsageRater rater, LeaseRecorder leases, SignedEvents events) {
+            UsageRater rater, LeaseRecorder leases, SignedEvents events, BillingMeters meters) {
         this.events = events;
+        this.meters = meters;
         this.config = config;
         this.bootstrapServers = bootstrapServers;
         this.rater = rater;
@@ -70,11 +73,11 @@ public class KafkaIngestion {
             return;
         }
         loops.add(TopicLoop.of(bootstrapServers.get(), config.ingestion(), Topics.MARKETPLACE_LEASES, 500, events,
-                this::onLeases));
+                this::onLeases).reportingLag(records -> meters.recordsBehind(Topics.MARKETPLACE_LEASES, records)));
         // receipts in two stages: parsing and signature checks of the next poll overlap the current poll's transaction
         loops.add(new TopicLoop<>(bootstrapServers.get(), config.ingestion(), Topics.USAGE_RECEIPTS,
                 config.ingestion().batchSize(), events, records -> rater.prepare(parse(records.stream().map(ConsumerRecord::value).toList())),
-                rater::rate));
+                rater::rate).reportingLag(records -> meters.recordsBehind(Topics.USAGE_RECEIPTS, records)));
         loops.forEach(TopicLoop::start);
     }
 

@@ -59,6 +59,10 @@ final class TopicLoop<P> implements Runnable {
     /** Counted down by {@link #stop()}: ends the pause after a failed batch at once. */
     private final CountDownLatch stopping = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** Told, about once a second, how many records the assigned partitions hold past the consumer's position. */
+    private volatile java.util.function.LongConsumer behind = records -> {
+    };
+    private long lagReadAt;
 
     /** A one-stage loop: {@code handler} does all the work (and the transaction) on the apply thread. */
     static TopicLoop<List<ConsumerRecord<String, String>>> of(String bootstrapServers, BillingConfig.Ingestion group,
@@ -101,6 +105,12 @@ final class TopicLoop<P> implements Runnable {
                 .build();
     }
 
+    /** Reports the records not yet fetched to {@code behind} (the meters) from now on; before {@link #start()}. */
+    TopicLoop<P> reportingLag(java.util.function.LongConsumer behind) {
+        this.behind = behind;
+        return this;
+    }
+
     /** Starts following the topic: checks its producer's configuration and starts the consumer's thread. Once. */
     void start() {
         events.follow(topic, group);
@@ -137,6 +147,7 @@ final class TopicLoop<P> implements Runnable {
             consumer.subscribe(List.of(topic));
             while (running) {
                 ConsumerRecords<String, String> records = consumer.poll(applying == null ? Duration.ofMillis(500) : Duration.ofMillis(5));
+                reportLag();
                 // every polled record's offset counts (for commits and rewinds); only the admitted ones are handled
                 List<ConsumerRecord<String, String>> batch = new java.util.ArrayList<>(records.count());
                 records.forEach(batch::add);
@@ -189,6 +200,20 @@ final class TopicLoop<P> implements Runnable {
             }
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /** The lag the consumer knows from its last fetches (no request to the broker), on the consumer's thread. */
+    private void reportLag() {
+        long now = System.nanoTime();
+        if (now - lagReadAt < 1_000_000_000L) {
+            return;
+        }
+        lagReadAt = now;
+        long records = 0;
+        for (TopicPartition partition : consumer.assignment()) {
+            records += consumer.currentLag(partition).orElse(0);
+        }
+        behind.accept(records);
     }
 
     /** Waits for the batch's transaction; commits its offsets when it committed. Whether it did. */
