@@ -1,5 +1,8 @@
 package cloud.agora.storage.integration.market;
 
+import cloud.agora.protocol.api.StorageMarketApi;
+import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.event.JsonCodec;
@@ -15,29 +18,35 @@ import cloud.agora.protocol.reputation.AuditReport;
 import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import cloud.agora.storage.config.StorageConfig;
-import cloud.agora.storage.integration.GatewayKey;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import cloud.agora.storage.domain.replica.StorageMarket;
+import cloud.agora.storage.integration.GatewayKey;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.TypedGuard;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.ext.ContextResolver;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import cloud.agora.protocol.auth.SignInSession;
+import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * {@link StorageMarket} over the marketplace's REST API, signed in with the gateway's own key
- * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} →
- * {@code /api/v1/auth/token}); the token is renewed before it expires and after a 401. Bids name the account that
+ * {@link StorageMarket} over the marketplace's REST API ({@code protocol}'s {@link StorageMarketApi}, a Quarkus REST
+ * client built for the configured {@code agora.storage.replication.marketplace-url}: connect within 5 s, an answer
+ * within 10 s, no redirects followed, bodies in {@code protocol}'s JSON mapping), signed in with the gateway's own key
+ * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} → {@code /api/v1/auth/token});
+ * the token is renewed 30 s before it expires and after a 401. Bids name the account that
  * pays ({@code BidSpec.payer}): the marketplace makes it the leases' owner and the gateway their broker, which may
  * read the bid, cancel it and read and close its leases (the marketplace must list the gateway's address in
  * {@code agora.market.gateways.storage}).
@@ -49,27 +58,33 @@ import org.web3j.crypto.ECKeyPair;
 @ApplicationScoped
 public class RestStorageMarket implements StorageMarket {
 
-    private final StorageConfig.Replication config;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final GatewayKey gatewayKey;
-    private URI base;
-    private SignInSession session;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    /** Renew the token this long before it expires. */
+    private static final Duration TOKEN_MARGIN = Duration.ofSeconds(30);
 
+    private final StorageConfig.Replication config;
+    private final GatewayKey gatewayKey;
+    private final Clock clock;
+    private StorageMarketApi client;
+    private String token;
+    private Instant tokenExpires = Instant.EPOCH;
     /**
      * Placing a bid: {@value #PLACE_ATTEMPTS} attempts {@value #PAUSE_MILLIS} ms apart, only when the marketplace could
      * not be reached or failed (the same key each time, see {@link #place}).
      */
-    private final TypedGuard<String> placing;
+    private final TypedGuard<BidView> placing;
     /**
      * Reading a bid until it is no longer open: every {@value #PAUSE_MILLIS} ms for up to
      * {@code agora.storage.replication.match-timeout}; a failed read is not retried.
      */
     private final TypedGuard<BidView> matching;
 
-    public RestStorageMarket(StorageConfig config, GatewayKey gatewayKey) {
+    public RestStorageMarket(StorageConfig config, GatewayKey gatewayKey, Clock clock) {
         this.config = config.replication();
         this.gatewayKey = gatewayKey;
-        this.placing = TypedGuard.create(String.class).withDescription("placing a storage bid").withRetry()
+        this.clock = clock;
+        this.placing = TypedGuard.create(BidView.class).withDescription("placing a storage bid").withRetry()
                 .maxRetries(PLACE_ATTEMPTS - 1)
                 .delay(PAUSE_MILLIS, ChronoUnit.MILLIS)
                 .jitter(0, ChronoUnit.MILLIS)
@@ -91,14 +106,14 @@ public class RestStorageMarket implements StorageMarket {
         BidSpec spec = new BidSpec(BidKind.STORAGE, new Resources(0, 0, storageGiB), replicas,
                 new Prices(zero, zero, zero, new Wei(config.maxPricePerGibMonth())), null,
                 Math.max(1, config.matchTimeout().toSeconds()), payer);
-        BidView bid = JsonCodec.read(place(spec), BidView.class);
+        BidView bid = place(spec);
         if (bid.status() == BidStatus.OPEN) {
             bid = matched(bid.id());
         }
         List<StorageLease> leases = new ArrayList<>();
         Address wrongOwner = null;
         for (UUID id : bid.leaseIds()) {
-            LeaseView lease = JsonCodec.read(send("GET", "api/v1/leases/" + id, null), LeaseView.class);
+            LeaseView lease = call("GET /api/v1/leases/" + id, (api, auth) -> api.lease(auth, id));
             leases.add(new StorageLease(lease.id(), lease.provider().toString(), lease.providerEndpoint()));
             if (!payer.equals(lease.owner())) {
                 wrongOwner = lease.owner();
@@ -114,7 +129,8 @@ public class RestStorageMarket implements StorageMarket {
         }
         if (leases.size() < replicas) {
             if (bid.status() == BidStatus.OPEN) {
-                exchange("DELETE", "api/v1/bids/" + bid.id(), null, token());
+                UUID open = bid.id();
+                call("DELETE /api/v1/bids/" + open, (api, auth) -> api.cancelBid(auth, open));
             }
             for (StorageLease lease : leases) {
                 close(lease.leaseId(), "not-enough-providers");
@@ -128,17 +144,20 @@ public class RestStorageMarket implements StorageMarket {
 
     @Override
     public void close(UUID leaseId, String reason) {
-        HttpResponse<String> response = exchange("POST", "api/v1/leases/" + leaseId + "/close", new LeaseClose(reason),
-                token());
-        if (response.statusCode() / 100 != 2 && response.statusCode() != 409) { // 409: already closed
-            throw new ReplicationException("closing lease " + leaseId + ": marketplace answered " + response.statusCode()
-                    + " " + response.body());
+        try {
+            call("POST /api/v1/leases/" + leaseId + "/close",
+                    (api, auth) -> api.closeLease(auth, leaseId, new LeaseClose(reason)));
+        } catch (MarketplaceRefusedException e) {
+            if (e.status != 409) { // 409: already closed
+                throw e;
+            }
         }
     }
 
     @Override
     public void reportAudits(List<AuditReport.Audit> audits) {
-        send("POST", "api/v1/audits", new AuditReport(audits));
+        AuditReport report = new AuditReport(audits);
+        call("POST /api/v1/audits", (api, auth) -> api.reportAudits(auth, report));
     }
 
     /**
@@ -146,16 +165,16 @@ public class RestStorageMarket implements StorageMarket {
      * again with the same key and body, up to {@value #PLACE_ATTEMPTS} times: an answer lost after the marketplace
      * placed the bid is then answered with that bid, never a second one. A 401 signs in again, as for any call.
      */
-    private String place(BidSpec spec) {
+    private BidView place(BidSpec spec) {
         String key = IdempotencyKeys.generate();
-        return placing.get(() -> send("POST", "api/v1/bids", spec, key));
+        return placing.get(() -> call("POST /api/v1/bids", (api, auth) -> api.placeBid(auth, key, spec)));
     }
 
     /** The bid as soon as it is no longer open, or as it is when the match timeout ends. */
     private BidView matched(UUID bidId) {
         try {
             return matching.get(() -> {
-                BidView bid = JsonCodec.read(send("GET", "api/v1/bids/" + bidId, null), BidView.class);
+                BidView bid = call("GET /api/v1/bids/" + bidId, (api, auth) -> api.bid(auth, bidId));
                 if (bid.status() == BidStatus.OPEN) {
                     throw new BidStillOpenException(bid);
                 }
@@ -183,54 +202,92 @@ public class RestStorageMarket implements StorageMarket {
         }
     }
 
+    /** The marketplace refused the request (4xx): it took no effect. */
+    private static final class MarketplaceRefusedException extends ReplicationException {
+        final int status;
+
+        MarketplaceRefusedException(int status, String message, Throwable cause) {
+            super(message, cause);
+            this.status = status;
+        }
+    }
+
     private static final int PLACE_ATTEMPTS = 3;
     private static final int PAUSE_MILLIS = 250;
+    /** The most of a refusal's body kept in a message. */
+    private static final int EXCERPT = 300;
 
-    private String send(String method, String path, Object body) {
-        return send(method, path, body, null);
+    /** One call of the marketplace's API with the gateway's bearer token. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T on(StorageMarketApi api, String authorization);
     }
 
-    private String send(String method, String path, Object body, String idempotencyKey) {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            HttpResponse<String> response;
+    /**
+     * Makes {@code call} signed in; a 401 signs in again and makes it once more (a token the marketplace forgot, e.g.
+     * after its restart).
+     *
+     * @param what the request, for messages
+     * @throws MarketplaceFailedException  when the marketplace cannot be reached or answers 5xx
+     * @throws MarketplaceRefusedException when it answers any other status of 400 or more
+     */
+    private <T> T call(String what, Call<T> call) {
+        for (int attempt = 0; ; attempt++) {
             try {
-                response = exchange(method, path, body, token(), idempotencyKey);
-            } catch (ReplicationException unreachable) {
-                throw new MarketplaceFailedException(unreachable.getMessage(), unreachable.getCause());
-            }
-            if (response.statusCode() == 401 && attempt == 0) {
-                synchronized (this) {
-                    session.invalidate();
+                return call.on(client(), "Bearer " + token());
+            } catch (WebApplicationException e) {
+                int status = e.getResponse().getStatus();
+                if (status == 401 && attempt == 0) {
+                    invalidate();
+                    continue;
                 }
-                continue;
+                String message = "marketplace answered " + status + " to " + what + ": " + body(e);
+                if (status / 100 == 5) {
+                    throw new MarketplaceFailedException(message, e);
+                }
+                throw new MarketplaceRefusedException(status, message, e);
+            } catch (ProcessingException e) {
+                throw new MarketplaceFailedException("cannot reach the marketplace at " + config.marketplaceUrl() + " ("
+                        + what + "): " + e.getMessage(), e);
             }
-            if (response.statusCode() / 100 == 5) {
-                throw new MarketplaceFailedException("marketplace answered " + response.statusCode() + " to " + method
-                        + " /" + path + ": " + response.body(), null);
-            }
-            if (response.statusCode() / 100 != 2) {
-                throw new ReplicationException("marketplace answered " + response.statusCode() + " to " + method + " /"
-                        + path + ": " + response.body());
-            }
-            return response.body();
         }
-        throw new ReplicationException("the marketplace refused the gateway's token");
     }
 
+    /**
+     * A bearer token of the gateway's, signing in when it has none or it expires within {@link #TOKEN_MARGIN}; a
+     * sign-in the marketplace could not answer fails as {@link MarketplaceFailedException}, so placing a bid tries it
+     * again.
+     */
     private synchronized String token() {
-        if (session == null) {
-            ECKeyPair k = key();
-            session = new SignInSession(base(), PersonalSignature.addressOf(k), k, http);
+        if (token != null && clock.instant().isBefore(tokenExpires.minus(TOKEN_MARGIN))) {
+            return token;
         }
+        ECKeyPair key = gatewayKey.key();
         try {
-            return session.token();
-        } catch (SignInSession.SignInRefusedException | java.io.UncheckedIOException e) {
-            throw new ReplicationException("cannot sign in to the marketplace: " + e.getMessage(), e);
+            String message = client().challenge(new SignInExchange.ChallengeRequest(
+                    PersonalSignature.addressOf(key))).message();
+            AccessTokens.IssuedToken issued = client().token(
+                    new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key)));
+            token = issued.token();
+            tokenExpires = issued.expiresAt();
+            return token;
+        } catch (WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            String message = "cannot sign in to the marketplace: it answered " + status + " " + body(e);
+            if (status / 100 == 5) {
+                throw new MarketplaceFailedException(message, e);
+            }
+            throw new MarketplaceRefusedException(status, message, e);
+        } catch (ProcessingException e) {
+            throw new MarketplaceFailedException("cannot sign in to the marketplace at " + config.marketplaceUrl() + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    private ECKeyPair key() {
-        return gatewayKey.key();
+    /** Forgets the token (the marketplace answered 401): the next call signs in again. */
+    private synchronized void invalidate() {
+        token = null;
+        tokenExpires = Instant.EPOCH;
     }
 
     /** The gateway's marketplace address (null before its key is configured). */
@@ -238,39 +295,50 @@ public class RestStorageMarket implements StorageMarket {
         return gatewayKey.address().orElse(null);
     }
 
-    private synchronized URI base() {
-        if (base == null) {
-            String url = config.marketplaceUrl();
-            base = URI.create(url.endsWith("/") ? url : url + "/");
+    /** The REST client of the configured marketplace, built on first use. */
+    private synchronized StorageMarketApi client() {
+        if (client == null) {
+            client = QuarkusRestClientBuilder.newBuilder()
+                    .baseUri(URI.create(config.marketplaceUrl().replaceAll("/+$", "")))
+                    .connectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .readTimeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .followRedirects(false)
+                    .register(new ProtocolJson())
+                    .build(StorageMarketApi.class);
         }
-        return base;
+        return client;
     }
 
-    private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
-        return exchange(method, path, body, bearer, null);
+    @PreDestroy
+    synchronized void closeClient() {
+        if (client instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // nothing to do: the service is stopping
+            }
+        }
     }
 
-    private HttpResponse<String> exchange(String method, String path, Object body, String bearer, String idempotencyKey) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base().resolve(path)).timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(JsonCodec.write(body)));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (bearer != null) {
-            request.header("Authorization", "Bearer " + bearer);
-        }
-        if (idempotencyKey != null) {
-            request.header(IdempotencyKeys.HEADER, idempotencyKey);
-        }
+    /** The start of a refusal's body (a problem, usually); empty when it cannot be read. */
+    private static String body(WebApplicationException e) {
+        String body;
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new ReplicationException("cannot reach the marketplace at " + base + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReplicationException("interrupted while talking to the marketplace", e);
+            body = e.getResponse().readEntity(String.class);
+        } catch (RuntimeException unreadable) {
+            return "";
+        }
+        return body == null ? "" : body.length() > EXCERPT ? body.substring(0, EXCERPT) + "…" : body;
+    }
+
+    /** Bodies in {@code protocol}'s JSON mapping (the one signatures and the services' codecs use). */
+    private static final class ProtocolJson implements ContextResolver<ObjectMapper> {
+
+        private static final ObjectMapper MAPPER = JsonCodec.configure(new ObjectMapper());
+
+        @Override
+        public ObjectMapper getContext(Class<?> type) {
+            return MAPPER;
         }
     }
 }
