@@ -8,6 +8,8 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import cloud.agora.protocol.invocation.StorageGrant;
 import cloud.agora.protocol.usage.StoragePeriods;
+import cloud.agora.storage.domain.replica.AgentCallException;
+import cloud.agora.storage.domain.replica.AgentCallException.Failure;
 import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import java.nio.charset.StandardCharsets;
@@ -92,8 +94,19 @@ class HttpStorageProvidersTest {
         HttpStorageProviders impostor = new HttpStorageProviders(Duration.ofSeconds(10), true,
                 new StorageGrants(() -> other, Duration.ofSeconds(60), Clock.systemUTC()));
         assertThatThrownBy(() -> impostor.put(lease, CID, BLOCK)).isInstanceOf(ReplicationException.class)
-                .hasMessageContaining("401").hasMessageContaining("grant-forged");
+                .hasMessageContaining("401").hasMessageContaining("grant-forged")
+                .isInstanceOfSatisfying(AgentCallException.class, e -> assertThat(e.failure()).isEqualTo(Failure.REFUSED));
         assertThat(agent.blocks(lease.leaseId().toString())).isZero();
+    }
+
+    @Test
+    void anAgentThatIsNotListeningIsUnreachable() {
+        HttpStorageProviders providers = gateway(true);
+        agent.close();
+        assertThatThrownBy(() -> providers.challenge(lease, CID, new byte[32])).isInstanceOf(ReplicationException.class)
+                .hasMessageContaining("cannot reach agent " + agent.endpoint())
+                .isInstanceOfSatisfying(AgentCallException.class,
+                        e -> assertThat(e.failure()).isEqualTo(Failure.UNREACHABLE));
     }
 
     @Test
@@ -127,7 +140,9 @@ class HttpStorageProvidersTest {
         long size = 256L << 20;
         agent.answerBlocksWith(size);
         assertThatThrownBy(() -> providers.get(lease, CID)).isInstanceOf(ReplicationException.class)
-                .hasMessageContaining("longer than the " + HttpStorageProviders.MAX_BLOCK_BYTES + " bytes");
+                .hasMessageContaining("longer than the " + HttpStorageProviders.MAX_BLOCK_BYTES + " bytes")
+                .isInstanceOfSatisfying(AgentCallException.class,
+                        e -> assertThat(e.failure()).isEqualTo(Failure.INVALID_ANSWER));
         long written = agent.oversizedAnswerWritten();
         assertThat(written).as("bytes of the 256 MiB answer the gateway let through before hanging up")
                 .isLessThan(size / 4);
@@ -140,7 +155,9 @@ class HttpStorageProvidersTest {
         long size = 256L << 20;
         agent.answerChallengesWith(size);
         assertThatThrownBy(() -> providers.challenge(lease, CID, new byte[32])).isInstanceOf(ReplicationException.class)
-                .hasMessageContaining("longer than the " + HttpStorageProviders.MAX_ANSWER_BYTES + " bytes");
+                .hasMessageContaining("longer than the " + HttpStorageProviders.MAX_ANSWER_BYTES + " bytes")
+                .isInstanceOfSatisfying(AgentCallException.class,
+                        e -> assertThat(e.failure()).isEqualTo(Failure.INVALID_ANSWER));
         assertThat(agent.oversizedAnswerWritten()).isLessThan(size / 4);
     }
 
@@ -176,7 +193,8 @@ class HttpStorageProvidersTest {
                 providers::delete);
         for (Consumer<StorageLease> call : calls) {
             assertThatThrownBy(() -> call.accept(at)).as(at.endpoint()).isInstanceOf(ReplicationException.class)
-                    .hasMessageContaining(reason);
+                    .hasMessageContaining(reason).isInstanceOfSatisfying(AgentCallException.class,
+                            e -> assertThat(e.failure()).isEqualTo(Failure.ENDPOINT_REFUSED));
         }
     }
 }
