@@ -1,5 +1,9 @@
 package cloud.agora.agent.lease;
 
+import cloud.agora.agent.remote.RestClients;
+import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.protocol.api.MarketplaceLeaseApi;
+import cloud.agora.protocol.api.MarketplaceProviderApi;
 import cloud.agora.protocol.auth.SignInSession;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
@@ -7,7 +11,8 @@ import cloud.agora.protocol.market.Heartbeat;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.market.OfferSpec;
 import cloud.agora.protocol.market.ProviderRegistration;
-import com.fasterxml.jackson.core.type.TypeReference;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,52 +21,62 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * The marketplace's REST API (DESIGN.md paths), signed in with the provider's key through
- * Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} →
- * {@code /api/v1/auth/token}); the token is renewed before it expires and after a 401.
+ * The marketplace's REST API for providers ({@link MarketplaceProviderApi}, {@link MarketplaceLeaseApi}), signed in
+ * with the provider's key through Sign-In with Ethereum ({@link ServiceSession}); the token is renewed before it
+ * expires and after a 401. No connection, no answer within 10 s or a 5xx is {@link MarketplaceUnavailableException}
+ * (the reconciler keeps its leases and tries again); any other refusal is an {@link IllegalStateException} carrying
+ * the marketplace's problem.
+ *
+ * <p>The lease stream ({@link #follow}) is the one call made without a REST client: one server-sent-events answer that
+ * lasts as long as the agent runs, read line by line on its own thread, reopened with a back-off when it breaks.
  */
 public final class RestMarketplace implements Marketplace {
 
     private static final Logger LOG = Logger.getLogger(RestMarketplace.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final URI base;
     private final Address provider;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final SignInSession session;
+    private final ServiceSession session;
+    private final MarketplaceProviderApi providers;
+    private final MarketplaceLeaseApi leases;
+    private final HttpClient stream = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public RestMarketplace(String baseUrl, Address provider, ECKeyPair key) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.provider = provider;
-        this.session = new SignInSession(base, provider, key, http);
+        this.session = new ServiceSession(baseUrl, provider, key);
+        this.providers = RestClients.of(MarketplaceProviderApi.class, baseUrl, TIMEOUT);
+        this.leases = RestClients.of(MarketplaceLeaseApi.class, baseUrl, TIMEOUT);
     }
 
     @Override
     public void register(ProviderRegistration registration) {
-        send("POST", "api/v1/providers", registration);
+        call("POST /api/v1/providers", bearer -> providers.register(bearer, registration));
     }
 
     @Override
     public void publishOffer(OfferSpec offer) {
-        send("PUT", "api/v1/providers/" + provider + "/offer", offer);
+        call("PUT /api/v1/providers/" + provider + "/offer", bearer -> providers.publishOffer(bearer, provider, offer));
     }
 
     @Override
     public void heartbeat(Heartbeat heartbeat) {
-        send("POST", "api/v1/providers/" + provider + "/heartbeat", heartbeat);
+        call("POST /api/v1/providers/" + provider + "/heartbeat", bearer -> providers.heartbeat(bearer, provider, heartbeat));
     }
 
     @Override
     public List<LeaseView> leases() {
-        return JsonCodec.read(send("GET", "api/v1/leases?provider=" + provider, null), new TypeReference<List<LeaseView>>() {
-        });
+        return call("GET /api/v1/leases?provider=" + provider,
+                bearer -> leases.leases(bearer, null, provider.toString(), false));
     }
 
     @Override
@@ -72,8 +87,8 @@ public final class RestMarketplace implements Marketplace {
             while (open.get()) {
                 try {
                     HttpRequest request = HttpRequest.newBuilder(base.resolve("api/v1/providers/" + provider + "/leases/stream"))
-                            .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token()).GET().build();
-                    HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+                            .header("Accept", "text/event-stream").header("Authorization", "Bearer " + session.token()).GET().build();
+                    HttpResponse<Stream<String>> response = stream.send(request, HttpResponse.BodyHandlers.ofLines());
                     if (response.statusCode() == 401) {
                         session.invalidate();
                     }
@@ -121,53 +136,21 @@ public final class RestMarketplace implements Marketplace {
         }
     }
 
-    private String send(String method, String path, Object body) {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            HttpResponse<String> response = exchange(method, path, body, token());
-            if (response.statusCode() == 401 && attempt == 0) {
-                session.invalidate();
-                continue;
-            }
-            if (response.statusCode() >= 500) {
-                throw new MarketplaceUnavailableException("marketplace answered " + response.statusCode() + " to " + path, null);
-            }
-            if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException("marketplace refused " + method + " " + path + ": " + response.statusCode()
-                        + " " + response.body());
-            }
-            return response.body();
-        }
-        throw new IllegalStateException("marketplace refused the agent's token");
-    }
-
-    private String token() {
+    private <T> T call(String request, Function<String, T> call) {
         try {
-            return session.token();
-        } catch (java.io.UncheckedIOException e) {
-            throw new MarketplaceUnavailableException("cannot reach the marketplace at " + base + ": " + e.getMessage(), e);
+            return session.call(call);
+        } catch (ProcessingException e) {
+            throw new MarketplaceUnavailableException("cannot reach the marketplace at " + base + " (" + request + "): "
+                    + e.getMessage(), e);
         } catch (SignInSession.SignInRefusedException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private HttpResponse<String> exchange(String method, String path, Object body, String bearer) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(JsonCodec.write(body)));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (bearer != null) {
-            request.header("Authorization", "Bearer " + bearer);
-        }
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new MarketplaceUnavailableException("cannot reach the marketplace at " + base + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MarketplaceUnavailableException("interrupted", e);
+            throw new IllegalStateException("the marketplace at " + base + " refused the agent's sign-in: " + e.getMessage(), e);
+        } catch (WebApplicationException e) {
+            int status = RestClients.status(e);
+            if (status >= 500) {
+                throw new MarketplaceUnavailableException("marketplace answered " + status + " to " + request + ": "
+                        + RestClients.body(e, 300), e);
+            }
+            throw new IllegalStateException("marketplace refused " + request + ": " + status + " " + RestClients.body(e, 1000), e);
         }
     }
 }

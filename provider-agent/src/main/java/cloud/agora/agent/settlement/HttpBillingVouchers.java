@@ -1,42 +1,38 @@
 package cloud.agora.agent.settlement;
 
-import cloud.agora.protocol.auth.SignInSession;
+import cloud.agora.agent.remote.RestClients;
+import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.protocol.api.BillingVoucherApi;
 import cloud.agora.protocol.billing.VoucherView;
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.event.JsonCodec;
-import com.fasterxml.jackson.core.type.TypeReference;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import jakarta.ws.rs.WebApplicationException;
 import java.time.Duration;
 import java.util.List;
 import org.web3j.crypto.ECKeyPair;
 
-/** {@link BillingVouchers} over HTTP, signed in at billing with the provider key. */
+/**
+ * {@link BillingVouchers} over HTTP ({@code GET /api/v1/vouchers?provider=}, {@link BillingVoucherApi}), signed in at
+ * billing with the provider key; a call waits at most 30 s.
+ */
 public final class HttpBillingVouchers implements BillingVouchers {
 
-    private final URI base;
     private final Address provider;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final SignInSession session;
+    private final BillingVoucherApi vouchers;
+    private final ServiceSession session;
 
     public HttpBillingVouchers(String billingUrl, Address provider, ECKeyPair key) {
-        this.base = URI.create(billingUrl.replaceAll("/+$", "") + "/");
         this.provider = provider;
-        this.session = new SignInSession(base, provider, key, http);
+        this.vouchers = RestClients.of(BillingVoucherApi.class, billingUrl, Duration.ofSeconds(30));
+        this.session = new ServiceSession(billingUrl, provider, key);
     }
 
     @Override
     public List<VoucherView> latest() {
-        HttpResponse<String> response = session.send(HttpRequest.newBuilder(base.resolve("api/v1/vouchers?provider=" + provider))
-                .timeout(Duration.ofSeconds(30)).header("Accept", "application/json").GET());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("billing answered " + response.statusCode() + " to the voucher query");
+        try {
+            return session.call(bearer -> vouchers.latest(bearer, provider.toString(), null));
+        } catch (WebApplicationException e) {
+            throw new IllegalStateException("billing answered " + RestClients.status(e) + " to the voucher query: "
+                    + RestClients.body(e, 300), e);
         }
-        return JsonCodec.read(response.body(), new TypeReference<List<VoucherView>>() {
-        });
     }
 }

@@ -14,6 +14,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import cloud.agora.agent.api.AgentTestResource;
+import cloud.agora.testsupport.KafkaResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +26,10 @@ import org.junit.jupiter.api.Test;
  * The marketplace's {@code GET /api/v1/gateways} as a stand-in serves it (the contract: public, JSON
  * {@link GatewayKeys}); the agent learns from it, retrying through an outage.
  */
+// inside the agent's application (the one every @QuarkusTest of the agent shares): the REST clients are Quarkus's
+@QuarkusTest
+@QuarkusTestResource(AgentTestResource.class)
+@QuarkusTestResource(KafkaResource.class)
 class MarketplaceGatewayDirectoryTest {
 
     static final Address FUNCTIONS = Address.parse("0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a");

@@ -1,6 +1,8 @@
 package cloud.agora.agent.journal;
 
+import cloud.agora.protocol.api.BillingUsageApi;
 import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.auth.SignInChallenges;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
@@ -59,19 +61,20 @@ final class FakeBilling implements AutoCloseable {
             if (down(ex)) {
                 return;
             }
-            Map<?, ?> body = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), Map.class);
-            Address address = Address.parse((String) body.get("address"));
-            answer(ex, 200, Map.of("message", challenges.challenge(address, Instant.now()).toText()));
+            SignInExchange.ChallengeRequest request = JsonCodec.read(
+                    new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), SignInExchange.ChallengeRequest.class);
+            answer(ex, 200, new SignInExchange.Challenge(challenges.challenge(request.address(), Instant.now()).toText(), null));
         });
         server.createContext("/api/v1/auth/token", ex -> {
             if (down(ex)) {
                 return;
             }
-            Map<?, ?> body = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), Map.class);
-            Address who = challenges.verify((String) body.get("message"), (String) body.get("signature"), Instant.now());
+            SignInExchange.TokenRequest request = JsonCodec.read(
+                    new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), SignInExchange.TokenRequest.class);
+            Address who = challenges.verify(request.message(), request.signature(), Instant.now());
             AccessTokens.IssuedToken token = tokens.issue(who, Instant.now());
             signIns.incrementAndGet();
-            answer(ex, 200, Map.of("token", token.token(), "expiresAt", token.expiresAt().toString()));
+            answer(ex, 200, token);
         });
         server.createContext("/api/v1/usage/batches", ex -> {
             batchRequests.incrementAndGet();
@@ -101,7 +104,7 @@ final class FakeBilling implements AutoCloseable {
                 ex.close();
                 return;
             }
-            answer(ex, 200, Map.of("rated", batch.receipts().size(), "quarantined", List.of()));
+            answer(ex, 200, new BillingUsageApi.BatchResult(batch.receipts().size(), List.of(), List.of()));
         });
         server.createContext("/api/v1/usage/tree-nodes", ex -> {
             treeQueries.incrementAndGet();

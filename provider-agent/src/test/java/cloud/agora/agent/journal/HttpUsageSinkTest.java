@@ -13,12 +13,20 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import cloud.agora.agent.api.AgentTestResource;
+import cloud.agora.testsupport.KafkaResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS batches to billing (a stand-in process with the platform's real sign-in): acknowledgement, outage, lost answers. */
+// inside the agent's application (the one every @QuarkusTest of the agent shares): the REST clients are Quarkus's
+@QuarkusTest
+@QuarkusTestResource(AgentTestResource.class)
+@QuarkusTestResource(KafkaResource.class)
 class HttpUsageSinkTest {
 
     @TempDir

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import cloud.agora.agent.api.AgentTestResource;
+import cloud.agora.testsupport.KafkaResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * prefix tree): exactly the receipts billing lost are re-sent, root-only when nothing differs, unshipped receipts are
  * left to the shipper, and shipping's recovery asks for a pass.
  */
+// inside the agent's application (the one every @QuarkusTest of the agent shares): the REST clients are Quarkus's
+@QuarkusTest
+@QuarkusTestResource(AgentTestResource.class)
+@QuarkusTestResource(KafkaResource.class)
 class ReceiptReconcilerTest {
 
     @TempDir

@@ -1,0 +1,87 @@
+package cloud.agora.agent.remote;
+
+import cloud.agora.protocol.api.SignInApi;
+import cloud.agora.protocol.auth.AccessTokens;
+import cloud.agora.protocol.auth.SignInExchange;
+import cloud.agora.protocol.auth.SignInSession;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.eth.PersonalSignature;
+import jakarta.ws.rs.WebApplicationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Function;
+import org.web3j.crypto.ECKeyPair;
+
+/**
+ * The provider signed in at one service with Sign-In with Ethereum ({@link SignInApi}: challenge →
+ * {@code personal_sign} → token). The token is kept until 30 s before it expires; a call answered 401 (a token the
+ * service forgot, e.g. after its restart) signs in again and is sent once more.
+ */
+public final class ServiceSession {
+
+    private static final Duration SIGN_IN_TIMEOUT = Duration.ofSeconds(10);
+
+    private final SignInApi signIn;
+    private final Address provider;
+    private final ECKeyPair key;
+    private String token;
+    private Instant expiresAt = Instant.EPOCH;
+
+    public ServiceSession(String baseUrl, Address provider, ECKeyPair key) {
+        this.signIn = RestClients.of(SignInApi.class, baseUrl, SIGN_IN_TIMEOUT);
+        this.provider = provider;
+        this.key = key;
+    }
+
+    /**
+     * A valid bearer token, signing in when needed.
+     *
+     * @throws jakarta.ws.rs.ProcessingException when the service cannot be reached
+     * @throws WebApplicationException when it answers the sign-in with a server error (5xx)
+     * @throws SignInSession.SignInRefusedException when it refuses the sign-in (4xx)
+     */
+    public synchronized String token() {
+        if (token == null || Instant.now().isAfter(expiresAt.minusSeconds(30))) {
+            try {
+                String message = signIn.challenge(new SignInExchange.ChallengeRequest(provider)).message();
+                AccessTokens.IssuedToken issued = signIn.token(
+                        new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key)));
+                token = issued.token();
+                expiresAt = issued.expiresAt();
+            } catch (WebApplicationException e) {
+                if (RestClients.status(e) >= 500) {
+                    throw e; // the service is failing, not refusing this provider
+                }
+                throw new SignInSession.SignInRefusedException("sign-in refused: " + RestClients.status(e) + " "
+                        + RestClients.body(e, 300));
+            }
+        }
+        return token;
+    }
+
+    /** Forgets the token: the next call signs in again. */
+    public synchronized void invalidate() {
+        token = null;
+        expiresAt = Instant.EPOCH;
+    }
+
+    /**
+     * Makes {@code call} with {@code Bearer <token>} as its {@code Authorization}; on a 401 signs in again and makes it
+     * once more.
+     *
+     * @throws WebApplicationException the service's refusal (a second 401 included) or its server error
+     * @throws jakarta.ws.rs.ProcessingException when the service cannot be reached or does not answer in time
+     * @throws SignInSession.SignInRefusedException when it refuses the sign-in (4xx)
+     */
+    public <T> T call(Function<String, T> call) {
+        try {
+            return call.apply("Bearer " + token());
+        } catch (WebApplicationException e) {
+            if (RestClients.status(e) != 401) {
+                throw e;
+            }
+            invalidate();
+        }
+        return call.apply("Bearer " + token());
+    }
+}
