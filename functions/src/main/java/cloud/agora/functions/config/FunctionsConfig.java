@@ -163,10 +163,12 @@ public interface FunctionsConfig {
 
     /**
      * How often the gateway publishes what it saw of each provider's calls ({@code functions.observations.v1}, the
-     * evidence of the providers' reputation); a gateway that dies loses at most this long's counts.
+     * evidence of the providers' reputation); a gateway that dies loses at most this long's counts. A duration
+     * ({@code 10s}), or {@code off}: then it publishes only when asked ({@code CallObserver.publish}) and when it
+     * stops. Kept as the scheduler reads it, which refuses any other value at start.
      */
     @WithDefault("10s")
-    java.time.Duration observationInterval();
+    String observationInterval();
 
     /**
      * How often (and at start) bids recorded as intended but never recorded as placed — the marketplace could not be
