@@ -1,12 +1,12 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.AsyncInvocation;
-import cloud.agora.functions.domain.AsyncInvoker;
-import cloud.agora.functions.domain.CallAdmission;
-import cloud.agora.functions.domain.FunctionNotDeployedException;
-import cloud.agora.functions.domain.FunctionNotFoundException;
-import cloud.agora.functions.domain.InvalidFunctionSpecException;
-import cloud.agora.functions.domain.InvocationFailedException;
+import cloud.agora.functions.domain.async.AsyncInvocation;
+import cloud.agora.functions.domain.async.AsyncInvoker;
+import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
+import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.invocation.CallAdmission;
+import cloud.agora.functions.domain.invocation.FunctionNotDeployedException;
+import cloud.agora.functions.domain.invocation.InvocationFailedException;
 import cloud.agora.support.problem.ProblemResponses;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.POST;

@@ -1,8 +1,8 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.AsyncInvocation;
-import cloud.agora.functions.domain.AsyncInvocationNotFoundException;
-import cloud.agora.functions.domain.AsyncInvoker;
+import cloud.agora.functions.domain.async.AsyncInvocation;
+import cloud.agora.functions.domain.async.AsyncInvocationNotFoundException;
+import cloud.agora.functions.domain.async.AsyncInvoker;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.auth.SignInService;
 import cloud.agora.support.problem.ProblemResponses;

@@ -1,8 +1,8 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.CallWitnessIssuer;
-import cloud.agora.functions.domain.InvocationNotFoundException;
-import cloud.agora.functions.domain.ReceiptNotWitnessedException;
+import cloud.agora.functions.domain.recording.CallWitnessIssuer;
+import cloud.agora.functions.domain.recording.InvocationNotFoundException;
+import cloud.agora.functions.domain.recording.ReceiptNotWitnessedException;
 import cloud.agora.protocol.dispute.CallWitness;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;

@@ -1,7 +1,7 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.CallAdmission;
-import cloud.agora.functions.domain.InvocationRouter;
+import cloud.agora.functions.domain.invocation.CallAdmission;
+import cloud.agora.functions.domain.invocation.InvocationRouter;
 import cloud.agora.support.auth.SignInService;
 import cloud.agora.support.problem.ProblemMappers;
 import io.vertx.core.http.HttpServerRequest;

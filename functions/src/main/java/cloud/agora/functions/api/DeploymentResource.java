@@ -1,16 +1,16 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.BidRefusedException;
-import cloud.agora.functions.domain.Deployment;
-import cloud.agora.functions.domain.DeploymentNotFoundException;
-import cloud.agora.functions.domain.DeploymentOrder;
-import cloud.agora.functions.domain.FunctionDeployer;
-import cloud.agora.functions.domain.FunctionNotFoundException;
-import cloud.agora.functions.domain.InvalidDeploymentException;
-import cloud.agora.functions.domain.InvalidFunctionSpecException;
-import cloud.agora.functions.domain.MarketplaceUnavailableException;
-import cloud.agora.functions.domain.PaymentRequiredException;
-import cloud.agora.functions.domain.VersionNotFoundException;
+import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
+import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.catalog.VersionNotFoundException;
+import cloud.agora.functions.domain.deployment.BidRefusedException;
+import cloud.agora.functions.domain.deployment.Deployment;
+import cloud.agora.functions.domain.deployment.DeploymentNotFoundException;
+import cloud.agora.functions.domain.deployment.DeploymentOrder;
+import cloud.agora.functions.domain.deployment.FunctionDeployer;
+import cloud.agora.functions.domain.deployment.InvalidDeploymentException;
+import cloud.agora.functions.domain.deployment.MarketplaceUnavailableException;
+import cloud.agora.functions.domain.deployment.PaymentRequiredException;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;

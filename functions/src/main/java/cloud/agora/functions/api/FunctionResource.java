@@ -1,21 +1,21 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.BidRefusedException;
-import cloud.agora.functions.domain.BundleTooLargeException;
-import cloud.agora.functions.domain.FunctionCatalog;
-import cloud.agora.functions.domain.FunctionNameTakenException;
-import cloud.agora.functions.domain.FunctionNotFoundException;
-import cloud.agora.functions.domain.FunctionRegistrar;
-import cloud.agora.functions.domain.FunctionSpec;
-import cloud.agora.functions.domain.FunctionSummary;
-import cloud.agora.functions.domain.FunctionVersion;
-import cloud.agora.functions.domain.InvalidBundleException;
-import cloud.agora.functions.domain.InvalidFunctionSpecException;
-import cloud.agora.functions.domain.InvalidImageException;
-import cloud.agora.functions.domain.MarketplaceUnavailableException;
-import cloud.agora.functions.domain.StorageUnavailableException;
-import cloud.agora.functions.domain.UnknownRuntimeException;
-import cloud.agora.functions.domain.VersionNotFoundException;
+import cloud.agora.functions.domain.bundle.BundleTooLargeException;
+import cloud.agora.functions.domain.bundle.InvalidBundleException;
+import cloud.agora.functions.domain.bundle.InvalidImageException;
+import cloud.agora.functions.domain.bundle.StorageUnavailableException;
+import cloud.agora.functions.domain.catalog.FunctionCatalog;
+import cloud.agora.functions.domain.catalog.FunctionNameTakenException;
+import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
+import cloud.agora.functions.domain.catalog.FunctionRegistrar;
+import cloud.agora.functions.domain.catalog.FunctionSpec;
+import cloud.agora.functions.domain.catalog.FunctionSummary;
+import cloud.agora.functions.domain.catalog.FunctionVersion;
+import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.catalog.UnknownRuntimeException;
+import cloud.agora.functions.domain.catalog.VersionNotFoundException;
+import cloud.agora.functions.domain.deployment.BidRefusedException;
+import cloud.agora.functions.domain.deployment.MarketplaceUnavailableException;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
 import cloud.agora.support.problem.ProblemResponses;
@@ -49,10 +49,10 @@ public class FunctionResource {
     private final FunctionCatalog catalog;
     private final Caller caller;
     private final ObjectMapper json;
-    private final cloud.agora.functions.domain.FunctionDeployer deployer;
+    private final cloud.agora.functions.domain.deployment.FunctionDeployer deployer;
 
     public FunctionResource(FunctionRegistrar registrar, FunctionCatalog catalog, Caller caller, ObjectMapper json,
-            cloud.agora.functions.domain.FunctionDeployer deployer) {
+            cloud.agora.functions.domain.deployment.FunctionDeployer deployer) {
         this.deployer = deployer;
         this.registrar = registrar;
         this.catalog = catalog;

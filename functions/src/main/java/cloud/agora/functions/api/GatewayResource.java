@@ -1,12 +1,12 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.CallAdmission;
-import cloud.agora.functions.domain.FunctionNotDeployedException;
-import cloud.agora.functions.domain.FunctionNotFoundException;
-import cloud.agora.functions.domain.InvalidFunctionSpecException;
-import cloud.agora.functions.domain.InvocationFailedException;
-import cloud.agora.functions.domain.InvocationRouter;
-import cloud.agora.functions.domain.SpendingBudget;
+import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
+import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.invocation.CallAdmission;
+import cloud.agora.functions.domain.invocation.FunctionNotDeployedException;
+import cloud.agora.functions.domain.invocation.InvocationFailedException;
+import cloud.agora.functions.domain.invocation.InvocationRouter;
+import cloud.agora.functions.domain.invocation.SpendingBudget;
 import cloud.agora.support.problem.ProblemResponses;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

@@ -1,9 +1,9 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.FunctionNotFoundException;
-import cloud.agora.functions.domain.InvocationHistory;
-import cloud.agora.functions.domain.LogQuery;
-import cloud.agora.functions.domain.UsageReport;
+import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
+import cloud.agora.functions.domain.history.InvocationHistory;
+import cloud.agora.functions.domain.history.LogQuery;
+import cloud.agora.functions.domain.history.UsageReport;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
 import cloud.agora.support.problem.ProblemException;

@@ -1,6 +1,6 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.LogLine;
+import cloud.agora.functions.domain.history.LogLine;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.support.problem.ProblemException;
 import com.fasterxml.jackson.core.JsonProcessingException;

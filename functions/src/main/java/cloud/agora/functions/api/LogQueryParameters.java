@@ -1,6 +1,6 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.LogQuery.InvalidLogQueryException;
+import cloud.agora.functions.domain.history.LogQuery.InvalidLogQueryException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.UUID;

@@ -1,9 +1,9 @@
 package cloud.agora.functions.integration;
 
 import cloud.agora.functions.config.FunctionsConfig;
-import cloud.agora.functions.domain.Agents;
-import cloud.agora.functions.domain.FunctionRules;
-import cloud.agora.functions.domain.InvocationFailedException;
+import cloud.agora.functions.domain.invocation.Agents;
+import cloud.agora.functions.domain.invocation.InvocationFailedException;
+import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;

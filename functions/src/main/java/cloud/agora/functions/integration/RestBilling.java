@@ -1,6 +1,6 @@
 package cloud.agora.functions.integration;
 
-import cloud.agora.functions.domain.Billing;
+import cloud.agora.functions.domain.deployment.Billing;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.billing.BillingClient;

@@ -1,8 +1,8 @@
 package cloud.agora.functions.integration;
 
-import cloud.agora.functions.domain.BidRefusedException;
-import cloud.agora.functions.domain.Marketplace;
-import cloud.agora.functions.domain.MarketplaceUnavailableException;
+import cloud.agora.functions.domain.deployment.BidRefusedException;
+import cloud.agora.functions.domain.deployment.Marketplace;
+import cloud.agora.functions.domain.deployment.MarketplaceUnavailableException;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.LeaseClose;

@@ -1,7 +1,7 @@
 package cloud.agora.functions.integration;
 
-import cloud.agora.functions.domain.BundleStore;
-import cloud.agora.functions.domain.StorageUnavailableException;
+import cloud.agora.functions.domain.bundle.BundleStore;
+import cloud.agora.functions.domain.bundle.StorageUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;

@@ -1,6 +1,7 @@
 package cloud.agora.functions.messaging;
 
-import cloud.agora.functions.domain.CallAdmission;
+import cloud.agora.functions.domain.invocation.CallAdmission;
+import cloud.agora.functions.domain.invocation.SpendingBudget;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.event.EventEnvelope;
@@ -19,7 +20,7 @@ import org.jboss.logging.Logger;
 /**
  * Follows billing's credit decisions ({@code billing.credit.v1}, channel {@value #CHANNEL}): CreditExhausted pauses a
  * developer's functions, CreditRestored resumes them; each of them and every CreditReviewed records billing's newest
- * spendable figure, under which the {@link cloud.agora.functions.domain.SpendingBudget} holds the calls it grants.
+ * spendable figure, under which the {@link SpendingBudget} holds the calls it grants.
  * Failures follow {@link Following}.
  */
 @ApplicationScoped

@@ -1,6 +1,6 @@
 package cloud.agora.functions.messaging;
 
-import cloud.agora.functions.domain.FunctionRules;
+import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.governance.ParameterChanged;

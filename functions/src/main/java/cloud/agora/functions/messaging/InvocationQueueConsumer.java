@@ -1,7 +1,7 @@
 package cloud.agora.functions.messaging;
 
 import cloud.agora.functions.config.FunctionsConfig;
-import cloud.agora.functions.domain.AsyncInvoker;
+import cloud.agora.functions.domain.async.AsyncInvoker;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
 import cloud.agora.support.events.Following;

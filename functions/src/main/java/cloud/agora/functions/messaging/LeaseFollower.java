@@ -1,6 +1,6 @@
 package cloud.agora.functions.messaging;
 
-import cloud.agora.functions.domain.FunctionDeployer;
+import cloud.agora.functions.domain.deployment.FunctionDeployer;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;

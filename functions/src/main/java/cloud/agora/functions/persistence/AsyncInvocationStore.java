@@ -1,6 +1,6 @@
 package cloud.agora.functions.persistence;
 
-import cloud.agora.functions.domain.AsyncInvocation;
+import cloud.agora.functions.domain.async.AsyncInvocation;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;

@@ -1,7 +1,7 @@
 package cloud.agora.functions.persistence;
 
-import cloud.agora.functions.domain.BidIntent;
-import cloud.agora.functions.domain.Deployment;
+import cloud.agora.functions.domain.deployment.BidIntent;
+import cloud.agora.functions.domain.deployment.Deployment;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidSpec;

@@ -1,13 +1,14 @@
 package cloud.agora.functions.persistence;
 
-import cloud.agora.functions.domain.BundleInspector;
-import cloud.agora.functions.domain.BundleStore.StoredBundle;
-import cloud.agora.functions.domain.EnvVar;
-import cloud.agora.functions.domain.FunctionNameTakenException;
-import cloud.agora.functions.domain.FunctionSpec;
-import cloud.agora.functions.domain.FunctionSummary;
-import cloud.agora.functions.domain.FunctionVersion;
-import cloud.agora.functions.domain.SecretSealer;
+import cloud.agora.functions.domain.bundle.BundleInspector;
+import cloud.agora.functions.domain.bundle.BundleStore.StoredBundle;
+import cloud.agora.functions.domain.catalog.EnvVar;
+import cloud.agora.functions.domain.catalog.FunctionNameTakenException;
+import cloud.agora.functions.domain.catalog.FunctionRuntime;
+import cloud.agora.functions.domain.catalog.FunctionSpec;
+import cloud.agora.functions.domain.catalog.FunctionSummary;
+import cloud.agora.functions.domain.catalog.FunctionVersion;
+import cloud.agora.functions.domain.catalog.SecretSealer;
 import cloud.agora.protocol.eth.Address;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -256,8 +257,7 @@ public class FunctionStore {
     /** A version's command; versions published before commands were stored run their runtime's default. */
     private static List<String> command(java.sql.Array stored, String runtime, String entrypoint) throws SQLException {
         if (stored == null) {
-            return cloud.agora.functions.domain.Runtime.byId(runtime).orElse(cloud.agora.functions.domain.Runtime.SHELL)
-                    .command(entrypoint);
+            return FunctionRuntime.byId(runtime).orElse(FunctionRuntime.SHELL).command(entrypoint);
         }
         return List.of((String[]) stored.getArray());
     }

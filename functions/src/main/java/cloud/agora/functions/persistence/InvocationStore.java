@@ -1,10 +1,10 @@
 package cloud.agora.functions.persistence;
 
-import cloud.agora.functions.domain.InvocationRecord;
-import cloud.agora.functions.domain.InvocationRecord.ReceiptStatus;
-import cloud.agora.functions.domain.LogLine;
-import cloud.agora.functions.domain.LogQuery;
-import cloud.agora.functions.domain.UsageReport;
+import cloud.agora.functions.domain.history.LogLine;
+import cloud.agora.functions.domain.history.LogQuery;
+import cloud.agora.functions.domain.history.UsageReport;
+import cloud.agora.functions.domain.recording.InvocationRecord;
+import cloud.agora.functions.domain.recording.InvocationRecord.ReceiptStatus;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;

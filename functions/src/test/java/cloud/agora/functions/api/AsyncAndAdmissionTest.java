@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
 import cloud.agora.functions.config.FunctionsConfig;
-import cloud.agora.functions.domain.SpendingBudget;
+import cloud.agora.functions.domain.invocation.SpendingBudget;
 import cloud.agora.functions.persistence.CreditStore;
 import cloud.agora.protocol.billing.BillingEvents;
 import cloud.agora.protocol.billing.CreditView;

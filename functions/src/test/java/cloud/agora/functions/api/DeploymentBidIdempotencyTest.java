@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.functions.Bundles;
-import cloud.agora.functions.domain.FunctionDeployer;
+import cloud.agora.functions.domain.deployment.FunctionDeployer;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.testsupport.KafkaResource;

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import cloud.agora.functions.Bundles;
-import cloud.agora.functions.domain.CallAdmission;
+import cloud.agora.functions.domain.invocation.CallAdmission;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.LeaseState;

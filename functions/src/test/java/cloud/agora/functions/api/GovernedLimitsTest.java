@@ -6,8 +6,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
-import cloud.agora.functions.domain.FunctionRules;
-import cloud.agora.functions.domain.GovernedLimits;
+import cloud.agora.functions.domain.limits.FunctionRules;
+import cloud.agora.functions.domain.limits.GovernedLimits;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.event.Topics;

@@ -6,10 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import cloud.agora.functions.Bundles;
-import cloud.agora.functions.domain.InvocationRecorder;
+import cloud.agora.functions.domain.recording.InvocationRecorder;
+import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationGrant;
-import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.testsupport.KafkaResource;
 import cloud.agora.testsupport.PostgresResource;

@@ -6,12 +6,12 @@ import static org.hamcrest.Matchers.equalTo;
 
 import cloud.agora.functions.Bundles;
 import cloud.agora.functions.config.FunctionsConfig;
-import cloud.agora.functions.domain.Agents;
-import cloud.agora.functions.domain.Deployment;
-import cloud.agora.functions.domain.GrantIssuer;
-import cloud.agora.functions.domain.InvocationRecorder;
-import cloud.agora.functions.domain.InvocationRouter;
-import cloud.agora.functions.domain.ReceiptWitness;
+import cloud.agora.functions.domain.deployment.Deployment;
+import cloud.agora.functions.domain.invocation.Agents;
+import cloud.agora.functions.domain.invocation.GrantIssuer;
+import cloud.agora.functions.domain.invocation.InvocationRouter;
+import cloud.agora.functions.domain.recording.InvocationRecorder;
+import cloud.agora.functions.domain.recording.ReceiptWitness;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationGrant;

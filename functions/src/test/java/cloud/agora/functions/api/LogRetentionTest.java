@@ -5,8 +5,8 @@ import static cloud.agora.functions.api.LogStreams.Received;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.functions.Bundles;
-import cloud.agora.functions.domain.FunctionRules;
-import cloud.agora.functions.domain.LogRetention;
+import cloud.agora.functions.domain.history.LogRetention;
+import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.governance.FunctionsParameters;
 import cloud.agora.protocol.governance.ParameterChanged;

@@ -2,7 +2,7 @@ package cloud.agora.functions.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.agora.functions.domain.InvocationRecord;
+import cloud.agora.functions.domain.recording.InvocationRecord;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.event.JsonCodec;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package cloud.agora.functions.api;
 
-import cloud.agora.functions.domain.AgentHosts;
+import cloud.agora.functions.domain.invocation.AgentHosts;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;

@@ -2,7 +2,7 @@ package cloud.agora.functions.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.agora.functions.domain.InvocationFailedException;
+import cloud.agora.functions.domain.invocation.InvocationFailedException;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationOutcome;
@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;

@@ -1,0 +1,134 @@
+package cloud.agora.functions.domain.limits;
+
+import static cloud.agora.protocol.governance.FunctionsParameters.LOG_RETENTION;
+import static cloud.agora.protocol.governance.FunctionsParameters.MAX_BODY_SIZE;
+import static cloud.agora.protocol.governance.FunctionsParameters.MAX_IMAGE_SIZE;
+import static cloud.agora.protocol.governance.FunctionsParameters.MAX_TIMEOUT;
+
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.domain.catalog.FunctionSpec;
+import cloud.agora.protocol.governance.ParameterChanged;
+import cloud.agora.support.governed.GovernedParameterTable;
+import cloud.agora.support.jdbc.Transactions;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * The functions service's governed limits in effect ({@link GovernedLimits}): the configured defaults
+ * ({@code max-timeout}, {@code max-invocation-bytes}), overridden by governance's decisions ({@code ParameterChanged}
+ * on {@code governance.decisions.v1}), which are recorded in {@code governed_parameters} so that a restart keeps them.
+ * Applying a decision is idempotent and the later {@code effectiveAt} wins, whatever order decisions arrive in. The
+ * limits are read from memory (safe on an event loop); every instance re-reads the recorded decisions each second, so
+ * one recorded by another gateway instance reaches this one too.
+ */
+@ApplicationScoped
+public class FunctionRules {
+
+    private static final Logger LOG = Logger.getLogger(FunctionRules.class);
+    private static final Duration LONGEST = Duration.ofMillis(Integer.MAX_VALUE);
+    /** Longer than any retention governance allows, short enough that {@code now - retention} never overflows. */
+    private static final Duration LONGEST_RETENTION = Duration.ofDays(36_500);
+
+    private final Transactions transactions;
+    private final GovernedParameterTable governed;
+    private final GovernedLimits defaults;
+    private volatile GovernedLimits inEffect;
+
+    public FunctionRules(Transactions transactions, GovernedParameterTable governed, FunctionsConfig config) {
+        this.transactions = transactions;
+        this.governed = governed;
+        this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes(),
+                config.logRetention());
+        this.inEffect = defaults;
+    }
+
+    /** The limits in effect. In memory only. */
+    public GovernedLimits inEffect() {
+        return inEffect;
+    }
+
+    /**
+     * Records a decision if it is about this service's limits, valid, and newer than what is recorded. A value that
+     * does not read as its parameter's kind (a timeout of at least {@value FunctionSpec#MIN_TIMEOUT_MILLIS} ms, a
+     * positive number of bytes, a log retention of at least a minute), or that this service cannot hold, is logged
+     * and ignored.
+     *
+     * @return whether the recorded value changed
+     */
+    public boolean apply(String eventId, ParameterChanged decision) {
+        String value;
+        try {
+            if (MAX_TIMEOUT.equals(decision.name())) {
+                Duration timeout = decision.durationValue();
+                if (timeout.toMillis() < FunctionSpec.MIN_TIMEOUT_MILLIS || timeout.compareTo(LONGEST) > 0) {
+                    LOG.warnf("ignoring decision %s: %s must be from %d ms to %d ms, got %s", eventId, decision.name(),
+                            FunctionSpec.MIN_TIMEOUT_MILLIS, Integer.MAX_VALUE, timeout);
+                    return false;
+                }
+                value = timeout.toString();
+            } else if (MAX_BODY_SIZE.equals(decision.name())) {
+                BigInteger bytes = decision.integerValue();
+                if (bytes.signum() <= 0 || bytes.bitLength() >= Integer.SIZE) {
+                    LOG.warnf("ignoring decision %s: %s must be from 1 to %d bytes, got %s", eventId, decision.name(),
+                            Integer.MAX_VALUE, bytes);
+                    return false;
+                }
+                value = bytes.toString();
+            } else if (MAX_IMAGE_SIZE.equals(decision.name())) {
+                BigInteger bytes = decision.integerValue();
+                if (bytes.signum() <= 0 || bytes.bitLength() >= Long.SIZE) {
+                    LOG.warnf("ignoring decision %s: %s must be from 1 to %d bytes, got %s", eventId, decision.name(),
+                            Long.MAX_VALUE, bytes);
+                    return false;
+                }
+                value = bytes.toString();
+            } else if (LOG_RETENTION.equals(decision.name())) {
+                Duration retention = decision.durationValue();
+                if (retention.compareTo(GovernedLimits.MIN_LOG_RETENTION) < 0 || retention.compareTo(LONGEST_RETENTION) > 0) {
+                    LOG.warnf("ignoring decision %s: %s must be from %s to %s, got %s", eventId, decision.name(),
+                            GovernedLimits.MIN_LOG_RETENTION, LONGEST_RETENTION, retention);
+                    return false;
+                }
+                value = retention.toString();
+            } else {
+                return false;
+            }
+        } catch (IllegalStateException | NumberFormatException | DateTimeParseException | ArithmeticException e) {
+            LOG.warnf("ignoring decision %s: %s = %s (%s) is not a valid value: %s", eventId, decision.name(),
+                    decision.value(), decision.unit(), e.getMessage());
+            return false;
+        }
+        boolean changed = transactions.inTransaction(c -> governed.record(c, decision.name(), value, decision.unit(),
+                decision.effectiveAt(), decision.proposalId(), eventId));
+        refresh();
+        if (changed) {
+            LOG.infof("governance set %s = %s (proposal %d)", decision.name(), value, decision.proposalId());
+        }
+        return changed;
+    }
+
+    void start(@Observes StartupEvent event) {
+        refresh();
+    }
+
+    /** Re-reads the recorded decisions (another gateway instance may have recorded one). */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    synchronized void refresh() {
+        Map<String, String> recorded = transactions.read(governed::all);
+        String timeout = recorded.get(MAX_TIMEOUT);
+        String bytes = recorded.get(MAX_BODY_SIZE);
+        String image = recorded.get(MAX_IMAGE_SIZE);
+        String retention = recorded.get(LOG_RETENTION);
+        inEffect = new GovernedLimits(timeout == null ? defaults.maxTimeout() : Duration.parse(timeout),
+                bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes),
+                image == null ? defaults.maxImageBytes() : Long.parseLong(image),
+                retention == null ? defaults.logRetention() : Duration.parse(retention));
+    }
+}
