@@ -173,7 +173,8 @@ public class ObjectUploadRoute {
         try {
             body = json.writeValueAsBytes(problem);
         } catch (JsonProcessingException e) {
-            body = ("{\"type\":\"" + problem.type() + "\",\"status\":" + problem.status() + "}").getBytes();
+            body = json.createObjectNode().put("type", problem.type()).put("status", problem.status()).toString()
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
         response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                 .end(io.vertx.core.buffer.Buffer.buffer(body));

@@ -41,6 +41,8 @@ public class StorageMeters {
     public static final String PINS_SETTLED = "agora.storage.pins.settled";
     /** Replicas that received every block of their DAG (placed by a pin or a repair). */
     public static final String REPLICAS_PLACED = "agora.storage.replicas.placed";
+    /** Bytes of sealed blocks stored on agents (what filling replicas sent to providers). */
+    public static final String TRANSFERRED_BYTES = "agora.storage.replicas.transferred.bytes";
     /** Replicas failed, their lease closed, tagged {@code cause} ({@code transfer}, {@code audit}). */
     public static final String REPLICAS_FAILED = "agora.storage.replicas.failed";
     /**
@@ -86,6 +88,7 @@ public class StorageMeters {
     private final Map<String, Counter> uploadsRefused = new ConcurrentHashMap<>();
     private final Map<PinState, Counter> pinsSettled = new EnumMap<>(PinState.class);
     private final Counter replicasPlaced;
+    private final Counter transferredBytes;
     private final Counter replicasFailedInTransfer;
     private final Counter replicasFailedAudit;
     private final Map<String, Counter> replicasReleased = new ConcurrentHashMap<>();
@@ -109,6 +112,8 @@ public class StorageMeters {
         }
         replicasPlaced = Counter.builder(REPLICAS_PLACED).description("replicas that received every block of their DAG")
                 .register(registry);
+        transferredBytes = Counter.builder(TRANSFERRED_BYTES).baseUnit("bytes")
+                .description("bytes of sealed blocks stored on agents").register(registry);
         replicasFailedInTransfer = replicaFailed("transfer");
         replicasFailedAudit = replicaFailed("audit");
         auditsPassed = Counter.builder(AUDITS_PASSED).description("audits a replica passed").register(registry);
@@ -168,6 +173,11 @@ public class StorageMeters {
     /** A replica received every block of its DAG. */
     public void replicaPlaced() {
         replicasPlaced.increment();
+    }
+
+    /** An agent stored a sealed block of {@code bytes} for a replica. */
+    public void transferred(long bytes) {
+        transferredBytes.increment(bytes);
     }
 
     /** A replica's transfer failed (its lease closed). */

@@ -19,11 +19,15 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +85,13 @@ class StorageMetricsTest {
                 .orElseThrow();
     }
 
+    /** The bytes of the block files the lease's agent holds. */
+    private static double bytesOnDisk(LeaseView lease) throws IOException {
+        try (Stream<Path> files = Files.list(agentOf(lease).leaseDir(lease.id().toString()))) {
+            return files.mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
     private int activeReplicas() {
         return tx.read(c -> replicas.inState(c, Replica.State.ACTIVE)).size();
     }
@@ -128,6 +139,10 @@ class StorageMetricsTest {
         assertThat(moved(refused, placed, "agora_storage_replicas_placed_total")).isEqualTo(2);
         assertThat(moved(refused, placed, "agora_storage_replicas", "state=\"active\"")).isEqualTo(2);
         assertThat(moved(refused, placed, "agora_storage_replicas", "state=\"transferring\"")).isZero();
+        List<LeaseView> leases = carolsLeases(LeaseState.ACTIVE);
+        assertThat(leases).hasSize(2);
+        assertThat(moved(refused, placed, "agora_storage_replicas_transferred_bytes_total"))
+                .as("the sealed blocks on the two agents' disks").isEqualTo(bytesOnDisk(leases.get(0)) + bytesOnDisk(leases.get(1)));
 
         // a round of healthy replicas: every active replica passes (those other tests left too)
         int active = activeReplicas();
@@ -139,8 +154,6 @@ class StorageMetricsTest {
         assertThat(moved(placed, passed, "agora_storage_repairs_total")).isZero();
 
         // one provider answers with a proof over the wrong bytes: failed, its lease closed, repaired elsewhere
-        List<LeaseView> leases = carolsLeases(LeaseState.ACTIVE);
-        assertThat(leases).hasSize(2);
         LeaseView wrong = leases.get(0);
         agentOf(wrong).turnLazy(wrong.id().toString(), sealed -> Optional.of(new byte[] {1, 2, 3}));
         active = activeReplicas();
@@ -154,6 +167,10 @@ class StorageMetricsTest {
         assertThat(moved(passed, wrongProof, "agora_storage_repairs_total", "result=\"succeeded\"")).isEqualTo(1);
         assertThat(moved(passed, wrongProof, "agora_storage_repairs_total", "result=\"failed\"")).isZero();
         assertThat(moved(passed, wrongProof, "agora_storage_replicas_placed_total")).isEqualTo(1);
+        LeaseView repaired = carolsLeases(LeaseState.ACTIVE).stream().filter(l -> !leases.contains(l)).findFirst()
+                .orElseThrow();
+        assertThat(moved(passed, wrongProof, "agora_storage_replicas_transferred_bytes_total"))
+                .isEqualTo(bytesOnDisk(repaired));
         assertThat(moved(passed, wrongProof, "agora_storage_replicas", "state=\"failed\"")).isEqualTo(1);
         assertThat(moved(passed, wrongProof, "agora_storage_replicas", "state=\"active\"")).isZero();
 

@@ -260,6 +260,7 @@ public class Replicator {
         for (Cid cid : dag) {
             Seal.Sealed sealed = seal.seal(cid, blocks.get(cid));
             providers.put(lease, sealed.cid(), sealed.bytes());
+            meters.transferred(sealed.bytes().length);
         }
     }
 }
