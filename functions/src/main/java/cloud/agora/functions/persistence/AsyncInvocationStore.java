@@ -1,6 +1,8 @@
 package cloud.agora.functions.persistence;
 
 import cloud.agora.functions.domain.async.AsyncInvocation;
+import cloud.agora.functions.domain.async.AsyncInvocationRecord;
+import cloud.agora.functions.domain.async.AsyncRequest;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
@@ -27,11 +29,6 @@ public class AsyncInvocationStore {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
-    /** A stored request, as the queue consumer runs it. */
-    public record Request(UUID id, String function, String method, String path, String query, Map<String, String> headers,
-            byte[] body, AsyncInvocation.Status status, int attempts) {
-    }
-
     private final Transactions tx;
     private final Outbox outbox;
 
@@ -41,17 +38,10 @@ public class AsyncInvocationStore {
     }
 
     /**
-     * An async invocation with what decides who may read it: the function's owner and the SHA-256 of the capability
-     * returned at submission (null on rows from before capabilities).
-     */
-    public record Readable(AsyncInvocation invocation, Address owner, byte[] capabilitySha256) {
-    }
-
-    /**
      * Stores a QUEUED request (with the SHA-256 of its read capability, never the capability) and its queue record
      * ({@code topic}) in one transaction.
      */
-    public void submit(UUID functionId, Request request, byte[] capabilitySha256, Instant now, String topic,
+    public void submit(UUID functionId, AsyncRequest request, byte[] capabilitySha256, Instant now, String topic,
             EventEnvelope<?> queued) {
         tx.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT INTO async_invocations (id, function_id, function_name,"
@@ -80,7 +70,7 @@ public class AsyncInvocationStore {
      * left by a gateway that crashed) →
      * RUNNING with one more attempt. Empty when it is finished or unknown (a redelivered record).
      */
-    public Optional<Request> claim(UUID id, Instant now, Instant runningBefore) {
+    public Optional<AsyncRequest> claim(UUID id, Instant now, Instant runningBefore) {
         return tx.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE async_invocations SET status = 'RUNNING',"
                     + " attempts = attempts + 1, updated_at = ? WHERE id = ?"
@@ -93,9 +83,9 @@ public class AsyncInvocationStore {
                     if (!r.next()) {
                         return Optional.empty();
                     }
-                    return Optional.of(new Request(id, r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                            JsonCodec.read(r.getString(5), HEADERS), r.getBytes(6), AsyncInvocation.Status.RUNNING,
-                            r.getInt(7)));
+                    return Optional.of(new AsyncRequest(id, r.getString(1), r.getString(2), r.getString(3),
+                            r.getString(4), JsonCodec.read(r.getString(5), HEADERS), r.getBytes(6),
+                            AsyncInvocation.Status.RUNNING, r.getInt(7)));
                 }
             }
         });
@@ -155,7 +145,7 @@ public class AsyncInvocationStore {
     }
 
     /** The invocation as its submitter sees it, with its function's owner and its capability's hash. */
-    public Optional<Readable> find(UUID id) {
+    public Optional<AsyncInvocationRecord> find(UUID id) {
         return tx.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT a.function_name, a.status, a.attempts, a.result_status,"
                     + " a.result_body, a.provider, a.error_json, a.created_at, a.updated_at, f.owner, a.capability_sha256"
@@ -173,7 +163,7 @@ public class AsyncInvocationStore {
                         result.put("provider", r.getString(6));
                     }
                     String error = r.getString(7);
-                    return Optional.of(new Readable(new AsyncInvocation(id, r.getString(1),
+                    return Optional.of(new AsyncInvocationRecord(new AsyncInvocation(id, r.getString(1),
                             AsyncInvocation.Status.valueOf(r.getString(2)), r.getInt(3), result,
                             error == null ? null : JsonCodec.read(error, OBJECT), r.getTimestamp(8).toInstant(),
                             r.getTimestamp(9).toInstant()), Address.parse(r.getString(10)), r.getBytes(11)));

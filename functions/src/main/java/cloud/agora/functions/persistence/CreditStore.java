@@ -1,5 +1,6 @@
 package cloud.agora.functions.persistence;
 
+import cloud.agora.functions.domain.invocation.CreditClaim;
 import cloud.agora.support.jdbc.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -47,24 +48,13 @@ public class CreditStore {
     }
 
     /**
-     * What a claim on a developer's spendable credit found: the claim's id and amount (id 0 and amount 0 when refused),
-     * billing's newest spendable figure (null when none is known) and what claims made since the rating lag before it
-     * already hold.
-     */
-    public record Claim(long id, BigInteger amount, BigInteger spendable, BigInteger held) {
-
-        public boolean granted() {
-            return id != 0;
-        }
-    }
-
-    /**
      * Claims a share of {@code address}'s spendable credit for one gateway instance, in one transaction that locks the
      * developer's row (so that instances claim one after another): what is left is billing's newest spendable figure
      * less every claim usable at or after {@code ratingLag} before that figure's time; the claim takes
      * {@code max(need, spendable / shares)}, at most what is left, and is refused when that is less than {@code need}.
      */
-    public Claim claim(String address, BigInteger need, int shares, Instant now, Instant usableUntil, Duration ratingLag) {
+    public CreditClaim claim(String address, BigInteger need, int shares, Instant now, Instant usableUntil,
+            Duration ratingLag) {
         return tx.inTransaction(c -> {
             BigInteger spendable;
             Instant decidedAt;
@@ -73,7 +63,7 @@ public class CreditStore {
                 s.setString(1, address);
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next() || r.getBigDecimal(1) == null) {
-                        return new Claim(0, BigInteger.ZERO, null, BigInteger.ZERO);
+                        return new CreditClaim(0, BigInteger.ZERO, null, BigInteger.ZERO);
                     }
                     spendable = r.getBigDecimal(1).toBigIntegerExact();
                     decidedAt = r.getTimestamp(2).toInstant();
@@ -98,7 +88,7 @@ public class CreditStore {
             BigInteger left = spendable.subtract(held);
             BigInteger amount = need.max(spendable.divide(BigInteger.valueOf(shares))).min(left);
             if (amount.compareTo(need) < 0 || amount.signum() <= 0) {
-                return new Claim(0, BigInteger.ZERO, spendable, held);
+                return new CreditClaim(0, BigInteger.ZERO, spendable, held);
             }
             try (PreparedStatement s = c.prepareStatement("INSERT INTO spending_claims (address, amount, claimed_at,"
                     + " usable_until) VALUES (?, ?, ?, ?) RETURNING id")) {
@@ -108,7 +98,7 @@ public class CreditStore {
                 s.setTimestamp(4, Timestamp.from(usableUntil));
                 try (ResultSet r = s.executeQuery()) {
                     r.next();
-                    return new Claim(r.getLong(1), amount, spendable, held);
+                    return new CreditClaim(r.getLong(1), amount, spendable, held);
                 }
             }
         });

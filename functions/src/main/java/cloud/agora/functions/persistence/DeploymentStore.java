@@ -2,6 +2,7 @@ package cloud.agora.functions.persistence;
 
 import cloud.agora.functions.domain.deployment.BidIntent;
 import cloud.agora.functions.domain.deployment.Deployment;
+import cloud.agora.functions.domain.deployment.DeploymentRequest;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidSpec;
@@ -68,16 +69,12 @@ public class DeploymentStore {
         }
     }
 
-    /** A deployment's intent recorded for a developer's idempotency key: its request's digest and what became of it. */
-    public record Requested(BidIntent intent, String requestDigest, UUID bidId, String refused) {
-    }
-
     /**
      * Records a deployment's intent under the developer's idempotency key for the request with {@code requestDigest},
      * unless the key already has one; returns the key's intent either way, so that of two requests with one key both
      * follow the first.
      */
-    public Requested intendRequested(BidIntent intent, String requestKey, String requestDigest) {
+    public DeploymentRequest intendRequested(BidIntent intent, String requestKey, String requestDigest) {
         try (Connection c = dataSource.getConnection()) {
             insertIntent(c, intent, requestKey, requestDigest,
                     " ON CONFLICT (owner, request_key) WHERE request_key IS NOT NULL DO NOTHING");
@@ -88,7 +85,7 @@ public class DeploymentStore {
     }
 
     /** The deployment intent recorded for the developer's idempotency key, if any. */
-    public Optional<Requested> requested(Address owner, String requestKey) {
+    public Optional<DeploymentRequest> requested(Address owner, String requestKey) {
         try (Connection c = dataSource.getConnection()) {
             return requested(c, owner, requestKey);
         } catch (SQLException e) {
@@ -96,7 +93,8 @@ public class DeploymentStore {
         }
     }
 
-    private static Optional<Requested> requested(Connection c, Address owner, String requestKey) throws SQLException {
+    private static Optional<DeploymentRequest> requested(Connection c, Address owner, String requestKey)
+            throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT i.idempotency_key, i.request_digest, i.bid_id, i.refused"
                 + " FROM bid_intents i WHERE i.owner = ? AND i.request_key = ?")) {
             s.setString(1, owner.value());
@@ -110,7 +108,7 @@ public class DeploymentStore {
                 UUID bidId = r.getObject(3, UUID.class);
                 String refused = r.getString(4);
                 BidIntent intent = intents(c, "i.idempotency_key = ?", key).get(0);
-                return Optional.of(new Requested(intent, digest, bidId, refused));
+                return Optional.of(new DeploymentRequest(intent, digest, bidId, refused));
             }
         }
     }

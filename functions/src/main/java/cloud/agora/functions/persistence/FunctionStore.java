@@ -8,6 +8,7 @@ import cloud.agora.functions.domain.catalog.FunctionRuntime;
 import cloud.agora.functions.domain.catalog.FunctionSpec;
 import cloud.agora.functions.domain.catalog.FunctionSummary;
 import cloud.agora.functions.domain.catalog.FunctionVersion;
+import cloud.agora.functions.domain.catalog.RegisteredFunction;
 import cloud.agora.functions.domain.catalog.SecretSealer;
 import cloud.agora.protocol.eth.Address;
 import io.agroal.api.AgroalDataSource;
@@ -29,10 +30,6 @@ import java.util.UUID;
 @ApplicationScoped
 public class FunctionStore {
 
-    /** A function row. */
-    public record FunctionRow(UUID id, String name, Address owner, Instant createdAt) {
-    }
-
     private final AgroalDataSource dataSource;
     private final RoutingEpoch epoch;
 
@@ -42,7 +39,7 @@ public class FunctionStore {
     }
 
     /** The function named {@code name}, whoever owns it. */
-    public Optional<FunctionRow> find(String name) {
+    public Optional<RegisteredFunction> find(String name) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT id, name, owner, created_at FROM functions WHERE name = ?")) {
             s.setString(1, name);
@@ -182,7 +179,7 @@ public class FunctionStore {
     }
 
     /** Every version of the function, oldest first; secret values are left out. */
-    public List<FunctionVersion> versions(FunctionRow function) {
+    public List<FunctionVersion> versions(RegisteredFunction function) {
         try (Connection c = dataSource.getConnection()) {
             Map<Integer, List<EnvVar>> env = new HashMap<>();
             try (PreparedStatement s = c.prepareStatement("SELECT version, name, plain_value, sealed IS NOT NULL AS secret"
@@ -219,7 +216,7 @@ public class FunctionStore {
     }
 
     /** The secret values of one version, opened (for the invocation path only; never returned by the API). */
-    public Map<String, String> openSecrets(FunctionRow function, int version, SecretSealer sealer) {
+    public Map<String, String> openSecrets(RegisteredFunction function, int version, SecretSealer sealer) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT name, sealed FROM function_env"
                         + " WHERE function_id = ? AND version = ? AND sealed IS NOT NULL")) {
@@ -238,7 +235,7 @@ public class FunctionStore {
     }
 
     /** Removes the function with its versions and env. */
-    public void delete(FunctionRow function) {
+    public void delete(RegisteredFunction function) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement("DELETE FROM functions WHERE id = ?")) {
             s.setObject(1, function.id());
@@ -249,9 +246,9 @@ public class FunctionStore {
         }
     }
 
-    private static FunctionRow row(ResultSet r) throws SQLException {
-        return new FunctionRow(r.getObject("id", UUID.class), r.getString("name"), Address.parse(r.getString("owner")),
-                r.getTimestamp("created_at").toInstant());
+    private static RegisteredFunction row(ResultSet r) throws SQLException {
+        return new RegisteredFunction(r.getObject("id", UUID.class), r.getString("name"),
+                Address.parse(r.getString("owner")), r.getTimestamp("created_at").toInstant());
     }
 
     /** A version's command; versions published before commands were stored run their runtime's default. */

@@ -1,10 +1,14 @@
 package cloud.agora.functions.persistence;
 
+import cloud.agora.functions.domain.history.CommitWindow;
 import cloud.agora.functions.domain.history.LogLine;
+import cloud.agora.functions.domain.history.LogPosition;
 import cloud.agora.functions.domain.history.LogQuery;
 import cloud.agora.functions.domain.history.UsageReport;
+import cloud.agora.functions.domain.recording.CallRecording;
 import cloud.agora.functions.domain.recording.InvocationRecord;
 import cloud.agora.functions.domain.recording.InvocationRecord.ReceiptStatus;
+import cloud.agora.functions.domain.recording.RecordedCall;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
@@ -45,17 +49,6 @@ public class InvocationStore {
     }
 
     /**
-     * One answered call to record.
-     *
-     * @param call        what is kept of the call
-     * @param receiptJson the receipt as the agent returned it (provider-signed), or null when there was none
-     * @param lines       its stderr lines
-     * @param witnessed   the hash of the receipt the gateway witnesses, or null when it witnesses none
-     */
-    public record Recording(InvocationRecord call, String receiptJson, List<String> lines, byte[] witnessed) {
-    }
-
-    /**
      * Records the calls with their log lines and appends the witness of their receipts to the outbox, all in one
      * transaction (one commit for a batch). A call already recorded (same id) changes nothing and is not witnessed
      * again.
@@ -64,10 +57,10 @@ public class InvocationStore {
      *                transaction records), for {@code usage.receipts.v1}; called once, and only when there are some
      * @return whether any event was appended (the relay can be nudged)
      */
-    public boolean record(List<Recording> recordings, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
+    public boolean record(List<CallRecording> recordings, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
         return tx.inTransaction(c -> {
             List<byte[]> witnessed = new ArrayList<>();
-            for (Recording r : recordings) {
+            for (CallRecording r : recordings) {
                 if (record(c, r) && r.witnessed() != null) {
                     witnessed.add(r.witnessed());
                 }
@@ -83,7 +76,7 @@ public class InvocationStore {
     }
 
     /** Records one call; false when it was recorded already. */
-    private boolean record(Connection c, Recording r) throws SQLException {
+    private boolean record(Connection c, CallRecording r) throws SQLException {
         InvocationRecord call = r.call();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
                 + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
@@ -125,18 +118,6 @@ public class InvocationStore {
             }
         }
         return true;
-    }
-
-    /**
-     * One recorded call as the gateway witnessed it: what a witness of how it ended states.
-     *
-     * @param owner   the owner of the function the call belongs to
-     * @param status  the agent's outcome ({@code InvocationOutcome} name)
-     * @param receipt the receipt as the agent returned it, null when there was none
-     * @param at      when the gateway recorded the call
-     */
-    public record RecordedCall(UUID id, UUID leaseId, String provider, Address owner, String status, int exitCode,
-            ReceiptStatus receiptStatus, String receiptProblem, UsageReceipt receipt, Instant at) {
     }
 
     /** The recorded call {@code id} with its function's owner; empty when no call with that id is recorded. */
@@ -196,20 +177,6 @@ public class InvocationStore {
         });
     }
 
-    /** A place in a function's log: the line recorded at {@code at} with {@code seq} (the keyset of a read). */
-    public record LogPosition(Instant at, long seq) {
-    }
-
-    /**
-     * The recording transactions to read lines of: from {@code from} (inclusive, null: any) to {@code below}
-     * (exclusive, null: any), as PostgreSQL transaction ids ({@code xid8}).
-     */
-    public record TxWindow(Long from, Long below) {
-
-        /** Every transaction. */
-        public static final TxWindow ANY = new TxWindow(null, null);
-    }
-
     /** Where the line {@code seq} of the function is in its log; empty when there is no such line (any more). */
     public Optional<LogPosition> logPosition(UUID functionId, long seq) {
         return tx.read(c -> {
@@ -244,7 +211,7 @@ public class InvocationStore {
      * long log is read page after page, never held whole. {@code query.after()} and {@code query.limit()} are the
      * caller's to apply (through {@code after} and {@code limit}).
      */
-    public List<LogLine> logPage(UUID functionId, LogQuery query, LogPosition after, TxWindow window, int limit) {
+    public List<LogLine> logPage(UUID functionId, LogQuery query, LogPosition after, CommitWindow window, int limit) {
         StringBuilder sql = new StringBuilder("SELECT seq, at, invocation_id, provider, line FROM function_logs"
                 + " WHERE function_id = ?");
         List<Object> args = new ArrayList<>();

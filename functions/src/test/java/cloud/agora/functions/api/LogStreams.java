@@ -2,6 +2,7 @@ package cloud.agora.functions.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.agora.functions.domain.recording.CallRecording;
 import cloud.agora.functions.domain.recording.InvocationRecord;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.event.JsonCodec;
@@ -51,11 +52,11 @@ final class LogStreams {
 
     /** Records the calls of {@code functionId} in one transaction, as the recorder records a batch. */
     static void record(InvocationStore store, UUID functionId, List<Call> calls) {
-        List<InvocationStore.Recording> recordings = new ArrayList<>(calls.size());
+        List<CallRecording> recordings = new ArrayList<>(calls.size());
         for (Call call : calls) {
             InvocationRecord record = new InvocationRecord(call.id(), functionId, 1, call.provider(), UUID.randomUUID(),
                     "OK", 0, 0, 0, 0, 0, 0, null, InvocationRecord.ReceiptStatus.MISSING, "missing: test", call.at());
-            recordings.add(new InvocationStore.Recording(record, null, call.lines(), null));
+            recordings.add(new CallRecording(record, null, call.lines(), null));
         }
         store.record(recordings, hashes -> List.of());
     }

@@ -5,7 +5,6 @@ import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
 import cloud.agora.functions.domain.invocation.FunctionNotDeployedException;
 import cloud.agora.functions.domain.invocation.InvocationRouter;
 import cloud.agora.functions.persistence.AsyncInvocationStore;
-import cloud.agora.functions.persistence.AsyncInvocationStore.Request;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.Topics;
@@ -94,7 +93,7 @@ public class AsyncInvoker {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String capability = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        store.submit(target.function().id(), new Request(id, name, method, path, query, headers, body,
+        store.submit(target.function().id(), new AsyncRequest(id, name, method, path, query, headers, body,
                 AsyncInvocation.Status.QUEUED, 0), sha256(capability), now, Topics.FUNCTIONS_INVOCATIONS,
                 new EventEnvelope<>(id.toString(), REQUESTED, SOURCE, now, id.toString(), Map.of("invocationId", id,
                         "function", name)));
@@ -110,7 +109,7 @@ public class AsyncInvoker {
      * @throws AsyncInvocationNotFoundException 404 when unknown or not the reader's to see
      */
     public AsyncInvocation get(UUID id, Optional<Address> reader, Optional<String> capability) {
-        AsyncInvocationStore.Readable found = store.find(id).orElseThrow(() -> new AsyncInvocationNotFoundException(id));
+        AsyncInvocationRecord found = store.find(id).orElseThrow(() -> new AsyncInvocationNotFoundException(id));
         boolean owner = reader.isPresent() && reader.get().equals(found.owner());
         boolean holder = capability.isPresent() && found.capabilitySha256() != null
                 && MessageDigest.isEqual(sha256(capability.get()), found.capabilitySha256());
@@ -135,11 +134,11 @@ public class AsyncInvoker {
         }
         try {
             while (true) {
-                Optional<Request> claimed = store.claim(id, clock.instant(), clock.instant().minus(stuckAfter));
+                Optional<AsyncRequest> claimed = store.claim(id, clock.instant(), clock.instant().minus(stuckAfter));
                 if (claimed.isEmpty()) {
                     return;
                 }
-                Request request = claimed.get();
+                AsyncRequest request = claimed.get();
                 try {
                     InvocationRouter.Invocation done = router.invoke(id, request.function(), request.method(),
                             request.path(), request.query(), request.headers(), request.body());

@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain.bundle;
 
+import cloud.agora.oci.ImageRejectedException;
 import cloud.agora.support.problem.ProblemException;
 import java.util.Map;
 
@@ -13,5 +14,16 @@ public class InvalidImageException extends ProblemException {
 
     public InvalidImageException(int status, String slug, String title, String detail, Map<String, ?> ids) {
         super(status, slug, title, detail, ids);
+    }
+
+    /** 413 {@code image-too-large}: the archive is larger than the governed largest. */
+    public static InvalidImageException tooLarge(String detail, Map<String, ?> ids) {
+        return new InvalidImageException(413, "image-too-large", "The image is too large", detail, ids);
+    }
+
+    /** What the image checks refused: 413 when it unpacks to more than allowed, else 422, with their type and title. */
+    public static InvalidImageException rejected(ImageRejectedException e) {
+        int status = e.problem() == ImageRejectedException.Problem.TOO_LARGE ? 413 : 422;
+        return new InvalidImageException(status, e.slug(), e.problem().title(), e.getMessage(), Map.of());
     }
 }

@@ -1,7 +1,6 @@
 package cloud.agora.functions.domain.catalog;
 
 import cloud.agora.functions.persistence.FunctionStore;
-import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.protocol.eth.Address;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -26,7 +25,7 @@ public class FunctionCatalog {
 
     /** The caller's function {@code name}. */
     public FunctionSummary get(Address owner, String name) {
-        FunctionRow row = owned(owner, name);
+        RegisteredFunction row = owned(owner, name);
         List<FunctionVersion> versions = functions.versions(row);
         return new FunctionSummary(row.name(), row.owner(), versions.get(versions.size() - 1).version(), versions.size(),
                 row.createdAt());
@@ -49,7 +48,7 @@ public class FunctionCatalog {
     }
 
     /** The function row if {@code owner} owns it. */
-    public FunctionRow owned(Address owner, String name) {
+    public RegisteredFunction owned(Address owner, String name) {
         return functions.find(name).filter(f -> f.owner().equals(owner))
                 .orElseThrow(() -> new FunctionNotFoundException(name));
     }

@@ -62,7 +62,7 @@ public class FunctionRegistrar {
                 ? inspectImage(bundle) : inspector.inspect(bundle, spec.entrypoint());
         BundleStore.StoredBundle stored = bundles.store(bundle, bearerToken);
         int version = functions.addVersion(owner, spec, stored, summary, sealer, clock.instant());
-        FunctionStore.FunctionRow row = functions.find(spec.name()).orElseThrow();
+        RegisteredFunction row = functions.find(spec.name()).orElseThrow();
         return functions.versions(row).stream().filter(v -> v.version() == version).findFirst().orElseThrow();
     }
 
@@ -85,8 +85,7 @@ public class FunctionRegistrar {
                     imageLimits.maxEntries()));
             return new BundleInspector.Summary(archive.length, image.entries(), image.unpackedBytes());
         } catch (ImageRejectedException e) {
-            int status = e.problem() == ImageRejectedException.Problem.TOO_LARGE ? 413 : 422;
-            throw new InvalidImageException(status, e.slug(), e.problem().title(), e.getMessage(), Map.of());
+            throw InvalidImageException.rejected(e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the uploaded image: " + e.getMessage(), e);
         } finally {

@@ -3,11 +3,11 @@ package cloud.agora.functions.domain.deployment;
 import cloud.agora.functions.domain.catalog.FunctionCatalog;
 import cloud.agora.functions.domain.catalog.FunctionVersion;
 import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.catalog.RegisteredFunction;
 import cloud.agora.functions.domain.catalog.VersionNotFoundException;
 import cloud.agora.functions.domain.invocation.CallAdmission;
 import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.functions.persistence.DeploymentStore;
-import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.protocol.billing.CreditView;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
@@ -87,11 +87,11 @@ public class FunctionDeployer {
      * @param requestKey the developer's key, or null (every request then deploys)
      */
     public Deployed deploy(Address owner, String bearerToken, String name, DeploymentOrder order, String requestKey) {
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         order.check();
         String digest = requestKey == null ? null : digest(name, order);
         if (requestKey != null) {
-            Optional<DeploymentStore.Requested> earlier = deployments.requested(owner, requestKey);
+            Optional<DeploymentRequest> earlier = deployments.requested(owner, requestKey);
             if (earlier.isPresent()) {
                 return replay(owner, bearerToken, name, requestKey, digest, earlier.get());
             }
@@ -117,7 +117,7 @@ public class FunctionDeployer {
         if (requestKey == null) {
             deployments.intend(intent);
         } else {
-            DeploymentStore.Requested recorded = deployments.intendRequested(intent, requestKey, digest);
+            DeploymentRequest recorded = deployments.intendRequested(intent, requestKey, digest);
             if (!recorded.intent().key().equals(intent.key())) {
                 // a request with the same key recorded its intent first: this one follows it
                 return replay(owner, bearerToken, name, requestKey, digest, recorded);
@@ -127,7 +127,7 @@ public class FunctionDeployer {
     }
 
     private Deployed replay(Address owner, String bearerToken, String name, String requestKey, String digest,
-            DeploymentStore.Requested earlier) {
+            DeploymentRequest earlier) {
         if (!earlier.requestDigest().equals(digest)) {
             throw new IdempotencyKeyReusedException(requestKey, "deployment", earlier.intent().deploymentId());
         }
@@ -235,7 +235,7 @@ public class FunctionDeployer {
 
     /** The caller's deployments of {@code name}, newest first, each brought up to date with its bid. */
     public List<Deployment> list(Address owner, String bearerToken, String name) {
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         List<Deployment> out = new ArrayList<>();
         for (Deployment d : deployments.list(function.id(), name)) {
             out.add(refreshed(bearerToken, function, d));
@@ -245,7 +245,7 @@ public class FunctionDeployer {
 
     /** One deployment of the caller's function, up to date. */
     public Deployment get(Address owner, String bearerToken, String name, UUID id) {
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         return deployments.list(function.id(), name).stream().filter(d -> d.id().equals(id)).findFirst()
                 .map(d -> refreshed(bearerToken, function, d)).orElseThrow(() -> new DeploymentNotFoundException(name, id));
     }
@@ -256,7 +256,7 @@ public class FunctionDeployer {
      * for a function that no longer exists.
      */
     public void retire(Address owner, String bearerToken, String name) {
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         // a bid intended but not recorded may be placed: place it (its key makes that a look-up if it was) so that
         // it is recorded, then withdrawn below with the rest
         for (BidIntent intent : deployments.openIntentsOf(function.id())) {
@@ -331,7 +331,7 @@ public class FunctionDeployer {
         }
         Address owner = Address.parse(function.get().getKey());
         String name = function.get().getValue();
-        FunctionRow row = catalog.owned(owner, name);
+        RegisteredFunction row = catalog.owned(owner, name);
         String token = signIn.issueOnBehalfOf(owner).token();
         deployments.list(row.id(), name).stream().filter(d -> d.id().equals(deploymentId)).findFirst()
                 .ifPresent(d -> refreshed(token, row, d));
@@ -347,7 +347,7 @@ public class FunctionDeployer {
      * is recorded as intended with its idempotency key first; an intended replacement whose answer was never recorded is
      * placed again as it was (same key, same body), so the marketplace answers that bid instead of leasing twice.
      */
-    private Deployment refreshed(String bearerToken, FunctionRow function, Deployment d) {
+    private Deployment refreshed(String bearerToken, RegisteredFunction function, Deployment d) {
         if (!d.status().followsBid()) {
             return d;
         }

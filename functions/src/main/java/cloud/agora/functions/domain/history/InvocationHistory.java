@@ -2,8 +2,8 @@ package cloud.agora.functions.domain.history;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.catalog.FunctionCatalog;
+import cloud.agora.functions.domain.catalog.RegisteredFunction;
 import cloud.agora.functions.domain.recording.InvocationRecorder;
-import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.functions.persistence.InvocationStore;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.problem.ProblemException;
@@ -54,7 +54,7 @@ public class InvocationHistory {
 
     /** The usage of {@code owner}'s function {@code name}. */
     public UsageReport usage(Address owner, String name) {
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         recorder.awaitRecorded(); // every call this gateway answered so far counts
         return store.usage(function.id(), name);
     }
@@ -78,7 +78,7 @@ public class InvocationHistory {
             throw new LogQuery.InvalidLogQueryException("until", query.until().toString(),
                     "a followed stream has no end: until and follow=true exclude each other");
         }
-        FunctionRow function = catalog.owned(owner, name);
+        RegisteredFunction function = catalog.owned(owner, name);
         recorder.awaitRecorded();
         LogReader reader = new LogReader(function, query, follow ? store.settledBelow() : null);
         Multi<List<LogLine>> backlog = Multi.createBy().repeating().uni(() -> onWorker(reader::nextBacklogPage))
@@ -111,17 +111,17 @@ public class InvocationHistory {
     /** Where one stream is in the log: its keyset position, the lines it may still send, the transactions read. */
     private final class LogReader {
 
-        private final FunctionRow function;
+        private final RegisteredFunction function;
         private final LogQuery query;
-        private InvocationStore.LogPosition position;
+        private LogPosition position;
         private long remaining;
         /** Followed: transactions below this one were read (the backlog reads only those). */
         private Long settled;
         /** Followed: the transactions being read now, and the position within them. */
-        private InvocationStore.TxWindow window;
-        private InvocationStore.LogPosition windowPosition;
+        private CommitWindow window;
+        private LogPosition windowPosition;
 
-        LogReader(FunctionRow function, LogQuery query, Long settled) {
+        LogReader(RegisteredFunction function, LogQuery query, Long settled) {
             this.function = function;
             this.query = query;
             this.remaining = query.limit();
@@ -135,11 +135,10 @@ public class InvocationHistory {
         }
 
         List<LogLine> nextBacklogPage() {
-            List<LogLine> page = read(position, settled == null ? InvocationStore.TxWindow.ANY
-                    : new InvocationStore.TxWindow(null, settled));
+            List<LogLine> page = read(position, settled == null ? CommitWindow.ANY : new CommitWindow(null, settled));
             if (!page.isEmpty()) {
                 LogLine last = page.get(page.size() - 1);
-                position = new InvocationStore.LogPosition(last.time(), last.seq());
+                position = new LogPosition(last.time(), last.seq());
             }
             return page;
         }
@@ -150,7 +149,7 @@ public class InvocationHistory {
                 if (now <= settled) {
                     return List.of();
                 }
-                window = new InvocationStore.TxWindow(settled, now);
+                window = new CommitWindow(settled, now);
                 windowPosition = null;
             }
             List<LogLine> page = read(windowPosition, window);
@@ -159,12 +158,12 @@ public class InvocationHistory {
                 window = null;
             } else {
                 LogLine last = page.get(page.size() - 1);
-                windowPosition = new InvocationStore.LogPosition(last.time(), last.seq());
+                windowPosition = new LogPosition(last.time(), last.seq());
             }
             return page;
         }
 
-        private List<LogLine> read(InvocationStore.LogPosition after, InvocationStore.TxWindow transactions) {
+        private List<LogLine> read(LogPosition after, CommitWindow transactions) {
             if (done()) {
                 return List.of();
             }

@@ -5,6 +5,7 @@ import cloud.agora.functions.domain.catalog.FunctionNotFoundException;
 import cloud.agora.functions.domain.catalog.FunctionRegistrar;
 import cloud.agora.functions.domain.catalog.FunctionVersion;
 import cloud.agora.functions.domain.catalog.InvalidFunctionSpecException;
+import cloud.agora.functions.domain.catalog.RegisteredFunction;
 import cloud.agora.functions.domain.catalog.SecretSealer;
 import cloud.agora.functions.domain.deployment.Deployment;
 import cloud.agora.functions.domain.deployment.ReplicaHealth;
@@ -16,7 +17,6 @@ import cloud.agora.functions.domain.recording.InvocationRecorder;
 import cloud.agora.functions.domain.recording.ReceiptWitness;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.functions.persistence.FunctionStore;
-import cloud.agora.functions.persistence.FunctionStore.FunctionRow;
 import cloud.agora.functions.persistence.RoutingEpoch;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationGrant;
@@ -149,15 +149,14 @@ public class InvocationRouter {
         String name = target.function().name();
         FunctionVersion version = target.version();
         if (recorder.overloaded()) {
-            return CompletableFuture.failedFuture(new InvocationFailedException(503, "gateway-overloaded",
-                    "The gateway is overloaded", "too many answered calls wait to be recorded; retry shortly",
-                    Map.of("function", name)));
+            return CompletableFuture.failedFuture(InvocationFailedException.gatewayOverloaded(
+                    "too many answered calls wait to be recorded; retry shortly", Map.of("function", name)));
         }
         Semaphore limit = limits.compute(name, (k, l) -> l != null && l.permits() == version.maxConcurrency() ? l
                 : new Limit(version.maxConcurrency(), new Semaphore(version.maxConcurrency()))).semaphore();
         if (!limit.tryAcquire()) {
-            return CompletableFuture.failedFuture(new InvocationFailedException(429, "concurrency-limit-reached",
-                    "Too many calls in flight", "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
+            return CompletableFuture.failedFuture(InvocationFailedException.concurrencyLimitReached(
+                    "function '" + name + "' already runs " + version.maxConcurrency() + " calls",
                     Map.of("function", name, "maxConcurrency", version.maxConcurrency())));
         }
         CompletionStage<Invocation> done;
@@ -178,7 +177,8 @@ public class InvocationRouter {
     }
 
     /** What a call of a function would run on: the function, its newest ACTIVE deployment, that version and its env. */
-    public record Target(FunctionRow function, Deployment deployment, FunctionVersion version, Map<String, String> env) {
+    public record Target(RegisteredFunction function, Deployment deployment, FunctionVersion version,
+            Map<String, String> env) {
     }
 
     /**
@@ -226,7 +226,7 @@ public class InvocationRouter {
     }
 
     private Target read(String name) {
-        FunctionRow function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
+        RegisteredFunction function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
         Deployment active = deployments.list(function.id(), name).stream()
                 .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
                 .orElseThrow(() -> new FunctionNotDeployedException(name));
@@ -344,14 +344,14 @@ public class InvocationRouter {
             List<String> unreachable, List<String> refused) {
         Map<String, Object> ids = Map.of("function", name, "invocationId", invocationId);
         if (!replicas.isEmpty() && refused.size() == replicas.size()) {
-            return new InvocationFailedException(502, "agent-endpoint-refused", "No replica's agent may be called",
+            return InvocationFailedException.agentEndpointRefused(
                     "every replica's agent endpoint is refused (not a public address, or not a plain origin); nothing"
                             + " was sent to them: " + String.join(", ", refused), ids);
         }
         String detail = replicas.isEmpty() ? "every replica's agent is failing its health checks"
                 : "every replica's agent was unreachable: " + String.join(", ", unreachable)
                         + (refused.isEmpty() ? "" : "; refused endpoints: " + String.join(", ", refused));
-        return new InvocationFailedException(503, "no-replica-reachable", "No replica could be reached", detail, ids);
+        return InvocationFailedException.noReplicaReachable(detail, ids);
     }
 
     private static Invocation outcome(String name, UUID invocationId, Deployment.Replica replica, FunctionVersion version,
@@ -362,11 +362,11 @@ public class InvocationRouter {
             case OK -> new Invocation(invocationId, replica.provider(), replica.leaseId(), version.version(),
                     reply.status().name(), reply.exitCode(), reply.body() == null ? new byte[0] : reply.body(),
                     reply.httpStatus(), reply.headers());
-            case TIMEOUT -> throw new InvocationFailedException(504, "function-timed-out", "The function timed out",
+            case TIMEOUT -> throw InvocationFailedException.functionTimedOut(
                     "the function ran longer than " + version.timeoutMillis() + " ms", ids);
-            case OUT_OF_MEMORY -> throw new InvocationFailedException(502, "function-out-of-memory",
-                    "The function ran out of memory", "the function exceeded " + version.memoryMiB() + " MiB", ids);
-            case FUNCTION_ERROR -> throw new InvocationFailedException(502, "function-failed", "The function failed",
+            case OUT_OF_MEMORY -> throw InvocationFailedException.functionOutOfMemory(
+                    "the function exceeded " + version.memoryMiB() + " MiB", ids);
+            case FUNCTION_ERROR -> throw InvocationFailedException.functionFailed(
                     "the function exited with code " + reply.exitCode(), ids);
         };
     }

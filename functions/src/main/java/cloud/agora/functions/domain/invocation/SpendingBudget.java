@@ -111,7 +111,7 @@ public class SpendingBudget {
         if (current != null && current.take(maxCharge, now)) {
             return; // another call claimed meanwhile
         }
-        CreditStore.Claim claim;
+        CreditClaim claim;
         try {
             claim = store.claim(key, maxCharge, SHARES, now, now.plus(claimLife), ratingLag);
         } catch (RuntimeException e) {

@@ -7,9 +7,8 @@ import static cloud.agora.protocol.governance.FunctionsParameters.MAX_TIMEOUT;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.catalog.FunctionSpec;
+import cloud.agora.functions.persistence.GovernedParameterStore;
 import cloud.agora.protocol.governance.ParameterChanged;
-import cloud.agora.support.governed.GovernedParameterTable;
-import cloud.agora.support.jdbc.Transactions;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,14 +35,12 @@ public class FunctionRules {
     /** Longer than any retention governance allows, short enough that {@code now - retention} never overflows. */
     private static final Duration LONGEST_RETENTION = Duration.ofDays(36_500);
 
-    private final Transactions transactions;
-    private final GovernedParameterTable governed;
+    private final GovernedParameterStore recorded;
     private final GovernedLimits defaults;
     private volatile GovernedLimits inEffect;
 
-    public FunctionRules(Transactions transactions, GovernedParameterTable governed, FunctionsConfig config) {
-        this.transactions = transactions;
-        this.governed = governed;
+    public FunctionRules(GovernedParameterStore recorded, FunctionsConfig config) {
+        this.recorded = recorded;
         this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes(),
                 config.logRetention());
         this.inEffect = defaults;
@@ -105,8 +102,8 @@ public class FunctionRules {
                     decision.value(), decision.unit(), e.getMessage());
             return false;
         }
-        boolean changed = transactions.inTransaction(c -> governed.record(c, decision.name(), value, decision.unit(),
-                decision.effectiveAt(), decision.proposalId(), eventId));
+        boolean changed = recorded.record(decision.name(), value, decision.unit(), decision.effectiveAt(),
+                decision.proposalId(), eventId);
         refresh();
         if (changed) {
             LOG.infof("governance set %s = %s (proposal %d)", decision.name(), value, decision.proposalId());
@@ -121,11 +118,11 @@ public class FunctionRules {
     /** Re-reads the recorded decisions (another gateway instance may have recorded one). */
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     synchronized void refresh() {
-        Map<String, String> recorded = transactions.read(governed::all);
-        String timeout = recorded.get(MAX_TIMEOUT);
-        String bytes = recorded.get(MAX_BODY_SIZE);
-        String image = recorded.get(MAX_IMAGE_SIZE);
-        String retention = recorded.get(LOG_RETENTION);
+        Map<String, String> values = recorded.all();
+        String timeout = values.get(MAX_TIMEOUT);
+        String bytes = values.get(MAX_BODY_SIZE);
+        String image = values.get(MAX_IMAGE_SIZE);
+        String retention = values.get(LOG_RETENTION);
         inEffect = new GovernedLimits(timeout == null ? defaults.maxTimeout() : Duration.parse(timeout),
                 bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes),
                 image == null ? defaults.maxImageBytes() : Long.parseLong(image),

@@ -65,7 +65,7 @@ public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImag
     /** Refuses a call of {@code function} whose request body has more than the largest allowed (413). */
     public void checkBody(String function, int bodyBytes) {
         if (bodyBytes > maxBodyBytes) {
-            throw new InvocationFailedException(413, "invocation-too-large", "The request body is too large",
+            throw InvocationFailedException.tooLarge(
                     "the body has " + bodyBytes + " bytes, at most " + maxBodyBytes + " are accepted (the governed "
                             + FunctionsParameters.MAX_BODY_SIZE + ")", Map.of("function", function, "maxBytes", maxBodyBytes));
         }
@@ -74,7 +74,7 @@ public record GovernedLimits(Duration maxTimeout, int maxBodyBytes, long maxImag
     /** Refuses an image archive of more than the largest allowed (413 {@code image-too-large}). */
     public void checkImage(long archiveBytes) {
         if (archiveBytes > maxImageBytes) {
-            throw new InvalidImageException(413, "image-too-large", "The image is too large", "the image archive has "
+            throw InvalidImageException.tooLarge("the image archive has "
                     + archiveBytes + " bytes, at most " + maxImageBytes + " are accepted (the governed "
                     + FunctionsParameters.MAX_IMAGE_SIZE + ")", Map.of("maxBytes", maxImageBytes));
         }

@@ -1,14 +1,12 @@
 package cloud.agora.functions.domain.observation;
 
 import cloud.agora.functions.domain.invocation.GatewayKey;
+import cloud.agora.functions.persistence.ObservationStore;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.EventEnvelope;
-import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.invocation.InvocationOutcome;
 import cloud.agora.protocol.reputation.CallObservations;
 import cloud.agora.protocol.reputation.LatencyHistogram;
-import cloud.agora.support.jdbc.Transactions;
-import cloud.agora.support.outbox.Outbox;
 import cloud.agora.support.outbox.OutboxRelay;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
@@ -35,17 +33,15 @@ public class CallObserver {
     static final String SOURCE = "functions";
 
     private final Address gateway;
-    private final Transactions tx;
-    private final Outbox outbox;
+    private final ObservationStore store;
     private final OutboxRelay relay;
     private final Clock clock;
     private final Map<String, Tally> tallies = new HashMap<>();
     private Instant since;
 
-    public CallObserver(GatewayKey key, Transactions tx, Outbox outbox, OutboxRelay relay, Clock clock) {
+    public CallObserver(GatewayKey key, ObservationStore store, OutboxRelay relay, Clock clock) {
         this.gateway = key.address();
-        this.tx = tx;
-        this.outbox = outbox;
+        this.store = store;
         this.relay = relay;
         this.clock = clock;
         this.since = clock.instant();
@@ -128,12 +124,7 @@ public class CallObserver {
             return;
         }
         try {
-            tx.inTransaction(c -> {
-                for (EventEnvelope<CallObservations> event : events) {
-                    outbox.append(c, Topics.FUNCTIONS_OBSERVATIONS, event);
-                }
-                return null;
-            });
+            store.append(events);
             relay.nudge();
         } catch (RuntimeException e) {
             LOG.warnf("observations of %d providers not published (the database refused them): %s", events.size(),

@@ -3,7 +3,6 @@ package cloud.agora.functions.domain.recording;
 import cloud.agora.functions.domain.invocation.GatewayKey;
 import cloud.agora.functions.domain.recording.InvocationRecord.ReceiptStatus;
 import cloud.agora.functions.persistence.InvocationStore;
-import cloud.agora.functions.persistence.InvocationStore.RecordedCall;
 import cloud.agora.protocol.dispute.CallWitness;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.invocation.InvocationOutcome;

@@ -239,7 +239,7 @@ public class InvocationRecorder {
     }
 
     private void record(List<Answered> batch) {
-        List<InvocationStore.Recording> recordings = new ArrayList<>(batch.size());
+        List<CallRecording> recordings = new ArrayList<>(batch.size());
         for (Answered a : batch) {
             recordings.add(recording(a.functionId(), a.version(), a.replica(), a.invocationId(), a.bytesIn(), a.reply(),
                     a.seen()));
@@ -269,7 +269,7 @@ public class InvocationRecorder {
     }
 
     /** What to record of the reply: the checks of its receipt, whether it is witnessed, the figures and log lines. */
-    private InvocationStore.Recording recording(UUID functionId, FunctionVersion version, Deployment.Replica replica,
+    private CallRecording recording(UUID functionId, FunctionVersion version, Deployment.Replica replica,
             UUID invocationId, int bytesIn, Agents.AgentReply answer, ReceiptWitness.Observation seen) {
         UsageReceipt receipt = answer.receipt().get();
         InvocationReply reply = answer.reply();
@@ -300,7 +300,7 @@ public class InvocationRecorder {
                 trusted ? receipt.memoryMibMillis() : 0, trusted ? receipt.wallMillis() : 0,
                 trusted ? receipt.bytesIn() : bytesIn, trusted ? receipt.bytesOut() : output.length, charge, status,
                 problem, clock.instant());
-        return new InvocationStore.Recording(call, receipt == null ? null : JsonCodec.write(receipt),
+        return new CallRecording(call, receipt == null ? null : JsonCodec.write(receipt),
                 lines(reply.stderr(), reply.stderrTruncated()), trusted ? receipt.hash() : null);
     }
 
