@@ -249,9 +249,10 @@ public class BillingMeters {
     }
 
     /**
-     * Reads the backlogs the gauges show (every {@code agora.billing.metrics-interval}: a scrape reads no table).
+     * Reads the backlogs the gauges show (every {@code agora.billing.metrics-interval}: a scrape reads no table). One
+     * read at a time, so an older read never replaces a newer one.
      */
-    public void refresh() {
+    public synchronized void refresh() {
         backlog = transactions.read(backlogs::read);
     }
 

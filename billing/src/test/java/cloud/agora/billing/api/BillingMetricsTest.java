@@ -344,6 +344,32 @@ class BillingMetricsTest {
         assertThat(value(m4, "agora_billing_vouchered_wei_total")).isEqualTo(value(m3, "agora_billing_vouchered_wei_total"));
     }
 
+    @Test
+    void aRedeemUndoneByAReorganisationIsCountedAsRevertedWithItsAmount() throws Exception {
+        Parties p = Parties.fund(devnet, dataSource, producer, DEPOSIT, DEPOSIT);
+        String token = p.provider().signIn();
+        List<UsageReceipt> receipts = List.of(Fixtures.receipt(p.lease(), p.provider().key(), 7_000_000),
+                Fixtures.receipt(p.lease(), p.provider().key(), 8_000_000));
+        post(token, receipts, 2, 0, 0);
+        BigInteger rated = charges(p.lease(), receipts);
+        assertThat(issuer.issue(p.developer().address(), p.provider().address())).isPresent();
+        String m0 = scrape();
+        String snapshot = devnet.snapshot();
+        devnet.escrow().redeem(devnet.account(5), latest(p, token));
+        await().atMost(Duration.ofSeconds(30)).until(() -> value(scrape(), "agora_billing_redeems_total")
+                - value(m0, "agora_billing_redeems_total") == 1);
+        devnet.revert(snapshot);
+        devnet.mine(3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> value(scrape(), "agora_billing_redeems_reverted_total")
+                - value(m0, "agora_billing_redeems_reverted_total") == 1);
+        String m1 = scrape();
+        assertThat(value(m1, "agora_billing_redeemed_reverted_wei_total") - value(m0, "agora_billing_redeemed_reverted_wei_total"))
+                .isCloseTo(rated.doubleValue(), within(0.5));
+        assertThat(value(m1, "agora_billing_redeemed_wei_total") - value(m0, "agora_billing_redeemed_wei_total"))
+                .isCloseTo(rated.doubleValue(), within(0.5));
+        assertThat(value(m1, "agora_billing_redeems_total") - value(m0, "agora_billing_redeems_total")).isEqualTo(1);
+    }
+
     private SignedVoucher latest(Parties p, String providerToken) {
         String json = given().auth().oauth2(providerToken).get("/api/v1/vouchers?provider=" + p.provider().address())
                 .then().statusCode(200).extract().asString();
