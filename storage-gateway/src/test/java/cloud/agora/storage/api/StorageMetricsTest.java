@@ -27,13 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The storage figures on {@code /q/metrics}, driven through the real service: uploads (stored and refused), a pin
  * with two replicas on the in-test agents bought from the marketplace stand-in, audit rounds that pass, one that
- * fails on a wrong proof and one on a refused challenge (each repaired onto another provider), and the unpin. Every
+ * fails on a wrong proof, one on a refused challenge and one on an answer later than the challenge deadline (each
+ * repaired onto another provider), and the unpin. Every
  * figure is compared with its value before the step, so what other tests of the same application did does not
  * matter, and each must move by exactly what the step did — a refused upload moves none of the stored ones.
  *
@@ -188,16 +190,33 @@ class StorageMetricsTest {
                 .isEqualTo(1);
         assertThat(moved(wrongProof, refusedChallenge, "agora_storage_replicas_placed_total")).isEqualTo(1);
 
+        // a third provider answers only after the challenge deadline (2 s here): late
+        LeaseView slow = carolsLeases(LeaseState.ACTIVE).get(0);
+        CountDownLatch release = new CountDownLatch(1);
+        agentOf(slow).holdChallengesFor(slow.id().toString(), release);
+        String late;
+        try {
+            active = activeReplicas();
+            assertThat(audits.round()).isEqualTo(1);
+            late = metrics();
+        } finally {
+            release.countDown();
+        }
+        assertThat(moved(refusedChallenge, late, "agora_storage_audits_failed_total", "reason=\"late\"")).isEqualTo(1);
+        assertThat(moved(refusedChallenge, late, "agora_storage_audits_failed_total")).isEqualTo(1);
+        assertThat(moved(refusedChallenge, late, "agora_storage_audits_passed_total")).isEqualTo(active - 1);
+        assertThat(moved(refusedChallenge, late, "agora_storage_repairs_total", "result=\"succeeded\"")).isEqualTo(1);
+
         // the unpin releases both replicas and removes the request
         asCarol().delete("/pins/" + requestId).then().statusCode(202);
         assertThat(carolsLeases(LeaseState.ACTIVE)).isEmpty();
         String unpinned = metrics();
-        assertThat(moved(refusedChallenge, unpinned, "agora_storage_replicas_released_total", "reason=\"unpinned\""))
+        assertThat(moved(late, unpinned, "agora_storage_replicas_released_total", "reason=\"unpinned\""))
                 .isEqualTo(2);
-        assertThat(moved(refusedChallenge, unpinned, "agora_storage_replicas", "state=\"active\"")).isEqualTo(-2);
-        assertThat(moved(refusedChallenge, unpinned, "agora_storage_replicas", "state=\"closed\"")).isEqualTo(2);
-        assertThat(moved(refusedChallenge, unpinned, "agora_storage_pins", "state=\"pinned\"")).isEqualTo(-1);
+        assertThat(moved(late, unpinned, "agora_storage_replicas", "state=\"active\"")).isEqualTo(-2);
+        assertThat(moved(late, unpinned, "agora_storage_replicas", "state=\"closed\"")).isEqualTo(2);
+        assertThat(moved(late, unpinned, "agora_storage_pins", "state=\"pinned\"")).isEqualTo(-1);
         // what was uploaded stays stored
-        assertThat(moved(refusedChallenge, unpinned, "agora_storage_objects")).isZero();
+        assertThat(moved(late, unpinned, "agora_storage_objects")).isZero();
     }
 }

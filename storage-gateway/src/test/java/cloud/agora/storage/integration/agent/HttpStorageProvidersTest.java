@@ -100,6 +100,26 @@ class HttpStorageProvidersTest {
     }
 
     @Test
+    void aChallengeUnansweredWithinItsDeadlineIsLate() throws Exception {
+        HttpStorageProviders providers = new HttpStorageProviders(Duration.ofSeconds(1), true,
+                new StorageGrants(() -> gatewayKey, Duration.ofSeconds(60), Clock.systemUTC()));
+        putOnceTheAgentHoldsTheLease(providers);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        agent.holdChallengesFor(lease.leaseId().toString(), release);
+        try {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> providers.challenge(lease, CID, new byte[32]))
+                    .isInstanceOf(ReplicationException.class).hasMessageContaining("did not answer within PT1S")
+                    .isInstanceOfSatisfying(AgentCallException.class,
+                            e -> assertThat(e.failure()).isEqualTo(Failure.LATE));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("given up near the deadline, not at the agent's will")
+                    .isLessThan(Duration.ofSeconds(20));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void anAgentThatIsNotListeningIsUnreachable() {
         HttpStorageProviders providers = gateway(true);
         agent.close();

@@ -68,6 +68,7 @@ public final class StorageAgentServer implements AutoCloseable {
     private static final int LEASE_LAG_REQUESTS = 2;
     private final java.util.Map<String, Integer> unknownAnswers = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile PutGate gate;
+    private final Map<String, CountDownLatch> heldChallenges = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Function<Cid, Optional<byte[]>>> lazy = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
     private final List<PeriodsCall> periodsCalls = new CopyOnWriteArrayList<>();
@@ -125,6 +126,14 @@ public final class StorageAgentServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * From now on a challenge for the lease is answered only once {@code release} is counted down (at most 60 s later):
+     * an agent too slow for the challenge deadline.
+     */
+    public void holdChallengesFor(String leaseId, CountDownLatch release) {
+        heldChallenges.put(leaseId, release);
     }
 
     /** Puts block PUTs behind {@code gate} (null: none). */
@@ -305,6 +314,10 @@ public final class StorageAgentServer implements AutoCloseable {
                         StandardCharsets.UTF_8), Map.class);
                 String cid = Cid.parse((String) challenge.get("cid")).toString();
                 String nonce = (String) challenge.get("nonce");
+                CountDownLatch held = heldChallenges.get(leaseId);
+                if (held != null && !held.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("a held challenge was not released within 60 s");
+                }
                 try {
                     Function<Cid, Optional<byte[]>> source = lazy.get(leaseId);
                     byte[] block = source == null ? Files.readAllBytes(leaseDir(leaseId).resolve(cid))
