@@ -4,7 +4,6 @@ import cloud.agora.agent.remote.RestClients;
 import cloud.agora.agent.remote.ServiceSession;
 import cloud.agora.protocol.api.MarketplaceLeaseApi;
 import cloud.agora.protocol.api.MarketplaceProviderApi;
-import cloud.agora.protocol.auth.SignInSession;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.Heartbeat;
@@ -142,7 +141,7 @@ public final class RestMarketplace implements Marketplace {
         } catch (ProcessingException e) {
             throw new MarketplaceUnavailableException("cannot reach the marketplace at " + base + " (" + request + "): "
                     + e.getMessage(), e);
-        } catch (SignInSession.SignInRefusedException e) {
+        } catch (ServiceSession.SignInRefusedException e) {
             throw new IllegalStateException("the marketplace at " + base + " refused the agent's sign-in: " + e.getMessage(), e);
         } catch (WebApplicationException e) {
             int status = RestClients.status(e);

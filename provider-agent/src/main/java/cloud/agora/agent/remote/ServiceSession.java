@@ -3,7 +3,6 @@ package cloud.agora.agent.remote;
 import cloud.agora.protocol.api.SignInApi;
 import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.SignInExchange;
-import cloud.agora.protocol.auth.SignInSession;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import jakarta.ws.rs.WebApplicationException;
@@ -38,7 +37,7 @@ public final class ServiceSession {
      *
      * @throws jakarta.ws.rs.ProcessingException when the service cannot be reached
      * @throws WebApplicationException when it answers the sign-in with a server error (5xx)
-     * @throws SignInSession.SignInRefusedException when it refuses the sign-in (4xx)
+     * @throws SignInRefusedException when it refuses the sign-in (4xx)
      */
     public synchronized String token() {
         if (token == null || Instant.now().isAfter(expiresAt.minusSeconds(30))) {
@@ -52,7 +51,7 @@ public final class ServiceSession {
                 if (RestClients.status(e) >= 500) {
                     throw e; // the service is failing, not refusing this provider
                 }
-                throw new SignInSession.SignInRefusedException("sign-in refused: " + RestClients.status(e) + " "
+                throw new SignInRefusedException("sign-in refused: " + RestClients.status(e) + " "
                         + RestClients.body(e, 300));
             }
         }
@@ -71,7 +70,7 @@ public final class ServiceSession {
      *
      * @throws WebApplicationException the service's refusal (a second 401 included) or its server error
      * @throws jakarta.ws.rs.ProcessingException when the service cannot be reached or does not answer in time
-     * @throws SignInSession.SignInRefusedException when it refuses the sign-in (4xx)
+     * @throws SignInRefusedException when it refuses the sign-in (4xx)
      */
     public <T> T call(Function<String, T> call) {
         try {
@@ -83,5 +82,12 @@ public final class ServiceSession {
             invalidate();
         }
         return call.apply("Bearer " + token());
+    }
+
+    /** The service refused to sign the provider in (a 4xx to the challenge or the token). */
+    public static final class SignInRefusedException extends RuntimeException {
+        SignInRefusedException(String message) {
+            super(message);
+        }
     }
 }
