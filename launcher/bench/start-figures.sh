@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# How long the one-machine platform takes to be ready and how much memory it holds once ready.
+# How long the one-machine platform (./agora run) takes to be ready and how much memory it holds once ready.
 #   launcher/bench/start-figures.sh [runs]     (from the repository root, after a build: ./agora run builds)
 # Each run starts the platform twice on a fresh state folder: "first" (database migrations, Kafka's storage format,
 # the contracts deployed on Anvil, the runtimes' root filesystems) and "again" (the same state, a restart). It
@@ -8,9 +8,8 @@
 # The ports are ./agora run's: nothing else may be running on them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
 RUNS=${1:-1}
-[ -f launcher/target/launcher.jar ] || { echo "build first (./agora run or mvn install -DskipTests)" >&2; exit 1; }
+[ -f launcher/target/launcher.jar ] || { echo "build first (./agora run builds)" >&2; exit 1; }
 
 descendants() {
   local pid
@@ -34,10 +33,25 @@ memory() { # state folder, launcher pid -> "processes rss_mib pss_mib"
   echo "$n $((rss / 1024)) $((pss / 1024))"
 }
 
+parts() { # state folder, launcher pid -> each part's PSS in MiB (PostgreSQL's processes together)
+  local state=$1 f pid line="" pg=0 kib
+  kib=$(awk '/^Pss:/ {print $2}' "/proc/$2/smaps_rollup" 2>/dev/null || echo 0)
+  line=" launcher=$((kib / 1024))"
+  for f in "$state"/pids/*.pid; do
+    pid=$(cat "$f")
+    kib=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+    line="$line $(basename "$f" .pid)=$((kib / 1024))"
+  done
+  for pid in $(descendants "$(head -1 "$state/postgres/postmaster.pid")"); do
+    kib=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0); pg=$((pg + kib))
+  done
+  echo "  PSS MiB:$line postgres=$((pg / 1024))"
+}
+
 start_once() { # state folder, label
   local state=$1 label=$2 log=$1.$2.log start pid ready
   start=$(date +%s.%N)
-  setsid java -jar launcher/target/launcher.jar up --root "$ROOT" --state "$state" > "$log" 2>&1 &
+  setsid ./agora run --state "$state" > "$log" 2>&1 &
   pid=$!
   until grep -q "Agora is running" "$log"; do
     kill -0 "$pid" 2>/dev/null || { echo "the platform did not start; see $log" >&2; tail -20 "$log" >&2; exit 1; }
@@ -46,7 +60,9 @@ start_once() { # state folder, label
   ready=$(echo "$(date +%s.%N) - $start" | bc)
   sleep 5 # what it holds once settled, not mid-start
   printf '%-6s ready in %5.1f s   processes, RSS MiB, PSS MiB: %s\n' "$label" "$ready" "$(memory "$state" "$pid")"
-  java -jar launcher/target/launcher.jar stop --root "$ROOT" --state "$state" > /dev/null 2>&1 || true
+  parts "$state" "$pid"
+  grep -E "is healthy|listening|ready in|contracts:" "$log" | sed 's/^/    /' || true
+  ./agora stop --state "$state" > /dev/null 2>&1 || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
 }
 

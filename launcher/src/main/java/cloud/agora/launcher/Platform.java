@@ -26,12 +26,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.ECKeyPair;
@@ -73,6 +76,16 @@ final class Platform {
         // the devnet timelock's guardian: may cancel a scheduled change during its delay (also the devnet treasury)
         DEV_ROLES.put("guardian", Devnet.GUARDIAN_ACCOUNT);
     }
+
+    /**
+     * The JVM options of every service and agent ({@code AGORA_SERVICE_JVM} replaces them, space-separated): a heap that
+     * starts small and may grow to 512 MiB (the JVM's default initial heap, a 64th of the machine's memory, is touched
+     * by the first allocations: 380 MiB committed per JVM on 24 GiB) and the serial collector (one machine runs seven
+     * JVMs, whose pauses are short at these heap sizes; G1's own threads and remembered sets cost memory the platform
+     * shares). An agent holds 137 MiB instead of 225 once started (launcher README).
+     */
+    static final List<String> SERVICE_JVM = List.of(System.getenv().getOrDefault("AGORA_SERVICE_JVM",
+            "-Xms32m -Xmx512m -XX:+UseSerialGC").trim().split("\\s+"));
 
     /** The most provider agents one machine runs: one per funded provider dev key. */
     static final int MAX_AGENTS = 3;
@@ -168,6 +181,8 @@ final class Platform {
     private final SignInSite site;
     private final List<Process> processes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Instant began = Instant.now();
+    private final Set<String> archiving = new HashSet<>();
     private EmbeddedPostgres postgres;
     private Devnet devnet;
     private volatile boolean stopping;
@@ -197,10 +212,16 @@ final class Platform {
         String secret = secret();
         Map<String, Path> keys = devKeys();
 
+        // Kafka's JVM starts while PostgreSQL and Anvil do; the services, all at once, once the three are up: a service
+        // waits for no other to start (each retries its calls to the others), so the platform is ready when the slowest
+        // is, not after the sum of their starts. Agents start once the marketplace answers: their first offer is
+        // published then, not a heartbeat later.
+        Process kafkaProcess = startKafka();
         String postgresBase = startPostgres();
-        String kafka = startKafka();
         Map<String, String> chain = startChain();
+        String kafka = awaitKafka(kafkaProcess);
         Map<String, String> urls = new LinkedHashMap<>();
+        Map<String, Process> starting = new LinkedHashMap<>();
         for (ServiceSpec service : services(agents)) {
             Path jar = root.resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
             if (!Files.exists(jar)) {
@@ -224,11 +245,18 @@ final class Platform {
                 env.put("QUARKUS_DATASOURCE_USERNAME", postgresUser);
                 env.put("QUARKUS_DATASOURCE_PASSWORD", postgresPassword);
             }
-            startProcess(service.name(), List.of(java(), "-Xmx512m", "-jar", jar.toString()), env);
-            String url = "http://localhost:" + service.port();
-            awaitHealthy(service.name(), url);
-            urls.put(service.name(), url);
+            if (service.module().equals("provider-agent") && starting.containsKey("marketplace")) {
+                awaitHealthy(Map.of("marketplace", starting.remove("marketplace")), urls);
+            }
+            List<String> command = new ArrayList<>(List.of(java()));
+            command.addAll(SERVICE_JVM);
+            command.addAll(classData(service, jar));
+            command.addAll(List.of("-jar", jar.toString()));
+            starting.put(service.name(), startProcess(service.name(), command, env));
+            urls.put(service.name(), "http://localhost:" + service.port());
         }
+        awaitHealthy(starting, urls);
+        log("ready in %.1f s", Duration.between(began, Instant.now()).toMillis() / 1000.0);
 
         StringBuilder ready = new StringBuilder("\nAgora is running.\n");
         urls.forEach((name, url) -> ready.append(String.format("  %-16s %s  (OpenAPI %s/q/openapi)%n", name, url, url)));
@@ -354,10 +382,11 @@ final class Platform {
         }
     }
 
-    private String startKafka() throws Exception {
+    /** Starts the local broker (null when the platform uses another); {@link #awaitKafka} waits for it. */
+    private Process startKafka() throws Exception {
         if (externalKafka.isPresent()) {
             log("using Kafka at %s", externalKafka.get());
-            return externalKafka.get();
+            return null;
         }
         Path dir = state.resolve("kafka");
         Path data = dir.resolve("data");
@@ -381,12 +410,22 @@ final class Platform {
             }
         }
         log("starting Kafka on port %d", KAFKA_PORT);
-        startProcess("kafka", List.of(java(), "-Xmx512m", "-cp", classpath, "kafka.Kafka", config.toString()), Map.of());
-        awaitPort("kafka", KAFKA_PORT);
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(SERVICE_JVM);
+        command.addAll(List.of("-cp", classpath, "kafka.Kafka", config.toString()));
+        return startProcess("kafka", command, Map.of());
+    }
+
+    /** The bootstrap address, once the local broker started by {@link #startKafka} listens. */
+    private String awaitKafka(Process broker) throws Exception {
+        if (broker == null) {
+            return externalKafka.orElseThrow();
+        }
+        awaitPort("kafka", KAFKA_PORT, broker);
         return "localhost:" + KAFKA_PORT;
     }
 
-    private void startProcess(String name, List<String> command, Map<String, String> env) throws IOException {
+    private Process startProcess(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("logs/" + name + ".log").toFile()));
@@ -395,34 +434,80 @@ final class Platform {
         processes.add(process);
         Files.writeString(state.resolve("pids/" + name + ".pid"), Long.toString(process.pid()));
         log("started %s (pid %d, log %s)", name, process.pid(), state.resolve("logs/" + name + ".log"));
+        return process;
     }
 
-    private void awaitHealthy(String name, String url) throws Exception {
+    /**
+     * The class-data archive options of a service: the JVM maps the classes its module loaded last time from
+     * {@code <cds>/<module>.jsa} instead of reading and verifying them again (half the start-up on this machine; the
+     * launcher README has the figures), when the archive is newer than the module's build; otherwise the first service
+     * of the module writes a new archive when it stops. The folder is {@code AGORA_CDS_DIR} (default
+     * {@code <state>/cds}; {@code off}: no archive). A stale or foreign archive is only ignored by the JVM.
+     */
+    private List<String> classData(ServiceSpec service, Path jar) throws IOException {
+        String setting = System.getenv().getOrDefault("AGORA_CDS_DIR", state.resolve("cds").toString());
+        if (setting.equals("off")) {
+            return List.of();
+        }
+        Path dir = Path.of(setting);
+        Files.createDirectories(dir);
+        Path archive = dir.resolve(service.module() + ".jsa");
+        List<String> quiet = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+            return concat(List.of("-XX:SharedArchiveFile=" + archive), quiet);
+        }
+        if (!archiving.add(service.module())) {
+            return List.of(); // another agent of this run writes it
+        }
+        Files.deleteIfExists(archive);
+        return concat(List.of("-XX:ArchiveClassesAtExit=" + archive), quiet);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** Waits until every started service answers {@code /q/health/ready}; fails as soon as one exits. */
+    private void awaitHealthy(Map<String, Process> starting, Map<String, String> urls) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(readyTimeout);
-        Process process = processes.get(processes.size() - 1);
+        Map<String, Process> pending = new LinkedHashMap<>(starting);
+        while (!pending.isEmpty()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(String.join(", ", pending.keySet()) + " not healthy within "
+                        + readyTimeout.toSeconds() + " s");
+            }
+            for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+                var service = it.next();
+                String name = service.getKey();
+                if (!service.getValue().isAlive()) {
+                    throw new IllegalStateException(name + " exited; see " + state.resolve("logs/" + name + ".log"));
+                }
+                try {
+                    HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(urls.get(name) + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                    if (response.statusCode() == 200) {
+                        log("%s is healthy at %s", name, urls.get(name));
+                        it.remove();
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
+            }
+            if (!pending.isEmpty()) {
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private void awaitPort(String name, int port, Process process) throws Exception {
+        Instant deadline = Instant.now().plus(readyTimeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited; see " + state.resolve("logs/" + name + ".log"));
             }
-            try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
-                    log("%s is healthy at %s", name, url);
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException(name + " was not healthy within " + readyTimeout.toSeconds() + " s");
-    }
-
-    private void awaitPort(String name, int port) throws Exception {
-        Instant deadline = Instant.now().plus(readyTimeout);
-        while (Instant.now().isBefore(deadline)) {
             try (Socket ignored = new Socket("localhost", port)) {
                 log("%s is listening on %d", name, port);
                 return;
@@ -627,8 +712,16 @@ final class Platform {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    private static void log(String format, Object... args) {
-        System.out.printf("[agora] " + format + "%n", args);
+    private void log(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "[agora %5.1fs] " + format + "%n",
+                prepend(Duration.between(began, Instant.now()).toMillis() / 1000.0, args));
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 
     /** A service of the platform: its module, port, whether it has a database of its own, and its own settings. */
