@@ -1,6 +1,6 @@
 package cloud.agora.storage.integration.market;
 
-import cloud.agora.protocol.api.StorageMarketApi;
+import cloud.agora.protocol.api.MarketplaceBrokerApi;
 import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.eth.Address;
@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * {@link StorageMarket} over the marketplace's REST API ({@code protocol}'s {@link StorageMarketApi}, a Quarkus REST
+ * {@link StorageMarket} over the marketplace's REST API ({@code protocol}'s {@link MarketplaceBrokerApi}, a Quarkus REST
  * client built for the configured {@code agora.storage.replication.marketplace-url}: connect within 5 s, an answer
  * within 10 s, no redirects followed, bodies in {@code protocol}'s JSON mapping), signed in with the gateway's own key
  * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} → {@code /api/v1/auth/token});
@@ -66,7 +66,7 @@ public class RestStorageMarket implements StorageMarket {
     private final StorageConfig.Replication config;
     private final GatewayKey gatewayKey;
     private final Clock clock;
-    private StorageMarketApi client;
+    private MarketplaceBrokerApi client;
     private String token;
     private Instant tokenExpires = Instant.EPOCH;
     /**
@@ -220,7 +220,7 @@ public class RestStorageMarket implements StorageMarket {
     /** One call of the marketplace's API with the gateway's bearer token. */
     @FunctionalInterface
     private interface Call<T> {
-        T on(StorageMarketApi api, String authorization);
+        T on(MarketplaceBrokerApi api, String authorization);
     }
 
     /**
@@ -296,7 +296,7 @@ public class RestStorageMarket implements StorageMarket {
     }
 
     /** The REST client of the configured marketplace, built on first use. */
-    private synchronized StorageMarketApi client() {
+    private synchronized MarketplaceBrokerApi client() {
         if (client == null) {
             client = QuarkusRestClientBuilder.newBuilder()
                     .baseUri(URI.create(config.marketplaceUrl().replaceAll("/+$", "")))
@@ -304,7 +304,7 @@ public class RestStorageMarket implements StorageMarket {
                     .readTimeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .followRedirects(false)
                     .register(new ProtocolJson())
-                    .build(StorageMarketApi.class);
+                    .build(MarketplaceBrokerApi.class);
         }
         return client;
     }

@@ -21,15 +21,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The marketplace as a storage gateway uses it, as the marketplace serves it: signing in with the gateway's key
- * (Sign-In with Ethereum), placing the storage bids it brokers for the accounts that pay, reading and cancelling them,
- * reading and closing their leases, and reporting the audits it ran. Every call but the sign-in carries
- * {@code Authorization: Bearer <token>}. Errors are RFC 9457 problems.
+ * The marketplace as the gateways use it to broker resources for the accounts that pay, as the marketplace serves it:
+ * placing bids, reading and cancelling them, reading and closing their leases (the functions gateway with the
+ * developer's own token, the storage gateway with its own, signed in with its key by Sign-In with Ethereum), and
+ * reporting the audits the storage gateway ran. Every call but the sign-in carries {@code Authorization: Bearer <token>}.
+ * Errors are RFC 9457 problems.
  */
 @Path("/api/v1")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
-public interface StorageMarketApi {
+public interface MarketplaceBrokerApi {
 
     /** {@code POST /api/v1/auth/challenge}: the EIP-4361 message for {@code request.address()} to sign. */
     @POST
