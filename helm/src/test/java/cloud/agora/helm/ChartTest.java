@@ -274,7 +274,7 @@ class ChartTest {
                 .readTree(dashboard.getData().get("agora.json"));
         assertThat(json.path("panels").findValuesAsText("expr")).anyMatch(e -> e.contains("agora_function_calls_total"))
                 .anyMatch(e -> e.contains("agora_agent_receipts_pending"))
-                .anyMatch(e -> e.contains("billing_receipts_quarantined_total"));
+                .anyMatch(e -> e.contains("agora_billing_receipts_quarantined_total"));
 
         List<HasMetadata> agent = Chart.render("agent-values.yaml", Map.of("observability.tracesEndpoint",
                 "http://otel-collector.observability:4318", "observability.tracesProtocol", "http/protobuf"));

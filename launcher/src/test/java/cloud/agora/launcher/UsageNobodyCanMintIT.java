@@ -49,7 +49,7 @@ class UsageNobodyCanMintIT {
 
     static final String AGENT = "http://localhost:8090";
     static final Pattern UNWITNESSED = Pattern.compile(
-            "(?m)^billing_receipts_quarantined_total\\{[^}]*reason=\"unwitnessed\"[^}]*\\} ([0-9.E]+)$");
+            "(?m)^agora_billing_receipts_quarantined_total\\{[^}]*reason=\"unwitnessed\"[^}]*\\} ([0-9.E]+)$");
 
     @TempDir
     Path state;

@@ -77,16 +77,6 @@ public class BillingMeters {
     /** Records on a topic past what billing fetched, tagged {@code topic} ({@code agora_billing_ingestion_records_behind}). */
     public static final String RECORDS_BEHIND = "agora.billing.ingestion.records.behind";
 
-    /**
-     * The names billing's first three counters had ({@code billing_receipts_rated_total},
-     * {@code billing_receipts_awaiting_witness_total}, {@code billing_receipts_quarantined_total}): still counted, the
-     * same way as {@link #RATED}, {@link #WITNESS_WAITS} and {@link #QUARANTINED}, for the chart's dashboard and the
-     * platform tests that read them, until they read the {@code agora_billing_} names.
-     */
-    static final String LEGACY_RATED = "billing.receipts.rated";
-    static final String LEGACY_WAITS = "billing.receipts.awaiting-witness";
-    static final String LEGACY_QUARANTINED = "billing.receipts.quarantined";
-
     /** The {@code reason} of a quarantine that is not one of {@link Reasons#ALL} (none is, today). */
     static final String OTHER_REASON = "other";
 
@@ -99,10 +89,7 @@ public class BillingMeters {
     private final Counter rated;
     private final Counter charged;
     private final Map<String, Counter> quarantined;
-    private final Map<String, Counter> legacyQuarantined;
     private final Counter witnessWaits;
-    private final Counter legacyRated;
-    private final Counter legacyWaits;
     private final Timer batches;
     private final Counter batchesFailed;
     private final Counter vouchers;
@@ -127,11 +114,6 @@ public class BillingMeters {
                 .collect(Collectors.toUnmodifiableMap(Function.identity(), reason -> Counter.builder(QUARANTINED)
                         .description("receipts quarantined (each time one is refused), by reason").tag("reason", reason)
                         .register(registry)));
-        legacyQuarantined = java.util.stream.Stream.concat(Reasons.ALL.stream(), java.util.stream.Stream.of(OTHER_REASON))
-                .collect(Collectors.toUnmodifiableMap(Function.identity(), reason -> Counter.builder(LEGACY_QUARANTINED)
-                        .description("the former name of " + QUARANTINED).tag("reason", reason).register(registry)));
-        legacyRated = Counter.builder(LEGACY_RATED).description("the former name of " + RATED).register(registry);
-        legacyWaits = Counter.builder(LEGACY_WAITS).description("the former name of " + WITNESS_WAITS).register(registry);
         witnessWaits = Counter.builder(WITNESS_WAITS).description("agents' copies that began waiting for their witness")
                 .register(registry);
         batches = Timer.builder(BATCHES).description("rating transactions committed, from their start to their commit")
@@ -174,7 +156,6 @@ public class BillingMeters {
     public void committed(RatingOutcome outcome) {
         if (!outcome.rated().isEmpty()) {
             rated.increment(outcome.rated().size());
-            legacyRated.increment(outcome.rated().size());
             charged.increment(sum(outcome.rated().stream().map(RatedReceipt::charge).toList()).doubleValue());
         }
         for (Rejection rejection : outcome.rejected()) {
@@ -182,7 +163,6 @@ public class BillingMeters {
         }
         if (!outcome.awaitingWitness().isEmpty()) {
             witnessWaits.increment(outcome.awaitingWitness().size());
-            legacyWaits.increment(outcome.awaitingWitness().size());
         }
     }
 
@@ -198,7 +178,6 @@ public class BillingMeters {
             LOG.warnf("quarantine reason %s is not a meter tag: counted as %s", reason, OTHER_REASON);
         }
         quarantined.get(tag).increment(count);
-        legacyQuarantined.get(tag).increment(count);
     }
 
     /** Counts a voucher signed and committed, which added {@code increment} wei to its pair's cumulative amount. */
