@@ -1,7 +1,5 @@
 package cloud.agora.protocol.api;
 
-import cloud.agora.protocol.auth.AccessTokens;
-import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
@@ -23,24 +21,14 @@ import java.util.UUID;
 /**
  * The marketplace as the gateways use it to broker resources for the accounts that pay, as the marketplace serves it:
  * placing bids, reading and cancelling them, reading and closing their leases (the functions gateway with the
- * developer's own token, the storage gateway with its own, signed in with its key by Sign-In with Ethereum), and
- * reporting the audits the storage gateway ran. Every call but the sign-in carries {@code Authorization: Bearer <token>}.
+ * developer's own token, the storage gateway with its own, signed in with its key through {@link SignInApi}), and
+ * reporting the audits the storage gateway ran. Every call carries {@code Authorization: Bearer <token>}.
  * Errors are RFC 9457 problems.
  */
 @Path("/api/v1")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public interface MarketplaceBrokerApi {
-
-    /** {@code POST /api/v1/auth/challenge}: the EIP-4361 message for {@code request.address()} to sign. */
-    @POST
-    @Path("/auth/challenge")
-    SignInExchange.Challenge challenge(SignInExchange.ChallengeRequest request);
-
-    /** {@code POST /api/v1/auth/token}: a bearer token for the signed message. */
-    @POST
-    @Path("/auth/token")
-    AccessTokens.IssuedToken token(SignInExchange.TokenRequest request);
 
     /**
      * {@code POST /api/v1/bids}: places a bid ({@code 201}); the same {@value IdempotencyKeys#HEADER} with the same

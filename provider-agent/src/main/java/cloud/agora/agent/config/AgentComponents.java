@@ -134,8 +134,8 @@ public class AgentComponents {
 
     @Produces
     @Singleton
-    Marketplace marketplace(AgentConfig config, ReceiptSigner signer) {
-        return config.marketplace().url().<Marketplace>map(url -> new RestMarketplace(url, signer.provider(), signer.key()))
+    Marketplace marketplace(AgentConfig config, ReceiptSigner signer, Clock clock) {
+        return config.marketplace().url().<Marketplace>map(url -> new RestMarketplace(url, signer.provider(), signer.key(), clock))
                 .orElseGet(NoMarketplace::new);
     }
 
@@ -288,12 +288,12 @@ public class AgentComponents {
     @Produces
     @Singleton
     ReceiptShipper shipper(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
+            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap, Clock clock) {
         AgentConfig.JournalConfig j = config.journal();
         UsageSink usageSink = switch (sinkKind(config, bootstrap)) {
             case "kafka" -> new KafkaUsageSink(bootstrap.orElseThrow(() -> new IllegalStateException(
                     "agent.journal.sink=kafka needs kafka.bootstrap.servers")), Duration.ofSeconds(30), signer.key());
-            case "http" -> httpSink(config, signer);
+            case "http" -> httpSink(config, signer, clock);
             case "none" -> null;
             default -> throw new IllegalStateException("agent.journal.sink must be auto, kafka, http or none, not " + j.sink());
         };
@@ -310,14 +310,14 @@ public class AgentComponents {
     @Produces
     @Singleton
     ReceiptReconciler receiptReconciler(AgentConfig config, ReceiptJournal journal, ReceiptSigner signer, ReceiptShipper shipper,
-            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap) {
+            @ConfigProperty(name = "kafka.bootstrap.servers") Optional<String> bootstrap, Clock clock) {
         // with billing's URL, whatever the sink: what billing lacks goes again as an HTTPS batch (billing keeps a
         // receipt once by id, so one still on its way through Kafka costs a second delivery, not a second charge)
         if (!reconciles(config, bootstrap)) {
             return new ReceiptReconciler(journal, null, null);
         }
         ReceiptReconciler reconciler = new ReceiptReconciler(journal, new HttpBillingReceiptTree(config.billing().url().orElseThrow(),
-                signer.provider(), signer.key(), config.billing().timeout()), httpSink(config, signer));
+                signer.provider(), signer.key(), config.billing().timeout(), clock), httpSink(config, signer, clock));
         shipper.onRecovery(reconciler::requestPass);
         return reconciler;
     }
@@ -336,15 +336,16 @@ public class AgentComponents {
         return j.sink();
     }
 
-    private static HttpUsageSink httpSink(AgentConfig config, ReceiptSigner signer) {
+    private static HttpUsageSink httpSink(AgentConfig config, ReceiptSigner signer, Clock clock) {
         return new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
-                "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout());
+                "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout(),
+                clock);
     }
 
     /** The voucher redeemer, or a placeholder that does nothing when automatic redeem is off. */
     @Produces
     @Singleton
-    RedeemSchedule redeemSchedule(AgentConfig config, ReceiptSigner signer) {
+    RedeemSchedule redeemSchedule(AgentConfig config, ReceiptSigner signer, Clock clock) {
         AgentConfig.SettlementConfig s = config.settlement();
         if (!s.autoRedeem()) {
             return new RedeemSchedule(null);
@@ -355,7 +356,7 @@ public class AgentComponents {
         String escrowAddress = s.escrowAddress().orElseThrow(() -> new IllegalStateException(
                 "agent.settlement.auto-redeem needs agent.settlement.escrow-address"));
         Escrow escrow = Chain.connect(ChainSettings.remote(rpc, s.chainId())).escrow(Address.parse(escrowAddress));
-        return new RedeemSchedule(new VoucherRedeemer(new HttpBillingVouchers(billing, signer.provider(), signer.key()), escrow,
+        return new RedeemSchedule(new VoucherRedeemer(new HttpBillingVouchers(billing, signer.provider(), signer.key(), clock), escrow,
                 Signer.of(signer.key()), Wei.parse(s.gasCostEstimateWei())));
     }
 

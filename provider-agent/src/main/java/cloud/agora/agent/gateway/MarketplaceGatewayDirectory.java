@@ -1,7 +1,7 @@
 package cloud.agora.agent.gateway;
 
 import cloud.agora.agent.lease.MarketplaceUnavailableException;
-import cloud.agora.agent.remote.RestClients;
+import cloud.agora.client.RestClients;
 import cloud.agora.protocol.api.MarketplaceGatewayApi;
 import cloud.agora.protocol.market.GatewayKeys;
 import jakarta.ws.rs.ProcessingException;

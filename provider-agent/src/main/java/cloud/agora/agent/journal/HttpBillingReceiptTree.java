@@ -1,12 +1,13 @@
 package cloud.agora.agent.journal;
 
-import cloud.agora.agent.remote.RestClients;
-import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.client.RestClients;
+import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.BillingUsageApi;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.ReceiptTreeAnswer;
 import cloud.agora.protocol.usage.ReceiptTreeQuery;
 import jakarta.ws.rs.WebApplicationException;
+import java.time.Clock;
 import java.time.Duration;
 import org.web3j.crypto.ECKeyPair;
 
@@ -20,9 +21,9 @@ public final class HttpBillingReceiptTree implements BillingReceiptTree {
     private final BillingUsageApi usage;
     private final ServiceSession session;
 
-    public HttpBillingReceiptTree(String billingUrl, Address provider, ECKeyPair key, Duration timeout) {
+    public HttpBillingReceiptTree(String billingUrl, Address provider, ECKeyPair key, Duration timeout, Clock clock) {
         this.usage = RestClients.of(BillingUsageApi.class, billingUrl, timeout);
-        this.session = new ServiceSession(billingUrl, provider, key);
+        this.session = new ServiceSession(billingUrl, key, clock);
     }
 
     @Override

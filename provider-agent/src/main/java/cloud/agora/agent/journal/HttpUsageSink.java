@@ -1,13 +1,14 @@
 package cloud.agora.agent.journal;
 
-import cloud.agora.agent.remote.RestClients;
-import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.client.RestClients;
+import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.BillingUsageApi;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
 import jakarta.ws.rs.WebApplicationException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -30,9 +31,9 @@ public final class HttpUsageSink implements UsageSink {
     private final ServiceSession session;
     private final ECKeyPair key;
 
-    public HttpUsageSink(String billingUrl, Address provider, ECKeyPair key, Duration timeout) {
+    public HttpUsageSink(String billingUrl, Address provider, ECKeyPair key, Duration timeout, Clock clock) {
         this.usage = RestClients.of(BillingUsageApi.class, billingUrl, timeout);
-        this.session = new ServiceSession(billingUrl, provider, key);
+        this.session = new ServiceSession(billingUrl, key, clock);
         this.key = key;
     }
 

@@ -1,7 +1,7 @@
 package cloud.agora.agent.lease;
 
-import cloud.agora.agent.remote.RestClients;
-import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.client.RestClients;
+import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.MarketplaceLeaseApi;
 import cloud.agora.protocol.api.MarketplaceProviderApi;
 import cloud.agora.protocol.eth.Address;
@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -49,10 +50,10 @@ public final class RestMarketplace implements Marketplace {
     private final MarketplaceLeaseApi leases;
     private final HttpClient stream = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public RestMarketplace(String baseUrl, Address provider, ECKeyPair key) {
+    public RestMarketplace(String baseUrl, Address provider, ECKeyPair key, Clock clock) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.provider = provider;
-        this.session = new ServiceSession(baseUrl, provider, key);
+        this.session = new ServiceSession(baseUrl, key, clock);
         this.providers = RestClients.of(MarketplaceProviderApi.class, baseUrl, TIMEOUT);
         this.leases = RestClients.of(MarketplaceLeaseApi.class, baseUrl, TIMEOUT);
     }

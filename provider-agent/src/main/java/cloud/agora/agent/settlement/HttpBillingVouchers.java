@@ -1,11 +1,12 @@
 package cloud.agora.agent.settlement;
 
-import cloud.agora.agent.remote.RestClients;
-import cloud.agora.agent.remote.ServiceSession;
+import cloud.agora.client.RestClients;
+import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.BillingVoucherApi;
 import cloud.agora.protocol.billing.VoucherView;
 import cloud.agora.protocol.eth.Address;
 import jakarta.ws.rs.WebApplicationException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.web3j.crypto.ECKeyPair;
@@ -20,10 +21,10 @@ public final class HttpBillingVouchers implements BillingVouchers {
     private final BillingVoucherApi vouchers;
     private final ServiceSession session;
 
-    public HttpBillingVouchers(String billingUrl, Address provider, ECKeyPair key) {
+    public HttpBillingVouchers(String billingUrl, Address provider, ECKeyPair key, Clock clock) {
         this.provider = provider;
         this.vouchers = RestClients.of(BillingVoucherApi.class, billingUrl, Duration.ofSeconds(30));
-        this.session = new ServiceSession(billingUrl, provider, key);
+        this.session = new ServiceSession(billingUrl, key, clock);
     }
 
     @Override

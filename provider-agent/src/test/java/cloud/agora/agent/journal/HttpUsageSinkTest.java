@@ -3,6 +3,7 @@ package cloud.agora.agent.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.time.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +46,7 @@ class HttpUsageSinkTest {
     }
 
     HttpUsageSink sink() {
-        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5));
+        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
     }
 
     ReceiptShipper shipper(ReceiptJournal journal) {

@@ -3,6 +3,7 @@ package cloud.agora.agent.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.usage.UsageReceipt;
+import java.time.Clock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,12 +47,12 @@ class ReceiptReconcilerTest {
     }
 
     HttpUsageSink sink() {
-        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5));
+        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
     }
 
     ReceiptReconciler reconciler(ReceiptJournal journal) {
         return new ReceiptReconciler(journal, new HttpBillingReceiptTree(billing.url(), Receipts.SIGNER.provider(),
-                Receipts.SIGNER.key(), Duration.ofSeconds(5)), sink());
+                Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC()), sink());
     }
 
     ReceiptShipper shipper(ReceiptJournal journal) {

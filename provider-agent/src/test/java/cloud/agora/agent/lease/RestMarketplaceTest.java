@@ -26,6 +26,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.time.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,7 @@ class RestMarketplaceTest {
 
     @Test
     void registersPublishesHeartbeatsAndListsItsLeasesSignedInAsTheProvider() {
-        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY);
+        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY, Clock.systemUTC());
         ProviderRegistration registration = new ProviderRegistration(PROVIDER, "http://agent:8090", "eu-west",
                 Map.of("gpu", "none"));
         OfferSpec offer = new OfferSpec(new Resources(4000, 8192, 10), new Prices(Wei.of(5), Wei.of(6), Wei.of(7), Wei.of(8)));
@@ -131,7 +132,7 @@ class RestMarketplaceTest {
 
     @Test
     void signsInAgainWhenTheMarketplaceForgetsItsTokens() {
-        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY);
+        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY, Clock.systemUTC());
         assertThat(marketplace.leases()).hasSize(1);
         tokens = newTokens();
         assertThat(marketplace.leases()).hasSize(1);
@@ -141,7 +142,7 @@ class RestMarketplaceTest {
 
     @Test
     void aServerErrorIsAnOutageAndARefusalCarriesTheMarketplacesProblem() {
-        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY);
+        RestMarketplace marketplace = new RestMarketplace(url(), PROVIDER, KEY, Clock.systemUTC());
         forced.put("status", 503);
         assertThatThrownBy(marketplace::leases).isInstanceOf(MarketplaceUnavailableException.class)
                 .hasMessageContaining("503");
@@ -156,7 +157,7 @@ class RestMarketplaceTest {
     void anUnreachableMarketplaceIsAnOutage() {
         String down = url();
         server.stop(0);
-        assertThatThrownBy(() -> new RestMarketplace(down, PROVIDER, KEY).heartbeat(new Heartbeat(Resources.NONE)))
+        assertThatThrownBy(() -> new RestMarketplace(down, PROVIDER, KEY, Clock.systemUTC()).heartbeat(new Heartbeat(Resources.NONE)))
                 .isInstanceOf(MarketplaceUnavailableException.class);
     }
 

@@ -22,6 +22,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.time.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -101,7 +102,7 @@ class HttpBillingVouchersTest {
 
     @Test
     void readsTheProvidersLatestVouchersSignedInAsTheProvider() {
-        List<VoucherView> vouchers = new HttpBillingVouchers(url(), PROVIDER, KEY).latest();
+        List<VoucherView> vouchers = new HttpBillingVouchers(url(), PROVIDER, KEY, Clock.systemUTC()).latest();
 
         assertThat(vouchers).containsExactly(issued);
         assertThat(vouchers.get(0).voucher().signer(Eip712Domain.escrow(31337, CONSUMER)))
@@ -113,7 +114,7 @@ class HttpBillingVouchersTest {
     @Test
     void aRefusalIsAnErrorCarryingBillingsProblem() {
         status = 403;
-        assertThatThrownBy(() -> new HttpBillingVouchers(url(), PROVIDER, KEY).latest())
+        assertThatThrownBy(() -> new HttpBillingVouchers(url(), PROVIDER, KEY, Clock.systemUTC()).latest())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("403")
                 .hasMessageContaining("urn:agora:problem:access-denied");
     }

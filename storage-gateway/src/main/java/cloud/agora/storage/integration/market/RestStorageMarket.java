@@ -1,11 +1,9 @@
 package cloud.agora.storage.integration.market;
 
+import cloud.agora.client.RestClients;
+import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.MarketplaceBrokerApi;
-import cloud.agora.protocol.auth.AccessTokens;
-import cloud.agora.protocol.auth.SignInExchange;
 import cloud.agora.protocol.eth.Address;
-import cloud.agora.protocol.eth.PersonalSignature;
-import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidKind;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
@@ -22,31 +20,23 @@ import cloud.agora.storage.domain.replica.ReplicationException;
 import cloud.agora.storage.domain.replica.StorageLease;
 import cloud.agora.storage.domain.replica.StorageMarket;
 import cloud.agora.storage.integration.GatewayKey;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.ext.ContextResolver;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.web3j.crypto.ECKeyPair;
 
 /**
- * {@link StorageMarket} over the marketplace's REST API ({@code protocol}'s {@link MarketplaceBrokerApi}, a Quarkus REST
- * client built for the configured {@code agora.storage.replication.marketplace-url}: connect within 5 s, an answer
- * within 10 s, no redirects followed, bodies in {@code protocol}'s JSON mapping), signed in with the gateway's own key
- * through Sign-In with Ethereum ({@code /api/v1/auth/challenge} → {@code personal_sign} → {@code /api/v1/auth/token});
- * the token is renewed 30 s before it expires and after a 401. Bids name the account that
+ * {@link StorageMarket} over the marketplace's REST API ({@code protocol}'s {@link MarketplaceBrokerApi}, a REST client
+ * of {@link RestClients} built for the configured {@code agora.storage.replication.marketplace-url}, an answer within
+ * 10 s), signed in with the gateway's own key through Sign-In with Ethereum (a {@link ServiceSession}: the token is
+ * renewed 30 s before it expires and after a 401). Bids name the account that
  * pays ({@code BidSpec.payer}): the marketplace makes it the leases' owner and the gateway their broker, which may
  * read the bid, cancel it and read and close its leases (the marketplace must list the gateway's address in
  * {@code agora.market.gateways.storage}).
@@ -58,17 +48,13 @@ import org.web3j.crypto.ECKeyPair;
 @ApplicationScoped
 public class RestStorageMarket implements StorageMarket {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
-    /** Renew the token this long before it expires. */
-    private static final Duration TOKEN_MARGIN = Duration.ofSeconds(30);
 
     private final StorageConfig.Replication config;
     private final GatewayKey gatewayKey;
     private final Clock clock;
     private MarketplaceBrokerApi client;
-    private String token;
-    private Instant tokenExpires = Instant.EPOCH;
+    private ServiceSession session;
     /**
      * Placing a bid: {@value #PLACE_ATTEMPTS} attempts {@value #PAUSE_MILLIS} ms apart, only when the marketplace could
      * not be reached or failed (the same key each time, see {@link #place}).
@@ -228,66 +214,26 @@ public class RestStorageMarket implements StorageMarket {
      * after its restart).
      *
      * @param what the request, for messages
-     * @throws MarketplaceFailedException  when the marketplace cannot be reached or answers 5xx
+     * @throws MarketplaceFailedException  when the marketplace cannot be reached or answers 5xx (the sign-in too, so
+     *                                     placing a bid tries it again)
      * @throws MarketplaceRefusedException when it answers any other status of 400 or more
      */
     private <T> T call(String what, Call<T> call) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return call.on(client(), "Bearer " + token());
-            } catch (WebApplicationException e) {
-                int status = e.getResponse().getStatus();
-                if (status == 401 && attempt == 0) {
-                    invalidate();
-                    continue;
-                }
-                String message = "marketplace answered " + status + " to " + what + ": " + body(e);
-                if (status / 100 == 5) {
-                    throw new MarketplaceFailedException(message, e);
-                }
-                throw new MarketplaceRefusedException(status, message, e);
-            } catch (ProcessingException e) {
-                throw new MarketplaceFailedException("cannot reach the marketplace at " + config.marketplaceUrl() + " ("
-                        + what + "): " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /**
-     * A bearer token of the gateway's, signing in when it has none or it expires within {@link #TOKEN_MARGIN}; a
-     * sign-in the marketplace could not answer fails as {@link MarketplaceFailedException}, so placing a bid tries it
-     * again.
-     */
-    private synchronized String token() {
-        if (token != null && clock.instant().isBefore(tokenExpires.minus(TOKEN_MARGIN))) {
-            return token;
-        }
-        ECKeyPair key = gatewayKey.key();
         try {
-            String message = client().challenge(new SignInExchange.ChallengeRequest(
-                    PersonalSignature.addressOf(key))).message();
-            AccessTokens.IssuedToken issued = client().token(
-                    new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key)));
-            token = issued.token();
-            tokenExpires = issued.expiresAt();
-            return token;
+            return session().call(authorization -> call.on(client(), authorization));
+        } catch (ServiceSession.SignInRefusedException e) {
+            throw new MarketplaceRefusedException(e.status(), "cannot sign in to the marketplace: " + e.getMessage(), e);
         } catch (WebApplicationException e) {
-            int status = e.getResponse().getStatus();
-            String message = "cannot sign in to the marketplace: it answered " + status + " " + body(e);
+            int status = RestClients.status(e);
+            String message = "marketplace answered " + status + " to " + what + ": " + RestClients.body(e, EXCERPT);
             if (status / 100 == 5) {
                 throw new MarketplaceFailedException(message, e);
             }
             throw new MarketplaceRefusedException(status, message, e);
         } catch (ProcessingException e) {
-            throw new MarketplaceFailedException("cannot sign in to the marketplace at " + config.marketplaceUrl() + ": "
-                    + e.getMessage(), e);
+            throw new MarketplaceFailedException("cannot reach the marketplace at " + config.marketplaceUrl() + " ("
+                    + what + "): " + e.getMessage(), e);
         }
-    }
-
-    /** Forgets the token (the marketplace answered 401): the next call signs in again. */
-    private synchronized void invalidate() {
-        token = null;
-        tokenExpires = Instant.EPOCH;
     }
 
     /** The gateway's marketplace address (null before its key is configured). */
@@ -295,16 +241,18 @@ public class RestStorageMarket implements StorageMarket {
         return gatewayKey.address().orElse(null);
     }
 
+    /** The gateway's session at the configured marketplace, begun on first use. */
+    private synchronized ServiceSession session() {
+        if (session == null) {
+            session = new ServiceSession(config.marketplaceUrl(), gatewayKey.key(), clock);
+        }
+        return session;
+    }
+
     /** The REST client of the configured marketplace, built on first use. */
     private synchronized MarketplaceBrokerApi client() {
         if (client == null) {
-            client = QuarkusRestClientBuilder.newBuilder()
-                    .baseUri(URI.create(config.marketplaceUrl().replaceAll("/+$", "")))
-                    .connectTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .readTimeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .followRedirects(false)
-                    .register(new ProtocolJson())
-                    .build(MarketplaceBrokerApi.class);
+            client = RestClients.of(MarketplaceBrokerApi.class, config.marketplaceUrl(), READ_TIMEOUT);
         }
         return client;
     }
@@ -317,28 +265,6 @@ public class RestStorageMarket implements StorageMarket {
             } catch (Exception e) {
                 // nothing to do: the service is stopping
             }
-        }
-    }
-
-    /** The start of a refusal's body (a problem, usually); empty when it cannot be read. */
-    private static String body(WebApplicationException e) {
-        String body;
-        try {
-            body = e.getResponse().readEntity(String.class);
-        } catch (RuntimeException unreadable) {
-            return "";
-        }
-        return body == null ? "" : body.length() > EXCERPT ? body.substring(0, EXCERPT) + "…" : body;
-    }
-
-    /** Bodies in {@code protocol}'s JSON mapping (the one signatures and the services' codecs use). */
-    private static final class ProtocolJson implements ContextResolver<ObjectMapper> {
-
-        private static final ObjectMapper MAPPER = JsonCodec.configure(new ObjectMapper());
-
-        @Override
-        public ObjectMapper getContext(Class<?> type) {
-            return MAPPER;
         }
     }
 }

@@ -1,4 +1,4 @@
-package cloud.agora.agent.remote;
+package cloud.agora.client;
 
 import cloud.agora.protocol.event.JsonCodec;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * REST clients of protocol's service interfaces for a base URL known only at run time (the agent's configuration).
+ * REST clients of protocol's service interfaces for a base URL known only at run time (a configuration, or what the
+ * marketplace names).
  * Every client connects within 5 s, waits at most its read timeout for an answer, follows no redirect, and writes and
  * reads bodies with protocol's {@link JsonCodec} mapping, the one signatures and the services' own codecs use. A status
  * of 400 or more is a {@link WebApplicationException} (its problem body readable with {@link #body}); no connection, a

@@ -1,35 +1,38 @@
-package cloud.agora.agent.remote;
+package cloud.agora.client;
 
 import cloud.agora.protocol.api.SignInApi;
 import cloud.agora.protocol.auth.AccessTokens;
 import cloud.agora.protocol.auth.SignInExchange;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.PersonalSignature;
 import jakarta.ws.rs.WebApplicationException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 import org.web3j.crypto.ECKeyPair;
 
 /**
- * The provider signed in at one service with Sign-In with Ethereum ({@link SignInApi}: challenge →
+ * A key's account signed in at one service with Sign-In with Ethereum ({@link SignInApi}: challenge →
  * {@code personal_sign} → token). The token is kept until 30 s before it expires; a call answered 401 (a token the
  * service forgot, e.g. after its restart) signs in again and is sent once more.
  */
 public final class ServiceSession {
 
     private static final Duration SIGN_IN_TIMEOUT = Duration.ofSeconds(10);
+    /** Sign in again this long before the token expires. */
+    private static final Duration MARGIN = Duration.ofSeconds(30);
 
     private final SignInApi signIn;
-    private final Address provider;
     private final ECKeyPair key;
+    private final Clock clock;
     private String token;
     private Instant expiresAt = Instant.EPOCH;
 
-    public ServiceSession(String baseUrl, Address provider, ECKeyPair key) {
+    /** A session of {@code key}'s account at the service at {@code baseUrl}, timing its token by {@code clock}. */
+    public ServiceSession(String baseUrl, ECKeyPair key, Clock clock) {
         this.signIn = RestClients.of(SignInApi.class, baseUrl, SIGN_IN_TIMEOUT);
-        this.provider = provider;
         this.key = key;
+        this.clock = clock;
     }
 
     /**
@@ -40,19 +43,20 @@ public final class ServiceSession {
      * @throws SignInRefusedException when it refuses the sign-in (4xx)
      */
     public synchronized String token() {
-        if (token == null || Instant.now().isAfter(expiresAt.minusSeconds(30))) {
+        if (token == null || !clock.instant().isBefore(expiresAt.minus(MARGIN))) {
             try {
-                String message = signIn.challenge(new SignInExchange.ChallengeRequest(provider)).message();
+                String message = signIn.challenge(
+                        new SignInExchange.ChallengeRequest(PersonalSignature.addressOf(key))).message();
                 AccessTokens.IssuedToken issued = signIn.token(
                         new SignInExchange.TokenRequest(message, PersonalSignature.sign(message, key)));
                 token = issued.token();
                 expiresAt = issued.expiresAt();
             } catch (WebApplicationException e) {
                 if (RestClients.status(e) >= 500) {
-                    throw e; // the service is failing, not refusing this provider
+                    throw e; // the service is failing, not refusing this account
                 }
-                throw new SignInRefusedException("sign-in refused: " + RestClients.status(e) + " "
-                        + RestClients.body(e, 300));
+                throw new SignInRefusedException(RestClients.status(e), "sign-in refused: " + RestClients.status(e)
+                        + " " + RestClients.body(e, 300));
             }
         }
         return token;
@@ -84,10 +88,18 @@ public final class ServiceSession {
         return call.apply("Bearer " + token());
     }
 
-    /** The service refused to sign the provider in (a 4xx to the challenge or the token). */
+    /** The service refused to sign the account in (a 4xx to the challenge or the token). */
     public static final class SignInRefusedException extends RuntimeException {
-        SignInRefusedException(String message) {
+        private final int status;
+
+        SignInRefusedException(int status, String message) {
             super(message);
+            this.status = status;
+        }
+
+        /** The status the service answered. */
+        public int status() {
+            return status;
         }
     }
 }
