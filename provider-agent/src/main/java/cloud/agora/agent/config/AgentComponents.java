@@ -317,7 +317,7 @@ public class AgentComponents {
             return new ReceiptReconciler(journal, null, null);
         }
         ReceiptReconciler reconciler = new ReceiptReconciler(journal, new HttpBillingReceiptTree(config.billing().url().orElseThrow(),
-                signer.provider(), signer.key(), config.billing().timeout(), clock), httpSink(config, signer, clock));
+                signer.key(), config.billing().timeout(), clock), httpSink(config, signer, clock));
         shipper.onRecovery(reconciler::requestPass);
         return reconciler;
     }
@@ -338,8 +338,7 @@ public class AgentComponents {
 
     private static HttpUsageSink httpSink(AgentConfig config, ReceiptSigner signer, Clock clock) {
         return new HttpUsageSink(config.billing().url().orElseThrow(() -> new IllegalStateException(
-                "agent.journal.sink=http needs agent.billing.url")), signer.provider(), signer.key(), config.billing().timeout(),
-                clock);
+                "agent.journal.sink=http needs agent.billing.url")), signer.key(), config.billing().timeout(), clock);
     }
 
     /** The voucher redeemer, or a placeholder that does nothing when automatic redeem is off. */

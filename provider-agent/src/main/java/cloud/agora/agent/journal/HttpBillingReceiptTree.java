@@ -3,7 +3,6 @@ package cloud.agora.agent.journal;
 import cloud.agora.client.RestClients;
 import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.BillingUsageApi;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.usage.ReceiptTreeAnswer;
 import cloud.agora.protocol.usage.ReceiptTreeQuery;
 import jakarta.ws.rs.WebApplicationException;
@@ -21,7 +20,7 @@ public final class HttpBillingReceiptTree implements BillingReceiptTree {
     private final BillingUsageApi usage;
     private final ServiceSession session;
 
-    public HttpBillingReceiptTree(String billingUrl, Address provider, ECKeyPair key, Duration timeout, Clock clock) {
+    public HttpBillingReceiptTree(String billingUrl, ECKeyPair key, Duration timeout, Clock clock) {
         this.usage = RestClients.of(BillingUsageApi.class, billingUrl, timeout);
         this.session = new ServiceSession(billingUrl, key, clock);
     }

@@ -3,7 +3,6 @@ package cloud.agora.agent.journal;
 import cloud.agora.client.RestClients;
 import cloud.agora.client.ServiceSession;
 import cloud.agora.protocol.api.BillingUsageApi;
-import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.usage.ReceiptBatch;
 import cloud.agora.protocol.usage.UsageReceipt;
@@ -31,7 +30,7 @@ public final class HttpUsageSink implements UsageSink {
     private final ServiceSession session;
     private final ECKeyPair key;
 
-    public HttpUsageSink(String billingUrl, Address provider, ECKeyPair key, Duration timeout, Clock clock) {
+    public HttpUsageSink(String billingUrl, ECKeyPair key, Duration timeout, Clock clock) {
         this.usage = RestClients.of(BillingUsageApi.class, billingUrl, timeout);
         this.session = new ServiceSession(billingUrl, key, clock);
         this.key = key;

@@ -3,9 +3,9 @@ package cloud.agora.agent.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.usage.UsageReceipt;
-import java.time.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +46,7 @@ class HttpUsageSinkTest {
     }
 
     HttpUsageSink sink() {
-        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
+        return new HttpUsageSink(billing.url(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
     }
 
     ReceiptShipper shipper(ReceiptJournal journal) {

@@ -3,8 +3,8 @@ package cloud.agora.agent.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.usage.UsageReceipt;
-import java.time.Clock;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +47,11 @@ class ReceiptReconcilerTest {
     }
 
     HttpUsageSink sink() {
-        return new HttpUsageSink(billing.url(), Receipts.SIGNER.provider(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
+        return new HttpUsageSink(billing.url(), Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC());
     }
 
     ReceiptReconciler reconciler(ReceiptJournal journal) {
-        return new ReceiptReconciler(journal, new HttpBillingReceiptTree(billing.url(), Receipts.SIGNER.provider(),
+        return new ReceiptReconciler(journal, new HttpBillingReceiptTree(billing.url(),
                 Receipts.SIGNER.key(), Duration.ofSeconds(5), Clock.systemUTC()), sink());
     }
 
