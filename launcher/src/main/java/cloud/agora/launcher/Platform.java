@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,7 +27,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +34,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.ECKeyPair;
 
@@ -78,14 +81,16 @@ final class Platform {
     }
 
     /**
-     * The JVM options of every service and agent ({@code AGORA_SERVICE_JVM} replaces them, space-separated): a heap that
-     * starts small and may grow to 512 MiB (the JVM's default initial heap, a 64th of the machine's memory, is touched
-     * by the first allocations: 380 MiB committed per JVM on 24 GiB) and the serial collector (one machine runs seven
-     * JVMs, whose pauses are short at these heap sizes; G1's own threads and remembered sets cost memory the platform
-     * shares). An agent holds 137 MiB instead of 225 once started (launcher README).
+     * The JVM options of every service, agent and the local Kafka ({@code AGORA_SERVICE_JVM} replaces them,
+     * space-separated): a heap that starts small and may grow to 512 MiB (the JVM's default initial heap, a 64th of the
+     * machine's memory, is touched by the first allocations: 380 MiB committed per JVM on 24 GiB), the serial collector
+     * (one machine runs seven JVMs, whose pauses are short at these heap sizes; G1's own threads and remembered sets
+     * cost memory the platform shares) and only the quick compiler (C2's compilations were a third of the CPU the
+     * platform spends starting on two cores, and its code cache and arenas 25 MiB per JVM; a one-machine platform
+     * never runs long enough to earn them back). Figures in the launcher README.
      */
     static final List<String> SERVICE_JVM = List.of(System.getenv().getOrDefault("AGORA_SERVICE_JVM",
-            "-Xms32m -Xmx512m -XX:+UseSerialGC").trim().split("\\s+"));
+            "-Xms32m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1").trim().split("\\s+"));
 
     /** The most provider agents one machine runs: one per funded provider dev key. */
     static final int MAX_AGENTS = 3;
@@ -162,11 +167,7 @@ final class Platform {
                 "AGENT_BILLING_URL", "http://localhost:8082",
                 "AGENT_CAPACITY_MAX_STORAGE_GI_B", Integer.toString(AGENT_STORAGE_GIB),
                 // each agent its own container names and cgroups on the shared host
-                "AGENT_RUNC_CGROUP_PARENT", "agora-" + name,
-                // one build of the runtimes' root filesystems (the JVM image takes a few seconds) for all of them: in
-                // the state, unless the launcher's environment names a folder kept across platforms
-                "AGENT_RUNC_RUNTIMES_DIR", System.getenv().getOrDefault("AGENT_RUNC_RUNTIMES_DIR",
-                        state.resolve("runtimes").toString())));
+                "AGENT_RUNC_CGROUP_PARENT", "agora-" + name));
     }
 
     private final Path root;
@@ -179,11 +180,14 @@ final class Platform {
     private final int agents;
     private final String listen;
     private final SignInSite site;
-    private final List<Process> processes = new ArrayList<>();
+    private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The local broker's process, once started (null with an external Kafka). */
+    private volatile Process broker;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant began = Instant.now();
-    private final Set<String> archiving = new HashSet<>();
-    private EmbeddedPostgres postgres;
+    /** The class-data archives this run's processes write as they stop: where they write it, where it is kept. */
+    private final Map<Path, Path> archiving = new LinkedHashMap<>();
+    private volatile EmbeddedPostgres postgres;
     private Devnet devnet;
     private volatile boolean stopping;
 
@@ -212,13 +216,24 @@ final class Platform {
         String secret = secret();
         Map<String, Path> keys = devKeys();
 
-        // Kafka's JVM starts while PostgreSQL and Anvil do; the services, all at once, once the three are up: a service
-        // waits for no other to start (each retries its calls to the others), so the platform is ready when the slowest
-        // is, not after the sum of their starts. Agents start once the marketplace answers: their first offer is
-        // published then, not a heartbeat later.
-        Process kafkaProcess = startKafka();
-        String postgresBase = startPostgres();
-        Map<String, String> chain = startChain();
+        // Kafka (its storage formatted first on a fresh state), PostgreSQL (initdb first) and Anvil (the contracts
+        // deployed first) start side by side; the services, all at once, once the three are up: a service waits for no
+        // other to start (each retries its calls to the others), so the platform is ready when the slowest is, not
+        // after the sum of their starts. Agents start once the marketplace answers: their first offer is published
+        // then, not a heartbeat later.
+        ExecutorService alongside = Executors.newFixedThreadPool(2);
+        Future<Process> kafkaStarting = alongside.submit(this::startKafka);
+        Future<String> postgresStarting = alongside.submit(this::startPostgres);
+        Map<String, String> chain;
+        try {
+            chain = startChain();
+        } finally {
+            // both up or failed before this goes on or gives up: stop() then finds every process they started
+            alongside.shutdown();
+            alongside.awaitTermination(readyTimeout.toSeconds(), TimeUnit.SECONDS);
+        }
+        Process kafkaProcess = started(kafkaStarting);
+        String postgresBase = started(postgresStarting);
         String kafka = awaitKafka(kafkaProcess);
         Map<String, String> urls = new LinkedHashMap<>();
         Map<String, Process> starting = new LinkedHashMap<>();
@@ -237,6 +252,13 @@ final class Platform {
             env.putAll(site.env());
             env.putAll(chain);
             env.putAll(service.env().of(state));
+            if (service.module().equals("provider-agent")) {
+                // one build of the runtimes' root filesystems (the JVM image: a jlink'ed JDK, 8 s of CPU) for every agent
+                // of every platform started from this build, a fresh state too: next to the agent's build, unless the
+                // launcher's environment names another folder (the image's stamp and lock make a kept one safe to reuse)
+                env.put("AGENT_RUNC_RUNTIMES_DIR", System.getenv().getOrDefault("AGENT_RUNC_RUNTIMES_DIR",
+                        root.resolve("provider-agent/target/runtimes").toString()));
+            }
             env.putAll(signedEvents(state, service.name()));
             if (service.database()) {
                 String database = service.name().replace('-', '_');
@@ -250,7 +272,7 @@ final class Platform {
             }
             List<String> command = new ArrayList<>(List.of(java()));
             command.addAll(SERVICE_JVM);
-            command.addAll(classData(service, jar));
+            command.addAll(classData(service.module(), jar, root.resolve(service.module()).resolve("target")));
             command.addAll(List.of("-jar", jar.toString()));
             starting.put(service.name(), startProcess(service.name(), command, env));
             urls.put(service.name(), "http://localhost:" + service.port());
@@ -285,18 +307,15 @@ final class Platform {
         }
         stopping = true;
         log("stopping");
-        for (int i = processes.size() - 1; i >= 0; i--) {
-            Process process = processes.get(i);
-            process.destroy();
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+        // the services and agents at once (none needs another to stop), then Kafka
+        List<Process> services = processes.stream().filter(p -> p != broker).toList();
+        services.forEach(Process::destroy);
+        services.forEach(Platform::awaitExit);
+        if (broker != null) {
+            broker.destroy();
+            awaitExit(broker);
         }
+        keepArchives();
         if (devnet != null) {
             devnet.close();
         }
@@ -333,6 +352,9 @@ final class Platform {
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
                 .setPort(POSTGRES_PORT)
+                // stopped by stop(), after the services: a hook of its own would run alongside the launcher's and stop
+                // the database under services still flushing their work (they then took 10 s to give up)
+                .setRegisterShutdownHook(false)
                 // zonky's defaults are for tests (fsync off, asynchronous commit); accepted data must
                 // survive a crash here, so every commit is flushed before it is acknowledged
                 .setServerConfig("fsync", "on")
@@ -382,6 +404,30 @@ final class Platform {
         }
     }
 
+    /** What a part started alongside the others returned, or what it threw. */
+    private static <T> T started(Future<T> part) throws Exception {
+        try {
+            return part.get(0, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Waits up to 30 s for a process asked to stop, then kills it. */
+    private static void awaitExit(Process process) {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Starts the local broker (null when the platform uses another); {@link #awaitKafka} waits for it. */
     private Process startKafka() throws Exception {
         if (externalKafka.isPresent()) {
@@ -396,7 +442,8 @@ final class Platform {
         try (var out = Files.newBufferedWriter(config)) {
             props.store(out, "Agora local broker (written by the launcher)");
         }
-        String classpath = Files.readString(root.resolve("kafka-broker/target/kafka.classpath")).strip();
+        Path classpathFile = root.resolve("kafka-broker/target/kafka.classpath");
+        String classpath = Files.readString(classpathFile).strip();
         if (!Files.exists(data.resolve("meta.properties"))) {
             log("formatting Kafka storage in %s", data);
             Process format = new ProcessBuilder(java(), "-cp", classpath, "kafka.tools.StorageTool", "format",
@@ -412,8 +459,10 @@ final class Platform {
         log("starting Kafka on port %d", KAFKA_PORT);
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(SERVICE_JVM);
+        command.addAll(classData("kafka", classpathFile, classpathFile.getParent()));
         command.addAll(List.of("-cp", classpath, "kafka.Kafka", config.toString()));
-        return startProcess("kafka", command, Map.of());
+        broker = startProcess("kafka", command, Map.of());
+        return broker;
     }
 
     /** The bootstrap address, once the local broker started by {@link #startKafka} listens. */
@@ -438,29 +487,48 @@ final class Platform {
     }
 
     /**
-     * The class-data archive options of a service: the JVM maps the classes its module loaded last time from
-     * {@code <cds>/<module>.jsa} instead of reading and verifying them again (half the start-up on this machine; the
-     * launcher README has the figures), when the archive is newer than the module's build; otherwise the first service
-     * of the module writes a new archive when it stops. The folder is {@code AGORA_CDS_DIR} (default
-     * {@code <state>/cds}; {@code off}: no archive). A stale or foreign archive is only ignored by the JVM.
+     * The class-data archive options of a service or of Kafka: the JVM maps the classes its module loaded last time
+     * instead of reading and verifying them again (half the start-up on this machine; the launcher README has the
+     * figures) from {@code <module>/target/<name>.jsa} (or {@code $AGORA_CDS_DIR/<name>.jsa}; {@code off}: none), an
+     * archive of the build, so every platform started from the build maps it, whatever its state folder. When there is
+     * none newer than the build ({@code built}: the module's jar or class path file), the first process of the module
+     * writes one as it stops, under a name of its own that {@link #stop} renames into place once the process has
+     * exited: no platform maps a half-written archive. A stale or foreign archive is only ignored by the JVM.
      */
-    private List<String> classData(ServiceSpec service, Path jar) throws IOException {
-        String setting = System.getenv().getOrDefault("AGORA_CDS_DIR", state.resolve("cds").toString());
+    private List<String> classData(String name, Path built, Path target) throws IOException {
+        String setting = System.getenv().getOrDefault("AGORA_CDS_DIR", target.toString());
         if (setting.equals("off")) {
             return List.of();
         }
         Path dir = Path.of(setting);
         Files.createDirectories(dir);
-        Path archive = dir.resolve(service.module() + ".jsa");
+        Path archive = dir.resolve(name + ".jsa");
         List<String> quiet = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
-        if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+        if (Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(built)) > 0) {
             return concat(List.of("-XX:SharedArchiveFile=" + archive), quiet);
         }
-        if (!archiving.add(service.module())) {
+        if (archiving.containsValue(archive)) {
             return List.of(); // another agent of this run writes it
         }
-        Files.deleteIfExists(archive);
-        return concat(List.of("-XX:ArchiveClassesAtExit=" + archive), quiet);
+        Path writing = dir.resolve(name + ".jsa.writing");
+        Files.deleteIfExists(writing);
+        archiving.put(writing, archive);
+        return concat(List.of("-XX:ArchiveClassesAtExit=" + writing), quiet);
+    }
+
+    /** Moves the archives written by the processes that stopped into place (after they exited: complete). */
+    private void keepArchives() {
+        archiving.forEach((writing, archive) -> {
+            try {
+                if (Files.exists(writing) && Files.size(writing) > 0) {
+                    Files.move(writing, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    Files.deleteIfExists(writing);
+                }
+            } catch (IOException e) {
+                log("class-data archive %s not kept: %s", archive, e.getMessage());
+            }
+        });
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -28,10 +28,6 @@ final class LocalPlatform implements AutoCloseable {
     LocalPlatform(Path state, String... options) {
         this.state = state;
         this.options = List.of(options);
-        // the runtimes' root filesystems (the JVM image: 8 s of CPU on a quiet machine) once per build, not per platform
-        env.put("AGENT_RUNC_RUNTIMES_DIR", REPO.resolve("launcher/target/it-runtimes").toString());
-        // the services' class-data archives, written by the first platform of a build and mapped by the others
-        env.put("AGORA_CDS_DIR", REPO.resolve("launcher/target/it-cds").toString());
     }
 
     /** Sets an environment variable of the launcher, which its services inherit (e.g. a short audit interval). */
