@@ -108,16 +108,16 @@ final class Platform {
     static List<ServiceSpec> services(int agents) {
         List<ServiceSpec> services = new ArrayList<>(List.of(
                 // the marketplace publishes the gateway keys (GET /api/v1/gateways) for agents not configured with them
-                new ServiceSpec("marketplace", "marketplace", 8081, true, state -> Map.of(
+                new ServiceSpec("marketplace", "marketplace", 8081, true, (root, state) -> Map.of(
                         "AGORA_MARKET_GATEWAYS_FUNCTIONS", address(state, "gateway"),
                         "AGORA_MARKET_GATEWAYS_STORAGE", address(state, "storage"))),
-                new ServiceSpec("governance", "governance", 8083, true, state -> Map.of(
+                new ServiceSpec("governance", "governance", 8083, true, (root, state) -> Map.of(
                         "AGORA_CHAIN_TOKEN_ADDRESS", Files.readString(state.resolve("anvil/token-address")).strip(),
                         "AGORA_CHAIN_TIMELOCK_ADDRESS", Files.readString(state.resolve("anvil/timelock-address")).strip(),
                         "AGORA_CHAIN_GUARDIANS", address(state, "guardian"),
                         "AGORA_CHAIN_EXECUTOR_KEY_FILE", state.resolve("keys/executor.key").toString(),
                         "QUARKUS_CONFIG_LOCATIONS", governanceDevTimings(state).toUri().toString())),
-                new ServiceSpec("billing", "billing", 8082, true, state -> {
+                new ServiceSpec("billing", "billing", 8082, true, (root, state) -> {
                     String gateway = address(state, "gateway");
                     return Map.of(
                             "AGORA_BILLING_VOUCHERS_DELEGATE_KEY_FILE", state.resolve("keys/billing-delegate.key").toString(),
@@ -127,13 +127,13 @@ final class Platform {
                             "AGORA_BILLING_STORAGE_GATEWAYS", address(state, "storage"),
                             "QUARKUS_CONFIG_LOCATIONS", billingDevTimings(state).toUri().toString());
                 }),
-                new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, state -> Map.of(
+                new ServiceSpec("storage-gateway", "storage-gateway", 8084, true, (root, state) -> Map.of(
                         "AGORA_STORAGE_PATH", state.resolve("storage-gateway").toString(),
                         "AGORA_STORAGE_KEY_FILE", state.resolve("keys/storage.key").toString(),
                         "AGORA_MARKETPLACE_URL", "http://localhost:8081",
                         // every agent of this platform listens on loopback
                         "AGORA_STORAGE_LOCAL_NETWORK", "true")),
-                new ServiceSpec("functions", "functions", 8080, true, state -> Map.of(
+                new ServiceSpec("functions", "functions", 8080, true, (root, state) -> Map.of(
                         "AGORA_FUNCTIONS_SECRET_KEY", base64Key(state, "functions-secret-key"),
                         "AGORA_FUNCTIONS_LOCAL_NETWORK", "true",
                         "AGORA_FUNCTIONS_GATEWAY_KEY_FILE", state.resolve("keys/gateway.key").toString()))));
@@ -153,7 +153,7 @@ final class Platform {
         String name = i == 1 ? "provider-agent" : "provider-agent-" + i;
         String key = i == 1 ? "provider" : "provider-" + i;
         int port = AGENT_PORT + i - 1;
-        return new ServiceSpec(name, "provider-agent", port, false, state -> env(
+        return new ServiceSpec(name, "provider-agent", port, false, (root, state) -> env(
                 "AGENT_KEY_FILE", state.resolve("keys/" + key + ".key").toString(),
                 "AGENT_DATA_DIR", state.resolve(name).toString(),
                 "AGENT_MARKETPLACE_URL", "http://localhost:8081",
@@ -167,7 +167,12 @@ final class Platform {
                 "AGENT_BILLING_URL", "http://localhost:8082",
                 "AGENT_CAPACITY_MAX_STORAGE_GI_B", Integer.toString(AGENT_STORAGE_GIB),
                 // each agent its own container names and cgroups on the shared host
-                "AGENT_RUNC_CGROUP_PARENT", "agora-" + name));
+                "AGENT_RUNC_CGROUP_PARENT", "agora-" + name,
+                // one build of the runtimes' root filesystems (the JVM image: a jlink'ed JDK, 8 s of CPU) for every agent
+                // of every platform started from this build, a fresh state too: next to the agent's build, unless the
+                // launcher's environment names another folder (the image's stamp and lock make a kept one safe to reuse)
+                "AGENT_RUNC_RUNTIMES_DIR", System.getenv().getOrDefault("AGENT_RUNC_RUNTIMES_DIR",
+                        root.resolve("provider-agent/target/runtimes").toString())));
     }
 
     private final Path root;
@@ -251,14 +256,7 @@ final class Platform {
             env.put("AGORA_AUTH_SECRET", secret);
             env.putAll(site.env());
             env.putAll(chain);
-            env.putAll(service.env().of(state));
-            if (service.module().equals("provider-agent")) {
-                // one build of the runtimes' root filesystems (the JVM image: a jlink'ed JDK, 8 s of CPU) for every agent
-                // of every platform started from this build, a fresh state too: next to the agent's build, unless the
-                // launcher's environment names another folder (the image's stamp and lock make a kept one safe to reuse)
-                env.put("AGENT_RUNC_RUNTIMES_DIR", System.getenv().getOrDefault("AGENT_RUNC_RUNTIMES_DIR",
-                        root.resolve("provider-agent/target/runtimes").toString()));
-            }
+            env.putAll(service.env().of(root, state));
             env.putAll(signedEvents(state, service.name()));
             if (service.database()) {
                 String database = service.name().replace('-', '_');
@@ -796,8 +794,11 @@ final class Platform {
     record ServiceSpec(String name, String module, int port, boolean database, Settings env) {
     }
 
-    /** A service's own settings, from the state folder (where the parts before it left their facts). */
+    /**
+     * A service's own settings, from the repository (where the build keeps what platforms share) and the state folder
+     * (where the parts before it left their facts).
+     */
     interface Settings {
-        Map<String, String> of(Path state) throws IOException;
+        Map<String, String> of(Path root, Path state) throws IOException;
     }
 }
