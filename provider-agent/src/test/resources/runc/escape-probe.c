@@ -1,6 +1,6 @@
 /*
  * What a hostile function tries first: each line is "<attempt> <result>", where the result is "ok" or the errno's
- * number. With the argument "fds" it opens files until refused and prints "fds <opened> <errno>" instead. Built
+ * number ("int80" prints how its child ended: "exit <status>" or "signal <number>"). With the argument "fds" it opens files until refused and prints "fds <opened> <errno>" instead. Built
  * statically by the test (gcc -static) and run inside a function container.
  */
 #define _GNU_SOURCE
@@ -23,6 +23,23 @@ static void report(const char *attempt, long result) {
         printf("%s %d\n", attempt, errno);
     } else {
         printf("%s ok\n", attempt);
+    }
+}
+
+/* A 32-bit system call (getpid through int 0x80, the i386 entry) in a child: how did the child end? */
+static void int80(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        long pid;
+        __asm__ volatile("int $0x80" : "=a"(pid) : "a"(20) : "memory");
+        _exit(pid > 0 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (WIFSIGNALED(status)) {
+        printf("int80 signal %d\n", WTERMSIG(status));
+    } else {
+        printf("int80 exit %d\n", WEXITSTATUS(status));
     }
 }
 
@@ -63,6 +80,8 @@ int main(int argc, char **argv) {
         waitpid((pid_t) cloned, NULL, 0);
     }
     report("clone-newns", cloned);
+    fflush(stdout);
+    int80();
     fflush(stdout);
     return 0;
 }

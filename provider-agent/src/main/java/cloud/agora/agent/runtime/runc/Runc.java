@@ -42,9 +42,12 @@ final class Runc {
         }
     }
 
-    /** Whether runc knows the container (created, running or stopped). */
+    /**
+     * Whether runc knows the container (created, running or stopped): its state file, which {@code runc state} reads,
+     * under the state root (a file check instead of a runc process, ~13 ms, on every cold call).
+     */
     boolean exists(String id) {
-        return exec("state", id).exitCode == 0;
+        return java.nio.file.Files.exists(stateRoot.resolve(id).resolve("state.json"));
     }
 
     /** The ids of every container under this state root. */

@@ -58,6 +58,19 @@ public final class RuncRuntime implements WorkloadRuntime {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Removals of containers whose call has been answered (a cold call's container, a warm pool's surplus or broken
+     * one): {@code runc kill} and {@code runc delete} are two runc processes, ~25 ms, which the caller does not wait
+     * for. One thread; past {@link #MAX_PENDING_REMOVALS} waiting, the caller removes its own (so that containers
+     * cannot pile up faster than they are removed).
+     */
+    private final ExecutorService removals = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "runc-removals");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicInteger pendingRemovals = new java.util.concurrent.atomic.AtomicInteger();
+    static final int MAX_PENDING_REMOVALS = 8;
     /** Deadlines of calls that block on their own thread (an HTTP-mode exchange): one thread for all. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor timers = timers();
     private final Clock clock;
@@ -178,7 +191,7 @@ public final class RuncRuntime implements WorkloadRuntime {
             byte[] out = stdout.get(10, TimeUnit.SECONDS);
             StreamDrain.Tail errTail = stderr.get(10, TimeUnit.SECONDS);
             String err = InvocationResult.stderrTail(errTail.bytes(), errTail.bytes().length);
-            if (!cgroups.exists(cgroup) || !runc.exists(id)) {
+            if (!cgroups.exists(cgroup) || !runc.exists(id)) { // a file check: no runc process
                 throw new RuntimeFailureException("the container did not start: " + err.strip());
             }
             long cpu = cgroups.cpuNanos(cgroup);
@@ -199,7 +212,7 @@ public final class RuncRuntime implements WorkloadRuntime {
             if (process.isAlive()) {
                 process.destroyForcibly();
             }
-            removeContainer(id);
+            removeLater(() -> removeContainer(id));
         }
     }
 
@@ -245,6 +258,8 @@ public final class RuncRuntime implements WorkloadRuntime {
     public void close() {
         rootFilesystems.close();
         warmPool.close();
+        awaitRemovals();
+        removals.shutdown();
         for (String id : runc.list()) {
             if (leaseOf(id) != null) {
                 removeContainer(id);
@@ -261,6 +276,45 @@ public final class RuncRuntime implements WorkloadRuntime {
     }
 
     // ---- shared with WarmPool ----
+
+    /** Runs a removal after the caller has answered: on the removals' thread, or now if too many are waiting. */
+    void removeLater(Runnable removal) {
+        if (pendingRemovals.incrementAndGet() > MAX_PENDING_REMOVALS) {
+            try {
+                removal.run();
+            } finally {
+                pendingRemovals.decrementAndGet();
+            }
+            return;
+        }
+        try {
+            removals.execute(() -> {
+                try {
+                    removal.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf("cannot remove a container: %s", e.getMessage());
+                } finally {
+                    pendingRemovals.decrementAndGet();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing: remove it here
+            pendingRemovals.decrementAndGet();
+            removal.run();
+        }
+    }
+
+    /** Waits until every removal handed to {@link #removeLater} before this call has finished. */
+    public void awaitRemovals() {
+        try {
+            removals.submit(() -> { }).get();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing waits there any more
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     String newContainerId(UUID leaseId) {
         return settings.containerPrefix() + "-" + leaseId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);

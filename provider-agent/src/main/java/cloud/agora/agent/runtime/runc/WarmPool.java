@@ -116,7 +116,7 @@ final class WarmPool {
                 }
             }
         }
-        container.destroy();
+        runtime.removeLater(container::destroy); // after the call's answer
     }
 
     private record Key(UUID leaseId, FunctionSpec function) {

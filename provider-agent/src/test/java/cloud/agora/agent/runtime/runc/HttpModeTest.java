@@ -87,6 +87,7 @@ class HttpModeTest {
     @AfterEach
     void stop() {
         runtime.close();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 
@@ -127,6 +128,7 @@ class HttpModeTest {
             }
             assertThat(result.usage().bytesOut()).isEqualTo(result.stdout().length);
         }
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).as("one call at a time: one warm container served all three").hasSize(1);
     }
 
@@ -154,6 +156,7 @@ class HttpModeTest {
         InvocationResult died = runtime.invoke(w, server(), call("/exit", "", "b"));
         assertThat(died.outcome()).isEqualTo(InvocationOutcome.FUNCTION_ERROR);
         assertThat(died.stderr()).contains("exiting on request");
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
         InvocationResult again = runtime.invoke(w, server(), call("/hello", "", "c"));
         assertThat(again.outcome()).isEqualTo(InvocationOutcome.OK);
@@ -168,6 +171,7 @@ class HttpModeTest {
         InvocationResult slept = runtime.invoke(short_, server(), call("/sleep", "", "b"));
         assertThat(slept.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
         assertThat(slept.usage().wallMillis()).isGreaterThanOrEqualTo(700);
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 }

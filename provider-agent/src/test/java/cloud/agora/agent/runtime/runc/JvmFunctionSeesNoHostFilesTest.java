@@ -86,6 +86,7 @@ class JvmFunctionSeesNoHostFilesTest {
     @AfterEach
     void stop() {
         runtime.close();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 

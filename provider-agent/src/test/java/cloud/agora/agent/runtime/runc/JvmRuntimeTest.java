@@ -71,6 +71,7 @@ class JvmRuntimeTest {
     @AfterEach
     void stop() {
         runtime.close();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 

@@ -66,6 +66,7 @@ class WarmCallLeftoversTest {
 
     /** The host pids the kernel lists in the only container's cgroup now (v1: the pids hierarchy's). */
     List<Long> processesOfTheContainer() throws IOException {
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).hasSize(1);
         Path hierarchy = Cgroups.layout(Cgroups.DEFAULT_ROOT) == Cgroups.Layout.V2 ? Cgroups.DEFAULT_ROOT
                 : Cgroups.DEFAULT_ROOT.resolve("pids");
@@ -284,6 +285,7 @@ class WarmCallLeftoversTest {
         assertThat(deep.outcome()).isEqualTo(InvocationOutcome.OK);
         assertThat(deep.usage().cpuNanos()).isPositive();
         assertThat(deep.usage().wallMillis()).isPositive();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).as("the container that could not be cleaned").isEmpty();
         InvocationResult next = runtime.invoke(w, fn, InvocationRequest.of("look\n"));
         assertThat(next.warm()).as("the next call goes cold").isFalse();

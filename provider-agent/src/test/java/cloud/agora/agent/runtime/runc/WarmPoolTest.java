@@ -41,6 +41,7 @@ class WarmPoolTest {
     @AfterEach
     void stop() {
         runtime.close();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 
@@ -68,6 +69,7 @@ class WarmPoolTest {
         assertThat(new String(second.stdout(), StandardCharsets.UTF_8)).startsWith("two unset ");
         assertThat(second.usage().cpuNanos()).isPositive().isLessThan(200_000_000L);
         assertThat(second.usage().peakMemoryBytes()).isPositive();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).hasSize(1);
         assertThat(runtime.idleWarmContainers()).isEqualTo(1);
     }
@@ -128,6 +130,7 @@ class WarmPoolTest {
         assertThat(runtime.evictIdle()).isZero();
         clock.advance(Duration.ofSeconds(61));
         assertThat(runtime.evictIdle()).isEqualTo(1);
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 
@@ -142,6 +145,7 @@ class WarmPoolTest {
                 InvocationRequest.of(""));
         assertThat(hungry.outcome()).isEqualTo(InvocationOutcome.OUT_OF_MEMORY);
         assertThat(runtime.idleWarmContainers()).isZero();
+        runtime.awaitRemovals(); // removals run after the answer
         assertThat(runtime.containers()).isEmpty();
     }
 
