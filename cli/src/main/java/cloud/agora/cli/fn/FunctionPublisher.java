@@ -58,15 +58,74 @@ final class FunctionPublisher {
         return send(request, 201, "publishing " + project.name());
     }
 
+    /**
+     * What deploying {@code version} with the folder's deployment request would get and cost now
+     * ({@code POST .../deployments/preview}, nothing bid for) at {@code load} (its parts left out take the function's
+     * ceilings); {@code version} 0 for the newest published.
+     */
+    JsonNode preview(FunctionProject project, int version, java.util.Map<String, Object> load)
+            throws IOException, InterruptedException {
+        ObjectNode order = order(project, version);
+        if (!load.isEmpty()) {
+            order.set("load", JsonCodec.mapper().valueToTree(load));
+        }
+        HttpRequest request = authorized(base + "/api/v1/functions/" + project.name() + "/deployments/preview")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(order)))
+                .timeout(Duration.ofSeconds(30)).build();
+        return send(request, 200, "previewing the deployment of " + project.name());
+    }
+
+    /** A preview in a few lines: what would be leased where, at what unit prices, and what the load would cost. */
+    static String describe(JsonNode preview) {
+        StringBuilder out = new StringBuilder();
+        JsonNode load = preview.path("load");
+        out.append("preview: ").append(preview.path("wouldLease").asInt()).append(" of ")
+                .append(preview.path("replicas").asInt()).append(" replicas would be leased now\n");
+        for (JsonNode quote : preview.path("quotes")) {
+            JsonNode prices = quote.path("prices");
+            out.append(quote.path("wouldLease").asBoolean() ? "  lease " : "  also  ").append(quote.path("provider").asText())
+                    .append(": wei per vCPU-second ").append(prices.path("perVcpuSecond").asText())
+                    .append(", per GiB-second ").append(prices.path("perGiBSecond").asText())
+                    .append(", per call ").append(prices.path("perInvocation").asText()).append('\n');
+        }
+        JsonNode expected = preview.path("expected");
+        if (expected.isObject()) {
+            out.append("  at ").append(load.path("callsPerSecond").asText()).append(" calls/s of ")
+                    .append(load.path("durationMillis").asText()).append(" ms, ").append(load.path("cpuMillisPerCall").asText())
+                    .append(" ms CPU, ").append(load.path("memoryMiB").asText()).append(" MiB: ")
+                    .append(expected.path("perMillionCalls").asText()).append(" wei per million calls, ")
+                    .append(expected.path("perHour").asText()).append(" wei per hour\n");
+        }
+        for (JsonNode excluded : preview.path("market").path("excluded")) {
+            out.append("  excluded by ").append(excluded.path("constraint").asText()).append(": ")
+                    .append(excluded.path("providers").asInt()).append(" of ")
+                    .append(preview.path("market").path("providersWithOffers").asInt()).append(" providers (")
+                    .append(excluded.path("description").asText()).append(")\n");
+        }
+        for (JsonNode reason : preview.path("market").path("unmatchedReasons")) {
+            out.append("  would rest: ").append(reason.asText()).append('\n');
+        }
+        return out.toString();
+    }
+
     /** Deploys {@code version}; the deployment as JSON. */
     JsonNode deploy(FunctionProject project, int version) throws IOException, InterruptedException {
-        ObjectNode order = project.deployment().isObject() ? ((ObjectNode) project.deployment()).deepCopy()
-                : FunctionTemplates.localDeployment();
-        order.put("version", version);
         HttpRequest request = authorized(base + "/api/v1/functions/" + project.name() + "/deployments")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(order))).timeout(Duration.ofSeconds(30)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.write(order(project, version))))
+                .timeout(Duration.ofSeconds(30)).build();
         return send(request, 201, "deploying " + project.name());
+    }
+
+    /** The folder's deployment request (agora.json) for {@code version} (0: the newest published). */
+    private static ObjectNode order(FunctionProject project, int version) {
+        ObjectNode order = project.deployment().isObject() ? ((ObjectNode) project.deployment()).deepCopy()
+                : FunctionTemplates.localDeployment();
+        if (version > 0) {
+            order.put("version", version);
+        }
+        return order;
     }
 
     /**

@@ -7,10 +7,13 @@ import cloud.agora.functions.domain.deployment.BidRefusedException;
 import cloud.agora.functions.domain.deployment.Deployment;
 import cloud.agora.functions.domain.deployment.DeploymentNotFoundException;
 import cloud.agora.functions.domain.deployment.DeploymentOrder;
+import cloud.agora.functions.domain.deployment.DeploymentPreview;
+import cloud.agora.functions.domain.deployment.DeploymentPreviewer;
 import cloud.agora.functions.domain.deployment.FunctionDeployer;
 import cloud.agora.functions.domain.deployment.InvalidDeploymentException;
 import cloud.agora.functions.domain.deployment.MarketplaceUnavailableException;
 import cloud.agora.functions.domain.deployment.PaymentRequiredException;
+import cloud.agora.functions.domain.deployment.PreviewOrder;
 import cloud.agora.protocol.market.IdempotencyKeys;
 import cloud.agora.support.auth.Caller;
 import cloud.agora.support.auth.SignedIn;
@@ -39,10 +42,12 @@ import java.util.UUID;
 public class DeploymentResource {
 
     private final FunctionDeployer deployer;
+    private final DeploymentPreviewer previewer;
     private final Caller caller;
 
-    public DeploymentResource(FunctionDeployer deployer, Caller caller) {
+    public DeploymentResource(FunctionDeployer deployer, DeploymentPreviewer previewer, Caller caller) {
         this.deployer = deployer;
+        this.previewer = previewer;
         this.caller = caller;
     }
 
@@ -70,6 +75,22 @@ public class DeploymentResource {
             return Response.ok(deployment).location(location).header(IdempotencyKeys.REPLAYED_HEADER, "true").build();
         }
         return Response.created(location).entity(deployment).build();
+    }
+
+    /**
+     * What deploying would get now and cost at a load, without bidding or reserving anything
+     * ({@link DeploymentPreview}): the body is a deploy's body plus an optional {@code load}, refused as the deploy
+     * would be.
+     */
+    @POST
+    @Path("preview")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @ProblemResponses({InvalidDeploymentException.class, BidRefusedException.class, VersionNotFoundException.class,
+            InvalidFunctionSpecException.class, FunctionNotFoundException.class, MarketplaceUnavailableException.class})
+    public DeploymentPreview preview(@PathParam("name") String name, PreviewOrder order,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return previewer.preview(caller.address(), Tokens.bearer(authorization), name,
+                order == null ? new PreviewOrder(null, null, null, null, null, null) : order);
     }
 
     @GET

@@ -3,6 +3,7 @@ package cloud.agora.functions.integration;
 import cloud.agora.functions.domain.deployment.BidRefusedException;
 import cloud.agora.functions.domain.deployment.Marketplace;
 import cloud.agora.functions.domain.deployment.MarketplaceUnavailableException;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.LeaseClose;
@@ -28,6 +29,11 @@ public class RestMarketplace implements Marketplace {
     @Override
     public BidView placeBid(String bearerToken, BidSpec bid, String idempotencyKey) {
         return call("placing a bid", () -> market.placeBid(bearer(bearerToken), idempotencyKey, bid));
+    }
+
+    @Override
+    public BidPreview previewBid(String bearerToken, BidSpec bid) {
+        return call("previewing a bid", () -> market.previewBid(bearer(bearerToken), bid));
     }
 
     @Override

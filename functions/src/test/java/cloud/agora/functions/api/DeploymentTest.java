@@ -71,6 +71,70 @@ class DeploymentTest {
     }
 
     @Test
+    void aPreviewQuotesEveryMatchingProviderAndTheLoadAsBillingRatesItAndBidsForNothing() {
+        List<Long> before = Rows.counts(dataSource);
+        Map<String, Object> order = order(1, 2, "eu");
+        order.put("load", Map.of("callsPerSecond", 2.5, "durationMillis", 40, "cpuMillisPerCall", 12, "memoryMiB", 64));
+        var preview = alice.post(deployments() + "/preview", order).statusCode(200)
+                .body("function", equalTo(name)).body("version", equalTo(1)).body("replicas", equalTo(2))
+                .body("wouldLease", equalTo(2)).body("resources.cpuMillis", equalTo(300))
+                .body("quotes", hasSize(3)).body("quotes.wouldLease", org.hamcrest.Matchers.contains(true, true, false))
+                .body("load.durationMillis", equalTo(40)).body("load.cpuMillisPerCall", equalTo(12))
+                .extract();
+        // a call at the quoted prices, rated by billing's rule: 12 ms of CPU, 64 MiB for 40 ms, plus the call's price
+        cloud.agora.protocol.resources.Prices max = new cloud.agora.protocol.resources.Prices(
+                cloud.agora.protocol.money.Wei.of(5000), cloud.agora.protocol.money.Wei.of(5000),
+                cloud.agora.protocol.money.Wei.of(50), cloud.agora.protocol.money.Wei.of(0));
+        java.math.BigInteger perCall = cloud.agora.protocol.usage.ReceiptRating.charge(max, 12_000_000L, 64L * 40);
+        assertThat(preview.<String>path("quotes[0].cost.perCall")).isEqualTo(perCall.toString());
+        assertThat(preview.<String>path("quotes[0].cost.perMillionCalls"))
+                .isEqualTo(perCall.multiply(java.math.BigInteger.valueOf(1_000_000)).toString());
+        assertThat(preview.<String>path("quotes[0].cost.perHour"))
+                .isEqualTo(perCall.multiply(java.math.BigInteger.valueOf(9000)).toString()); // 2.5/s × 3600 s
+        assertThat(preview.<String>path("expected.perCall")).isEqualTo(perCall.toString());
+        assertThat(preview.<String>path("quotes[0].prices.perVcpuSecond")).isEqualTo("5000");
+        assertThat(Rows.counts(dataSource)).as("no bid placed, nothing recorded").isEqualTo(before);
+
+        // with no load given, the version's ceilings: 100 ms at its whole CPU quota (300 millis/s) and memory (256 MiB)
+        alice.post(deployments() + "/preview", order(1, 1, "eu")).statusCode(200)
+                .body("load.callsPerSecond", equalTo(1)).body("load.durationMillis", equalTo(100))
+                .body("load.cpuMillisPerCall", equalTo(30)).body("load.memoryMiB", equalTo(256))
+                .body("quotes[0].cost.perCall", equalTo(cloud.agora.protocol.usage.ReceiptRating
+                        .charge(max, 30_000_000L, 256L * 100).toString()));
+    }
+
+    @Test
+    void aPreviewNobodyCanServeNamesTheConstraintAndHowManyProvidersItExcludes() {
+        alice.post(deployments() + "/preview", order(null, 1, "nowhere")).statusCode(200)
+                .body("wouldLease", equalTo(0)).body("quotes", hasSize(0)).body("expected", org.hamcrest.Matchers.nullValue())
+                .body("market.excluded[0].constraint", equalTo("REGION")).body("market.excluded[0].providers", equalTo(2))
+                .body("market.unmatchedReasons", org.hamcrest.Matchers.contains("NO_PROVIDER_IN_REGION"));
+    }
+
+    @Test
+    void aPreviewIsRefusedAsTheDeployWouldBeAndForALoadOutsideTheVersion() {
+        int previews = MarketplaceStub.PREVIEWS.get();
+        Map<String, Object> tooBusy = order(1, 1, "eu");
+        tooBusy.put("load", Map.of("durationMillis", 100, "cpuMillisPerCall", 31)); // 300 millis/s allow 30 in 100 ms
+        alice.post(deployments() + "/preview", tooBusy).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-deployment"))
+                .body("detail", containsString("cpuMillisPerCall"));
+        Map<String, Object> noCalls = order(1, 1, "eu");
+        noCalls.put("load", Map.of("callsPerSecond", 0));
+        alice.post(deployments() + "/preview", noCalls).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-deployment"));
+        alice.post(deployments() + "/preview", order(1, 0, "eu")).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-deployment"));
+        alice.post(deployments() + "/preview", order(9, 1, "eu")).statusCode(404)
+                .body("type", equalTo("urn:agora:problem:version-not-found"));
+        Developer.signedIn().post(deployments() + "/preview", order(1, 1, "eu")).statusCode(404)
+                .body("type", equalTo("urn:agora:problem:function-not-found"));
+        assertThat(MarketplaceStub.PREVIEWS.get()).as("the marketplace was not asked").isEqualTo(previews);
+        alice.post(deployments() + "/preview", order(1, 1, "refused")).statusCode(400)
+                .body("type", equalTo("urn:agora:problem:bid-refused"));
+    }
+
+    @Test
     void deploysAVersionOnDistinctProvidersWithTheVersionsResources() {
         String id = alice.post(deployments(), order(1, 2, "eu")).statusCode(201)
                 .body("function", equalTo(name)).body("version", equalTo(1)).body("replicas", equalTo(2))

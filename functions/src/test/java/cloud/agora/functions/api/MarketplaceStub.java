@@ -3,11 +3,13 @@ package cloud.agora.functions.api;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.LeaseState;
 import cloud.agora.protocol.market.LeaseView;
+import cloud.agora.protocol.market.PreviewConstraint;
 import cloud.agora.protocol.market.UnmatchedReason;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -39,6 +41,8 @@ public class MarketplaceStub extends StubServer {
         }
     }
 
+    /** Bid previews answered. */
+    public static final java.util.concurrent.atomic.AtomicInteger PREVIEWS = new java.util.concurrent.atomic.AtomicInteger();
     /** Bids by id. */
     public static final Map<UUID, Held> BIDS = new ConcurrentHashMap<>();
     /** Leases by id. */
@@ -106,6 +110,17 @@ public class MarketplaceStub extends StubServer {
         String token = auth.substring(7);
         String[] path = ex.getRequestURI().getPath().split("/"); // "", api, v1, bids|leases, id?, close?
         String method = ex.getRequestMethod();
+        if (path[3].equals("bids") && path.length == 5 && path[4].equals("preview") && method.equals("POST")) {
+            BidSpec spec = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), BidSpec.class);
+            String region = spec.constraints() == null ? null : spec.constraints().region();
+            PREVIEWS.incrementAndGet();
+            if ("refused".equals(region)) {
+                send(ex, 400, problem("invalid-bid", "maxPrices must name every unit price"));
+                return;
+            }
+            send(ex, 200, JsonCodec.write(preview(spec, region)));
+            return;
+        }
         if (path[3].equals("bids") && path.length == 4 && method.equals("POST")) {
             BidSpec spec = JsonCodec.read(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), BidSpec.class);
             String region = spec.constraints() == null ? null : spec.constraints().region();
@@ -185,6 +200,26 @@ public class MarketplaceStub extends StubServer {
             return;
         }
         send(ex, 404, problem("not-found", ex.getRequestURI().getPath()));
+    }
+
+    /**
+     * A preview as the marketplace answers it: in {@code nowhere} no provider of the two with offers is in the region;
+     * elsewhere three providers match at the bid's maximum prices (what {@link #matched} leases at), the first
+     * {@code replicas} would be leased.
+     */
+    private static BidPreview preview(BidSpec spec, String region) {
+        int replicas = spec.replicas() == null ? 1 : spec.replicas();
+        if ("nowhere".equals(region)) {
+            return new BidPreview(replicas, 0, 2, List.of(), List.of(new BidPreview.Exclusion(PreviewConstraint.REGION, 2,
+                    PreviewConstraint.REGION.description())), List.of(UnmatchedReason.NO_PROVIDER_IN_REGION));
+        }
+        List<BidPreview.MatchingOffer> offers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            offers.add(new BidPreview.MatchingOffer(Address.parse(String.format("0x%040x", 0xabc0 + i)), region,
+                    spec.maxPrices(), 900 - i, i < replicas));
+        }
+        return new BidPreview(replicas, Math.min(3, replicas), 3, offers, List.of(),
+                replicas > 3 ? List.of(UnmatchedReason.NOT_ENOUGH_DISTINCT_PROVIDERS) : List.of());
     }
 
     private static BidView matched(BidView v, BidSpec spec) {

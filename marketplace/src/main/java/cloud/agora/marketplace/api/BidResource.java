@@ -5,6 +5,7 @@ import cloud.agora.marketplace.domain.BidNotFoundException;
 import cloud.agora.marketplace.domain.BidNotOpenException;
 import cloud.agora.marketplace.domain.BidPlacer;
 import cloud.agora.marketplace.domain.InvalidBidException;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
@@ -28,7 +29,7 @@ import java.net.URI;
 import java.sql.SQLException;
 import java.util.UUID;
 
-/** Developers' bids: place, read (with unmatched reasons), cancel. Owner only. */
+/** Developers' bids: preview, place, read (with unmatched reasons), cancel. Owner only. */
 @Path("/api/v1/bids")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -61,6 +62,17 @@ public class BidResource {
             return Response.ok(placed).location(location).header(IdempotencyKeys.REPLAYED_HEADER, "true").build();
         }
         return Response.created(location).entity(placed).build();
+    }
+
+    /**
+     * What the bid would get if placed now, placing nothing: the providers that would take its replicas at their
+     * asking prices, and how many providers each constraint excludes ({@link BidPreview}). Checked as a bid is.
+     */
+    @POST
+    @Path("/preview")
+    @ProblemResponses({AccessDeniedException.class, InvalidBidException.class, NotTheWriterException.class})
+    public BidPreview preview(BidSpec bid) {
+        return placer.preview(caller.address(), bid);
     }
 
     @GET

@@ -3,6 +3,7 @@ package cloud.agora.marketplace.domain;
 import cloud.agora.marketplace.config.MarketConfig;
 import cloud.agora.marketplace.persistence.MarketStore;
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.BidView;
@@ -50,13 +51,8 @@ public class BidPlacer {
      * @param idempotencyKey the request's key (already checked: {@code IdempotencyKeys.parse}), or null for none
      */
     public Placement place(Address caller, BidSpec spec, String idempotencyKey) {
-        if (spec != null && spec.payer() != null && !spec.payer().equals(caller)
-                && !config.gateways().storage().orElse(List.of()).contains(caller)) {
-            throw new AccessDeniedException(caller, caller + " is not a storage gateway: only a storage gateway places bids"
-                    + " paid by another account (" + spec.payer() + "); nothing was placed");
-        }
-        Bid.Limits limits = new Bid.Limits(config.maxReplicas(), rules.maxBidLifetime(),
-                config.defaultBidLifetime().compareTo(rules.maxBidLifetime()) < 0 ? config.defaultBidLifetime() : rules.maxBidLifetime());
+        checkPayer(caller, spec);
+        Bid.Limits limits = limits();
         if (idempotencyKey == null || spec == null) {
             Outcome outcome = desk.execute((book, now) -> book.place(Bid.open(spec, caller, book.nextSeq(), now, limits), now));
             return new Placement(answer(outcome), false);
@@ -84,6 +80,29 @@ public class BidPlacer {
             }
         }
         return new Placement(answer(outcome), false);
+    }
+
+    /**
+     * What the caller's bid would get if placed now ({@link OrderBook#preview}), checked as a placement is and read on
+     * the desk after every earlier command is committed; nothing is placed, reserved or recorded.
+     */
+    public BidPreview preview(Address caller, BidSpec spec) {
+        checkPayer(caller, spec);
+        Bid.Limits limits = limits();
+        return desk.query((book, now) -> book.preview(Bid.open(spec, caller, 0, now, limits), now));
+    }
+
+    private void checkPayer(Address caller, BidSpec spec) {
+        if (spec != null && spec.payer() != null && !spec.payer().equals(caller)
+                && !config.gateways().storage().orElse(List.of()).contains(caller)) {
+            throw new AccessDeniedException(caller, caller + " is not a storage gateway: only a storage gateway places bids"
+                    + " paid by another account (" + spec.payer() + "); nothing was placed");
+        }
+    }
+
+    private Bid.Limits limits() {
+        return new Bid.Limits(config.maxReplicas(), rules.maxBidLifetime(),
+                config.defaultBidLifetime().compareTo(rules.maxBidLifetime()) < 0 ? config.defaultBidLifetime() : rules.maxBidLifetime());
     }
 
     private BidView answer(Outcome outcome) {

@@ -1,10 +1,15 @@
 package cloud.agora.marketplace.domain;
 
 import cloud.agora.protocol.eth.Address;
+import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidStatus;
+import cloud.agora.protocol.market.Constraints;
 import cloud.agora.protocol.market.LeaseState;
+import cloud.agora.protocol.market.PreviewConstraint;
 import cloud.agora.protocol.market.UnmatchedReason;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.resources.Resources;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -12,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -244,9 +250,7 @@ public final class OrderBook {
                 candidates.add(slot);
             }
         }
-        Comparator<ProviderSlot> cheapestFirst = Comparator.comparing((ProviderSlot s) -> s.rate(bid.resources()))
-                .thenComparing(s -> -s.reliability.score())
-                .thenComparingLong(s -> s.provider.offer().seq());
+        Comparator<ProviderSlot> cheapestFirst = cheapestFirst(bid);
         if (open.remaining() == 1 && candidates.size() > 1) {
             // the common case, one replica: the cheapest candidate, without sorting them all
             ProviderSlot best = candidates.get(0);
@@ -343,6 +347,74 @@ public final class OrderBook {
         if (open == null) {
             return List.of();
         }
+        return unmatchedReasons(open, now);
+    }
+
+    /**
+     * What {@code bid} would get if it were placed now, changing nothing: the providers that meet every constraint in
+     * the order {@link #place} takes them, how many replicas would be leased, and for each constraint how many of the
+     * providers with an offer it excludes (each judged on its own).
+     */
+    public BidPreview preview(Bid bid, Instant now) {
+        OpenBid open = new OpenBid(bid);
+        Constraints constraints = bid.constraints();
+        Prices max = bid.maxPrices();
+        Map<PreviewConstraint, Integer> excluded = new EnumMap<>(PreviewConstraint.class);
+        List<ProviderSlot> matching = new ArrayList<>();
+        int withOffers = 0;
+        for (ProviderSlot slot : providers.values()) {
+            Offer offer = slot.provider.offer();
+            if (offer == null) {
+                continue;
+            }
+            withOffers++;
+            Prices ask = offer.prices();
+            boolean compute = bid.kind() != BidKind.STORAGE;
+            Map<PreviewConstraint, Boolean> fails = new EnumMap<>(PreviewConstraint.class);
+            fails.put(PreviewConstraint.AVAILABLE, !slot.isAvailable(now, heartbeatTimeout));
+            fails.put(PreviewConstraint.REGION, constraints.region() != null && !constraints.region().equals(slot.provider.region()));
+            fails.put(PreviewConstraint.ATTRIBUTES, !slot.hasAttributes(bid));
+            fails.put(PreviewConstraint.MAX_PRICE_PER_VCPU_SECOND, compute && ask.perVcpuSecond().compareTo(max.perVcpuSecond()) > 0);
+            fails.put(PreviewConstraint.MAX_PRICE_PER_GIB_SECOND, compute && ask.perGiBSecond().compareTo(max.perGiBSecond()) > 0);
+            fails.put(PreviewConstraint.MAX_PRICE_PER_INVOCATION, compute && ask.perInvocation().compareTo(max.perInvocation()) > 0);
+            fails.put(PreviewConstraint.MAX_PRICE_PER_GIB_MONTH, !compute && ask.perGiBMonth().compareTo(max.perGiBMonth()) > 0);
+            fails.put(PreviewConstraint.AVOID_PROVIDERS, open.matchedProviders.contains(slot.provider.address()));
+            fails.put(PreviewConstraint.MIN_SCORE, !slot.reliability.meets(constraints.minScore(), null));
+            fails.put(PreviewConstraint.MAX_FAILURE_RATE, !slot.reliability.meets(null, constraints.maxFailureRate()));
+            fails.put(PreviewConstraint.CAPACITY, !bid.resources().fitsIn(slot.capacityLeft()));
+            boolean meetsAll = true;
+            for (Map.Entry<PreviewConstraint, Boolean> fail : fails.entrySet()) {
+                if (fail.getValue()) {
+                    excluded.merge(fail.getKey(), 1, Integer::sum);
+                    meetsAll = false;
+                }
+            }
+            if (meetsAll) {
+                matching.add(slot);
+            }
+        }
+        matching.sort(cheapestFirst(bid));
+        int wouldLease = Math.min(bid.replicas(), matching.size());
+        List<BidPreview.MatchingOffer> offers = new ArrayList<>();
+        for (int i = 0; i < matching.size(); i++) {
+            ProviderSlot slot = matching.get(i);
+            offers.add(new BidPreview.MatchingOffer(slot.provider.address(), slot.provider.region(),
+                    slot.provider.offer().prices(), slot.reliability.known() ? slot.reliability.score() : null, i < wouldLease));
+        }
+        List<BidPreview.Exclusion> exclusions = excluded.entrySet().stream()
+                .map(e -> new BidPreview.Exclusion(e.getKey(), e.getValue(), e.getKey().description())).toList();
+        return new BidPreview(bid.replicas(), wouldLease, withOffers, offers, exclusions,
+                wouldLease < bid.replicas() ? unmatchedReasons(open, now) : List.of());
+    }
+
+    private static Comparator<ProviderSlot> cheapestFirst(Bid bid) {
+        return Comparator.comparing((ProviderSlot s) -> s.rate(bid.resources()))
+                .thenComparing(s -> -s.reliability.score())
+                .thenComparingLong(s -> s.provider.offer().seq());
+    }
+
+    /** Why {@code open} has unmatched replicas now, most specific first (assuming it has some). */
+    private List<UnmatchedReason> unmatchedReasons(OpenBid open, Instant now) {
         Bid bid = open.bid;
         List<ProviderSlot> available = providers.values().stream()
                 .filter(s -> s.provider.offer() != null && s.isAvailable(now, heartbeatTimeout)).toList();
@@ -558,6 +630,11 @@ public final class OrderBook {
             if (provider.offer() == null || !isAvailable(now, timeout)) {
                 return Resources.NONE;
             }
+            return capacityLeft();
+        }
+
+        /** What its offer has left after its active leases (and at most what it last reported free), heard from or not. */
+        Resources capacityLeft() {
             Resources free = provider.offer().capacity().minusFloored(reserved);
             return provider.reportedFree() == null ? free : free.min(provider.reportedFree());
         }

@@ -187,6 +187,29 @@ class MarketBadInputTest {
         }
     }
 
+    @Test
+    void aPreviewPlacesNothingAndABadOneIsRefusedAsABidIs() throws SQLException {
+        List<Long> before = counts();
+        developer.post("/api/v1/bids/preview", validBid()).statusCode(200)
+                .body("replicas", equalTo(1)).body("wouldLease", equalTo(1)).body("providersWithOffers",
+                        org.hamcrest.Matchers.greaterThanOrEqualTo(1))
+                .body("matching.find { it.provider == '" + provider.address() + "' }.prices.perVcpuSecond",
+                        equalTo("1000"))
+                .body("matching.find { it.provider == '" + provider.address() + "' }.wouldLease",
+                        equalTo(true));
+        developer.post("/api/v1/bids/preview", bidWith("replicas", 0)).statusCode(400)
+                .contentType("application/problem+json").body("type", equalTo("urn:agora:problem:invalid-bid"))
+                .body("instance", equalTo("/api/v1/bids/preview"));
+        developer.post("/api/v1/bids/preview", "{\"resources\": 7}").statusCode(400)
+                .body("type", equalTo("urn:agora:problem:invalid-body"));
+        given().contentType(ContentType.JSON).body(validBid()).when().post("/api/v1/bids/preview").then()
+                .statusCode(401).body("type", equalTo("urn:agora:problem:unauthenticated"));
+        assertThat(counts()).as("bids, leases, providers, outbox: a preview records nothing").isEqualTo(before);
+        // and reserved nothing: the provider's whole capacity is still free
+        given().when().get("/api/v1/providers/" + provider.address()).then().statusCode(200)
+                .body("free.cpuMillis", equalTo(4000));
+    }
+
     /** Rows in bids, leases and the outbox, plus events ever appended (the outbox sequence). */
     /**
      * Only the headers are sent, announcing 11 MiB (above Quarkus's default 10,240 KiB): the answer comes from the

@@ -2,12 +2,15 @@ package cloud.agora.marketplace.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.market.BidKind;
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidStatus;
 import cloud.agora.protocol.market.Constraints;
+import cloud.agora.protocol.market.PreviewConstraint;
 import cloud.agora.protocol.market.UnmatchedReason;
 import cloud.agora.protocol.money.Wei;
 import cloud.agora.protocol.resources.Prices;
@@ -61,6 +64,71 @@ class OrderBookTest {
 
     Outcome bid(int replicas, long maxCpu) {
         return bid(DEV, REPLICA, replicas, maxCpu, Constraints.NONE, T0);
+    }
+
+    BidPreview preview(Resources resources, int replicas, long maxCpu, Constraints constraints) {
+        BidSpec spec = new BidSpec(BidKind.COMPUTE, resources, replicas, max(maxCpu), constraints, 3600L);
+        return book.preview(Bid.open(spec, DEV, 0, T0, LIMITS), T0);
+    }
+
+    @Test
+    void aPreviewListsWhatAPlacedBidWouldLeaseAtTheSamePricesAndChangesNothing() {
+        Address dear = provider(1, 300);
+        Address cheap = provider(2, 100);
+        Address middle = provider(3, 200);
+        BidPreview preview = preview(REPLICA, 2, 1000, Constraints.NONE);
+        assertThat(preview.replicas()).isEqualTo(2);
+        assertThat(preview.wouldLease()).isEqualTo(2);
+        assertThat(preview.providersWithOffers()).isEqualTo(3);
+        assertThat(preview.excluded()).isEmpty();
+        assertThat(preview.unmatchedReasons()).isEmpty();
+        assertThat(preview.matching()).extracting(BidPreview.MatchingOffer::provider).containsExactly(cheap, middle, dear);
+        assertThat(preview.matching()).extracting(BidPreview.MatchingOffer::wouldLease).containsExactly(true, true, false);
+        // nothing was reserved, rested or leased: every provider still has all it offered
+        assertThat(book.restingBidCount()).isZero();
+        assertThat(book.activeLeaseCount()).isZero();
+        assertThat(book.offers(T0)).allSatisfy(state -> assertThat(state.free()).isEqualTo(BIG));
+        // the bid placed now leases exactly the previewed providers, at exactly the previewed prices
+        Outcome placed = bid(2, 1000);
+        assertThat(placed.createdLeases()).extracting(Lease::provider, Lease::prices).containsExactly(
+                tuple(cheap, preview.matching().get(0).prices()), tuple(middle, preview.matching().get(1).prices()));
+    }
+
+    @Test
+    void aPreviewNobodyCanServeNamesEachConstraintThatExcludesProvidersAndHowMany() {
+        provider(1, "us", 100, BIG, Map.of("runtime.runc", "true"));
+        provider(2, "eu", 500, BIG, Map.of());
+        Address small = provider(3, "eu", 100, new Resources(100, 128, 0), Map.of("runtime.runc", "true"));
+        Address silent = provider(4, "eu", 100, BIG, Map.of("runtime.runc", "true"));
+        Address avoided = provider(5, "eu", 100, BIG, Map.of("runtime.runc", "true"));
+        Address unscored = provider(6, "eu", 100, BIG, Map.of("runtime.runc", "true"));
+        Address scored = provider(7, "eu", 100, BIG, Map.of("runtime.runc", "true"));
+        book.heartbeat(small, null, T0.plusSeconds(20));
+        book.heartbeat(avoided, null, T0.plusSeconds(20));
+        book.heartbeat(unscored, null, T0.plusSeconds(20));
+        book.heartbeat(scored, null, T0.plusSeconds(20));
+        book.heartbeat(addr(1), null, T0.plusSeconds(20));
+        book.heartbeat(addr(2), null, T0.plusSeconds(20));
+        book.reliability(Map.of(scored, Reliability.of(500, 0.1)), T0.plusSeconds(20));
+        Instant now = T0.plusSeconds(40); // provider 4 silent for 40 s, beyond the 30 s timeout
+        BidSpec spec = new BidSpec(BidKind.COMPUTE, REPLICA, 1, max(400),
+                new Constraints("eu", Map.of("runtime.runc", "true"), Set.of(avoided), 900, null), 3600L);
+        BidPreview preview = book.preview(Bid.open(spec, DEV, 0, now, LIMITS), now);
+
+        assertThat(preview.wouldLease()).isZero();
+        assertThat(preview.matching()).isEmpty();
+        assertThat(preview.providersWithOffers()).isEqualTo(7);
+        assertThat(preview.excluded()).extracting(BidPreview.Exclusion::constraint, BidPreview.Exclusion::providers)
+                .containsExactly(
+                        tuple(PreviewConstraint.AVAILABLE, 1),                 // 4
+                        tuple(PreviewConstraint.REGION, 1),                    // 1
+                        tuple(PreviewConstraint.ATTRIBUTES, 1),                // 2
+                        tuple(PreviewConstraint.MAX_PRICE_PER_VCPU_SECOND, 1), // 2
+                        tuple(PreviewConstraint.AVOID_PROVIDERS, 1),           // 5
+                        tuple(PreviewConstraint.MIN_SCORE, 7),                 // six not scored yet, 7 at 500
+                        tuple(PreviewConstraint.CAPACITY, 1));                 // 3
+        assertThat(preview.unmatchedReasons()).containsExactly(UnmatchedReason.BELOW_RELIABILITY);
+        assertThat(book.restingBidCount()).isZero();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package cloud.agora.protocol.api;
 
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.IdempotencyKeys;
@@ -38,6 +39,11 @@ public interface MarketplaceBrokerApi {
     @Path("/bids")
     BidView placeBid(@HeaderParam("Authorization") String authorization,
             @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey, BidSpec bid);
+
+    /** {@code POST /api/v1/bids/preview}: what the bid would get if placed now; places nothing. */
+    @POST
+    @Path("/bids/preview")
+    BidPreview previewBid(@HeaderParam("Authorization") String authorization, BidSpec bid);
 
     /** {@code GET /api/v1/bids/{id}}: the bid, to its owner or its broker. */
     @GET

@@ -1,5 +1,6 @@
 package cloud.agora.functions.domain.deployment;
 
+import cloud.agora.protocol.market.BidPreview;
 import cloud.agora.protocol.market.BidSpec;
 import cloud.agora.protocol.market.BidView;
 import cloud.agora.protocol.market.LeaseView;
@@ -21,6 +22,14 @@ public interface Marketplace {
      *                                         place it again with the same key to learn which)
      */
     BidView placeBid(String bearerToken, BidSpec bid, String idempotencyKey);
+
+    /**
+     * What the bid would get if it were placed now; places nothing.
+     *
+     * @throws BidRefusedException when the marketplace refuses the bid (4xx)
+     * @throws MarketplaceUnavailableException when it cannot be reached or fails
+     */
+    BidPreview previewBid(String bearerToken, BidSpec bid);
 
     /** The bid as the marketplace sees it now. */
     BidView bid(String bearerToken, UUID bidId);
