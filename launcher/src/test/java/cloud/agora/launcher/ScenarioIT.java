@@ -20,7 +20,10 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.money.Wei;
+import cloud.agora.protocol.resources.Prices;
 import cloud.agora.protocol.usage.ReceiptMerkleTree;
+import cloud.agora.protocol.usage.ReceiptRating;
+import cloud.agora.protocol.usage.UsageReceipt;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
@@ -39,7 +42,7 @@ import org.web3j.utils.Numeric;
  * The whole scenario as users live it, against the platform {@code ./agora run} starts: the
  * provider's agent joins with prices; the developer signs in, deposits ETH, authorizes billing's
  * delegate, deploys the vehicle-speed example, calls it many times and gets the right speeds, reads
- * usage and a receipt's proof; the provider redeems its voucher and its balance rises by exactly the
+ * usage and a receipt's proof (after previewing the deployment: every receipt is charged at the quoted unit prices); the provider redeems its voucher and its balance rises by exactly the
  * billed amount minus the fee; the token holder changes the fee through governance, and the next
  * redeem pays the new fee, to the wei.
  */
@@ -80,8 +83,29 @@ class ScenarioIT {
             JsonNode version = FunctionCalls.publish(token, Map.of("name", "vehicle-speed", "runtime", "shell",
                     "entrypoint", "handler.sh", "memoryMiB", 64, "cpuMillis", 250), FunctionCalls.vehicleSpeedBundle(work));
             assertThat(version.get("version").asInt()).isEqualTo(1);
+            // before deploying, a preview: a bid no provider can serve names the constraint and how many it excludes;
+            // the bid the deploy places is quoted at the provider's prices, and nothing is bid for
+            String previews = FUNCTIONS + "/api/v1/functions/vehicle-speed/deployments/preview";
+            JsonNode nowhere = call("POST", previews, token, Map.of("replicas", 1, "maxPrices", FunctionCalls.MAX_PRICES,
+                    "constraints", Map.of("region", "nowhere")));
+            assertThat(nowhere.get("wouldLease").asInt()).isZero();
+            assertThat(nowhere.at("/market/excluded/0/constraint").asText()).isEqualTo("REGION");
+            assertThat(nowhere.at("/market/excluded/0/providers").asInt()).isEqualTo(nowhere.at("/market/providersWithOffers").asInt())
+                    .isPositive();
+            assertThat(nowhere.at("/market/unmatchedReasons/0").asText()).isEqualTo("NO_PROVIDER_IN_REGION");
+            JsonNode preview = call("POST", previews, token, Map.of("replicas", 1, "maxPrices", FunctionCalls.MAX_PRICES,
+                    "constraints", Map.of("region", "local")));
+            assertThat(preview.get("wouldLease").asInt()).isEqualTo(1);
+            JsonNode quote = preview.at("/quotes/0");
+            assertThat(quote.get("provider").asText()).isEqualToIgnoringCase(provider.address().checksummed());
+            assertThat(quote.get("wouldLease").asBoolean()).isTrue();
+            Prices quoted = JsonCodec.mapper().treeToValue(quote.get("prices"), Prices.class);
+            assertThat(call("GET", FUNCTIONS + "/api/v1/functions/vehicle-speed/deployments", token, null)).isEmpty();
+
             JsonNode deployment = FunctionCalls.deployAndAwaitActive(token, "vehicle-speed", 1);
             assertThat(deployment.get("placed").get(0).get("provider").asText()).isEqualToIgnoringCase(provider.address().checksummed());
+            assertThat(JsonCodec.mapper().treeToValue(deployment.at("/placed/0/prices"), Prices.class))
+                    .as("the lease carries the quoted prices").isEqualTo(quoted);
 
             // calls it many times: every answer is right
             Random random = new Random(9);
@@ -102,7 +126,11 @@ class ScenarioIT {
             VoucherView first = awaitVoucher(providerToken, provider, developer, FIRST_CALLS);
             BigInteger billed = BigInteger.ZERO;
             for (String invocation : invocations) {
-                billed = billed.add(new BigInteger(proof(token, invocation).get("charge").asText()));
+                JsonNode charged = proof(token, invocation);
+                UsageReceipt receipt = JsonCodec.mapper().treeToValue(charged.get("receipt"), UsageReceipt.class);
+                assertThat(new BigInteger(charged.get("charge").asText())).as("charged per unit as quoted")
+                        .isEqualTo(ReceiptRating.charge(quoted, receipt));
+                billed = billed.add(new BigInteger(charged.get("charge").asText()));
             }
             assertThat(first.voucher().voucher().cumulativeAmount().value()).isEqualTo(billed);
 
