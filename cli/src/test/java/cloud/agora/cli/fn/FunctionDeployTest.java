@@ -38,6 +38,19 @@ class FunctionDeployTest {
     private record Received(String method, String path, String authorization, String contentType, byte[] body) {
     }
 
+    /** A preview as functions answers it: one provider would take the replica, another is excluded by its price. */
+    static final String PREVIEW = """
+            {"function":"greet","version":3,"replicas":1,"wouldLease":1,
+             "load":{"callsPerSecond":1,"durationMillis":100,"cpuMillisPerCall":25,"memoryMiB":64},
+             "quotes":[{"provider":"0x00000000000000000000000000000000000000aa","region":"local",
+               "prices":{"perVcpuSecond":"1000","perGiBSecond":"100","perInvocation":"5","perGiBMonth":"0"},
+               "score":null,"wouldLease":true,
+               "cost":{"perCall":"30","perMillionCalls":"30000000","perHour":"108000"}}],
+             "expected":{"perCall":"30","perMillionCalls":"30000000","perHour":"108000"},
+             "market":{"providersWithOffers":2,"excluded":[{"constraint":"MAX_PRICE_PER_VCPU_SECOND","providers":1,
+               "description":"asks at most maxPrices.perVcpuSecond"}],"unmatchedReasons":[]}}
+            """;
+
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger polls = new AtomicInteger();
 
@@ -53,6 +66,7 @@ class FunctionDeployTest {
                 case "/api/v1/auth/token" -> answer(exchange, 200, "{\"token\":\"dev-token\"}");
                 case "/api/v1/functions" -> answer(exchange, 201,
                         "{\"name\":\"greet\",\"version\":3,\"bundleCid\":\"QmX\",\"bundleBytes\":184}");
+                case "/api/v1/functions/greet/deployments/preview" -> answer(exchange, 200, PREVIEW);
                 case "/api/v1/functions/greet/deployments" -> answer(exchange, 201,
                         "{\"id\":\"7a0e2f4e-0000-4000-8000-000000000001\",\"status\":\"PENDING\",\"reasons\":[]}");
                 default -> answer(exchange, 200, polls.incrementAndGet() < 3
@@ -82,18 +96,24 @@ class FunctionDeployTest {
         HttpServer server = functions("ACTIVE");
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         String out;
+        String err;
         int status;
         try {
             ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
             PrintStream original = System.out;
+            PrintStream originalErr = System.err;
             System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
             try {
                 status = new CommandLine(new AgoraCli()).execute("fn", "deploy", folder.toString(), "--url", url,
                         "--key", key.toString());
             } finally {
                 System.setOut(original);
+                System.setErr(originalErr);
             }
             out = stdout.toString(StandardCharsets.UTF_8);
+            err = stderr.toString(StandardCharsets.UTF_8);
         } finally {
             server.stop(0);
         }
@@ -110,8 +130,16 @@ class FunctionDeployTest {
         assertThat(multipart).contains("name=\"spec\"").contains("\"name\":\"greet\"").contains("\"runtime\":\"shell\"")
                 .contains("name=\"bundle\"; filename=\"bundle.tar.gz\"").contains("Content-Type: application/gzip")
                 .contains(new String(bundle, StandardCharsets.ISO_8859_1));
-        Received deploy = received.get(3);
+        // the preview first, with the very order the deploy then sends, shown before anything is bid for
+        Received preview = received.get(3);
+        assertThat(preview.path()).isEqualTo("/api/v1/functions/greet/deployments/preview");
+        Received deploy = received.get(4);
         assertThat(deploy.path()).isEqualTo("/api/v1/functions/greet/deployments");
+        assertThat(JsonCodec.mapper().readTree(preview.body())).isEqualTo(JsonCodec.mapper().readTree(deploy.body()));
+        assertThat(err).contains("preview: 1 of 1 replicas would be leased now")
+                .contains("lease 0x00000000000000000000000000000000000000aa: wei per vCPU-second 1000")
+                .contains("30000000 wei per million calls, 108000 wei per hour")
+                .contains("excluded by MAX_PRICE_PER_VCPU_SECOND: 1 of 2 providers");
         JsonNode order = JsonCodec.mapper().readTree(deploy.body());
         assertThat(order.get("version").asInt()).isEqualTo(3);
         assertThat(order.get("replicas").asInt()).isEqualTo(1);
