@@ -304,7 +304,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     }
 
     /** Waits until every removal handed to {@link #removeLater} before this call has finished. */
-    public void awaitRemovals() {
+    void awaitRemovals() {
         try {
             removals.submit(() -> { }).get();
         } catch (java.util.concurrent.RejectedExecutionException e) {
