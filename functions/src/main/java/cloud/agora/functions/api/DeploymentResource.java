@@ -90,7 +90,7 @@ public class DeploymentResource {
     public DeploymentPreview preview(@PathParam("name") String name, PreviewOrder order,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return previewer.preview(caller.address(), Tokens.bearer(authorization), name,
-                order == null ? new PreviewOrder(null, null, null, null, null, null) : order);
+                order == null ? new PreviewOrder(null, null, null, null, null, null, null) : order);
     }
 
     @GET

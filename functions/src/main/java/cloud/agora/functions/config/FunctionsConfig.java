@@ -227,4 +227,26 @@ public interface FunctionsConfig {
      */
     @WithDefault("5s")
     java.time.Duration spendingClaimLife();
+
+    /** When scaled deployments ({@code scaling} in the deploy order) add and give up replicas. */
+    Scaling scaling();
+
+    /** {@code agora.functions.scaling.*}. */
+    interface Scaling {
+
+        /** How often each scaled deployment's calls in flight are sampled and a decision taken. */
+        @WithDefault("1s")
+        java.time.Duration interval();
+
+        /** Over how long the calls in flight must average above the target per replica before a replica is added. */
+        @WithDefault("3s")
+        java.time.Duration upWindow();
+
+        /**
+         * The idle time: for how long the calls in flight must stay within what one replica fewer serves before a
+         * replica is given up.
+         */
+        @WithDefault("60s")
+        java.time.Duration downAfter();
+    }
 }

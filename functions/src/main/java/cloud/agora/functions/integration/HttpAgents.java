@@ -2,6 +2,7 @@ package cloud.agora.functions.integration;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.invocation.Agents;
+import cloud.agora.functions.domain.invocation.Agents.LeaseNotHeldException;
 import cloud.agora.functions.domain.invocation.InvocationFailedException;
 import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.protocol.event.JsonCodec;
@@ -132,6 +133,11 @@ public class HttpAgents implements Agents {
     /** Reads the answer as it arrives, at most {@code maxReplyBytes}; completes {@code reply} once. */
     private void read(HttpClientRequest request, HttpClientResponse response, String endpoint, InvocationCall call,
             long maxReplyBytes, CompletableFuture<AgentReply> reply) {
+        if (response.statusCode() == 404) { // lease-not-held, the only 404 of the call: nothing ran
+            reply.completeExceptionally(new LeaseNotHeldException(endpoint + " holds no active lease " + call.leaseId()));
+            discard(request, response);
+            return;
+        }
         if (response.statusCode() != 200) {
             reply.completeExceptionally(failed(502, "agent-refused",
                     "The agent refused the call (HTTP " + response.statusCode() + ")", endpoint, call));

@@ -1,5 +1,6 @@
 package cloud.agora.functions.persistence;
 
+import cloud.agora.functions.domain.deployment.Autoscaling;
 import cloud.agora.functions.domain.deployment.BidIntent;
 import cloud.agora.functions.domain.deployment.Deployment;
 import cloud.agora.functions.domain.deployment.DeploymentRequest;
@@ -62,9 +63,218 @@ public class DeploymentStore {
 
     /** Records a bid about to be placed, with its key: from now on it is placed with that key or not at all. */
     public void intend(BidIntent intent) {
-        try (Connection c = dataSource.getConnection()) {
+        intend(intent, null);
+    }
+
+    /**
+     * Records a deployment's bid about to be placed and, when its replicas follow its load, the scaling's bounds, in
+     * one transaction.
+     */
+    public void intend(BidIntent intent, Autoscaling scaling) {
+        inTransaction(c -> {
             insertIntent(c, intent, "");
+            insertScaling(c, intent.deploymentId(), scaling);
+        });
+    }
+
+    private static void insertScaling(Connection c, UUID deploymentId, Autoscaling scaling) throws SQLException {
+        if (scaling == null) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO deployment_scaling (deployment_id, min_replicas,"
+                + " max_replicas, target_concurrency) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            s.setObject(1, deploymentId);
+            s.setInt(2, scaling.minReplicas());
+            s.setInt(3, scaling.maxReplicas());
+            s.setInt(4, scaling.targetConcurrency());
+            s.executeUpdate();
+        }
+    }
+
+    /** How many of a deployment's latest scaling decisions its view shows. */
+    public static final int DECISIONS_SHOWN = 20;
+
+    /** A deployment's scaling bounds and latest decisions (newest first), if its replicas follow its load. */
+    public Optional<Autoscaling.View> scaling(UUID deploymentId) {
+        try (Connection c = dataSource.getConnection()) {
+            return scaling(c, deploymentId);
         } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Optional<Autoscaling.View> scaling(Connection c, UUID deploymentId) throws SQLException {
+        Autoscaling.View view;
+        try (PreparedStatement s = c.prepareStatement("SELECT min_replicas, max_replicas, target_concurrency"
+                + " FROM deployment_scaling WHERE deployment_id = ?")) {
+            s.setObject(1, deploymentId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                view = new Autoscaling.View(r.getInt(1), r.getInt(2), r.getInt(3), List.of());
+            }
+        }
+        List<Autoscaling.Decision> decisions = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT decided_at, from_replicas, to_replicas, reason"
+                + " FROM scaling_decisions WHERE deployment_id = ? ORDER BY id DESC LIMIT " + DECISIONS_SHOWN)) {
+            s.setObject(1, deploymentId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    decisions.add(new Autoscaling.Decision(r.getTimestamp(1).toInstant(), r.getInt(2), r.getInt(3),
+                            r.getString(4)));
+                }
+            }
+        }
+        return Optional.of(view.withDecisions(decisions));
+    }
+
+    /**
+     * Records a scaling decision: the deployment's replicas go from {@code from} to {@code to}, with the decision, in
+     * one transaction; nothing changes (false) if its replicas are no longer {@code from} (another decision came first)
+     * or it no longer follows its bids.
+     */
+    public boolean scale(UUID deploymentId, int from, int to, String reason, java.time.Instant now) {
+        boolean[] scaled = {false};
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE deployments SET replicas = ?, updated_at = ?"
+                    + " WHERE id = ? AND replicas = ? AND status IN ('PENDING', 'ACTIVE')")) {
+                s.setInt(1, to);
+                s.setTimestamp(2, Timestamp.from(now));
+                s.setObject(3, deploymentId);
+                s.setInt(4, from);
+                scaled[0] = s.executeUpdate() == 1;
+            }
+            if (scaled[0]) {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO scaling_decisions (deployment_id, decided_at,"
+                        + " from_replicas, to_replicas, reason) VALUES (?, ?, ?, ?, ?)")) {
+                    s.setObject(1, deploymentId);
+                    s.setTimestamp(2, Timestamp.from(now));
+                    s.setInt(3, from);
+                    s.setInt(4, to);
+                    s.setString(5, reason);
+                    s.executeUpdate();
+                }
+            }
+        });
+        if (scaled[0]) {
+            epoch.bump();
+        }
+        return scaled[0];
+    }
+
+    /**
+     * Takes a replica a scale-down gives up out of routing and records it as draining until {@code deadline}, in one
+     * transaction; false (nothing changed) if the deployment no longer lists it.
+     */
+    public boolean drain(UUID deploymentId, UUID leaseId, Address owner, java.time.Instant deadline, java.time.Instant now) {
+        boolean[] drained = {false};
+        inTransaction(c -> {
+            List<Deployment.Replica> placed;
+            try (PreparedStatement s = c.prepareStatement("SELECT replica_json FROM deployments WHERE id = ? FOR UPDATE")) {
+                s.setObject(1, deploymentId);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return;
+                    }
+                    placed = json.readValue(r.getString(1), REPLICAS);
+                }
+            }
+            List<Deployment.Replica> kept = placed.stream().filter(p -> !p.leaseId().equals(leaseId)).toList();
+            if (kept.size() == placed.size()) {
+                return;
+            }
+            try (PreparedStatement u = c.prepareStatement("UPDATE deployments SET replica_json = ?, updated_at = ? WHERE id = ?")) {
+                u.setString(1, json.writeValueAsString(kept));
+                u.setTimestamp(2, Timestamp.from(now));
+                u.setObject(3, deploymentId);
+                u.executeUpdate();
+            }
+            try (PreparedStatement i = c.prepareStatement("INSERT INTO scaling_drains (lease_id, deployment_id, owner,"
+                    + " deadline) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                i.setObject(1, leaseId);
+                i.setObject(2, deploymentId);
+                i.setString(3, owner.value());
+                i.setTimestamp(4, Timestamp.from(deadline));
+                i.executeUpdate();
+            }
+            drained[0] = true;
+        });
+        if (drained[0]) {
+            epoch.bump();
+        }
+        return drained[0];
+    }
+
+    /** A replica a scale-down is giving up: its lease, whose it is, and when it is closed whatever is in flight. */
+    public record Drain(UUID leaseId, UUID deploymentId, Address owner, java.time.Instant deadline) {
+    }
+
+    /** Every replica being given up by a scale-down. */
+    public List<Drain> drains() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT lease_id, deployment_id, owner, deadline FROM scaling_drains"
+                        + " ORDER BY deadline");
+                ResultSet r = s.executeQuery()) {
+            List<Drain> out = new ArrayList<>();
+            while (r.next()) {
+                out.add(new Drain(r.getObject(1, UUID.class), r.getObject(2, UUID.class), Address.parse(r.getString(3)),
+                        r.getTimestamp(4).toInstant()));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The leases of a deployment's replicas being given up (left out when the deployment is refreshed). */
+    public java.util.Set<UUID> draining(UUID deploymentId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT lease_id FROM scaling_drains WHERE deployment_id = ?")) {
+            s.setObject(1, deploymentId);
+            java.util.Set<UUID> out = new java.util.HashSet<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getObject(1, UUID.class));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The replica's lease is closed: it is no longer draining. */
+    public void drained(UUID leaseId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("DELETE FROM scaling_drains WHERE lease_id = ?")) {
+            s.setObject(1, leaseId);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An ACTIVE deployment whose replicas follow its load, as the scaler needs it. */
+    public record Scaled(UUID deploymentId, String owner, String function, int replicas, Autoscaling bounds,
+            List<Deployment.Replica> placed) {
+    }
+
+    /** Every ACTIVE deployment whose replicas follow its load. */
+    public List<Scaled> autoscaled() {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT d.id, f.owner, f.name, d.replicas, d.replica_json,"
+                        + " x.min_replicas, x.max_replicas, x.target_concurrency FROM deployments d"
+                        + " JOIN deployment_scaling x ON x.deployment_id = d.id JOIN functions f ON f.id = d.function_id"
+                        + " WHERE d.status = 'ACTIVE' ORDER BY d.id");
+                ResultSet r = s.executeQuery()) {
+            List<Scaled> out = new ArrayList<>();
+            while (r.next()) {
+                out.add(new Scaled(r.getObject(1, UUID.class), r.getString(2), r.getString(3), r.getInt(4),
+                        new Autoscaling(r.getInt(6), r.getInt(7), r.getInt(8)), json.readValue(r.getString(5), REPLICAS)));
+            }
+            return out;
+        } catch (SQLException | JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -75,13 +285,22 @@ public class DeploymentStore {
      * follow the first.
      */
     public DeploymentRequest intendRequested(BidIntent intent, String requestKey, String requestDigest) {
-        try (Connection c = dataSource.getConnection()) {
+        return intendRequested(intent, requestKey, requestDigest, null);
+    }
+
+    /** As {@link #intendRequested(BidIntent, String, String)}, with the deployment's scaling bounds (or null). */
+    public DeploymentRequest intendRequested(BidIntent intent, String requestKey, String requestDigest,
+            Autoscaling scaling) {
+        DeploymentRequest[] recorded = new DeploymentRequest[1];
+        inTransaction(c -> {
             insertIntent(c, intent, requestKey, requestDigest,
                     " ON CONFLICT (owner, request_key) WHERE request_key IS NOT NULL DO NOTHING");
-            return requested(c, intent.owner(), requestKey).orElseThrow();
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+            recorded[0] = requested(c, intent.owner(), requestKey).orElseThrow();
+            if (recorded[0].intent().key().equals(intent.key())) {
+                insertScaling(c, intent.deploymentId(), scaling);
+            }
+        });
+        return recorded[0];
     }
 
     /** The deployment intent recorded for the developer's idempotency key, if any. */
@@ -283,12 +502,14 @@ public class DeploymentStore {
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     String reasons = r.getString("reasons");
-                    out.add(new Deployment(r.getObject("id", UUID.class), functionName, r.getInt("version"),
+                    UUID id = r.getObject("id", UUID.class);
+                    out.add(new Deployment(id, functionName, r.getInt("version"),
                             r.getObject("bid_id", UUID.class), r.getInt("replicas"),
                             Deployment.Status.valueOf(r.getString("status")),
                             reasons.isEmpty() ? List.of() : Arrays.asList(reasons.split(",")),
                             json.readValue(r.getString("replica_json"), REPLICAS),
-                            r.getTimestamp("created_at").toInstant(), r.getTimestamp("updated_at").toInstant()));
+                            r.getTimestamp("created_at").toInstant(), r.getTimestamp("updated_at").toInstant(),
+                            scaling(c, id).orElse(null)));
                 }
             }
             return out;

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * grant must be for exactly the call's invocation, lease, bundle and a timeout no shorter than the call's; a refused
  * grant gets 403 with the verifier's problem slug, is kept in {@link #refusals} and runs nothing ({@link #calls}
  * unchanged). The "function" answers {@code hello <body>} and writes {@code got <body>} to stderr; a body
- * {@code slow} takes 1.5 s, {@code fail} exits 3 (stderr {@code boom}), {@code cold} answers from a container started
+ * {@code slow} takes 1.5 s, {@code hold} answers once the test counts {@link #HOLD} down, {@code fail} exits 3 (stderr {@code boom}), {@code cold} answers from a container started
  * for it (every other call is warm), {@code forged} returns a receipt signed by a
  * key that is not the provider's. Receipts the gateway must not witness: {@code greedy} claims more CPU than the
  * lease's quota allows, {@code other-grant} names another grant than the one sent, {@code backdated} starts five
@@ -57,6 +57,11 @@ final class AgentStub implements AutoCloseable {
     static final long WALL_MILLIS = 5;
     static final long HUGE_BYTES = 64L * 1024 * 1024;
 
+    /** What a {@code hold} call waits for: counted down by the test to let every held call answer. */
+    static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> HOLD =
+            new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+    /** The {@code hold} calls this agent is holding now. */
+    final AtomicInteger holding = new AtomicInteger();
     /** The calls this agent accepted (with a valid grant) and ran. */
     final List<JsonNode> calls = new CopyOnWriteArrayList<>();
     /** The grants of the calls it ran. */
@@ -73,6 +78,8 @@ final class AgentStub implements AutoCloseable {
     final java.util.concurrent.CompletableFuture<Long> oversizeEnded = new java.util.concurrent.CompletableFuture<>();
     /** Health probes that reached this stub. */
     final AtomicInteger probes = new AtomicInteger();
+    /** While false, every call is refused {@code 404 lease-not-held} before it runs (the lease is not known here yet). */
+    volatile boolean holdsLeases = true;
     /** What {@code GET /q/health} answers: 200 while true, 503 otherwise. */
     volatile boolean healthy = true;
     final Wallet provider = Wallet.random();
@@ -131,6 +138,11 @@ final class AgentStub implements AutoCloseable {
                             "title", "grant refused", "status", 403, "detail", refused.get().detail())));
                     return;
                 }
+                if (!holdsLeases) { // as an agent that has not heard of the lease yet
+                    send(exchange, 404, json.writeValueAsBytes(Map.of("type", "urn:agora:problem:lease-not-held",
+                            "title", "Lease not held", "status", 404)));
+                    return;
+                }
                 calls.add(json.readTree(raw));
                 grants.add(call.grant());
                 run(exchange, call);
@@ -171,6 +183,14 @@ final class AgentStub implements AutoCloseable {
         String input = new String(call.body(), StandardCharsets.UTF_8);
         if (input.equals("slow")) {
             Thread.sleep(1500);
+        }
+        if (input.equals("hold")) { // held until the test lets every held call go
+            holding.incrementAndGet();
+            try {
+                HOLD.get().await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                holding.decrementAndGet();
+            }
         }
         if (input.equals("huge") || input.equals("huge-announced")) {
             exchange.getResponseHeaders().add("Content-Type", "application/json");

@@ -189,9 +189,11 @@ public class MarketplaceStub extends StubServer {
                 return;
             }
             if (path.length == 6 && path[5].equals("close") && method.equals("POST")) {
+                String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                String reason = body.isBlank() ? null : JsonCodec.read(body, cloud.agora.protocol.market.LeaseClose.class).reason();
                 LeaseView closed = new LeaseView(lease.id(), lease.bidId(), lease.owner(), lease.provider(),
                         lease.providerEndpoint(), lease.kind(), lease.resources(), lease.prices(), LeaseState.CLOSED,
-                        lease.createdAt(), Instant.now(), lease.owner(), "closed by owner");
+                        lease.createdAt(), Instant.now(), lease.owner(), reason == null ? "closed by owner" : reason);
                 LEASES.put(lease.id(), closed);
                 send(ex, 200, JsonCodec.write(closed));
                 return;
@@ -224,10 +226,14 @@ public class MarketplaceStub extends StubServer {
 
     private static BidView matched(BidView v, BidSpec spec) {
         List<UUID> leaseIds = new ArrayList<>(v.leaseIds());
+        // the endpoints given, less those of the providers the bid avoids (as the marketplace's distinct-provider rule)
+        java.util.Set<Address> avoided = spec.constraints() == null ? java.util.Set.of() : spec.constraints().avoidProviders();
+        List<String> usable = endpoints.stream().filter(e -> !AgentStub.PROVIDERS.containsKey(e)
+                || !avoided.contains(AgentStub.PROVIDERS.get(e).address())).toList();
         for (int i = v.matchedReplicas(); i < v.replicas(); i++) {
             UUID id = UUID.randomUUID();
             String hex = UUID.randomUUID().toString().replace("-", "");
-            String endpoint = i < endpoints.size() ? endpoints.get(i) : "http://agent-" + i + ".test:8090";
+            String endpoint = i < usable.size() ? usable.get(i) : "http://agent-" + i + ".test:8090";
             Address provider = AgentStub.PROVIDERS.containsKey(endpoint) ? AgentStub.PROVIDERS.get(endpoint).address()
                     : Address.parse("0x" + hex + "00000000");
             LeaseView lease = new LeaseView(id, v.id(), v.owner(), provider, endpoint, BidKind.COMPUTE, spec.resources(), spec.maxPrices(), LeaseState.ACTIVE,

@@ -41,6 +41,26 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(GatewayKeyResource.class)
 class ReplicaHealthTest extends TwoReplicaDeployment {
 
+    /**
+     * A replica just added (a scale-up, a replacement) may get a call before its agent has heard of its lease: the
+     * agent refuses it unrun ({@code 404 lease-not-held}) and the call goes to the next replica instead of failing;
+     * with no replica left it is {@code 503 no-replica-reachable}, not the agent's refusal.
+     */
+    @Test
+    void aCallRefusedForALeaseItsAgentDoesNotHoldYetGoesToTheNextReplica() {
+        String secondProvider = second.provider.address().checksummed();
+        first.holdsLeases = false;
+        for (int i = 0; i < 3; i++) {
+            assertThat(callProvider()).isEqualTo(secondProvider);
+        }
+        assertThat(first.calls).as("nothing ran on the agent without the lease").isEmpty();
+        second.holdsLeases = false;
+        given().body("x").when().post("/fn/" + name + "/x").then().statusCode(503)
+                .body("type", equalTo("urn:agora:problem:no-replica-reachable"));
+        first.holdsLeases = true;
+        assertThat(callProvider()).isEqualTo(first.provider.address().checksummed());
+    }
+
     @Test
     void anAgentFailingHealthChecksGetsNoCallsUntilItPassesAgain() throws Exception {
         String firstProvider = first.provider.address().checksummed();

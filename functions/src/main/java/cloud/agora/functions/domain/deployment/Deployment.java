@@ -15,9 +15,11 @@ import java.util.UUID;
  *                replica has a lease, FAILED when the bid ended (expired or cancelled) short
  *                of replicas, WITHDRAWN when the developer removed it
  * @param reasons the marketplace's unmatched reasons while PENDING
+ * @param replicas how many replicas it should have now: the order's, or, when it scales, the latest decision's
+ * @param scaling  its bounds and latest scaling decisions when its replicas follow its load, else null
  */
 public record Deployment(UUID id, String function, int version, UUID bidId, int replicas, Status status,
-        List<String> reasons, List<Replica> placed, Instant createdAt, Instant updatedAt) {
+        List<String> reasons, List<Replica> placed, Instant createdAt, Instant updatedAt, Autoscaling.View scaling) {
 
     /** The states of a deployment. */
     public enum Status {
@@ -59,9 +61,11 @@ public record Deployment(UUID id, String function, int version, UUID bidId, int 
 
     /** This deployment as the bid now stands. */
     public Deployment following(BidView bid, List<Replica> replicasNow, Instant now) {
-        Status next = statusOf(bid, replicas);
+        // the first bid decides the status; replicas added or lost later are the replacement bids' business
+        Status next = statusOf(bid, bid.replicas());
         List<String> why = next == Status.ACTIVE || bid.unmatchedReasons() == null ? List.of()
                 : bid.unmatchedReasons().stream().map(Enum::name).toList();
-        return new Deployment(id, function, version, bidId, replicas, next, why, List.copyOf(replicasNow), createdAt, now);
+        return new Deployment(id, function, version, bidId, replicas, next, why, List.copyOf(replicasNow), createdAt, now,
+                scaling);
     }
 }

@@ -53,7 +53,7 @@ public class DeploymentPreviewer {
                         .orElseThrow(() -> new VersionNotFoundException(name, deploy.version()));
         rules.inEffect().checkTimeout(name, version);
         CallLoad load = (order.load() == null ? new CallLoad(null, null, null, null) : order.load()).resolvedFor(version);
-        int replicas = deploy.replicas() == null ? 1 : deploy.replicas();
+        int replicas = deploy.initialReplicas();
         Resources resources = new Resources(version.cpuMillis(), version.memoryMiB(), 0);
         BidSpec bid = new BidSpec(BidKind.COMPUTE, resources, replicas, deploy.maxPrices(),
                 deploy.constraints() == null ? Constraints.NONE : deploy.constraints(), deploy.ttlSeconds());

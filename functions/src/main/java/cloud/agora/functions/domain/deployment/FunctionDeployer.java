@@ -101,7 +101,7 @@ public class FunctionDeployer {
                 : versions.stream().filter(v -> v.version() == order.version()).findFirst()
                         .orElseThrow(() -> new VersionNotFoundException(name, order.version()));
         rules.inEffect().checkTimeout(name, version);
-        int replicas = order.replicas() == null ? 1 : order.replicas();
+        int replicas = order.initialReplicas();
         CreditView credit = billing.credit(bearerToken, owner);
         // billing's answer is its newest decision: calls follow it now (its event, already published, may lag)
         admission.creditDecided(owner.value(), credit.paused(), clock.instant(), "credit-check-" + UUID.randomUUID(),
@@ -115,9 +115,9 @@ public class FunctionDeployer {
         // the bid is placed again with this key and the marketplace answers the bid it already placed
         BidIntent intent = BidIntent.deployment(function.id(), name, owner, version.version(), replicas, bid, clock.instant());
         if (requestKey == null) {
-            deployments.intend(intent);
+            deployments.intend(intent, order.scaling());
         } else {
-            DeploymentRequest recorded = deployments.intendRequested(intent, requestKey, digest);
+            DeploymentRequest recorded = deployments.intendRequested(intent, requestKey, digest, order.scaling());
             if (!recorded.intent().key().equals(intent.key())) {
                 // a request with the same key recorded its intent first: this one follows it
                 return replay(owner, bearerToken, name, requestKey, digest, recorded);
@@ -155,7 +155,8 @@ public class FunctionDeployer {
     private Deployment placeDeployment(String bearerToken, BidIntent intent) {
         BidView placed = placeIntended(bearerToken, intent);
         Deployment pending = new Deployment(intent.deploymentId(), intent.functionName(), intent.version(), placed.id(),
-                intent.replicas(), Deployment.Status.PENDING, List.of(), List.of(), clock.instant(), clock.instant());
+                intent.replicas(), Deployment.Status.PENDING, List.of(), List.of(), clock.instant(), clock.instant(),
+                deployments.scaling(intent.deploymentId()).orElse(null));
         Deployment deployment = pending.following(placed, replicas(bearerToken, placed), clock.instant());
         deployments.recordDeployment(intent, deployment);
         return deployment;
@@ -287,7 +288,7 @@ public class FunctionDeployer {
                 }
             }
             deployments.update(new Deployment(d.id(), d.function(), d.version(), d.bidId(), d.replicas(),
-                    Deployment.Status.WITHDRAWN, List.of(), List.of(), d.createdAt(), clock.instant()));
+                    Deployment.Status.WITHDRAWN, List.of(), List.of(), d.createdAt(), clock.instant(), d.scaling()));
         }
         catalog.delete(owner, name);
     }
@@ -352,6 +353,8 @@ public class FunctionDeployer {
             return d;
         }
         BidView bid = marketplace.bid(bearerToken, d.bidId());
+        // a replica a scale-down is giving up stays out of routing while its calls end
+        java.util.Set<UUID> draining = deployments.draining(d.id());
         List<Deployment.Replica> placed = new ArrayList<>(replicas(bearerToken, bid));
         boolean replacementOpen = false;
         List<String> replacementReasons = List.of();
@@ -364,6 +367,7 @@ public class FunctionDeployer {
                         : replacement.unmatchedReasons().stream().map(Enum::name).toList();
             }
         }
+        placed.removeIf(r -> draining.contains(r.leaseId()));
         Deployment now = d.following(bid, placed, clock.instant());
         int missing = d.replicas() - placed.size();
         if (now.status() == Deployment.Status.ACTIVE && missing > 0 && !replacementOpen) {
@@ -384,7 +388,7 @@ public class FunctionDeployer {
         }
         if (now.status() == Deployment.Status.ACTIVE && !replacementReasons.isEmpty()) {
             now = new Deployment(now.id(), now.function(), now.version(), now.bidId(), now.replicas(), now.status(),
-                    replacementReasons, now.placed(), now.createdAt(), now.updatedAt());
+                    replacementReasons, now.placed(), now.createdAt(), now.updatedAt(), now.scaling());
         }
         if (!now.status().equals(d.status()) || !now.placed().equals(d.placed()) || !now.reasons().equals(d.reasons())) {
             deployments.update(now);

@@ -8,10 +8,10 @@ import cloud.agora.protocol.resources.Prices;
  * price ({@link CallLoad}; null for its defaults).
  */
 public record PreviewOrder(Integer version, Integer replicas, Prices maxPrices, Constraints constraints,
-        Long ttlSeconds, CallLoad load) {
+        Long ttlSeconds, Autoscaling scaling, CallLoad load) {
 
     /** The order this preview is of. */
     public DeploymentOrder order() {
-        return new DeploymentOrder(version, replicas, maxPrices, constraints, ttlSeconds);
+        return new DeploymentOrder(version, replicas, maxPrices, constraints, ttlSeconds, scaling);
     }
 }

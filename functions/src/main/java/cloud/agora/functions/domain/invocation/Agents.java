@@ -34,6 +34,17 @@ public interface Agents {
     }
 
     /**
+     * The agent answered that it holds no such lease ({@code 404 lease-not-held}): it refused the call before running
+     * anything — a replica just added, whose agent has not heard of its lease yet, or one already closed — so another
+     * replica may take it, as from an unreachable agent.
+     */
+    class LeaseNotHeldException extends UnreachableException {
+        public LeaseNotHeldException(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * Runs the call on the agent at {@code endpoint} — connected to {@code address} when the endpoint check pinned one
      * ({@link EndpointGuard.Checked#address}), the endpoint's host staying the {@code Host} header and TLS name —
      * without blocking the calling thread. The stage

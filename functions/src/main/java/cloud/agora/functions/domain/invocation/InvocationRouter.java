@@ -371,6 +371,12 @@ public class InvocationRouter {
         };
     }
 
+    /** The calls this gateway has sent to the replica of {@code leaseId} and not yet seen answered. */
+    public int inFlight(UUID leaseId) {
+        AtomicInteger load = outstanding.get(leaseId);
+        return load == null ? 0 : load.get();
+    }
+
     private AtomicInteger load(UUID leaseId) {
         return outstanding.computeIfAbsent(leaseId, k -> new AtomicInteger());
     }

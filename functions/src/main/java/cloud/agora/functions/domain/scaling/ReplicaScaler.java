@@ -1,0 +1,148 @@
+package cloud.agora.functions.domain.scaling;
+
+import cloud.agora.functions.config.FunctionsConfig;
+import cloud.agora.functions.domain.deployment.Autoscaling;
+import cloud.agora.functions.domain.deployment.Deployment;
+import cloud.agora.functions.domain.deployment.FunctionDeployer;
+import cloud.agora.functions.domain.deployment.Marketplace;
+import cloud.agora.functions.domain.deployment.ScalingPolicy;
+import cloud.agora.functions.domain.invocation.InvocationRouter;
+import cloud.agora.functions.domain.limits.FunctionRules;
+import cloud.agora.functions.persistence.DeploymentStore;
+import cloud.agora.protocol.eth.Address;
+import cloud.agora.support.auth.SignInService;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.jboss.logging.Logger;
+
+/**
+ * Makes the replicas of deployments that declare {@link Autoscaling} follow their load. Every
+ * {@code agora.functions.scaling.interval} it samples each ACTIVE scaled deployment's calls in flight (sent by this
+ * gateway to its replicas and not yet answered) and asks its {@link ScalingPolicy}:
+ *
+ * <ul>
+ *   <li><b>up</b>: the decision is recorded with the deployment's new replica count, then the deployment is refreshed,
+ *       which bids for the missing replicas as for lost ones (the developer's bid, avoiding the providers of the
+ *       replicas it has: one replica per provider where possible);</li>
+ *   <li><b>down</b>: the decision is recorded, the replica with the fewest calls in flight (the newest of equals) is
+ *       taken out of routing at once and <em>drains</em>: its lease is closed for the developer (reason
+ *       {@code scaled-down}) once no call of this gateway is in flight on it, or at the deadline (the governed longest
+ *       timeout and 5 s), so that no call is cut by a scale-down.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class ReplicaScaler {
+
+    private static final Logger LOG = Logger.getLogger(ReplicaScaler.class);
+    static final String SCALED_DOWN = "scaled-down";
+
+    private final DeploymentStore deployments;
+    private final FunctionDeployer deployer;
+    private final InvocationRouter router;
+    private final Marketplace marketplace;
+    private final SignInService signIn;
+    private final ManagedExecutor executor;
+    private final Clock clock;
+    private final Duration upWindow;
+    private final Duration downAfter;
+    private final FunctionRules rules;
+    private final Map<UUID, ScalingPolicy> policies = new ConcurrentHashMap<>();
+
+    public ReplicaScaler(DeploymentStore deployments, FunctionDeployer deployer, InvocationRouter router,
+            Marketplace marketplace, SignInService signIn, ManagedExecutor executor, FunctionsConfig config,
+            FunctionRules rules, Clock clock) {
+        this.deployments = deployments;
+        this.deployer = deployer;
+        this.router = router;
+        this.marketplace = marketplace;
+        this.signIn = signIn;
+        this.executor = executor;
+        this.clock = clock;
+        this.upWindow = config.scaling().upWindow();
+        this.downAfter = config.scaling().downAfter();
+        this.rules = rules;
+    }
+
+    @Scheduled(every = "${agora.functions.scaling.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        Instant now = clock.instant();
+        finishDrains(now);
+        List<DeploymentStore.Scaled> scaled = deployments.autoscaled();
+        Set<UUID> live = new HashSet<>();
+        for (DeploymentStore.Scaled d : scaled) {
+            live.add(d.deploymentId());
+            int inFlight = d.placed().stream().mapToInt(r -> router.inFlight(r.leaseId())).sum();
+            ScalingPolicy policy = policies.computeIfAbsent(d.deploymentId(), id -> new ScalingPolicy(upWindow, downAfter));
+            Optional<ScalingPolicy.Decision> decision = policy.sample(now, inFlight, d.replicas(), d.bounds());
+            if (decision.isPresent()) {
+                apply(d, decision.get(), now);
+            } else if (d.placed().size() > d.replicas()) {
+                // more replicas than decided (a replacement bid matched after a scale-down): give up one
+                giveUpOne(d, now);
+            }
+        }
+        policies.keySet().retainAll(live);
+    }
+
+    private void apply(DeploymentStore.Scaled d, ScalingPolicy.Decision decision, Instant now) {
+        if (!deployments.scale(d.deploymentId(), d.replicas(), decision.replicas(), decision.reason(), now)) {
+            return; // another decision, or the deployment ended, came first
+        }
+        LOG.infof("deployment %s of %s: %d → %d replicas (%s)", d.deploymentId(), d.function(), d.replicas(),
+                decision.replicas(), decision.reason());
+        if (decision.replicas() > d.replicas()) {
+            executor.execute(() -> {
+                try {
+                    deployer.replaceLostReplicas(d.deploymentId());
+                } catch (RuntimeException e) {
+                    // the next read or lease event refreshes it again
+                    LOG.warnf("bidding for the replicas of %s: %s", d.deploymentId(), e.getMessage());
+                }
+            });
+        } else if (d.placed().size() > decision.replicas()) {
+            giveUpOne(d, now);
+        }
+    }
+
+    /** Takes the replica with the fewest calls in flight (the newest of equals) out of routing; it drains. */
+    private void giveUpOne(DeploymentStore.Scaled d, Instant now) {
+        List<Deployment.Replica> placed = d.placed();
+        Deployment.Replica chosen = placed.get(placed.size() - 1);
+        for (Deployment.Replica r : placed) {
+            if (router.inFlight(r.leaseId()) < router.inFlight(chosen.leaseId())) {
+                chosen = r;
+            }
+        }
+        // no call of the version outlasts the longest timeout allowed, and its answer 5 s more
+        Instant deadline = now.plus(rules.inEffect().maxTimeout()).plusSeconds(5);
+        if (deployments.drain(d.deploymentId(), chosen.leaseId(), Address.parse(d.owner()), deadline, now)) {
+            LOG.infof("deployment %s of %s: replica on lease %s drains", d.deploymentId(), d.function(), chosen.leaseId());
+        }
+    }
+
+    /** Closes the leases of draining replicas with nothing in flight, or past their deadline. */
+    private void finishDrains(Instant now) {
+        for (DeploymentStore.Drain drain : deployments.drains()) {
+            if (router.inFlight(drain.leaseId()) > 0 && now.isBefore(drain.deadline())) {
+                continue;
+            }
+            try {
+                marketplace.closeLease(signIn.issueOnBehalfOf(drain.owner()).token(), drain.leaseId(), SCALED_DOWN);
+                deployments.drained(drain.leaseId());
+            } catch (RuntimeException e) {
+                LOG.warnf("closing drained lease %s: %s (again at the next tick)", drain.leaseId(), e.getMessage());
+            }
+        }
+    }
+}
