@@ -2,8 +2,8 @@
 -- deployment id the intent names, before the deployment's row exists), and every scaling decision.
 CREATE TABLE deployment_scaling (
     deployment_id      UUID PRIMARY KEY,
-    min_replicas       INT NOT NULL CHECK (min_replicas >= 1),
-    max_replicas       INT NOT NULL CHECK (max_replicas >= min_replicas),
+    min_replicas       INT NOT NULL CHECK (min_replicas >= 0),
+    max_replicas       INT NOT NULL CHECK (max_replicas >= min_replicas AND max_replicas >= 1),
     target_concurrency INT NOT NULL CHECK (target_concurrency >= 1)
 );
 CREATE TABLE scaling_decisions (

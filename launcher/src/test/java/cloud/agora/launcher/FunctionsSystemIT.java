@@ -45,6 +45,7 @@ class FunctionsSystemIT {
 
     static final String FUNCTION = "sys-echo";
     static final String IMAGE_FUNCTION = "sys-image";
+    static final String SCALED_FUNCTION = "sys-scaled";
 
     @TempDir
     Path state;
@@ -66,6 +67,9 @@ class FunctionsSystemIT {
                 .withEnv("AGORA_FUNCTIONS_HEALTH_INTERVAL", "1s")
                 .withEnv("AGORA_FUNCTIONS_HEALTH_FAILURES", "2")
                 .withEnv("AGORA_FUNCTIONS_REPLACE_UNHEALTHY_AFTER", "10s")
+                // scaled deployments: up after 2 s above the target, down after 5 s within one replica fewer
+                .withEnv("AGORA_FUNCTIONS_SCALING_UP_WINDOW", "2s")
+                .withEnv("AGORA_FUNCTIONS_SCALING_DOWN_AFTER", "5s")
                 .start()) {
             Signer developer = Signer.of(KeyFiles.read(state.resolve("keys/developer.key")));
             String token = signIn(FUNCTIONS, developer.key());
@@ -99,6 +103,9 @@ class FunctionsSystemIT {
                     i -> "SUCCEEDED".equals(i.get("status").asText()));
             assertThat(new String(Base64.getDecoder().decode(done.get("result").get("body").asText()), StandardCharsets.UTF_8))
                     .isEqualTo("echo:\"later\"");
+
+            // replicas that follow the load: 1 to 3 at 2 calls in flight each, for a function whose calls take a second
+            scalesWithTheLoadAndBackWithNoCallFailing(token);
 
             // traffic while one replica's agent stops
             List<Call> calls = new CopyOnWriteArrayList<>();
@@ -228,4 +235,88 @@ class FunctionsSystemIT {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.body();
     }
+
+    /**
+     * Six callers keep a function whose calls take a second busy: its deployment (0–3 replicas, 2 calls in flight
+     * each, starting with one) grows to three replicas on the three providers, whose agents all answer; with the
+     * callers gone it goes down to no replica, one per idle time, the leases it gave up closed. Every call answers;
+     * the first call after idle waits for a replica and answers (its time printed); the function is then deleted.
+     */
+    private void scalesWithTheLoadAndBackWithNoCallFailing(String token) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("slow"));
+        Files.writeString(dir.resolve("handler.sh"), "#!/bin/sh\nsleep 1\nprintf 'slow:done'\n");
+        Path bundle = work.resolve("slow.tar.gz");
+        assertThat(new ProcessBuilder("tar", "-czf", bundle.toString(), "-C", dir.toString(), "handler.sh").inheritIO()
+                .start().waitFor()).isZero();
+        FunctionCalls.publish(token, Map.of("name", SCALED_FUNCTION, "runtime", "shell", "entrypoint", "handler.sh",
+                "memoryMiB", 64, "cpuMillis", 100, "maxConcurrency", 20), Files.readAllBytes(bundle));
+        String deployments = FUNCTIONS + "/api/v1/functions/" + SCALED_FUNCTION + "/deployments";
+        JsonNode placed = call("POST", deployments, token, Map.of("maxPrices", FunctionCalls.MAX_PRICES,
+                "constraints", Map.of("region", "local"),
+                "scaling", Map.of("minReplicas", 0, "maxReplicas", 3, "targetConcurrency", 2)));
+        String deployment = deployments + "/" + placed.get("id").asText();
+        await("the scaled deployment active", Duration.ofSeconds(60), () -> call("GET", deployment, token, null),
+                d -> "ACTIVE".equals(d.get("status").asText()) && d.get("placed").size() == 1);
+
+        List<Call> load = new CopyOnWriteArrayList<>();
+        AtomicBoolean loading = new AtomicBoolean(true);
+        List<Thread> callers = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+            Thread caller = new Thread(() -> {
+                while (loading.get()) {
+                    Instant started = Instant.now();
+                    try {
+                        HttpResponse<String> r = FunctionCalls.invoke(SCALED_FUNCTION, "x");
+                        load.add(new Call(started, Instant.now(), r.statusCode(),
+                                r.headers().firstValue("Agora-Provider").orElse("").toLowerCase(), r.body()));
+                    } catch (Exception e) {
+                        load.add(new Call(started, Instant.now(), -1, "", e.toString()));
+                    }
+                }
+            }, "load-" + c);
+            caller.start();
+            callers.add(caller);
+        }
+        JsonNode grown = await("three replicas", Duration.ofSeconds(90), () -> call("GET", deployment, token, null),
+                d -> d.get("placed").size() == 3);
+        Set<String> providers = new HashSet<>();
+        grown.get("placed").forEach(r -> providers.add(r.get("provider").asText().toLowerCase()));
+        assertThat(providers).as("one replica per provider").hasSize(3);
+        Instant grownAt = Instant.now();
+        await("calls answered by each of the three providers", Duration.ofSeconds(60),
+                () -> load.stream().filter(c -> c.started().isAfter(grownAt) && c.status() == 200).map(Call::provider)
+                        .collect(java.util.stream.Collectors.toSet()).containsAll(providers));
+        loading.set(false);
+        for (Thread caller : callers) {
+            caller.join(60_000);
+        }
+        assertThat(load).as("every call of the load answered").isNotEmpty()
+                .allSatisfy(c -> assertThat(c.status() + " " + c.body()).isEqualTo("200 slow:done"));
+
+        JsonNode shrunk = await("down to no replica", Duration.ofSeconds(120), () -> call("GET", deployment, token, null),
+                d -> d.get("replicas").asInt() == 0 && d.get("placed").isEmpty());
+        JsonNode decisions = shrunk.at("/scaling/decisions");
+        assertThat(decisions.get(0).get("toReplicas").asInt()).isZero();
+        assertThat(decisions.get(decisions.size() - 1).get("fromReplicas").asInt()).isEqualTo(1);
+        int most = 0;
+        for (JsonNode decision : decisions) {
+            most = Math.max(most, decision.get("toReplicas").asInt());
+            assertThat(decision.get("reason").asText()).isNotBlank();
+        }
+        assertThat(most).isEqualTo(3);
+
+        // the first call after idle waits while a replica is bid for, leased and started, and answers
+        long started = System.nanoTime();
+        HttpResponse<String> first = FunctionCalls.invoke(SCALED_FUNCTION, "x");
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("slow:done");
+        System.out.println("FunctionsSystemIT: the first call after idle answered in " + tookMillis
+                + " ms (bid, lease, the agent's lease, a cold start and the function's own 1 s)");
+        JsonNode woken = call("GET", deployment, token, null);
+        assertThat(woken.at("/scaling/decisions/0/reason").asText()).isEqualTo("a call arrived with no replica");
+        assertThat(woken.get("placed")).hasSize(1);
+        call("DELETE", FUNCTIONS + "/api/v1/functions/" + SCALED_FUNCTION, token, null);
+    }
+
 }

@@ -248,5 +248,19 @@ public interface FunctionsConfig {
          */
         @WithDefault("60s")
         java.time.Duration downAfter();
+
+        /**
+         * How long a call of a deployment with no replica (scaled to zero) waits for one: the bid, the lease and its
+         * agent; past it the call is {@code 503 no-replica-reachable}.
+         */
+        @WithDefault("60s")
+        java.time.Duration wakeTimeout();
+
+        /**
+         * How long a call every replica refused for a lease its agent does not hold yet ({@code 404 lease-not-held}: a
+         * replica just leased) is tried again, every 200 ms.
+         */
+        @WithDefault("15s")
+        java.time.Duration leaseWait();
     }
 }

@@ -131,16 +131,16 @@ final class AgentStub implements AutoCloseable {
             try (exchange) {
                 byte[] raw = exchange.getRequestBody().readAllBytes();
                 InvocationCall call = json.readValue(raw, InvocationCall.class);
+                if (!holdsLeases) { // as an agent that has not heard of the lease yet: before any claim, as the agent
+                    send(exchange, 404, json.writeValueAsBytes(Map.of("type", "urn:agora:problem:lease-not-held",
+                            "title", "Lease not held", "status", 404)));
+                    return;
+                }
                 Optional<GrantVerifier.Rejection> refused = grantProblem(call);
                 if (refused.isPresent()) {
                     refusals.add(refused.get().reason());
                     send(exchange, 403, json.writeValueAsBytes(Map.of("type", "urn:agora:problem:" + refused.get().reason(),
                             "title", "grant refused", "status", 403, "detail", refused.get().detail())));
-                    return;
-                }
-                if (!holdsLeases) { // as an agent that has not heard of the lease yet
-                    send(exchange, 404, json.writeValueAsBytes(Map.of("type", "urn:agora:problem:lease-not-held",
-                            "title", "Lease not held", "status", 404)));
                     return;
                 }
                 calls.add(json.readTree(raw));

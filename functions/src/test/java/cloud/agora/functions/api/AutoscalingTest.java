@@ -162,13 +162,60 @@ class AutoscalingTest {
     }
 
     @Test
+    void aDeploymentScaledToZeroAnswersTheFirstCallAfterIdleOnceAReplicaIsLeasedAndItsAgentHoldsIt() throws Exception {
+        Developer dev = Developer.signedIn();
+        String name = "zero-" + UUID.randomUUID().toString().substring(0, 8);
+        dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
+        AgentStub agent = new AgentStub();
+        agents.add(agent);
+        MarketplaceStub.endpoints = List.of(agent.endpoint());
+        String id = dev.post("/api/v1/functions/" + name + "/deployments", Map.of("maxPrices", DeploymentTest.MAX,
+                "constraints", Map.of("region", "eu"),
+                "scaling", Map.of("minReplicas", 0, "maxReplicas", 2, "targetConcurrency", 1))).statusCode(201)
+                .body("replicas", equalTo(1)).body("placed.size()", equalTo(1)).extract().path("id");
+        String path = "/api/v1/functions/" + name + "/deployments/" + id;
+        assertThat(call(name, "first").get().statusCode()).isEqualTo(200);
+
+        // idle for the idle time: the last replica drains and its lease closes
+        JsonPath idle = await(dev, path, d -> d.getInt("replicas") == 0 && d.getList("placed").isEmpty()
+                && closedScaledDown().size() == 1, "no replica");
+        assertThat(idle.getString("status")).isEqualTo("ACTIVE");
+        assertThat(idle.getString("scaling.decisions[0].reason")).contains("at most 0 calls in flight");
+
+        // the next call waits for a replica: bid, lease, and an agent that learns of its lease a moment later (it
+        // refuses the call unrun until then, and the gateway tries again)
+        agent.holdsLeases = false;
+        int before = agent.requests.get();
+        long started = System.nanoTime();
+        CompletableFuture<HttpResponse<String>> first = call(name, "again");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (agent.requests.get() < before + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20); // until the agent has refused the call twice
+        }
+        assertThat(agent.requests.get()).as("refusals before the agent holds the lease").isGreaterThanOrEqualTo(before + 2);
+        assertThat(first).isNotDone();
+        agent.holdsLeases = true;
+        HttpResponse<String> answer = first.get();
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("hello again");
+        JsonPath woken = dev.get(path).statusCode(200).extract().jsonPath();
+        assertThat(woken.getInt("replicas")).isEqualTo(1);
+        assertThat(woken.getList("placed")).hasSize(1);
+        assertThat(woken.getString("scaling.decisions[0].reason")).isEqualTo("a call arrived with no replica");
+        assertThat(woken.getInt("scaling.decisions[0].fromReplicas")).isZero();
+        System.out.println("first call after idle answered in " + tookMillis + " ms");
+    }
+
+    @Test
     void scalingOutsideItsBoundsIsRefusedAndPlacesNothing() {
         Developer dev = Developer.signedIn();
         String name = "scale-bad-" + UUID.randomUUID().toString().substring(0, 8);
         dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201);
         List<Long> before = Rows.counts(dataSource);
         for (Map<String, Object> scaling : List.of(
-                Map.<String, Object>of("minReplicas", 0, "maxReplicas", 3, "targetConcurrency", 2),
+                Map.<String, Object>of("minReplicas", -1, "maxReplicas", 3, "targetConcurrency", 2),
+                Map.<String, Object>of("minReplicas", 0, "maxReplicas", 0, "targetConcurrency", 2),
                 Map.<String, Object>of("minReplicas", 3, "maxReplicas", 2, "targetConcurrency", 2),
                 Map.<String, Object>of("minReplicas", 1, "maxReplicas", 17, "targetConcurrency", 2),
                 Map.<String, Object>of("minReplicas", 1, "maxReplicas", 3, "targetConcurrency", 0),

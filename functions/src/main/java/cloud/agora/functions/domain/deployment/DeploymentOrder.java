@@ -34,8 +34,8 @@ public record DeploymentOrder(Integer version, Integer replicas, Prices maxPrice
         }
     }
 
-    /** The replicas to start with: those asked, else the scaling's minimum, else one. */
+    /** The replicas to start with: those asked, else the scaling's minimum (at least one), else one. */
     public int initialReplicas() {
-        return replicas != null ? replicas : scaling != null ? scaling.minReplicas() : 1;
+        return replicas != null ? replicas : scaling != null ? Math.max(1, scaling.minReplicas()) : 1;
     }
 }

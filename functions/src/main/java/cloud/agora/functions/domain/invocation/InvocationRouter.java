@@ -101,11 +101,14 @@ public class InvocationRouter {
     private final CallObserver observer;
     private final FunctionMeters meters;
     private final CallTraces traces;
+    private final Duration leaseWait;
+    private final Duration wakeTimeout;
+    private final ReplicaWaker waker;
 
     public InvocationRouter(FunctionStore functions, DeploymentStore deployments, Agents agents, FunctionRegistrar registrar,
             InvocationRecorder recorder, ReplicaHealth health, RoutingEpoch epoch, GrantIssuer grants, SpendingBudget budget,
             EndpointGuard guard, FunctionRules rules, FunctionsConfig config, Clock clock, CallObserver observer,
-            FunctionMeters meters, CallTraces traces) {
+            FunctionMeters meters, CallTraces traces, ReplicaWaker waker) {
         this.observer = observer;
         this.meters = meters;
         this.traces = traces;
@@ -123,6 +126,9 @@ public class InvocationRouter {
         this.recorder = recorder;
         this.recordWait = config.recordWait();
         this.rules = rules;
+        this.leaseWait = config.scaling().leaseWait();
+        this.wakeTimeout = config.scaling().wakeTimeout();
+        this.waker = waker;
     }
 
     /**
@@ -167,7 +173,7 @@ public class InvocationRouter {
             InvocationCall call = new InvocationCall(null, invocationId, null, version.runtime(), version.bundleCid(),
                     version.command(), method, path, query, headers, body, (long) version.timeoutMillis(), target.env(),
                     version.mode());
-            done = attempt(target, call, replicas, 0, new ArrayList<>(), new ArrayList<>());
+            done = attemptUntilHeld(target, call, replicas, System.nanoTime() + leaseWait.toNanos());
         } catch (RuntimeException e) {
             limit.release();
             return CompletableFuture.failedFuture(e);
@@ -227,9 +233,8 @@ public class InvocationRouter {
 
     private Target read(String name) {
         RegisteredFunction function = functions.find(name).orElseThrow(() -> new FunctionNotFoundException(name));
-        Deployment active = deployments.list(function.id(), name).stream()
-                .filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst()
-                .orElseThrow(() -> new FunctionNotDeployedException(name));
+        List<Deployment> all = deployments.list(function.id(), name);
+        Deployment active = routable(all).orElseGet(() -> woken(function, name, all));
         FunctionVersion version = functions.versions(function).stream().filter(v -> v.version() == active.version())
                 .findFirst().orElseThrow();
         Map<String, String> env = new TreeMap<>();
@@ -238,13 +243,64 @@ public class InvocationRouter {
         return new Target(function, active, version, Map.copyOf(env));
     }
 
+    private static Optional<Deployment> routable(List<Deployment> all) {
+        return all.stream().filter(d -> d.status() == Deployment.Status.ACTIVE && !d.placed().isEmpty()).findFirst();
+    }
+
+    /**
+     * The deployment once it has a replica again, when the newest ACTIVE one scales and has none (scaled to zero):
+     * the call waits, on this worker thread, while a replica is bid for and leased, at most
+     * {@code scaling.wake-timeout}.
+     */
+    private Deployment woken(RegisteredFunction function, String name, List<Deployment> all) {
+        Deployment idle = all.stream().filter(d -> d.status() == Deployment.Status.ACTIVE && d.scaling() != null)
+                .findFirst().orElseThrow(() -> new FunctionNotDeployedException(name));
+        try {
+            waker.wake(idle).toCompletableFuture().get(wakeTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            throw InvocationFailedException.noReplicaReachable("function '" + name + "' has no replica and none was leased"
+                    + " within " + wakeTimeout.toSeconds() + " s", Map.of("function", name));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return routable(deployments.list(function.id(), name)).orElseThrow(() -> new FunctionNotDeployedException(name));
+    }
+
+    /**
+     * {@link #attempt Tries the replicas}; when every one refused the call for a lease its agent does not hold yet
+     * (replicas just leased: a deployment woken from zero replicas, or a new one, whose agents learn their leases from
+     * the marketplace's stream a moment later) it tries them all again {@link #LEASE_RETRY} later, until
+     * {@code deadline}. Nothing ran on a refusing agent, so the call is still whole.
+     */
+    private CompletionStage<Invocation> attemptUntilHeld(Target target, InvocationCall call,
+            List<Deployment.Replica> replicas, long deadline) {
+        List<String> unreachable = new ArrayList<>();
+        List<String> notHeld = new ArrayList<>();
+        return attempt(target, call, replicas, 0, unreachable, new ArrayList<>(), notHeld).handle((answer, failure) -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture(answer);
+            }
+            boolean allNotHeld = !replicas.isEmpty() && notHeld.size() == replicas.size();
+            if (!allNotHeld || System.nanoTime() + LEASE_RETRY.toNanos() - deadline > 0) {
+                return CompletableFuture.<Invocation>failedFuture(failure);
+            }
+            return CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(LEASE_RETRY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .thenCompose(ignored -> attemptUntilHeld(target, call, replicas, deadline));
+        }).thenCompose(next -> next);
+    }
+
+    /** How long after every replica refused a call for a lease not held yet it is tried again. */
+    static final Duration LEASE_RETRY = Duration.ofMillis(200);
+
     /**
      * Tries {@code replicas} from index {@code i}: a replica whose endpoint the {@link EndpointGuard} refuses is
      * skipped before anything is sent to it (no call, env or grant); an unreachable agent passes the call to the next
      * one (it never started); any other outcome is final. Each replica tried gets its own grant.
      */
     private CompletionStage<Invocation> attempt(Target target, InvocationCall call, List<Deployment.Replica> replicas,
-            int i, List<String> unreachable, List<String> refused) {
+            int i, List<String> unreachable, List<String> refused, List<String> notHeld) {
         String name = target.function().name();
         if (i == replicas.size()) {
             return CompletableFuture.failedFuture(noReplica(name, call.invocationId(), replicas, unreachable, refused));
@@ -253,13 +309,16 @@ public class InvocationRouter {
         return guard.check(replica.endpoint()).thenCompose(checked -> {
             if (checked.refusal().isPresent()) {
                 refused.add(replica.provider());
-                return attempt(target, call, replicas, i + 1, unreachable, refused);
+                return attempt(target, call, replicas, i + 1, unreachable, refused, notHeld);
             }
             return attemptOn(target, call, replica, checked.address()).handle((answer, failure) -> {
                 Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
                 if (cause instanceof Agents.UnreachableException) {
                     unreachable.add(replica.provider());
-                    return attempt(target, call, replicas, i + 1, unreachable, refused);
+                    if (cause instanceof Agents.LeaseNotHeldException) {
+                        notHeld.add(replica.provider());
+                    }
+                    return attempt(target, call, replicas, i + 1, unreachable, refused, notHeld);
                 }
                 return cause != null ? CompletableFuture.<Invocation>failedFuture(cause)
                         : CompletableFuture.completedFuture(answer);

@@ -7,6 +7,7 @@ import cloud.agora.functions.domain.deployment.FunctionDeployer;
 import cloud.agora.functions.domain.deployment.Marketplace;
 import cloud.agora.functions.domain.deployment.ScalingPolicy;
 import cloud.agora.functions.domain.invocation.InvocationRouter;
+import cloud.agora.functions.domain.invocation.ReplicaWaker;
 import cloud.agora.functions.domain.limits.FunctionRules;
 import cloud.agora.functions.persistence.DeploymentStore;
 import cloud.agora.protocol.eth.Address;
@@ -22,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.logging.Logger;
@@ -42,7 +45,7 @@ import org.jboss.logging.Logger;
  * </ul>
  */
 @ApplicationScoped
-public class ReplicaScaler {
+public class ReplicaScaler implements ReplicaWaker {
 
     private static final Logger LOG = Logger.getLogger(ReplicaScaler.class);
     static final String SCALED_DOWN = "scaled-down";
@@ -58,6 +61,30 @@ public class ReplicaScaler {
     private final Duration downAfter;
     private final FunctionRules rules;
     private final Map<UUID, ScalingPolicy> policies = new ConcurrentHashMap<>();
+    /** Calls waiting for a replica of a deployment that had none, by deployment. */
+    private final Map<UUID, CompletableFuture<Void>> waking = new ConcurrentHashMap<>();
+
+    /**
+     * A call arrived for a scaled deployment with no replica: one replica is decided (from zero) and bid for at once,
+     * as for a scale-up; the call waits until the deployment lists it ({@link #tick} looks every interval).
+     */
+    @Override
+    public CompletionStage<Void> wake(Deployment deployment) {
+        return waking.computeIfAbsent(deployment.id(), id -> {
+            if (deployment.replicas() == 0 && deployments.scale(id, 0, 1, "a call arrived with no replica",
+                    clock.instant())) {
+                LOG.infof("deployment %s of %s: 0 → 1 replica (a call arrived with no replica)", id, deployment.function());
+            }
+            executor.execute(() -> {
+                try {
+                    deployer.replaceLostReplicas(id);
+                } catch (RuntimeException e) {
+                    LOG.warnf("bidding for a replica of %s: %s (again at the next call)", id, e.getMessage());
+                }
+            });
+            return new CompletableFuture<>();
+        });
+    }
 
     public ReplicaScaler(DeploymentStore deployments, FunctionDeployer deployer, InvocationRouter router,
             Marketplace marketplace, SignInService signIn, ManagedExecutor executor, FunctionsConfig config,
@@ -82,6 +109,9 @@ public class ReplicaScaler {
         Set<UUID> live = new HashSet<>();
         for (DeploymentStore.Scaled d : scaled) {
             live.add(d.deploymentId());
+            if (d.replicas() == 0 || waking.containsKey(d.deploymentId())) {
+                continue; // at zero, or being woken: calls, not the policy, bring it back
+            }
             int inFlight = d.placed().stream().mapToInt(r -> router.inFlight(r.leaseId())).sum();
             ScalingPolicy policy = policies.computeIfAbsent(d.deploymentId(), id -> new ScalingPolicy(upWindow, downAfter));
             Optional<ScalingPolicy.Decision> decision = policy.sample(now, inFlight, d.replicas(), d.bounds());
@@ -93,6 +123,22 @@ public class ReplicaScaler {
             }
         }
         policies.keySet().retainAll(live);
+        for (DeploymentStore.Scaled d : scaled) {
+            if (!d.placed().isEmpty()) {
+                CompletableFuture<Void> woken = waking.remove(d.deploymentId());
+                if (woken != null) {
+                    woken.complete(null);
+                }
+            }
+        }
+        // a deployment that ended while calls waited: they read it again (and find it gone)
+        waking.keySet().removeIf(id -> {
+            if (live.contains(id)) {
+                return false;
+            }
+            waking.get(id).complete(null);
+            return true;
+        });
     }
 
     private void apply(DeploymentStore.Scaled d, ScalingPolicy.Decision decision, Instant now) {
