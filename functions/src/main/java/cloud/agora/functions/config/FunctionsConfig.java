@@ -243,8 +243,8 @@ public interface FunctionsConfig {
         java.time.Duration upWindow();
 
         /**
-         * The idle time: for how long the calls in flight must stay within what one replica fewer serves before a
-         * replica is given up.
+         * The idle time until governance decides the governed {@code functions.scale-down-after}: for how long the
+         * calls in flight must stay within what one replica fewer serves before a replica is given up.
          */
         @WithDefault("60s")
         java.time.Duration downAfter();

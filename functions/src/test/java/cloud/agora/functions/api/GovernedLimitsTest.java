@@ -168,6 +168,40 @@ class GovernedLimitsTest {
         dev.publish(Developer.spec(name), Bundles.echo()).statusCode(201).body("timeoutMillis", equalTo(2_000));
     }
 
+    /** The idle time of scaled deployments follows governance; a value below a second is ignored. */
+    @Test
+    void theIdleTimeBeforeAScaledDeploymentGivesUpAReplicaIsGoverned() {
+        Duration testDefault = rules.scaleDownAfter();
+        try {
+            decide(FunctionsParameters.SCALE_DOWN_AFTER, "PT3M", ParameterChanged.UNIT_DURATION, nextEffectiveAt());
+            awaitIdleTime(Duration.ofMinutes(3));
+            decide(FunctionsParameters.SCALE_DOWN_AFTER, "PT0.5S", ParameterChanged.UNIT_DURATION, nextEffectiveAt());
+            decide(FunctionsParameters.MAX_BODY_SIZE, "60001", BYTES, nextEffectiveAt()); // a marker the follower applies after
+            awaitLimits(new GovernedLimits(DEFAULTS.maxTimeout(), 60001, DEFAULTS.maxImageBytes(), DEFAULTS.logRetention()));
+            assertThat(rules.scaleDownAfter()).as("half a second is refused").isEqualTo(Duration.ofMinutes(3));
+        } finally {
+            // the test profile's idle time again (the scaling tests in this JVM depend on it)
+            decide(FunctionsParameters.SCALE_DOWN_AFTER, testDefault.toString(), ParameterChanged.UNIT_DURATION,
+                    nextEffectiveAt());
+            awaitIdleTime(testDefault);
+        }
+    }
+
+    private void awaitIdleTime(Duration expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!rules.scaleDownAfter().equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the idle time stayed " + rules.scaleDownAfter() + ", expected " + expected);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     @Test
     void anUnknownOrUnparseableDecisionChangesNothing() {
         publishAndDeploy(Developer.spec(name));

@@ -44,6 +44,9 @@ public final class Parameters {
                     ParameterTarget.FUNCTIONS, "the largest OCI image archive a function version may bring"),
             new ParameterDefinition("functions.log-retention", DURATION, "PT1H", "PT2160H", "PT168H", "duration",
                     ParameterTarget.FUNCTIONS, "how long a function's log lines are kept after they were recorded"),
+            new ParameterDefinition("functions.scale-down-after", DURATION, "PT10S", "PT24H", "PT1M", "duration",
+                    ParameterTarget.FUNCTIONS, "how long a scaled deployment's load must stay within one replica fewer"
+                            + " before a replica is given up"),
             new ParameterDefinition("billing.voucher-threshold", INTEGER, "0", "1000000000000000000000", "1000000000000000", "wei",
                     ParameterTarget.BILLING, "unpaid charges above which billing issues a voucher"),
             new ParameterDefinition("billing.voucher-period", DURATION, "PT1M", "PT720H", "PT1H", "duration",

@@ -51,8 +51,8 @@ class ParameterDefinitionTest {
                 "billing.voucher-threshold", "billing.voucher-period", "billing.credit-floor", "billing.witness-window",
                 "billing.dispute-window",
                 "functions.max-timeout", "functions.max-body-size", "functions.max-image-size",
-                "functions.log-retention");
-        assertThat(Parameters.ALL).hasSize(19);
+                "functions.log-retention", "functions.scale-down-after");
+        assertThat(Parameters.ALL).hasSize(20);
     }
 
     @Test

@@ -14,6 +14,11 @@ public final class FunctionsParameters {
     public static final String MAX_IMAGE_SIZE = "functions.max-image-size";
     /** How long a function's log lines are kept after they were recorded; a duration. */
     public static final String LOG_RETENTION = "functions.log-retention";
+    /**
+     * How long a scaled deployment's calls in flight must stay within what one replica fewer serves before a replica
+     * is given up (the idle time); a duration.
+     */
+    public static final String SCALE_DOWN_AFTER = "functions.scale-down-after";
 
     private FunctionsParameters() {
     }

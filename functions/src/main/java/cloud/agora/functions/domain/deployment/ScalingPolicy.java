@@ -15,20 +15,18 @@ import java.util.Optional;
  *       replica, to as many replicas as that average needs at the target ({@code ceil(average / target)}), at least one
  *       more, at most {@code maxReplicas}. A burst shorter than the window moves nothing.</li>
  *   <li><b>Down</b>: one replica fewer, never below {@code minReplicas}, when for the whole of {@code downAfter} (the
- *       idle time) the calls in flight never exceeded what one replica fewer serves at the target.</li>
+ *       idle time, governed) the calls in flight never exceeded what one replica fewer serves at the target.</li>
  *   <li>After a decision both windows start again: the next one waits for a full window of the new state.</li>
  * </ul>
  */
 public final class ScalingPolicy {
 
     private final Duration upWindow;
-    private final Duration downAfter;
     private final Deque<Sample> samples = new ArrayDeque<>();
     private Instant since;
 
-    public ScalingPolicy(Duration upWindow, Duration downAfter) {
+    public ScalingPolicy(Duration upWindow) {
         this.upWindow = upWindow;
-        this.downAfter = downAfter;
     }
 
     /** A decision: the replicas to have, and why. */
@@ -40,9 +38,9 @@ public final class ScalingPolicy {
 
     /**
      * Takes the calls in flight at {@code now} for a deployment that should have {@code replicas}, within
-     * {@code bounds}, and decides.
+     * {@code bounds}, and decides, giving up a replica after {@code downAfter} (the idle time in effect).
      */
-    public Optional<Decision> sample(Instant now, int inFlight, int replicas, Autoscaling bounds) {
+    public Optional<Decision> sample(Instant now, int inFlight, int replicas, Autoscaling bounds, Duration downAfter) {
         if (since == null) {
             since = now;
         }

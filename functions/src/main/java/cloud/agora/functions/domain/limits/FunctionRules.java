@@ -8,6 +8,7 @@ import static cloud.agora.protocol.governance.FunctionsParameters.MAX_TIMEOUT;
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.catalog.FunctionSpec;
 import cloud.agora.functions.persistence.GovernedParameterStore;
+import cloud.agora.protocol.governance.FunctionsParameters;
 import cloud.agora.protocol.governance.ParameterChanged;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -38,12 +39,25 @@ public class FunctionRules {
     private final GovernedParameterStore recorded;
     private final GovernedLimits defaults;
     private volatile GovernedLimits inEffect;
+    private final Duration defaultScaleDownAfter;
+    private volatile Duration scaleDownAfter;
 
     public FunctionRules(GovernedParameterStore recorded, FunctionsConfig config) {
         this.recorded = recorded;
         this.defaults = new GovernedLimits(config.maxTimeout(), config.maxInvocationBytes(), config.maxImageBytes(),
                 config.logRetention());
         this.inEffect = defaults;
+        this.defaultScaleDownAfter = config.scaling().downAfter();
+        this.scaleDownAfter = defaultScaleDownAfter;
+    }
+
+    /**
+     * The idle time in effect: how long a scaled deployment's load must stay within one replica fewer before a replica
+     * is given up (the governed {@code functions.scale-down-after}; {@code scaling.down-after} until governance
+     * decides).
+     */
+    public Duration scaleDownAfter() {
+        return scaleDownAfter;
     }
 
     /** The limits in effect. In memory only. */
@@ -86,6 +100,14 @@ public class FunctionRules {
                     return false;
                 }
                 value = bytes.toString();
+            } else if (FunctionsParameters.SCALE_DOWN_AFTER.equals(decision.name())) {
+                Duration idle = decision.durationValue();
+                if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(LONGEST_RETENTION) > 0) {
+                    LOG.warnf("ignoring decision %s: %s must be from 1 s to %s, got %s", eventId, decision.name(),
+                            LONGEST_RETENTION, idle);
+                    return false;
+                }
+                value = idle.toString();
             } else if (LOG_RETENTION.equals(decision.name())) {
                 Duration retention = decision.durationValue();
                 if (retention.compareTo(GovernedLimits.MIN_LOG_RETENTION) < 0 || retention.compareTo(LONGEST_RETENTION) > 0) {
@@ -123,6 +145,8 @@ public class FunctionRules {
         String bytes = values.get(MAX_BODY_SIZE);
         String image = values.get(MAX_IMAGE_SIZE);
         String retention = values.get(LOG_RETENTION);
+        String idle = values.get(FunctionsParameters.SCALE_DOWN_AFTER);
+        scaleDownAfter = idle == null ? defaultScaleDownAfter : Duration.parse(idle);
         inEffect = new GovernedLimits(timeout == null ? defaults.maxTimeout() : Duration.parse(timeout),
                 bytes == null ? defaults.maxBodyBytes() : Integer.parseInt(bytes),
                 image == null ? defaults.maxImageBytes() : Long.parseLong(image),

@@ -58,7 +58,6 @@ public class ReplicaScaler implements ReplicaWaker {
     private final ManagedExecutor executor;
     private final Clock clock;
     private final Duration upWindow;
-    private final Duration downAfter;
     private final FunctionRules rules;
     private final Map<UUID, ScalingPolicy> policies = new ConcurrentHashMap<>();
     /** Calls waiting for a replica of a deployment that had none, by deployment. */
@@ -97,7 +96,6 @@ public class ReplicaScaler implements ReplicaWaker {
         this.executor = executor;
         this.clock = clock;
         this.upWindow = config.scaling().upWindow();
-        this.downAfter = config.scaling().downAfter();
         this.rules = rules;
     }
 
@@ -113,8 +111,9 @@ public class ReplicaScaler implements ReplicaWaker {
                 continue; // at zero, or being woken: calls, not the policy, bring it back
             }
             int inFlight = d.placed().stream().mapToInt(r -> router.inFlight(r.leaseId())).sum();
-            ScalingPolicy policy = policies.computeIfAbsent(d.deploymentId(), id -> new ScalingPolicy(upWindow, downAfter));
-            Optional<ScalingPolicy.Decision> decision = policy.sample(now, inFlight, d.replicas(), d.bounds());
+            ScalingPolicy policy = policies.computeIfAbsent(d.deploymentId(), id -> new ScalingPolicy(upWindow));
+            Optional<ScalingPolicy.Decision> decision = policy.sample(now, inFlight, d.replicas(), d.bounds(),
+                    rules.scaleDownAfter());
             if (decision.isPresent()) {
                 apply(d, decision.get(), now);
             } else if (d.placed().size() > d.replicas()) {

@@ -13,10 +13,10 @@ class ScalingPolicyTest {
     static final Instant T0 = Instant.parse("2026-12-07T00:00:00Z");
     static final Autoscaling BOUNDS = new Autoscaling(1, 4, 2);
 
-    final ScalingPolicy policy = new ScalingPolicy(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    final ScalingPolicy policy = new ScalingPolicy(Duration.ofSeconds(3));
 
     Optional<ScalingPolicy.Decision> at(int second, int inFlight, int replicas) {
-        return policy.sample(T0.plusSeconds(second), inFlight, replicas, BOUNDS);
+        return policy.sample(T0.plusSeconds(second), inFlight, replicas, BOUNDS, Duration.ofSeconds(10));
     }
 
     @Test
