@@ -21,5 +21,6 @@ CREATE TABLE scaling_drains (
     lease_id      UUID PRIMARY KEY,
     deployment_id UUID NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
     owner         TEXT NOT NULL,
-    deadline      TIMESTAMPTZ NOT NULL
+    deadline      TIMESTAMPTZ NOT NULL,
+    not_before    TIMESTAMPTZ NOT NULL
 );

@@ -237,9 +237,9 @@ class FunctionsSystemIT {
     }
 
     /**
-     * Six callers keep a function whose calls take a second busy: its deployment (0–3 replicas, 2 calls in flight
-     * each, starting with one) grows to three replicas on the three providers, whose agents all answer; with the
-     * callers gone it goes down to no replica, one per idle time, the leases it gave up closed. Every call answers;
+     * Callers keep a function whose calls take a second busy, four then six: its deployment (0–3 replicas, 2 calls in
+     * flight each, starting with one) grows to two replicas, then three, on the three providers, whose agents all
+     * answer; with the callers gone it goes down to no replica, one per idle time, the leases it gave up closed. Every call answers;
      * the first call after idle waits for a replica and answers (its time printed); the function is then deleted.
      */
     private void scalesWithTheLoadAndBackWithNoCallFailing(String token) throws Exception {
@@ -261,21 +261,28 @@ class FunctionsSystemIT {
         List<Call> load = new CopyOnWriteArrayList<>();
         AtomicBoolean loading = new AtomicBoolean(true);
         List<Thread> callers = new ArrayList<>();
-        for (int c = 0; c < 6; c++) {
-            Thread caller = new Thread(() -> {
-                while (loading.get()) {
-                    Instant started = Instant.now();
-                    try {
-                        HttpResponse<String> r = FunctionCalls.invoke(SCALED_FUNCTION, "x");
-                        load.add(new Call(started, Instant.now(), r.statusCode(),
-                                r.headers().firstValue("Agora-Provider").orElse("").toLowerCase(), r.body()));
-                    } catch (Exception e) {
-                        load.add(new Call(started, Instant.now(), -1, "", e.toString()));
-                    }
+        Runnable caller = () -> {
+            while (loading.get()) {
+                Instant started = Instant.now();
+                try {
+                    HttpResponse<String> r = FunctionCalls.invoke(SCALED_FUNCTION, "x");
+                    load.add(new Call(started, Instant.now(), r.statusCode(),
+                            r.headers().firstValue("Agora-Provider").orElse("").toLowerCase(), r.body()));
+                } catch (Exception e) {
+                    load.add(new Call(started, Instant.now(), -1, "", e.toString()));
                 }
-            }, "load-" + c);
-            caller.start();
-            callers.add(caller);
+            }
+        };
+        // concurrency rises: four callers (twice the target on one replica), then six
+        for (int c = 0; c < 4; c++) {
+            callers.add(new Thread(caller, "load-" + c));
+            callers.get(c).start();
+        }
+        await("two replicas", Duration.ofSeconds(90), () -> call("GET", deployment, token, null),
+                d -> d.get("placed").size() == 2);
+        for (int c = 4; c < 6; c++) {
+            callers.add(new Thread(caller, "load-" + c));
+            callers.get(c).start();
         }
         JsonNode grown = await("three replicas", Duration.ofSeconds(90), () -> call("GET", deployment, token, null),
                 d -> d.get("placed").size() == 3);
@@ -287,8 +294,8 @@ class FunctionsSystemIT {
                 () -> load.stream().filter(c -> c.started().isAfter(grownAt) && c.status() == 200).map(Call::provider)
                         .collect(java.util.stream.Collectors.toSet()).containsAll(providers));
         loading.set(false);
-        for (Thread caller : callers) {
-            caller.join(60_000);
+        for (Thread c : callers) {
+            c.join(60_000);
         }
         assertThat(load).as("every call of the load answered").isNotEmpty()
                 .allSatisfy(c -> assertThat(c.status() + " " + c.body()).isEqualTo("200 slow:done"));
@@ -304,6 +311,12 @@ class FunctionsSystemIT {
             assertThat(decision.get("reason").asText()).isNotBlank();
         }
         assertThat(most).isEqualTo(3);
+        List<String> steps = new ArrayList<>();
+        for (int i = decisions.size() - 1; i >= 0; i--) {
+            steps.add(decisions.get(i).get("fromReplicas").asInt() + "→" + decisions.get(i).get("toReplicas").asInt());
+        }
+        assertThat(steps).as("up as the callers rose, then down one idle time at a step")
+                .containsExactly("1→2", "2→3", "3→2", "2→1", "1→0");
 
         // the first call after idle waits while a replica is bid for, leased and started, and answers
         long started = System.nanoTime();

@@ -257,10 +257,10 @@ public interface FunctionsConfig {
         java.time.Duration wakeTimeout();
 
         /**
-         * How long a call every replica refused for a lease its agent does not hold yet ({@code 404 lease-not-held}: a
-         * replica just leased) is tried again, every 200 ms.
+         * How long a call of a scaled deployment every replica refused for a lease its agent does not hold yet
+         * ({@code 404 lease-not-held}: a replica just leased) is tried again, every 200 ms.
          */
-        @WithDefault("15s")
+        @WithDefault("10s")
         java.time.Duration leaseWait();
     }
 }

@@ -165,19 +165,25 @@ public class DeploymentStore {
 
     /**
      * Takes a replica a scale-down gives up out of routing and records it as draining until {@code deadline}, in one
-     * transaction; false (nothing changed) if the deployment no longer lists it.
+     * transaction; false (nothing changed) if the deployment no longer lists it or no longer has more replicas than
+     * decided (under the row's lock: of two instances giving up a surplus of one, one does).
      */
-    public boolean drain(UUID deploymentId, UUID leaseId, Address owner, java.time.Instant deadline, java.time.Instant now) {
+    public boolean drain(UUID deploymentId, UUID leaseId, Address owner, java.time.Instant deadline,
+            java.time.Instant notBefore, java.time.Instant now) {
         boolean[] drained = {false};
         inTransaction(c -> {
             List<Deployment.Replica> placed;
-            try (PreparedStatement s = c.prepareStatement("SELECT replica_json FROM deployments WHERE id = ? FOR UPDATE")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT replica_json, replicas FROM deployments WHERE id = ?"
+                    + " FOR UPDATE")) {
                 s.setObject(1, deploymentId);
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) {
                         return;
                     }
                     placed = json.readValue(r.getString(1), REPLICAS);
+                    if (placed.size() <= r.getInt(2)) {
+                        return; // no surplus (any more): another instance drained one first
+                    }
                 }
             }
             List<Deployment.Replica> kept = placed.stream().filter(p -> !p.leaseId().equals(leaseId)).toList();
@@ -191,11 +197,12 @@ public class DeploymentStore {
                 u.executeUpdate();
             }
             try (PreparedStatement i = c.prepareStatement("INSERT INTO scaling_drains (lease_id, deployment_id, owner,"
-                    + " deadline) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    + " deadline, not_before) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 i.setObject(1, leaseId);
                 i.setObject(2, deploymentId);
                 i.setString(3, owner.value());
                 i.setTimestamp(4, Timestamp.from(deadline));
+                i.setTimestamp(5, Timestamp.from(notBefore));
                 i.executeUpdate();
             }
             drained[0] = true;
@@ -206,20 +213,24 @@ public class DeploymentStore {
         return drained[0];
     }
 
-    /** A replica a scale-down is giving up: its lease, whose it is, and when it is closed whatever is in flight. */
-    public record Drain(UUID leaseId, UUID deploymentId, Address owner, java.time.Instant deadline) {
+    /**
+     * A replica a scale-down is giving up: its lease, whose it is, when it is closed whatever is in flight, and before
+     * when it is not closed (other instances' routing caches may still send to it until then).
+     */
+    public record Drain(UUID leaseId, UUID deploymentId, Address owner, java.time.Instant deadline,
+            java.time.Instant notBefore) {
     }
 
     /** Every replica being given up by a scale-down. */
     public List<Drain> drains() {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("SELECT lease_id, deployment_id, owner, deadline FROM scaling_drains"
-                        + " ORDER BY deadline");
+                PreparedStatement s = c.prepareStatement("SELECT lease_id, deployment_id, owner, deadline, not_before"
+                        + " FROM scaling_drains ORDER BY deadline");
                 ResultSet r = s.executeQuery()) {
             List<Drain> out = new ArrayList<>();
             while (r.next()) {
                 out.add(new Drain(r.getObject(1, UUID.class), r.getObject(2, UUID.class), Address.parse(r.getString(3)),
-                        r.getTimestamp(4).toInstant()));
+                        r.getTimestamp(4).toInstant(), r.getTimestamp(5).toInstant()));
             }
             return out;
         } catch (SQLException e) {

@@ -401,6 +401,9 @@ public final class OrderBook {
             offers.add(new BidPreview.MatchingOffer(slot.provider.address(), slot.provider.region(),
                     slot.provider.offer().prices(), slot.reliability.known() ? slot.reliability.score() : null, i < wouldLease));
         }
+        for (int i = 0; i < wouldLease; i++) { // as placed: the providers it leases count as used for the reasons
+            open.matchedProviders.add(matching.get(i).provider.address());
+        }
         List<BidPreview.Exclusion> exclusions = excluded.entrySet().stream()
                 .map(e -> new BidPreview.Exclusion(e.getKey(), e.getValue(), e.getKey().description())).toList();
         return new BidPreview(bid.replicas(), wouldLease, withOffers, offers, exclusions,

@@ -88,6 +88,10 @@ class OrderBookTest {
         assertThat(book.restingBidCount()).isZero();
         assertThat(book.activeLeaseCount()).isZero();
         assertThat(book.offers(T0)).allSatisfy(state -> assertThat(state.free()).isEqualTo(BIG));
+        // four replicas on three providers: three would be leased, and the fourth would rest for want of a provider
+        BidPreview tooMany = preview(REPLICA, 4, 1000, Constraints.NONE);
+        assertThat(tooMany.wouldLease()).isEqualTo(3);
+        assertThat(tooMany.unmatchedReasons()).containsExactly(UnmatchedReason.NOT_ENOUGH_DISTINCT_PROVIDERS);
         // the bid placed now leases exactly the previewed providers, at exactly the previewed prices
         Outcome placed = bid(2, 1000);
         assertThat(placed.createdLeases()).extracting(Lease::provider, Lease::prices).containsExactly(

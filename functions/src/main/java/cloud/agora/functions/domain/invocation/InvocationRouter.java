@@ -253,18 +253,30 @@ public class InvocationRouter {
      * {@code scaling.wake-timeout}.
      */
     private Deployment woken(RegisteredFunction function, String name, List<Deployment> all) {
-        Deployment idle = all.stream().filter(d -> d.status() == Deployment.Status.ACTIVE && d.scaling() != null)
-                .findFirst().orElseThrow(() -> new FunctionNotDeployedException(name));
-        try {
-            waker.wake(idle).toCompletableFuture().get(wakeTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            throw InvocationFailedException.noReplicaReachable("function '" + name + "' has no replica and none was leased"
-                    + " within " + wakeTimeout.toSeconds() + " s", Map.of("function", name));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        long deadline = System.nanoTime() + wakeTimeout.toNanos();
+        List<Deployment> now = all;
+        while (true) {
+            Optional<Deployment> ready = routable(now);
+            if (ready.isPresent()) {
+                return ready.get();
+            }
+            Deployment idle = now.stream().filter(d -> d.status() == Deployment.Status.ACTIVE && d.scaling() != null)
+                    .findFirst().orElseThrow(() -> new FunctionNotDeployedException(name));
+            long left = deadline - System.nanoTime();
+            try {
+                if (left <= 0) {
+                    throw new java.util.concurrent.TimeoutException();
+                }
+                waker.wake(idle).toCompletableFuture().get(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw InvocationFailedException.noReplicaReachable("function '" + name + "' has no replica and none was"
+                        + " leased within " + wakeTimeout.toSeconds() + " s", Map.of("function", name));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            now = deployments.list(function.id(), name); // woken: routable now, unless it was given up meanwhile
         }
-        return routable(deployments.list(function.id(), name)).orElseThrow(() -> new FunctionNotDeployedException(name));
     }
 
     /**
@@ -281,7 +293,9 @@ public class InvocationRouter {
             if (failure == null) {
                 return CompletableFuture.completedFuture(answer);
             }
-            boolean allNotHeld = !replicas.isEmpty() && notHeld.size() == replicas.size();
+            // only a scaled deployment's replicas come and go under its calls; another's refusal ends the call
+            boolean allNotHeld = target.deployment().scaling() != null && !replicas.isEmpty()
+                    && notHeld.size() == replicas.size();
             if (!allNotHeld || System.nanoTime() + LEASE_RETRY.toNanos() - deadline > 0) {
                 return CompletableFuture.<Invocation>failedFuture(failure);
             }
@@ -368,6 +382,12 @@ public class InvocationRouter {
             inFlight.decrementAndGet();
             Duration took = Duration.ofNanos(System.nanoTime() - sentAt);
             if (failure != null) {
+                Throwable cause = failure instanceof CompletionException c ? c.getCause() : failure;
+                if (cause instanceof Agents.LeaseNotHeldException) {
+                    // refused unrun for a lease its agent has not heard of yet: no failure of the provider's
+                    CallTraces.failed(span, failureOf(failure));
+                    return CompletableFuture.<Invocation>failedFuture(failure);
+                }
                 observer.failed(replica.provider(), failureOf(failure));
                 meters.failed(target.function().name(), target.function().owner(), failureOf(failure));
                 CallTraces.failed(span, failureOf(failure));

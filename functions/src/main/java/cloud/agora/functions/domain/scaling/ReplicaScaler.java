@@ -58,8 +58,9 @@ public class ReplicaScaler implements ReplicaWaker {
     private final ManagedExecutor executor;
     private final Clock clock;
     private final Duration upWindow;
+    private final Duration routingCacheTtl;
     private final FunctionRules rules;
-    private final Map<UUID, ScalingPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<UUID, Tracked> policies = new ConcurrentHashMap<>();
     /** Calls waiting for a replica of a deployment that had none, by deployment. */
     private final Map<UUID, CompletableFuture<Void>> waking = new ConcurrentHashMap<>();
 
@@ -74,16 +75,29 @@ public class ReplicaScaler implements ReplicaWaker {
                     clock.instant())) {
                 LOG.infof("deployment %s of %s: 0 → 1 replica (a call arrived with no replica)", id, deployment.function());
             }
+            CompletableFuture<Void> woken = new CompletableFuture<>();
             executor.execute(() -> {
                 try {
                     deployer.replaceLostReplicas(id);
                 } catch (RuntimeException e) {
+                    // the calls waiting fail now; the next call wakes it again
                     LOG.warnf("bidding for a replica of %s: %s (again at the next call)", id, e.getMessage());
+                    waking.remove(id, woken);
+                    woken.completeExceptionally(e);
                 }
             });
-            return new CompletableFuture<>();
+            return woken;
         });
     }
+
+    /** A deployment's policy and the replica count it last saw: a count changed elsewhere starts it afresh. */
+    private record Tracked(ScalingPolicy policy, int replicas) {
+    }
+
+    /** When each scaled deployment short of replicas was last refreshed from the marketplace. */
+    private final Map<UUID, Instant> refreshedAt = new ConcurrentHashMap<>();
+    /** How often a scaled deployment short of replicas is refreshed (a replacement bid matched later). */
+    static final Duration REFRESH_SHORT = Duration.ofSeconds(2);
 
     public ReplicaScaler(DeploymentStore deployments, FunctionDeployer deployer, InvocationRouter router,
             Marketplace marketplace, SignInService signIn, ManagedExecutor executor, FunctionsConfig config,
@@ -96,6 +110,7 @@ public class ReplicaScaler implements ReplicaWaker {
         this.executor = executor;
         this.clock = clock;
         this.upWindow = config.scaling().upWindow();
+        this.routingCacheTtl = config.routingCacheTtl();
         this.rules = rules;
     }
 
@@ -107,20 +122,32 @@ public class ReplicaScaler implements ReplicaWaker {
         Set<UUID> live = new HashSet<>();
         for (DeploymentStore.Scaled d : scaled) {
             live.add(d.deploymentId());
-            if (d.replicas() == 0 || waking.containsKey(d.deploymentId())) {
-                continue; // at zero, or being woken: calls, not the policy, bring it back
-            }
-            int inFlight = d.placed().stream().mapToInt(r -> router.inFlight(r.leaseId())).sum();
-            ScalingPolicy policy = policies.computeIfAbsent(d.deploymentId(), id -> new ScalingPolicy(upWindow));
-            Optional<ScalingPolicy.Decision> decision = policy.sample(now, inFlight, d.replicas(), d.bounds(),
-                    rules.scaleDownAfter());
-            if (decision.isPresent()) {
-                apply(d, decision.get(), now);
-            } else if (d.placed().size() > d.replicas()) {
+            if (d.placed().size() > d.replicas()) {
                 // more replicas than decided (a replacement bid matched after a scale-down): give up one
                 giveUpOne(d, now);
+                continue;
+            }
+            if (d.placed().size() < d.replicas()) {
+                refreshShort(d, now);
+            }
+            if (d.replicas() == 0 || waking.containsKey(d.deploymentId())) {
+                policies.remove(d.deploymentId()); // calls, not the policy, bring it back; then it starts afresh
+                continue;
+            }
+            int inFlight = d.placed().stream().mapToInt(r -> router.inFlight(r.leaseId())).sum();
+            Tracked tracked = policies.get(d.deploymentId());
+            if (tracked == null || tracked.replicas() != d.replicas()) { // new, or decided elsewhere
+                tracked = new Tracked(new ScalingPolicy(upWindow), d.replicas());
+                policies.put(d.deploymentId(), tracked);
+            }
+            Optional<ScalingPolicy.Decision> decision = tracked.policy().sample(now, inFlight, d.replicas(), d.bounds(),
+                    rules.scaleDownAfter());
+            if (decision.isPresent()) {
+                policies.put(d.deploymentId(), new Tracked(tracked.policy(), decision.get().replicas()));
+                apply(d, decision.get(), now);
             }
         }
+        refreshedAt.keySet().retainAll(live);
         policies.keySet().retainAll(live);
         for (DeploymentStore.Scaled d : scaled) {
             if (!d.placed().isEmpty()) {
@@ -160,6 +187,25 @@ public class ReplicaScaler implements ReplicaWaker {
         }
     }
 
+    /**
+     * Refreshes a deployment short of replicas from the marketplace, at most every {@link #REFRESH_SHORT}: a replacement
+     * bid that rested and matched later joins routing, and one that is missing is placed.
+     */
+    private void refreshShort(DeploymentStore.Scaled d, Instant now) {
+        Instant last = refreshedAt.get(d.deploymentId());
+        if (last != null && now.isBefore(last.plus(REFRESH_SHORT))) {
+            return;
+        }
+        refreshedAt.put(d.deploymentId(), now);
+        executor.execute(() -> {
+            try {
+                deployer.replaceLostReplicas(d.deploymentId());
+            } catch (RuntimeException e) {
+                LOG.warnf("refreshing %s, short of replicas: %s", d.deploymentId(), e.getMessage());
+            }
+        });
+    }
+
     /** Takes the replica with the fewest calls in flight (the newest of equals) out of routing; it drains. */
     private void giveUpOne(DeploymentStore.Scaled d, Instant now) {
         List<Deployment.Replica> placed = d.placed();
@@ -171,7 +217,8 @@ public class ReplicaScaler implements ReplicaWaker {
         }
         // no call of the version outlasts the longest timeout allowed, and its answer 5 s more
         Instant deadline = now.plus(rules.inEffect().maxTimeout()).plusSeconds(5);
-        if (deployments.drain(d.deploymentId(), chosen.leaseId(), Address.parse(d.owner()), deadline, now)) {
+        if (deployments.drain(d.deploymentId(), chosen.leaseId(), Address.parse(d.owner()), deadline,
+                now.plus(routingCacheTtl).plusSeconds(1), now)) {
             LOG.infof("deployment %s of %s: replica on lease %s drains", d.deploymentId(), d.function(), chosen.leaseId());
         }
     }
@@ -179,7 +226,9 @@ public class ReplicaScaler implements ReplicaWaker {
     /** Closes the leases of draining replicas with nothing in flight, or past their deadline. */
     private void finishDrains(Instant now) {
         for (DeploymentStore.Drain drain : deployments.drains()) {
-            if (router.inFlight(drain.leaseId()) > 0 && now.isBefore(drain.deadline())) {
+            // another instance of this service may have routed to it until its routing cache expired: not before then
+            boolean quiet = !now.isBefore(drain.notBefore()) && router.inFlight(drain.leaseId()) == 0;
+            if (!quiet && now.isBefore(drain.deadline())) {
                 continue;
             }
             try {
