@@ -240,19 +240,7 @@ public class DeploymentStore {
 
     /** The leases of a deployment's replicas being given up (left out when the deployment is refreshed). */
     public java.util.Set<UUID> draining(UUID deploymentId) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement("SELECT lease_id FROM scaling_drains WHERE deployment_id = ?")) {
-            s.setObject(1, deploymentId);
-            java.util.Set<UUID> out = new java.util.HashSet<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getObject(1, UUID.class));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return new java.util.HashSet<>(ids("SELECT lease_id FROM scaling_drains WHERE deployment_id = ?", deploymentId));
     }
 
     /** The replica's lease is closed: it is no longer draining. */
@@ -624,9 +612,12 @@ public class DeploymentStore {
 
     /** The replacement bids of a deployment, oldest first. */
     public List<UUID> replacementBids(UUID deploymentId) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement s = c.prepareStatement(
-                        "SELECT bid_id FROM deployment_rebids WHERE deployment_id = ? ORDER BY created_at, bid_id")) {
+        return ids("SELECT bid_id FROM deployment_rebids WHERE deployment_id = ? ORDER BY created_at, bid_id", deploymentId);
+    }
+
+    /** The ids a one-column query of one deployment's rows answers, in its order. */
+    private List<UUID> ids(String sql, UUID deploymentId) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             s.setObject(1, deploymentId);
             List<UUID> out = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
