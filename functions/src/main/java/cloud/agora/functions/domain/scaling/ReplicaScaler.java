@@ -14,6 +14,8 @@ import cloud.agora.protocol.eth.Address;
 import cloud.agora.support.auth.SignInService;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.ObservesAsync;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +62,7 @@ public class ReplicaScaler implements ReplicaWaker {
     private final Duration upWindow;
     private final Duration routingCacheTtl;
     private final FunctionRules rules;
+    private final Event<Waking> wakings;
     private final Map<UUID, Tracked> policies = new ConcurrentHashMap<>();
     /** Calls waiting for a replica of a deployment that had none, by deployment. */
     private final Map<UUID, CompletableFuture<Void>> waking = new ConcurrentHashMap<>();
@@ -76,18 +79,25 @@ public class ReplicaScaler implements ReplicaWaker {
                 LOG.infof("deployment %s of %s: 0 → 1 replica (a call arrived with no replica)", id, deployment.function());
             }
             CompletableFuture<Void> woken = new CompletableFuture<>();
-            executor.execute(() -> {
-                try {
-                    deployer.replaceLostReplicas(id);
-                } catch (RuntimeException e) {
-                    // the calls waiting fail now; the next call wakes it again
-                    LOG.warnf("bidding for a replica of %s: %s (again at the next call)", id, e.getMessage());
-                    waking.remove(id, woken);
-                    woken.completeExceptionally(e);
-                }
-            });
+            // bid off the caller's thread: what bidding can fail with ends the wait (no replica), never the call itself
+            wakings.fireAsync(new Waking(id, woken));
             return woken;
         });
+    }
+
+    /** A deployment to bid for because a call woke it, and the calls' wait. */
+    record Waking(UUID deploymentId, CompletableFuture<Void> woken) {
+    }
+
+    void bid(@ObservesAsync Waking waking) {
+        try {
+            deployer.replaceLostReplicas(waking.deploymentId());
+        } catch (RuntimeException e) {
+            // the calls waiting fail now; the next call wakes it again
+            LOG.warnf("bidding for a replica of %s: %s (again at the next call)", waking.deploymentId(), e.getMessage());
+            this.waking.remove(waking.deploymentId(), waking.woken());
+            waking.woken().completeExceptionally(e);
+        }
     }
 
     /** A deployment's policy and the replica count it last saw: a count changed elsewhere starts it afresh. */
@@ -101,7 +111,7 @@ public class ReplicaScaler implements ReplicaWaker {
 
     public ReplicaScaler(DeploymentStore deployments, FunctionDeployer deployer, InvocationRouter router,
             Marketplace marketplace, SignInService signIn, ManagedExecutor executor, FunctionsConfig config,
-            FunctionRules rules, Clock clock) {
+            FunctionRules rules, Clock clock, Event<Waking> wakings) {
         this.deployments = deployments;
         this.deployer = deployer;
         this.router = router;
@@ -112,6 +122,7 @@ public class ReplicaScaler implements ReplicaWaker {
         this.upWindow = config.scaling().upWindow();
         this.routingCacheTtl = config.routingCacheTtl();
         this.rules = rules;
+        this.wakings = wakings;
     }
 
     @Scheduled(every = "${agora.functions.scaling.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
