@@ -103,7 +103,7 @@ class GovernanceBadInputTest {
     @Test
     void parametersAreDeclaredWithBoundsUnitsAndWhereTheyTakeEffect() {
         given().when().get("/api/v1/parameters").then().statusCode(200)
-                .body("size()", equalTo(19))
+                .body("size()", equalTo(20))
                 .body("find { it.name == 'billing.voucher-period' }.unit", equalTo("duration"))
                 .body("find { it.name == 'billing.witness-window' }.unit", equalTo("duration"))
                 .body("find { it.name == 'billing.witness-window' }.takesEffectIn", equalTo("billing"))
