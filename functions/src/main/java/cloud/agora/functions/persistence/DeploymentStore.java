@@ -61,14 +61,9 @@ public class DeploymentStore {
 
     // ---------------------------------------------------------------- bids intended before they are placed
 
-    /** Records a bid about to be placed, with its key: from now on it is placed with that key or not at all. */
-    public void intend(BidIntent intent) {
-        intend(intent, null);
-    }
-
     /**
-     * Records a deployment's bid about to be placed and, when its replicas follow its load, the scaling's bounds, in
-     * one transaction.
+     * Records a deployment's bid about to be placed, with its key (from now on it is placed with that key or not at
+     * all) and, when its replicas follow its load, the scaling's bounds, in one transaction.
      */
     public void intend(BidIntent intent, Autoscaling scaling) {
         inTransaction(c -> {
@@ -283,11 +278,6 @@ public class DeploymentStore {
      * unless the key already has one; returns the key's intent either way, so that of two requests with one key both
      * follow the first.
      */
-    public DeploymentRequest intendRequested(BidIntent intent, String requestKey, String requestDigest) {
-        return intendRequested(intent, requestKey, requestDigest, null);
-    }
-
-    /** As {@link #intendRequested(BidIntent, String, String)}, with the deployment's scaling bounds (or null). */
     public DeploymentRequest intendRequested(BidIntent intent, String requestKey, String requestDigest,
             Autoscaling scaling) {
         DeploymentRequest[] recorded = new DeploymentRequest[1];

@@ -188,18 +188,7 @@ class GovernedLimitsTest {
     }
 
     private void awaitIdleTime(Duration expected) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!rules.scaleDownAfter().equals(expected)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the idle time stayed " + rules.scaleDownAfter() + ", expected " + expected);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        awaitApplied("idle time", rules::scaleDownAfter, expected);
     }
 
     @Test
@@ -277,10 +266,15 @@ class GovernedLimitsTest {
 
     /** Waits until the gateway applies {@code expected} (the follower reads and records decisions on its own thread). */
     private void awaitLimits(GovernedLimits expected) {
+        awaitApplied("limits", rules::inEffect, expected);
+    }
+
+    /** Waits until what the gateway applies ({@code applied}) is {@code expected}, at most 60 s. */
+    private static <T> void awaitApplied(String what, java.util.function.Supplier<T> applied, T expected) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!rules.inEffect().equals(expected)) {
+        while (!applied.get().equals(expected)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the gateway's limits stayed " + rules.inEffect() + ", expected " + expected);
+                throw new AssertionError("the gateway's " + what + " stayed " + applied.get() + ", expected " + expected);
             }
             try {
                 Thread.sleep(100);

@@ -185,14 +185,7 @@ public class ReplicaScaler implements ReplicaWaker {
         LOG.infof("deployment %s of %s: %d → %d replicas (%s)", d.deploymentId(), d.function(), d.replicas(),
                 decision.replicas(), decision.reason());
         if (decision.replicas() > d.replicas()) {
-            executor.execute(() -> {
-                try {
-                    deployer.replaceLostReplicas(d.deploymentId());
-                } catch (RuntimeException e) {
-                    // the next read or lease event refreshes it again
-                    LOG.warnf("bidding for the replicas of %s: %s", d.deploymentId(), e.getMessage());
-                }
-            });
+            refresh(d.deploymentId(), now); // bids for the replicas added
         } else if (d.placed().size() > decision.replicas()) {
             giveUpOne(d, now);
         }
@@ -207,12 +200,18 @@ public class ReplicaScaler implements ReplicaWaker {
         if (last != null && now.isBefore(last.plus(REFRESH_SHORT))) {
             return;
         }
-        refreshedAt.put(d.deploymentId(), now);
+        refresh(d.deploymentId(), now);
+    }
+
+    /** Refreshes the deployment from the marketplace off the tick, placing a bid for the replicas it misses. */
+    private void refresh(UUID deploymentId, Instant now) {
+        refreshedAt.put(deploymentId, now);
         executor.execute(() -> {
             try {
-                deployer.replaceLostReplicas(d.deploymentId());
+                deployer.replaceLostReplicas(deploymentId);
             } catch (RuntimeException e) {
-                LOG.warnf("refreshing %s, short of replicas: %s", d.deploymentId(), e.getMessage());
+                // a tick while it is short of replicas tries again
+                LOG.warnf("refreshing %s, short of replicas: %s", deploymentId, e.getMessage());
             }
         });
     }
