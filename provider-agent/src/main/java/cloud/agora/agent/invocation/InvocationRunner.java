@@ -7,7 +7,6 @@ import cloud.agora.agent.metering.ReceiptSigner;
 import cloud.agora.agent.image.ImageStore;
 import cloud.agora.agent.image.PreparedImage;
 import cloud.agora.agent.runtime.FunctionSpec;
-import cloud.agora.oci.ImageConfig;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.agent.runtime.InvocationResult;
 import cloud.agora.agent.runtime.Limits;
@@ -18,7 +17,6 @@ import cloud.agora.protocol.market.LeaseView;
 import cloud.agora.protocol.usage.UsageReceipt;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,33 +149,12 @@ public final class InvocationRunner {
                 "this agent cannot journal a receipt now (" + why + "); try another replica", call.leaseId());
     }
 
-    /**
-     * A function in its own image: the call's command, else the image's entrypoint and command; the image's
-     * environment, then the function's over it; the image's working directory. The image's user is not used: every
-     * function runs as its lease's own uid.
-     */
     private static FunctionSpec imageFunction(Call call, PreparedImage image, Map<String, String> env) {
-        ImageConfig config = image.config();
-        List<String> command = new ArrayList<>();
-        if (call.command() != null && !call.command().isEmpty()) {
-            command.addAll(call.command());
-        } else { // as a container engine runs an image: its entrypoint, then its command as the arguments
-            command.addAll(config.entrypoint());
-            command.addAll(config.cmd());
+        try {
+            return image.function(call.command(), env);
+        } catch (IllegalArgumentException e) {
+            throw invalid(call, e.getMessage());
         }
-        if (command.isEmpty()) {
-            throw invalid(call, "the image names no entrypoint or command, and the call gives none");
-        }
-        Map<String, String> merged = new LinkedHashMap<>();
-        for (String kv : config.env()) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                merged.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-        }
-        merged.putAll(env);
-        String workingDir = config.workingDir().isBlank() ? "/" : config.workingDir();
-        return FunctionSpec.image(image.rootfs(), command, merged, workingDir);
     }
 
     /**
