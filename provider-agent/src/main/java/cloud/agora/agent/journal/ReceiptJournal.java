@@ -126,6 +126,12 @@ public final class ReceiptJournal implements AutoCloseable {
     /** Receipts of the active segment and of sealed segments that held unshipped ones, in journal order. */
     private final LinkedHashMap<UUID, Live> live = new LinkedHashMap<>();
     private long unshippedCount;
+    /**
+     * Whether a receipt was marked shipped, or a segment sealed fully shipped, since {@link #maintain} last went through
+     * the receipts in memory: without it, sealing costs nothing per receipt held (billing unreachable for hours leaves
+     * every receipt since in memory, and a seal happens on a call's path, under the journal's lock).
+     */
+    private boolean shippedChanged = true;
     /** Ids of receipts that left memory and ended within {@link #RECENT}, with their end (epoch ms). */
     private final Map<UUID, Long> recent = new HashMap<>();
     /**
@@ -470,6 +476,7 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         boolean unshipped = activeReceipts.stream().anyMatch(r -> !live.get(r.invocationId()).shipped);
         Segment done = describe(seq, activeReceipts, unshipped);
+        shippedChanged |= !unshipped;
         sealed.put(seq, done);
         try {
             writeUnshipped(); // before the segment is listed: a listed segment that is not in it is never read again
@@ -498,26 +505,9 @@ public final class ReceiptJournal implements AutoCloseable {
     private void maintain(Instant now) {
         long recentFrom = now.minus(RECENT).toEpochMilli();
         recent.values().removeIf(endedAt -> endedAt < recentFrom);
-        Map<Long, Boolean> allShipped = new HashMap<>();
-        for (Live entry : live.values()) {
-            if (entry.seq != activeSeq) {
-                allShipped.merge(entry.seq, entry.shipped, Boolean::logicalAnd);
-            }
-        }
-        allShipped.forEach((seq, all) -> {
-            if (all) {
-                sealed.computeIfPresent(seq, (k, s) -> s.shippedAll());
-            }
-        });
-        Iterator<Live> it = live.values().iterator();
-        while (it.hasNext()) {
-            Live entry = it.next();
-            if (entry.seq != activeSeq && !sealed.get(entry.seq).unshipped()) {
-                if (entry.receipt.endedAt().toEpochMilli() >= recentFrom) {
-                    recent.put(entry.receipt.invocationId(), entry.receipt.endedAt().toEpochMilli());
-                }
-                it.remove();
-            }
+        boolean shipping = shippedChanged;
+        if (shipping) {
+            leaveMemory(recentFrom);
         }
         long keepFrom = now.minus(limits.keep()).toEpochMilli();
         Set<Long> expired = sealed.values().stream().filter(s -> !s.unshipped() && s.lastEndedAt() < keepFrom)
@@ -557,18 +547,46 @@ public final class ReceiptJournal implements AutoCloseable {
             }
             LocalDate yesterday = LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(1);
             sealedLeaves.keySet().removeIf(k -> k.day().isBefore(yesterday));
-            StringBuilder marks = new StringBuilder();
-            for (Live entry : live.values()) {
-                if (entry.shipped) {
-                    marks.append(entry.receipt.invocationId()).append('\n');
+            if (shipping) { // else the receipts in memory marked shipped are those the list holds already
+                StringBuilder marks = new StringBuilder();
+                for (Live entry : live.values()) {
+                    if (entry.shipped) {
+                        marks.append(entry.receipt.invocationId()).append('\n');
+                    }
                 }
+                writeAtomically(dir.resolve(SHIPPED), marks.toString().getBytes(StandardCharsets.UTF_8));
+                shipped.close();
+                shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                shipped.position(shipped.size());
+                shippedChanged = false;
             }
-            writeAtomically(dir.resolve(SHIPPED), marks.toString().getBytes(StandardCharsets.UTF_8));
-            shipped.close();
-            shipped = FileChannel.open(dir.resolve(SHIPPED), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            shipped.position(shipped.size());
         } catch (IOException e) {
             // the previous lists and marks stay in force: opening reads a little more
+        }
+    }
+
+    /** Marks sealed segments whose receipts were all shipped, and lets their receipts leave memory. */
+    private void leaveMemory(long recentFrom) {
+        Map<Long, Boolean> allShipped = new HashMap<>();
+        for (Live entry : live.values()) {
+            if (entry.seq != activeSeq) {
+                allShipped.merge(entry.seq, entry.shipped, Boolean::logicalAnd);
+            }
+        }
+        allShipped.forEach((seq, all) -> {
+            if (all) {
+                sealed.computeIfPresent(seq, (k, s) -> s.shippedAll());
+            }
+        });
+        Iterator<Live> it = live.values().iterator();
+        while (it.hasNext()) {
+            Live entry = it.next();
+            if (entry.seq != activeSeq && !sealed.get(entry.seq).unshipped()) {
+                if (entry.receipt.endedAt().toEpochMilli() >= recentFrom) {
+                    recent.put(entry.receipt.invocationId(), entry.receipt.endedAt().toEpochMilli());
+                }
+                it.remove();
+            }
         }
     }
 
@@ -711,6 +729,7 @@ public final class ReceiptJournal implements AutoCloseable {
             force(shipped);
             marked.forEach(e -> e.shipped = true);
             unshippedCount -= marked.size();
+            shippedChanged = true;
         }
     }
 
