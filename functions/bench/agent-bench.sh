@@ -15,7 +15,8 @@
 #   BENCH_GATEWAY_URL         a running platform's functions gateway with function "bench" (target gateway; see
 #                             run-on-platform.sh; left out unless set)
 #   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
-#   BENCH_WARMUP_SECONDS (45: each target's first warm-up lasts this long, until the agent's C2 compiler is done),
+#   BENCH_WARMUP_SECONDS (45: each target's first warm-up lasts at least this long; an agent target's then goes on
+#   until the agent's JIT compiler threads are quiet: under 1 % of a core over 5 s),
 #   BENCH_REFERENCE (watchdog-streaming: calls/s ratios are against it)
 #   BENCH_AGENT_PORT (18090), BENCH_STANDIN_PORT (18091), BENCH_WORK (a new temporary directory),
 #   BENCH_RUNTIMES_DIR (/var/tmp/agora-bench-runtimes: the agent's runtimes, kept so that the jvm image is built once)
@@ -82,6 +83,6 @@ BENCH_AGENT_URL="http://127.0.0.1:$agent_port" BENCH_GATEWAY_KEY_FILE="$work/gat
 BENCH_LEASE_ID="$BENCH_LEASE_ID" BENCH_BUNDLE_CID="$BENCH_BUNDLE_CID" BENCH_PROVIDER="$BENCH_PROVIDER" \
 BENCH_CONSUMER="$BENCH_CONSUMER" BENCH_TARGETS="${BENCH_TARGETS:-$targets}" BENCH_TURN_SECONDS="${BENCH_TURN_SECONDS:-10}" \
 BENCH_ROUNDS="${BENCH_ROUNDS:-3}" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1,8}" BENCH_WARMUP="${BENCH_WARMUP:-300}" \
-BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-45}" \
+BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-45}" BENCH_JIT_QUIET_PID="$agent_pid" \
   java -cp "$cp" "$here/GatewayBench.java"
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); receipts journaled: $(wc -l < "$work/agent/journal/receipts.jsonl")"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); receipts journaled: $(cat "$work"/agent/journal/segment-*.jsonl | wc -l)"
