@@ -21,7 +21,16 @@ for lang in $langs; do
   cpu=$(sed -n 's/.*"cpuMillis" *: *\([0-9]*\).*/\1/p' "$fn/function.json")
   images="$images${images:+,}$lang=$fn/target/image.tar=$mem=$cpu"
 done
+# BENCH_VARIANTS: more entries "name=language=JVM options", the language's image again under JAVA_TOOL_OPTIONS, e.g.
+# "quarkus-c1=quarkus=-XX:TieredStopAtLevel=1"
+variants=()
+for v in ${BENCH_VARIANTS:-}; do
+  name=${v%%=*}; rest=${v#*=}; lang=${rest%%=*}; opts=${rest#*=}
+  entry=$(echo "$images" | tr ',' '\n' | grep "^$lang=")
+  images="$images,$name=${entry#*=}"
+  variants+=("-Dbench.javaOptions.$name=$opts")
+done
 mvn -o -q -B -pl provider-agent verify -Dtest=ImageColdStartBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dbench.n="$n" -Dbench.images="$images"
+  -Dbench.n="$n" -Dbench.images="$images" "${variants[@]}"
 cat provider-agent/target/image-cold-start.txt
 echo "images in $work"

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code target/image-cold-start.txt}.
  *
  * <p>{@code -Dbench.images=name=archive=memoryMiB=cpuMillis,...} names the images (the limits as the template's
- * {@code function.json} gives them), {@code -Dbench.n} the rounds (default 20).
+ * {@code function.json} gives them), {@code -Dbench.n} the rounds (default 20); {@code -Dbench.javaOptions.<name>=...}
+ * gives an image's JVM options ({@code JAVA_TOOL_OPTIONS}, the function's env), so that the same archive can run twice
+ * under two names, e.g. with and without the quick compiler alone.
  */
 class ImageColdStartBenchmark {
 
@@ -55,7 +57,8 @@ class ImageColdStartBenchmark {
         List<Image> images = new ArrayList<>();
         for (String entry : spec.split(",")) {
             String[] part = entry.split("=");
-            images.add(prepare(part[0], Path.of(part[1]), Integer.parseInt(part[2]), Integer.parseInt(part[3])));
+            images.add(prepare(part[0], Path.of(part[1]), Integer.parseInt(part[2]), Integer.parseInt(part[3]),
+                    System.getProperty("bench.javaOptions." + part[0])));
         }
         Map<String, List<Long>> cold = new LinkedHashMap<>();
         Map<String, List<Long>> warm = new LinkedHashMap<>();
@@ -98,14 +101,15 @@ class ImageColdStartBenchmark {
     }
 
     /** Verifies and unpacks the archive as the agent's image store does, timed; the function as the agent runs it. */
-    private Image prepare(String name, Path archive, int memoryMiB, int cpuMillis) throws Exception {
+    private Image prepare(String name, Path archive, int memoryMiB, int cpuMillis, String javaOptions) throws Exception {
         long t0 = System.nanoTime();
         VerifiedImage verified = OciImages.verify(archive, new OciLimits(1L << 30, 4L << 30, 200_000));
         Path rootfs = data.resolve("images").resolve(name).resolve("rootfs");
         Files.createDirectories(rootfs.getParent());
         OciImages.unpack(verified, rootfs);
         long prepared = System.nanoTime() - t0;
-        FunctionSpec function = new PreparedImage(verified.manifestDigest(), rootfs, verified.config()).function(null, Map.of());
+        FunctionSpec function = new PreparedImage(verified.manifestDigest(), rootfs, verified.config()).function(null,
+                javaOptions == null ? Map.of() : Map.of("JAVA_TOOL_OPTIONS", javaOptions));
         return new Image(name, function, new Limits(memoryMiB, cpuMillis, 128, Duration.ofSeconds(60)), prepared);
     }
 
