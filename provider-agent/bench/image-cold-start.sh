@@ -21,14 +21,15 @@ for lang in $langs; do
   cpu=$(sed -n 's/.*"cpuMillis" *: *\([0-9]*\).*/\1/p' "$fn/function.json")
   images="$images${images:+,}$lang=$fn/target/image.tar=$mem=$cpu"
 done
-# BENCH_VARIANTS: more entries "name=language=JVM options", the language's image again under JAVA_TOOL_OPTIONS, e.g.
-# "quarkus-c1=quarkus=-XX:TieredStopAtLevel=1"
+# BENCH_VARIANTS: more entries "name=language=JVM options" (options separated by commas), the language's image again
+# under JAVA_TOOL_OPTIONS, e.g. "quarkus-c1=quarkus=-XX:TieredStopAtLevel=1 java-c1=java=-XX:TieredStopAtLevel=1,-Xss512k"
 variants=()
 for v in ${BENCH_VARIANTS:-}; do
   name=${v%%=*}; rest=${v#*=}; lang=${rest%%=*}; opts=${rest#*=}
-  entry=$(echo "$images" | tr ',' '\n' | grep "^$lang=")
+  entry=$(echo "$images" | tr ',' '\n' | grep -e "^$lang=" || true)
+  [ -n "$entry" ] || { echo "variant $name: language $lang is not among: $langs" >&2; exit 2; }
   images="$images,$name=${entry#*=}"
-  variants+=("-Dbench.javaOptions.$name=$opts")
+  variants+=("-Dbench.javaOptions.$name=${opts//,/ }")
 done
 mvn -o -q -B -pl provider-agent verify -Dtest=ImageColdStartBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
   -Dbench.n="$n" -Dbench.images="$images" "${variants[@]}"

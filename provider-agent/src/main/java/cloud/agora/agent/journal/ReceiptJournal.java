@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  * segment starts, {@code unshipped.txt} (the sealed segments still holding unshipped receipts) is rewritten if it changed,
  * and a line describing the segment (its receipts per lease and UTC day) is appended to {@code segments.txt}. Opening
  * reads those two lists, the active segment, the sealed segments listed as unshipped and {@code shipped.jsonl}
- * (rewritten at each seal with the marks still needed) — never the shipped history — so it takes the same time after
+ * (rewritten, with the marks still needed, at a seal after something was shipped) — never the shipped history — so it takes the same time after
  * ten receipts as after ten million. A segment whose receipts were all shipped leaves memory at the seal after (only
  * ids that ended in the last {@link #RECENT} stay, so a replayed invocation id is still recognised; {@code
  * InvocationClaims} keeps them longer while a grant can be presented); it is deleted with its sidecar once its newest
@@ -500,7 +500,7 @@ public final class ReceiptJournal implements AutoCloseable {
     /**
      * Lets sealed segments whose receipts were all shipped leave memory, deletes those older than {@link Limits#keep()},
      * records which sealed segments still hold unshipped receipts and rewrites {@code shipped.jsonl} with the marks of
-     * receipts still in memory.
+     * receipts still in memory — the first and the last only when something was shipped since ({@link #shippedChanged}).
      */
     private void maintain(Instant now) {
         long recentFrom = now.minus(RECENT).toEpochMilli();
