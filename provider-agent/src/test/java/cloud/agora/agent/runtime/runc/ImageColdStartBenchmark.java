@@ -85,7 +85,7 @@ class ImageColdStartBenchmark {
         }
         StringBuilder report = new StringBuilder(String.format(
                 "image cold starts, n=%d per series (rounds, images interleaved), %d cores, JDK %s, load %s%n", n,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load()));
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), WarmCallBreakdown.load()));
         report.append(String.format("%-8s %-14s %16s %10s %10s %10s %10s%n", "image", "limits", "verify+unpack",
                 "cold p50", "cold p95", "warm p50", "warm p95"));
         for (Image image : images) {
@@ -124,13 +124,5 @@ class ImageColdStartBenchmark {
         List<Long> copy = new ArrayList<>(nanos);
         Collections.sort(copy);
         return copy;
-    }
-
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (java.io.IOException e) {
-            return "?";
-        }
     }
 }
