@@ -23,6 +23,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A container kept alive between calls of one function. Its first process (pid 1 of its pid
@@ -49,29 +51,67 @@ final class WarmContainer extends PooledContainer {
      * (value taken as is) or {@code eNAME=escaped} (value with newlines, CRs or backslashes, written
      * as {@code \0NNN} octal escapes and decoded with {@code printf %b}). The agent has written the
      * body to {@code /tmp/.agora-req} beforehand. The function runs in a subshell (so one call's
-     * environment never leaks into the next) that execs it with {@code /tmp/.agora-resp} and
-     * {@code /tmp/.agora-err} as stdout and stderr, which the agent reads from the host; the
-     * executor answers {@code "<call tag> <exit>\n"} with a shell builtin once the subshell is
-     * gone, so at that moment any other process in the cgroup is a leftover of the call.
+     * environment never leaks into the next) with {@code /tmp/.agora-req} as stdin and
+     * {@code /tmp/.agora-resp} and {@code /tmp/.agora-err} as stdout and stderr, which the agent reads
+     * from the host; the executor answers {@code "<call tag> <exit>\n"} with a shell builtin once the
+     * subshell is gone, so at that moment any other process in the cgroup is a leftover of the call.
+     * The executor's own variables are {@code AGORA_X_*}: a function's env cannot name them (the
+     * {@code AGORA_} prefix is the platform's), so no env line can change the loop reading the frame.
+     * {@code RUN} is how the subshell runs the function ({@link #executorCommand}).
      */
-    static final String EXECUTOR = """
+    private static final String EXECUTOR = """
             echo ready
-            while IFS=' ' read -r call n; do
+            while IFS=' ' read -r AGORA_X_CALL AGORA_X_N; do
               (
-                i=0
-                while [ "$i" -lt "$n" ]; do
-                  IFS= read -r kv
-                  case "$kv" in
-                    e*) kv=${kv#e}; v=$(printf '%bx' "${kv#*=}"); export "${kv%%=*}=${v%x}" ;;
-                    *) export "${kv#r}" ;;
+                AGORA_X_I=0
+                while [ "$AGORA_X_I" -lt "$AGORA_X_N" ]; do
+                  IFS= read -r AGORA_X_KV
+                  case "$AGORA_X_KV" in
+                    e*) AGORA_X_KV=${AGORA_X_KV#e}; AGORA_X_V=$(printf '%bx' "${AGORA_X_KV#*=}")
+                        export "${AGORA_X_KV%%=*}=${AGORA_X_V%x}" ;;
+                    *) export "${AGORA_X_KV#r}" ;;
                   esac
-                  i=$((i+1))
+                  AGORA_X_I=$((AGORA_X_I+1))
                 done
-                exec "$@" < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err
+                RUN
               )
-              echo "$call $?"
+              echo "$AGORA_X_CALL $?"
             done
             """;
+
+    /** The subshell execs the function's command ({@code "$@"}), stdin and stdout the call's files. */
+    static final String EXEC = "exec \"$@\" < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err";
+    /**
+     * A shell script ({@code /bin/sh /abs/script args...}) is read by the subshell itself rather than by a new shell it
+     * would exec: one {@code execve} and a shell's start less per call. The executor's {@code $0} is the script's path
+     * and its positional parameters the script's arguments, as {@code sh script args} gives them; what differs is
+     * {@code $$} and {@code $PPID}, the executor's (pid 1) and runc's, where a shell of its own would have its own.
+     */
+    static final String SOURCE = "unset AGORA_X_CALL AGORA_X_N AGORA_X_I AGORA_X_KV AGORA_X_V; "
+            + "exec < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err; . \"$0\"";
+
+    /** The executor's script with {@code run} as the subshell's last line. */
+    static String executor(String run) {
+        return EXECUTOR.replace("    RUN\n", "    " + run + "\n");
+    }
+
+    /**
+     * The executor's argv: {@code sh -c <executor> <$0> <$@...>}. A command {@code /bin/sh /abs/path args...} (a shell
+     * script, as the shell runtime runs it) is sourced ({@link #SOURCE}, {@code $0} the script); anything else is
+     * exec'd ({@link #EXEC}).
+     */
+    static List<String> executorCommand(List<String> command) {
+        List<String> args = new ArrayList<>(List.of("/bin/sh", "-c"));
+        if (command.size() >= 2 && command.get(0).equals("/bin/sh") && command.get(1).startsWith("/")) {
+            args.add(executor(SOURCE));
+            args.addAll(command.subList(1, command.size()));
+        } else {
+            args.add(executor(EXEC));
+            args.add("agora-executor");
+            args.addAll(command);
+        }
+        return args;
+    }
 
     static final String REQUEST = ".agora-req";
     static final String RESPONSE = ".agora-resp";
@@ -122,8 +162,7 @@ final class WarmContainer extends PooledContainer {
     /** Starts the executor container for a function. */
     static WarmContainer start(RuncRuntime runtime, Workload workload, FunctionSpec function) {
         String id = runtime.newContainerId(workload.leaseId());
-        List<String> args = new ArrayList<>(List.of("/bin/sh", "-c", EXECUTOR, "agora-executor"));
-        args.addAll(function.command());
+        List<String> args = executorCommand(function.command());
         Path bundle = runtime.writeBundle(id, function, workload, runtime.baseEnvironment(function, null), args);
         try {
             Process process = new ProcessBuilder(runtime.runc().runCommand(bundle, id)).start();
@@ -167,7 +206,17 @@ final class WarmContainer extends PooledContainer {
             Instant started = Instant.now();
             long startNanos = System.nanoTime();
             mark = stage(Stage.PREPARE, mark);
-            Future<String> reply = runtime.workers().submit(this::readLine);
+            // the answer is read on this thread (no hand-over per call); at the deadline every process of the
+            // container but the executor is killed, so the call's subshell ends and the executor answers; should it
+            // not (it is gone), the executor is killed too and its output ends
+            // (exactly one of the two sides settles the call: answered in time, or late)
+            AtomicBoolean settledCall = new AtomicBoolean();
+            ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
+                if (settledCall.compareAndSet(false, true)) {
+                    runtime.workers().execute(this::endCall);
+                }
+            }, workload.limits().timeout().toNanos(), TimeUnit.NANOSECONDS);
+            String line;
             try {
                 StringBuilder header = new StringBuilder();
                 header.append(tag).append(' ').append(env.size() + 1).append('\n');
@@ -176,24 +225,18 @@ final class WarmContainer extends PooledContainer {
                 control.write(header.toString().getBytes(StandardCharsets.UTF_8));
                 control.flush();
             } catch (IOException e) {
+                deadline.cancel(false);
                 broken = true;
-                reply.cancel(true);
                 throw new RuntimeFailureException("the warm container " + id + " is gone", e);
             }
-            String line = null;
-            boolean timedOut = false;
             try {
-                line = reply.get(workload.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                timedOut = true;
-                reply.cancel(true);
-            } catch (ExecutionException e) {
+                line = readLine();
+            } catch (IOException e) {
                 line = null; // the executor's output ended: decided below from the cgroup
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                broken = true;
-                throw new RuntimeFailureException("interrupted", e);
+            } finally {
+                deadline.cancel(false);
             }
+            boolean timedOut = !settledCall.compareAndSet(false, true); // the deadline came first: its kill is under way
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
             mark = stage(Stage.RUN, mark);
             Integer exit = parseExit(line, tag);
@@ -250,6 +293,18 @@ final class WarmContainer extends PooledContainer {
             Usage usage = new Usage(cpu, peakBytes, wallMillis, request.body().length, out.bytes().length, started,
                     started.plusMillis(wallMillis));
             return new InvocationResult(outcome, exitCode, out.bytes(), errText, err.truncated(), usage, reused);
+        }
+    }
+
+    /** A call's deadline passed: everything but the executor dies (the executor then answers), or everything. */
+    private void endCall() {
+        try {
+            if (!Leftovers.clear(cgroups, cgroup, executorPid, SETTLE_TIMEOUT_NANOS)
+                    && java.util.Arrays.stream(cgroups.processes(cgroup)).anyMatch(p -> p == executorPid)) {
+                ProcessHandle.of(executorPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        } catch (RuntimeFailureException e) {
+            // the cgroup is unreadable: the container is going, its executor with it
         }
     }
 

@@ -112,6 +112,39 @@ class WarmPoolTest {
     }
 
     @Test
+    void aScriptRunsWithItsPathAsZeroItsExitStatusAndNoneOfTheExecutorsVariables() throws IOException {
+        FunctionSpec fn = script("echo \"$0|$#|$(set | grep -c '^AGORA_X_')|$(cat)\"\nexit 3\necho not reached\n");
+        Workload w = workload(Duration.ofSeconds(10), 64);
+        for (int i = 0; i < 2; i++) {
+            InvocationResult result = runtime.invoke(w, fn, InvocationRequest.of("body" + i));
+            assertThat(result.warm()).isEqualTo(i == 1);
+            assertThat(result.exitCode()).isEqualTo(3);
+            assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo("/function/handler.sh|0|0|body" + i + "\n");
+        }
+    }
+
+    @Test
+    void envNamedLikeShellLoopVariablesReachesTheFunctionExactly() throws IOException {
+        // the executor reads a call's env lines in a loop of its own: no env name may change that loop
+        FunctionSpec fn = script("printf '%s,' \"$call\" \"$n\" \"$i\" \"$kv\" \"$v\" \"$IFS\"; cat\n");
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("call", "c");
+        env.put("n", "0");
+        env.put("i", "x");
+        env.put("kv", "k");
+        env.put("v", "line\nbreak");
+        env.put("IFS", "-");
+        Workload w = workload(Duration.ofSeconds(10), 64);
+        for (int i = 0; i < 2; i++) {
+            InvocationResult result = runtime.invoke(w, fn, new InvocationRequest(UUID.randomUUID(),
+                    ("body" + i).getBytes(StandardCharsets.UTF_8), env));
+            assertThat(result.outcome()).isEqualTo(InvocationOutcome.OK);
+            assertThat(result.warm()).isEqualTo(i == 1);
+            assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo("c,0,x,k,line\nbreak,-,body" + i);
+        }
+    }
+
+    @Test
     void carriesBinaryBodiesExactly() throws IOException {
         FunctionSpec fn = script("cat\n");
         Workload w = workload(Duration.ofSeconds(10), 64);
@@ -137,8 +170,11 @@ class WarmPoolTest {
     @Test
     void timedOutOrOutOfMemoryContainersAreNeverReused() throws IOException {
         Workload w = workload(Duration.ofMillis(700), 16);
-        InvocationResult slow = runtime.invoke(w, script("sleep 30\n"), InvocationRequest.of(""));
+        long t0 = System.nanoTime();
+        InvocationResult slow = runtime.invoke(w, script("sleep 60\n"), InvocationRequest.of(""));
         assertThat(slow.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        // the deadline ends the call (its processes killed, the executor's answer read), not the function's end
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
         // its own, long timeout: on a loaded machine the memory hog must meet its limit, not the 700 ms
         InvocationResult hungry = runtime.invoke(workload(Duration.ofSeconds(30), 16),
                 script("x=$(head -c 48000000 /dev/zero | tr '\\0' a)\necho ${#x}\n"),
