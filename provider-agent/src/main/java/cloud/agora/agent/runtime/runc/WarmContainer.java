@@ -211,9 +211,16 @@ final class WarmContainer extends PooledContainer {
             // not (it is gone), the executor is killed too and its output ends
             // (exactly one of the two sides settles the call: answered in time, or late)
             AtomicBoolean settledCall = new AtomicBoolean();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
             ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
                 if (settledCall.compareAndSet(false, true)) {
-                    runtime.workers().execute(this::endCall);
+                    runtime.workers().execute(() -> {
+                        try {
+                            endCall();
+                        } finally {
+                            ended.complete(null);
+                        }
+                    });
                 }
             }, workload.limits().timeout().toNanos(), TimeUnit.NANOSECONDS);
             String line;
@@ -237,6 +244,9 @@ final class WarmContainer extends PooledContainer {
                 deadline.cancel(false);
             }
             boolean timedOut = !settledCall.compareAndSet(false, true); // the deadline came first: its kill is under way
+            if (timedOut) {
+                awaitQuietly(ended); // one freezer user at a time: the clearing below starts once the deadline's ended
+            }
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
             mark = stage(Stage.RUN, mark);
             Integer exit = parseExit(line, tag);
@@ -293,6 +303,16 @@ final class WarmContainer extends PooledContainer {
             Usage usage = new Usage(cpu, peakBytes, wallMillis, request.body().length, out.bytes().length, started,
                     started.plusMillis(wallMillis));
             return new InvocationResult(outcome, exitCode, out.bytes(), errText, err.truncated(), usage, reused);
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> done) {
+        try {
+            done.get(2 * SETTLE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // the clearing below decides
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
