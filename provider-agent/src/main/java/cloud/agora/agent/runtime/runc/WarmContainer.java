@@ -214,13 +214,18 @@ final class WarmContainer extends PooledContainer {
             CompletableFuture<Void> ended = new CompletableFuture<>();
             ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
                 if (settledCall.compareAndSet(false, true)) {
-                    runtime.workers().execute(() -> {
+                    Runnable end = () -> {
                         try {
                             endCall();
                         } finally {
                             ended.complete(null);
                         }
-                    });
+                    };
+                    try {
+                        runtime.workers().execute(end);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        end.run(); // the runtime is closing
+                    }
                 }
             }, workload.limits().timeout().toNanos(), TimeUnit.NANOSECONDS);
             String line;
