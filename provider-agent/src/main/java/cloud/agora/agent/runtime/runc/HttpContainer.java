@@ -114,12 +114,15 @@ final class HttpContainer extends PooledContainer {
             oomBefore = meter.oomKills();
             window = meter.startPeakWindow();
         }
-        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection
-        AtomicBoolean timedOut = new AtomicBoolean();
+        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection. Exactly one
+        // side settles the call: the timer (late: the connection is aborted for good, the container not reused) or
+        // this thread (answered in time: the timer does nothing, even if it fires while the answer is being taken)
+        AtomicBoolean settled = new AtomicBoolean();
         HttpOverSocket connection = client;
         ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
-            timedOut.set(true);
-            connection.abort();
+            if (settled.compareAndSet(false, true)) {
+                connection.abort();
+            }
         }, Math.max(startNanos + timeoutNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
         try {
             HttpOverSocket.Response response;
@@ -127,6 +130,12 @@ final class HttpContainer extends PooledContainer {
                 response = connection.exchange(request, runtime.settings().maxOutputBytes());
             } finally {
                 deadline.cancel(false);
+            }
+            if (!settled.compareAndSet(false, true)) { // answered as the deadline struck: late, and the connection is gone
+                broken = true;
+                runtime.runc().kill(id);
+                return ended(InvocationOutcome.TIMEOUT, request, started, startNanos, mark, cpuBefore, oomBefore, window,
+                        reused);
             }
             if (!response.keepAlive()) {
                 connection.close(); // reconnects on the next call
@@ -141,7 +150,7 @@ final class HttpContainer extends PooledContainer {
                     response.status(), response.headers());
         } catch (IOException e) {
             broken = true;
-            if (timedOut.get()) {
+            if (!settled.compareAndSet(false, true)) { // the deadline closed the connection
                 runtime.runc().kill(id);
                 return ended(InvocationOutcome.TIMEOUT, request, started, startNanos, mark, cpuBefore, oomBefore, window,
                         reused);
