@@ -207,16 +207,17 @@ final class WarmContainer extends PooledContainer {
             long startNanos = System.nanoTime();
             mark = stage(Stage.PREPARE, mark);
             // the answer is read on this thread (no hand-over per call); at the deadline every process of the
-            // container but the executor is killed, so the call's subshell ends and the executor answers; should it
-            // not (it is gone), the executor is killed too and its output ends
-            // (exactly one of the two sides settles the call: answered in time, or late)
+            // container but the executor is killed, again until the executor answers (the deadline may strike before
+            // the executor has read the frame and forked), and past SETTLE_TIMEOUT_NANOS the executor too, which
+            // ends its output. Exactly one of the two sides settles the call: answered in time, or late.
             AtomicBoolean settledCall = new AtomicBoolean();
+            CompletableFuture<Void> answered = new CompletableFuture<>();
             CompletableFuture<Void> ended = new CompletableFuture<>();
             ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
                 if (settledCall.compareAndSet(false, true)) {
                     Runnable end = () -> {
                         try {
-                            endCall();
+                            endCall(answered);
                         } finally {
                             ended.complete(null);
                         }
@@ -238,6 +239,7 @@ final class WarmContainer extends PooledContainer {
                 control.flush();
             } catch (IOException e) {
                 deadline.cancel(false);
+                answered.complete(null);
                 broken = true;
                 throw new RuntimeFailureException("the warm container " + id + " is gone", e);
             }
@@ -247,6 +249,7 @@ final class WarmContainer extends PooledContainer {
                 line = null; // the executor's output ended: decided below from the cgroup
             } finally {
                 deadline.cancel(false);
+                answered.complete(null);
             }
             boolean timedOut = !settledCall.compareAndSet(false, true); // the deadline came first: its kill is under way
             if (timedOut) {
@@ -321,15 +324,32 @@ final class WarmContainer extends PooledContainer {
         }
     }
 
-    /** A call's deadline passed: everything but the executor dies (the executor then answers), or everything. */
-    private void endCall() {
+    /**
+     * A call's deadline passed: everything but the executor dies, again until the executor has answered ({@code
+     * answered}: its subshell may not exist yet at the first round), and after {@link #SETTLE_TIMEOUT_NANOS} without
+     * an answer the executor too.
+     */
+    private void endCall(CompletableFuture<Void> answered) {
+        long until = System.nanoTime() + SETTLE_TIMEOUT_NANOS;
         try {
-            if (!Leftovers.clear(cgroups, cgroup, executorPid, SETTLE_TIMEOUT_NANOS)
-                    && java.util.Arrays.stream(cgroups.processes(cgroup)).anyMatch(p -> p == executorPid)) {
+            while (System.nanoTime() - until < 0) {
+                Leftovers.clear(cgroups, cgroup, executorPid, Math.max(until - System.nanoTime(), 0));
+                try {
+                    answered.get(20, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    // no answer yet: clear again
+                } catch (ExecutionException e) {
+                    return;
+                }
+            }
+            if (java.util.Arrays.stream(cgroups.processes(cgroup)).anyMatch(p -> p == executorPid)) {
                 ProcessHandle.of(executorPid).ifPresent(ProcessHandle::destroyForcibly);
             }
         } catch (RuntimeFailureException e) {
             // the cgroup is unreadable: the container is going, its executor with it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -113,13 +113,14 @@ class WarmPoolTest {
 
     @Test
     void aScriptRunsWithItsPathAsZeroItsExitStatusAndNoneOfTheExecutorsVariables() throws IOException {
-        FunctionSpec fn = script("echo \"$0|$#|$(set | grep -c '^AGORA_X_')|$(cat)\"\nexit 3\necho not reached\n");
+        // $$ is the executor's (pid 1 of the container): the script was read by the executor's fork, not exec'd
+        FunctionSpec fn = script("echo \"$0|$#|$(set | grep -c '^AGORA_X_')|$$|$(cat)\"\nexit 3\necho not reached\n");
         Workload w = workload(Duration.ofSeconds(10), 64);
         for (int i = 0; i < 2; i++) {
             InvocationResult result = runtime.invoke(w, fn, InvocationRequest.of("body" + i));
             assertThat(result.warm()).isEqualTo(i == 1);
             assertThat(result.exitCode()).isEqualTo(3);
-            assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo("/function/handler.sh|0|0|body" + i + "\n");
+            assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo("/function/handler.sh|0|0|1|body" + i + "\n");
         }
     }
 
@@ -142,6 +143,41 @@ class WarmPoolTest {
             assertThat(result.warm()).isEqualTo(i == 1);
             assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).isEqualTo("c,0,x,k,line\nbreak,-,body" + i);
         }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 90, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDeadlineStrikingBeforeTheExecutorReadsTheCallStillEndsIt() throws Exception {
+        FunctionSpec fn = script("read -r what\nif [ \"$what\" = spin ]; then while :; do :; done; fi\necho ok\n");
+        UUID lease = UUID.randomUUID();
+        InvocationResult warmUp = runtime.invoke(new Workload(lease, RuncRuntimeTest.CONSUMER,
+                new Limits(64, 1000, 32, Duration.ofSeconds(30))), fn, InvocationRequest.of("hi\n"));
+        assertThat(warmUp.outcome()).isEqualTo(InvocationOutcome.OK);
+        String cgroup = runtime.cgroupPath(runtime.containers().get(0));
+        var timers = (java.util.concurrent.ScheduledThreadPoolExecutor) runtime.deadlines();
+        long deadlinesRun = timers.getCompletedTaskCount();
+        // frozen, the executor can neither read the call nor fork for it: the deadline finds only the executor
+        runtime.cgroups().freeze(cgroup);
+        Thread thawer = new Thread(() -> {
+            try {
+                while (timers.getCompletedTaskCount() == deadlinesRun) {
+                    Thread.sleep(10); // polling for the event: the call's deadline ran
+                }
+                Thread.sleep(200); // and its first clearing with it, which found nothing but the executor
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                runtime.cgroups().thaw(cgroup); // now the executor reads the call and the function spins
+            }
+        });
+        thawer.start();
+        long t0 = System.nanoTime();
+        InvocationResult spun = runtime.invoke(new Workload(lease, RuncRuntimeTest.CONSUMER,
+                new Limits(64, 1000, 32, Duration.ofMillis(300))), fn, InvocationRequest.of("spin\n"));
+        thawer.join();
+        assertThat(spun.outcome()).isEqualTo(InvocationOutcome.TIMEOUT);
+        assertThat(spun.warm()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
     }
 
     @Test
