@@ -261,8 +261,11 @@ final class WarmContainer extends PooledContainer {
             if (timedOut || exit == null) {
                 broken = true; // timed out, or the executor is dead or was written to by the function: never reused
             }
-            // everything the call left behind dies before its usage is read; a broken container loses its executor too
-            boolean settled = Leftovers.clear(cgroups, cgroup, broken ? Leftovers.NONE : executorPid, SETTLE_TIMEOUT_NANOS);
+            // everything the call left behind dies before its usage is read. The executor stays when it answered the
+            // call, a timed-out call's too (the deadline killed the rest; pid 1 dying would end `runc run`, which then
+            // removes the cgroup the usage is read from): a container not reused loses it when it is removed
+            boolean settled = Leftovers.clear(cgroups, cgroup, exit != null ? executorPid : Leftovers.NONE,
+                    SETTLE_TIMEOUT_NANOS);
             if (!settled) {
                 broken = true;
             }
