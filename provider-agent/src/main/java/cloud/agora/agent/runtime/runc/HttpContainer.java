@@ -18,9 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A container whose function is a long-running HTTP server (HTTP mode). The server is the container's own process,
@@ -114,28 +112,36 @@ final class HttpContainer extends PooledContainer {
             oomBefore = meter.oomKills();
             window = meter.startPeakWindow();
         }
-        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection. Exactly one
-        // side settles the call: the timer (late: the connection is aborted for good, the container not reused) or
-        // this thread (answered in time: the timer does nothing, even if it fires while the answer is being taken)
-        AtomicBoolean settled = new AtomicBoolean();
+        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection for good (the
+        // container is then not reused)
         HttpOverSocket connection = client;
-        ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
-            if (settled.compareAndSet(false, true)) {
-                connection.abort();
-            }
-        }, Math.max(startNanos + timeoutNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+        CallDeadline deadline = new CallDeadline(runtime.deadlines(), startNanos + timeoutNanos - System.nanoTime(),
+                connection::abort);
         try {
-            HttpOverSocket.Response response;
+            HttpOverSocket.Response response = null;
+            IOException failure = null;
+            boolean inTime;
             try {
                 response = connection.exchange(request, runtime.settings().maxOutputBytes());
+            } catch (IOException e) {
+                failure = e;
             } finally {
-                deadline.cancel(false);
+                inTime = deadline.inTime();
             }
-            if (!settled.compareAndSet(false, true)) { // answered as the deadline struck: late, and the connection is gone
+            if (!inTime) { // the deadline closed the connection, or the answer came as it struck: late either way
                 broken = true;
                 runtime.runc().kill(id);
                 return ended(InvocationOutcome.TIMEOUT, request, started, startNanos, mark, cpuBefore, oomBefore, window,
                         reused);
+            }
+            if (failure != null) {
+                // the server closed the connection, died, or broke HTTP: the call failed in the function
+                broken = true;
+                InvocationResult result = ended(InvocationOutcome.FUNCTION_ERROR, request, started, startNanos, mark,
+                        cpuBefore, oomBefore, window, reused);
+                String why = "agora: the function's HTTP answer failed: " + failure.getMessage() + "\n";
+                return new InvocationResult(result.outcome(), result.exitCode(), result.stdout(), result.stderr() + why,
+                        result.stderrTruncated(), result.usage(), reused);
             }
             if (!response.keepAlive()) {
                 connection.close(); // reconnects on the next call
@@ -148,19 +154,6 @@ final class HttpContainer extends PooledContainer {
             return new InvocationResult(InvocationOutcome.OK, 0, response.body(), result.stderr(),
                     result.stderrTruncated(), withBytesOut(result.usage(), response.body().length), reused,
                     response.status(), response.headers());
-        } catch (IOException e) {
-            broken = true;
-            if (!settled.compareAndSet(false, true)) { // the deadline closed the connection
-                runtime.runc().kill(id);
-                return ended(InvocationOutcome.TIMEOUT, request, started, startNanos, mark, cpuBefore, oomBefore, window,
-                        reused);
-            }
-            // the server closed the connection, died, or broke HTTP: the call failed in the function
-            InvocationResult result = ended(InvocationOutcome.FUNCTION_ERROR, request, started, startNanos, mark,
-                    cpuBefore, oomBefore, window, reused);
-            String why = "agora: the function's HTTP answer failed: " + e.getMessage() + "\n";
-            return new InvocationResult(result.outcome(), result.exitCode(), result.stdout(), result.stderr() + why,
-                    result.stderrTruncated(), result.usage(), reused);
         } finally {
             if (window != null) {
                 window.close();

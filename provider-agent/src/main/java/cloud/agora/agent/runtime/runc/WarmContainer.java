@@ -15,16 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A container kept alive between calls of one function. Its first process (pid 1 of its pid
@@ -85,7 +85,7 @@ final class WarmContainer extends PooledContainer {
      * A shell script ({@code /bin/sh /abs/script args...}) is read by the subshell itself rather than by a new shell it
      * would exec: one {@code execve} and a shell's start less per call. The executor's {@code $0} is the script's path
      * and its positional parameters the script's arguments, as {@code sh script args} gives them; what differs is
-     * {@code $$} and {@code $PPID}, the executor's (pid 1) and runc's, where a shell of its own would have its own.
+     * {@code $$}, 1 (the executor's pid), and {@code $PPID}, 0, where a shell of its own had its own pid and 1.
      */
     static final String SOURCE = "unset AGORA_X_CALL AGORA_X_N AGORA_X_I AGORA_X_KV AGORA_X_V; "
             + "exec < /tmp/.agora-req > /tmp/.agora-resp 2> /tmp/.agora-err; . \"$0\"";
@@ -209,27 +209,25 @@ final class WarmContainer extends PooledContainer {
             // the answer is read on this thread (no hand-over per call); at the deadline every process of the
             // container but the executor is killed, again until the executor answers (the deadline may strike before
             // the executor has read the frame and forked), and past SETTLE_TIMEOUT_NANOS the executor too, which
-            // ends its output. Exactly one of the two sides settles the call: answered in time, or late.
-            AtomicBoolean settledCall = new AtomicBoolean();
+            // ends its output
             CompletableFuture<Void> answered = new CompletableFuture<>();
             CompletableFuture<Void> ended = new CompletableFuture<>();
-            ScheduledFuture<?> deadline = runtime.deadlines().schedule(() -> {
-                if (settledCall.compareAndSet(false, true)) {
-                    Runnable end = () -> {
-                        try {
-                            endCall(answered);
-                        } finally {
-                            ended.complete(null);
-                        }
-                    };
-                    try {
-                        runtime.workers().execute(end);
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
-                        end.run(); // the runtime is closing
-                    }
+            Runnable end = () -> {
+                try {
+                    endCall(answered);
+                } finally {
+                    ended.complete(null);
                 }
-            }, workload.limits().timeout().toNanos(), TimeUnit.NANOSECONDS);
+            };
+            CallDeadline deadline = new CallDeadline(runtime.deadlines(), workload.limits().timeout().toNanos(), () -> {
+                try {
+                    runtime.workers().execute(end);
+                } catch (RejectedExecutionException e) {
+                    end.run(); // the runtime is closing
+                }
+            });
             String line;
+            boolean timedOut;
             try {
                 StringBuilder header = new StringBuilder();
                 header.append(tag).append(' ').append(env.size() + 1).append('\n');
@@ -238,7 +236,7 @@ final class WarmContainer extends PooledContainer {
                 control.write(header.toString().getBytes(StandardCharsets.UTF_8));
                 control.flush();
             } catch (IOException e) {
-                deadline.cancel(false);
+                deadline.inTime();
                 answered.complete(null);
                 broken = true;
                 throw new RuntimeFailureException("the warm container " + id + " is gone", e);
@@ -248,10 +246,9 @@ final class WarmContainer extends PooledContainer {
             } catch (IOException e) {
                 line = null; // the executor's output ended: decided below from the cgroup
             } finally {
-                deadline.cancel(false);
+                timedOut = !deadline.inTime(); // the deadline came first: its kill is under way
                 answered.complete(null);
             }
-            boolean timedOut = !settledCall.compareAndSet(false, true); // the deadline came first: its kill is under way
             if (timedOut) {
                 awaitQuietly(ended); // one freezer user at a time: the clearing below starts once the deadline's ended
             }
@@ -346,7 +343,7 @@ final class WarmContainer extends PooledContainer {
                     return;
                 }
             }
-            if (java.util.Arrays.stream(cgroups.processes(cgroup)).anyMatch(p -> p == executorPid)) {
+            if (Arrays.stream(cgroups.processes(cgroup)).anyMatch(p -> p == executorPid)) {
                 ProcessHandle.of(executorPid).ifPresent(ProcessHandle::destroyForcibly);
             }
         } catch (RuntimeFailureException e) {
