@@ -33,7 +33,9 @@ import org.jboss.logging.Logger;
  * while batch n's transaction runs, batch n+1 is polled and prepared. A batch's offsets are committed
  * only after its transaction committed, so a crash in between redelivers it and the handler deduplicates it. A
  * failure (in either stage) rewinds to the first offsets of the failed batch (and of the batch prepared behind it)
- * and retries after a pause, so nothing is skipped. Kafka outages are ridden out by the client's reconnects. A record
+ * and retries after a pause, so nothing is skipped. A rebalance (a replica joining, or another of the service's
+ * loops: they share one consumer group) finishes the batch being applied and commits its offsets before the
+ * partitions leave the consumer, so a rebalance redelivers nothing. Kafka outages are ridden out by the client's reconnects. A record
  * its topic's producer did not sign is quarantined ({@link SignedEvents}) and never reaches either stage; its offset
  * is committed with the batch it came in.
  *
@@ -140,11 +142,16 @@ final class TopicLoop<P> implements Runnable {
     private record Applying(Future<?> transaction, Map<TopicPartition, OffsetAndMetadata> next, Map<TopicPartition, Long> first) {
     }
 
+    /**
+     * The batch whose transaction runs, or null; only the consumer's thread reads or writes it (the loop, and the
+     * rebalance listener, which Kafka calls from inside {@code poll}).
+     */
+    private Applying applying;
+
     @Override
     public void run() {
-        Applying applying = null;
         try {
-            consumer.subscribe(List.of(topic));
+            consumer.subscribe(List.of(topic), new FinishBeforeRevoking());
             while (running) {
                 ConsumerRecords<String, String> records = consumer.poll(applying == null ? Duration.ofMillis(500) : Duration.ofMillis(5));
                 reportLag();
@@ -202,6 +209,39 @@ final class TopicLoop<P> implements Runnable {
         }
     }
 
+    /**
+     * Finishes the batch being applied before its partitions leave this consumer: waits for its transaction and commits
+     * its offsets while this member still owns them. Without it a rebalance in the middle of a transaction (a replica or
+     * another of the group's topics joining) hands the partitions back at their last committed offsets: the batch is
+     * fetched and applied again, and its receipts land in the quarantine as replays. When the transaction failed, the
+     * partitions this member keeps are rewound to the batch's first offsets; the ones it gives up start from their
+     * committed offsets wherever they go.
+     */
+    private final class FinishBeforeRevoking implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> revoked) {
+            if (applying == null) {
+                return;
+            }
+            Applying done = applying;
+            applying = null;
+            if (!finished(done)) {
+                java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
+                kept.removeAll(revoked);
+                done.first().forEach((partition, offset) -> {
+                    if (kept.contains(partition)) {
+                        consumer.seek(partition, offset);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> assigned) {
+        }
+    }
+
     /** The lag the consumer knows from its last fetches (no request to the broker), on the consumer's thread. */
     private void reportLag() {
         long now = System.nanoTime();
@@ -217,9 +257,9 @@ final class TopicLoop<P> implements Runnable {
     }
 
     /** Waits for the batch's transaction; commits its offsets when it committed. Whether it did. */
-    private boolean finished(Applying applying) {
+    private boolean finished(Applying batch) {
         try {
-            applying.transaction().get();
+            batch.transaction().get();
         } catch (ExecutionException e) {
             LOG.warnf("%s: a batch failed, retrying it: %s", topic, e.getCause() == null ? e : e.getCause().getMessage());
             return false;
@@ -229,7 +269,7 @@ final class TopicLoop<P> implements Runnable {
             return false;
         }
         try {
-            consumer.commitSync(applying.next());
+            consumer.commitSync(batch.next());
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {
