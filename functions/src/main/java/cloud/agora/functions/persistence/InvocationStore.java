@@ -48,16 +48,26 @@ public class InvocationStore {
         this.outbox = outbox;
     }
 
+    /** The row of a recorded call; its parameters are set by {@link #bindCall}. */
+    private static final String INSERT_CALL = "INSERT INTO invocations (id, function_id, version, provider,"
+            + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
+            + " charge_wei, receipt_status, receipt_problem, receipt_json, at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+
     /**
-     * Records the calls with their log lines and appends the witness of their receipts to the outbox, all in one
-     * transaction (one commit for a batch). A call already recorded (same id) changes nothing and is not witnessed
-     * again.
+     * Records the calls with their log lines and appends the witness of their receipts to the outbox, all or nothing.
+     * A call already recorded (same id) changes nothing and is not witnessed again. One call (what a gateway that is
+     * not busy records at a time) is one auto-committed statement, a single round trip to the database; several are one
+     * transaction (one commit for the batch).
      *
      * @param witness the outbox events that witness the receipts with the given hashes (those of the calls this
      *                transaction records), for {@code usage.receipts.v1}; called once, and only when there are some
      * @return whether any event was appended (the relay can be nudged)
      */
     public boolean record(List<CallRecording> recordings, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
+        if (recordings.size() == 1) {
+            return recordOne(recordings.get(0), witness);
+        }
         return tx.inTransaction(c -> {
             List<byte[]> witnessed = new ArrayList<>();
             for (CallRecording r : recordings) {
@@ -75,30 +85,71 @@ public class InvocationStore {
         });
     }
 
+    /**
+     * One call, its log lines and its witness in a single statement: the lines and the witness are inserted for the
+     * call's row only, so a call recorded already adds nothing (its witness was signed for nothing). The witness is
+     * signed before the statement, as the statement decides whether it is needed.
+     */
+    private boolean recordOne(CallRecording r, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
+        List<EventEnvelope<?>> events = r.witnessed() == null ? List.of() : witness.apply(List.of(r.witnessed()));
+        StringBuilder sql = new StringBuilder("WITH call AS (").append(INSERT_CALL).append(" RETURNING id)");
+        if (!r.lines().isEmpty()) {
+            sql.append(", lines AS (INSERT INTO function_logs (function_id, invocation_id, provider, at, line)"
+                    + " SELECT ?::uuid, call.id, ?, ?::timestamptz, l.line FROM call, unnest(?::text[]) WITH ORDINALITY AS l(line, n)"
+                    + " ORDER BY l.n)");
+        }
+        for (int i = 0; i < events.size(); i++) {
+            sql.append(", witness").append(i).append(" AS (").append(Outbox.insertFor("call")).append(')');
+        }
+        sql.append(" SELECT count(*) FROM call");
+        return tx.autoCommitted(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+                int next = bindCall(s, r);
+                if (!r.lines().isEmpty()) {
+                    s.setObject(next++, r.call().functionId());
+                    s.setString(next++, r.call().provider());
+                    s.setTimestamp(next++, Timestamp.from(r.call().at()));
+                    s.setArray(next++, c.createArrayOf("text", r.lines().toArray()));
+                }
+                for (EventEnvelope<?> event : events) {
+                    next = Outbox.bind(s, next, Topics.USAGE_RECEIPTS, event);
+                }
+                try (ResultSet rows = s.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1) == 1 && !events.isEmpty();
+                }
+            }
+        });
+    }
+
+    /** Sets a call's row for {@link #INSERT_CALL}; the next parameter's index. */
+    private static int bindCall(PreparedStatement s, CallRecording r) throws SQLException {
+        InvocationRecord call = r.call();
+        s.setObject(1, call.id());
+        s.setObject(2, call.functionId());
+        s.setInt(3, call.version());
+        s.setString(4, call.provider());
+        s.setObject(5, call.leaseId());
+        s.setString(6, call.status());
+        s.setInt(7, call.exitCode());
+        s.setLong(8, call.cpuNanos());
+        s.setLong(9, call.memoryMibMillis());
+        s.setLong(10, call.wallMillis());
+        s.setLong(11, call.bytesIn());
+        s.setLong(12, call.bytesOut());
+        s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
+        s.setString(14, call.receiptStatus().name());
+        s.setString(15, call.receiptProblem());
+        s.setString(16, r.receiptJson());
+        s.setTimestamp(17, Timestamp.from(call.at()));
+        return 18;
+    }
+
     /** Records one call; false when it was recorded already. */
     private boolean record(Connection c, CallRecording r) throws SQLException {
         InvocationRecord call = r.call();
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO invocations (id, function_id, version, provider,"
-                + " lease_id, status, exit_code, cpu_nanos, memory_mib_millis, wall_millis, bytes_in, bytes_out,"
-                + " charge_wei, receipt_status, receipt_problem, receipt_json, at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-            s.setObject(1, call.id());
-            s.setObject(2, call.functionId());
-            s.setInt(3, call.version());
-            s.setString(4, call.provider());
-            s.setObject(5, call.leaseId());
-            s.setString(6, call.status());
-            s.setInt(7, call.exitCode());
-            s.setLong(8, call.cpuNanos());
-            s.setLong(9, call.memoryMibMillis());
-            s.setLong(10, call.wallMillis());
-            s.setLong(11, call.bytesIn());
-            s.setLong(12, call.bytesOut());
-            s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
-            s.setString(14, call.receiptStatus().name());
-            s.setString(15, call.receiptProblem());
-            s.setString(16, r.receiptJson());
-            s.setTimestamp(17, Timestamp.from(call.at()));
+        try (PreparedStatement s = c.prepareStatement(INSERT_CALL)) {
+            bindCall(s, r);
             if (s.executeUpdate() == 0) {
                 return false;
             }

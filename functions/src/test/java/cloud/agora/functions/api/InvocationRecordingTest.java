@@ -10,9 +10,12 @@ import cloud.agora.functions.domain.deployment.Deployment;
 import cloud.agora.functions.domain.invocation.Agents;
 import cloud.agora.functions.domain.invocation.GrantIssuer;
 import cloud.agora.functions.domain.invocation.InvocationRouter;
+import cloud.agora.functions.domain.recording.CallRecording;
+import cloud.agora.functions.domain.recording.InvocationRecord;
 import cloud.agora.functions.domain.recording.InvocationRecorder;
 import cloud.agora.functions.domain.recording.ReceiptWitness;
 import cloud.agora.functions.persistence.InvocationStore;
+import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.invocation.InvocationOutcome;
@@ -191,7 +194,7 @@ class InvocationRecordingTest {
     private boolean recordingWaitsForTheLock() throws java.sql.SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND query ILIKE 'INSERT INTO invocations%'")) {
+                        + " AND query ILIKE '%INSERT INTO invocations%'")) {
             r.next();
             return r.getLong(1) > 0;
         }
@@ -241,6 +244,49 @@ class InvocationRecordingTest {
         WitnessRecords.assertSignedByTheGateway(shared);
         dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(5))
                 .body("suspectReceipts", equalTo(0));
+    }
+
+    /**
+     * A call recorded alone is one statement that adds its log lines and its witness only with its own row: recorded
+     * again (a retry after a lost answer from the database), it adds neither, though a witness was signed for it.
+     */
+    @Test
+    void aCallRecordedAgainAddsNoSecondWitnessAndNoLogLines() throws Exception {
+        InvocationRouter.Target target = router.target(name, 0);
+        Deployment.Replica replica = target.deployment().placed().get(0);
+        InvocationRecorder recorder = new InvocationRecorder(store, witness, relay, config, clock, meters);
+        UsageReceipt first = answer(recorder, target, replica);
+        recorder.awaitRecorded();
+        InvocationRecord again = new InvocationRecord(first.invocationId(), target.function().id(),
+                target.version().version(), replica.provider(), replica.leaseId(), "OK", 0, first.cpuNanos(),
+                first.memoryMibMillis(), first.wallMillis(), first.bytesIn(), first.bytesOut(), java.math.BigInteger.ONE,
+                InvocationRecord.ReceiptStatus.FORWARDED, null, clock.instant());
+        List<String> signed = new ArrayList<>();
+        boolean appended = store.record(List.of(new CallRecording(again, JsonCodec.write(first),
+                List.of("a line", "another line"), first.hash())), hashes -> witness.sign(hashes).stream()
+                        .<EventEnvelope<?>>map(batch -> {
+                            signed.add(batch.attestation().root());
+                            return new EventEnvelope<>(batch.attestation().root(), InvocationRecorder.WITNESS_TYPE,
+                                    InvocationRecorder.SOURCE, clock.instant(), batch.attestation().signer().value(), batch);
+                        }).toList());
+        assertThat(appended).as("nothing appended to the outbox").isFalse();
+        assertThat(signed).as("the witness was signed before the statement").hasSize(1);
+        // a later call's witness: the relay publishes in order, so a second witness of the first would be read before it
+        UsageReceipt later = answer(recorder, target, replica);
+        recorder.awaitRecorded();
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(List.of(first, later));
+        WitnessRecords.witnessing(batches, first); // exactly one batch names it (a second would have the same root)
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM invocations WHERE id = ?),"
+                        + " (SELECT count(*) FROM function_logs WHERE invocation_id = ?)")) {
+            s.setObject(1, first.invocationId());
+            s.setObject(2, first.invocationId());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                assertThat(r.getLong(1)).as("one row").isEqualTo(1);
+                assertThat(r.getLong(2)).as("no log lines from the second recording").isZero();
+            }
+        }
     }
 
     @Test

@@ -38,6 +38,19 @@ public class Transactions {
         }
     }
 
+    /**
+     * Runs {@code work} in auto-commit: each statement commits on its own (a single statement that changes several
+     * tables is still all or nothing, and costs one round trip where a transaction adds a commit's).
+     */
+    public <T> T autoCommitted(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(true);
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
     /** Runs read-only {@code work} (auto-commit). */
     public <T> T read(Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {

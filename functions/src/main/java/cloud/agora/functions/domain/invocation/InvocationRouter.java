@@ -400,8 +400,8 @@ public class InvocationRouter {
                     took.toMillis());
             // the answer goes out once the gateway's witness of its receipt is in the database (or the wait for a
             // database that is away ends): a gateway that dies after answering leaves every answered call billable
-            return recorder.record(target.function().id(), version, replica, call.body().length, answer, seen)
-                    .completeOnTimeout(null, recordWait.toMillis(), TimeUnit.MILLISECONDS)
+            return EventLoopTimeouts.completeOnTimeout(recorder.record(target.function().id(), version, replica,
+                    call.body().length, answer, seen), recordWait)
                     .thenApply(recorded -> outcome(target.function().name(), call.invocationId(), replica, version,
                             answer.reply()));
         }).thenCompose(next -> next);
