@@ -203,7 +203,9 @@ final class TopicLoop<P> implements Runnable {
             LOG.errorf(e, "%s: the consumer stopped", topic);
         } finally {
             if (applying != null) {
-                finished(applying); // commit what was applied; a failure is redelivered at the next start
+                Applying last = applying;
+                applying = null; // closing the consumer revokes its partitions: the listener has nothing left to do
+                finished(last); // commit what was applied; a failure is redelivered at the next start
             }
             consumer.close(Duration.ofSeconds(5));
         }
@@ -211,7 +213,7 @@ final class TopicLoop<P> implements Runnable {
 
     /**
      * Finishes the batch being applied before its partitions leave this consumer: waits for its transaction and commits
-     * its offsets while this member still owns them. Without it a rebalance in the middle of a transaction (a replica or
+     * its offsets while this member still owns them (a revocation; when they are lost instead, see below). Without it a rebalance in the middle of a transaction (a replica or
      * another of the group's topics joining) hands the partitions back at their last committed offsets: the batch is
      * fetched and applied again, and its receipts land in the quarantine as replays. When the transaction failed, the
      * partitions this member keeps are rewound to the batch's first offsets; the ones it gives up start from their
@@ -234,6 +236,27 @@ final class TopicLoop<P> implements Runnable {
                         consumer.seek(partition, offset);
                     }
                 });
+            }
+        }
+
+        /**
+         * The partitions went elsewhere already (this member was fenced): their offsets cannot be committed, so the
+         * batch is only waited for (its transaction must end before this member goes on) and is redelivered there.
+         */
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> lost) {
+            if (applying == null) {
+                return;
+            }
+            Applying done = applying;
+            applying = null;
+            try {
+                done.transaction().get();
+            } catch (ExecutionException e) {
+                LOG.warnf("%s: a batch failed as the partitions were lost: %s", topic, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
             }
         }
 
@@ -269,7 +292,14 @@ final class TopicLoop<P> implements Runnable {
             return false;
         }
         try {
-            consumer.commitSync(batch.next());
+            try {
+                consumer.commitSync(batch.next());
+            } catch (WakeupException stopping) {
+                // stop() woke the consumer while this commit ran: the batch is in the database, so commit once more
+                // before stopping (a second wake-up is not coming) rather than have it redelivered at the next start
+                consumer.commitSync(batch.next());
+                throw stopping;
+            }
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {

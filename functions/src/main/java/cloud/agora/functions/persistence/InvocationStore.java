@@ -60,8 +60,9 @@ public class InvocationStore {
      * not busy records at a time) is one auto-committed statement, a single round trip to the database; several are one
      * transaction (one commit for the batch).
      *
-     * @param witness the outbox events that witness the receipts with the given hashes (those of the calls this
-     *                transaction records), for {@code usage.receipts.v1}; called once, and only when there are some
+     * @param witness the outbox events that witness the receipts with the given hashes, for {@code usage.receipts.v1};
+     *                called once at most: for several calls with the hashes of those this transaction records (not
+     *                when there are none), for one call before its statement (also when it turns out recorded already)
      * @return whether any event was appended (the relay can be nudged)
      */
     public boolean record(List<CallRecording> recordings, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {

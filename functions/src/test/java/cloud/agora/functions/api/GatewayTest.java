@@ -48,6 +48,9 @@ class GatewayTest {
     @Inject
     CallObserver observer;
 
+    @Inject
+    cloud.agora.functions.domain.recording.InvocationRecorder recorder;
+
     Developer dev;
     String name;
     String cid;
@@ -111,6 +114,7 @@ class GatewayTest {
                 .body("type", equalTo("urn:agora:problem:function-failed"));
         given().body("huge-announced").when().post("/fn/" + name + "/x").then().statusCode(502)
                 .body("type", equalTo("urn:agora:problem:agent-failed"));
+        recorder.awaitRecorded(); // the observer hears of an answered call once its answer has gone out
         observer.publish();
 
         List<CallObservations> seen = TopicReader.readUntil(Topics.FUNCTIONS_OBSERVATIONS,

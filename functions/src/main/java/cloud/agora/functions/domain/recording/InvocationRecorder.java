@@ -180,7 +180,13 @@ public class InvocationRecorder {
             List<Runnable> after = recordQuietly(batch);
             // the answers first: waking the relay's thread costs a context switch their callers need not wait for
             batch.forEach(a -> a.recorded().complete(null));
-            after.forEach(Runnable::run);
+            for (Runnable then : after) {
+                try {
+                    then.run();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "after recording %d calls", batch.size()); // the worker goes on
+                }
+            }
             flushes.forEach(f -> f.done().complete(null));
             batch.clear();
             flushes.clear();
