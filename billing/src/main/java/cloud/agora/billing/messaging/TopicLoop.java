@@ -35,9 +35,9 @@ import org.jboss.logging.Logger;
  * failure (in either stage) rewinds to the first offsets of the failed batch (and of the batch prepared behind it)
  * and retries after a pause, so nothing is skipped. A rebalance (a replica joining, or another of the service's
  * loops: they share one consumer group) finishes the batch being applied and commits its offsets before the
- * partitions leave the consumer, so a rebalance redelivers nothing. Kafka outages are ridden out by the client's reconnects. A record
- * its topic's producer did not sign is quarantined ({@link SignedEvents}) and never reaches either stage; its offset
- * is committed with the batch it came in.
+ * partitions leave the consumer, so a rebalance redelivers nothing. Kafka outages are ridden out by the client's
+ * reconnects. A record its topic's producer did not sign is quarantined ({@link SignedEvents}) and never reaches
+ * either stage; its offset is committed with the batch it came in.
  *
  * <p>Lifecycle: made and {@link #start() started} at the service's start, {@link #stop() stopped} at its shutdown (the
  * pause after a failure ends at once, a poll in progress is woken, the batch being applied finishes and its offsets
@@ -148,6 +148,13 @@ final class TopicLoop<P> implements Runnable {
      */
     private Applying applying;
 
+    /** The batch being applied, which from now on is the caller's to finish; null when there is none. */
+    private Applying takeApplying() {
+        Applying taken = applying;
+        applying = null;
+        return taken;
+    }
+
     @Override
     public void run() {
         try {
@@ -179,8 +186,7 @@ final class TopicLoop<P> implements Runnable {
                     }
                 }
                 if (applying != null) {
-                    Applying done = applying;
-                    applying = null;
+                    Applying done = takeApplying();
                     if (!finished(done)) {
                         rewind(done.first(), batch);
                         pause();
@@ -203,9 +209,8 @@ final class TopicLoop<P> implements Runnable {
             LOG.errorf(e, "%s: the consumer stopped", topic);
         } finally {
             if (applying != null) {
-                Applying last = applying;
-                applying = null; // closing the consumer revokes its partitions: the listener has nothing left to do
-                finished(last); // commit what was applied; a failure is redelivered at the next start
+                // taken first: closing the consumer revokes its partitions, and the listener has nothing left to do
+                finished(takeApplying()); // commit what was applied; a failure is redelivered at the next start
             }
             consumer.close(Duration.ofSeconds(5));
         }
@@ -213,22 +218,18 @@ final class TopicLoop<P> implements Runnable {
 
     /**
      * Finishes the batch being applied before its partitions leave this consumer: waits for its transaction and commits
-     * its offsets while this member still owns them (a revocation; when they are lost instead, see below). Without it a rebalance in the middle of a transaction (a replica or
-     * another of the group's topics joining) hands the partitions back at their last committed offsets: the batch is
-     * fetched and applied again, and its receipts land in the quarantine as replays. When the transaction failed, the
-     * partitions this member keeps are rewound to the batch's first offsets; the ones it gives up start from their
-     * committed offsets wherever they go.
+     * its offsets while this member still owns them (a revocation; when they are lost instead, see below). Without it
+     * a rebalance in the middle of a transaction (a replica or another of the group's topics joining) hands the
+     * partitions back at their last committed offsets: the batch is fetched and applied again, and its receipts land
+     * in the quarantine as replays. When the transaction failed, the partitions this member keeps are rewound to the
+     * batch's first offsets; the ones it gives up start from their committed offsets wherever they go.
      */
     private final class FinishBeforeRevoking implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
 
         @Override
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> revoked) {
-            if (applying == null) {
-                return;
-            }
-            Applying done = applying;
-            applying = null;
-            if (!finished(done)) {
+            Applying done = takeApplying();
+            if (done != null && !finished(done)) {
                 java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
                 kept.removeAll(revoked);
                 done.first().forEach((partition, offset) -> {
@@ -245,11 +246,10 @@ final class TopicLoop<P> implements Runnable {
          */
         @Override
         public void onPartitionsLost(java.util.Collection<TopicPartition> lost) {
-            if (applying == null) {
+            Applying done = takeApplying();
+            if (done == null) {
                 return;
             }
-            Applying done = applying;
-            applying = null;
             try {
                 done.transaction().get();
             } catch (ExecutionException e) {

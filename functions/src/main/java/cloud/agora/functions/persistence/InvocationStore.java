@@ -96,8 +96,8 @@ public class InvocationStore {
         StringBuilder sql = new StringBuilder("WITH call AS (").append(INSERT_CALL).append(" RETURNING id)");
         if (!r.lines().isEmpty()) {
             sql.append(", lines AS (INSERT INTO function_logs (function_id, invocation_id, provider, at, line)"
-                    + " SELECT ?::uuid, call.id, ?, ?::timestamptz, l.line FROM call, unnest(?::text[]) WITH ORDINALITY AS l(line, n)"
-                    + " ORDER BY l.n)");
+                    + " SELECT ?::uuid, call.id, ?, ?::timestamptz, l.line"
+                    + " FROM call, unnest(?::text[]) WITH ORDINALITY AS l(line, n) ORDER BY l.n)");
         }
         for (int i = 0; i < events.size(); i++) {
             sql.append(", witness").append(i).append(" AS (").append(Outbox.insertFor("call")).append(')');
