@@ -82,8 +82,9 @@ final class Platform {
 
     /**
      * The JVM options of every service but functions ({@link #GATEWAY_JVM}), agent and the local Kafka
-     * ({@code AGORA_SERVICE_JVM} replaces them, space-separated): a heap that starts small and may grow to 512 MiB (the JVM's default initial heap, a 64th of the
-     * machine's memory, is touched by the first allocations: 380 MiB committed per JVM on 24 GiB), the serial collector
+     * ({@code AGORA_SERVICE_JVM} replaces them, space-separated): a heap that starts small and may grow to 512 MiB
+     * (the JVM's default initial heap, a 64th of the machine's memory, is touched by the first allocations: 380 MiB
+     * committed per JVM on 24 GiB), the serial collector
      * (one machine runs seven JVMs, whose pauses are short at these heap sizes; G1's own threads and remembered sets
      * cost memory the platform shares) and only the quick compiler (C2's compilations were a third of the CPU the
      * platform spends starting on two cores, and its code cache and arenas 25 MiB per JVM; a one-machine platform

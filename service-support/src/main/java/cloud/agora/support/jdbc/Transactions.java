@@ -53,10 +53,6 @@ public class Transactions {
 
     /** Runs read-only {@code work} (auto-commit). */
     public <T> T read(Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            return work.run(connection);
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        }
+        return autoCommitted(work);
     }
 }
