@@ -237,7 +237,10 @@ public class HttpAgents implements Agents {
         probes.request(options).onFailure(e -> healthy.complete(false))
                 .onSuccess(request -> request.send().onFailure(e -> healthy.complete(false)).onSuccess(response -> {
                     healthy.complete(response.statusCode() == 200);
-                    request.reset(); // its body is not read: the connection (never kept) goes
+                    // its body is not read: the connection (never kept) goes, and the reset the answer then sees is
+                    // the probe's own doing, not an error to log (every probe of every agent would log one)
+                    response.exceptionHandler(reset -> { });
+                    request.reset();
                 }));
         try {
             return healthy.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

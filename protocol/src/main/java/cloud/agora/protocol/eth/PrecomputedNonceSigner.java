@@ -24,6 +24,7 @@ public final class PrecomputedNonceSigner {
     private static final BigInteger N = Sign.CURVE_PARAMS.getN();
 
     private final ECKeyPair key;
+    private final Address address;
     private final int capacity;
     private final SecureRandom random;
     private final ConcurrentLinkedQueue<Secp256k1.NoncePoint> ready = new ConcurrentLinkedQueue<>();
@@ -35,8 +36,14 @@ public final class PrecomputedNonceSigner {
             throw new IllegalArgumentException("a nonce signer keeps at least one nonce");
         }
         this.key = key;
+        this.address = PersonalSignature.addressOf(key);
         this.capacity = capacity;
         this.random = random;
+    }
+
+    /** The address of the key that signs. */
+    public Address address() {
+        return address;
     }
 
     /** Signs {@code message} as {@code personal_sign} does, with a ready nonce when there is one. */

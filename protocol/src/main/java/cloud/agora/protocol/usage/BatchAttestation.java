@@ -3,6 +3,7 @@ package cloud.agora.protocol.usage;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.eth.Keccak256;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.eth.PrecomputedNonceSigner;
 import cloud.agora.protocol.eth.Secp256k1;
 import cloud.agora.protocol.eth.SignerKeys;
 import java.nio.ByteBuffer;
@@ -47,6 +48,13 @@ public record BatchAttestation(Address signer, String root, String signature) {
         byte[] root = ReceiptMerkleTree.of(receiptHashes).root();
         return new BatchAttestation(PersonalSignature.addressOf(key), Numeric.toHexString(root),
                 PersonalSignature.toHex(Secp256k1.signPrefixed(digest(root), key)));
+    }
+
+    /** {@code signer}'s attestation of the receipts with these hashes, with a nonce it computed ahead when one is ready. */
+    public static BatchAttestation sign(Collection<byte[]> receiptHashes, PrecomputedNonceSigner signer) {
+        byte[] root = ReceiptMerkleTree.of(receiptHashes).root();
+        return new BatchAttestation(signer.address(), Numeric.toHexString(root),
+                PersonalSignature.toHex(signer.signPrefixed(digest(root))));
     }
 
     /** What is signed for a batch with root {@code root}. */

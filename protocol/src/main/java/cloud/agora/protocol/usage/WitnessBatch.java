@@ -1,5 +1,6 @@
 package cloud.agora.protocol.usage;
 
+import cloud.agora.protocol.eth.PrecomputedNonceSigner;
 import cloud.agora.protocol.eth.SignerKeys;
 import java.util.List;
 import java.util.Objects;
@@ -39,6 +40,11 @@ public record WitnessBatch(BatchAttestation attestation, List<String> receiptHas
     /** {@code gatewayKey}'s witness of the receipts with these hashes. */
     public static WitnessBatch sign(List<byte[]> receiptHashes, ECKeyPair gatewayKey) {
         return new WitnessBatch(BatchAttestation.sign(receiptHashes, gatewayKey), ReceiptBatch.hex(receiptHashes));
+    }
+
+    /** {@code signer}'s witness of the receipts with these hashes, with a nonce it computed ahead when one is ready. */
+    public static WitnessBatch sign(List<byte[]> receiptHashes, PrecomputedNonceSigner signer) {
+        return new WitnessBatch(BatchAttestation.sign(receiptHashes, signer), ReceiptBatch.hex(receiptHashes));
     }
 
     /** The hashes as bytes, in order. */

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.eth.PersonalSignature;
+import cloud.agora.protocol.eth.PrecomputedNonceSigner;
 import cloud.agora.protocol.eth.SignerKeys;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,20 @@ class BatchAttestationTest {
             assertThat(attestation.covers(hash, tree.proof(hash))).isTrue();
         }
         assertThat(attestation.covers(Hash.sha3(new byte[] {1}), tree.proof(hashes.get(0)))).isFalse();
+    }
+
+    @Test
+    void anAttestationSignedWithANonceComputedAheadVerifiesAsTheSignersOverTheSameRoot() {
+        PrecomputedNonceSigner signer = new PrecomputedNonceSigner(KEY, 4, new SecureRandom());
+        signer.refill();
+        BatchAttestation ahead = BatchAttestation.sign(hashes(10), signer);
+        assertThat(signer.ready()).isEqualTo(3);
+        BatchAttestation whole = BatchAttestation.sign(hashes(10), KEY);
+        assertThat(ahead.signer()).isEqualTo(whole.signer());
+        assertThat(ahead.root()).isEqualTo(whole.root());
+        assertThat(ahead.signatureValid(new SignerKeys())).isTrue();
+        assertThat(new BatchAttestation(PersonalSignature.addressOf(OTHER), ahead.root(), ahead.signature())
+                .signatureValid(new SignerKeys())).isFalse();
     }
 
     @Test

@@ -50,9 +50,13 @@ public class Outbox {
 
     /**
      * The outbox row's id for an event id: the id itself when it is a UUID, else (a batch's Merkle root, which names a
-     * batch event) the name-based UUID of its text, so the same event still gets the same row id.
+     * batch event) the name-based UUID of its text, so the same event still gets the same row id. A text without a
+     * dash is never a UUID: it skips the parse (whose refusal fills in an exception's stack trace, per witness batch).
      */
     static UUID rowId(String eventId) {
+        if (eventId.indexOf('-') < 0) {
+            return UUID.nameUUIDFromBytes(eventId.getBytes(StandardCharsets.UTF_8));
+        }
         try {
             return UUID.fromString(eventId);
         } catch (IllegalArgumentException notUuid) {

@@ -87,6 +87,32 @@ class OutboxRelayTest {
     }
 
     @Test
+    void onlyTheRelaysOwnTransactionCommitsWithoutWaitingForTheDisk() throws Exception {
+        append("outbox-test-" + UUID.randomUUID(), "lease-1", 1);
+        OutboxRelay relay = relay(5);
+        try (Connection connection = dataSource.getConnection()) {
+            // the test server commits without waiting for its disk; a platform's waits (the launcher sets it)
+            try (var set = connection.createStatement()) {
+                set.execute("SET synchronous_commit TO on");
+            }
+            assertThat(synchronousCommit(connection)).isEqualTo("on");
+            connection.setAutoCommit(false);
+            assertThat(relay.claimBatch(connection)).hasSize(1);
+            assertThat(synchronousCommit(connection)).isEqualTo("off");
+            connection.rollback();
+            // the setting was the transaction's: the connection's next user (a call's record) waits for the disk again
+            assertThat(synchronousCommit(connection)).isEqualTo("on");
+        }
+    }
+
+    private static String synchronousCommit(Connection connection) throws Exception {
+        try (var show = connection.createStatement(); var result = show.executeQuery("SHOW synchronous_commit")) {
+            result.next();
+            return result.getString(1);
+        }
+    }
+
+    @Test
     void twoReplicasDrainingTogetherKeepEachKeysOrder() throws Exception {
         String topic = "outbox-test-" + UUID.randomUUID();
         OutboxRelay first = relay(7);

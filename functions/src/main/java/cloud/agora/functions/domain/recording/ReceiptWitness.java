@@ -2,6 +2,7 @@ package cloud.agora.functions.domain.recording;
 
 import cloud.agora.functions.config.FunctionsConfig;
 import cloud.agora.functions.domain.invocation.GatewayKey;
+import cloud.agora.functions.domain.invocation.GatewaySigner;
 import cloud.agora.protocol.eth.Address;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.resources.Resources;
@@ -33,7 +34,7 @@ import java.util.UUID;
  * Otherwise {@link #problem} says why (a stable reason slug and the detail); the receipt's hash is then in no witness
  * batch (billing quarantines the agent's own copy as unwitnessed). The witness itself is {@link #sign}: one
  * {@link WitnessBatch} (one signature over the Merkle root of the receipts' hashes) per recording transaction rather
- * than a counter-signature per receipt. Pure apart from the key.
+ * than a counter-signature per receipt, its nonce computed ahead ({@link GatewaySigner}). Pure apart from the key.
  */
 @ApplicationScoped
 public class ReceiptWitness {
@@ -66,10 +67,12 @@ public class ReceiptWitness {
     }
 
     private final GatewayKey key;
+    private final GatewaySigner signer;
     private final Duration skew;
 
-    public ReceiptWitness(GatewayKey key, FunctionsConfig config) {
+    public ReceiptWitness(GatewayKey key, GatewaySigner signer, FunctionsConfig config) {
         this.key = key;
+        this.signer = signer;
         this.skew = config.clockSkew();
     }
 
@@ -134,7 +137,7 @@ public class ReceiptWitness {
         List<WitnessBatch> batches = new ArrayList<>();
         for (int from = 0; from < receiptHashes.size(); from += WitnessBatch.MAX_RECEIPTS) {
             int to = Math.min(receiptHashes.size(), from + WitnessBatch.MAX_RECEIPTS);
-            batches.add(WitnessBatch.sign(receiptHashes.subList(from, to), key.pair()));
+            batches.add(WitnessBatch.sign(receiptHashes.subList(from, to), signer.signer()));
         }
         return batches;
     }
