@@ -16,6 +16,7 @@ import cloud.agora.protocol.event.Topics;
 import cloud.agora.protocol.usage.UsageReceipt;
 import cloud.agora.support.jdbc.Transactions;
 import cloud.agora.support.outbox.Outbox;
+import io.vertx.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -26,10 +27,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -42,10 +46,12 @@ public class InvocationStore {
 
     private final Transactions tx;
     private final Outbox outbox;
+    private final ReactivePostgres postgres;
 
-    public InvocationStore(Transactions tx, Outbox outbox) {
+    public InvocationStore(Transactions tx, Outbox outbox, ReactivePostgres postgres) {
         this.tx = tx;
         this.outbox = outbox;
+        this.postgres = postgres;
     }
 
     /** The row of a recorded call; its parameters are set by {@link #bindCall}. */
@@ -93,18 +99,9 @@ public class InvocationStore {
      */
     private boolean recordOne(CallRecording r, Function<List<byte[]>, List<EventEnvelope<?>>> witness) {
         List<EventEnvelope<?>> events = r.witnessed() == null ? List.of() : witness.apply(List.of(r.witnessed()));
-        StringBuilder sql = new StringBuilder("WITH call AS (").append(INSERT_CALL).append(" RETURNING id)");
-        if (!r.lines().isEmpty()) {
-            sql.append(", lines AS (INSERT INTO function_logs (function_id, invocation_id, provider, at, line)"
-                    + " SELECT ?::uuid, call.id, ?, ?::timestamptz, l.line"
-                    + " FROM call, unnest(?::text[]) WITH ORDINALITY AS l(line, n) ORDER BY l.n)");
-        }
-        for (int i = 0; i < events.size(); i++) {
-            sql.append(", witness").append(i).append(" AS (").append(Outbox.insertFor("call")).append(')');
-        }
-        sql.append(" SELECT count(*) FROM call");
+        String sql = aloneStatement(r, events.size());
         return tx.autoCommitted(c -> {
-            try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
                 int next = bindCall(s, r);
                 if (!r.lines().isEmpty()) {
                     s.setObject(next++, r.call().functionId());
@@ -121,6 +118,67 @@ public class InvocationStore {
                 }
             }
         });
+    }
+
+    /**
+     * {@link #record Records} one call with its witness {@code events} (signed already) as one statement sent without
+     * blocking: from an event loop, no thread waits for PostgreSQL and none hands the answer back. The same statement
+     * as a call recorded alone by {@link #record}, auto-committed; the stage fails when the statement does (nothing
+     * recorded then, unless the commit's answer was what got lost, which recording the call again finds).
+     *
+     * @return whether any event was appended (the relay can be nudged)
+     */
+    public CompletionStage<Boolean> recordAlone(CallRecording r, List<EventEnvelope<?>> events) {
+        try {
+            InvocationRecord call = r.call();
+            Tuple values = Tuple.tuple().addValue(call.id()).addValue(call.functionId()).addInteger(call.version())
+                    .addString(call.provider()).addValue(call.leaseId()).addString(call.status())
+                    .addInteger(call.exitCode()).addLong(call.cpuNanos()).addLong(call.memoryMibMillis())
+                    .addLong(call.wallMillis()).addLong(call.bytesIn()).addLong(call.bytesOut())
+                    .addValue(call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()))
+                    .addString(call.receiptStatus().name()).addString(call.receiptProblem()).addString(r.receiptJson())
+                    .addValue(call.at().atOffset(ZoneOffset.UTC));
+            if (!r.lines().isEmpty()) {
+                values.addValue(call.functionId()).addString(call.provider()).addValue(call.at().atOffset(ZoneOffset.UTC))
+                        .addArrayOfString(r.lines().toArray(String[]::new));
+            }
+            for (EventEnvelope<?> event : events) {
+                Outbox.values(Topics.USAGE_RECEIPTS, event).forEach(values::addValue);
+            }
+            return postgres.pool().preparedQuery(numbered(aloneStatement(r, events.size()))).execute(values)
+                    .map(rows -> rows.iterator().next().getLong(0) == 1 && !events.isEmpty()).toCompletionStage();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The statement that records one call, its log lines and {@code events} witness events ({@code ?} parameters). */
+    private static String aloneStatement(CallRecording r, int events) {
+        StringBuilder sql = new StringBuilder("WITH call AS (").append(INSERT_CALL).append(" RETURNING id)");
+        if (!r.lines().isEmpty()) {
+            sql.append(", lines AS (INSERT INTO function_logs (function_id, invocation_id, provider, at, line)"
+                    + " SELECT ?::uuid, call.id, ?, ?::timestamptz, l.line"
+                    + " FROM call, unnest(?::text[]) WITH ORDINALITY AS l(line, n) ORDER BY l.n)");
+        }
+        for (int i = 0; i < events; i++) {
+            sql.append(", witness").append(i).append(" AS (").append(Outbox.insertFor("call")).append(')');
+        }
+        return sql.append(" SELECT count(*) FROM call").toString();
+    }
+
+    /** {@code sql} with its {@code ?} parameters numbered ({@code $1}, {@code $2}, ...) as PostgreSQL's protocol has them. */
+    static String numbered(String sql) {
+        StringBuilder out = new StringBuilder(sql.length() + 32);
+        int n = 0;
+        for (int i = 0; i < sql.length(); i++) {
+            char ch = sql.charAt(i);
+            if (ch == '?') {
+                out.append('$').append(++n);
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
     }
 
     /** Sets a call's row for {@link #INSERT_CALL}; the next parameter's index. */

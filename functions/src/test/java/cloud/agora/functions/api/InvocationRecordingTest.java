@@ -15,6 +15,7 @@ import cloud.agora.functions.domain.recording.InvocationRecord;
 import cloud.agora.functions.domain.recording.InvocationRecorder;
 import cloud.agora.functions.domain.recording.ReceiptWitness;
 import cloud.agora.functions.persistence.InvocationStore;
+import cloud.agora.functions.persistence.ReactivePostgres;
 import cloud.agora.protocol.event.EventEnvelope;
 import cloud.agora.protocol.event.JsonCodec;
 import cloud.agora.protocol.invocation.InvocationGrant;
@@ -166,6 +167,8 @@ class InvocationRecordingTest {
                 Thread.sleep(20);
             }
             assertThat(answer).as("no answer while its recording waits").isNotDone();
+            assertThat(waitingRecorder()).as("a call answered alone is recorded by the event loop's own client")
+                    .isEqualTo(ReactivePostgres.APPLICATION_NAME);
             holder.rollback();
             HttpResponse<String> response = answer.get(60, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(200);
@@ -188,6 +191,14 @@ class InvocationRecordingTest {
             }
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private String waitingRecorder() throws java.sql.SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND query ILIKE '%INSERT INTO invocations%'")) {
+            return r.next() ? r.getString(1) : null;
         }
     }
 
@@ -296,14 +307,7 @@ class InvocationRecordingTest {
         String trigger = "away_" + name.replace('-', '_');
         // PostgreSQL answers this function's recordings as a server that is starting up does (57P03), counting each try
         // in a sequence (which a rollback does not undo)
-        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
-            s.execute("CREATE SEQUENCE " + trigger + "_tries");
-            s.execute("CREATE OR REPLACE FUNCTION " + trigger + "() RETURNS trigger AS $$ BEGIN PERFORM nextval('" + trigger
-                    + "_tries'); RAISE EXCEPTION 'the database system is starting up' USING ERRCODE = '57P03'; END $$"
-                    + " LANGUAGE plpgsql");
-            s.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON invocations FOR EACH ROW WHEN (NEW.function_id = '"
-                    + target.function().id() + "') EXECUTE FUNCTION " + trigger + "()");
-        }
+        awayFor(trigger, target);
         InvocationRecorder recorder = new InvocationRecorder(store, witness, relay, lingering(Duration.ofMillis(5)), clock,
                 meters);
         List<UsageReceipt> receipts = new ArrayList<>();
@@ -316,12 +320,7 @@ class InvocationRecordingTest {
             assertThat(System.nanoTime()).as("the recorder trying again").isLessThan(deadline);
             Thread.sleep(50);
         }
-        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT count(*) FROM invocations WHERE function_id = '" + target.function().id()
-                        + "'")) {
-            r.next();
-            assertThat(r.getLong(1)).as("nothing recorded while the database is away").isZero();
-        }
+        assertThat(recordedCalls(target)).as("nothing recorded while the database is away").isZero();
 
         try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
             s.execute("DROP TRIGGER " + trigger + " ON invocations");
@@ -330,6 +329,57 @@ class InvocationRecordingTest {
         List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
         assertThat(receipts).allSatisfy(r -> WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, r)));
         dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(3));
+    }
+
+    /**
+     * A call recorded alone whose statement fails (the database away) is not lost: the recorder's thread records it,
+     * waiting the database out, with one witness, and the calls after it go to that thread meanwhile.
+     */
+    @Test
+    void aCallThatFailsToBeRecordedAloneIsRecordedByTheWorkerOnceTheDatabaseIsBack() throws Exception {
+        InvocationRouter.Target target = router.target(name, 0);
+        Deployment.Replica replica = target.deployment().placed().get(0);
+        String trigger = "alone_" + name.replace('-', '_');
+        awayFor(trigger, target);
+        InvocationRecorder recorder = new InvocationRecorder(store, witness, relay, config, clock, meters);
+        List<UsageReceipt> receipts = new ArrayList<>();
+        receipts.add(answer(recorder, target, replica)); // alone: fails, then the worker's turn
+        receipts.add(answer(recorder, target, replica)); // the worker's, as the first failed
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (tries(trigger) < 4) {
+            assertThat(System.nanoTime()).as("the recorder trying again").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(recordedCalls(target)).as("nothing recorded while the database is away").isZero();
+
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("DROP TRIGGER " + trigger + " ON invocations");
+        }
+        recorder.awaitRecorded();
+        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
+        assertThat(receipts).allSatisfy(r -> WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, r)));
+        assertThat(recordedCalls(target)).isEqualTo(2);
+    }
+
+    /** Makes PostgreSQL answer recordings of {@code target}'s calls as a server starting up does, counting the tries. */
+    private void awayFor(String trigger, InvocationRouter.Target target) throws Exception {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE SEQUENCE " + trigger + "_tries");
+            s.execute("CREATE OR REPLACE FUNCTION " + trigger + "() RETURNS trigger AS $$ BEGIN PERFORM nextval('" + trigger
+                    + "_tries'); RAISE EXCEPTION 'the database system is starting up' USING ERRCODE = '57P03'; END $$"
+                    + " LANGUAGE plpgsql");
+            s.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON invocations FOR EACH ROW WHEN (NEW.function_id = '"
+                    + target.function().id() + "') EXECUTE FUNCTION " + trigger + "()");
+        }
+    }
+
+    private long recordedCalls(InvocationRouter.Target target) throws Exception {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM invocations WHERE function_id = '" + target.function().id()
+                        + "'")) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     private long tries(String trigger) throws Exception {

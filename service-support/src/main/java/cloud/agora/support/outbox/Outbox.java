@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -41,11 +43,17 @@ public class Outbox {
 
     /** Sets {@code event}'s four values for {@link #insertFor} from parameter {@code index}; the next parameter's index. */
     public static int bind(PreparedStatement statement, int index, String topic, EventEnvelope<?> event) throws SQLException {
-        statement.setObject(index, rowId(event.id()));
-        statement.setString(index + 1, topic);
-        statement.setString(index + 2, event.subject());
-        statement.setString(index + 3, JsonCodec.write(event));
-        return index + 4;
+        List<Object> values = values(topic, event);
+        statement.setObject(index, values.get(0));
+        for (int i = 1; i < values.size(); i++) {
+            statement.setString(index + i, (String) values.get(i));
+        }
+        return index + values.size();
+    }
+
+    /** {@code event}'s four values for {@link #insertFor}, in order: the row id (a UUID), the topic, key and payload. */
+    public static List<Object> values(String topic, EventEnvelope<?> event) {
+        return Arrays.asList(rowId(event.id()), topic, event.subject(), JsonCodec.write(event));
     }
 
     /**
