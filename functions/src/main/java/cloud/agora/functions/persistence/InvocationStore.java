@@ -152,6 +152,11 @@ public class InvocationStore {
         }
     }
 
+    /** Whether {@link #recordAlone} can be used (its client's settings allow it). */
+    public boolean canRecordAlone() {
+        return postgres.usable();
+    }
+
     /** The statement that records one call, its log lines and {@code events} witness events ({@code ?} parameters). */
     private static String aloneStatement(CallRecording r, int events) {
         StringBuilder sql = new StringBuilder("WITH call AS (").append(INSERT_CALL).append(" RETURNING id)");

@@ -3,6 +3,7 @@ package cloud.agora.functions.persistence;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import jakarta.annotation.PreDestroy;
@@ -14,7 +15,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * A small pool of non-blocking connections to the service's own database (Vert.x's PostgreSQL client), for the one
  * statement that runs on an event loop: a call recorded alone ({@link InvocationStore#recordAlone}). It connects where
  * the JDBC data source does ({@code quarkus.datasource.jdbc.url}, its user and password; {@code sslmode} is read from
- * the URL), so a deployment sets its database once. Connections are opened on first use.
+ * the URL), so a deployment sets its database once. Connections are opened on first use. As with the JDBC driver,
+ * {@code allow}, {@code prefer} and {@code require} encrypt without checking the server's certificate; with
+ * {@code verify-ca} or {@code verify-full} this client is not used ({@link #usable}: the JDBC driver's certificate
+ * settings are its own), and every call is recorded by the recorder's thread.
  */
 @ApplicationScoped
 public class ReactivePostgres {
@@ -44,7 +48,16 @@ public class ReactivePostgres {
         PgConnectOptions options = PgConnectOptions.fromUri(jdbcUrl.substring("jdbc:".length()));
         user.ifPresent(options::setUser);
         password.ifPresent(options::setPassword);
+        if (options.getSslMode() == SslMode.ALLOW || options.getSslMode() == SslMode.PREFER
+                || options.getSslMode() == SslMode.REQUIRE) {
+            options.setTrustAll(true);
+        }
         return options.setCachePreparedStatements(true).addProperty("application_name", APPLICATION_NAME);
+    }
+
+    /** Whether calls may be recorded with this client: not when the URL asks for the server's certificate checked. */
+    public boolean usable() {
+        return options.getSslMode() != SslMode.VERIFY_CA && options.getSslMode() != SslMode.VERIFY_FULL;
     }
 
     /** The pool, opened on first use. */

@@ -21,6 +21,10 @@ class ReactivePostgresTest {
         assertThat(options.getUser()).isEqualTo("agora");
         assertThat(options.getPassword()).isEqualTo("secret");
         assertThat(options.getProperties()).containsEntry("application_name", ReactivePostgres.APPLICATION_NAME);
+        // as the JDBC driver does: require encrypts without checking the certificate
+        assertThat(options.isTrustAll()).isTrue();
+        assertThat(ReactivePostgres.options("jdbc:postgresql://db/functions?sslmode=verify-full", Optional.empty(),
+                Optional.empty()).isTrustAll()).isFalse();
         assertThatThrownBy(() -> ReactivePostgres.options("jdbc:mysql://db/functions", Optional.empty(), Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jdbc:postgresql://");
     }

@@ -129,7 +129,7 @@ public class InvocationRecorder {
         this.maxBatch = config.recordBatch();
         this.lingerNanos = config.recordLinger().toNanos();
         this.maxBacklog = config.recordBacklog();
-        this.alone = lingerNanos == 0;
+        this.alone = lingerNanos == 0 && store.canRecordAlone();
         this.worker = new Thread(this::work, "invocation-recorder");
         this.worker.setDaemon(true);
         this.worker.start();
