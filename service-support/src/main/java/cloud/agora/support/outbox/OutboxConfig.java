@@ -12,8 +12,11 @@ public interface OutboxConfig {
     @WithDefault("true")
     boolean enabled();
 
-    /** How often the relay looks for rows it was not told about. */
-    @WithDefault("500ms")
+    /**
+     * How often the relay looks for rows it was not told about; at least 1 s (Quarkus's scheduler checks its triggers
+     * once a second: a shorter interval acts as 1 s).
+     */
+    @WithDefault("1s")
     Duration interval();
 
     /** The most rows published per transaction. */

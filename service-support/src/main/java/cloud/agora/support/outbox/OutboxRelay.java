@@ -69,7 +69,7 @@ public class OutboxRelay {
         }
     }
 
-    @Scheduled(every = "${agora.outbox.interval:500ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${agora.outbox.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
         nudge();
     }
