@@ -123,8 +123,10 @@ public class InvocationStore {
     /**
      * {@link #record Records} one call with its witness {@code events} (signed already) as one statement sent without
      * blocking: from an event loop, no thread waits for PostgreSQL and none hands the answer back. The same statement
-     * as a call recorded alone by {@link #record}, auto-committed; the stage fails when the statement does (nothing
-     * recorded then, unless the commit's answer was what got lost, which recording the call again finds).
+     * as a call recorded alone by {@link #record}, auto-committed; the stage fails when the statement does, or when
+     * PostgreSQL does not answer within {@link ReactivePostgres#STATEMENT_TIMEOUT} (nothing recorded then, unless the
+     * commit's answer was what got lost or came late, which recording the call again finds: its insert waits for the
+     * first one's and adds nothing).
      *
      * @return whether any event was appended (the relay can be nudged)
      */
@@ -139,14 +141,14 @@ public class InvocationStore {
                     .addString(call.receiptStatus().name()).addString(call.receiptProblem()).addString(r.receiptJson())
                     .addValue(call.at().atOffset(ZoneOffset.UTC));
             if (!r.lines().isEmpty()) {
-                values.addValue(call.functionId()).addString(call.provider()).addValue(call.at().atOffset(ZoneOffset.UTC))
-                        .addArrayOfString(r.lines().toArray(String[]::new));
+                values.addValue(call.functionId()).addString(call.provider())
+                        .addValue(call.at().atOffset(ZoneOffset.UTC)).addArrayOfString(r.lines().toArray(String[]::new));
             }
             for (EventEnvelope<?> event : events) {
                 Outbox.values(Topics.USAGE_RECEIPTS, event).forEach(values::addValue);
             }
-            return postgres.pool().preparedQuery(numbered(aloneStatement(r, events.size()))).execute(values)
-                    .map(rows -> rows.iterator().next().getLong(0) == 1 && !events.isEmpty()).toCompletionStage();
+            return postgres.bounded(postgres.pool().preparedQuery(numbered(aloneStatement(r, events.size())))
+                    .execute(values).map(rows -> rows.iterator().next().getLong(0) == 1 && !events.isEmpty()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -171,7 +173,7 @@ public class InvocationStore {
         return sql.append(" SELECT count(*) FROM call").toString();
     }
 
-    /** {@code sql} with its {@code ?} parameters numbered ({@code $1}, {@code $2}, ...) as PostgreSQL's protocol has them. */
+    /** {@code sql} with its {@code ?} parameters numbered ({@code $1}, {@code $2}, ...) for PostgreSQL's protocol. */
     static String numbered(String sql) {
         StringBuilder out = new StringBuilder(sql.length() + 32);
         int n = 0;

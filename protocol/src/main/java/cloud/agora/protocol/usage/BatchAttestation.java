@@ -50,7 +50,7 @@ public record BatchAttestation(Address signer, String root, String signature) {
                 PersonalSignature.toHex(Secp256k1.signPrefixed(digest(root), key)));
     }
 
-    /** {@code signer}'s attestation of the receipts with these hashes, with a nonce it computed ahead when one is ready. */
+    /** {@code signer}'s attestation of the receipts with these hashes, with a nonce computed ahead if one is ready. */
     public static BatchAttestation sign(Collection<byte[]> receiptHashes, PrecomputedNonceSigner signer) {
         byte[] root = ReceiptMerkleTree.of(receiptHashes).root();
         return new BatchAttestation(signer.address(), Numeric.toHexString(root),

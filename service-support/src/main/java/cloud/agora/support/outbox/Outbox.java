@@ -51,7 +51,7 @@ public class Outbox {
         return index + values.size();
     }
 
-    /** {@code event}'s four values for {@link #insertFor}, in order: the row id (a UUID), the topic, key and payload. */
+    /** {@code event}'s four values for {@link #insertFor}, in order: row id (a UUID), topic, key and payload. */
     public static List<Object> values(String topic, EventEnvelope<?> event) {
         return Arrays.asList(rowId(event.id()), topic, event.subject(), JsonCodec.write(event));
     }

@@ -20,8 +20,8 @@ public interface Agents {
 
     /**
      * The agent's answer: the reply as sent, without its receipt ({@link InvocationReply#receipt()} is null here), and
-     * the provider-signed receipt, read only when asked for (the recorder does, off the request path): null when
-     * absent or unreadable — an unreadable receipt does not cost the caller the function's answer.
+     * the provider-signed receipt, read only when asked for (the recorder does, once the agent's answer arrived): null
+     * when absent or unreadable — an unreadable receipt does not cost the caller the function's answer.
      */
     record AgentReply(InvocationReply reply, Supplier<UsageReceipt> receipt) {
     }

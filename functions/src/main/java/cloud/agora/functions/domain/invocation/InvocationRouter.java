@@ -54,8 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fails its health checks ({@link ReplicaHealth}) are skipped, and so are replicas whose endpoint the
  * {@link EndpointGuard} refuses (nothing is sent to them). Each attempt carries its own grant ({@link GrantIssuer}) for
  * exactly that invocation on that replica's lease. Every answered call is recorded
- * ({@link InvocationRecorder}: usage, stderr, the gateway's witness of the receipt) right after the answer,
- * off the request path — a function error's stderr and usage are kept too. A call whose body, or whose version's
+ * ({@link InvocationRecorder}: usage, stderr, the gateway's witness of the receipt) right after the agent's answer
+ * and before the caller's — a function error's stderr and usage are kept too. A call whose body, or whose version's
  * timeout, is above the governed limits in effect ({@link FunctionRules}) is refused before anything is sent or
  * recorded.
  */

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -143,14 +144,21 @@ public class InvocationRecorder {
     public CompletableFuture<Void> record(UUID functionId, FunctionVersion version, Deployment.Replica replica, int bytesIn,
             Agents.AgentReply reply, ReceiptWitness.Observation seen) {
         CompletableFuture<Void> recorded = new CompletableFuture<>();
-        Answered answered = new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply, seen,
-                recorded, null);
-        if (alone && queue.isEmpty() && System.nanoTime() - alonePausedUntil >= 0 && aloneBusy.compareAndSet(false, true)) {
-            recordAlone(answered);
-        } else {
-            queue.add(answered);
+        Answered answered = new Answered(functionId, version, replica, seen.grant().invocationId(), bytesIn, reply,
+                seen, recorded, null);
+        if (alone && queue.isEmpty() && notPaused() && aloneBusy.compareAndSet(false, true)) {
+            if (notPaused()) { // again: a failure may have paused it since the first look
+                recordAlone(answered);
+                return recorded;
+            }
+            aloneBusy.set(false);
         }
+        queue.add(answered);
         return recorded;
+    }
+
+    private boolean notPaused() {
+        return System.nanoTime() - alonePausedUntil >= 0;
     }
 
     /**
@@ -160,24 +168,27 @@ public class InvocationRecorder {
     private void recordAlone(Answered a) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         aloneDone = done;
-        CallRecording recording;
-        List<EventEnvelope<?>> events;
+        CallRecording checked = null;
+        CompletionStage<Boolean> statement;
         try {
-            recording = recording(a);
-            events = recording.witnessed() == null ? List.of() : witnessEvents(List.of(recording.witnessed()));
-        } catch (RuntimeException e) {
-            toWorker(a, null, done, e);
+            checked = recording(a);
+            List<EventEnvelope<?>> events = checked.witnessed() == null ? List.of()
+                    : witnessEvents(List.of(checked.witnessed()));
+            statement = store.recordAlone(checked, events);
+        } catch (Throwable e) { // whatever it is, the call goes to the worker and the path is free again
+            toWorker(a, checked, done, e);
             return;
         }
-        store.recordAlone(recording, events).whenComplete((appended, failure) -> {
+        CallRecording recording = checked;
+        statement.whenComplete((appended, failure) -> {
             if (failure != null) {
                 toWorker(a, recording, done, failure);
                 return;
             }
             aloneBusy.set(false);
-            a.recorded().complete(null);
             done.complete(null);
             try {
+                a.recorded().complete(null);
                 if (appended) {
                     relay.nudge();
                 }
@@ -191,8 +202,8 @@ public class InvocationRecorder {
     /** A call that could not be recorded alone goes to the worker; none is recorded alone for {@link #ALONE_PAUSE}. */
     private void toWorker(Answered a, CallRecording checked, CompletableFuture<Void> done, Throwable failure) {
         alonePausedUntil = System.nanoTime() + ALONE_PAUSE.toNanos();
-        LOG.warnf("invocation %s could not be recorded alone, the recorder's thread records it (and every call for %d s):"
-                + " %s", a.invocationId(), ALONE_PAUSE.toSeconds(), failure.toString());
+        LOG.warnf("invocation %s could not be recorded alone, the recorder's thread records it (and every call for"
+                + " %d s): %s", a.invocationId(), ALONE_PAUSE.toSeconds(), failure.toString());
         queue.add(new Answered(a.functionId(), a.version(), a.replica(), a.invocationId(), a.bytesIn(), a.reply(),
                 a.seen(), a.recorded(), checked));
         aloneBusy.set(false);
@@ -209,7 +220,13 @@ public class InvocationRecorder {
         Flush flush = new Flush(new CompletableFuture<>());
         try {
             aloneDone.get(10, TimeUnit.SECONDS); // recorded, or queued for the worker before the flush
-            queue.add(flush);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debugf("call recorded alone not finished: %s", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        queue.add(flush);
+        try {
             flush.done().get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             LOG.debugf("recording queue not drained: %s", e.toString());
