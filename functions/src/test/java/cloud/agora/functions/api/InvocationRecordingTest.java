@@ -319,19 +319,8 @@ class InvocationRecordingTest {
             receipts.add(answer(recorder, target, replica));
         }
         // the recorder tries again and again (a batch, then each call alone: 4 tries at least), and records nothing
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (tries(trigger) < 6) {
-            assertThat(System.nanoTime()).as("the recorder trying again").isLessThan(deadline);
-            Thread.sleep(50);
-        }
-        assertThat(recordedCalls(target)).as("nothing recorded while the database is away").isZero();
-
-        try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
-            s.execute("DROP TRIGGER " + trigger + " ON invocations");
-        }
-        recorder.awaitRecorded();
-        List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
-        assertThat(receipts).allSatisfy(r -> WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, r)));
+        awaitTries(trigger, target, 6);
+        backAndWitnessed(trigger, recorder, receipts);
         dev.get("/api/v1/functions/" + name + "/usage").statusCode(200).body("invocations", equalTo(3));
     }
 
@@ -349,21 +338,31 @@ class InvocationRecordingTest {
         List<UsageReceipt> receipts = new ArrayList<>();
         receipts.add(answer(recorder, target, replica)); // alone: fails, then the worker's turn
         receipts.add(answer(recorder, target, replica)); // the worker's: the first is in flight or failed
+        awaitTries(trigger, target, 3);
+        assertThat(triesAlone(trigger)).as("the first call was tried alone, once").isEqualTo(1);
+        backAndWitnessed(trigger, recorder, receipts);
+        assertThat(recordedCalls(target)).isEqualTo(2);
+    }
+
+    /** Waits until the recorder's thread tried {@code tries} recordings of {@code target}'s calls, none recorded. */
+    private void awaitTries(String trigger, InvocationRouter.Target target, long tries) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (tries(trigger) < 3) {
+        while (tries(trigger) < tries) {
             assertThat(System.nanoTime()).as("the recorder's thread trying again").isLessThan(deadline);
             Thread.sleep(50);
         }
-        assertThat(triesAlone(trigger)).as("the first call was tried alone, once").isEqualTo(1);
         assertThat(recordedCalls(target)).as("nothing recorded while the database is away").isZero();
+    }
 
+    /** Brings the database back for the trigger's function; every receipt is then witnessed by the gateway. */
+    private void backAndWitnessed(String trigger, InvocationRecorder recorder, List<UsageReceipt> receipts)
+            throws Exception {
         try (Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
             s.execute("DROP TRIGGER " + trigger + " ON invocations");
         }
         recorder.awaitRecorded();
         List<WitnessRecords.Witnessed> batches = WitnessRecords.readUntilWitnessed(receipts);
         assertThat(receipts).allSatisfy(r -> WitnessRecords.assertSignedByTheGateway(WitnessRecords.witnessing(batches, r)));
-        assertThat(recordedCalls(target)).isEqualTo(2);
     }
 
     /** Makes PostgreSQL answer recordings of {@code target}'s calls as a server starting up does, counting the tries. */
