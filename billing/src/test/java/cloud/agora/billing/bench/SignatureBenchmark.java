@@ -26,7 +26,8 @@ import org.web3j.crypto.Sign;
  * The CPU cost of checking one receipt's provider signature, one thread: web3j's public-key recovery (what
  * {@link UsageReceipt#verifyProviderSignature()} did before libsecp256k1), {@link SignerKeys} recovering (first receipt
  * of a provider) and {@link SignerKeys} verifying against the provider's kept key (every later receipt); and of signing
- * one receipt. 256 distinct signed receipts. Each {@code …PureJava} method runs in a JVM started with
+ * one receipt, and of the modular inverse of a nonce inside a signature (the JDK's against BouncyCastle's). 256 distinct
+ * signed receipts. Each {@code …PureJava} method runs in a JVM started with
  * {@code -Dagora.secp256k1.pure-java=true}: the same code on BouncyCastle's curve arithmetic instead of libsecp256k1's.
  */
 @State(Scope.Thread)
@@ -43,6 +44,8 @@ public class SignatureBenchmark {
     private SignerKeys kept;
     private int next;
     private ECKeyPair key;
+    private BigInteger[] nonces;
+    private static final BigInteger N = Sign.CURVE_PARAMS.getN();
 
     @Setup
     public void signReceipts() throws Exception {
@@ -54,6 +57,11 @@ public class SignatureBenchmark {
             receipts[i] = UsageReceipt.unsigned(UUID.randomUUID(), UUID.randomUUID(), provider, provider, 1_000_000L + i,
                     64L << 20, 120, 10, 10, Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(1_120), null).signedByProvider(key);
             hashes[i] = receipts[i].hash();
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        nonces = new BigInteger[256];
+        for (int i = 0; i < nonces.length; i++) {
+            nonces[i] = new BigInteger(256, random).mod(N.subtract(BigInteger.ONE)).add(BigInteger.ONE);
         }
         kept = new SignerKeys();
         kept.signedBy(hashes[0], receipts[0].providerSignature(), provider);
@@ -92,6 +100,18 @@ public class SignatureBenchmark {
     @Fork(value = 1, jvmArgsAppend = "-Dagora.secp256k1.pure-java=true")
     public UsageReceipt signPureJava() {
         return sign();
+    }
+
+    /** A signature's k⁻¹ mod n as the JDK computes it (what signing used before). */
+    @Benchmark
+    public BigInteger nonceInverseJdk() {
+        return nonces[next++ & 255].modInverse(N);
+    }
+
+    /** The same with BouncyCastle's constant-time inverse (what signing uses). */
+    @Benchmark
+    public BigInteger nonceInverseBouncyCastle() {
+        return org.bouncycastle.util.BigIntegers.modOddInverse(N, nonces[next++ & 255]);
     }
 
     @Benchmark

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -55,6 +56,16 @@ import java.util.stream.Stream;
  * receipt is older than {@link Limits#keep()}. A (lease, day)'s Merkle root and leaves come from the sidecars that hold
  * that day plus the active segment.
  *
+ * <p><b>Preallocation.</b> A segment's file is written full of zeros to {@link Limits#segmentBytes()} and forced, with
+ * its metadata, before its first receipt: a line then overwrites blocks the file already has, so its {@code fdatasync}
+ * flushes the data alone — appending to a growing file makes every sync commit the file's new size through the file
+ * system's journal as well (on ext4 here: 46 against 70 µs of CPU and 0.11 against 0.15 ms per sync, provider-agent
+ * README). The next segment's file is made ahead ({@code segment.spare}, by the call whose sync sealed a segment, after
+ * the journal's locks are let go) and renamed into place at the seal. Reading stops at a segment's first zero byte;
+ * opening writes zeros again over anything after the last complete line before it (a torn line, or a later line that
+ * reached the device while an earlier one did not — neither was ever synced, so neither was answered), so lines written
+ * after a crash read back exactly as written. A device that refuses the zeros leaves the segment growing as before.
+ *
  * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append} writes its line, then
  * waits for a sync that started after its write. One caller at a time syncs (the others queue behind it); the one that
  * gets to sync covers every line written before it started, so callers that queued meanwhile find their line already
@@ -74,6 +85,8 @@ public final class ReceiptJournal implements AutoCloseable {
     /** How long the ids of receipts that left memory are still recognised by {@link #contains}. */
     static final Duration RECENT = Duration.ofMinutes(5);
     static final String SEGMENTS = "segments.txt";
+    /** The next segment's file, zero-filled ahead of the seal that renames it into place. */
+    static final String SPARE = "segment.spare";
     static final String UNSHIPPED = "unshipped.txt";
     static final String SETTLED = "settled.txt";
     static final String SHIPPED = "shipped.jsonl";
@@ -147,6 +160,12 @@ public final class ReceiptJournal implements AutoCloseable {
     private boolean unsettled;
     /** Lines parsed by {@link #open} (what opening cost). */
     private long linesRead;
+    /** Guards {@link #spareReady} and the spare's rename. */
+    private final Object spareLock = new Object();
+    /** Whether {@link #SPARE} is zero-filled and on the device, ready to become the next segment. */
+    private boolean spareReady;
+    /** Whether a caller is making the spare now (one at a time). */
+    private final AtomicBoolean preparingSpare = new AtomicBoolean();
 
     private ReceiptJournal(Path dir, DeviceSync sync, Limits limits) throws IOException {
         this.dir = dir;
@@ -321,6 +340,9 @@ public final class ReceiptJournal implements AutoCloseable {
         }
         active = FileChannel.open(segmentFile(dir, activeSeq), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        if (active.size() == 0) {
+            zeroFill(active);
+        }
         syncDirectory();
         for (String line : readLines(active)) {
             UsageReceipt receipt = JsonCodec.read(line, UsageReceipt.class);
@@ -328,7 +350,7 @@ public final class ReceiptJournal implements AutoCloseable {
             activeReceipts.add(receipt);
             activeLeaves.computeIfAbsent(LeaseDay.of(receipt), k -> new ArrayList<>()).add(receipt.hash());
         }
-        activeBytes = active.size();
+        activeBytes = active.position();
         if (Files.exists(dir.resolve(SETTLED))) {
             for (String line : Files.readAllLines(dir.resolve(SETTLED), StandardCharsets.US_ASCII)) {
                 String[] f = line.split(" ");
@@ -356,6 +378,7 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         maintain(now);
+        prepareSpare();
     }
 
     private TreeSet<Long> segmentsOnDisk() throws IOException {
@@ -412,6 +435,7 @@ public final class ReceiptJournal implements AutoCloseable {
      * whose sync leaves the active segment full seals it.
      */
     private void awaitSynced(long line) {
+        boolean sealed = false;
         synchronized (syncing) {
             if (synced >= line) {
                 return; // covered by a sync that started after this line was written
@@ -430,9 +454,12 @@ public final class ReceiptJournal implements AutoCloseable {
                     force(active); // lines written since the sync above
                     synced = written;
                     publish(written);
-                    seal(Instant.now());
+                    sealed = seal(Instant.now());
                 }
             }
+        }
+        if (sealed) {
+            prepareSpare(); // the next segment's file, outside the locks: appends go on meanwhile
         }
     }
 
@@ -457,12 +484,11 @@ public final class ReceiptJournal implements AutoCloseable {
      * its line in {@code segments.txt}. A crash between these steps is repaired by {@link #open}: a segment with a sidecar
      * is sealed, one {@code segments.txt} does not list is read whole.
      */
-    private void seal(Instant now) {
+    private boolean seal(Instant now) {
         long seq = activeSeq;
         try {
             writeLeaves(seq, activeReceipts);
-            FileChannel next = FileChannel.open(segmentFile(dir, seq + 1), StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel next = nextSegment(seq + 1);
             syncDirectory();
             active.close();
             active = next;
@@ -472,7 +498,7 @@ public final class ReceiptJournal implements AutoCloseable {
             } catch (IOException ignored) {
                 // opening reseals it
             }
-            return; // stays active, sealed on a later append
+            return false; // stays active, sealed on a later append
         }
         boolean unshipped = activeReceipts.stream().anyMatch(r -> !live.get(r.invocationId()).shipped);
         Segment done = describe(seq, activeReceipts, unshipped);
@@ -495,6 +521,81 @@ public final class ReceiptJournal implements AutoCloseable {
         activeReceipts.clear();
         activeLeaves.clear();
         maintain(now);
+        return true;
+    }
+
+    /** Segment {@code seq}'s file, new: the spare if one is ready (its zeros already on the device), else an empty file. */
+    private FileChannel nextSegment(long seq) throws IOException {
+        Path file = segmentFile(dir, seq);
+        synchronized (spareLock) {
+            if (spareReady) {
+                spareReady = false;
+                if (Files.exists(file)) {
+                    throw new java.nio.file.FileAlreadyExistsException(file.toString());
+                }
+                Files.move(dir.resolve(SPARE), file, StandardCopyOption.ATOMIC_MOVE);
+                return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+        }
+        return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Makes {@link #SPARE} unless it is ready or being made: written full of zeros and forced. A device that refuses it
+     * leaves no spare (the next segment grows as it is written).
+     */
+    private void prepareSpare() {
+        synchronized (spareLock) {
+            if (spareReady) {
+                return;
+            }
+        }
+        if (!preparingSpare.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Path spare = dir.resolve(SPARE);
+            Files.deleteIfExists(spare);
+            boolean filled;
+            try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                filled = zeroFill(channel);
+            }
+            if (filled) {
+                synchronized (spareLock) {
+                    spareReady = true;
+                }
+            } else {
+                Files.deleteIfExists(spare);
+            }
+        } catch (IOException e) {
+            // no spare: the next segment grows as it is written
+        } finally {
+            preparingSpare.set(false);
+        }
+    }
+
+    /**
+     * Writes zeros over an empty file up to a segment's size and forces them with the file's metadata; on a refusal
+     * cuts the file back to empty and returns false.
+     */
+    private boolean zeroFill(FileChannel channel) {
+        long bytes = limits.segmentBytes();
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(bytes, 64 * 1024));
+        try {
+            for (long at = 0; at < bytes; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - at));
+                at += channel.write(zeros, at);
+            }
+            channel.force(true);
+            return true;
+        } catch (IOException e) {
+            try {
+                channel.truncate(0);
+            } catch (IOException again) {
+                // an empty file or a longer one: reading stops at the first zero either way
+            }
+            return false;
+        }
     }
 
     /**
@@ -901,7 +1002,11 @@ public final class ReceiptJournal implements AutoCloseable {
         }
     }
 
-    /** Complete lines; cuts off a torn last line and leaves the channel positioned at the end. */
+    /**
+     * Complete lines, up to the first zero byte (a preallocated segment's unwritten rest); leaves the channel positioned
+     * after the last of them. What follows it is cut off: truncated in a file without zeros, written over with zeros in a
+     * preallocated one (a torn line, or a later line whose block reached the device before an earlier one's).
+     */
     private static List<String> readLines(FileChannel channel) throws IOException {
         long size = channel.size();
         if (size > Integer.MAX_VALUE - 8) {
@@ -912,13 +1017,31 @@ public final class ReceiptJournal implements AutoCloseable {
             // reads the whole file
         }
         byte[] bytes = buffer.array();
-        int end = bytes.length;
+        int limit = 0;
+        while (limit < bytes.length && bytes[limit] != 0) {
+            limit++;
+        }
+        int end = limit;
         while (end > 0 && bytes[end - 1] != '\n') {
             end--;
         }
-        if (end != size) {
-            channel.truncate(end);
-            channel.force(true);
+        if (limit == bytes.length) {
+            if (end != size) {
+                channel.truncate(end);
+                channel.force(true);
+            }
+        } else {
+            int last = bytes.length;
+            while (last > end && bytes[last - 1] == 0) {
+                last--;
+            }
+            if (last > end) {
+                ByteBuffer zeros = ByteBuffer.allocate(last - end);
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros, end + zeros.position());
+                }
+                channel.force(false);
+            }
         }
         channel.position(end);
         List<String> lines = new ArrayList<>();

@@ -71,8 +71,8 @@ class JournalSegmentsTest {
     }
 
     private long maxLinesPerSegment() throws IOException {
-        return SMALL.segmentBytes() / (Files.size(ReceiptJournal.segmentFile(dir, 1)) / Files.readAllLines(
-                ReceiptJournal.segmentFile(dir, 1)).size()) + 1;
+        Path first = ReceiptJournal.segmentFile(dir, 1);
+        return SMALL.segmentBytes() / (Receipts.written(first).length / Receipts.lines(first).size()) + 1;
     }
 
     /**
@@ -104,6 +104,28 @@ class JournalSegmentsTest {
             assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all));
             assertThat(allReceipts(journal)).containsExactlyElementsOf(all);
             assertThat(journal.contains(all.get(3).invocationId())).as("an id of today is still recognised").isTrue();
+        }
+    }
+
+    /**
+     * The segment a seal starts is the spare made ahead: full size and empty, so its first lines write over zeros; a new
+     * spare is ready once the sealing append returns.
+     */
+    @Test
+    void aSealStartsTheNextSegmentFromTheSpareMadeAhead() throws Exception {
+        List<UsageReceipt> all = receipts(40);
+        Path second = ReceiptJournal.segmentFile(dir, 2);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            int i = 0;
+            while (!Files.exists(second)) {
+                journal.append(all.get(i++));
+            }
+            assertThat(Files.size(second)).isEqualTo(SMALL.segmentBytes());
+            assertThat(Receipts.written(second)).isEmpty();
+            assertThat(Files.size(dir.resolve(ReceiptJournal.SPARE))).isEqualTo(SMALL.segmentBytes());
+            journal.append(all.get(i));
+            assertThat(Receipts.lines(second)).hasSize(1);
+            assertThat(Files.size(second)).as("written over its zeros").isEqualTo(SMALL.segmentBytes());
         }
     }
 

@@ -54,7 +54,7 @@ class ReceiptJournalTest {
             journal.append(r);
             assertThat(journal.counts().receipts()).isEqualTo(1);
         }
-        assertThat(Files.readAllLines(ReceiptJournal.segmentFile(dir, 1))).hasSize(1);
+        assertThat(Receipts.lines(ReceiptJournal.segmentFile(dir, 1))).hasSize(1);
     }
 
     @Test
@@ -72,6 +72,64 @@ class ReceiptJournalTest {
         }
         try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
             assertThat(journal.pending(10)).containsExactly(first, second);
+        }
+    }
+
+    /**
+     * A segment's file is full size before its first line: appending writes over zeros the file already holds, so a sync
+     * flushes the lines alone and never the file's size; the next segment's file waits beside it, just as full.
+     */
+    @Test
+    void anAppendWritesOverZerosTheSegmentAlreadyHoldsAndTheNextSegmentWaitsReady() throws Exception {
+        long full = ReceiptJournal.Limits.DEFAULT.segmentBytes();
+        Path file = ReceiptJournal.segmentFile(dir, 1);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            assertThat(Files.size(file)).isEqualTo(full);
+            UUID lease = UUID.randomUUID();
+            for (int i = 0; i < 3; i++) {
+                journal.append(Receipts.receipt(lease, i));
+            }
+            assertThat(Files.size(file)).as("the file did not grow").isEqualTo(full);
+            assertThat(Receipts.lines(file)).hasSize(3);
+            assertThat(Files.size(dir.resolve(ReceiptJournal.SPARE))).isEqualTo(full);
+        }
+    }
+
+    /**
+     * After a crash a preallocated segment may hold, after its last synced line, a torn line and, past a few zeros, a
+     * whole line whose block reached the device before the torn one's (neither was synced, so neither was answered).
+     * Opening keeps neither and writes zeros over both, so that a longer line written next, over part of that later one,
+     * reads back alone rather than followed by the rest of it.
+     */
+    @Test
+    void linesLeftAfterTheLastSyncedOneAreZeroedSoThatLinesWrittenOverThemReadBackAsWritten() throws Exception {
+        UUID lease = UUID.randomUUID();
+        UsageReceipt first = Receipts.receipt(lease, 0);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            journal.append(first);
+        }
+        Path file = ReceiptJournal.segmentFile(dir, 1);
+        int end = Receipts.written(file).length;
+        byte[] torn = "{\"invocationId\":\"torn".getBytes(StandardCharsets.UTF_8);
+        UsageReceipt unsynced = Receipts.receipt(lease, 1);
+        byte[] later = (cloud.agora.protocol.event.JsonCodec.write(unsynced) + "\n").getBytes(StandardCharsets.UTF_8);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(torn), end);
+            channel.write(java.nio.ByteBuffer.wrap(later), end + torn.length + 16);
+        }
+        UsageReceipt second = Receipts.receipt(lease, 2);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            assertThat(journal.pending(10)).containsExactly(first);
+            assertThat(journal.contains(unsynced.invocationId())).isFalse();
+            journal.append(second);
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
+            assertThat(journal.pending(10)).containsExactly(first, second);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        int written = Receipts.written(file).length;
+        for (int i = written; i < bytes.length; i++) {
+            assertThat(bytes[i]).as("byte %d after the last line", i).isZero();
         }
     }
 
@@ -106,7 +164,7 @@ class ReceiptJournalTest {
         AtomicInteger syncs = new AtomicInteger();
         AtomicLong syncedBytes = new AtomicLong(); // bytes of the file covered by syncs that have finished
         ReceiptJournal.DeviceSync observed = channel -> {
-            long covers = channel.size(); // what a sync starting now covers
+            long covers = channel.position(); // what a sync starting now covers: the lines written so far
             if (syncs.incrementAndGet() == 1) {
                 firstSyncStarted.countDown();
                 try {
@@ -138,7 +196,7 @@ class ReceiptJournalTest {
                 }, pool));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (Files.readAllLines(file).size() < 8) { // all eight lines written, the first sync still held
+            while (Receipts.lines(file).size() < 8) { // all eight lines written, the first sync still held
                 assertThat(System.nanoTime() - deadline).isNegative();
                 Thread.onSpinWait();
             }
@@ -153,7 +211,7 @@ class ReceiptJournalTest {
                 syncedWhenReturned.add(a.get(30, TimeUnit.SECONDS));
             }
             assertThat(syncs.get()).isEqualTo(2);
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes = Receipts.written(file);
             String text = new String(bytes, StandardCharsets.UTF_8);
             for (int i = 0; i < 8; i++) {
                 int start = text.indexOf(receipts.get(i).invocationId().toString());
@@ -201,7 +259,7 @@ class ReceiptJournalTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(Files.readAllLines(ReceiptJournal.segmentFile(dir, 1))).hasSize(400);
+        assertThat(Receipts.lines(ReceiptJournal.segmentFile(dir, 1))).hasSize(400);
         assertThat(syncs.get()).isLessThan(400);
     }
 }

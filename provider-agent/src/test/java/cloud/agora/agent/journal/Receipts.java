@@ -7,8 +7,14 @@ import cloud.agora.protocol.eth.KeyFiles;
 import cloud.agora.protocol.invocation.InvocationGrant;
 import cloud.agora.protocol.usage.UsageReceipt;
 import org.web3j.crypto.ECKeyPair;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 /** Signed receipts for tests. */
@@ -36,5 +42,20 @@ final class Receipts {
                 start.minusMillis(5), Duration.ofSeconds(30)).signedBy(GATEWAY);
         return SIGNER.sign(invocation, leaseId, CONSUMER, new Usage(1_000_000L + i, 2_000_000L, 12, 5, 7, start,
                 start.plusMillis(12)), grant);
+    }
+
+    /** A segment's written bytes: up to its first zero byte (a preallocated segment's unwritten rest). */
+    static byte[] written(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = 0;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return Arrays.copyOf(bytes, end);
+    }
+
+    /** A segment's written lines. */
+    static List<String> lines(Path segment) throws IOException {
+        return new String(written(segment), StandardCharsets.UTF_8).lines().toList();
     }
 }
