@@ -29,6 +29,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -133,13 +134,7 @@ public class InvocationStore {
     public CompletionStage<Boolean> recordAlone(CallRecording r, List<EventEnvelope<?>> events) {
         try {
             InvocationRecord call = r.call();
-            Tuple values = Tuple.tuple().addValue(call.id()).addValue(call.functionId()).addInteger(call.version())
-                    .addString(call.provider()).addValue(call.leaseId()).addString(call.status())
-                    .addInteger(call.exitCode()).addLong(call.cpuNanos()).addLong(call.memoryMibMillis())
-                    .addLong(call.wallMillis()).addLong(call.bytesIn()).addLong(call.bytesOut())
-                    .addValue(call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()))
-                    .addString(call.receiptStatus().name()).addString(call.receiptProblem()).addString(r.receiptJson())
-                    .addValue(call.at().atOffset(ZoneOffset.UTC));
+            Tuple values = Tuple.tuple(callValues(r));
             if (!r.lines().isEmpty()) {
                 values.addValue(call.functionId()).addString(call.provider())
                         .addValue(call.at().atOffset(ZoneOffset.UTC)).addArrayOfString(r.lines().toArray(String[]::new));
@@ -190,25 +185,20 @@ public class InvocationStore {
 
     /** Sets a call's row for {@link #INSERT_CALL}; the next parameter's index. */
     private static int bindCall(PreparedStatement s, CallRecording r) throws SQLException {
+        List<Object> values = callValues(r);
+        for (int i = 0; i < values.size(); i++) {
+            s.setObject(i + 1, values.get(i));
+        }
+        return values.size() + 1;
+    }
+
+    /** A call's row for {@link #INSERT_CALL}, in order: what both clients bind. */
+    private static List<Object> callValues(CallRecording r) {
         InvocationRecord call = r.call();
-        s.setObject(1, call.id());
-        s.setObject(2, call.functionId());
-        s.setInt(3, call.version());
-        s.setString(4, call.provider());
-        s.setObject(5, call.leaseId());
-        s.setString(6, call.status());
-        s.setInt(7, call.exitCode());
-        s.setLong(8, call.cpuNanos());
-        s.setLong(9, call.memoryMibMillis());
-        s.setLong(10, call.wallMillis());
-        s.setLong(11, call.bytesIn());
-        s.setLong(12, call.bytesOut());
-        s.setBigDecimal(13, call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()));
-        s.setString(14, call.receiptStatus().name());
-        s.setString(15, call.receiptProblem());
-        s.setString(16, r.receiptJson());
-        s.setTimestamp(17, Timestamp.from(call.at()));
-        return 18;
+        return Arrays.asList(call.id(), call.functionId(), call.version(), call.provider(), call.leaseId(), call.status(),
+                call.exitCode(), call.cpuNanos(), call.memoryMibMillis(), call.wallMillis(), call.bytesIn(), call.bytesOut(),
+                call.chargeWei() == null ? null : new BigDecimal(call.chargeWei()), call.receiptStatus().name(),
+                call.receiptProblem(), r.receiptJson(), call.at().atOffset(ZoneOffset.UTC));
     }
 
     /** Records one call; false when it was recorded already. */

@@ -59,12 +59,13 @@ import java.util.stream.Stream;
  * <p><b>Preallocation.</b> A segment's file is written full of zeros to {@link Limits#segmentBytes()} and forced, with
  * its metadata, before its first receipt: a line then overwrites blocks the file already has, so its {@code fdatasync}
  * flushes the data alone — appending to a growing file makes every sync commit the file's new size through the file
- * system's journal as well (on ext4 here: 46 against 70 µs of CPU and 0.11 against 0.15 ms per sync, provider-agent
- * README). The next segment's file is made ahead ({@code segment.spare}, by the call whose sync sealed a segment, after
- * the journal's locks are let go) and renamed into place at the seal. Reading stops at a segment's first zero byte;
- * opening writes zeros again over anything after the last complete line before it (a torn line, or a later line that
- * reached the device while an earlier one did not — neither was ever synced, so neither was answered), so lines written
- * after a crash read back exactly as written. A device that refuses the zeros leaves the segment growing as before.
+ * system's journal as well (on ext4 here: 56–68 against 87–111 µs of CPU and 0.13–0.15 against 0.19–0.20 ms per line,
+ * provider-agent README, "Journal sync cost"). The next segment's file is made ahead ({@code segment.spare}, by the
+ * call whose sync sealed a segment, after the journal's locks are let go) and renamed into place at the seal. Reading
+ * stops at a segment's first zero byte; opening writes zeros again over anything after the last complete line before it
+ * (a torn line, or a later line that reached the device while an earlier one did not — neither was ever synced, so
+ * neither was answered), so lines written after a crash read back exactly as written. A device that refuses the zeros
+ * leaves the segment growing as before.
  *
  * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append} writes its line, then
  * waits for a sync that started after its write. One caller at a time syncs (the others queue behind it); the one that

@@ -189,10 +189,7 @@ public class InvocationRecorder {
             done.complete(null);
             try {
                 a.recorded().complete(null);
-                if (appended) {
-                    relay.nudge();
-                }
-                observe(List.of(a), List.of(recording));
+                after(appended, List.of(a), List.of(recording)).run();
             } catch (RuntimeException e) {
                 LOG.errorf(e, "after recording invocation %s", a.invocationId());
             }
@@ -345,7 +342,11 @@ public class InvocationRecorder {
         for (Answered a : batch) {
             recordings.add(a.checked() != null ? a.checked() : recording(a));
         }
-        boolean appended = store.record(recordings, this::witnessEvents);
+        return after(store.record(recordings, this::witnessEvents), batch, recordings);
+    }
+
+    /** What follows recorded calls once their answers are out: the relay's nudge (when events were appended), the observer. */
+    private Runnable after(boolean appended, List<Answered> batch, List<CallRecording> recordings) {
         return () -> {
             if (appended) {
                 relay.nudge();
