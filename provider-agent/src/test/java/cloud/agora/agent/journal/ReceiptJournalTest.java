@@ -57,13 +57,19 @@ class ReceiptJournalTest {
         assertThat(Receipts.lines(ReceiptJournal.segmentFile(dir, 1))).hasSize(1);
     }
 
-    @Test
-    void cutsOffATornLastLineAndKeepsAppending() throws Exception {
-        UUID lease = UUID.randomUUID();
+    /** A journal in {@link #dir} holding one receipt of the lease, closed; the receipt. */
+    private UsageReceipt journalOne(UUID lease) throws Exception {
         UsageReceipt first = Receipts.receipt(lease, 0);
         try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
             journal.append(first);
         }
+        return first;
+    }
+
+    @Test
+    void cutsOffATornLastLineAndKeepsAppending() throws Exception {
+        UUID lease = UUID.randomUUID();
+        UsageReceipt first = journalOne(lease);
         Files.writeString(ReceiptJournal.segmentFile(dir, 1), "{\"invocationId\":\"torn", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
         UsageReceipt second = Receipts.receipt(lease, 1);
@@ -104,10 +110,7 @@ class ReceiptJournalTest {
     @Test
     void linesLeftAfterTheLastSyncedOneAreZeroedSoThatLinesWrittenOverThemReadBackAsWritten() throws Exception {
         UUID lease = UUID.randomUUID();
-        UsageReceipt first = Receipts.receipt(lease, 0);
-        try (ReceiptJournal journal = ReceiptJournal.open(dir)) {
-            journal.append(first);
-        }
+        UsageReceipt first = journalOne(lease);
         Path file = ReceiptJournal.segmentFile(dir, 1);
         int end = Receipts.written(file).length;
         byte[] torn = "{\"invocationId\":\"torn".getBytes(StandardCharsets.UTF_8);
