@@ -73,7 +73,7 @@ public final class Secp256k1 {
             return null;
         }
         int recoveryId = (yOdd ? 1 : 0) | (x.compareTo(N) >= 0 ? 2 : 0);
-        // BouncyCastle's constant-time inverse: 3–4 µs against BigInteger.modInverse's 14 (protocol README), and k is secret
+        // BouncyCastle's constant-time inverse: 1.9 µs against BigInteger.modInverse's 9.4 (protocol README)
         return new NoncePoint(r, org.bouncycastle.util.BigIntegers.modOddInverse(N, k), recoveryId);
     }
 

@@ -30,7 +30,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -56,16 +58,18 @@ import java.util.stream.Stream;
  * receipt is older than {@link Limits#keep()}. A (lease, day)'s Merkle root and leaves come from the sidecars that hold
  * that day plus the active segment.
  *
- * <p><b>Preallocation.</b> A segment's file is written full of zeros to {@link Limits#segmentBytes()} and forced, with
- * its metadata, before its first receipt: a line then overwrites blocks the file already has, so its {@code fdatasync}
- * flushes the data alone — appending to a growing file makes every sync commit the file's new size through the file
- * system's journal as well (on ext4 here: 56–68 against 87–111 µs of CPU and 0.13–0.15 against 0.19–0.20 ms per line,
- * provider-agent README, "Journal sync cost"). The next segment's file is made ahead ({@code segment.spare}, by the
- * call whose sync sealed a segment, after the journal's locks are let go) and renamed into place at the seal. Reading
- * stops at a segment's first zero byte; opening writes zeros again over anything after the last complete line before it
- * (a torn line, or a later line that reached the device while an earlier one did not — neither was ever synced, so
- * neither was answered), so lines written after a crash read back exactly as written. A device that refuses the zeros
- * leaves the segment growing as before.
+ * <p><b>Preallocation.</b> A segment's file is written full of zeros to {@link Limits#segmentBytes()} (at most {@link
+ * #PREALLOCATE_AT_MOST}) and forced, with its metadata, before its first receipt: a line then overwrites blocks the
+ * file already has, so its {@code fdatasync} flushes the data alone — appending to a growing file makes every sync
+ * commit the file's new size through the file system's journal as well (on ext4 here: 56–68 against 87–111 µs of CPU
+ * and 0.13–0.15 against 0.19–0.20 ms per line, provider-agent README, "Journal sync cost"). The next segment's file is
+ * made ahead ({@code segment.spare}: at opening, then by the journal's own thread after each seal) and renamed into
+ * place at the seal; it is only made when there is none and only renamed once ready, and closing waits for one being
+ * made. A seal that finds none ready starts an empty file, which grows as before. Reading stops at a segment's first
+ * zero byte; opening writes zeros again over anything after the last complete line before it (a torn line, or a later
+ * line that reached the device while an earlier one did not — neither was ever synced, so neither was answered), so
+ * lines written after a crash read back exactly as written. A device that refuses the zeros leaves the segment
+ * growing as before.
  *
  * <p><b>Group commit.</b> Concurrent calls' receipts share one {@code fdatasync}: {@link #append} writes its line, then
  * waits for a sync that started after its write. One caller at a time syncs (the others queue behind it); the one that
@@ -161,12 +165,24 @@ public final class ReceiptJournal implements AutoCloseable {
     private boolean unsettled;
     /** Lines parsed by {@link #open} (what opening cost). */
     private long linesRead;
-    /** Guards {@link #spareReady} and the spare's rename. */
+    /** Guards {@link #spare} and the spare file's rename. */
     private final Object spareLock = new Object();
-    /** Whether {@link #SPARE} is zero-filled and on the device, ready to become the next segment. */
-    private boolean spareReady;
-    /** Whether a caller is making the spare now (one at a time). */
-    private final AtomicBoolean preparingSpare = new AtomicBoolean();
+    /** Run when a spare's file exists and before its zeros are written (tests hold a spare half made with it). */
+    volatile Runnable beforeSpareFill = () -> { };
+    /** Where {@link #SPARE} stands: only made from NONE, only renamed into place from READY (guarded by spareLock). */
+    private SpareState spare = SpareState.NONE;
+    /** Makes the spare after a seal, off the calls' threads; stopped (and waited for) by {@link #close}. */
+    private final ExecutorService spareMaker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "receipt-journal-spare");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** {@link #SPARE}: absent (or left over, to be made again), being made, or zero-filled and on the device. */
+    private enum SpareState { NONE, PREPARING, READY }
+
+    /** The most of a segment written with zeros ahead: a larger {@link Limits#segmentBytes()} grows past it as before. */
+    static final long PREALLOCATE_AT_MOST = 64L << 20;
 
     private ReceiptJournal(Path dir, DeviceSync sync, Limits limits) throws IOException {
         this.dir = dir;
@@ -460,7 +476,11 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         if (sealed) {
-            prepareSpare(); // the next segment's file, outside the locks: appends go on meanwhile
+            try {
+                spareMaker.execute(this::prepareSpare); // the next segment's file, off the call's thread
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closed meanwhile: the next opening makes it
+            }
         }
     }
 
@@ -529,8 +549,8 @@ public final class ReceiptJournal implements AutoCloseable {
     private FileChannel nextSegment(long seq) throws IOException {
         Path file = segmentFile(dir, seq);
         synchronized (spareLock) {
-            if (spareReady) {
-                spareReady = false;
+            if (spare == SpareState.READY) {
+                spare = SpareState.NONE; // whatever happens next, this spare is not used twice
                 if (Files.exists(file)) {
                     throw new java.nio.file.FileAlreadyExistsException(file.toString());
                 }
@@ -542,45 +562,52 @@ public final class ReceiptJournal implements AutoCloseable {
     }
 
     /**
-     * Makes {@link #SPARE} unless it is ready or being made: written full of zeros and forced. A device that refuses it
-     * leaves no spare (the next segment grows as it is written).
+     * Makes {@link #SPARE} if there is none (not while one is being made or ready): written full of zeros and forced.
+     * A device that refuses it leaves none (the next segment grows as it is written), to be tried at the next seal.
      */
-    private void prepareSpare() {
+    void prepareSpare() {
         synchronized (spareLock) {
-            if (spareReady) {
+            if (spare != SpareState.NONE) {
                 return;
             }
+            spare = SpareState.PREPARING;
         }
-        if (!preparingSpare.compareAndSet(false, true)) {
-            return;
-        }
+        Path file = dir.resolve(SPARE);
+        boolean filled = false;
         try {
-            Path spare = dir.resolve(SPARE);
-            Files.deleteIfExists(spare);
-            boolean filled;
-            try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Files.deleteIfExists(file); // left by a run that stopped, or by a failed try
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                beforeSpareFill.run();
                 filled = zeroFill(channel);
-            }
-            if (filled) {
-                synchronized (spareLock) {
-                    spareReady = true;
-                }
-            } else {
-                Files.deleteIfExists(spare);
             }
         } catch (IOException e) {
             // no spare: the next segment grows as it is written
         } finally {
-            preparingSpare.set(false);
+            if (!filled) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // made again before it is used
+                }
+            }
+            synchronized (spareLock) {
+                spare = filled ? SpareState.READY : SpareState.NONE;
+            }
         }
     }
 
+    /** Waits until no spare is being made (for tests: the spare a seal asked for is ready, or failed). */
+    void awaitSpare() throws Exception {
+        spareMaker.submit(() -> { }).get(30, TimeUnit.SECONDS);
+    }
+
     /**
-     * Writes zeros over an empty file up to a segment's size and forces them with the file's metadata; on a refusal
-     * cuts the file back to empty and returns false.
+     * Writes zeros over an empty file up to a segment's size (at most {@link #PREALLOCATE_AT_MOST}) and forces them
+     * with the file's metadata; on a refusal cuts the file back to empty and returns false. Forced directly, not through
+     * the journal's {@link DeviceSync} (which stands for the syncs of receipts).
      */
     private boolean zeroFill(FileChannel channel) {
-        long bytes = limits.segmentBytes();
+        long bytes = Math.min(limits.segmentBytes(), PREALLOCATE_AT_MOST);
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(bytes, 64 * 1024));
         try {
             for (long at = 0; at < bytes; ) {
@@ -936,6 +963,12 @@ public final class ReceiptJournal implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        spareMaker.shutdown(); // a spare being made is finished first: no other instance meets it half made
+        try {
+            spareMaker.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         maintain(Instant.now()); // the lists as shipped now, so that the next opening reads less
         active.close();
         segmentList.close();

@@ -108,8 +108,8 @@ class JournalSegmentsTest {
     }
 
     /**
-     * The segment a seal starts is the spare made ahead: full size and empty, so its first lines write over zeros; a new
-     * spare is ready once the sealing append returns.
+     * The segment a seal starts is the spare made ahead: full size and empty, so its first lines write over zeros; the
+     * journal's own thread then makes a new spare.
      */
     @Test
     void aSealStartsTheNextSegmentFromTheSpareMadeAhead() throws Exception {
@@ -122,10 +122,81 @@ class JournalSegmentsTest {
             }
             assertThat(Files.size(second)).isEqualTo(SMALL.segmentBytes());
             assertThat(Receipts.written(second)).isEmpty();
+            journal.awaitSpare();
             assertThat(Files.size(dir.resolve(ReceiptJournal.SPARE))).isEqualTo(SMALL.segmentBytes());
             journal.append(all.get(i));
             assertThat(Receipts.lines(second)).hasSize(1);
             assertThat(Files.size(second)).as("written over its zeros").isEqualTo(SMALL.segmentBytes());
+        }
+    }
+
+    /**
+     * A seal while the next spare is still being made starts an empty segment rather than take the half-made file (whose
+     * zeros, still being written, would land over the receipts appended to it); the spare is used once it is ready.
+     */
+    @Test
+    void aSpareStillBeingMadeIsNeverTakenBySeal() throws Exception {
+        List<UsageReceipt> all = receipts(60);
+        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int i = 0;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            journal.beforeSpareFill = () -> {
+                making.countDown();
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            while (!Files.exists(ReceiptJournal.segmentFile(dir, 2))) { // takes the spare made at opening
+                journal.append(all.get(i++));
+            }
+            assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made
+            while (!Files.exists(ReceiptJournal.segmentFile(dir, 3))) {
+                journal.append(all.get(i++));
+            }
+            Path third = ReceiptJournal.segmentFile(dir, 3);
+            assertThat(Files.size(third)).as("an empty file, not the half-made spare").isZero();
+            journal.append(all.get(i++));
+            assertThat(Files.size(third)).isEqualTo(Receipts.written(third).length);
+            int inThird = Receipts.lines(third).size();
+            release.countDown();
+            journal.awaitSpare();
+            assertThat(Receipts.lines(third)).as("the third segment's receipts, after the spare was made").hasSize(inThird);
+            while (!Files.exists(ReceiptJournal.segmentFile(dir, 4))) {
+                journal.append(all.get(i++));
+            }
+            assertThat(Files.size(ReceiptJournal.segmentFile(dir, 4))).as("the spare, once ready").isEqualTo(SMALL.segmentBytes());
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(0, i));
+        }
+    }
+
+    /**
+     * Seals every few receipts from eight writers, each seal asking for a new spare while the last one may still be
+     * being made: every receipt an append acknowledged is read back after reopening, in segments that parse whole.
+     */
+    @Test
+    void receiptsSurviveReopeningWhileSealsRaceTheSparesBeingMade() throws Exception {
+        List<UsageReceipt> all = receipts(300);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            List<java.util.concurrent.Future<?>> appends = new ArrayList<>();
+            for (UsageReceipt r : all) {
+                appends.add(pool.submit(() -> journal.append(r)));
+            }
+            for (java.util.concurrent.Future<?> a : appends) {
+                a.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(segmentsOnDisk()).isGreaterThan(50);
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(300, 300));
+            assertThat(journal.pending(300)).containsExactlyInAnyOrderElementsOf(all);
         }
     }
 
