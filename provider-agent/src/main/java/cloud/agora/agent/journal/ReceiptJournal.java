@@ -167,6 +167,8 @@ public final class ReceiptJournal implements AutoCloseable {
     private long linesRead;
     /** Guards {@link #spare} and the spare file's rename. */
     private final Object spareLock = new Object();
+    /** Set by {@link #close}: no spare is started after it. */
+    private volatile boolean closing;
     /** Run when a spare's file exists and before its zeros are written (tests hold a spare half made with it). */
     volatile Runnable beforeSpareFill = () -> { };
     /** Where {@link #SPARE} stands: only made from NONE, only renamed into place from READY (guarded by spareLock). */
@@ -567,7 +569,7 @@ public final class ReceiptJournal implements AutoCloseable {
      */
     void prepareSpare() {
         synchronized (spareLock) {
-            if (spare != SpareState.NONE) {
+            if (spare != SpareState.NONE || closing) {
                 return;
             }
             spare = SpareState.PREPARING;
@@ -963,10 +965,19 @@ public final class ReceiptJournal implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        spareMaker.shutdown(); // a spare being made is finished first: no other instance meets it half made
-        try {
-            spareMaker.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
+        closing = true; // a spare asked for and not started is not made
+        spareMaker.shutdown();
+        boolean interrupted = false;
+        while (true) { // one being made is finished first, however long: no other instance meets it half made
+            try {
+                if (spareMaker.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         maintain(Instant.now()); // the lists as shipped now, so that the next opening reads less

@@ -157,7 +157,7 @@ class JournalSegmentsTest {
                 journal.append(all.get(i++));
             }
             Path third = ReceiptJournal.segmentFile(dir, 3);
-            assertThat(Files.size(third)).as("an empty file, not the half-made spare").isZero();
+            assertThat(dir.resolve(ReceiptJournal.SPARE)).as("the half-made spare, still beside it, not taken").exists();
             journal.append(all.get(i++));
             assertThat(Files.size(third)).isEqualTo(Receipts.written(third).length);
             int inThird = Receipts.lines(third).size();
@@ -168,6 +168,8 @@ class JournalSegmentsTest {
                 journal.append(all.get(i++));
             }
             assertThat(Files.size(ReceiptJournal.segmentFile(dir, 4))).as("the spare, once ready").isEqualTo(SMALL.segmentBytes());
+        } finally {
+            release.countDown(); // a failed check does not leave the spare's thread held
         }
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(0, i));
@@ -175,11 +177,12 @@ class JournalSegmentsTest {
     }
 
     /**
-     * Seals every few receipts from eight writers, each seal asking for a new spare while the last one may still be
-     * being made: every receipt an append acknowledged is read back after reopening, in segments that parse whole.
+     * Eight writers, a seal every few receipts (group commit, seals and spares made on the journal's thread, all at
+     * once): every receipt an append acknowledged is read back after reopening. A load test of the whole; the spare
+     * taken half made is the test above's.
      */
     @Test
-    void receiptsSurviveReopeningWhileSealsRaceTheSparesBeingMade() throws Exception {
+    void everyAcknowledgedReceiptSurvivesReopeningWithSealsEveryFewReceiptsFromEightWriters() throws Exception {
         List<UsageReceipt> all = receipts(300);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
@@ -193,7 +196,7 @@ class JournalSegmentsTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(segmentsOnDisk()).isGreaterThan(50);
+        assertThat(segmentsOnDisk()).isGreaterThan(20);
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             assertThat(journal.counts()).isEqualTo(new ReceiptJournal.Counts(300, 300));
             assertThat(journal.pending(300)).containsExactlyInAnyOrderElementsOf(all);
