@@ -63,7 +63,7 @@ import java.util.stream.Stream;
  * file already has, so its {@code fdatasync} flushes the data alone — appending to a growing file makes every sync
  * commit the file's new size through the file system's journal as well (on ext4 here: 56–68 against 87–111 µs of CPU
  * and 0.13–0.15 against 0.19–0.20 ms per line, provider-agent README, "Journal sync cost"). The next segment's file is
- * made ahead ({@code segment.spare}: at opening, then by the journal's own thread after each seal) and renamed into
+ * made ahead ({@code segment.spare}, by the journal's own thread after opening and after each seal) and renamed into
  * place at the seal; it is only made when there is none and only renamed once ready, and closing waits for one being
  * made. A seal that finds none ready starts an empty file, which grows as before. Reading stops at a segment's first
  * zero byte; opening writes zeros again over anything after the last complete line before it (a torn line, or a later
@@ -397,7 +397,7 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         maintain(now);
-        prepareSpare();
+        askForSpare();
     }
 
     private TreeSet<Long> segmentsOnDisk() throws IOException {
@@ -478,11 +478,16 @@ public final class ReceiptJournal implements AutoCloseable {
             }
         }
         if (sealed) {
-            try {
-                spareMaker.execute(this::prepareSpare); // the next segment's file, off the call's thread
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // closed meanwhile: the next opening makes it
-            }
+            askForSpare();
+        }
+    }
+
+    /** Has the journal's thread make the next segment's file (off the calling thread: an opening, a call that sealed). */
+    private void askForSpare() {
+        try {
+            spareMaker.execute(this::prepareSpare);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed meanwhile: the next opening makes it
         }
     }
 
@@ -564,10 +569,11 @@ public final class ReceiptJournal implements AutoCloseable {
     }
 
     /**
-     * Makes {@link #SPARE} if there is none (not while one is being made or ready): written full of zeros and forced.
+     * Makes {@link #SPARE} if there is none (not while one is being made or ready): written full of zeros and forced. Runs
+     * on the journal's own thread ({@link #askForSpare}).
      * A device that refuses it leaves none (the next segment grows as it is written), to be tried at the next seal.
      */
-    void prepareSpare() {
+    private void prepareSpare() {
         synchronized (spareLock) {
             if (spare != SpareState.NONE || closing) {
                 return;
@@ -609,13 +615,8 @@ public final class ReceiptJournal implements AutoCloseable {
      * the journal's {@link DeviceSync} (which stands for the syncs of receipts).
      */
     private boolean zeroFill(FileChannel channel) {
-        long bytes = Math.min(limits.segmentBytes(), PREALLOCATE_AT_MOST);
-        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(bytes, 64 * 1024));
         try {
-            for (long at = 0; at < bytes; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - at));
-                at += channel.write(zeros, at);
-            }
+            writeZeros(channel, 0, Math.min(limits.segmentBytes(), PREALLOCATE_AT_MOST));
             channel.force(true);
             return true;
         } catch (IOException e) {
@@ -1026,6 +1027,15 @@ public final class ReceiptJournal implements AutoCloseable {
         }
     }
 
+    /** Writes zeros over bytes {@code from} (inclusive) to {@code to} (exclusive) of the file, 64 KiB at a time. */
+    private static void writeZeros(FileChannel channel, long from, long to) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(Math.max(to - from, 0), 64 * 1024));
+        for (long at = from; at < to; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
+            at += channel.write(zeros, at);
+        }
+    }
+
     /** Writes a file aside, forces it and renames it over {@code file}, then forces the directory. */
     private void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path aside = file.resolveSibling(file.getFileName() + ".next");
@@ -1081,10 +1091,7 @@ public final class ReceiptJournal implements AutoCloseable {
                 last--;
             }
             if (last > end) {
-                ByteBuffer zeros = ByteBuffer.allocate(last - end);
-                while (zeros.hasRemaining()) {
-                    channel.write(zeros, end + zeros.position());
-                }
+                writeZeros(channel, end, last);
                 channel.force(false);
             }
         }

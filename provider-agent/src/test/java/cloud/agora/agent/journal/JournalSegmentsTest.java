@@ -116,6 +116,7 @@ class JournalSegmentsTest {
         List<UsageReceipt> all = receipts(40);
         Path second = ReceiptJournal.segmentFile(dir, 2);
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            journal.awaitSpare(); // the one made after opening
             int i = 0;
             while (!Files.exists(second)) {
                 journal.append(all.get(i++));
@@ -141,6 +142,7 @@ class JournalSegmentsTest {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         int i = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            journal.awaitSpare(); // the one made after opening, not held
             journal.beforeSpareFill = () -> {
                 making.countDown();
                 try {
@@ -149,7 +151,7 @@ class JournalSegmentsTest {
                     Thread.currentThread().interrupt();
                 }
             };
-            while (!Files.exists(ReceiptJournal.segmentFile(dir, 2))) { // takes the spare made at opening
+            while (!Files.exists(ReceiptJournal.segmentFile(dir, 2))) { // takes the spare made after opening
                 journal.append(all.get(i++));
             }
             assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made

@@ -97,6 +97,7 @@ class ReceiptJournalTest {
             }
             assertThat(Files.size(file)).as("the file did not grow").isEqualTo(full);
             assertThat(Receipts.lines(file)).hasSize(3);
+            journal.awaitSpare();
             assertThat(Files.size(dir.resolve(ReceiptJournal.SPARE))).isEqualTo(full);
         }
     }
