@@ -28,6 +28,12 @@ public class GatewayBench {
     /** A second gateway of the same platform, e.g. one built or configured otherwise (target gateway-b). */
     static final String GATEWAY_B = env("BENCH_GATEWAY_B_URL", "");
     static final String AGENT = env("BENCH_AGENT_URL", "http://localhost:8090");
+    /**
+     * A second agent, e.g. another build (targets agent-b, agent-http-b, with BENCH_JIT_QUIET_PID_B its pid): the two
+     * builds take turns in one run, as the peers do.
+     */
+    static final String AGENT_B = env("BENCH_AGENT_B_URL", "");
+    static final long JIT_QUIET_PID_B = Long.parseLong(env("BENCH_JIT_QUIET_PID_B", "0"));
     /** The gateway's key file: the agent runs a call only with a grant signed by a gateway key it trusts. */
     static final String GATEWAY_KEY_FILE = env("BENCH_GATEWAY_KEY_FILE", "");
     static final String PROVIDER = env("BENCH_PROVIDER", "");
@@ -87,6 +93,12 @@ public class GatewayBench {
         }
         if (!LEASE.isEmpty() && TARGETS.contains("agent-http")) {
             targets.put("agent-http", new AgentTarget(true));
+        }
+        if (!LEASE.isEmpty() && !AGENT_B.isEmpty() && TARGETS.contains("agent-b")) {
+            targets.put("agent-b", new AgentTarget(false, AGENT_B, JIT_QUIET_PID_B));
+        }
+        if (!LEASE.isEmpty() && !AGENT_B.isEmpty() && TARGETS.contains("agent-http-b")) {
+            targets.put("agent-http-b", new AgentTarget(true, AGENT_B, JIT_QUIET_PID_B));
         }
         if (!PEER_STREAMING.isEmpty() && TARGETS.contains("watchdog-streaming")) {
             targets.put("watchdog-streaming", prepared -> viaPeer(PEER_STREAMING));
@@ -232,7 +244,11 @@ public class GatewayBench {
     }
 
     static boolean viaAgent(byte[] body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(AGENT + "/api/v1/invocations"))
+        return viaAgent(AGENT, body);
+    }
+
+    static boolean viaAgent(String agent, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(agent + "/api/v1/invocations"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         HttpResponse<String> reply = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         return reply.statusCode() == 200 && reply.body().contains("\"status\":\"OK\"") && reply.body().contains(EXPECTED_BASE64);
@@ -255,12 +271,21 @@ public class GatewayBench {
         /** The most calls signed ahead of a turn (about 1 KiB each): enough for 10 s turns up to ~6,000 calls/s. */
         static final int MAX_PRESIGNED = 80_000;
         final boolean http;
+        final String url;
+        /** The agent's pid (0: not known): its compiler is waited for, and its CPU counted. */
+        final long pid;
         final org.web3j.crypto.ECKeyPair key;
         final java.util.concurrent.ConcurrentLinkedQueue<long[]> signedAt = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final java.util.concurrent.ConcurrentLinkedQueue<byte[]> ready = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         AgentTarget(boolean http) throws Exception {
+            this(http, AGENT, JIT_QUIET_PID);
+        }
+
+        AgentTarget(boolean http, String url, long pid) throws Exception {
             this.http = http;
+            this.url = url;
+            this.pid = pid;
             this.key = cloud.agora.protocol.eth.KeyFiles.read(java.nio.file.Path.of(GATEWAY_KEY_FILE));
         }
 
@@ -295,7 +320,7 @@ public class GatewayBench {
 
         @Override
         public boolean run(Object prepared) throws Exception {
-            return viaAgent((byte[]) prepared);
+            return viaAgent(url, (byte[]) prepared);
         }
     }
 
@@ -351,6 +376,33 @@ public class GatewayBench {
         return ticks;
     }
 
+    /**
+     * CPU ticks (1/100 s) used so far by the whole machine (every state but idle and iowait), by this process, and by
+     * the agent {@code pid} (0: none).
+     */
+    static long[] cpuTicks(long pid) throws java.io.IOException {
+        String[] all = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < all.length && i <= 8; i++) {
+            if (i != 4 && i != 5) { // idle, iowait
+                busy += Long.parseLong(all[i]);
+            }
+        }
+        return new long[] {busy, processTicks(ProcessHandle.current().pid()), pid > 0 ? processTicks(pid) : 0};
+    }
+
+    /** The pid of an agent target's agent, 0 for other targets or when not known. */
+    static long agentPid(Call call) {
+        return call instanceof AgentTarget agent ? agent.pid : 0;
+    }
+
+    /** utime + stime of a process, in ticks. */
+    static long processTicks(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     static boolean viaScript() throws Exception {
         Process p = new ProcessBuilder("/bin/sh", SCRIPT).redirectErrorStream(true).start();
         try (OutputStream in = p.getOutputStream()) {
@@ -373,13 +425,14 @@ public class GatewayBench {
                     while (System.nanoTime() - until < 0) { // in slices, so that pre-signed grants stay fresh
                         warmSlice(pool, concurrency, call, Math.min(until, System.nanoTime() + 5_000_000_000L));
                     }
-                    if (JIT_QUIET_PID > 0 && target.getKey().startsWith("agent")) {
+                    long pid = agentPid(call);
+                    if (pid > 0) {
                         long used;
                         do {
-                            java.util.Map<String, Long> before = compilerTicks(JIT_QUIET_PID);
+                            java.util.Map<String, Long> before = compilerTicks(pid);
                             warmSlice(pool, concurrency, call, System.nanoTime() + 5_000_000_000L);
                             used = 0;
-                            for (java.util.Map.Entry<String, Long> thread : compilerTicks(JIT_QUIET_PID).entrySet()) {
+                            for (java.util.Map.Entry<String, Long> thread : compilerTicks(pid).entrySet()) {
                                 used += thread.getValue() - before.getOrDefault(thread.getKey(), 0L); // a new thread: all of it
                             }
                         } while (used > 5 && System.nanoTime() - started < 300_000_000_000L);
@@ -392,10 +445,12 @@ public class GatewayBench {
             java.util.Map<String, Latencies> nanos = new java.util.HashMap<>();
             java.util.Map<String, long[]> elapsed = new java.util.HashMap<>();
             java.util.Map<String, AtomicInteger> errors = new java.util.HashMap<>();
+            java.util.Map<String, long[]> cpu = new java.util.HashMap<>();
             targets.keySet().forEach(name -> {
                 nanos.put(name, new Latencies());
                 elapsed.put(name, new long[1]);
                 errors.put(name, new AtomicInteger());
+                cpu.put(name, new long[3]);
             });
             for (int round = 0; round < ROUNDS; round++) {
                 for (java.util.Map.Entry<String, Call> target : targets.entrySet()) {
@@ -406,10 +461,15 @@ public class GatewayBench {
                     double rate = elapsed.get(name)[0] > 0 ? done / (elapsed.get(name)[0] / 1e9)
                             : WARM_RATE.getOrDefault(target.getValue(), 400.0);
                     target.getValue().beforeTurn(TURN_SECONDS > 0 ? (int) Math.min(AgentTarget.MAX_PRESIGNED, rate * TURN_SECONDS * 1.3) : perRound);
+                    long[] ticksBefore = cpuTicks(agentPid(target.getValue()));
                     long start = System.nanoTime();
                     batch(pool, concurrency, TURN_SECONDS > 0 ? Integer.MAX_VALUE : perRound,
                             TURN_SECONDS > 0 ? start + TURN_SECONDS * 1_000_000_000L : 0, target.getValue(), mine, errors.get(name));
                     elapsed.get(name)[0] += System.nanoTime() - start;
+                    long[] ticksAfter = cpuTicks(agentPid(target.getValue()));
+                    for (int i = 0; i < 3; i++) {
+                        cpu.get(name)[i] += ticksAfter[i] - ticksBefore[i];
+                    }
                 }
             }
             java.util.Map<String, double[]> figures = new java.util.LinkedHashMap<>();
@@ -425,6 +485,15 @@ public class GatewayBench {
                 String ratio = reference == null ? "" : String.format("%.2fx calls/s", v[2] / reference[2]);
                 System.out.printf("%-18s %4d %9.2f %9.2f %10.1f %7d %14s%n", f.getKey(), concurrency, v[0], v[1], v[2],
                         errors.get(f.getKey()).get(), ratio);
+            }
+            // CPU per call during the turns (ticks of 10 ms over whole turns): the whole machine's, this client's,
+            // and the agent's (an agent target's); the rest is the target's other processes and the kernel's
+            System.out.printf("%-18s %4s %16s %16s %16s%n", "cpu per call", "conc", "machine us", "client us", "agent us");
+            for (String name : targets.keySet()) {
+                double calls = nanos.get(name).size;
+                long[] t = cpu.get(name);
+                System.out.printf("%-18s %4d %16.0f %16.0f %16s%n", name, concurrency, t[0] * 1e4 / calls, t[1] * 1e4 / calls,
+                        agentPid(targets.get(name)) > 0 ? String.format("%.0f", t[2] * 1e4 / calls) : "");
             }
         } finally {
             pool.shutdown();

@@ -22,6 +22,9 @@
 #   BENCH_RUNTIMES_DIR (/var/tmp/agora-bench-runtimes: the agent's runtimes, kept so that the jvm image is built once)
 #   BENCH_AGENT_ENV       extra environment for the agent, e.g. "AGENT_RUNC_WARM_MAX_IDLE=8"
 #   BENCH_BUILD=1         rebuild the agent jar first; BENCH_AGENT_JAR: another build's quarkus-run.jar (before/after)
+#   BENCH_AGENT_B_JAR     a second agent (another build's quarkus-run.jar) on BENCH_AGENT_PORT + 2, with its own data
+#                         directory and cgroup parent: targets agent-b and agent-http-b take turns with the others, so
+#                         that two builds are compared in one run (e.g. BENCH_TARGETS=agent-http,agent-http-b)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -60,29 +63,41 @@ until [ -s "$work/bench.env" ]; do
 done
 . "$work/bench.env"
 
-env QUARKUS_HTTP_PORT="$agent_port" AGENT_KEY_FILE="$work/provider.key" AGENT_DATA_DIR="$work/agent" \
-  AGENT_ENDPOINT="http://localhost:$agent_port" AGENT_MARKETPLACE_URL="http://127.0.0.1:$standin_port" \
-  AGENT_STORAGE_GATEWAY_URL="http://127.0.0.1:$standin_port" AGENT_GATEWAYS_FUNCTIONS="$BENCH_GATEWAY_ADDRESS" \
-  AGENT_GATEWAYS_STORAGE="$BENCH_GATEWAY_ADDRESS" AGENT_JOURNAL_SINK=none AGENT_RUNC_CGROUP_PARENT=agora-bench \
-  AGENT_RUNC_RUNTIMES_DIR="${BENCH_RUNTIMES_DIR:-/var/tmp/agora-bench-runtimes}" ${BENCH_AGENT_ENV:-} \
-  java -jar "$jar" > "$work/agent.log" 2>&1 &
-agent_pid=$!
-pids="$pids $agent_pid"
-echo "$agent_pid" > "$work/agent.pid"
-# the agent builds (first time) or checks the jvm image on a thread of its own at start: let it finish first
-i=0
-until grep -qE "jvm runtime image .* reused|built the jvm runtime's image|jvm runtime is not offered" "$work/agent.log"; do
-  i=$((i + 1)); [ $i -lt 1800 ] || { tail -20 "$work/agent.log"; exit 1; }; sleep 0.1
-done
+# start_agent NAME PORT JAR CGROUP_PARENT: one agent in the background, its pid in $work/NAME.pid, returning once
+# it built (first time) or checked the jvm image, which it does on a thread of its own at start
+start_agent() {
+  env QUARKUS_HTTP_PORT="$2" AGENT_KEY_FILE="$work/provider.key" AGENT_DATA_DIR="$work/$1" \
+    AGENT_ENDPOINT="http://localhost:$2" AGENT_MARKETPLACE_URL="http://127.0.0.1:$standin_port" \
+    AGENT_STORAGE_GATEWAY_URL="http://127.0.0.1:$standin_port" AGENT_GATEWAYS_FUNCTIONS="$BENCH_GATEWAY_ADDRESS" \
+    AGENT_GATEWAYS_STORAGE="$BENCH_GATEWAY_ADDRESS" AGENT_JOURNAL_SINK=none AGENT_RUNC_CGROUP_PARENT="$4" \
+    AGENT_RUNC_RUNTIMES_DIR="${BENCH_RUNTIMES_DIR:-/var/tmp/agora-bench-runtimes}" ${BENCH_AGENT_ENV:-} \
+    java -jar "$3" > "$work/$1.log" 2>&1 &
+  pids="$pids $!"
+  echo "$!" > "$work/$1.pid"
+  i=0
+  until grep -qE "jvm runtime image .* reused|built the jvm runtime's image|jvm runtime is not offered" "$work/$1.log"; do
+    i=$((i + 1)); [ $i -lt 1800 ] || { tail -20 "$work/$1.log"; exit 1; }; sleep 0.1
+  done
+}
+start_agent agent "$agent_port" "$jar" agora-bench
+agent_pid=$(cat "$work/agent.pid")
+agent_b_url=""
+agent_b_pid=0
+if [ -n "${BENCH_AGENT_B_JAR:-}" ]; then
+  start_agent agent-b $((agent_port + 2)) "$BENCH_AGENT_B_JAR" agora-bench-b
+  agent_b_pid=$(cat "$work/agent-b.pid")
+  agent_b_url="http://127.0.0.1:$((agent_port + 2))"
+fi
 
 targets=agent,agent-http,watchdog-streaming,watchdog-http
 [ -z "${BENCH_PEER_HTTP_JAVA_URL:-}" ] || targets="$targets,watchdog-http-java"
 [ -z "${BENCH_GATEWAY_URL:-}" ] || targets="gateway,$targets"
-echo "agent pid $agent_pid on port $agent_port, work $work, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "agent pid $agent_pid on port $agent_port (agent-b: pid $agent_b_pid), work $work, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 BENCH_AGENT_URL="http://127.0.0.1:$agent_port" BENCH_GATEWAY_KEY_FILE="$work/gateway.key" \
 BENCH_LEASE_ID="$BENCH_LEASE_ID" BENCH_BUNDLE_CID="$BENCH_BUNDLE_CID" BENCH_PROVIDER="$BENCH_PROVIDER" \
 BENCH_CONSUMER="$BENCH_CONSUMER" BENCH_TARGETS="${BENCH_TARGETS:-$targets}" BENCH_TURN_SECONDS="${BENCH_TURN_SECONDS:-10}" \
 BENCH_ROUNDS="${BENCH_ROUNDS:-3}" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1,8}" BENCH_WARMUP="${BENCH_WARMUP:-300}" \
 BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-45}" BENCH_JIT_QUIET_PID="$agent_pid" \
+BENCH_AGENT_B_URL="$agent_b_url" BENCH_JIT_QUIET_PID_B="$agent_b_pid" \
   java -cp "$cp" "$here/GatewayBench.java"
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); receipts journaled: $(cat "$work"/agent/journal/segment-*.jsonl | wc -l)"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); receipts journaled: $(cat "$work"/agent*/journal/segment-*.jsonl | tr -d '\000' | wc -l)"
