@@ -24,7 +24,8 @@
 #   BENCH_BUILD=1         rebuild the agent jar first; BENCH_AGENT_JAR: another build's quarkus-run.jar (before/after)
 #   BENCH_AGENT_B_JAR     a second agent (another build's quarkus-run.jar) on BENCH_AGENT_PORT + 2, with its own data
 #                         directory and cgroup parent: targets agent-b and agent-http-b take turns with the others, so
-#                         that two builds are compared in one run (e.g. BENCH_TARGETS=agent-http,agent-http-b)
+#                         that two builds are compared in one run (e.g. BENCH_TARGETS=agent-http,agent-http-b);
+#                         BENCH_AGENT_B_ENV: its extra environment instead of BENCH_AGENT_ENV (two settings compared)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -63,14 +64,14 @@ until [ -s "$work/bench.env" ]; do
 done
 . "$work/bench.env"
 
-# start_agent NAME PORT JAR CGROUP_PARENT: one agent in the background, its pid in $work/NAME.pid, returning once
+# start_agent NAME PORT JAR CGROUP_PARENT ENV: one agent in the background, its pid in $work/NAME.pid, returning once
 # it built (first time) or checked the jvm image, which it does on a thread of its own at start
 start_agent() {
   env QUARKUS_HTTP_PORT="$2" AGENT_KEY_FILE="$work/provider.key" AGENT_DATA_DIR="$work/$1" \
     AGENT_ENDPOINT="http://localhost:$2" AGENT_MARKETPLACE_URL="http://127.0.0.1:$standin_port" \
     AGENT_STORAGE_GATEWAY_URL="http://127.0.0.1:$standin_port" AGENT_GATEWAYS_FUNCTIONS="$BENCH_GATEWAY_ADDRESS" \
     AGENT_GATEWAYS_STORAGE="$BENCH_GATEWAY_ADDRESS" AGENT_JOURNAL_SINK=none AGENT_RUNC_CGROUP_PARENT="$4" \
-    AGENT_RUNC_RUNTIMES_DIR="${BENCH_RUNTIMES_DIR:-/var/tmp/agora-bench-runtimes}" ${BENCH_AGENT_ENV:-} \
+    AGENT_RUNC_RUNTIMES_DIR="${BENCH_RUNTIMES_DIR:-/var/tmp/agora-bench-runtimes}" $5 \
     java -jar "$3" > "$work/$1.log" 2>&1 &
   pids="$pids $!"
   echo "$!" > "$work/$1.pid"
@@ -79,12 +80,12 @@ start_agent() {
     i=$((i + 1)); [ $i -lt 1800 ] || { tail -20 "$work/$1.log"; exit 1; }; sleep 0.1
   done
 }
-start_agent agent "$agent_port" "$jar" agora-bench
+start_agent agent "$agent_port" "$jar" agora-bench "${BENCH_AGENT_ENV:-}"
 agent_pid=$(cat "$work/agent.pid")
 agent_b_url=""
 agent_b_pid=0
 if [ -n "${BENCH_AGENT_B_JAR:-}" ]; then
-  start_agent agent-b $((agent_port + 2)) "$BENCH_AGENT_B_JAR" agora-bench-b
+  start_agent agent-b $((agent_port + 2)) "$BENCH_AGENT_B_JAR" agora-bench-b "${BENCH_AGENT_B_ENV:-${BENCH_AGENT_ENV:-}}"
   agent_b_pid=$(cat "$work/agent-b.pid")
   agent_b_url="http://127.0.0.1:$((agent_port + 2))"
 fi

@@ -6,6 +6,7 @@ import cloud.agora.agent.problem.RejectedException;
 import cloud.agora.agent.runtime.InvocationRequest;
 import cloud.agora.protocol.invocation.InvocationCall;
 import cloud.agora.protocol.invocation.InvocationReply;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -50,6 +51,9 @@ public class InvocationResource {
     }
 
     private InvocationReply run(InvocationCall call) {
+        if (Context.isOnEventLoopThread()) { // every test of this endpoint would fail: a call blocks
+            throw new IllegalStateException("an invocation runs on a worker thread, never on the event loop");
+        }
         if (call == null) {
             throw new IllegalArgumentException("the body must be an invocation call");
         }

@@ -1,8 +1,10 @@
 package cloud.agora.agent.runtime.runc;
 
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -15,15 +17,51 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class CallDeadline {
 
     private final AtomicBoolean settled = new AtomicBoolean();
-    private final ScheduledFuture<?> timer;
+    private final Timeout timer;
 
-    /** Runs {@code late} on the timer's thread after {@code nanos} unless the call settles first. */
-    CallDeadline(ScheduledExecutorService timers, long nanos, Runnable late) {
-        this.timer = timers.schedule(() -> {
+    /**
+     * Runs {@code late} on the timer's thread after {@code nanos} (and at most one tick of the timer more) unless the
+     * call settles first.
+     */
+    CallDeadline(Wheel wheel, long nanos, Runnable late) {
+        this.timer = wheel.timer.newTimeout(t -> {
             if (settled.compareAndSet(false, true)) {
-                late.run();
+                try {
+                    late.run();
+                } finally {
+                    wheel.struck.incrementAndGet();
+                }
             }
         }, Math.max(nanos, 0), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A runtime's timer of call deadlines: Netty's hashed wheel, whose one thread looks at the deadlines due every
+     * {@link #TICK} rather than being woken for each deadline set. A {@code ScheduledThreadPoolExecutor} wakes its
+     * thread whenever a new deadline is the earliest it holds, which at concurrency 1 is every call: one more thread
+     * hand-over per call (provider-agent README, "HTTP mode"). A deadline strikes up to one tick late.
+     */
+    static final class Wheel implements AutoCloseable {
+
+        /** How late a deadline may strike. */
+        static final Duration TICK = Duration.ofMillis(10);
+
+        private final HashedWheelTimer timer = new HashedWheelTimer(r -> {
+            Thread t = new Thread(r, "runc-deadlines");
+            t.setDaemon(true);
+            return t;
+        }, TICK.toNanos(), TimeUnit.NANOSECONDS, 512, false);
+        private final AtomicLong struck = new AtomicLong();
+
+        /** Deadlines that struck so far (their late action ran). */
+        long struck() {
+            return struck.get();
+        }
+
+        @Override
+        public void close() {
+            timer.stop();
+        }
     }
 
     /**
@@ -31,7 +69,7 @@ final class CallDeadline {
      * run), false when the deadline settled the call first (its late action runs or ran).
      */
     boolean inTime() {
-        timer.cancel(false);
+        timer.cancel();
         return settled.compareAndSet(false, true);
     }
 }

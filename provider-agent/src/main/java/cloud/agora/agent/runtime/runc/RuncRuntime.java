@@ -72,7 +72,7 @@ public final class RuncRuntime implements WorkloadRuntime {
     private final java.util.concurrent.atomic.AtomicInteger pendingRemovals = new java.util.concurrent.atomic.AtomicInteger();
     static final int MAX_PENDING_REMOVALS = 8;
     /** Deadlines of calls that block on their own thread (an HTTP-mode exchange): one thread for all. */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor timers = timers();
+    private final CallDeadline.Wheel timers = new CallDeadline.Wheel();
     private final Clock clock;
     private NetworkNamespaces networkNamespaces;
 
@@ -272,7 +272,7 @@ public final class RuncRuntime implements WorkloadRuntime {
             }
         }
         workers.shutdownNow();
-        timers.shutdownNow();
+        timers.close();
     }
 
     // ---- shared with WarmPool ----
@@ -340,18 +340,8 @@ public final class RuncRuntime implements WorkloadRuntime {
         return cgroups;
     }
 
-    private static java.util.concurrent.ScheduledThreadPoolExecutor timers() {
-        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "runc-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.setRemoveOnCancelPolicy(true); // a call that answered in time leaves nothing queued
-        return timers;
-    }
-
-    /** Runs a task at a call's deadline (cancelled when the call ends first). */
-    java.util.concurrent.ScheduledExecutorService deadlines() {
+    /** The calls' deadlines (cancelled when a call ends first). */
+    CallDeadline.Wheel deadlines() {
         return timers;
     }
 

@@ -154,13 +154,12 @@ class WarmPoolTest {
                 new Limits(64, 1000, 32, Duration.ofSeconds(30))), fn, InvocationRequest.of("hi\n"));
         assertThat(warmUp.outcome()).isEqualTo(InvocationOutcome.OK);
         String cgroup = runtime.cgroupPath(runtime.containers().get(0));
-        var timers = (java.util.concurrent.ScheduledThreadPoolExecutor) runtime.deadlines();
-        long deadlinesRun = timers.getCompletedTaskCount();
+        long deadlinesRun = runtime.deadlines().struck();
         // frozen, the executor can neither read the call nor fork for it: the deadline finds only the executor
         runtime.cgroups().freeze(cgroup);
         Thread thawer = new Thread(() -> {
             try {
-                while (timers.getCompletedTaskCount() == deadlinesRun) {
+                while (runtime.deadlines().struck() == deadlinesRun) {
                     Thread.sleep(10); // polling for the event: the call's deadline ran
                 }
                 Thread.sleep(200); // and its first clearing with it, which found nothing but the executor
