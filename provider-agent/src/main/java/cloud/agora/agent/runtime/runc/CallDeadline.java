@@ -20,7 +20,7 @@ final class CallDeadline {
     private final Timeout timer;
 
     /**
-     * Runs {@code late} on the timer's thread after {@code nanos} (and at most one tick of the timer more) unless the
+     * Runs {@code late} on the timer's thread after {@code nanos} (and at most two ticks of the timer more) unless the
      * call settles first.
      */
     CallDeadline(Wheel wheel, long nanos, Runnable late) {
@@ -39,11 +39,13 @@ final class CallDeadline {
      * A runtime's timer of call deadlines: Netty's hashed wheel, whose one thread looks at the deadlines due every
      * {@link #TICK} rather than being woken for each deadline set. A {@code ScheduledThreadPoolExecutor} wakes its
      * thread whenever a new deadline is the earliest it holds, which at concurrency 1 is every call: one more thread
-     * hand-over per call (provider-agent README, "HTTP mode"). A deadline strikes up to one tick late.
+     * hand-over per call (provider-agent README, "HTTP mode against of-watchdog"). A deadline never strikes early, and
+     * up to two ticks late (one set just after a tick waits for the next). Once a deadline was set, the thread wakes
+     * every tick, calls or not (100 times a second).
      */
     static final class Wheel implements AutoCloseable {
 
-        /** How late a deadline may strike. */
+        /** How often the wheel looks at the deadlines due. */
         static final Duration TICK = Duration.ofMillis(10);
 
         private final HashedWheelTimer timer = new HashedWheelTimer(r -> {

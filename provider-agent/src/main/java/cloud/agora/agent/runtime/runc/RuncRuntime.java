@@ -271,8 +271,8 @@ public final class RuncRuntime implements WorkloadRuntime {
                 networkNamespaces.close();
             }
         }
+        timers.close(); // first: a deadline striking meanwhile may still hand its ending to the workers
         workers.shutdownNow();
-        timers.close();
     }
 
     // ---- shared with WarmPool ----
