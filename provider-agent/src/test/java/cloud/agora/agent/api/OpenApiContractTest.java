@@ -108,6 +108,18 @@ class OpenApiContractTest {
                 .contains("401 grant-missing", "409 invocation-already-run", "502 bundle-corrupt", "503 runtime-unavailable");
     }
 
+    @Test
+    void documentsACallsAnswerAsAnInvocationReplyThoughTheEndpointSendsItsBytes() throws IOException {
+        // the endpoint writes the reply's JSON on its worker and returns bytes: the document must still name the type
+        JsonNode document = new ObjectMapper().readTree(given().accept("application/json").get("/q/openapi?format=json")
+                .then().statusCode(200).extract().asString());
+        JsonNode ok = document.path("paths").path("/api/v1/invocations").path("post").path("responses").path("200");
+        assertThat(ok.path("content").path("application/json").path("schema").path("$ref").asText())
+                .as("the schema of a call's answer").endsWith("/InvocationReply");
+        assertThat(document.path("components").path("schemas").path("InvocationReply").path("properties").has("receipt"))
+                .as("the answer's schema carries the receipt").isTrue();
+    }
+
     /** Operation ("VERB /path") → the problems ("status slug") its responses declare. */
     Map<String, Set<String>> documented() throws IOException {
         String json = given().accept("application/json").get("/q/openapi?format=json").then().statusCode(200)
