@@ -343,13 +343,13 @@ class JournalSegmentsTest {
             List<UsageReceipt> journaled = new ArrayList<>();
             Path filler = mount.resolve("filler");
             try (ReceiptJournal journal = ReceiptJournal.open(journalDir, limits)) {
+                // the spare next segment, made after opening, takes the whole tmpfs until its zeros are refused and it
+                // is deleted: space measured or appended to meanwhile is not what it will be
+                journal.awaitSpare();
                 assertThat(journal.hasRoom()).isTrue();
                 UsageReceipt first = Receipts.receipt(lease, 0, today);
                 journal.append(first);
                 journaled.add(first);
-                // the spare next segment, made after opening, takes the whole tmpfs until its zeros are refused and it
-                // is deleted: space measured meanwhile would leave the appends below room it frees later
-                journal.awaitSpare();
                 // fill every free block; the segment's last block still has room for a line or two
                 long free = Files.getFileStore(mount).getUsableSpace();
                 Files.write(filler, new byte[(int) free], StandardOpenOption.CREATE_NEW);
