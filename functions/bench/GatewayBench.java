@@ -365,9 +365,7 @@ public class GatewayBench {
                     if (!java.nio.file.Files.readString(task.resolve("comm")).contains("CompilerThre")) {
                         continue;
                     }
-                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks.put(task.getFileName().toString(), Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime, stime
+                    ticks.put(task.getFileName().toString(), statTicks(task.resolve("stat")));
                 } catch (java.io.IOException e) {
                     // the thread ended meanwhile
                 }
@@ -398,7 +396,12 @@ public class GatewayBench {
 
     /** utime + stime of a process, in ticks. */
     static long processTicks(long pid) throws java.io.IOException {
-        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+        return statTicks(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** utime + stime in a process's or thread's {@code stat} file, in ticks. */
+    static long statTicks(java.nio.file.Path file) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(file);
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
