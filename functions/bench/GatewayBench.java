@@ -449,14 +449,22 @@ public class GatewayBench {
             java.util.Map<String, long[]> elapsed = new java.util.HashMap<>();
             java.util.Map<String, AtomicInteger> errors = new java.util.HashMap<>();
             java.util.Map<String, long[]> cpu = new java.util.HashMap<>();
+            java.util.Map<String, java.util.List<Double>> turnRates = new java.util.HashMap<>();
             targets.keySet().forEach(name -> {
                 nanos.put(name, new Latencies());
                 elapsed.put(name, new long[1]);
                 errors.put(name, new AtomicInteger());
                 cpu.put(name, new long[3]);
+                turnRates.put(name, new java.util.ArrayList<>());
             });
+            java.util.List<java.util.Map.Entry<String, Call>> forward = new java.util.ArrayList<>(targets.entrySet());
+            java.util.List<java.util.Map.Entry<String, Call>> backward = new java.util.ArrayList<>(forward);
+            java.util.Collections.reverse(backward);
             for (int round = 0; round < ROUNDS; round++) {
-                for (java.util.Map.Entry<String, Call> target : targets.entrySet()) {
+                // every other round backwards: over an even number of rounds each target's turn follows each neighbour's
+                // as often as it precedes it, so that what a turn leaves behind (the client's garbage, a peer's closing
+                // connections, the next turn's grants signed on every core) falls on the targets alike
+                for (java.util.Map.Entry<String, Call> target : round % 2 == 0 ? forward : backward) {
                     String name = target.getKey();
                     Latencies mine = nanos.get(name);
                     int done = mine.size;
@@ -468,7 +476,9 @@ public class GatewayBench {
                     long start = System.nanoTime();
                     batch(pool, concurrency, TURN_SECONDS > 0 ? Integer.MAX_VALUE : perRound,
                             TURN_SECONDS > 0 ? start + TURN_SECONDS * 1_000_000_000L : 0, target.getValue(), mine, errors.get(name));
-                    elapsed.get(name)[0] += System.nanoTime() - start;
+                    long turn = System.nanoTime() - start;
+                    elapsed.get(name)[0] += turn;
+                    turnRates.get(name).add((mine.size - done) / (turn / 1e9));
                     long[] ticksAfter = cpuTicks(agentPid(target.getValue()));
                     for (int i = 0; i < 3; i++) {
                         cpu.get(name)[i] += ticksAfter[i] - ticksBefore[i];
@@ -490,13 +500,18 @@ public class GatewayBench {
                         errors.get(f.getKey()).get(), ratio);
             }
             // CPU per call during the turns (ticks of 10 ms over whole turns): the whole machine's, this client's,
-            // and the agent's (an agent target's); the rest is the target's other processes and the kernel's
-            System.out.printf("%-18s %4s %16s %16s %16s%n", "cpu per call", "conc", "machine us", "client us", "agent us");
+            // and the agent's (an agent target's); the rest is the target's other processes and the kernel's. Then the
+            // slowest and fastest turn's calls/s: how far one target's turns spread in this run
+            System.out.printf("%-18s %4s %16s %16s %16s %22s%n", "cpu per call", "conc", "machine us", "client us", "agent us",
+                    "turns calls/s");
             for (String name : targets.keySet()) {
                 double calls = nanos.get(name).size;
                 long[] t = cpu.get(name);
-                System.out.printf("%-18s %4d %16.0f %16.0f %16s%n", name, concurrency, t[0] * 1e4 / calls, t[1] * 1e4 / calls,
-                        agentPid(targets.get(name)) > 0 ? String.format("%.0f", t[2] * 1e4 / calls) : "");
+                java.util.DoubleSummaryStatistics turns = turnRates.get(name).stream().mapToDouble(Double::doubleValue)
+                        .summaryStatistics();
+                System.out.printf("%-18s %4d %16.0f %16.0f %16s %22s%n", name, concurrency, t[0] * 1e4 / calls, t[1] * 1e4 / calls,
+                        agentPid(targets.get(name)) > 0 ? String.format("%.0f", t[2] * 1e4 / calls) : "",
+                        String.format("%.0f-%.0f", turns.getMin(), turns.getMax()));
             }
         } finally {
             pool.shutdown();

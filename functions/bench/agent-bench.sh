@@ -14,7 +14,8 @@
 #                             agent-http target (target watchdog-http-java; left out unless set)
 #   BENCH_GATEWAY_URL         a running platform's functions gateway with function "bench" (target gateway; see
 #                             run-on-platform.sh; left out unless set)
-#   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
+#   BENCH_TURN_SECONDS (10), BENCH_ROUNDS (4: every other round runs the targets in reverse order, so keep it even),
+#   BENCH_CONCURRENCY (1,8), BENCH_WARMUP (300),
 #   BENCH_WARMUP_SECONDS (45: each target's first warm-up lasts at least this long; an agent target's then goes on
 #   until the agent's JIT compiler threads are quiet: under 1 % of a core over 5 s),
 #   BENCH_REFERENCE (watchdog-streaming: calls/s ratios are against it)
@@ -97,7 +98,7 @@ echo "agent pid $agent_pid on port $agent_port (agent-b: pid $agent_b_pid), work
 BENCH_AGENT_URL="http://127.0.0.1:$agent_port" BENCH_GATEWAY_KEY_FILE="$work/gateway.key" \
 BENCH_LEASE_ID="$BENCH_LEASE_ID" BENCH_BUNDLE_CID="$BENCH_BUNDLE_CID" BENCH_PROVIDER="$BENCH_PROVIDER" \
 BENCH_CONSUMER="$BENCH_CONSUMER" BENCH_TARGETS="${BENCH_TARGETS:-$targets}" BENCH_TURN_SECONDS="${BENCH_TURN_SECONDS:-10}" \
-BENCH_ROUNDS="${BENCH_ROUNDS:-3}" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1,8}" BENCH_WARMUP="${BENCH_WARMUP:-300}" \
+BENCH_ROUNDS="${BENCH_ROUNDS:-4}" BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-1,8}" BENCH_WARMUP="${BENCH_WARMUP:-300}" \
 BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-45}" BENCH_JIT_QUIET_PID="$agent_pid" \
 BENCH_AGENT_B_URL="$agent_b_url" BENCH_JIT_QUIET_PID_B="$agent_b_pid" \
   java -cp "$cp" "$here/GatewayBench.java"
