@@ -171,6 +171,16 @@ public final class ReceiptJournal implements AutoCloseable {
     private volatile boolean closing;
     /** Run when a spare's file exists and before its zeros are written (tests hold a spare half made with it). */
     volatile Runnable beforeSpareFill = () -> { };
+    /**
+     * Run in a seal after the next segment's file is made and before the directory is synced (tests: a step that fails
+     * there, as opening a file does when the process is out of descriptors).
+     */
+    volatile SealStep afterNextSegment = () -> { };
+
+    /** A step of a seal that may fail. */
+    interface SealStep {
+        void run() throws IOException;
+    }
     /** Where {@link #SPARE} stands: only made from NONE, only renamed into place from READY (guarded by spareLock). */
     private SpareState spare = SpareState.NONE;
     /** Makes the spare after a seal, off the calls' threads; stopped (and waited for) by {@link #close}. */
@@ -514,19 +524,22 @@ public final class ReceiptJournal implements AutoCloseable {
      */
     private boolean seal(Instant now) {
         long seq = activeSeq;
+        FileChannel next = null;
         try {
             writeLeaves(seq, activeReceipts);
-            FileChannel next = nextSegment(seq + 1);
+            next = nextSegment(seq + 1);
+            afterNextSegment.run();
             syncDirectory();
-            active.close();
-            active = next;
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(leavesFile(dir, seq));
-            } catch (IOException ignored) {
-                // opening reseals it
-            }
+            undoSeal(seq, next);
             return false; // stays active, sealed on a later append
+        }
+        FileChannel full = active;
+        active = next;
+        try {
+            full.close(); // all of it is on the device
+        } catch (IOException ignored) {
+            // closed anyway
         }
         boolean unshipped = activeReceipts.stream().anyMatch(r -> !live.get(r.invocationId()).shipped);
         Segment done = describe(seq, activeReceipts, unshipped);
@@ -552,7 +565,31 @@ public final class ReceiptJournal implements AutoCloseable {
         return true;
     }
 
-    /** Segment {@code seq}'s file, new: the spare if one is ready (its zeros already on the device), else an empty file. */
+    /**
+     * Undoes a seal that failed before the directory was synced, so that a later seal starts from the same state: the
+     * sealed segment's sidecar goes, and so does the next segment's file if this seal made it (no receipt was written to
+     * it). Left in place, that file would make every later seal fail until a restart.
+     */
+    private void undoSeal(long seq, FileChannel next) {
+        try {
+            Files.deleteIfExists(leavesFile(dir, seq));
+        } catch (IOException ignored) {
+            // opening reseals it
+        }
+        if (next != null) {
+            try {
+                next.close();
+                Files.deleteIfExists(segmentFile(dir, seq + 1));
+            } catch (IOException ignored) {
+                // the next seal fails too, and tries again
+            }
+        }
+    }
+
+    /**
+     * Segment {@code seq}'s file, new: the spare if one is ready (its zeros already on the device), else an empty file.
+     * On a failure no file of segment {@code seq} is left that this call made.
+     */
     private FileChannel nextSegment(long seq) throws IOException {
         Path file = segmentFile(dir, seq);
         synchronized (spareLock) {
@@ -562,7 +599,16 @@ public final class ReceiptJournal implements AutoCloseable {
                     throw new java.nio.file.FileAlreadyExistsException(file.toString());
                 }
                 Files.move(dir.resolve(SPARE), file, StandardCopyOption.ATOMIC_MOVE);
-                return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                try {
+                    return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                } catch (IOException e) {
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException left) {
+                        e.addSuppressed(left);
+                    }
+                    throw e;
+                }
             }
         }
         return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -132,6 +132,43 @@ class JournalSegmentsTest {
     }
 
     /**
+     * A seal that fails after it made the next segment's file (here its directory sync; opening a file fails so when the
+     * process is out of descriptors) undoes it: the segment stays active, the next seal succeeds, and every receipt
+     * acknowledged reads back after reopening. Left in place, the file made every later seal fail until a restart.
+     */
+    @Test
+    void aSealThatFailsAfterMakingTheNextSegmentLeavesNothingInTheWayOfTheNextSeal() throws Exception {
+        List<UsageReceipt> all = receipts(40);
+        Path second = ReceiptJournal.segmentFile(dir, 2);
+        Path third = ReceiptJournal.segmentFile(dir, 3);
+        int appended = 0;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            journal.awaitSpare(); // the seal takes it: the file it made is the renamed spare
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            journal.afterNextSegment = () -> {
+                refused.incrementAndGet();
+                throw new IOException("the directory cannot be synced (test)");
+            };
+            while (refused.get() == 0) {
+                journal.append(all.get(appended++));
+            }
+            assertThat(second).as("the failed seal's file is gone").doesNotExist();
+            assertThat(ReceiptJournal.leavesFile(dir, 1)).doesNotExist();
+            journal.afterNextSegment = () -> { };
+            while (!Files.exists(third) && appended < all.size()) {
+                journal.append(all.get(appended++));
+            }
+            assertThat(third).as("later seals go on").exists();
+            assertThat(ReceiptJournal.leavesFile(dir, 1)).exists();
+            assertThat(journal.counts().receipts()).isEqualTo(appended);
+        }
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(allReceipts(journal)).containsExactlyElementsOf(all.subList(0, appended));
+            assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all.subList(0, appended)));
+        }
+    }
+
+    /**
      * A seal while the next spare is still being made starts an empty segment rather than take the half-made file (whose
      * zeros, still being written, would land over the receipts appended to it); the spare is used once it is ready.
      */

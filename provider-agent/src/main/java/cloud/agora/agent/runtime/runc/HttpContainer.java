@@ -112,12 +112,12 @@ final class HttpContainer extends PooledContainer {
             oomBefore = meter.oomKills();
             window = meter.startPeakWindow();
         }
-        // the exchange blocks this thread; at the deadline the timer ends it by closing the connection for good (the
-        // container is then not reused)
         HttpOverSocket connection = client;
-        CallDeadline deadline = new CallDeadline(runtime.deadlines(), startNanos + timeoutNanos - System.nanoTime(),
-                connection::abort);
-        try {
+        try { // the peak window is closed whatever happens, a deadline the closing runtime refuses included
+            // the exchange blocks this thread; at the deadline the timer ends it by closing the connection for good (the
+            // container is then not reused)
+            CallDeadline deadline = new CallDeadline(runtime.deadlines(), startNanos + timeoutNanos - System.nanoTime(),
+                    connection::abort);
             HttpOverSocket.Response response = null;
             IOException failure = null;
             boolean inTime;
