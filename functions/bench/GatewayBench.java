@@ -463,7 +463,8 @@ public class GatewayBench {
             for (int round = 0; round < ROUNDS; round++) {
                 // every other round backwards: over an even number of rounds each target's turn follows each neighbour's
                 // as often as it precedes it, so that what a turn leaves behind (the client's garbage, a peer's closing
-                // connections, the next turn's grants signed on every core) falls on the targets alike
+                // connections, the next turn's grants signed on every core) falls on the targets more alike than in one
+                // order; only nearly: at a round's boundary the first or last target follows its own turn
                 for (java.util.Map.Entry<String, Call> target : round % 2 == 0 ? forward : backward) {
                     String name = target.getKey();
                     Latencies mine = nanos.get(name);

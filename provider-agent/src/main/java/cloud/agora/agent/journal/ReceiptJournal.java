@@ -355,7 +355,9 @@ public final class ReceiptJournal implements AutoCloseable {
                         receipts.add(JsonCodec.read(line, UsageReceipt.class));
                     }
                 }
-                if (!Files.exists(leavesFile(dir, seq))) {
+                if (known == null || !Files.exists(leavesFile(dir, seq))) {
+                    // unlisted, its sidecar may be one an undone seal deleted without the deletion reaching the device,
+                    // written before receipts that followed: made again from the receipts read
                     writeLeaves(seq, receipts);
                 }
                 if (known == null) {
@@ -524,7 +526,7 @@ public final class ReceiptJournal implements AutoCloseable {
      */
     private boolean seal(Instant now) {
         long seq = activeSeq;
-        FileChannel next = null;
+        NextSegment next = null;
         try {
             writeLeaves(seq, activeReceipts);
             next = nextSegment(seq + 1);
@@ -535,7 +537,7 @@ public final class ReceiptJournal implements AutoCloseable {
             return false; // stays active, sealed on a later append
         }
         FileChannel full = active;
-        active = next;
+        active = next.channel();
         try {
             full.close(); // all of it is on the device
         } catch (IOException ignored) {
@@ -567,30 +569,59 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /**
      * Undoes a seal that failed before the directory was synced, so that a later seal starts from the same state: the
-     * sealed segment's sidecar goes, and so does the next segment's file if this seal made it (no receipt was written to
-     * it). Left in place, that file would make every later seal fail until a restart.
+     * sealed segment's sidecar goes, and the next segment's file this seal made (no receipt was written to it) goes back
+     * to being the spare, or is deleted. Left in place, that file would make every later seal fail until a restart.
      */
-    private void undoSeal(long seq, FileChannel next) {
+    private void undoSeal(long seq, NextSegment next) {
         try {
             Files.deleteIfExists(leavesFile(dir, seq));
         } catch (IOException ignored) {
-            // opening reseals it
+            // a sidecar of a segment segments.txt does not list is made again when opening reads it
         }
         if (next != null) {
             try {
-                next.close();
-                Files.deleteIfExists(segmentFile(dir, seq + 1));
+                next.channel().close();
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+            unmake(next.file(), next.fromSpare());
+        }
+    }
+
+    /**
+     * Takes back a next segment's file no receipt was written to: a spare's goes back to being the spare (when no new
+     * one is being made meanwhile), anything else is deleted. A file that cannot be removed makes the next seal fail too,
+     * which tries again.
+     */
+    private void unmake(Path file, boolean fromSpare) {
+        try {
+            synchronized (spareLock) {
+                if (fromSpare && spare == SpareState.NONE && !closing) {
+                    Files.move(file, dir.resolve(SPARE), StandardCopyOption.ATOMIC_MOVE);
+                    spare = SpareState.READY;
+                    return;
+                }
+            }
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(file);
             } catch (IOException ignored) {
                 // the next seal fails too, and tries again
             }
         }
     }
 
+    /** A new segment's open file, and whether it was the spare. */
+    private record NextSegment(Path file, FileChannel channel, boolean fromSpare) {
+    }
+
     /**
      * Segment {@code seq}'s file, new: the spare if one is ready (its zeros already on the device), else an empty file.
-     * On a failure no file of segment {@code seq} is left that this call made.
+     * A renamed spare that cannot be opened is taken back ({@link #unmake}). The check that no such file exists before
+     * the rename holds because only this journal, in one process, makes segment files.
      */
-    private FileChannel nextSegment(long seq) throws IOException {
+    private NextSegment nextSegment(long seq) throws IOException {
         Path file = segmentFile(dir, seq);
         synchronized (spareLock) {
             if (spare == SpareState.READY) {
@@ -600,18 +631,16 @@ public final class ReceiptJournal implements AutoCloseable {
                 }
                 Files.move(dir.resolve(SPARE), file, StandardCopyOption.ATOMIC_MOVE);
                 try {
-                    return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    return new NextSegment(file, FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                            true);
                 } catch (IOException e) {
-                    try {
-                        Files.deleteIfExists(file);
-                    } catch (IOException left) {
-                        e.addSuppressed(left);
-                    }
+                    unmake(file, true);
                     throw e;
                 }
             }
         }
-        return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new NextSegment(file, FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), false);
     }
 
     /**

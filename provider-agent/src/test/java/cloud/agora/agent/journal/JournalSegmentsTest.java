@@ -132,18 +132,19 @@ class JournalSegmentsTest {
     }
 
     /**
-     * A seal that fails after it made the next segment's file (here its directory sync; opening a file fails so when the
-     * process is out of descriptors) undoes it: the segment stays active, the next seal succeeds, and every receipt
-     * acknowledged reads back after reopening. Left in place, the file made every later seal fail until a restart.
+     * A seal that fails after it made the next segment's file from the spare (here its directory sync; opening a file
+     * fails so when the process is out of descriptors) undoes it: the file goes back to being the spare, the segment
+     * stays active, the next seal takes the same spare, and every receipt acknowledged reads back after reopening. Left
+     * in place, the file made every later seal fail until a restart.
      */
     @Test
-    void aSealThatFailsAfterMakingTheNextSegmentLeavesNothingInTheWayOfTheNextSeal() throws Exception {
+    void aSealThatFailsAfterTakingTheSpareGivesItBackAndTheNextSealGoesOn() throws Exception {
         List<UsageReceipt> all = receipts(40);
         Path second = ReceiptJournal.segmentFile(dir, 2);
         Path third = ReceiptJournal.segmentFile(dir, 3);
         int appended = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
-            journal.awaitSpare(); // the seal takes it: the file it made is the renamed spare
+            journal.awaitSpare(); // the seal takes it
             java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
             journal.afterNextSegment = () -> {
                 refused.incrementAndGet();
@@ -153,18 +154,99 @@ class JournalSegmentsTest {
                 journal.append(all.get(appended++));
             }
             assertThat(second).as("the failed seal's file is gone").doesNotExist();
+            assertThat(dir.resolve(ReceiptJournal.SPARE)).as("back to being the spare").hasSize(SMALL.segmentBytes());
             assertThat(ReceiptJournal.leavesFile(dir, 1)).doesNotExist();
             journal.afterNextSegment = () -> { };
-            while (!Files.exists(third) && appended < all.size()) {
-                journal.append(all.get(appended++));
-            }
-            assertThat(third).as("later seals go on").exists();
+            appended = appendUntilExists(journal, all, appended, second);
+            assertThat(second).as("the next seal goes on").exists();
+            assertThat(Files.size(second)).as("from the spare given back").isEqualTo(SMALL.segmentBytes());
+            appended = appendUntilExists(journal, all, appended, third);
+            assertThat(third).as("and the one after").exists();
             assertThat(ReceiptJournal.leavesFile(dir, 1)).exists();
             assertThat(journal.counts().receipts()).isEqualTo(appended);
         }
+        assertAllReadBack(all.subList(0, appended));
+    }
+
+    /**
+     * The same with no spare ready (one held half made): the empty file the failed seal made is deleted, and the next
+     * seal makes it again.
+     */
+    @Test
+    void aSealThatFailsAfterMakingAnEmptySegmentDeletesItAndTheNextSealGoesOn() throws Exception {
+        List<UsageReceipt> all = receipts(60);
+        Path third = ReceiptJournal.segmentFile(dir, 3);
+        Path fourth = ReceiptJournal.segmentFile(dir, 4);
+        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int appended = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
-            assertThat(allReceipts(journal)).containsExactlyElementsOf(all.subList(0, appended));
-            assertThat(journal.roots(lease)).isEqualTo(expectedRoots(all.subList(0, appended)));
+            journal.awaitSpare(); // the one made after opening, not held
+            journal.beforeSpareFill = () -> {
+                making.countDown();
+                try {
+                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            appended = appendUntilExists(journal, all, appended, ReceiptJournal.segmentFile(dir, 2)); // takes the spare
+            assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            journal.afterNextSegment = () -> {
+                refused.incrementAndGet();
+                throw new IOException("the directory cannot be synced (test)");
+            };
+            while (refused.get() == 0) {
+                journal.append(all.get(appended++));
+            }
+            assertThat(third).as("the failed seal's empty file is gone").doesNotExist();
+            assertThat(ReceiptJournal.leavesFile(dir, 2)).doesNotExist();
+            journal.afterNextSegment = () -> { };
+            appended = appendUntilExists(journal, all, appended, fourth);
+            assertThat(fourth).as("later seals go on").exists();
+            assertThat(journal.counts().receipts()).isEqualTo(appended);
+        } finally {
+            release.countDown(); // a failed check does not leave the spare's thread held
+        }
+        assertAllReadBack(all.subList(0, appended));
+    }
+
+    /**
+     * A segment {@code segments.txt} does not list, whose sidecar holds fewer receipts than the segment (an undone seal's
+     * sidecar whose deletion never reached the device, receipts appended after it, then a crash), gets its sidecar made
+     * again from the receipts read: the roots cover every receipt.
+     */
+    @Test
+    void anUnlistedSegmentsSidecarIsMadeAgainFromItsReceipts() throws Exception {
+        List<UsageReceipt> all = receipts(20);
+        int appended;
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            appended = appendUntilExists(journal, all, 0, ReceiptJournal.segmentFile(dir, 2));
+            appended = appendUntilExists(journal, all, appended, ReceiptJournal.segmentFile(dir, 3));
+        }
+        Path leaves = ReceiptJournal.leavesFile(dir, 1);
+        byte[] one = java.util.Arrays.copyOf(Files.readAllBytes(leaves), 72); // the first receipt's leaf alone
+        Files.write(leaves, one);
+        List<String> listed = Files.readAllLines(dir.resolve(ReceiptJournal.SEGMENTS));
+        Files.write(dir.resolve(ReceiptJournal.SEGMENTS), listed.stream().filter(l -> !l.startsWith("1 ")).toList());
+        assertAllReadBack(all.subList(0, appended));
+        assertThat(Files.size(leaves)).isGreaterThan(72);
+    }
+
+    /** Appends receipts from {@code next} on until {@code file} exists (or all are appended); returns the next index. */
+    private static int appendUntilExists(ReceiptJournal journal, List<UsageReceipt> all, int next, Path file) {
+        while (!Files.exists(file) && next < all.size()) {
+            journal.append(all.get(next++));
+        }
+        return next;
+    }
+
+    /** After reopening, the journal holds exactly {@code receipts}, in order, and their roots. */
+    private void assertAllReadBack(List<UsageReceipt> receipts) throws IOException {
+        try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
+            assertThat(allReceipts(journal)).containsExactlyElementsOf(receipts);
+            assertThat(journal.roots(lease)).isEqualTo(expectedRoots(receipts));
         }
     }
 
