@@ -145,11 +145,7 @@ class JournalSegmentsTest {
         int appended = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             journal.awaitSpare(); // the seal takes it
-            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-            journal.afterNextSegment = () -> {
-                refused.incrementAndGet();
-                throw new IOException("the directory cannot be synced (test)");
-            };
+            java.util.concurrent.atomic.AtomicInteger refused = refuseDirectorySyncs(journal);
             while (refused.get() == 0) {
                 journal.append(all.get(appended++));
             }
@@ -182,21 +178,10 @@ class JournalSegmentsTest {
         int appended = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             journal.awaitSpare(); // the one made after opening, not held
-            journal.beforeSpareFill = () -> {
-                making.countDown();
-                try {
-                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
+            holdSpares(journal, making, release);
             appended = appendUntilExists(journal, all, appended, ReceiptJournal.segmentFile(dir, 2)); // takes the spare
             assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made
-            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-            journal.afterNextSegment = () -> {
-                refused.incrementAndGet();
-                throw new IOException("the directory cannot be synced (test)");
-            };
+            java.util.concurrent.atomic.AtomicInteger refused = refuseDirectorySyncs(journal);
             while (refused.get() == 0) {
                 journal.append(all.get(appended++));
             }
@@ -234,6 +219,32 @@ class JournalSegmentsTest {
         assertThat(Files.size(leaves)).isGreaterThan(72);
     }
 
+    /**
+     * Holds every spare the journal's thread makes from now on half made (its file there, no zeros yet) until
+     * {@code release}; {@code making} counts down when one is held.
+     */
+    private static void holdSpares(ReceiptJournal journal, java.util.concurrent.CountDownLatch making,
+            java.util.concurrent.CountDownLatch release) {
+        journal.beforeSpareFill = () -> {
+            making.countDown();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    /** Makes every seal from now on fail after it made the next segment's file; returns the count of seals refused. */
+    private static java.util.concurrent.atomic.AtomicInteger refuseDirectorySyncs(ReceiptJournal journal) {
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        journal.afterNextSegment = () -> {
+            refused.incrementAndGet();
+            throw new IOException("the directory cannot be synced (test)");
+        };
+        return refused;
+    }
+
     /** Appends receipts from {@code next} on until {@code file} exists (or all are appended); returns the next index. */
     private static int appendUntilExists(ReceiptJournal journal, List<UsageReceipt> all, int next, Path file) {
         while (!Files.exists(file) && next < all.size()) {
@@ -262,14 +273,7 @@ class JournalSegmentsTest {
         int i = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             journal.awaitSpare(); // the one made after opening, not held
-            journal.beforeSpareFill = () -> {
-                making.countDown();
-                try {
-                    release.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
+            holdSpares(journal, making, release);
             while (!Files.exists(ReceiptJournal.segmentFile(dir, 2))) { // takes the spare made after opening
                 journal.append(all.get(i++));
             }
