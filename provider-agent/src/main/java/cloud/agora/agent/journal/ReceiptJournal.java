@@ -176,6 +176,8 @@ public final class ReceiptJournal implements AutoCloseable {
      * there, as opening a file does when the process is out of descriptors).
      */
     volatile SealStep afterNextSegment = () -> { };
+    /** A next segment's file an undone seal could not delete (guarded by {@code syncing}, as seals are). */
+    private Path unmade;
 
     /** A step of a seal that may fail. */
     interface SealStep {
@@ -590,8 +592,8 @@ public final class ReceiptJournal implements AutoCloseable {
 
     /**
      * Takes back a next segment's file no receipt was written to: a spare's goes back to being the spare (when no new
-     * one is being made meanwhile), anything else is deleted. A file that cannot be removed makes the next seal fail too,
-     * which tries again.
+     * one is being made meanwhile), anything else is deleted. A file that cannot be deleted is remembered, and the next
+     * seal deletes it before anything else (failing, and so trying again, until it can).
      */
     private void unmake(Path file, boolean fromSpare) {
         try {
@@ -606,8 +608,8 @@ public final class ReceiptJournal implements AutoCloseable {
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // the next seal fails too, and tries again
+            } catch (IOException again) {
+                unmade = file; // the next seal deletes it first
             }
         }
     }
@@ -622,6 +624,10 @@ public final class ReceiptJournal implements AutoCloseable {
      * the rename holds because only this journal, in one process, makes segment files.
      */
     private NextSegment nextSegment(long seq) throws IOException {
+        if (unmade != null) {
+            Files.deleteIfExists(unmade);
+            unmade = null;
+        }
         Path file = segmentFile(dir, seq);
         synchronized (spareLock) {
             if (spare == SpareState.READY) {

@@ -191,6 +191,7 @@ class JournalSegmentsTest {
             appended = appendUntilExists(journal, all, appended, fourth);
             assertThat(fourth).as("later seals go on").exists();
             assertThat(journal.counts().receipts()).isEqualTo(appended);
+            release.countDown(); // before closing, which waits for the spare held
         } finally {
             release.countDown(); // a failed check does not leave the spare's thread held
         }
