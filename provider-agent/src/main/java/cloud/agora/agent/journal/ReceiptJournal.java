@@ -596,21 +596,21 @@ public final class ReceiptJournal implements AutoCloseable {
      * seal deletes it before anything else (failing, and so trying again, until it can).
      */
     private void unmake(Path file, boolean fromSpare) {
-        try {
-            synchronized (spareLock) {
-                if (fromSpare && spare == SpareState.NONE && !closing) {
+        synchronized (spareLock) { // a seal holds the journal's lock, so close() cannot have begun
+            if (fromSpare && spare == SpareState.NONE) {
+                try {
                     Files.move(file, dir.resolve(SPARE), StandardCopyOption.ATOMIC_MOVE);
                     spare = SpareState.READY;
                     return;
+                } catch (IOException e) {
+                    // deleted below
                 }
             }
+        }
+        try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException again) {
-                unmade = file; // the next seal deletes it first
-            }
+            unmade = file; // the next seal deletes it first
         }
     }
 

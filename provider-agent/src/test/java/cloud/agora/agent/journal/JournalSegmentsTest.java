@@ -173,14 +173,13 @@ class JournalSegmentsTest {
         List<UsageReceipt> all = receipts(60);
         Path third = ReceiptJournal.segmentFile(dir, 3);
         Path fourth = ReceiptJournal.segmentFile(dir, 4);
-        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        SpareHold hold = new SpareHold();
         int appended = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             journal.awaitSpare(); // the one made after opening, not held
-            holdSpares(journal, making, release);
+            hold.on(journal);
             appended = appendUntilExists(journal, all, appended, ReceiptJournal.segmentFile(dir, 2)); // takes the spare
-            assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made
+            assertThat(hold.awaitHeld()).isTrue(); // the next one is half made
             java.util.concurrent.atomic.AtomicInteger refused = refuseDirectorySyncs(journal);
             while (refused.get() == 0) {
                 journal.append(all.get(appended++));
@@ -191,9 +190,9 @@ class JournalSegmentsTest {
             appended = appendUntilExists(journal, all, appended, fourth);
             assertThat(fourth).as("later seals go on").exists();
             assertThat(journal.counts().receipts()).isEqualTo(appended);
-            release.countDown(); // before closing, which waits for the spare held
+            hold.release(); // before closing, which waits for the spare held
         } finally {
-            release.countDown(); // a failed check does not leave the spare's thread held
+            hold.release(); // a failed check does not leave the spare's thread held
         }
         assertAllReadBack(all.subList(0, appended));
     }
@@ -221,19 +220,32 @@ class JournalSegmentsTest {
     }
 
     /**
-     * Holds every spare the journal's thread makes from now on half made (its file there, no zeros yet) until
-     * {@code release}; {@code making} counts down when one is held.
+     * Holds every spare the journal's thread makes, once {@link #on} it, half made (its file there, no zeros yet) until
+     * {@link #release}.
      */
-    private static void holdSpares(ReceiptJournal journal, java.util.concurrent.CountDownLatch making,
-            java.util.concurrent.CountDownLatch release) {
-        journal.beforeSpareFill = () -> {
-            making.countDown();
-            try {
-                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
+    private static final class SpareHold {
+        private final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
+        void on(ReceiptJournal journal) {
+            journal.beforeSpareFill = () -> {
+                holding.countDown();
+                try {
+                    released.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+        }
+
+        /** Whether a spare is held (waits up to 30 s for one). */
+        boolean awaitHeld() throws InterruptedException {
+            return holding.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        void release() {
+            released.countDown();
+        }
     }
 
     /** Makes every seal from now on fail after it made the next segment's file; returns the count of seals refused. */
@@ -269,16 +281,15 @@ class JournalSegmentsTest {
     @Test
     void aSpareStillBeingMadeIsNeverTakenBySeal() throws Exception {
         List<UsageReceipt> all = receipts(60);
-        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        SpareHold hold = new SpareHold();
         int i = 0;
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             journal.awaitSpare(); // the one made after opening, not held
-            holdSpares(journal, making, release);
+            hold.on(journal);
             while (!Files.exists(ReceiptJournal.segmentFile(dir, 2))) { // takes the spare made after opening
                 journal.append(all.get(i++));
             }
-            assertThat(making.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // the next one is half made
+            assertThat(hold.awaitHeld()).isTrue(); // the next one is half made
             while (!Files.exists(ReceiptJournal.segmentFile(dir, 3))) {
                 journal.append(all.get(i++));
             }
@@ -287,7 +298,7 @@ class JournalSegmentsTest {
             journal.append(all.get(i++));
             assertThat(Files.size(third)).isEqualTo(Receipts.written(third).length);
             int inThird = Receipts.lines(third).size();
-            release.countDown();
+            hold.release();
             journal.awaitSpare();
             assertThat(Receipts.lines(third)).as("the third segment's receipts, after the spare was made").hasSize(inThird);
             while (!Files.exists(ReceiptJournal.segmentFile(dir, 4))) {
@@ -295,7 +306,7 @@ class JournalSegmentsTest {
             }
             assertThat(Files.size(ReceiptJournal.segmentFile(dir, 4))).as("the spare, once ready").isEqualTo(SMALL.segmentBytes());
         } finally {
-            release.countDown(); // a failed check does not leave the spare's thread held
+            hold.release(); // a failed check does not leave the spare's thread held
         }
         try (ReceiptJournal journal = ReceiptJournal.open(dir, SMALL)) {
             assertThat(journal.pending(100)).containsExactlyElementsOf(all.subList(0, i));
